@@ -1,0 +1,53 @@
+# Back-office portal. `make run` serves it; `make test` checks everything.
+SHELL := /bin/bash
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+export PATH := $(VENV)/bin:$(PATH)
+export REFLEX_USE_NPM := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+PORT ?= 3000
+POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+MARIADB_TEST_URL ?= mysql+pymysql://root:@127.0.0.1:3306/test
+
+.PHONY: setup db run test lint format test-unit test-databases test-browser clean
+
+$(VENV)/.installed: pyproject.toml scripts/requirements.py
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) scripts/requirements.py > $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet -r $(VENV)/requirements.txt
+	@touch $@
+
+setup: $(VENV)/.installed
+
+db: setup
+	$(PY) -m backoffice seed --size small
+
+run: db
+	@$(PY) -m backoffice sign-ins
+	reflex run --env prod --frontend-port $(PORT)
+
+lint: setup
+	ruff check .
+	ruff format --check .
+
+format: setup
+	ruff format .
+	ruff check --fix .
+
+test-unit: setup
+	$(PY) -m pytest -m "not browser" -q
+
+test-databases: setup
+	$(PY) scripts/test_databases.py "$(POSTGRES_TEST_URL)" "$(MARIADB_TEST_URL)"
+
+test-browser: setup
+	$(PY) -m pytest -m browser -q
+
+test: lint
+	$(PY) -m pytest -q
+	$(PY) scripts/test_databases.py "$(POSTGRES_TEST_URL)" "$(MARIADB_TEST_URL)"
+
+clean:
+	rm -rf .web .states test-artifacts

@@ -1,0 +1,1 @@
+"""Back-office portal for an internet wealth-management platform: the application core."""

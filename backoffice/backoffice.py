@@ -1,0 +1,22 @@
+"""The Reflex app: registers every page. The only module of the core that imports Reflex."""
+
+import reflex as rx
+
+import pages.overview  # noqa: F401  (registers the overview and module pages)
+from backoffice.i18n import translate
+from pages.layout import registered_pages
+from pages.login import login
+
+app = rx.App(
+    theme=rx.theme(accent_color="indigo", radius="medium", scaling="100%"),
+    html_lang="zh-CN",
+)
+
+for route, title_key, component, on_load in registered_pages:
+    app.add_page(
+        component,
+        route=route,
+        title=f"{translate(title_key, 'zh')} · {translate('app.short', 'zh')}",
+        on_load=on_load,
+    )
+app.add_page(login, route="/login", title=translate("login.title", "zh"))

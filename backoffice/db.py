@@ -1,0 +1,81 @@
+"""The database engine and sessions: one engine per process, configured per dialect."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from backoffice.config import get_settings
+
+# SQLite keeps NUMERIC as a number; SQLAlchemy converts it back to Decimal with the column's
+# scale, which is exact for every amount this platform stores (< 10^13 CNY).
+warnings.filterwarnings("ignore", message=".*does \\*not\\* support Decimal objects natively")
+
+
+def normalise_url(url: str) -> str:
+    """Use the drivers the project ships and a full Unicode charset on MySQL/MariaDB."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("mysql://") or url.startswith("mariadb://"):
+        url = "mysql+pymysql://" + url.split("://", 1)[1]
+    if url.startswith("mysql+pymysql://") and "charset=" not in url:
+        url += ("&" if "?" in url else "?") + "charset=utf8mb4"
+    return url
+
+
+def _on_sqlite_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs: object) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        sa.event.listen(engine, "connect", _on_sqlite_connect)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_recycle=3600, **kwargs)
+
+
+@lru_cache(maxsize=1)
+def get_engine() -> Engine:
+    settings = get_settings()
+    if settings.db_url.startswith("sqlite:///"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return make_engine(settings.db_url)
+
+
+def set_engine(engine: Engine) -> None:
+    """Point the whole process at another engine (tests use this for their own schema)."""
+    get_engine.cache_clear()
+    _override.clear()
+    _override.append(engine)
+
+
+_override: list[Engine] = []
+
+
+def engine() -> Engine:
+    return _override[0] if _override else get_engine()
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A unit of work: commits when the block succeeds, rolls back when it raises."""
+    with Session(engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,33 @@
+"""One translation function over two catalogues: Simplified Chinese (zh) and English (en).
+
+The catalogues are JSON files under ``backoffice/locales``; a test fails when a key is missing
+from either. Pages use :func:`pages.ui.t`, which picks the language in the browser; services
+use :func:`translate` for messages they return.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from backoffice.config import LANGUAGES
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def catalogue(language: str) -> dict[str, str]:
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}")
+    return json.loads((LOCALES_DIR / f"{language}.json").read_text(encoding="utf-8"))
+
+
+def translate(key: str, language: str = "zh", **params: object) -> str:
+    """The text for ``key``; unknown keys raise so that a typo fails a test, not a page."""
+    text = catalogue(language)[key]
+    return text.format(**params) if params else text
+
+
+def choice_label(group: str, value: str, language: str = "zh") -> str:
+    return translate(f"choice.{group}.{value}", language)

@@ -1,0 +1,1 @@
+"""Security primitives: field encryption, blind indexes and masking."""

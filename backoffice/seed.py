@@ -1,0 +1,1029 @@
+"""Demo data for every module, made with Faker's zh_CN locale and bulk inserts.
+
+``small`` is what ``make run`` loads: enough to click through every page. ``large`` makes the
+volumes the benchmarks need (100,000 customers, 1,000,000 transactions, 200,000 tickets) in
+minutes: names and addresses come from pools drawn once, rows go in with executemany batches.
+Seeding is idempotent: a database that already holds demo data is left as it is.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from faker import Faker
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
+
+from backoffice import national_id
+from backoffice.db import session_scope
+from backoffice.security import fields
+from backoffice.services import audit
+from models.campaigns import Campaign, CampaignKind, CampaignProduct, CampaignStatus
+from models.customers import RISK_TOLERANCES, Customer, KycStatus
+from models.hr import (
+    Appraisal,
+    AppraisalCycle,
+    Candidate,
+    CandidateStage,
+    Employee,
+    EmployeeStatus,
+    HeadcountPlan,
+    HiringChannel,
+    JobOpening,
+    Team,
+    TeamCode,
+    TrainingKind,
+    TrainingProgram,
+    TrainingRecord,
+)
+from models.kyc import (
+    KycCase,
+    KycCaseStatus,
+    RiskCategory,
+    RiskIndicator,
+    WatchlistEntry,
+    WatchlistKind,
+)
+from models.partners import Partner, PartnerKind, PartnerStatus
+from models.products import Product, ProductStatus, ProductType
+from models.projects import Milestone, MilestoneStatus, Project, ProjectPhase, ProjectRisk
+from models.tickets import (
+    Ticket,
+    TicketCategory,
+    TicketChannel,
+    TicketMessage,
+    TicketStatus,
+)
+from models.transactions import Transaction, TransactionKind, TransactionStatus
+
+
+@dataclass(frozen=True)
+class SeedSize:
+    customers: int
+    transactions: int
+    tickets: int
+    campaigns: int
+    watchlist: int
+
+
+SIZES = {
+    "small": SeedSize(
+        customers=2_000, transactions=20_000, tickets=1_500, campaigns=12, watchlist=60
+    ),
+    "large": SeedSize(
+        customers=100_000, transactions=1_000_000, tickets=200_000, campaigns=40, watchlist=2_000
+    ),
+}
+BATCH = 5_000
+
+
+TEAMS: list[tuple[TeamCode, str, str, int]] = [
+    (TeamCode.SENIOR_MANAGEMENT, "高级管理层", "Senior management", 3),
+    (TeamCode.TECHNOLOGY, "技术部", "Technology", 8),
+    (TeamCode.PRODUCT_DESIGN, "产品与设计部", "Product & design", 4),
+    (TeamCode.MARKETING, "市场营销部", "Marketing", 4),
+    (TeamCode.RISK_COMPLIANCE, "风险管理与合规部", "Risk & compliance", 4),
+    (TeamCode.CUSTOMER_SERVICE, "客户服务与运营部", "Customer service & operations", 6),
+]
+POSITIONS: dict[TeamCode, list[str]] = {
+    TeamCode.SENIOR_MANAGEMENT: ["首席执行官 CEO", "首席技术官 CTO", "首席财务官 CFO"],
+    TeamCode.TECHNOLOGY: ["后端工程师", "前端工程师", "测试工程师", "运维工程师", "架构师"],
+    TeamCode.PRODUCT_DESIGN: ["产品经理", "高级产品经理", "交互设计师"],
+    TeamCode.MARKETING: ["市场经理", "渠道专员", "内容运营"],
+    TeamCode.RISK_COMPLIANCE: ["合规专员", "反洗钱专员", "风控经理"],
+    TeamCode.CUSTOMER_SERVICE: ["客服专员", "客服主管", "运营专员"],
+}
+PARTNERS: list[tuple[str, PartnerKind]] = [
+    ("华夏基金管理有限公司", PartnerKind.FUND_COMPANY),
+    ("易方达基金管理有限公司", PartnerKind.FUND_COMPANY),
+    ("南方基金管理股份有限公司", PartnerKind.FUND_COMPANY),
+    ("招商银行股份有限公司", PartnerKind.BANK),
+    ("宁波银行股份有限公司", PartnerKind.BANK),
+    ("中国平安人寿保险股份有限公司", PartnerKind.INSURER),
+    ("泰康人寿保险有限责任公司", PartnerKind.INSURER),
+    ("中信证券股份有限公司", PartnerKind.SECURITIES_FIRM),
+    ("华泰证券股份有限公司", PartnerKind.SECURITIES_FIRM),
+    ("星云互联网科技有限公司", PartnerKind.INTERNET_COMPANY),
+    ("快付通支付有限公司", PartnerKind.PAYMENT_PLATFORM),
+    ("银联商务股份有限公司", PartnerKind.PAYMENT_PLATFORM),
+]
+ISSUERS_BY_TYPE: dict[ProductType, tuple[PartnerKind, ...]] = {
+    ProductType.MONEY_MARKET: (PartnerKind.FUND_COMPANY,),
+    ProductType.FIXED_TERM: (PartnerKind.BANK,),
+    ProductType.FLEXIBLE: (PartnerKind.BANK, PartnerKind.FUND_COMPANY),
+    ProductType.BOND: (PartnerKind.SECURITIES_FIRM, PartnerKind.FUND_COMPANY),
+    ProductType.STOCK: (PartnerKind.SECURITIES_FIRM,),
+    ProductType.MUTUAL_FUND: (PartnerKind.FUND_COMPANY,),
+    ProductType.INSURANCE: (PartnerKind.INSURER,),
+}
+PRODUCT_SHAPES: dict[ProductType, dict[str, Any]] = {
+    ProductType.MONEY_MARKET: {"risk": ("R1",), "yield": (1.4, 2.2), "term": None, "min": 1},
+    ProductType.FIXED_TERM: {
+        "risk": ("R1", "R2"),
+        "yield": (2.3, 3.8),
+        "term": (90, 180, 365),
+        "min": 1000,
+    },
+    ProductType.FLEXIBLE: {"risk": ("R1", "R2"), "yield": (1.8, 2.8), "term": None, "min": 100},
+    ProductType.BOND: {"risk": ("R2", "R3"), "yield": (3.0, 5.0), "term": (365, 730), "min": 1000},
+    ProductType.STOCK: {"risk": ("R4", "R5"), "yield": (0.0, 0.0), "term": None, "min": 100},
+    ProductType.MUTUAL_FUND: {
+        "risk": ("R3", "R4", "R5"),
+        "yield": (4.0, 9.0),
+        "term": None,
+        "min": 10,
+    },
+    ProductType.INSURANCE: {
+        "risk": ("R1", "R2"),
+        "yield": (2.5, 3.5),
+        "term": (1825, 3650),
+        "min": 5000,
+    },
+}
+PRODUCT_NAMES: dict[ProductType, list[str]] = {
+    ProductType.MONEY_MARKET: ["现金宝", "日日盈", "零钱通", "添利宝"],
+    ProductType.FIXED_TERM: ["稳盈90天", "安享半年", "年年丰", "季季红"],
+    ProductType.FLEXIBLE: ["活期宝", "随心存", "周周利"],
+    ProductType.BOND: ["纯债精选", "信用债优选", "国债增利"],
+    ProductType.STOCK: ["沪深300精选", "科技成长组合", "红利低波组合"],
+    ProductType.MUTUAL_FUND: ["消费升级混合", "新能源主题", "医疗健康精选", "平衡配置"],
+    ProductType.INSURANCE: ["安心年金", "康乐两全", "稳福终身寿"],
+}
+TICKET_SUBJECTS: dict[TicketCategory, list[str]] = {
+    TicketCategory.ACCOUNT: ["无法登录账户", "修改绑定手机号", "实名认证失败", "账户被锁定"],
+    TicketCategory.TRANSACTION: ["赎回资金未到账", "申购扣款失败", "交易记录不一致", "手续费疑问"],
+    TicketCategory.INVESTMENT_CONSULTATION: [
+        "适合我的理财产品",
+        "基金收益如何计算",
+        "风险等级说明",
+        "定期产品能否提前赎回",
+    ],
+    TicketCategory.COMPLAINT: ["对产品收益不满", "客服响应太慢", "营销短信过多"],
+    TicketCategory.OTHER: ["发票申请", "App功能建议", "活动规则咨询"],
+}
+RISK_INDICATORS = [
+    (
+        "MKT_DRAWDOWN",
+        "组合最大回撤",
+        "Portfolio max drawdown",
+        RiskCategory.MARKET,
+        "%",
+        5,
+        10,
+        3.2,
+    ),
+    ("MKT_VOL", "产品净值波动率", "NAV volatility", RiskCategory.MARKET, "%", 15, 25, 11.4),
+    ("CRD_PARTNER", "合作方信用评级下调数", "Partner downgrades", RiskCategory.CREDIT, "", 1, 3, 0),
+    (
+        "LIQ_REDEEM",
+        "单日赎回占比",
+        "Daily redemption ratio",
+        RiskCategory.LIQUIDITY,
+        "%",
+        8,
+        15,
+        4.1,
+    ),
+    (
+        "LIQ_CASH",
+        "备付金覆盖天数",
+        "Cash reserve cover (days)",
+        RiskCategory.LIQUIDITY,
+        "d",
+        5,
+        3,
+        9.0,
+    ),
+    ("OPS_ERRORS", "交易差错笔数", "Trade errors", RiskCategory.OPERATIONAL, "", 3, 10, 1),
+    ("OPS_COMPLAINTS", "日投诉量", "Complaints per day", RiskCategory.OPERATIONAL, "", 20, 50, 12),
+    ("IT_UPTIME", "系统可用率", "System availability", RiskCategory.IT, "%", 99.9, 99.5, 99.97),
+    (
+        "IT_LATENCY",
+        "交易接口P95延迟",
+        "Trade API p95 latency",
+        RiskCategory.IT,
+        "ms",
+        300,
+        800,
+        180,
+    ),
+]
+MILESTONES: list[tuple[ProjectPhase, str, int, int]] = [
+    (ProjectPhase.KICKOFF, "项目章程与立项审批", 0, 14),
+    (ProjectPhase.KICKOFF, "需求调研与范围确认", 14, 30),
+    (ProjectPhase.DEVELOPMENT, "账户与KYC模块开发", 30, 90),
+    (ProjectPhase.DEVELOPMENT, "产品与交易模块开发", 45, 110),
+    (ProjectPhase.DEVELOPMENT, "支付与清算对接", 60, 120),
+    (ProjectPhase.DEVELOPMENT, "运营后台开发", 70, 130),
+    (ProjectPhase.TESTING, "系统集成测试", 120, 150),
+    (ProjectPhase.TESTING, "安全测试与等保测评", 140, 165),
+    (ProjectPhase.TESTING, "用户验收测试", 150, 175),
+    (ProjectPhase.GO_LIVE, "灰度发布", 175, 185),
+    (ProjectPhase.GO_LIVE, "正式上线", 185, 190),
+    (ProjectPhase.MAINTENANCE, "上线后稳定性保障", 190, 250),
+    (ProjectPhase.MAINTENANCE, "第一次版本迭代", 220, 280),
+]
+
+
+def _chunks(rows: Iterable[dict[str, Any]], size: int = BATCH) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _bulk(conn: Connection, model: type[SQLModel], rows: Iterable[dict[str, Any]]) -> int:
+    table = model.__table__  # type: ignore[attr-defined]
+    count = 0
+    for chunk in _chunks(rows):
+        conn.execute(sa.insert(table), chunk)
+        count += len(chunk)
+    return count
+
+
+def _ids(conn: Connection, model: type[SQLModel], key: str) -> dict[Any, int]:
+    table = model.__table__  # type: ignore[attr-defined]
+    return {row[0]: row[1] for row in conn.execute(sa.select(table.c[key], table.c.id))}
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(str(round(value, 2)))
+
+
+def _pct(value: float) -> Decimal:
+    return Decimal(str(round(value, 2)))
+
+
+def is_seeded(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(Team)).scalar_one() > 0
+
+
+class DemoData:
+    """Builds the demo rows; each ``_seed_*`` step uses the ids of the ones before it."""
+
+    def __init__(self, conn: Connection, size: SeedSize, seed: int = 20261125) -> None:
+        self.conn = conn
+        self.size = size
+        self.rng = random.Random(seed)
+        self.fake = Faker("zh_CN")
+        self.fake.seed_instance(seed)
+        self.now = datetime.now(UTC).replace(microsecond=0)
+        self.today = self.now.date()
+        self.counts: dict[str, int] = {}
+
+    def run(self, progress: Callable[[str], None]) -> dict[str, int]:
+        for step in (
+            self._seed_teams_and_staff,
+            self._seed_hr_records,
+            self._seed_partners_products,
+            self._seed_campaigns,
+            self._seed_customers,
+            self._seed_transactions,
+            self._seed_kyc,
+            self._seed_tickets,
+            self._seed_projects,
+        ):
+            started = time.perf_counter()
+            step()
+            progress(f"{step.__name__[6:]}: {time.perf_counter() - started:.1f}s")
+        return self.counts
+
+    def _stamp(self, when: datetime | None = None) -> dict[str, Any]:
+        when = when or self.now
+        return {"created_at": when, "updated_at": when, "version": 1, "archived_at": None}
+
+    # --- HR ------------------------------------------------------------------------------
+    def _seed_teams_and_staff(self) -> None:
+        c, rng = self.conn, self.rng
+        self.counts["team"] = _bulk(
+            c,
+            Team,
+            (
+                {
+                    **self._stamp(),
+                    "code": code.value,
+                    "name_zh": zh,
+                    "name_en": en,
+                    "manager_id": None,
+                }
+                for code, zh, en, _ in TEAMS
+            ),
+        )
+        team_ids = _ids(c, Team, "code")
+        rows = []
+        number = 0
+        for code, _zh, _en, headcount in TEAMS:
+            for i in range(headcount):
+                number += 1
+                positions = POSITIONS[code]
+                position = (
+                    positions[i]
+                    if code == TeamCode.SENIOR_MANAGEMENT
+                    else (
+                        positions[-2]
+                        if i == 0 and code == TeamCode.CUSTOMER_SERVICE
+                        else rng.choice(positions)
+                    )
+                )
+                salary = rng.randrange(15, 60) * 1000 if i else rng.randrange(50, 120) * 1000
+                rows.append(
+                    {
+                        **self._stamp(),
+                        "employee_no": f"E{number:04d}",
+                        "name": self.fake.name(),
+                        "team_id": team_ids[code.value],
+                        "position": position,
+                        "manager_id": None,
+                        "hire_date": self.today - timedelta(days=rng.randrange(30, 900)),
+                        "status": EmployeeStatus.PROBATION
+                        if rng.random() < 0.1
+                        else EmployeeStatus.ACTIVE,
+                        "salary_cipher": fields.encrypt(str(Decimal(salary))),
+                        "email": f"e{number:04d}@wealth.example.cn",
+                        "phone": f"0571-8{rng.randrange(1000000, 9999999)}",
+                    }
+                )
+        self.counts["employee"] = _bulk(c, Employee, rows)
+        employees = c.execute(sa.select(Employee.id, Employee.team_id).order_by(Employee.id)).all()
+        by_team: dict[int, list[int]] = {}
+        for emp_id, team_id in employees:
+            by_team.setdefault(team_id, []).append(emp_id)
+        ceo = by_team[team_ids[TeamCode.SENIOR_MANAGEMENT.value]][0]
+        for team_id, members in by_team.items():
+            head = members[0]
+            c.execute(
+                sa.update(Team.__table__)
+                .where(Team.__table__.c.id == team_id)
+                .values(manager_id=head)
+            )
+            c.execute(
+                sa.update(Employee.__table__)
+                .where(Employee.__table__.c.id.in_(members[1:]))
+                .values(manager_id=head)
+            )
+            if head != ceo:
+                c.execute(
+                    sa.update(Employee.__table__)
+                    .where(Employee.__table__.c.id == head)
+                    .values(manager_id=ceo)
+                )
+        self.team_ids = team_ids
+        self.staff_by_team = {code: by_team[tid] for code, tid in team_ids.items()}
+        quarters = [f"{self.today.year}-Q{q}" for q in range(1, 5)]
+        self.counts["headcount_plan"] = _bulk(
+            c,
+            HeadcountPlan,
+            (
+                {
+                    **self._stamp(),
+                    "team_id": team_ids[code.value],
+                    "quarter": quarter,
+                    "planned": headcount + (q // 2),
+                }
+                for code, _zh, _en, headcount in TEAMS
+                for q, quarter in enumerate(quarters)
+            ),
+        )
+
+    def _seed_hr_records(self) -> None:
+        c, rng = self.conn, self.rng
+        openings = [
+            ("高级后端工程师", TeamCode.TECHNOLOGY),
+            ("反洗钱分析师", TeamCode.RISK_COMPLIANCE),
+            ("客服专员", TeamCode.CUSTOMER_SERVICE),
+            ("增长营销经理", TeamCode.MARKETING),
+            ("数据产品经理", TeamCode.PRODUCT_DESIGN),
+        ]
+        self.counts["job_opening"] = _bulk(
+            c,
+            JobOpening,
+            (
+                {
+                    **self._stamp(),
+                    "title": title,
+                    "team_id": self.team_ids[team.value],
+                    "headcount": rng.choice((1, 1, 2)),
+                    "status": "open",
+                    "opened_on": self.today - timedelta(days=rng.randrange(5, 60)),
+                    "description": "",
+                }
+                for title, team in openings
+            ),
+        )
+        opening_ids = list(_ids(c, JobOpening, "title").values())
+        stages = list(CandidateStage)
+        self.counts["candidate"] = _bulk(
+            c,
+            Candidate,
+            (
+                {
+                    **self._stamp(),
+                    "opening_id": rng.choice(opening_ids),
+                    "name": self.fake.name(),
+                    "channel": rng.choice(list(HiringChannel)).value,
+                    "stage": rng.choice(stages).value,
+                    "applied_on": self.today - timedelta(days=rng.randrange(1, 50)),
+                    "email": self.fake.email(),
+                    "notes": "",
+                }
+                for _ in range(30)
+            ),
+        )
+        programs = [
+            ("新员工入职培训", TrainingKind.ONBOARDING, True, "8"),
+            ("反洗钱与合规必修课", TrainingKind.ON_THE_JOB, True, "4"),
+            ("信息安全意识培训", TrainingKind.ON_THE_JOB, True, "2"),
+            ("理财产品知识进阶", TrainingKind.ON_THE_JOB, False, "6"),
+            ("CFA 外部研修", TrainingKind.EXTERNAL, False, "16"),
+        ]
+        self.counts["training_program"] = _bulk(
+            c,
+            TrainingProgram,
+            (
+                {**self._stamp(), "title": t, "kind": k.value, "mandatory": m, "hours": Decimal(h)}
+                for t, k, m, h in programs
+            ),
+        )
+        program_rows = c.execute(sa.select(TrainingProgram.id, TrainingProgram.hours)).all()
+        all_staff = [e for members in self.staff_by_team.values() for e in members]
+        records = []
+        for emp in all_staff:
+            for program_id, hours in program_rows:
+                if rng.random() < 0.6:
+                    records.append(
+                        {
+                            **self._stamp(),
+                            "program_id": program_id,
+                            "employee_id": emp,
+                            "attended_on": self.today - timedelta(days=rng.randrange(1, 300)),
+                            "hours": hours,
+                            "result": rng.choice(("passed", "passed", "failed")),
+                        }
+                    )
+        self.counts["training_record"] = _bulk(c, TrainingRecord, records)
+        year = self.today.year
+        self.counts["appraisal_cycle"] = _bulk(
+            c,
+            AppraisalCycle,
+            [
+                {
+                    **self._stamp(),
+                    "name": f"{year - 1} 年度考核",
+                    "period_start": date(year - 1, 1, 1),
+                    "period_end": date(year - 1, 12, 31),
+                    "status": "closed",
+                },
+                {
+                    **self._stamp(),
+                    "name": f"{year} 年中考核",
+                    "period_start": date(year, 1, 1),
+                    "period_end": date(year, 6, 30),
+                    "status": "open",
+                },
+            ],
+        )
+        cycles = list(_ids(c, AppraisalCycle, "name").values())
+        self.counts["appraisal"] = _bulk(
+            c,
+            Appraisal,
+            (
+                {
+                    **self._stamp(),
+                    "cycle_id": cycle,
+                    "employee_id": emp,
+                    "goals": "完成季度 OKR；提升客户满意度",
+                    "self_assessment": "",
+                    "manager_rating": rng.choice(("A", "B", "B", "C")) if i == 0 else None,
+                    "final_rating": rng.choice(("A", "B", "B", "C")) if i == 0 else None,
+                }
+                for i, cycle in enumerate(cycles)
+                for emp in all_staff
+            ),
+        )
+
+    # --- products, partners, campaigns ------------------------------------------------------
+    def _seed_partners_products(self) -> None:
+        c, rng = self.conn, self.rng
+        partner_rows = []
+        for i, (name, kind) in enumerate(PARTNERS):
+            start = self.today - timedelta(days=rng.randrange(100, 700))
+            end_in = (5, 25, 200, 400)[i % 4] if i < 8 else rng.randrange(60, 700)
+            partner_rows.append(
+                {
+                    **self._stamp(),
+                    "name": name,
+                    "kind": kind.value,
+                    "licence_no": f"91{rng.randrange(10**15, 10**16)}",
+                    "contact_name": self.fake.name(),
+                    "contact_phone": self.fake.phone_number(),
+                    "contact_email": f"bd{i + 1}@partner{i + 1}.example.cn",
+                    "contract_start": start,
+                    "contract_end": self.today + timedelta(days=end_in),
+                    "commission_rate": _pct(rng.uniform(0.2, 1.5)),
+                    "status": PartnerStatus.ACTIVE if i < 10 else PartnerStatus.PROSPECT,
+                    "notes": "",
+                }
+            )
+        self.counts["partner"] = _bulk(c, Partner, partner_rows)
+        partner_ids = c.execute(sa.select(Partner.id, Partner.kind)).all()
+        product_rows = []
+        number = 0
+        statuses = [ProductStatus.ON_SALE] * 6 + [
+            ProductStatus.DRAFT,
+            ProductStatus.IN_REVIEW,
+            ProductStatus.SUSPENDED,
+            ProductStatus.CLOSED,
+        ]
+        for ptype, names in PRODUCT_NAMES.items():
+            shape = PRODUCT_SHAPES[ptype]
+            issuers = [pid for pid, kind in partner_ids if kind in ISSUERS_BY_TYPE[ptype]]
+            for name in names:
+                number += 1
+                low, high = shape["yield"]
+                y1 = rng.uniform(low, high) if high else 0.0
+                term = rng.choice(shape["term"]) if shape["term"] else None
+                product_rows.append(
+                    {
+                        **self._stamp(),
+                        "code": f"P{number:05d}",
+                        "name": name,
+                        "product_type": ptype.value,
+                        "partner_id": rng.choice(issuers),
+                        "risk_level": shape["risk"][number % len(shape["risk"])],
+                        "yield_min": _pct(y1),
+                        "yield_max": _pct(y1 + (rng.uniform(0, 1.0) if high else 0)),
+                        "term_days": term,
+                        "min_purchase": Decimal(shape["min"]).quantize(Decimal("0.01")),
+                        "sale_start": self.today - timedelta(days=rng.randrange(30, 400)),
+                        "sale_end": self.today + timedelta(days=rng.randrange(30, 400)),
+                        "subscription_fee_rate": _pct(rng.choice((0, 0.1, 0.15, 1.2))),
+                        "redemption_fee_rate": _pct(rng.choice((0, 0, 0.5))),
+                        "management_fee_rate": _pct(rng.choice((0.15, 0.3, 0.8, 1.2))),
+                        "status": rng.choice(statuses).value,
+                        "description": f"{name}：{ptype.value} 产品，详见产品说明书与风险揭示书。",
+                    }
+                )
+        self.counts["product"] = _bulk(c, Product, product_rows)
+        self.products = c.execute(
+            sa.select(Product.id, Product.risk_level, Product.min_purchase, Product.status)
+        ).all()
+
+    def _seed_campaigns(self) -> None:
+        c, rng = self.conn, self.rng
+        names = [
+            "新人注册红包",
+            "首投返现",
+            "春季理财节",
+            "基金定投季",
+            "双十一理财狂欢",
+            "合作银行联名推广",
+            "抖音信息流投放",
+            "城市理财讲座",
+            "年终奖理财计划",
+            "老带新奖励",
+            "国庆稳健理财周",
+            "养老规划沙龙",
+        ]
+        rows = []
+        for i in range(self.size.campaigns):
+            kind = list(CampaignKind)[i % len(CampaignKind)]
+            start = self.today + timedelta(days=rng.randrange(-300, 40))
+            end = start + timedelta(days=rng.randrange(14, 90))
+            status = (
+                CampaignStatus.SCHEDULED
+                if start > self.today
+                else CampaignStatus.RUNNING
+                if end >= self.today
+                else CampaignStatus.ENDED
+            )
+            if i == 3:
+                status = CampaignStatus.CANCELLED
+            budget = Decimal(rng.randrange(5, 200) * 10_000)
+            spent_ratio = {
+                CampaignStatus.SCHEDULED: 0,
+                CampaignStatus.CANCELLED: 0.1,
+                CampaignStatus.RUNNING: rng.uniform(0.2, 0.95),
+            }.get(status, rng.uniform(0.6, 1.0))
+            rows.append(
+                {
+                    **self._stamp(),
+                    "name": f"{names[i % len(names)]}"
+                    + (f" {i // len(names) + 1}" if i >= len(names) else ""),
+                    "kind": kind.value,
+                    "channel": {"co_promotion": "partner", "offline_event": "offline"}.get(
+                        kind.value, "online"
+                    ),
+                    "target_segment": rng.choice(
+                        ("新注册用户", "25-40岁白领", "存量高净值客户", "首次投资用户")
+                    ),
+                    "start_date": start,
+                    "end_date": end,
+                    "budget": budget,
+                    "spent": _money(float(budget) * spent_ratio),
+                    "cashback_rate": _pct(rng.choice((0.5, 1.0, 1.5)))
+                    if kind == CampaignKind.CASH_BACK
+                    else None,
+                    "reward_cap": Decimal("200.00") if kind == CampaignKind.CASH_BACK else None,
+                    "partner_id": None,
+                    "status": status.value,
+                    "notes": "",
+                }
+            )
+        self.counts["campaign"] = _bulk(c, Campaign, rows)
+        self.campaign_ids = list(_ids(c, Campaign, "name").values())
+        on_sale = [p[0] for p in self.products if p[3] == ProductStatus.ON_SALE]
+        links = {(cid, pid) for cid in self.campaign_ids for pid in rng.sample(on_sale, 2)}
+        self.counts["campaign_product"] = _bulk(
+            c,
+            CampaignProduct,
+            ({"campaign_id": cid, "product_id": pid} for cid, pid in sorted(links)),
+        )
+
+    # --- customers and their money ------------------------------------------------------------
+    def _seed_customers(self) -> None:
+        c, rng, fake = self.conn, self.rng, self.fake
+        pool = max(200, min(3_000, self.size.customers // 20))
+        names = [fake.name() for _ in range(pool)]
+        addresses = [fake.address() for _ in range(pool)]
+        cities = [fake.city_name() for _ in range(60)]
+        span = 730 * 86400
+        start = self.now - timedelta(seconds=span)
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for n in range(1, self.size.customers + 1):
+                name = rng.choice(names)
+                female = rng.random() < 0.5
+                born = date(rng.randrange(1965, 2003), rng.randrange(1, 13), rng.randrange(1, 29))
+                id_number = national_id.make(rng, born, female)
+                phone = f"1{rng.choice('3456789')}{rng.randrange(10**8, 10**9)}"
+                registered = start + timedelta(seconds=int(span * (n / self.size.customers)))
+                tolerance = rng.choice(RISK_TOLERANCES) if rng.random() < 0.85 else None
+                yield {
+                    **self._stamp(registered),
+                    "customer_no": f"C{n:09d}",
+                    "name_masked": fields.mask_name(name),
+                    "name_cipher": fields.encrypt(name),
+                    "name_hash": fields.blind_index(name, "customer.name"),
+                    "id_number_cipher": fields.encrypt(id_number),
+                    "id_number_hash": fields.blind_index(id_number, "customer.id_number"),
+                    "phone_cipher": fields.encrypt(phone),
+                    "phone_hash": fields.blind_index(phone, "customer.phone"),
+                    "address_cipher": fields.encrypt(rng.choice(addresses)),
+                    "gender": "F" if female else "M",
+                    "birth_date": born,
+                    "city": rng.choice(cities),
+                    "channel": rng.choice(("app", "app", "web", "partner")),
+                    "campaign_id": rng.choice(self.campaign_ids) if rng.random() < 0.3 else None,
+                    "registered_at": registered,
+                    "last_active_at": registered
+                    + timedelta(
+                        seconds=rng.randrange(
+                            0, max(1, int((self.now - registered).total_seconds()))
+                        )
+                    ),
+                    "kyc_status": (
+                        KycStatus.APPROVED
+                        if tolerance
+                        else rng.choice((KycStatus.PENDING, KycStatus.NOT_STARTED))
+                    ).value,
+                    "risk_tolerance": tolerance,
+                    "relationship_ended_on": None,
+                }
+
+        self.counts["customer"] = _bulk(c, Customer, rows())
+        self.customers = c.execute(
+            sa.select(Customer.id, Customer.risk_tolerance, Customer.registered_at).order_by(
+                Customer.id
+            )
+        ).all()
+
+    def _seed_transactions(self) -> None:
+        rng = self.rng
+        sellable = [
+            p
+            for p in self.products
+            if p[3] in (ProductStatus.ON_SALE, ProductStatus.SUSPENDED, ProductStatus.CLOSED)
+        ]
+        by_level: dict[int, list[Any]] = {}
+        for tol_level in range(1, 6):
+            by_level[tol_level] = [p for p in sellable if int(p[1][1]) <= tol_level]
+        buyers = [cu for cu in self.customers if cu[1]]
+        span = 365 * 86400
+        start = self.now - timedelta(seconds=span)
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for n in range(1, self.size.transactions + 1):
+                customer_id, tolerance, _registered = rng.choice(buyers)
+                product_id, _level, min_purchase, _status = rng.choice(by_level[int(tolerance[1])])
+                redemption = rng.random() < 0.25
+                amount = max(float(min_purchase), round(rng.lognormvariate(9.2, 1.1), -2))
+                amount = min(amount, 5_000_000.0)
+                yield {
+                    "created_at": start,
+                    "txn_no": f"T{n:011d}",
+                    "customer_id": customer_id,
+                    "product_id": product_id,
+                    "kind": (
+                        TransactionKind.REDEMPTION if redemption else TransactionKind.SUBSCRIPTION
+                    ).value,
+                    "amount": _money(amount),
+                    "fee": _money(amount * 0.001),
+                    "status": (
+                        TransactionStatus.FAILED
+                        if rng.random() < 0.01
+                        else TransactionStatus.SETTLED
+                    ).value,
+                    "channel": rng.choice(("app", "app", "app", "web")),
+                    "campaign_id": rng.choice(self.campaign_ids) if rng.random() < 0.1 else None,
+                    "occurred_at": start + timedelta(seconds=rng.randrange(span)),
+                }
+
+        self.counts["transaction"] = _bulk(self.conn, Transaction, rows())
+
+    # --- compliance -----------------------------------------------------------------------------
+    def _seed_kyc(self) -> None:
+        c, rng = self.conn, self.rng
+        officers = self.staff_by_team[TeamCode.RISK_COMPLIANCE.value]
+        open_states = [
+            KycCaseStatus.NEW,
+            KycCaseStatus.NEW,
+            KycCaseStatus.IN_REVIEW,
+            KycCaseStatus.WAITING_CUSTOMER,
+            KycCaseStatus.ESCALATED,
+        ]
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for n, (customer_id, tolerance, registered) in enumerate(self.customers, 1):
+                if tolerance:
+                    status = KycCaseStatus.APPROVED
+                else:
+                    status = rng.choice([*open_states, KycCaseStatus.REJECTED])
+                recent = rng.random() < 0.5
+                opened = (
+                    (self.now - timedelta(hours=rng.randrange(1, 24 * 6)))
+                    if (status != KycCaseStatus.APPROVED and recent)
+                    else registered
+                )
+                score = rng.randrange(10, 100)
+                yield {
+                    **self._stamp(opened),
+                    "case_no": f"K{n:09d}",
+                    "customer_id": customer_id,
+                    "status": status.value,
+                    "questionnaire_score": score,
+                    "risk_tolerance": tolerance,
+                    "high_risk": score > 85,
+                    "assignee_id": rng.choice(officers)
+                    if status
+                    in (KycCaseStatus.IN_REVIEW, KycCaseStatus.ESCALATED, KycCaseStatus.APPROVED)
+                    else None,
+                    "opened_at": opened,
+                    "due_at": opened + timedelta(days=3),
+                    "decided_at": opened + timedelta(hours=rng.randrange(2, 70))
+                    if status in (KycCaseStatus.APPROVED, KycCaseStatus.REJECTED)
+                    else None,
+                    "decision_note": "",
+                }
+
+        self.counts["kyc_case"] = _bulk(c, KycCase, rows())
+        fake = self.fake
+        kinds = [k.value for k in WatchlistKind]
+        self.counts["watchlist_entry"] = _bulk(
+            c,
+            WatchlistEntry,
+            (
+                {
+                    **self._stamp(),
+                    "list_kind": kinds[i % len(kinds)],
+                    "name": fake.name(),
+                    "name_pinyin": "",
+                    "birth_date": f"{rng.randrange(1950, 2000)}-0{rng.randrange(1, 9)}"
+                    f"-1{rng.randrange(0, 9)}",
+                    "id_number_hash": "",
+                    "source": rng.choice(("联合国安理会制裁名单", "公安部通报", "内部风控")),
+                    "reason": "演示数据",
+                }
+                for i in range(self.size.watchlist)
+            ),
+        )
+        self.counts["risk_indicator"] = _bulk(
+            c,
+            RiskIndicator,
+            (
+                {
+                    **self._stamp(),
+                    "code": code,
+                    "name_zh": zh,
+                    "name_en": en,
+                    "category": cat.value,
+                    "unit": unit,
+                    "warning_threshold": Decimal(str(warn)),
+                    "breach_threshold": Decimal(str(breach)),
+                    "higher_is_worse": breach >= warn,
+                    "current_value": Decimal(str(value)),
+                    "owner_role": "compliance",
+                }
+                for code, zh, en, cat, unit, warn, breach, value in RISK_INDICATORS
+            ),
+        )
+
+    # --- customer service ------------------------------------------------------------------------
+    def _seed_tickets(self) -> None:
+        c, rng = self.conn, self.rng
+        agents = self.staff_by_team[TeamCode.CUSTOMER_SERVICE.value]
+        team_id = self.team_ids[TeamCode.CUSTOMER_SERVICE.value]
+        categories = list(TicketCategory)
+        span = 180 * 86400
+        start = self.now - timedelta(seconds=span)
+        hours = {"urgent": 4, "high": 8, "normal": 24, "low": 72}
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for n in range(1, self.size.tickets + 1):
+                created = start + timedelta(seconds=int(span * n / self.size.tickets))
+                age_days = (self.now - created).days
+                category = rng.choice(categories)
+                priority = rng.choice(("low", "normal", "normal", "normal", "high", "urgent"))
+                if age_days > 14:
+                    status = rng.choice(
+                        (TicketStatus.CLOSED, TicketStatus.CLOSED, TicketStatus.RESOLVED)
+                    )
+                else:
+                    status = rng.choice(list(TicketStatus))
+                assigned = status != TicketStatus.NEW
+                responded = status not in (TicketStatus.NEW, TicketStatus.ASSIGNED)
+                done = status in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+                first_response = created + timedelta(minutes=rng.randrange(5, 600))
+                resolved = first_response + timedelta(hours=rng.randrange(1, 96))
+                yield {
+                    **self._stamp(created),
+                    "ticket_no": f"S{n:09d}",
+                    "customer_id": rng.choice(self.customers)[0],
+                    "channel": rng.choice(list(TicketChannel)).value,
+                    "category": category.value,
+                    "priority": priority,
+                    "subject": rng.choice(TICKET_SUBJECTS[category]),
+                    "status": status.value,
+                    "team_id": team_id,
+                    "assignee_id": rng.choice(agents) if assigned else None,
+                    "first_response_due": created + timedelta(hours=1),
+                    "resolution_due": created + timedelta(hours=hours[priority]),
+                    "first_responded_at": first_response if responded else None,
+                    "resolved_at": resolved if done else None,
+                    "satisfaction": rng.choice((3, 4, 4, 5, 5, 5, 2, 1))
+                    if done and rng.random() < 0.6
+                    else None,
+                    "satisfaction_comment": "",
+                }
+
+        self.counts["ticket"] = _bulk(c, Ticket, rows())
+        if self.size.tickets > 20_000:
+            return  # conversations are only needed where people read them
+        tickets = c.execute(
+            sa.select(Ticket.id, Ticket.status, Ticket.assignee_id, Ticket.created_at)
+        ).all()
+
+        def messages() -> Iterator[dict[str, Any]]:
+            for ticket_id, status, assignee, created in tickets:
+                yield {
+                    "created_at": created,
+                    "ticket_id": ticket_id,
+                    "kind": "customer",
+                    "author_id": None,
+                    "body": "您好，我遇到了问题，请尽快帮我处理，谢谢。",
+                }
+                if status not in (TicketStatus.NEW, TicketStatus.ASSIGNED):
+                    yield {
+                        "created_at": created + timedelta(minutes=30),
+                        "ticket_id": ticket_id,
+                        "kind": "note",
+                        "author_id": assignee,
+                        "body": "已核实客户身份，查询交易记录中。",
+                    }
+                    yield {
+                        "created_at": created + timedelta(hours=1),
+                        "ticket_id": ticket_id,
+                        "kind": "reply",
+                        "author_id": assignee,
+                        "body": "您好，您的问题已收到，我们正在处理，稍后回复您。",
+                    }
+
+        self.counts["ticket_message"] = _bulk(c, TicketMessage, messages())
+
+    # --- project ---------------------------------------------------------------------------------
+    def _seed_projects(self) -> None:
+        c, rng = self.conn, self.rng
+        kickoff = self.today - timedelta(days=170)
+        pmo = self.staff_by_team[TeamCode.TECHNOLOGY.value]
+        self.counts["project"] = _bulk(
+            c,
+            Project,
+            [
+                {
+                    **self._stamp(),
+                    "code": "PLATFORM-1",
+                    "name": "互联网理财平台一期建设",
+                    "owner_id": self.staff_by_team[TeamCode.SENIOR_MANAGEMENT.value][1],
+                    "start_date": kickoff,
+                    "end_date": kickoff + timedelta(days=280),
+                    "status": "active",
+                    "description": (
+                        "按平台规划第十章：项目启动、系统开发、系统测试、上线运行、后期维护。"
+                    ),
+                }
+            ],
+        )
+        project_id = _ids(c, Project, "code")["PLATFORM-1"]
+        previous: int | None = None
+        for phase, name, offset, end in MILESTONES:
+            planned_start = kickoff + timedelta(days=offset)
+            planned_end = kickoff + timedelta(days=end)
+            slip = rng.choice((0, 0, 3, 7, 12))
+            if planned_end + timedelta(days=slip) < self.today:
+                status, progress = MilestoneStatus.DONE, 100
+                actual_end: date | None = planned_end + timedelta(days=slip)
+            elif planned_start < self.today:
+                status, progress, actual_end = (
+                    MilestoneStatus.IN_PROGRESS,
+                    rng.randrange(20, 90),
+                    None,
+                )
+            else:
+                status, progress, actual_end = MilestoneStatus.NOT_STARTED, 0, None
+            result = c.execute(
+                sa.insert(Milestone.__table__).values(
+                    **self._stamp(),
+                    project_id=project_id,
+                    phase=phase.value,
+                    name=name,
+                    owner_id=rng.choice(pmo),
+                    planned_start=planned_start,
+                    planned_end=planned_end,
+                    actual_start=planned_start + timedelta(days=slip)
+                    if status != MilestoneStatus.NOT_STARTED
+                    else None,
+                    actual_end=actual_end,
+                    progress=progress,
+                    status=status.value,
+                    depends_on_id=previous,
+                )
+            )
+            previous = result.inserted_primary_key[0]
+        self.counts["milestone"] = len(MILESTONES)
+        risks = [
+            ("关键开发人员流失", 2, 4, "关键模块双人备份，完善文档"),
+            ("支付通道对接延期", 3, 4, "提前启动联调，准备备用通道"),
+            ("监管政策变化", 2, 5, "合规部门持续跟踪，预留整改时间"),
+            ("性能不达标", 3, 3, "尽早压测，预留扩容预算"),
+            ("数据迁移出错", 2, 3, "多轮演练，保留回滚方案"),
+            ("第三方系统不稳定", 3, 2, "熔断降级，SLA 约束"),
+        ]
+        self.counts["project_risk"] = _bulk(
+            c,
+            ProjectRisk,
+            (
+                {
+                    **self._stamp(),
+                    "project_id": project_id,
+                    "title": t,
+                    "probability": p,
+                    "impact": i,
+                    "response": r,
+                    "owner_id": rng.choice(pmo),
+                    "status": "open",
+                    "review_date": self.today + timedelta(days=rng.randrange(5, 40)),
+                    "milestone_id": None,
+                }
+                for t, p, i, r in risks
+            ),
+        )
+
+
+def seed(engine: Engine, size: str = "small", progress: Callable[[str], None] = print) -> dict:
+    """Load the demo data once; returns the row counts, or an empty dict when already there."""
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {sorted(SIZES)}")
+    if is_seeded(engine):
+        return {}
+    with engine.begin() as conn:
+        counts = DemoData(conn, SIZES[size]).run(progress)
+    with session_scope() as session:
+        audit.record(
+            session,
+            actor="system",
+            action="seed.load",
+            entity="demo_data",
+            changes={"size": [None, size], "rows": [None, sum(counts.values())]},
+        )
+    return counts

@@ -1,0 +1,1 @@
+"""Business rules per domain: keyword-only functions that take a session."""

@@ -1,0 +1,63 @@
+"""Record counts per module for the overview page."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel
+
+from models.audit import AuditEntry
+from models.campaigns import Campaign
+from models.customers import Customer
+from models.hr import Employee, JobOpening
+from models.kyc import KycCase, KycCaseStatus, WatchlistEntry
+from models.partners import Partner
+from models.products import Product, ProductStatus
+from models.projects import Milestone, ProjectRisk
+from models.tickets import Ticket, TicketStatus
+from models.transactions import Transaction
+
+OPEN_KYC = [
+    KycCaseStatus.NEW,
+    KycCaseStatus.IN_REVIEW,
+    KycCaseStatus.WAITING_CUSTOMER,
+    KycCaseStatus.ESCALATED,
+]
+OPEN_TICKETS = [
+    TicketStatus.NEW,
+    TicketStatus.ASSIGNED,
+    TicketStatus.IN_PROGRESS,
+    TicketStatus.WAITING_CUSTOMER,
+]
+
+STATS: dict[str, tuple[type[SQLModel], sa.ColumnElement[bool] | None]] = {
+    "products": (Product, None),
+    "products_on_sale": (Product, Product.status == ProductStatus.ON_SALE),
+    "partners": (Partner, None),
+    "campaigns": (Campaign, None),
+    "customers": (Customer, None),
+    "transactions": (Transaction, None),
+    "kyc_open": (KycCase, KycCase.status.in_(OPEN_KYC)),
+    "watchlist": (WatchlistEntry, None),
+    "tickets_open": (Ticket, Ticket.status.in_(OPEN_TICKETS)),
+    "employees": (Employee, None),
+    "openings": (JobOpening, None),
+    "milestones": (Milestone, None),
+    "risks": (ProjectRisk, None),
+    "audit_entries": (AuditEntry, None),
+}
+
+
+def record_counts(session: Session, keys: list[str] | None = None) -> dict[str, int]:
+    """Counts for the named statistics (all when ``keys`` is None); unknown keys are refused."""
+    wanted = list(STATS) if keys is None else keys
+    unknown = [k for k in wanted if k not in STATS]
+    if unknown:
+        raise ValueError(f"unknown statistics: {unknown}")
+    counts = {}
+    for key in wanted:
+        model, condition = STATS[key]
+        query = sa.select(sa.func.count()).select_from(model)
+        if condition is not None:
+            query = query.where(condition)
+        counts[key] = session.execute(query).scalar_one()
+    return counts

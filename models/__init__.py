@@ -1,0 +1,27 @@
+"""SQLModel tables, one module per domain. Importing this package registers every table."""
+
+from models import (
+    audit,
+    campaigns,
+    customers,
+    hr,
+    kyc,
+    partners,
+    products,
+    projects,
+    tickets,
+    transactions,
+)
+
+__all__ = [
+    "audit",
+    "campaigns",
+    "customers",
+    "hr",
+    "kyc",
+    "partners",
+    "products",
+    "projects",
+    "tickets",
+    "transactions",
+]

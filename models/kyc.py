@@ -1,0 +1,78 @@
+"""KYC cases, watch lists and risk indicators worked by compliance officers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from models.base import EditableBase, code_field, text_field, time_field
+
+
+class KycCaseStatus(StrEnum):
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    WAITING_CUSTOMER = "waiting_customer"
+    ESCALATED = "escalated"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class KycCase(EditableBase, table=True):
+    __tablename__ = "kyc_case"
+
+    case_no: str = code_field(20, unique=True, index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    status: str = code_field(20, default=KycCaseStatus.NEW, index=True)
+    questionnaire_score: int | None = None
+    risk_tolerance: str | None = code_field(2, default=None)
+    high_risk: bool = False
+    assignee_id: int | None = Field(default=None, foreign_key="employee.id", index=True)
+    opened_at: datetime = time_field(index=True)
+    due_at: datetime = time_field(index=True)
+    decided_at: datetime | None = time_field(None)
+    decision_note: str = text_field()
+
+
+class WatchlistKind(StrEnum):
+    SANCTIONS = "sanctions"
+    PEP = "pep"
+    INTERNAL_BLACKLIST = "internal_blacklist"
+
+
+class WatchlistEntry(EditableBase, table=True):
+    __tablename__ = "watchlist_entry"
+
+    list_kind: str = code_field(30, index=True)
+    name: str = code_field(200, index=True)
+    name_pinyin: str = code_field(300, default="")
+    birth_date: str = code_field(10, default="")
+    id_number_hash: str = code_field(64, default="", index=True)
+    source: str = code_field(200, default="")
+    reason: str = text_field()
+
+
+class RiskCategory(StrEnum):
+    MARKET = "market"
+    CREDIT = "credit"
+    LIQUIDITY = "liquidity"
+    OPERATIONAL = "operational"
+    IT = "it"
+
+
+class RiskIndicator(EditableBase, table=True):
+    __tablename__ = "risk_indicator"
+
+    code: str = code_field(40, unique=True)
+    name_zh: str = code_field(100)
+    name_en: str = code_field(100)
+    category: str = code_field(20, index=True)
+    unit: str = code_field(20, default="")
+    warning_threshold: Decimal = Field(sa_type=sa.Numeric(18, 4))
+    breach_threshold: Decimal = Field(sa_type=sa.Numeric(18, 4))
+    higher_is_worse: bool = True
+    current_value: Decimal | None = Field(default=None, sa_type=sa.Numeric(18, 4))
+    owner_role: str = code_field(40, default="compliance")

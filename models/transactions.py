@@ -1,0 +1,42 @@
+"""Subscriptions and redemptions: the platform's sales, shared by every report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from models.base import TableBase, code_field, money_field, time_field
+
+
+class TransactionKind(StrEnum):
+    SUBSCRIPTION = "subscription"
+    REDEMPTION = "redemption"
+
+
+class TransactionStatus(StrEnum):
+    PENDING = "pending"
+    SETTLED = "settled"
+    FAILED = "failed"
+
+
+class Transaction(TableBase, table=True):
+    __tablename__ = "transaction"
+    __table_args__ = (
+        sa.Index("ix_transaction_product_time", "product_id", "occurred_at"),
+        sa.Index("ix_transaction_customer_time", "customer_id", "occurred_at"),
+    )
+
+    txn_no: str = code_field(24, unique=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    product_id: int = Field(foreign_key="product.id")
+    kind: str = code_field(20, index=True)
+    amount: Decimal = money_field()
+    fee: Decimal = money_field(Decimal("0"))
+    status: str = code_field(20, default=TransactionStatus.SETTLED, index=True)
+    channel: str = code_field(20, default="app")
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
+    occurred_at: datetime = time_field(index=True)

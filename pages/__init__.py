@@ -1,0 +1,1 @@
+"""What staff see: page functions and components, per domain. No database, no rules."""

@@ -1,0 +1,184 @@
+"""The shell around every signed-in page: sidebar of modules, top bar, content."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from pages.navigation import MODULES
+from pages.ui import t
+from state.ui import UIState
+
+SIDEBAR_WIDTH = "15em"
+
+
+def _nav_item(key: str, route: str, icon: str, active: bool) -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.icon(icon, size=18),
+            rx.text(t(f"nav.{key}"), size="2", weight="medium"),
+            align="center",
+            spacing="3",
+            padding_x="0.75em",
+            padding_y="0.5em",
+            border_radius="var(--radius-2)",
+            width="100%",
+            background=rx.cond(active, rx.color("accent", 4), "transparent"),
+            color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 12)),
+            _hover={"background": rx.color("accent", 3)},
+        ),
+        href=route,
+        underline="none",
+        width="100%",
+        id=f"nav-{key}",
+    )
+
+
+def _nav_items(active_route: str) -> list[rx.Component]:
+    items = [_nav_item("home", "/", "house", active_route == "/")]
+    items += [_nav_item(m.key, m.route, m.icon, m.route == active_route) for m in MODULES]
+    return items
+
+
+def sidebar(active_route: str) -> rx.Component:
+    return rx.box(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("landmark", size=22, color=rx.color("accent", 10)),
+                rx.heading(t("app.short"), size="4"),
+                align="center",
+                padding="0.75em",
+            ),
+            rx.vstack(*_nav_items(active_route), spacing="1", width="100%"),
+            width="100%",
+            spacing="3",
+        ),
+        display=["none", "none", "block"],
+        width=SIDEBAR_WIDTH,
+        min_width=SIDEBAR_WIDTH,
+        height="100vh",
+        position="sticky",
+        top="0",
+        padding="0.75em",
+        border_right=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 2),
+        overflow_y="auto",
+        id="sidebar",
+    )
+
+
+def mobile_menu(active_route: str) -> rx.Component:
+    return rx.box(
+        rx.drawer.root(
+            rx.drawer.trigger(
+                rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="menu"),
+            ),
+            rx.drawer.overlay(z_index="5"),
+            rx.drawer.portal(
+                rx.drawer.content(
+                    rx.vstack(
+                        rx.drawer.close(rx.icon_button(rx.icon("x"), variant="ghost")),
+                        *_nav_items(active_route),
+                        spacing="1",
+                        width="100%",
+                    ),
+                    top="auto",
+                    right="auto",
+                    height="100%",
+                    width="16em",
+                    padding="1em",
+                    background_color=rx.color("gray", 1),
+                ),
+            ),
+            direction="left",
+        ),
+        display=["block", "block", "none"],
+    )
+
+
+def language_switch() -> rx.Component:
+    return rx.segmented_control.root(
+        rx.segmented_control.item("中文", value="zh"),
+        rx.segmented_control.item("English", value="en"),
+        value=UIState.lang,
+        on_change=UIState.set_language,
+        size="1",
+        id="language-switch",
+    )
+
+
+def top_bar(active_route: str) -> rx.Component:
+    return rx.hstack(
+        mobile_menu(active_route),
+        rx.heading(t("app.title"), size="4", id="app-title"),
+        rx.spacer(),
+        language_switch(),
+        rx.tooltip(
+            rx.icon_button(
+                rx.color_mode_cond(rx.icon("moon"), rx.icon("sun")),
+                on_click=rx.toggle_color_mode,
+                variant="ghost",
+                id="theme-toggle",
+            ),
+            content=t("topbar.theme"),
+        ),
+        rx.hstack(
+            rx.icon("circle-user", size=20),
+            rx.text(t("topbar.guest"), size="2", id="current-user"),
+            align="center",
+            spacing="2",
+        ),
+        align="center",
+        spacing="4",
+        padding_x="1.5em",
+        padding_y="0.75em",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        width="100%",
+        position="sticky",
+        top="0",
+        background=rx.color("gray", 1),
+        z_index="3",
+    )
+
+
+def shell(content: rx.Component, active_route: str) -> rx.Component:
+    return rx.hstack(
+        sidebar(active_route),
+        rx.vstack(
+            top_bar(active_route),
+            rx.box(content, padding=["1em", "1.5em", "2em"], width="100%", max_width="90em"),
+            spacing="0",
+            width="100%",
+            min_width="0",
+        ),
+        spacing="0",
+        width="100%",
+        align="start",
+    )
+
+
+def page_title(title_key: str, subtitle_key: str | None = None) -> rx.Component:
+    return rx.vstack(
+        rx.heading(t(title_key), size="6", id="page-title"),
+        rx.text(t(subtitle_key), color_scheme="gray") if subtitle_key else rx.fragment(),
+        spacing="1",
+        margin_bottom="1.5em",
+    )
+
+
+def template(route: str, title_key: str, on_load: Callable | list | None = None) -> Callable:
+    """Register a page at ``route`` wrapped in the shell."""
+
+    def decorator(page: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        def wrapped() -> rx.Component:
+            return shell(page(), route)
+
+        wrapped.__name__ = page.__name__
+        registered_pages.append((route, title_key, wrapped, on_load))
+        return wrapped
+
+    return decorator
+
+
+registered_pages: list[tuple[str, str, Callable[[], rx.Component], Callable | list | None]] = []

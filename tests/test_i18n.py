@@ -1,0 +1,95 @@
+"""Every label exists in both languages, and every key the code uses is in the catalogues."""
+
+import re
+from enum import StrEnum
+from pathlib import Path
+
+import pytest
+
+from backoffice.i18n import catalogue, choice_label, translate
+from models import (
+    campaigns,
+    customers,
+    hr,
+    kyc,
+    partners,
+    products,
+    projects,
+    tickets,
+    transactions,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_both_catalogues_have_the_same_keys_and_no_empty_text():
+    zh, en = catalogue("zh"), catalogue("en")
+    assert set(zh) - set(en) == set(), "keys missing from en.json"
+    assert set(en) - set(zh) == set(), "keys missing from zh.json"
+    assert [k for k, v in {**zh, **en}.items() if not v.strip()] == []
+
+
+def test_chinese_catalogue_is_chinese():
+    zh, en = catalogue("zh"), catalogue("en")
+    untranslated = [k for k in zh if zh[k] == en[k] and re.search("[a-z]{4}", zh[k])]
+    assert untranslated == []
+
+
+def test_every_key_used_in_pages_exists():
+    used: set[str] = set()
+    for path in list((ROOT / "pages").rglob("*.py")) + list((ROOT / "state").rglob("*.py")):
+        used |= set(re.findall(r'\bt\("([a-z_.]+)"\)', path.read_text()))
+    assert used, "the scan found no t(...) calls"
+    assert sorted(used - set(catalogue("zh"))) == []
+
+
+@pytest.mark.parametrize(
+    ("group", "enum"),
+    [
+        ("product_type", products.ProductType),
+        ("product_status", products.ProductStatus),
+        ("partner_kind", partners.PartnerKind),
+        ("partner_status", partners.PartnerStatus),
+        ("campaign_kind", campaigns.CampaignKind),
+        ("campaign_channel", campaigns.CampaignChannel),
+        ("campaign_status", campaigns.CampaignStatus),
+        ("kyc_status", customers.KycStatus),
+        ("kyc_case_status", kyc.KycCaseStatus),
+        ("watchlist_kind", kyc.WatchlistKind),
+        ("risk_category", kyc.RiskCategory),
+        ("ticket_channel", tickets.TicketChannel),
+        ("ticket_category", tickets.TicketCategory),
+        ("ticket_priority", tickets.TicketPriority),
+        ("ticket_status", tickets.TicketStatus),
+        ("team", hr.TeamCode),
+        ("employee_status", hr.EmployeeStatus),
+        ("hiring_channel", hr.HiringChannel),
+        ("candidate_stage", hr.CandidateStage),
+        ("training_kind", hr.TrainingKind),
+        ("project_phase", projects.ProjectPhase),
+        ("milestone_status", projects.MilestoneStatus),
+        ("transaction_kind", transactions.TransactionKind),
+    ],
+)
+def test_every_choice_has_a_label_in_both_languages(group: str, enum: type[StrEnum]):
+    for value in enum:
+        assert choice_label(group, value, "zh") != choice_label(group, value, "en")
+
+
+def test_risk_levels_and_tolerances_are_labelled():
+    for level in products.RISK_LEVELS:
+        assert choice_label("risk_level", level, "zh").startswith(level)
+    for tolerance in customers.RISK_TOLERANCES:
+        assert choice_label("risk_tolerance", tolerance, "en").startswith(tolerance)
+
+
+def test_unknown_key_or_language_raises():
+    with pytest.raises(KeyError):
+        translate("no.such.key")
+    with pytest.raises(ValueError):
+        catalogue("fr")
+
+
+def test_parameters_are_filled():
+    assert translate("nav.products", "en") == "Products"
+    assert translate("nav.products", "zh") == "理财产品"
