@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+import pages.admin
 import pages.overview  # noqa: F401  (registers the overview and module pages)
 from backoffice.i18n import translate
 from pages.layout import registered_pages

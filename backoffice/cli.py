@@ -8,11 +8,13 @@ import sys
 import time
 
 from backoffice import db, migrations, seed
-from backoffice.services import audit
+from backoffice.services import audit, users
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
     migrations.upgrade(db.engine())
+    with db.session_scope() as session:
+        users.ensure_roles(session)
     print("database is at the latest migration")
     return 0
 
@@ -47,8 +49,11 @@ def cmd_verify_audit(_args: argparse.Namespace) -> int:
 def cmd_sign_ins(_args: argparse.Namespace) -> int:
     port = os.environ.get("PORT", "3000")
     print(f"\n  Back office: http://localhost:{port}")
-    print("  Sign-in with password + TOTP arrives with the identity module; until then the")
-    print("  sign-in page leads straight to the demo portal.\n")
+    print(f"  Demo accounts (password for all: {seed.DEMO_PASSWORD}):")
+    for username, name, roles in seed.DEMO_USERS:
+        print(f"    {username:<11} {', '.join(roles):<16} {name}")
+    print("  The first sign-in of each account shows a QR code: scan it with an authenticator")
+    print("  app (or type the key shown), enter the 6-digit code, and keep the recovery codes.\n")
     return 0
 
 

@@ -19,12 +19,12 @@ from typing import Any
 import sqlalchemy as sa
 from faker import Faker
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from backoffice import national_id
 from backoffice.db import session_scope
 from backoffice.security import fields
-from backoffice.services import audit
+from backoffice.services import audit, users
 from models.campaigns import Campaign, CampaignKind, CampaignProduct, CampaignStatus
 from models.customers import RISK_TOLERANCES, Customer, KycStatus
 from models.hr import (
@@ -43,6 +43,7 @@ from models.hr import (
     TrainingProgram,
     TrainingRecord,
 )
+from models.identity import User
 from models.kyc import (
     KycCase,
     KycCaseStatus,
@@ -1010,10 +1011,50 @@ class DemoData:
         )
 
 
+DEMO_PASSWORD = "Licai-Demo-2026"  # noqa: S105  (demo accounts only)
+DEMO_USERS: list[tuple[str, str, list[str]]] = [
+    ("admin", "王强（系统管理员）", ["admin"]),
+    ("pm.li", "李娜", ["product_manager"]),
+    ("pm.zhao", "赵磊", ["product_manager"]),
+    ("mkt.chen", "陈静", ["marketing"]),
+    ("kyc.liu", "刘洋", ["compliance"]),
+    ("kyc.sun", "孙悦", ["compliance"]),
+    ("cs.zhou", "周婷", ["cs_agent"]),
+    ("cs.wu", "吴昊", ["cs_lead"]),
+    ("hr.zheng", "郑敏", ["hr"]),
+    ("ceo.huang", "黄伟", ["executive"]),
+    ("pmo.xu", "徐涛", ["pmo"]),
+]
+
+
+def seed_demo_users() -> int:
+    """The roles with their default matrix, and one demo account per role (first time only)."""
+    created = 0
+    with session_scope() as session:
+        users.ensure_roles(session)
+        if session.exec(select(User.id)).first() is not None:
+            return 0
+        for username, name, roles in DEMO_USERS:
+            _user, problems = users.create_user(
+                session,
+                actor=None,
+                username=username,
+                display_name=name,
+                password=DEMO_PASSWORD,
+                roles=roles,
+                email=f"{username}@wealth.example.cn",
+            )
+            if problems:
+                raise RuntimeError(f"demo user {username}: {problems}")
+            created += 1
+    return created
+
+
 def seed(engine: Engine, size: str = "small", progress: Callable[[str], None] = print) -> dict:
     """Load the demo data once; returns the row counts, or an empty dict when already there."""
     if size not in SIZES:
         raise ValueError(f"size must be one of {sorted(SIZES)}")
+    seed_demo_users()
     if is_seeded(engine):
         return {}
     with engine.begin() as conn:

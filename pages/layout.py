@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from pages.navigation import MODULES
+from backoffice.navigation import MODULES
 from pages.ui import t
+from state.auth import SessionState, StepUpState
 from state.ui import UIState
 
 SIDEBAR_WIDTH = "15em"
@@ -37,7 +38,13 @@ def _nav_item(key: str, route: str, icon: str, active: bool) -> rx.Component:
 
 def _nav_items(active_route: str) -> list[rx.Component]:
     items = [_nav_item("home", "/", "house", active_route == "/")]
-    items += [_nav_item(m.key, m.route, m.icon, m.route == active_route) for m in MODULES]
+    items += [
+        rx.cond(
+            SessionState.modules.contains(m.key),
+            _nav_item(m.key, m.route, m.icon, active_route.startswith(m.route)),
+        )
+        for m in MODULES
+    ]
     return items
 
 
@@ -125,7 +132,16 @@ def top_bar(active_route: str) -> rx.Component:
         ),
         rx.hstack(
             rx.icon("circle-user", size=20),
-            rx.text(t("topbar.guest"), size="2", id="current-user"),
+            rx.text(SessionState.user_name, size="2", id="current-user"),
+            rx.tooltip(
+                rx.icon_button(
+                    rx.icon("log-out", size=16),
+                    on_click=SessionState.sign_out,
+                    variant="ghost",
+                    id="sign-out",
+                ),
+                content=t("topbar.sign_out"),
+            ),
             align="center",
             spacing="2",
         ),
@@ -142,8 +158,49 @@ def top_bar(active_route: str) -> rx.Component:
     )
 
 
+def step_up_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(t("stepup.title")),
+            rx.dialog.description(t("stepup.description"), size="2"),
+            rx.form(
+                rx.vstack(
+                    rx.input(
+                        name="code",
+                        placeholder="123456",
+                        auto_complete="one-time-code",
+                        input_mode="numeric",
+                        max_length=6,
+                        id="step-up-code",
+                        width="100%",
+                    ),
+                    rx.cond(StepUpState.error != "", rx.text(StepUpState.error, color="red")),
+                    rx.hstack(
+                        rx.button(
+                            t("common.cancel"),
+                            type="button",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=StepUpState.close,
+                        ),
+                        rx.button(t("stepup.verify"), type="submit", id="step-up-submit"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    margin_top="1em",
+                ),
+                on_submit=StepUpState.submit,
+                reset_on_submit=True,
+            ),
+        ),
+        open=StepUpState.open,
+    )
+
+
 def shell(content: rx.Component, active_route: str) -> rx.Component:
     return rx.hstack(
+        step_up_dialog(),
         sidebar(active_route),
         rx.vstack(
             top_bar(active_route),
@@ -175,7 +232,8 @@ def template(route: str, title_key: str, on_load: Callable | list | None = None)
             return shell(page(), route)
 
         wrapped.__name__ = page.__name__
-        registered_pages.append((route, title_key, wrapped, on_load))
+        loads = on_load if isinstance(on_load, list) else [on_load] if on_load else []
+        registered_pages.append((route, title_key, wrapped, [SessionState.gate, *loads]))
         return wrapped
 
     return decorator

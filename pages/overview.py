@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from backoffice.navigation import MODULES, Module
 from pages.layout import page_title, template
-from pages.navigation import MODULES, Module
 from pages.ui import t
 from state.overview import OverviewState
 
@@ -91,4 +91,5 @@ def module_page(module: Module) -> None:
 
 
 for _module in MODULES:
-    module_page(_module)
+    if _module.key != "admin":
+        module_page(_module)

@@ -1,11 +1,13 @@
-"""Counts shown on the overview and module pages."""
+"""Counts shown on the overview and module pages: only for modules the caller may view."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from backoffice.db import session_scope
+from backoffice.navigation import MODULES
 from backoffice.services import overview
+from state.auth import SessionState, signed_in
 
 
 class OverviewState(rx.State):
@@ -13,8 +15,11 @@ class OverviewState(rx.State):
     loaded: bool = False
 
     @rx.event
-    def load(self) -> None:
+    @signed_in
+    async def load(self) -> None:
+        allowed = set((await self.get_state(SessionState)).modules)
+        stats = sorted({s for m in MODULES if m.key in allowed for s in m.stats})
         with session_scope() as session:
-            counts = overview.record_counts(session)
+            counts = overview.record_counts(session, stats)
         self.counts = {key: f"{value:,}" for key, value in counts.items()}
         self.loaded = True

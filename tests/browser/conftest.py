@@ -99,6 +99,7 @@ def app_url(app_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
         capture_output=True,
     )
     port = _free_port()
+    app_env = {**app_env, "BACKOFFICE_ALLOWED_ORIGINS": f"http://127.0.0.1:{port}"}
     log = tmp_path_factory.mktemp("app-log") / "app.log"
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -138,3 +139,60 @@ def screenshot_dir() -> Path:
     path = ARTIFACTS / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+class Authenticator:
+    """Plays the staff member's authenticator app: remembers each account's key and never
+    reuses a time step (the server refuses replayed codes)."""
+
+    def __init__(self) -> None:
+        self.secrets: dict[str, str] = {}
+        self.last_step: dict[str, int] = {}
+
+    def code(self, username: str) -> str:
+        import pyotp
+
+        now = int(time.time() // 30)
+        step = max(now, self.last_step.get(username, 0) + 1)
+        if step > now + 1:
+            time.sleep((step - 1) * 30 - time.time() + 0.5)
+        self.last_step[username] = step
+        return pyotp.TOTP(self.secrets[username]).at(step * 30)
+
+
+@pytest.fixture(scope="session")
+def authenticator() -> Authenticator:
+    return Authenticator()
+
+
+@pytest.fixture
+def sign_in_as(page, app_url: str, authenticator: Authenticator):
+    """Sign in through the real page: password, then TOTP (enrolling on the first sign-in)."""
+    from playwright.sync_api import expect
+
+    from backoffice.seed import DEMO_PASSWORD
+
+    def sign_in(username: str, screenshot_dir: Path | None = None) -> None:
+        page.goto(app_url + "/login")
+        page.locator("#username").fill(username)
+        page.locator("#password").fill(DEMO_PASSWORD)
+        page.locator("#sign-in").click()
+        if username not in authenticator.secrets:
+            key = page.locator("#enrol-key")
+            expect(key).to_be_visible(timeout=30_000)
+            expect(page.locator("#enrol-qr")).to_be_visible()
+            if screenshot_dir:
+                page.screenshot(path=str(screenshot_dir / "login-enrol.png"))
+            authenticator.secrets[username] = key.inner_text().strip()
+            page.locator("#enrol-code").fill(authenticator.code(username))
+            page.locator("#enrol-code-submit").click()
+            expect(page.locator("#recovery-codes")).to_be_visible()
+            if screenshot_dir:
+                page.screenshot(path=str(screenshot_dir / "login-recovery-codes.png"))
+            page.locator("#continue").click()
+        else:
+            page.locator("#totp-code").fill(authenticator.code(username))
+            page.locator("#totp-code-submit").click()
+        expect(page.locator("#page-title")).to_be_visible(timeout=30_000)
+
+    return sign_in

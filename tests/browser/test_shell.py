@@ -1,4 +1,4 @@
-"""The app shell in a real browser: modules, both languages, themes and a tablet layout."""
+"""The app shell in a real browser: modules by role, both languages, themes, layouts."""
 
 import re
 
@@ -6,10 +6,8 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
 from backoffice.db import make_engine
+from backoffice.navigation import MODULES
 from backoffice.services import overview
-from pages.navigation import MODULES
-
-NAV_KEYS = ["home"] + [m.key for m in MODULES]
 
 
 def _app_counts(app_env: dict[str, str]) -> dict[str, int]:
@@ -20,12 +18,24 @@ def _app_counts(app_env: dict[str, str]) -> dict[str, int]:
     return counts
 
 
-def test_shell_shows_every_module_in_both_languages(page: Page, app_url, app_env, screenshot_dir):
-    page.goto(app_url + "/")
-    expect(page.locator("#page-title")).to_have_text("运营概览", timeout=30_000)
-    for key in NAV_KEYS:
-        expect(page.locator(f"#sidebar #nav-{key}")).to_be_visible()
-    expect(page.locator("#sidebar #nav-products")).to_have_text("理财产品")
+def test_signed_out_visitor_is_sent_to_sign_in(page: Page, app_url):
+    page.goto(app_url + "/kyc")
+    expect(page).to_have_url(re.compile(r"/login/?$"), timeout=30_000)
+    expect(page.locator("#sign-in")).to_be_visible()
+
+
+def test_executive_sees_their_modules_in_both_languages(
+    page: Page, app_url, sign_in_as, screenshot_dir
+):
+    sign_in_as("ceo.huang", screenshot_dir)
+    expect(page.locator("#page-title")).to_have_text("运营概览")
+    expect(page.locator("#current-user")).to_have_text("黄伟")
+    for module in MODULES:
+        nav = page.locator(f"#sidebar #nav-{module.key}")
+        if module.key == "admin":
+            expect(nav).to_have_count(0)
+        else:
+            expect(nav).to_be_visible()
     expect(page.locator("#card-products")).to_contain_text(re.compile(r"理财产品: \d"))
     page.screenshot(path=str(screenshot_dir / "shell-zh.png"), full_page=True)
 
@@ -33,55 +43,90 @@ def test_shell_shows_every_module_in_both_languages(page: Page, app_url, app_env
     expect(page.locator("#page-title")).to_have_text("Overview")
     expect(page.locator("#sidebar #nav-kyc")).to_have_text("KYC & AML")
     expect(page.locator("#app-title")).to_have_text("Wealth Platform Back Office")
+    page.wait_for_timeout(300)
     page.screenshot(path=str(screenshot_dir / "shell-en.png"), full_page=True)
-
     page.reload()
     expect(page.locator("#page-title")).to_have_text("Overview", timeout=30_000)
     page.get_by_role("radio", name="中文").click()
     expect(page.locator("#page-title")).to_have_text("运营概览")
 
 
-def test_module_page_shows_the_database_counts(page: Page, app_url, app_env):
+def test_agent_sees_only_tickets_and_is_turned_away_from_other_modules(
+    page: Page, app_url, app_env, sign_in_as
+):
+    sign_in_as("cs.zhou")
+    expect(page.locator("#sidebar #nav-tickets")).to_be_visible()
+    for key in ("partners", "campaigns", "kyc", "hr", "kpi", "projects", "admin"):
+        expect(page.locator(f"#sidebar #nav-{key}")).to_have_count(0)
     counts = _app_counts(app_env)
-    page.goto(app_url + "/")
+    page.goto(app_url + "/tickets")
+    expect(page.locator("#stat-tickets_open")).to_have_text(f"{counts['tickets_open']:,}")
+    page.goto(app_url + "/hr")
+    expect(page).to_have_url(re.compile(r"/$"), timeout=30_000)
+    expect(page.locator("#page-title")).to_have_text("运营概览")
+
+
+def test_compliance_module_counts_match_the_database(page: Page, app_url, app_env, sign_in_as):
+    sign_in_as("kyc.liu")
+    counts = _app_counts(app_env)
     page.locator("#sidebar #nav-kyc").click()
     expect(page).to_have_url(re.compile(r"/kyc/?$"))
     expect(page.locator("#page-title")).to_have_text("客户身份识别与反洗钱")
     expect(page.locator("#stat-kyc_open")).to_have_text(f"{counts['kyc_open']:,}")
     expect(page.locator("#stat-watchlist")).to_have_text(f"{counts['watchlist']:,}")
-    page.goto(app_url + "/kpi")
-    expect(page.locator("#stat-transactions")).to_have_text(f"{counts['transactions']:,}")
 
 
-def test_dark_mode_toggle(page: Page, app_url, screenshot_dir):
-    page.goto(app_url + "/")
-    expect(page.locator("#page-title")).to_be_visible(timeout=30_000)
+def test_dark_mode_and_tablet_layouts(page: Page, app_url, sign_in_as, screenshot_dir):
+    sign_in_as("pm.li")
     before = page.evaluate("document.documentElement.className")
     page.locator("#theme-toggle").click()
     expect(page.locator("html")).not_to_have_class(before)
     after = page.evaluate("document.documentElement.className")
     assert ("dark" in after) != ("dark" in before)
     page.screenshot(path=str(screenshot_dir / "shell-dark.png"))
-
-
-def test_tablet_and_narrow_layouts(page: Page, app_url, screenshot_dir):
     page.set_viewport_size({"width": 820, "height": 1180})
-    page.goto(app_url + "/")
-    expect(page.locator("#sidebar")).to_be_visible(timeout=30_000)
+    expect(page.locator("#sidebar")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "shell-tablet.png"))
     page.set_viewport_size({"width": 600, "height": 900})
     expect(page.locator("#sidebar")).to_be_hidden()
     page.get_by_role("button", name="menu").click()
-    expect(page.get_by_role("dialog").locator("#nav-hr")).to_be_in_viewport(ratio=1)
+    expect(page.get_by_role("dialog").locator("#nav-products")).to_be_in_viewport(ratio=1)
     page.wait_for_timeout(500)  # let the slide-in animation finish before the picture
     page.screenshot(path=str(screenshot_dir / "shell-narrow-menu.png"))
 
 
-def test_sign_in_placeholder(page: Page, app_url, screenshot_dir):
+def test_wrong_password_and_sign_out(page: Page, app_url, sign_in_as, screenshot_dir):
     page.goto(app_url + "/login")
-    expect(page.get_by_text("员工登录").or_(page.get_by_text("理财平台运营后台"))).to_be_visible(
-        timeout=30_000
-    )
-    page.screenshot(path=str(screenshot_dir / "login-zh.png"))
-    page.locator("#enter-demo").click()
-    expect(page.locator("#page-title")).to_have_text("运营概览")
+    page.locator("#username").fill("pmo.xu")
+    page.locator("#password").fill("not-the-password")
+    page.locator("#sign-in").click()
+    expect(page.locator("#login-error")).to_have_text("用户名或密码错误。", timeout=30_000)
+    page.screenshot(path=str(screenshot_dir / "login-error.png"))
+    sign_in_as("pmo.xu")
+    page.locator("#sign-out").click()
+    expect(page).to_have_url(re.compile(r"/login/?$"), timeout=30_000)
+    page.goto(app_url + "/projects")
+    expect(page).to_have_url(re.compile(r"/login/?$"), timeout=30_000)
+
+
+def test_a_websocket_from_another_origin_is_refused(app_url):
+    import base64
+    import os
+    import socket
+    from urllib.parse import urlsplit
+
+    def handshake(origin: str) -> str:
+        url = urlsplit(app_url)
+        key = base64.b64encode(os.urandom(16)).decode()
+        request = (
+            f"GET /_event/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {url.netloc}\r\n"
+            f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n"
+        )
+        with socket.create_connection((url.hostname, url.port), timeout=10) as conn:
+            conn.sendall(request.encode())
+            return conn.recv(200).decode(errors="replace").split("\r\n")[0]
+
+    assert " 101 " in handshake(app_url)
+    refused = handshake("http://evil.example.com")
+    assert " 101 " not in refused and refused.startswith("HTTP/1.1 4"), refused

@@ -1,0 +1,27 @@
+"""The modules of the portal, in sidebar order, and the resource whose "view" opens each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Module:
+    key: str
+    route: str
+    icon: str
+    resource: str
+    stats: tuple[str, ...]
+
+
+MODULES: tuple[Module, ...] = (
+    Module("products", "/products", "package", "product", ("products", "products_on_sale")),
+    Module("partners", "/partners", "handshake", "partner", ("partners",)),
+    Module("campaigns", "/campaigns", "megaphone", "campaign", ("campaigns", "customers")),
+    Module("kyc", "/kyc", "shield-check", "kyc_case", ("kyc_open", "watchlist")),
+    Module("tickets", "/tickets", "headset", "ticket", ("tickets_open",)),
+    Module("hr", "/hr", "users", "employee", ("employees", "openings")),
+    Module("kpi", "/kpi", "chart-line", "kpi", ("transactions", "customers")),
+    Module("projects", "/projects", "calendar-range", "project", ("milestones", "risks")),
+    Module("admin", "/admin", "settings", "user", ("audit_entries",)),
+)

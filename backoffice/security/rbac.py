@@ -1,0 +1,126 @@
+"""Roles, resources, actions and the default permission matrix.
+
+Permissions are (resource, action) pairs granted to roles; the matrix lives in the database
+(``role_permission``) and administrators edit it at run time. The defaults below are what a new
+installation starts with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from backoffice.navigation import MODULES
+
+ACTIONS = (
+    "view", "create", "edit", "archive", "export", "import", "approve", "publish", "reveal",
+    "manage",
+)  # fmt: skip
+# Actions that need a TOTP code entered within the last STEP_UP_SECONDS.
+STEP_UP_ACTIONS = frozenset({"approve", "publish", "export", "reveal", "manage"})
+STEP_UP_SECONDS = 300
+
+RESOURCES = (
+    "product", "partner", "campaign", "customer", "kyc_case", "watchlist", "risk_indicator",
+    "ticket", "employee", "salary", "hiring", "training", "appraisal", "kpi", "project",
+    "user", "role", "session", "audit",
+)  # fmt: skip
+
+# Which resource a sidebar module stands for: seeing the module needs its "view".
+MODULE_RESOURCES = {m.key: m.resource for m in MODULES}
+
+ROLES: dict[str, tuple[str, str]] = {
+    "admin": ("系统管理员", "Administrator"),
+    "product_manager": ("产品经理", "Product manager"),
+    "marketing": ("市场营销", "Marketing"),
+    "compliance": ("合规专员", "Compliance officer"),
+    "cs_agent": ("客服专员", "Customer-service agent"),
+    "cs_lead": ("客服主管", "Customer-service lead"),
+    "hr": ("人力资源", "HR"),
+    "executive": ("管理层", "Executive"),
+    "pmo": ("项目管理办公室", "PMO"),
+}
+
+_EDIT = ("view", "create", "edit", "archive", "export", "import")
+DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "admin": {
+        "user": ("view", "create", "edit", "manage"),
+        "role": ("view", "manage"),
+        "session": ("view", "manage"),
+        "audit": ("view", "export"),
+    },
+    "product_manager": {
+        "product": (*_EDIT, "approve", "publish"),
+        "partner": _EDIT,
+        "campaign": ("view",),
+        "kpi": ("view",),
+    },
+    "marketing": {
+        "campaign": (*_EDIT, "approve"),
+        "product": ("view",),
+        "partner": ("view",),
+        "kpi": ("view",),
+    },
+    "compliance": {
+        "kyc_case": (*_EDIT, "approve"),
+        "customer": ("view", "reveal", "export"),
+        "watchlist": _EDIT,
+        "risk_indicator": _EDIT,
+        "product": ("view",),
+        "audit": ("view",),
+    },
+    "cs_agent": {
+        "ticket": ("view", "create", "edit"),
+        "customer": ("view",),
+        "product": ("view",),
+    },
+    "cs_lead": {
+        "ticket": (*_EDIT, "approve"),
+        "customer": ("view",),
+        "product": ("view",),
+        "kpi": ("view",),
+    },
+    "hr": {
+        "employee": _EDIT,
+        "salary": ("view", "edit"),
+        "hiring": _EDIT,
+        "training": _EDIT,
+        "appraisal": (*_EDIT, "approve"),
+    },
+    "executive": {
+        "kpi": ("view", "export"),
+        "product": ("view",),
+        "partner": ("view",),
+        "campaign": ("view",),
+        "kyc_case": ("view",),
+        "ticket": ("view",),
+        "employee": ("view",),
+        "salary": ("view",),
+        "project": ("view",),
+        "appraisal": ("view", "approve"),
+    },
+    "pmo": {
+        "project": (*_EDIT, "approve"),
+        "kpi": ("view",),
+        "employee": ("view",),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user as the server resolved it for this event."""
+
+    user_id: int
+    username: str
+    display_name: str
+    session_id: int
+    roles: frozenset[str]
+    permissions: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    totp_verified_at: datetime | None = None
+
+    def can(self, resource: str, action: str) -> bool:
+        return (resource, action) in self.permissions
+
+    def modules(self) -> list[str]:
+        return [m for m, resource in MODULE_RESOURCES.items() if self.can(resource, "view")]

@@ -1,0 +1,90 @@
+"""Server-side sign-in sessions: a random token in the browser, its hash in the database."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from models.base import utcnow
+from models.identity import StaffSession, User
+
+IDLE_MINUTES = int(os.environ.get("BACKOFFICE_SESSION_IDLE_MINUTES", "30"))
+ABSOLUTE_HOURS = int(os.environ.get("BACKOFFICE_SESSION_ABSOLUTE_HOURS", "12"))
+TOUCH_EVERY = timedelta(seconds=30)  # last_seen_at is written at most this often
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create(session: Session, *, user: User, client: str = "", user_agent: str = "") -> str:
+    """Start a session for a user who just passed both factors; returns the browser's token."""
+    token = secrets.token_urlsafe(32)  # 256 bits
+    now = utcnow()
+    session.add(
+        StaffSession(
+            token_hash=hash_token(token),
+            user_id=user.id,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=ABSOLUTE_HOURS),
+            totp_verified_at=now,
+            client=client[:100],
+            user_agent=user_agent[:300],
+        )
+    )
+    session.flush()
+    return token
+
+
+def live(session: Session, token: str, now: datetime | None = None) -> StaffSession | None:
+    """The session for a token if it is neither revoked, idle too long nor past its end."""
+    if not token or len(token) > 200:
+        return None
+    now = now or utcnow()
+    row = session.exec(
+        select(StaffSession).where(StaffSession.token_hash == hash_token(token))
+    ).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if now >= row.expires_at or now - row.last_seen_at >= timedelta(minutes=IDLE_MINUTES):
+        row.revoked_at = now
+        row.revoked_reason = "expired"
+        session.add(row)
+        return None
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = now
+        session.add(row)
+    return row
+
+
+def revoke(session: Session, *, session_id: int, reason: str) -> bool:
+    result = session.execute(
+        sa.update(StaffSession)
+        .where(StaffSession.id == session_id, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason[:40])
+    )
+    return result.rowcount > 0
+
+
+def revoke_all_for_user(
+    session: Session, *, user_id: int, reason: str, except_session_id: int | None = None
+) -> int:
+    query = sa.update(StaffSession).where(
+        StaffSession.user_id == user_id, StaffSession.revoked_at.is_(None)
+    )
+    if except_session_id is not None:
+        query = query.where(StaffSession.id != except_session_id)
+    return session.execute(query.values(revoked_at=utcnow(), revoked_reason=reason[:40])).rowcount
+
+
+def mark_totp_verified(session: Session, *, session_id: int) -> None:
+    session.execute(
+        sa.update(StaffSession)
+        .where(StaffSession.id == session_id)
+        .values(totp_verified_at=utcnow())
+    )

@@ -1,0 +1,311 @@
+"""Administration pages: users, the permission matrix, live sessions."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from backoffice.security import rbac
+from pages.layout import template
+from pages.ui import t
+from state.admin import AdminUsersState, RolesState, SessionsState
+
+
+def _tabs(active: str) -> rx.Component:
+    items = [("users", "/admin"), ("roles", "/admin/roles"), ("sessions", "/admin/sessions")]
+    return rx.hstack(
+        *[
+            rx.link(
+                rx.button(
+                    t(f"admin.tab.{key}"), variant="solid" if key == active else "soft", size="2"
+                ),
+                href=href,
+                id=f"admin-tab-{key}",
+            )
+            for key, href in items
+        ],
+        spacing="2",
+        margin_bottom="1em",
+    )
+
+
+def _header(active: str) -> rx.Component:
+    return rx.vstack(
+        rx.heading(t("nav.admin"), size="6", id="page-title"),
+        _tabs(active),
+        spacing="2",
+    )
+
+
+def _role_checkboxes() -> rx.Component:
+    return rx.flex(
+        *[
+            rx.checkbox(t(f"role.{code}"), name=f"role_{code}", id=f"new-role-{code}")
+            for code in rbac.ROLES
+        ],
+        wrap="wrap",
+        spacing="3",
+    )
+
+
+def _create_form() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(t("admin.new_user"), size="3"),
+                rx.grid(
+                    rx.input(name="username", placeholder=t("login.username"), id="new-username"),
+                    rx.input(
+                        name="display_name",
+                        placeholder=t("admin.display_name"),
+                        id="new-display-name",
+                    ),
+                    rx.input(name="email", placeholder=t("admin.email"), id="new-email"),
+                    rx.input(
+                        name="password",
+                        type="password",
+                        placeholder=t("admin.initial_password"),
+                        id="new-password",
+                    ),
+                    columns=rx.breakpoints(initial="1", md="2"),
+                    spacing="2",
+                    width="100%",
+                ),
+                _role_checkboxes(),
+                rx.button(t("admin.create"), type="submit", id="create-user"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=AdminUsersState.create_user,
+            reset_on_submit=False,
+        ),
+        width="100%",
+    )
+
+
+def _edit_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(t("admin.edit_user"), " ", AdminUsersState.editing_username),
+            rx.form(
+                rx.vstack(
+                    rx.text(t("admin.roles"), size="2", weight="medium"),
+                    rx.flex(
+                        *[
+                            rx.checkbox(
+                                t(f"role.{code}"), name=f"role_{code}", id=f"edit-role-{code}"
+                            )
+                            for code in rbac.ROLES
+                        ],
+                        wrap="wrap",
+                        spacing="3",
+                    ),
+                    rx.text(t("admin.new_password_optional"), size="2", weight="medium"),
+                    rx.input(name="new_password", type="password", id="edit-password"),
+                    rx.hstack(
+                        rx.button(
+                            t("common.cancel"),
+                            type="button",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=AdminUsersState.stop_editing,
+                        ),
+                        rx.button(t("common.save"), type="submit", id="save-user"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=AdminUsersState.save_user,
+            ),
+        ),
+        open=AdminUsersState.editing_user_id > 0,
+    )
+
+
+def _user_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row["username"]),
+        rx.table.cell(row["display_name"]),
+        rx.table.cell(row["roles"]),
+        rx.table.cell(
+            rx.cond(
+                row["is_active"],
+                rx.badge(t("admin.active"), color_scheme="green"),
+                rx.badge(t("admin.disabled"), color_scheme="red"),
+            )
+        ),
+        rx.table.cell(rx.cond(row["totp"], "✓", "—")),
+        rx.table.cell(row["last_login"]),
+        rx.table.cell(
+            rx.hstack(
+                rx.button(
+                    t("common.edit"),
+                    size="1",
+                    variant="soft",
+                    on_click=AdminUsersState.edit(row["id"]),
+                ),
+                rx.cond(
+                    row["is_active"],
+                    rx.button(
+                        t("admin.disable"),
+                        size="1",
+                        variant="soft",
+                        color_scheme="red",
+                        on_click=AdminUsersState.set_active(row["id"], False),
+                    ),
+                    rx.button(
+                        t("admin.enable"),
+                        size="1",
+                        variant="soft",
+                        on_click=AdminUsersState.set_active(row["id"], True),
+                    ),
+                ),
+                rx.button(
+                    t("admin.reset_totp"),
+                    size="1",
+                    variant="soft",
+                    color_scheme="amber",
+                    on_click=AdminUsersState.reset_totp(row["id"]),
+                ),
+                spacing="2",
+            )
+        ),
+        id="user-row-" + row["username"].to(str),
+    )
+
+
+@template("/admin", "nav.admin", on_load=AdminUsersState.load)
+def admin_users() -> rx.Component:
+    return rx.vstack(
+        _header("users"),
+        _edit_dialog(),
+        _create_form(),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(t(f"admin.col.{c}"))
+                        for c in (
+                            "username",
+                            "display_name",
+                            "roles",
+                            "status",
+                            "totp",
+                            "last_login",
+                            "actions",
+                        )
+                    ]
+                )
+            ),
+            rx.table.body(rx.foreach(AdminUsersState.rows, _user_row)),
+            width="100%",
+            id="users-table",
+        ),
+        width="100%",
+        spacing="4",
+    )
+
+
+@template("/admin/roles", "admin.tab.roles", on_load=RolesState.load)
+def admin_roles() -> rx.Component:
+    return rx.vstack(
+        _header("roles"),
+        rx.hstack(
+            rx.text(t("admin.role"), weight="medium"),
+            rx.select.root(
+                rx.select.trigger(id="role-select"),
+                rx.select.content(
+                    *[rx.select.item(t(f"role.{code}"), value=code) for code in rbac.ROLES]
+                ),
+                value=RolesState.role,
+                on_change=RolesState.select_role,
+            ),
+            align="center",
+        ),
+        rx.text(t("admin.matrix_help"), size="2", color_scheme="gray"),
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell(t("admin.resource")),
+                        *[rx.table.column_header_cell(t(f"action.{a}")) for a in rbac.ACTIONS],
+                    )
+                ),
+                rx.table.body(
+                    *[
+                        rx.table.row(
+                            rx.table.row_header_cell(t(f"resource.{r}")),
+                            *[
+                                rx.table.cell(
+                                    rx.checkbox(
+                                        checked=RolesState.grants.contains(f"{r}.{a}"),
+                                        on_change=lambda checked, r=r, a=a: RolesState.toggle(
+                                            r, a, checked
+                                        ),
+                                        id=f"perm-{r}-{a}",
+                                    )
+                                )
+                                for a in rbac.ACTIONS
+                            ],
+                        )
+                        for r in rbac.RESOURCES
+                    ]
+                ),
+                size="1",
+                id="permission-matrix",
+            ),
+            overflow_x="auto",
+            width="100%",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+@template("/admin/sessions", "admin.tab.sessions", on_load=SessionsState.load)
+def admin_sessions() -> rx.Component:
+    return rx.vstack(
+        _header("sessions"),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(t(f"admin.col.{c}"))
+                        for c in (
+                            "username",
+                            "client",
+                            "started",
+                            "last_seen",
+                            "user_agent",
+                            "actions",
+                        )
+                    ]
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    SessionsState.rows,
+                    lambda s: rx.table.row(
+                        rx.table.cell(s["username"]),
+                        rx.table.cell(s["client"]),
+                        rx.table.cell(s["started"]),
+                        rx.table.cell(s["last_seen"]),
+                        rx.table.cell(s["user_agent"]),
+                        rx.table.cell(
+                            rx.button(
+                                t("admin.revoke"),
+                                size="1",
+                                color_scheme="red",
+                                variant="soft",
+                                on_click=SessionsState.revoke(s["id"]),
+                            )
+                        ),
+                    ),
+                )
+            ),
+            width="100%",
+            id="sessions-table",
+        ),
+        width="100%",
+        spacing="3",
+    )

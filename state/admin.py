@@ -1,0 +1,210 @@
+"""Administration: users, roles and the permission matrix, live sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from backoffice.db import session_scope
+from backoffice.i18n import translate
+from backoffice.security import rbac
+from backoffice.services import auth, users
+from models.identity import User
+from state.auth import SessionState, requires
+from state.ui import UIState
+
+
+async def _messages(state: rx.State, problems: list[str]) -> str:
+    lang = (await state.get_state(UIState)).lang
+    return (
+        "；".join(translate(p, lang) for p in problems)
+        if lang == "zh"
+        else "; ".join(translate(p, lang) for p in problems)
+    )
+
+
+def _checked_roles(form_data: dict) -> list[str]:
+    return [code for code in rbac.ROLES if form_data.get(f"role_{code}") in ("on", True, "true")]
+
+
+class AdminUsersState(rx.State):
+    rows: list[dict[str, Any]] = []
+    error: str = ""
+    editing_user_id: int = 0
+    editing_username: str = ""
+
+    def _reload(self) -> None:
+        with session_scope() as session:
+            self.rows = [
+                {
+                    "id": r.id,
+                    "username": r.username,
+                    "display_name": r.display_name,
+                    "roles": ", ".join(r.roles),
+                    "is_active": r.is_active,
+                    "totp": r.totp_enrolled,
+                    "last_login": r.last_login,
+                }
+                for r in users.list_users(session)
+            ]
+
+    async def _actor(self) -> rbac.Principal:
+        return (await self.get_state(SessionState)).principal
+
+    async def _done(self, problems: list[str], success_key: str) -> Any:
+        if problems:
+            self.error = await _messages(self, problems)
+            return rx.toast.error(self.error)
+        self.error = ""
+        self._reload()
+        lang = (await self.get_state(UIState)).lang
+        return rx.toast.success(translate(success_key, lang))
+
+    @rx.event
+    @requires("user", "view")
+    def load(self) -> None:
+        self._reload()
+
+    @rx.event
+    @requires("user", "manage")
+    async def create_user(self, form_data: dict) -> Any:
+        actor = await self._actor()
+        with session_scope() as session:
+            _user, problems = users.create_user(
+                session,
+                actor=actor,
+                username=str(form_data.get("username", "")),
+                display_name=str(form_data.get("display_name", "")),
+                email=str(form_data.get("email", "")),
+                password=str(form_data.get("password", "")),
+                roles=_checked_roles(form_data),
+            )
+        return await self._done(problems, "admin.user_created")
+
+    @rx.event
+    @requires("user", "manage")
+    async def set_active(self, user_id: int, active: bool) -> Any:
+        actor = await self._actor()
+        with session_scope() as session:
+            problems = users.set_active(session, actor=actor, user_id=user_id, active=bool(active))
+        return await self._done(problems, "admin.saved")
+
+    @rx.event
+    @requires("user", "manage")
+    async def reset_totp(self, user_id: int) -> Any:
+        actor = await self._actor()
+        with session_scope() as session:
+            problems = users.reset_totp(session, actor=actor, user_id=user_id)
+        return await self._done(problems, "admin.totp_reset")
+
+    @rx.event
+    @requires("user", "manage")
+    def edit(self, user_id: int) -> None:
+        with session_scope() as session:
+            user = session.get(User, user_id) if isinstance(user_id, int) else None
+            self.editing_user_id = user.id if user else 0
+            self.editing_username = user.username if user else ""
+        self.error = ""
+
+    @rx.event
+    @requires("user", "manage")
+    def stop_editing(self) -> None:
+        self.editing_user_id, self.editing_username = 0, ""
+
+    @rx.event
+    @requires("user", "manage")
+    async def save_user(self, form_data: dict) -> Any:
+        actor = await self._actor()
+        with session_scope() as session:
+            problems = users.set_roles(
+                session, actor=actor, user_id=self.editing_user_id, roles=_checked_roles(form_data)
+            )
+            new_password = str(form_data.get("new_password", ""))
+            if not problems and new_password:
+                problems = users.reset_password(
+                    session, actor=actor, user_id=self.editing_user_id, new_password=new_password
+                )
+            if problems:
+                session.rollback()
+        result = await self._done(problems, "admin.saved")
+        if not problems:
+            self.editing_user_id, self.editing_username = 0, ""
+        return result
+
+
+class RolesState(rx.State):
+    role: str = "product_manager"
+    grants: list[str] = []
+    error: str = ""
+
+    def _reload(self) -> None:
+        with session_scope() as session:
+            self.grants = sorted(f"{r}.{a}" for r, a in users.matrix(session, self.role))
+
+    @rx.event
+    @requires("role", "view")
+    def load(self) -> None:
+        self._reload()
+
+    @rx.event
+    @requires("role", "view")
+    def select_role(self, role: str | list[str]) -> None:
+        if isinstance(role, str) and role in rbac.ROLES:
+            self.role = role
+            self._reload()
+
+    @rx.event
+    @requires("role", "manage")
+    async def toggle(self, resource: str, action: str, granted: bool) -> Any:
+        actor = (await self.get_state(SessionState)).principal
+        with session_scope() as session:
+            problems = users.set_permission(
+                session,
+                actor=actor,
+                role=self.role,
+                resource=str(resource),
+                action=str(action),
+                granted=bool(granted),
+            )
+        self._reload()
+        if problems:
+            self.error = await _messages(self, problems)
+            return rx.toast.error(self.error)
+        self.error = ""
+        return None
+
+
+class SessionsState(rx.State):
+    rows: list[dict[str, Any]] = []
+
+    def _reload(self) -> None:
+        with session_scope() as session:
+            names = dict((u.id, u.username) for u in session.query(User).all())
+            self.rows = [
+                {
+                    "id": s.id,
+                    "username": names.get(s.user_id, "?"),
+                    "client": s.client,
+                    "started": s.created_at.isoformat(timespec="minutes"),
+                    "last_seen": s.last_seen_at.isoformat(timespec="minutes"),
+                    "user_agent": s.user_agent[:60],
+                }
+                for s in auth.live_sessions(session)
+            ]
+
+    @rx.event
+    @requires("session", "view")
+    def load(self) -> None:
+        self._reload()
+
+    @rx.event
+    @requires("session", "manage")
+    async def revoke(self, session_id: int) -> Any:
+        actor = (await self.get_state(SessionState)).principal
+        with session_scope() as session:
+            users.revoke_session(session, actor=actor, session_id=session_id)
+        self._reload()
+        return rx.toast.success(
+            translate("admin.session_revoked", (await self.get_state(UIState)).lang)
+        )

@@ -1,0 +1,197 @@
+"""Who is calling, and the one mechanism that guards every event handler.
+
+Any client can call any public handler of any state by name, so every handler is declared with
+``@requires(resource, action)``, ``@signed_in`` or ``@public``; ``tests/test_permissions.py``
+fails on an undeclared one. The caller is resolved from the session cookie on every guarded
+event (a database look-up), so disabling a user, revoking a session or editing the permission
+matrix applies on the user's next event.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import reflex as rx
+
+from backoffice.db import session_scope
+from backoffice.i18n import translate
+from backoffice.security import rbac
+from backoffice.services import audit, auth
+from state.ui import UIState
+
+log = logging.getLogger("backoffice.access")
+
+PUBLIC = ("*", "public")
+SIGNED_IN = ("*", "signed_in")
+PERMISSION_ATTR = "__permission__"
+
+
+def public(fn: Callable) -> Callable:
+    """Anyone may call it (sign-in steps, the page gate): it must check what it needs itself."""
+    setattr(fn, PERMISSION_ATTR, PUBLIC)
+    return fn
+
+
+def _guard(permission: tuple[str, str]) -> Callable[[Callable], Callable]:
+    def decorate(fn: Callable) -> Callable:
+        if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
+            raise TypeError(f"{fn.__qualname__}: guarded handlers may not be generators")
+
+        @functools.wraps(fn)
+        async def guarded(self: rx.State, *args: Any, **kwargs: Any) -> Any:
+            session_state = await self.get_state(SessionState)
+            refusal = await session_state._authorise(permission, fn.__qualname__)
+            if refusal is not None:
+                return refusal
+            result = fn(self, *args, **kwargs)
+            return await result if inspect.isawaitable(result) else result
+
+        setattr(guarded, PERMISSION_ATTR, permission)
+        return guarded
+
+    return decorate
+
+
+def requires(resource: str, action: str) -> Callable[[Callable], Callable]:
+    """The caller needs (resource, action) in the matrix, and a fresh TOTP for sensitive ones."""
+    if resource not in rbac.RESOURCES or action not in rbac.ACTIONS:
+        raise ValueError(f"unknown permission {resource}.{action}")
+    return _guard((resource, action))
+
+
+signed_in = _guard(SIGNED_IN)
+
+
+class SessionState(rx.State):
+    """The signed-in user as far as the browser may know it, and the guard's server side."""
+
+    token: str = rx.Cookie("", name="bo_session", same_site="strict", max_age=12 * 3600)
+    user_name: str = ""
+    username: str = ""
+    modules: list[str] = []
+    roles: list[str] = []
+    _principal: rbac.Principal | None = None
+
+    @property
+    def principal(self) -> rbac.Principal | None:
+        return self._principal
+
+    @property
+    def client(self) -> str:
+        return self.router.session.client_ip or ""
+
+    async def _lang(self) -> str:
+        return (await self.get_state(UIState)).lang
+
+    def _refresh(self, principal: rbac.Principal | None) -> None:
+        self._principal = principal
+        self.user_name = principal.display_name if principal else ""
+        self.username = principal.username if principal else ""
+        self.modules = principal.modules() if principal else []
+        self.roles = sorted(principal.roles) if principal else []
+
+    def _resolve(self) -> rbac.Principal | None:
+        with session_scope() as session:
+            principal = auth.resolve(session, self.token)
+        self._refresh(principal)
+        return principal
+
+    def _log_refusal(
+        self,
+        principal: rbac.Principal | None,
+        permission: tuple[str, str],
+        handler: str,
+        reason: str,
+    ) -> None:
+        actor = principal.username if principal else "anonymous"
+        log.warning("refused %s for %s: %s (%s)", handler, actor, reason, permission)
+        with session_scope() as session:
+            audit.record(
+                session,
+                actor=actor,
+                action="access.denied",
+                entity="handler",
+                entity_id=handler[:64],
+                changes={"permission": [None, ".".join(permission)], "reason": [None, reason]},
+                client=self.client,
+            )
+
+    async def _authorise(self, permission: tuple[str, str], handler: str) -> Any:
+        """None when the caller may run the handler; otherwise the events that refuse it."""
+        if permission == PUBLIC:
+            return None
+        lang = await self._lang()
+        principal = self._resolve()
+        if principal is None:
+            self._log_refusal(None, permission, handler, "not signed in")
+            return [rx.toast.error(translate("auth.sign_in_required", lang)), rx.redirect("/login")]
+        if permission == SIGNED_IN:
+            return None
+        resource, action = permission
+        if not principal.can(resource, action):
+            self._log_refusal(principal, permission, handler, "not in the permission matrix")
+            return rx.toast.error(translate("auth.denied", lang))
+        if action in rbac.STEP_UP_ACTIONS and auth.needs_step_up(principal):
+            step_up = await self.get_state(StepUpState)
+            step_up.open = True
+            return rx.toast.info(translate("auth.step_up_required", lang))
+        return None
+
+    @rx.event
+    @public
+    def gate(self) -> Any:
+        """on_load of every shell page: signed-in users only, and only modules they may view."""
+        principal = self._resolve()
+        if principal is None:
+            return rx.redirect("/login")
+        module = self.router.url.path.strip("/").split("/")[0]
+        if module and module in rbac.MODULE_RESOURCES and module not in self.modules:
+            self._log_refusal(
+                principal,
+                (rbac.MODULE_RESOURCES[module], "view"),
+                f"page /{module}",
+                "module not allowed",
+            )
+            return rx.redirect("/")
+        return None
+
+    @rx.event
+    @public
+    def sign_out(self) -> Any:
+        with session_scope() as session:
+            auth.sign_out(session, token=self.token, client=self.client)
+        self.token = ""
+        self._refresh(None)
+        return rx.redirect("/login")
+
+
+class StepUpState(rx.State):
+    """The dialog that asks for a fresh TOTP code before a sensitive action."""
+
+    open: bool = False
+    error: str = ""
+
+    @rx.event
+    @signed_in
+    async def submit(self, form_data: dict) -> Any:
+        session_state = await self.get_state(SessionState)
+        lang = (await self.get_state(UIState)).lang
+        code = str(form_data.get("code", ""))[:20]
+        with session_scope() as session:
+            problem = auth.step_up(
+                session, principal=session_state.principal, code=code, client=session_state.client
+            )
+        if problem:
+            self.error = translate(problem, lang)
+            return None
+        self.open, self.error = False, ""
+        return rx.toast.success(translate("auth.step_up_done", lang))
+
+    @rx.event
+    @public
+    def close(self) -> None:
+        self.open, self.error = False, ""

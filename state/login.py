@@ -1,0 +1,150 @@
+"""The sign-in steps: password, then a TOTP code (or a recovery code), or first-time enrolment.
+
+Between the steps the server keeps who passed the password in backend-only variables; the
+browser only ever receives the session token at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import reflex as rx
+
+from backoffice.db import session_scope
+from backoffice.i18n import translate
+from backoffice.security import totp
+from backoffice.services import auth
+from models.identity import User
+from state.auth import SessionState, public
+from state.ui import UIState
+
+PENDING_SECONDS = 300
+
+
+class LoginState(rx.State):
+    step: str = "password"  # password | totp | recovery | enrol | codes
+    error: str = ""
+    qr_svg: str = ""
+    enrol_key: str = ""
+    recovery_codes: list[str] = []
+    _pending_user_id: int | None = None
+    _pending_since: float = 0.0
+    _enrol_secret: str = ""
+
+    async def _context(self) -> tuple[SessionState, str]:
+        return await self.get_state(SessionState), (await self.get_state(UIState)).lang
+
+    def _pending(self) -> int | None:
+        if self._pending_user_id and time.monotonic() - self._pending_since < PENDING_SECONDS:
+            return self._pending_user_id
+        return None
+
+    def _reset(self, error: str = "") -> None:
+        self.step, self.error = "password", error
+        self.qr_svg = self.enrol_key = self._enrol_secret = ""
+        self._pending_user_id, self._pending_since = None, 0.0
+
+    @rx.event
+    @public
+    async def submit_password(self, form_data: dict) -> Any:
+        session_state, lang = await self._context()
+        username = str(form_data.get("username", ""))
+        password = str(form_data.get("password", ""))
+        with session_scope() as session:
+            result = auth.check_password(
+                session, username=username, password=password, client=session_state.client
+            )
+            if result.next_step == "enrol":
+                user = session.get(User, result.user_id)
+                self._enrol_secret = totp.new_secret()
+                self.enrol_key = self._enrol_secret
+                self.qr_svg = totp.qr_svg_data_uri(
+                    totp.provisioning_uri(self._enrol_secret, user.username)
+                )
+        if not result.next_step:
+            self._reset(translate(result.message, lang))
+            return None
+        self._pending_user_id, self._pending_since = result.user_id, time.monotonic()
+        self.step, self.error = result.next_step, ""
+        return None
+
+    async def _finish(self, result: auth.SecondFactorResult) -> Any:
+        session_state, lang = await self._context()
+        if not result.ok:
+            if result.message == "login.start_again" or result.message == "login.locked":
+                self._reset(translate(result.message, lang))
+            else:
+                self.error = translate(result.message, lang)
+            return None
+        session_state.token = result.token
+        session_state._resolve()
+        self._pending_user_id, self._enrol_secret, self.enrol_key, self.qr_svg = None, "", "", ""
+        self.error = ""
+        if result.recovery_codes:
+            self.recovery_codes = result.recovery_codes
+            self.step = "codes"
+            return None
+        self.step = "password"
+        return rx.redirect("/")
+
+    @rx.event
+    @public
+    async def submit_totp(self, form_data: dict) -> Any:
+        session_state, _lang = await self._context()
+        with session_scope() as session:
+            result = auth.verify_totp(
+                session,
+                user_id=self._pending(),
+                code=str(form_data.get("code", ""))[:20],
+                client=session_state.client,
+                user_agent=session_state.router.headers.user_agent,
+            )
+        return await self._finish(result)
+
+    @rx.event
+    @public
+    async def submit_recovery(self, form_data: dict) -> Any:
+        session_state, _lang = await self._context()
+        with session_scope() as session:
+            result = auth.verify_recovery_code(
+                session,
+                user_id=self._pending(),
+                code=str(form_data.get("code", ""))[:40],
+                client=session_state.client,
+                user_agent=session_state.router.headers.user_agent,
+            )
+        return await self._finish(result)
+
+    @rx.event
+    @public
+    async def confirm_enrolment(self, form_data: dict) -> Any:
+        session_state, _lang = await self._context()
+        with session_scope() as session:
+            result = auth.confirm_enrolment(
+                session,
+                user_id=self._pending(),
+                secret=self._enrol_secret,
+                code=str(form_data.get("code", ""))[:20],
+                client=session_state.client,
+                user_agent=session_state.router.headers.user_agent,
+            )
+        return await self._finish(result)
+
+    @rx.event
+    @public
+    def use_recovery_code(self) -> None:
+        if self._pending() and self.step == "totp":
+            self.step, self.error = "recovery", ""
+
+    @rx.event
+    @public
+    def start_again(self) -> None:
+        self._reset()
+
+    @rx.event
+    @public
+    def continue_to_portal(self) -> Any:
+        self.recovery_codes = []
+        self.step = "password"
+        return rx.redirect("/")

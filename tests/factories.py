@@ -1,0 +1,56 @@
+"""Small factories for identity tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pyotp
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from backoffice.security import fields, sessions
+from backoffice.services import users
+from models.base import utcnow
+from models.identity import StaffSession, User
+
+PASSWORD = "Correct-Horse-Battery-9"
+
+
+def make_user(
+    session: Session,
+    username: str,
+    roles: list[str],
+    *,
+    enrolled: bool = True,
+    password: str = PASSWORD,
+) -> tuple[User, str]:
+    """A user with the given roles; returns the user and their TOTP secret."""
+    users.ensure_roles(session)
+    user, problems = users.create_user(
+        session,
+        actor=None,
+        username=username,
+        display_name=username.title(),
+        password=password,
+        roles=roles,
+    )
+    assert not problems, problems
+    secret = pyotp.random_base32()
+    if enrolled:
+        user.totp_secret_cipher = fields.encrypt(secret)
+        user.totp_enrolled = True
+        session.add(user)
+    session.commit()
+    return user, secret
+
+
+def sign_in(session: Session, user: User, *, stale_totp: bool = False) -> str:
+    token = sessions.create(session, user=user)
+    if stale_totp:
+        session.execute(
+            sa.update(StaffSession)
+            .where(StaffSession.token_hash == sessions.hash_token(token))
+            .values(totp_verified_at=utcnow() - timedelta(minutes=10))
+        )
+    session.commit()
+    return token

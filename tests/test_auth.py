@@ -1,0 +1,272 @@
+"""Sign-in with password and TOTP, brute-force limits, sessions and step-up."""
+
+import threading
+from datetime import timedelta
+
+import pyotp
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from backoffice.db import session_scope
+from backoffice.security import passwords, sessions, throttle, totp
+from backoffice.services import auth, users
+from models.audit import AuditEntry
+from models.base import utcnow
+from models.identity import RecoveryCode, StaffSession
+from tests.factories import PASSWORD, make_user, sign_in
+
+
+def _actions(session) -> list[str]:
+    return list(session.exec(select(AuditEntry.action).order_by(AuditEntry.id)).all())
+
+
+def test_argon2id_with_owasp_parameters_and_long_chinese_password():
+    password = "我的密码是一首很长的诗句春眠不觉晓处处闻啼鸟夜来风雨声花落知"
+    assert len(password.encode()) >= 75
+    hashed = passwords.hash_password(password)
+    assert hashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert passwords.verify_password(password, hashed)
+    assert not passwords.verify_password(password[:-1], hashed), "no truncation allowed"
+    assert passwords.policy_problems(password) == []
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("short-pass1", "password.too_short"),
+        ("password1234", "password.too_common"),
+        ("aaaaaaaaaaaaaa", "password.too_common"),
+        ("alice-secret-2026", "password.contains_username"),
+    ],
+)
+def test_password_policy(password, problem):
+    assert problem in passwords.policy_problems(password, "alice")
+
+
+def test_first_sign_in_enrols_totp_then_signs_in(session):
+    user, _ = make_user(session, "alice", ["product_manager"], enrolled=False)
+    result = auth.check_password(session, username="alice", password=PASSWORD, client="1.1.1.1")
+    assert result.next_step == "enrol"
+    secret = totp.new_secret()
+    wrong = auth.confirm_enrolment(
+        session, user_id=user.id, secret=secret, code="000000", client="1.1.1.1"
+    )
+    assert not wrong.ok and wrong.message == "login.totp_wrong"
+    done = auth.confirm_enrolment(
+        session, user_id=user.id, secret=secret, code=pyotp.TOTP(secret).now(), client="1.1.1.1"
+    )
+    session.commit()
+    assert done.ok and len(done.token) >= 43 and len(done.recovery_codes) == 10
+    stored = session.exec(select(RecoveryCode.code_hash)).all()
+    assert len(stored) == 10 and not set(done.recovery_codes) & set(stored)
+    assert auth.resolve(session, done.token).username == "alice"
+    row = session.exec(select(StaffSession)).one()
+    assert row.token_hash == sessions.hash_token(done.token) and done.token not in row.token_hash
+    assert (
+        auth.check_password(
+            session, username="alice", password=PASSWORD, client="1.1.1.1"
+        ).next_step
+        == "totp"
+    )
+    assert {"auth.totp_enrolled", "auth.signed_in"} <= set(_actions(session))
+
+
+def test_totp_code_cannot_be_replayed(session):
+    user, secret = make_user(session, "bob", ["cs_agent"])
+    code = pyotp.TOTP(secret).now()
+    assert auth.verify_totp(session, user_id=user.id, code=code, client="c").ok
+    session.commit()
+    again = auth.verify_totp(session, user_id=user.id, code=code, client="c")
+    assert not again.ok and again.message == "login.totp_used"
+
+
+def test_two_simultaneous_submissions_of_one_code_sign_in_once(clean_db):
+    with session_scope() as session:
+        user, secret = make_user(session, "carol", ["hr"])
+    code = pyotp.TOTP(secret).now()
+    results: list[bool] = []
+    barrier = threading.Barrier(2)
+
+    def submit() -> None:
+        barrier.wait()
+        try:
+            with session_scope() as session:
+                results.append(auth.verify_totp(session, user_id=user.id, code=code, client="c").ok)
+        except sa.exc.OperationalError:
+            results.append(False)  # the database refused the concurrent write: also a refusal
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, True]
+
+
+def test_unknown_user_costs_a_hash_and_gets_the_same_answer(session, monkeypatch):
+    make_user(session, "dave", ["pmo"])
+    calls = []
+    monkeypatch.setattr(passwords, "burn_time", lambda p: calls.append(p))
+    unknown = auth.check_password(session, username="nobody", password="x" * 12, client="c")
+    wrong = auth.check_password(session, username="dave", password="x" * 12, client="c")
+    assert unknown == wrong == auth.PasswordResult("", message="login.failed")
+    assert calls == ["x" * 12], "the unknown user must cost one argon2 verification"
+
+
+def test_disabled_user_gets_the_same_answer_as_a_wrong_password(session):
+    user, _ = make_user(session, "erin", ["pmo"])
+    admin, _ = make_user(session, "root1", ["admin"])
+    principal = auth.resolve(session, sign_in(session, admin))
+    assert users.set_active(session, actor=principal, user_id=user.id, active=False) == []
+    result = auth.check_password(session, username="erin", password=PASSWORD, client="c")
+    assert result == auth.PasswordResult("", message="login.failed")
+
+
+def test_account_locks_after_five_failures_even_for_the_right_password(session):
+    make_user(session, "frank", ["pmo"])
+    for _ in range(throttle.MAX_FAILURES):
+        auth.check_password(session, username="frank", password="wrong-password-1", client="c1")
+    session.commit()
+    locked = auth.check_password(session, username="frank", password=PASSWORD, client="c2")
+    assert locked.message == "login.locked"
+    assert "auth.locked_out" in _actions(session)
+
+
+def test_client_locks_after_many_failures_across_accounts(session):
+    make_user(session, "gina", ["pmo"])
+    for i in range(throttle.CLIENT_MAX_FAILURES):
+        auth.check_password(
+            session, username=f"user{i}", password="wrong-password-1", client="6.6.6.6"
+        )
+    session.commit()
+    result = auth.check_password(session, username="gina", password=PASSWORD, client="6.6.6.6")
+    assert result.message == "login.locked"
+    ok = auth.check_password(session, username="gina", password=PASSWORD, client="7.7.7.7")
+    assert ok.next_step == "totp"
+
+
+def test_wrong_totp_codes_lock_the_account(session):
+    user, _ = make_user(session, "hank", ["pmo"])
+    for _ in range(throttle.MAX_FAILURES):
+        auth.verify_totp(session, user_id=user.id, code="000000", client="c")
+    session.commit()
+    assert (
+        auth.check_password(session, username="hank", password=PASSWORD, client="c").message
+        == "login.locked"
+    )
+
+
+def test_recovery_code_works_once(session):
+    user, _ = make_user(session, "ivy", ["pmo"], enrolled=False)
+    secret = totp.new_secret()
+    codes = auth.confirm_enrolment(
+        session, user_id=user.id, secret=secret, code=pyotp.TOTP(secret).now(), client="c"
+    ).recovery_codes
+    session.commit()
+    assert auth.verify_recovery_code(session, user_id=user.id, code=codes[3].upper(), client="c").ok
+    session.commit()
+    again = auth.verify_recovery_code(session, user_id=user.id, code=codes[3], client="c")
+    assert again.message == "login.recovery_wrong"
+
+
+def test_idle_and_absolute_expiry(session):
+    user, _ = make_user(session, "jack", ["pmo"])
+    token = sign_in(session, user)
+    now = utcnow()
+    assert sessions.live(session, token, now + timedelta(minutes=29)) is not None
+    session.commit()
+    assert sessions.live(session, token, now + timedelta(minutes=29 + 31)) is None
+    token2 = sign_in(session, user)
+    row = session.exec(
+        select(StaffSession).where(StaffSession.token_hash == sessions.hash_token(token2))
+    ).one()
+    row.last_seen_at = row.expires_at - timedelta(minutes=1)
+    session.add(row)
+    session.commit()
+    assert sessions.live(session, token2, row.expires_at + timedelta(seconds=1)) is None
+
+
+@pytest.mark.parametrize("change", ["disable", "reset_password", "reset_totp", "set_roles"])
+def test_account_changes_end_sessions_at_once(session, change):
+    user, _ = make_user(session, "kate", ["cs_agent"])
+    admin, _ = make_user(session, "root2", ["admin"])
+    actor = auth.resolve(session, sign_in(session, admin))
+    token = sign_in(session, user)
+    assert auth.resolve(session, token) is not None
+    problems = {
+        "disable": lambda: users.set_active(session, actor=actor, user_id=user.id, active=False),
+        "reset_password": lambda: users.reset_password(
+            session, actor=actor, user_id=user.id, new_password="Another-Long-Pass-42"
+        ),
+        "reset_totp": lambda: users.reset_totp(session, actor=actor, user_id=user.id),
+        "set_roles": lambda: users.set_roles(
+            session, actor=actor, user_id=user.id, roles=["cs_lead"]
+        ),
+    }[change]()
+    session.commit()
+    assert problems == []
+    assert auth.resolve(session, token) is None
+
+
+def test_password_change_ends_other_sessions_only(session):
+    user, _ = make_user(session, "liam", ["pmo"])
+    mine, other = sign_in(session, user), sign_in(session, user)
+    principal = auth.resolve(session, mine)
+    assert auth.change_password(
+        session, principal=principal, current="wrong", new="Brand-New-Pass-77", client="c"
+    ) == ["password.current_wrong"]
+    assert (
+        auth.change_password(
+            session, principal=principal, current=PASSWORD, new="Brand-New-Pass-77", client="c"
+        )
+        == []
+    )
+    session.commit()
+    assert auth.resolve(session, mine) is not None
+    assert auth.resolve(session, other) is None
+
+
+def test_permission_matrix_changes_apply_on_the_next_resolve(session):
+    user, _ = make_user(session, "mia", ["cs_agent"])
+    admin, _ = make_user(session, "root3", ["admin"])
+    actor = auth.resolve(session, sign_in(session, admin))
+    token = sign_in(session, user)
+    assert not auth.resolve(session, token).can("ticket", "export")
+    users.set_permission(
+        session, actor=actor, role="cs_agent", resource="ticket", action="export", granted=True
+    )
+    session.commit()
+    assert auth.resolve(session, token).can("ticket", "export")
+    assert users.set_permission(
+        session,
+        actor=actor,
+        role="cs_agent",
+        resource="ticket; drop",
+        action="export",
+        granted=True,
+    ) == ["role.permission_invalid"]
+
+
+def test_step_up_needs_a_fresh_unused_code(session):
+    user, secret = make_user(session, "noah", ["admin"])
+    principal = auth.resolve(session, sign_in(session, user, stale_totp=True))
+    assert auth.needs_step_up(principal)
+    assert auth.step_up(session, principal=principal, code="000000", client="c") == (
+        "login.totp_wrong"
+    )
+    code = pyotp.TOTP(secret).now()
+    assert auth.step_up(session, principal=principal, code=code, client="c") == ""
+    session.commit()
+    refreshed = auth.resolve(session, sign_in(session, user))
+    assert not auth.needs_step_up(refreshed)
+    assert auth.step_up(session, principal=principal, code=code, client="c") == "login.totp_used"
+
+
+def test_sign_out_revokes_and_is_audited(session):
+    user, _ = make_user(session, "olga", ["pmo"])
+    token = sign_in(session, user)
+    auth.sign_out(session, token=token, client="c")
+    session.commit()
+    assert auth.resolve(session, token) is None
+    assert "auth.signed_out" in _actions(session)

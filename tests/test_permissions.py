@@ -1,0 +1,215 @@
+"""Deny by default: every handler of every state declares its permission, and every call the
+matrix does not allow is refused, changes nothing and is logged — for a signed-out caller, each
+role, a disabled user and an expired session."""
+
+import asyncio
+import inspect
+import json
+import typing
+from datetime import timedelta
+
+import pytest
+import reflex as rx
+import sqlalchemy as sa
+from reflex.state import State
+from sqlmodel import SQLModel, select
+
+import backoffice.backoffice  # noqa: F401  (registers every page and state)
+from backoffice.security import fields, rbac
+from backoffice.services import auth
+from models.audit import AuditEntry
+from models.base import utcnow
+from models.hr import Employee
+from models.identity import StaffSession
+from state.auth import PERMISSION_ATTR, PUBLIC, SIGNED_IN, SessionState, StepUpState
+from tests.factories import make_user, sign_in
+
+BOOKKEEPING = {"audit_entry", "audit_head", "staff_session", "login_throttle"}
+
+
+def our_states() -> list[type[rx.State]]:
+    found, todo = [], list(State.get_substates())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.get_substates())
+        if cls.__module__.startswith("state."):
+            found.append(cls)
+    return sorted(found, key=lambda c: c.get_full_name())
+
+
+def handlers() -> list[tuple[type[rx.State], str, typing.Callable]]:
+    return [
+        (cls, name, handler.fn)
+        for cls in our_states()
+        for name, handler in cls.event_handlers.items()
+        if name != "setvar"  # delegates to set_* methods, which are handlers checked here
+    ]
+
+
+def test_the_enumeration_sees_every_state():
+    names = {cls.__name__ for cls in our_states()}
+    assert {
+        "SessionState",
+        "LoginState",
+        "AdminUsersState",
+        "RolesState",
+        "SessionsState",
+        "OverviewState",
+        "UIState",
+        "StepUpState",
+    } <= names
+    assert len(handlers()) > 20
+
+
+@pytest.mark.parametrize(
+    ("cls", "name", "fn"), handlers(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_every_handler_declares_its_permission(cls, name, fn):
+    permission = getattr(fn, PERMISSION_ATTR, None)
+    assert permission is not None, f"{cls.__name__}.{name} has no permission declaration"
+    assert permission in (PUBLIC, SIGNED_IN) or (
+        permission[0] in rbac.RESOURCES and permission[1] in rbac.ACTIONS
+    )
+
+
+def _dummy(annotation: object) -> object:
+    text = str(annotation)
+    if "dict" in text:
+        return {"username": "x", "password": "y", "code": "123456"}
+    if "bool" in text:
+        return True
+    if "int" in text:
+        return 1
+    return "x"
+
+
+def _call(root: State, cls: type[rx.State], fn: typing.Callable) -> object:
+    state = root.get_substate(cls.get_full_name().split(".")[1:])
+    hints = typing.get_type_hints(inspect.unwrap(fn))
+    params = list(inspect.signature(inspect.unwrap(fn)).parameters)[1:]
+    result = fn(state, *[_dummy(hints.get(p, str)) for p in params])
+    return asyncio.run(result) if inspect.isawaitable(result) else result
+
+
+def _snapshot(engine) -> dict[str, list]:
+    with engine.connect() as conn:
+        return {
+            t.name: sorted(map(repr, conn.execute(t.select()).all()))
+            for t in SQLModel.metadata.sorted_tables
+            if t.name not in BOOKKEEPING
+        }
+
+
+def _denials(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(sa.func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "access.denied")
+        ).scalar_one()
+
+
+CALLERS = ["signed_out", "expired", "disabled", *rbac.ROLES]
+
+
+@pytest.fixture
+def callers(session) -> dict[str, str]:
+    """A session token per kind of caller ("" for signed out)."""
+    tokens = {"signed_out": ""}
+    for role in rbac.ROLES:
+        user, _ = make_user(session, f"u.{role.replace('_', '')}", [role])
+        tokens[role] = sign_in(session, user)
+    expired_user, _ = make_user(session, "u.expired", ["admin"])
+    tokens["expired"] = sign_in(session, expired_user)
+    session.execute(
+        sa.update(StaffSession)
+        .where(StaffSession.user_id == expired_user.id)
+        .values(last_seen_at=utcnow() - timedelta(hours=1))
+    )
+    disabled_user, _ = make_user(session, "u.disabled", ["admin"])
+    tokens["disabled"] = sign_in(session, disabled_user)
+    disabled_user.is_active = False
+    session.add(disabled_user)
+    session.commit()
+    return tokens
+
+
+def _allowed(caller: str, permission: tuple[str, str]) -> bool:
+    if permission == PUBLIC:
+        return True
+    if caller in ("signed_out", "expired", "disabled"):
+        return False
+    if permission == SIGNED_IN:
+        return True
+    return permission[1] in rbac.DEFAULT_GRANTS[caller].get(permission[0], ())
+
+
+def test_every_refused_call_changes_nothing_and_is_logged(clean_db, callers):
+    refused = 0
+    for caller in CALLERS:
+        for cls, name, fn in handlers():
+            permission = getattr(fn, PERMISSION_ATTR)
+            if _allowed(caller, permission):
+                continue
+            root = State(_reflex_internal_init=True)
+            root.get_substate(SessionState.get_full_name().split(".")[1:]).token = callers[caller]
+            before, denials = _snapshot(clean_db), _denials(clean_db)
+            result = _call(root, cls, fn)
+            assert result is not None, f"{caller} ran {cls.__name__}.{name}"
+            assert _snapshot(clean_db) == before, f"{caller}: {cls.__name__}.{name} wrote"
+            assert _denials(clean_db) == denials + 1, f"{caller}: {name} was not logged"
+            refused += 1
+    assert refused > 100
+
+
+def test_sensitive_action_asks_for_a_fresh_totp_first(clean_db, session):
+    admin, _ = make_user(session, "stale.admin", ["admin"])
+    victim, _ = make_user(session, "victim", ["cs_agent"])
+    root = State(_reflex_internal_init=True)
+    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(
+        session, admin, stale_totp=True
+    )
+    from state.admin import AdminUsersState
+
+    before = _snapshot(clean_db)
+    state = root.get_substate(AdminUsersState.get_full_name().split(".")[1:])
+    asyncio.run(AdminUsersState.event_handlers["set_active"].fn(state, victim.id, False))
+    assert _snapshot(clean_db) == before
+    assert root.get_substate(StepUpState.get_full_name().split(".")[1:]).open
+
+
+def test_no_secret_reaches_any_role(clean_db, session, monkeypatch):
+    """Every view-loading handler a role may run, then the whole state it would be sent."""
+    monkeypatch.setattr(auth, "needs_step_up", lambda _p: False)
+    employee = Employee(
+        employee_no="E9",
+        name="王五",
+        team_id=None,
+        position="x",
+        hire_date=utcnow().date(),
+        salary_cipher=fields.encrypt("88888.00"),
+    )
+    secrets_seen = ["88888.00", fields.decrypt(employee.salary_cipher)]
+    user, totp_secret = make_user(session, "watcher", ["admin", "hr", "executive"])
+    secrets_seen += [totp_secret, user.password_hash, user.password_hash.split("$")[-1]]
+    for role in rbac.ROLES:
+        member, _ = make_user(session, f"v.{role.replace('_', '')}", [role])
+        root = State(_reflex_internal_init=True)
+        token = sign_in(session, member)
+        root.get_substate(SessionState.get_full_name().split(".")[1:]).token = token
+        for cls, name, fn in handlers():
+            permission = getattr(fn, PERMISSION_ATTR)
+            if name in ("load", "gate") and _allowed(role, permission):
+                _call(root, cls, fn)
+        sent = json.dumps(root.dict(), default=str, ensure_ascii=False)
+        for secret in secrets_seen:
+            assert secret not in sent, f"{role} was sent a secret"
+        assert "$argon2" not in sent and token not in sent.replace(json.dumps(token), "")
+
+
+def test_session_token_is_random_and_only_its_hash_is_stored(session):
+    user, _ = make_user(session, "tok", ["pmo"])
+    tokens = {sign_in(session, user) for _ in range(5)}
+    assert len(tokens) == 5 and all(len(t) >= 43 for t in tokens)
+    stored = set(session.exec(select(StaffSession.token_hash)).all())
+    assert not tokens & stored
