@@ -54,3 +54,20 @@ def sign_in(session: Session, user: User, *, stale_totp: bool = False) -> str:
         )
     session.commit()
     return token
+
+
+def run(awaitable: object) -> object:
+    """Run a coroutine to completion in its own thread (Playwright's sync API may already hold
+    an event loop in the main thread when the browser tests ran first)."""
+    import asyncio
+    import inspect
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not inspect.isawaitable(awaitable):
+        return awaitable
+
+    async def wrapper() -> object:
+        return await awaitable
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, wrapper()).result()

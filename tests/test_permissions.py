@@ -2,7 +2,6 @@
 matrix does not allow is refused, changes nothing and is logged — for a signed-out caller, each
 role, a disabled user and an expired session."""
 
-import asyncio
 import inspect
 import json
 import typing
@@ -22,7 +21,7 @@ from models.base import utcnow
 from models.hr import Employee
 from models.identity import StaffSession
 from state.auth import PERMISSION_ATTR, PUBLIC, SIGNED_IN, SessionState, StepUpState
-from tests.factories import make_user, sign_in
+from tests.factories import make_user, run, sign_in
 
 BOOKKEEPING = {"audit_entry", "audit_head", "staff_session", "login_throttle"}
 
@@ -88,7 +87,7 @@ def _call(root: State, cls: type[rx.State], fn: typing.Callable) -> object:
     hints = typing.get_type_hints(inspect.unwrap(fn))
     params = list(inspect.signature(inspect.unwrap(fn)).parameters)[1:]
     result = fn(state, *[_dummy(hints.get(p, str)) for p in params])
-    return asyncio.run(result) if inspect.isawaitable(result) else result
+    return run(result)
 
 
 def _snapshot(engine) -> dict[str, list]:
@@ -173,7 +172,7 @@ def test_sensitive_action_asks_for_a_fresh_totp_first(clean_db, session):
 
     before = _snapshot(clean_db)
     state = root.get_substate(AdminUsersState.get_full_name().split(".")[1:])
-    asyncio.run(AdminUsersState.event_handlers["set_active"].fn(state, victim.id, False))
+    run(AdminUsersState.event_handlers["set_active"].fn(state, victim.id, False))
     assert _snapshot(clean_db) == before
     assert root.get_substate(StepUpState.get_full_name().split(".")[1:]).open
 
