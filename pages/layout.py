@@ -8,6 +8,7 @@ import reflex as rx
 
 from backoffice.navigation import MODULES
 from pages.ui import t
+from state.account import AccountState
 from state.auth import SessionState, StepUpState
 from state.ui import UIState
 
@@ -135,6 +136,15 @@ def top_bar(active_route: str) -> rx.Component:
             rx.text(SessionState.user_name, size="2", id="current-user"),
             rx.tooltip(
                 rx.icon_button(
+                    rx.icon("key-round", size=16),
+                    on_click=AccountState.open_password_dialog,
+                    variant="ghost",
+                    id="change-password",
+                ),
+                content=t("password.change"),
+            ),
+            rx.tooltip(
+                rx.icon_button(
                     rx.icon("log-out", size=16),
                     on_click=SessionState.sign_out,
                     variant="ghost",
@@ -198,9 +208,57 @@ def step_up_dialog() -> rx.Component:
     )
 
 
+def _password_field(name: str, label_key: str, autocomplete: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(t(label_key), size="2", weight="medium"),
+        rx.input(
+            name=name, type="password", auto_complete=autocomplete, width="100%", id=f"pw-{name}"
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def password_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(t("password.change")),
+            rx.dialog.description(t("password.change_help"), size="2"),
+            rx.form(
+                rx.vstack(
+                    _password_field("current_password", "password.current", "current-password"),
+                    _password_field("new_password", "password.new", "new-password"),
+                    _password_field("confirm_password", "password.confirm", "new-password"),
+                    rx.cond(
+                        AccountState.error != "",
+                        rx.text(AccountState.error, color="red", size="2", id="pw-error"),
+                    ),
+                    rx.hstack(
+                        rx.button(
+                            t("common.cancel"),
+                            type="button",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=AccountState.close_password_dialog,
+                        ),
+                        rx.button(t("common.save"), type="submit", id="pw-submit"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    margin_top="1em",
+                ),
+                on_submit=AccountState.change_password,
+            ),
+        ),
+        open=AccountState.password_dialog_open,
+    )
+
+
 def shell(content: rx.Component, active_route: str) -> rx.Component:
     return rx.hstack(
         step_up_dialog(),
+        password_dialog(),
         sidebar(active_route),
         rx.vstack(
             top_bar(active_route),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from sqlmodel import select
 
 from backoffice.db import session_scope
 from backoffice.i18n import translate
@@ -180,7 +181,7 @@ class SessionsState(rx.State):
 
     def _reload(self) -> None:
         with session_scope() as session:
-            names = dict((u.id, u.username) for u in session.query(User).all())
+            names = dict(session.exec(select(User.id, User.username)).all())
             self.rows = [
                 {
                     "id": s.id,

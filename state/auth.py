@@ -143,7 +143,7 @@ class SessionState(rx.State):
 
     @rx.event
     @public
-    def gate(self) -> Any:
+    async def gate(self) -> Any:
         """on_load of every shell page: signed-in users only, and only modules they may view."""
         principal = self._resolve()
         if principal is None:
@@ -156,7 +156,7 @@ class SessionState(rx.State):
                 f"page /{module}",
                 "module not allowed",
             )
-            return rx.redirect("/")
+            return [rx.toast.error(translate("auth.denied", await self._lang())), rx.redirect("/")]
         return None
 
     @rx.event

@@ -18,6 +18,7 @@ from backoffice.security import fields, rbac
 from backoffice.services import auth
 from models.audit import AuditEntry
 from models.base import utcnow
+from models.customers import Customer
 from models.hr import Employee
 from models.identity import StaffSession
 from state.auth import PERMISSION_ATTR, PUBLIC, SIGNED_IN, SessionState, StepUpState
@@ -188,7 +189,22 @@ def test_no_secret_reaches_any_role(clean_db, session, monkeypatch):
         hire_date=utcnow().date(),
         salary_cipher=fields.encrypt("88888.00"),
     )
-    secrets_seen = ["88888.00", fields.decrypt(employee.salary_cipher)]
+    id_number = "11010519491231002X"
+    session.add(
+        Customer(
+            customer_no="C1",
+            name_masked="张*",
+            name_cipher=fields.encrypt("张三"),
+            name_hash="h",
+            id_number_cipher=fields.encrypt(id_number),
+            id_number_hash="h",
+            phone_cipher=fields.encrypt("13800138000"),
+            phone_hash="h",
+            registered_at=utcnow(),
+        )
+    )
+    session.commit()
+    secrets_seen = ["88888.00", fields.decrypt(employee.salary_cipher), id_number, "13800138000"]
     user, totp_secret = make_user(session, "watcher", ["admin", "hr", "executive"])
     secrets_seen += [totp_secret, user.password_hash, user.password_hash.split("$")[-1]]
     for role in rbac.ROLES:

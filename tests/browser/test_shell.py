@@ -62,6 +62,7 @@ def test_agent_sees_only_tickets_and_is_turned_away_from_other_modules(
     page.goto(app_url + "/tickets")
     expect(page.locator("#stat-tickets_open")).to_have_text(f"{counts['tickets_open']:,}")
     page.goto(app_url + "/hr")
+    expect(page.get_by_text("您没有执行此操作的权限。")).to_be_visible(timeout=30_000)
     expect(page).to_have_url(re.compile(r"/$"), timeout=30_000)
     expect(page.locator("#page-title")).to_have_text("运营概览")
 
@@ -130,3 +131,17 @@ def test_a_websocket_from_another_origin_is_refused(app_url):
     assert " 101 " in handshake(app_url)
     refused = handshake("http://evil.example.com")
     assert " 101 " not in refused and refused.startswith("HTTP/1.1 4"), refused
+
+
+def test_user_changes_their_own_password(page: Page, app_url, sign_in_as):
+    sign_in_as("mkt.chen")
+    page.locator("#change-password").click()
+    page.locator("#pw-current_password").fill("Licai-Demo-2026")
+    page.locator("#pw-new_password").fill("short")
+    page.locator("#pw-confirm_password").fill("short")
+    page.locator("#pw-submit").click()
+    expect(page.locator("#pw-error")).to_contain_text("至少需要 12 个字符")
+    page.locator("#pw-new_password").fill("Licai-Demo-2026")
+    page.locator("#pw-confirm_password").fill("Licai-Demo-2026")
+    page.locator("#pw-submit").click()
+    expect(page.get_by_text("密码已修改。")).to_be_visible()
