@@ -2,11 +2,15 @@
 
 import reflex as rx
 
+import backoffice.resources  # noqa: F401  (registers every resource declaration)
 import pages.admin
 import pages.overview  # noqa: F401  (registers the overview and module pages)
 from backoffice.i18n import translate
 from pages.layout import registered_pages
 from pages.login import login
+from pages.resource import register_pages
+
+register_pages()
 
 app = rx.App(
     theme=rx.theme(accent_color="indigo", radius="medium", scaling="100%"),

@@ -282,12 +282,17 @@ def page_title(title_key: str, subtitle_key: str | None = None) -> rx.Component:
     )
 
 
-def template(route: str, title_key: str, on_load: Callable | list | None = None) -> Callable:
-    """Register a page at ``route`` wrapped in the shell."""
+def template(
+    route: str,
+    title_key: str,
+    on_load: Callable | list | None = None,
+    active_route: str | None = None,
+) -> Callable:
+    """Register a page at ``route`` wrapped in the shell (``active_route`` lights the sidebar)."""
 
     def decorator(page: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         def wrapped() -> rx.Component:
-            return shell(page(), route)
+            return shell(page(), active_route or route)
 
         wrapped.__name__ = page.__name__
         loads = on_load if isinstance(on_load, list) else [on_load] if on_load else []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from backoffice.engine.resource import all_resources
 from backoffice.navigation import MODULES, Module
 from pages.layout import page_title, template
 from pages.ui import t
@@ -81,6 +82,20 @@ def module_page(module: Module) -> None:
                 spacing="1",
                 margin_bottom="1em",
             ),
+            *[
+                rx.link(
+                    rx.card(
+                        rx.hstack(
+                            rx.icon(r.icon, size=18),
+                            rx.text(t(f"resource.{r.key}"), weight="medium"),
+                        ),
+                    ),
+                    href=r.route,
+                    id=f"open-{r.key}",
+                )
+                for r in all_resources()
+                if r.module == module.key
+            ],
             rx.callout(t("module.placeholder"), icon="info", width="100%"),
             rx.hstack(*[stat_card(s) for s in module.stats], wrap="wrap", spacing="4"),
             width="100%",

@@ -14,6 +14,7 @@ from reflex.state import State
 from sqlmodel import SQLModel, select
 
 import backoffice.backoffice  # noqa: F401  (registers every page and state)
+from backoffice.engine.resource import all_resources
 from backoffice.security import fields, rbac
 from backoffice.services import auth
 from models.audit import AuditEntry
@@ -22,6 +23,7 @@ from models.customers import Customer
 from models.hr import Employee
 from models.identity import StaffSession
 from state.auth import PERMISSION_ATTR, PUBLIC, SIGNED_IN, SessionState, StepUpState
+from state.resource import ON_RESOURCE
 from tests.factories import make_user, run, sign_in
 
 BOOKKEEPING = {"audit_entry", "audit_head", "staff_session", "login_throttle"}
@@ -68,7 +70,7 @@ def test_every_handler_declares_its_permission(cls, name, fn):
     permission = getattr(fn, PERMISSION_ATTR, None)
     assert permission is not None, f"{cls.__name__}.{name} has no permission declaration"
     assert permission in (PUBLIC, SIGNED_IN) or (
-        permission[0] in rbac.RESOURCES and permission[1] in rbac.ACTIONS
+        permission[0] in (*rbac.RESOURCES, ON_RESOURCE) and permission[1] in rbac.ACTIONS
     )
 
 
@@ -83,12 +85,14 @@ def _dummy(annotation: object) -> object:
     return "x"
 
 
-def _call(root: State, cls: type[rx.State], fn: typing.Callable) -> object:
+def _call(root: State, cls: type[rx.State], fn: typing.Callable, resource_key: str = "") -> object:
     state = root.get_substate(cls.get_full_name().split(".")[1:])
+    if resource_key:
+        state.resource_key = resource_key
     hints = typing.get_type_hints(inspect.unwrap(fn))
     params = list(inspect.signature(inspect.unwrap(fn)).parameters)[1:]
-    result = fn(state, *[_dummy(hints.get(p, str)) for p in params])
-    return run(result)
+    args = [resource_key if p == "key" else _dummy(hints.get(p, str)) for p in params]
+    return run(fn(state, *args))
 
 
 def _snapshot(engine) -> dict[str, list]:
@@ -144,21 +148,31 @@ def _allowed(caller: str, permission: tuple[str, str]) -> bool:
     return permission[1] in rbac.DEFAULT_GRANTS[caller].get(permission[0], ())
 
 
+def _cases(permission: tuple[str, str]) -> list[tuple[tuple[str, str], str]]:
+    """(the concrete permission, the resource key to call with) for one declaration."""
+    if permission[0] != ON_RESOURCE:
+        return [(permission, "")]
+    return [((r.permission, permission[1]), r.key) for r in all_resources()]
+
+
 def test_every_refused_call_changes_nothing_and_is_logged(clean_db, callers):
     refused = 0
     for caller in CALLERS:
         for cls, name, fn in handlers():
-            permission = getattr(fn, PERMISSION_ATTR)
-            if _allowed(caller, permission):
-                continue
-            root = State(_reflex_internal_init=True)
-            root.get_substate(SessionState.get_full_name().split(".")[1:]).token = callers[caller]
-            before, denials = _snapshot(clean_db), _denials(clean_db)
-            result = _call(root, cls, fn)
-            assert result is not None, f"{caller} ran {cls.__name__}.{name}"
-            assert _snapshot(clean_db) == before, f"{caller}: {cls.__name__}.{name} wrote"
-            assert _denials(clean_db) == denials + 1, f"{caller}: {name} was not logged"
-            refused += 1
+            for permission, resource_key in _cases(getattr(fn, PERMISSION_ATTR)):
+                if _allowed(caller, permission):
+                    continue
+                root = State(_reflex_internal_init=True)
+                root.get_substate(SessionState.get_full_name().split(".")[1:]).token = callers[
+                    caller
+                ]
+                before, denials = _snapshot(clean_db), _denials(clean_db)
+                result = _call(root, cls, fn, resource_key)
+                where = f"{caller}: {cls.__name__}.{name}({resource_key})"
+                assert result is not None, f"{where} ran"
+                assert _snapshot(clean_db) == before, f"{where} wrote"
+                assert _denials(clean_db) == denials + 1, f"{where} was not logged"
+                refused += 1
     assert refused > 100
 
 
@@ -213,9 +227,9 @@ def test_no_secret_reaches_any_role(clean_db, session, monkeypatch):
         token = sign_in(session, member)
         root.get_substate(SessionState.get_full_name().split(".")[1:]).token = token
         for cls, name, fn in handlers():
-            permission = getattr(fn, PERMISSION_ATTR)
-            if name in ("load", "gate") and _allowed(role, permission):
-                _call(root, cls, fn)
+            for concrete, resource_key in _cases(getattr(fn, PERMISSION_ATTR)):
+                if name in ("load", "gate", "open") and _allowed(role, concrete):
+                    _call(root, cls, fn, resource_key)
         sent = json.dumps(root.dict(), default=str, ensure_ascii=False)
         for secret in secrets_seen:
             assert secret not in sent, f"{role} was sent a secret"

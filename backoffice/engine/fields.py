@@ -1,0 +1,182 @@
+"""Field declarations: how a column is labelled, shown, parsed and validated.
+
+Parsing turns what a form or an import file sends (always text) into the Python value the
+model stores, or an i18n error key; formatting turns a stored value into what a list shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from backoffice.i18n import choice_label
+
+KINDS = (
+    "text", "longtext", "int", "money", "percent", "decimal", "date", "datetime", "bool",
+    "choice", "ref",
+)  # fmt: skip
+MONEY_QUANTUM = Decimal("0.01")
+PERCENT_QUANTUM = Decimal("0.0001")
+MAX_MONEY = Decimal("9999999999999999.99")
+
+
+class FieldError(ValueError):
+    """A value that does not fit its field; ``key`` is the i18n message."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label_zh: str
+    label_en: str
+    kind: str = "text"
+    required: bool = False
+    max_length: int | None = None
+    min_value: Decimal | int | None = None
+    max_value: Decimal | int | None = None
+    choices: tuple[str, ...] = ()
+    choice_group: str = ""  # i18n group: choice.<group>.<value>
+    ref: str = ""  # the resource a "ref" field points at
+    help_zh: str = ""
+    help_en: str = ""
+    editable: bool = True  # shown in create/edit forms
+    read_permission: tuple[str, str] | None = None  # else masked
+    edit_permission: tuple[str, str] | None = None
+    validator: Callable[[Any], str | None] | None = None  # returns an i18n key or None
+    custom: bool = False  # added by an administrator at run time
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.name}: unknown kind {self.kind!r}")
+        if self.kind == "choice" and not self.choices:
+            raise ValueError(f"{self.name}: a choice field needs choices")
+        if self.kind == "ref" and not self.ref:
+            raise ValueError(f"{self.name}: a ref field needs the resource it points at")
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_zh
+
+    def choice_text(self, value: str, lang: str) -> str:
+        if self.choice_group:
+            return choice_label(self.choice_group, value, lang)
+        return value
+
+
+_INT = re.compile(r"^[+-]?\d+$")
+
+
+def _decimal(text: str) -> Decimal:
+    cleaned = text.replace(",", "").replace("¥", "").replace("%", "").strip()
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as exc:
+        raise FieldError("field.not_a_number") from exc
+    if not value.is_finite():
+        raise FieldError("field.not_a_number")
+    return value
+
+
+def parse(spec: FieldSpec, raw: object) -> Any:
+    """Text (or an already typed value) → the stored value; raises FieldError."""
+    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        if spec.required:
+            raise FieldError("field.required")
+        return False if spec.kind == "bool" else ("" if spec.kind in ("text", "longtext") else None)
+    text = raw.strip() if isinstance(raw, str) else raw
+    value: Any
+    if spec.kind in ("text", "longtext"):
+        value = str(text)
+        if spec.max_length and len(value) > spec.max_length:
+            raise FieldError("field.too_long", max=spec.max_length)
+    elif spec.kind == "int":
+        if isinstance(text, bool) or not _INT.match(str(text)):
+            raise FieldError("field.not_an_integer")
+        value = int(str(text))
+    elif spec.kind in ("money", "percent", "decimal"):
+        value = text if isinstance(text, Decimal) else _decimal(str(text))
+        quantum = MONEY_QUANTUM if spec.kind == "money" else PERCENT_QUANTUM
+        if value != value.quantize(quantum):
+            raise FieldError("field.too_many_decimals", places=-quantum.as_tuple().exponent)
+        value = value.quantize(quantum)
+        if spec.kind == "money" and abs(value) > MAX_MONEY:
+            raise FieldError("field.too_large")
+    elif spec.kind == "date":
+        if isinstance(text, date):
+            value = text
+        else:
+            try:
+                value = date.fromisoformat(str(text)[:10])
+            except ValueError as exc:
+                raise FieldError("field.not_a_date") from exc
+    elif spec.kind == "datetime":
+        try:
+            value = text if isinstance(text, datetime) else datetime.fromisoformat(str(text))
+        except ValueError as exc:
+            raise FieldError("field.not_a_date") from exc
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    elif spec.kind == "bool":
+        lowered = str(text).lower()
+        if lowered not in ("true", "false", "1", "0", "on", "off", "yes", "no", "是", "否"):
+            raise FieldError("field.not_a_choice")
+        value = lowered in ("true", "1", "on", "yes", "是")
+    elif spec.kind == "choice":
+        value = str(text)
+        if value not in spec.choices:
+            raise FieldError("field.not_a_choice")
+    elif spec.kind == "ref":
+        if isinstance(text, bool) or not _INT.match(str(text)):
+            raise FieldError("field.not_found")
+        value = int(str(text))
+    else:  # pragma: no cover - guarded by __post_init__
+        raise FieldError("field.invalid")
+    if spec.min_value is not None and value < spec.min_value:
+        raise FieldError("field.too_small", min=spec.min_value)
+    if spec.max_value is not None and value > spec.max_value:
+        raise FieldError("field.too_large", max=spec.max_value)
+    if spec.validator is not None:
+        problem = spec.validator(value)
+        if problem:
+            raise FieldError(problem)
+    return value
+
+
+def to_text(value: Any) -> str:
+    """A stored value as form text (what an edit form is filled with, and exports)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def display(spec: FieldSpec, value: Any, lang: str, zone: ZoneInfo) -> str:
+    """A stored value as a list or detail page shows it."""
+    if value is None or value == "":
+        return "—"
+    if spec.kind == "money":
+        return f"¥{value:,.2f}"
+    if spec.kind == "percent":
+        return f"{value.quantize(Decimal('0.01'))}%"
+    if spec.kind == "datetime":
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    if spec.kind == "bool":
+        return ("是" if value else "否") if lang == "zh" else ("Yes" if value else "No")
+    if spec.kind == "choice":
+        return spec.choice_text(str(value), lang)
+    if spec.kind == "int":
+        return f"{value:,}" if abs(value) >= 10000 else str(value)
+    return to_text(value)

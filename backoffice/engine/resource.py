@@ -1,0 +1,85 @@
+"""Resource declarations and their registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+from backoffice.engine.fields import FieldSpec
+from backoffice.engine.workflow import Workflow
+from backoffice.security.rbac import Principal
+
+PAGE_SIZES = (25, 50, 100)
+COUNT_CAP = 10_000  # counts above this are shown as "10,000+"
+
+
+@dataclass(frozen=True)
+class Resource:
+    key: str  # URL and audit name, e.g. "partner"
+    model: type[SQLModel]
+    permission: str  # the rbac resource its actions are checked against
+    module: str  # the sidebar module it belongs to
+    label_zh: str
+    label_en: str
+    fields: tuple[FieldSpec, ...]
+    list_columns: tuple[str, ...]
+    title_field: str
+    filters: tuple[str, ...] = ()
+    search_fields: tuple[str, ...] = ()
+    default_sort: str = "-id"
+    workflow: Workflow | None = None
+    archivable: bool = True
+    exportable: bool = True
+    importable: bool = True
+    # principal → an extra WHERE condition limiting which rows the caller may see
+    row_scope: Callable[[Principal], sa.ColumnElement[bool] | None] | None = None
+    icon: str = "table"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = [f.name for f in self.fields]
+        columns = set(self.model.model_fields)  # type: ignore[attr-defined]
+        for name in names:
+            if name not in columns:
+                raise ValueError(f"{self.key}: field {name} is not a column of the model")
+        declared = set(names) | {"id", "created_at", "updated_at", "version"}
+        for group in (self.list_columns, self.filters, self.search_fields, (self.title_field,)):
+            missing = set(group) - declared
+            if missing:
+                raise ValueError(f"{self.key}: {sorted(missing)} are not declared fields")
+        if self.default_sort.lstrip("-") not in declared:
+            raise ValueError(f"{self.key}: default sort on an undeclared field")
+        if self.workflow and self.workflow.state_field not in names:
+            raise ValueError(f"{self.key}: the workflow's state field is not declared")
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_zh
+
+    def field(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def route(self) -> str:
+        return f"/r/{self.key}"
+
+
+_REGISTRY: dict[str, Resource] = {}
+
+
+def register(resource: Resource) -> Resource:
+    if resource.key in _REGISTRY and _REGISTRY[resource.key] is not resource:
+        raise ValueError(f"resource {resource.key} registered twice")
+    _REGISTRY[resource.key] = resource
+    return resource
+
+
+def get(key: str) -> Resource | None:
+    return _REGISTRY.get(key) if isinstance(key, str) else None
+
+
+def all_resources() -> list[Resource]:
+    return list(_REGISTRY.values())

@@ -1,0 +1,653 @@
+"""What the engine does with a declared resource: list, read, create, edit, archive, restore,
+workflow transitions and history — each checked against the declaration and the caller's
+permissions, validated in full before anything is written, and audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from backoffice.config import get_settings
+from backoffice.engine import fields as fieldlib
+from backoffice.engine.fields import FieldError, FieldSpec
+from backoffice.engine.resource import COUNT_CAP, PAGE_SIZES, Resource
+from backoffice.engine.resource import get as get_resource
+from backoffice.i18n import translate
+from backoffice.security.rbac import Principal
+from backoffice.services import audit
+from models.audit import AuditEntry
+from models.base import utcnow
+
+MASK = "******"
+RANGE_KINDS = ("int", "money", "percent", "decimal", "date", "datetime")
+
+
+class EngineError(Exception):
+    """A refusal with an i18n key (permission, unknown record, stale version…)."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+# --- field access ---------------------------------------------------------------------------
+def can_read(principal: Principal, spec: FieldSpec) -> bool:
+    return spec.read_permission is None or principal.can(*spec.read_permission)
+
+
+def can_edit(principal: Principal, resource: Resource, spec: FieldSpec) -> bool:
+    if not spec.editable or not can_read(principal, spec):
+        return False
+    if resource.workflow and spec.name == resource.workflow.state_field:
+        return False  # states change only through transitions
+    return spec.edit_permission is None or principal.can(*spec.edit_permission)
+
+
+def _column(resource: Resource, name: str) -> sa.ColumnElement:
+    return getattr(resource.model, name)
+
+
+# --- lists ----------------------------------------------------------------------------------
+@dataclass
+class ListQuery:
+    page: int = 1
+    page_size: int = PAGE_SIZES[0]
+    sort: str = ""
+    filters: dict[str, str] = field(default_factory=dict)
+    search: str = ""
+    archived: bool = False
+
+    def to_params(self) -> dict[str, str]:
+        params = dict(self.filters)
+        if self.search:
+            params["q"] = self.search
+        if self.sort:
+            params["sort"] = self.sort
+        if self.page > 1:
+            params["page"] = str(self.page)
+        if self.page_size != PAGE_SIZES[0]:
+            params["size"] = str(self.page_size)
+        if self.archived:
+            params["archived"] = "1"
+        return params
+
+
+def filter_keys(resource: Resource) -> set[str]:
+    keys = set()
+    for name in resource.filters:
+        spec = resource.field(name)
+        if spec and spec.kind in RANGE_KINDS:
+            keys |= {f"{name}__min", f"{name}__max"}
+        else:
+            keys.add(name)
+    return keys
+
+
+def parse_query(resource: Resource, params: Mapping[str, str]) -> ListQuery:
+    """Read a list view from URL parameters; anything not declared is dropped."""
+    query = ListQuery()
+    allowed = filter_keys(resource)
+    for key, value in params.items():
+        value = str(value)[:200]
+        if key in allowed and value != "":
+            query.filters[key] = value
+    query.search = str(params.get("q", ""))[:100].strip()
+    sort = str(params.get("sort", ""))
+    if sort.lstrip("-") in sortable(resource):
+        query.sort = sort
+    try:
+        query.page = max(1, min(int(params.get("page", 1)), COUNT_CAP))
+    except (TypeError, ValueError):
+        query.page = 1
+    try:
+        size = int(params.get("size", PAGE_SIZES[0]))
+    except (TypeError, ValueError):
+        size = PAGE_SIZES[0]
+    query.page_size = size if size in PAGE_SIZES else PAGE_SIZES[0]
+    query.archived = str(params.get("archived", "")) == "1"
+    return query
+
+
+def sortable(resource: Resource) -> set[str]:
+    return {*resource.list_columns, "id", "created_at", "updated_at"}
+
+
+@dataclass
+class ListPage:
+    rows: list[dict[str, str]]
+    total: int
+    capped: bool
+    page: int
+    page_size: int
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _base_select(resource: Resource, principal: Principal, archived: bool) -> sa.Select:
+    query = select(resource.model)
+    if resource.archivable and hasattr(resource.model, "archived_at"):
+        archived_col = _column(resource, "archived_at")
+        query = query.where(archived_col.is_not(None) if archived else archived_col.is_(None))
+    if resource.row_scope is not None:
+        scope = resource.row_scope(principal)
+        if scope is not None:
+            query = query.where(scope)
+    return query
+
+
+def _apply_filters(
+    resource: Resource, principal: Principal, query: sa.Select, list_query: ListQuery
+) -> tuple[sa.Select, list[str]]:
+    errors = []
+    for key, raw in list_query.filters.items():
+        name, _, bound = key.partition("__")
+        spec = resource.field(name)
+        if spec is None or not can_read(principal, spec):
+            continue
+        try:
+            value = fieldlib.parse(
+                FieldSpec(
+                    **{
+                        **spec.__dict__,
+                        "required": True,
+                        "validator": None,
+                        "min_value": None,
+                        "max_value": None,
+                    }
+                ),
+                raw,
+            )
+        except FieldError:
+            errors.append(name)
+            continue
+        column = _column(resource, name)
+        if bound == "min":
+            query = query.where(column >= value)
+        elif bound == "max":
+            query = query.where(column <= value)
+        else:
+            query = query.where(column == value)
+    if list_query.search and resource.search_fields:
+        needle = list_query.search.replace("\\", "").replace("%", "").replace("_", "")
+        if needle:
+            query = query.where(
+                sa.or_(
+                    *[
+                        _column(resource, name).like(f"{needle}%")
+                        if resource.extra.get("prefix_search", True)
+                        else _column(resource, name).contains(needle)
+                        for name in resource.search_fields
+                    ]
+                )
+            )
+    return query, errors
+
+
+def _order(resource: Resource, sort: str) -> list[sa.ColumnElement]:
+    sort = sort or resource.default_sort
+    name = sort.lstrip("-")
+    column = _column(resource, name)
+    primary = column.desc() if sort.startswith("-") else column.asc()
+    tie = _column(resource, "id")
+    return [primary, tie.desc() if sort.startswith("-") else tie.asc()]
+
+
+def display_row(
+    resource: Resource, principal: Principal, record: Any, lang: str, columns: tuple[str, ...]
+) -> dict[str, str]:
+    zone = get_settings().zone
+    row = {"id": str(record.id)}
+    for name in columns:
+        spec = resource.field(name)
+        value = getattr(record, name)
+        if spec is None:
+            row[name] = fieldlib.to_text(value)
+        elif not can_read(principal, spec):
+            row[name] = MASK
+        else:
+            row[name] = fieldlib.display(spec, value, lang, zone)
+    return row
+
+
+def list_page(
+    session: Session,
+    *,
+    principal: Principal,
+    resource: Resource,
+    query: ListQuery,
+    lang: str = "zh",
+    columns: tuple[str, ...] | None = None,
+) -> ListPage:
+    """One page of rows, filtered, searched, sorted and counted in SQL."""
+    if not principal.can(resource.permission, "view"):
+        raise EngineError("auth.denied")
+    if query.archived and not principal.can(resource.permission, "archive"):
+        raise EngineError("auth.denied")
+    base = _base_select(resource, principal, query.archived)
+    filtered, errors = _apply_filters(resource, principal, base, query)
+    counted = session.execute(
+        sa.select(sa.func.count()).select_from(
+            filtered.with_only_columns(sa.literal(1)).limit(COUNT_CAP + 1).subquery()
+        )
+    ).scalar_one()
+    capped = counted > COUNT_CAP
+    total = min(counted, COUNT_CAP)
+    page = min(query.page, max(1, -(-total // query.page_size)))
+    records = session.exec(
+        filtered.order_by(*_order(resource, query.sort))
+        .offset((page - 1) * query.page_size)
+        .limit(query.page_size)
+    ).all()
+    wanted = columns or resource.list_columns
+    rows = [display_row(resource, principal, r, lang, wanted) for r in records]
+    return ListPage(rows, total, capped, page, query.page_size, errors)
+
+
+# --- one record -----------------------------------------------------------------------------
+def load(session: Session, *, principal: Principal, resource: Resource, record_id: int) -> Any:
+    """The record if it exists and the caller may see it (row scope included)."""
+    if not principal.can(resource.permission, "view"):
+        raise EngineError("auth.denied")
+    if not isinstance(record_id, int) or isinstance(record_id, bool):
+        raise EngineError("error.not_found")
+    query = select(resource.model).where(_column(resource, "id") == record_id)
+    if resource.row_scope is not None:
+        scope = resource.row_scope(principal)
+        if scope is not None:
+            query = query.where(scope)
+    record = session.exec(query).first()
+    if record is None:
+        raise EngineError("error.not_found")
+    return record
+
+
+def _ref_exists(session: Session, spec: FieldSpec, value: int) -> bool:
+    target = get_resource(spec.ref)
+    if target is None:
+        return False
+    query = sa.select(_column(target, "id")).where(_column(target, "id") == value)
+    return session.execute(query).first() is not None
+
+
+def validate(
+    session: Session,
+    *,
+    principal: Principal,
+    resource: Resource,
+    values: Mapping[str, Any],
+    creating: bool,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Parse every editable field; returns (clean values, {field: i18n key})."""
+    clean: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for spec in resource.fields:
+        if not can_edit(principal, resource, spec):
+            continue
+        if spec.name not in values and not creating:
+            continue
+        try:
+            value = fieldlib.parse(spec, values.get(spec.name))
+            if spec.kind == "ref" and value is not None and not _ref_exists(session, spec, value):
+                raise FieldError("field.not_found")
+            clean[spec.name] = value
+        except FieldError as error:
+            errors[spec.name] = error.key
+    if creating:
+        for spec in resource.fields:
+            if (
+                spec.required
+                and spec.name not in clean
+                and spec.name not in errors
+                and not (resource.workflow and spec.name == resource.workflow.state_field)
+            ):
+                errors[spec.name] = (
+                    "field.required"
+                    if can_edit(principal, resource, spec)
+                    else "field.not_editable"
+                )
+    return clean, errors
+
+
+@dataclass
+class SaveResult:
+    record_id: int | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+    message_params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.message
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {
+        name: [fieldlib.to_text(before.get(name)), fieldlib.to_text(value)]
+        for name, value in after.items()
+        if fieldlib.to_text(before.get(name)) != fieldlib.to_text(value)
+    }
+
+
+def create(
+    session: Session,
+    *,
+    principal: Principal,
+    resource: Resource,
+    values: Mapping[str, Any],
+    client: str = "",
+) -> SaveResult:
+    if not principal.can(resource.permission, "create"):
+        raise EngineError("auth.denied")
+    clean, errors = validate(
+        session, principal=principal, resource=resource, values=values, creating=True
+    )
+    if errors:
+        return SaveResult(errors=errors)
+    if resource.workflow:
+        clean[resource.workflow.state_field] = resource.workflow.initial
+    record = resource.model(**clean)
+    try:
+        with session.begin_nested():
+            session.add(record)
+            session.flush()
+    except IntegrityError:
+        return SaveResult(message="record.not_unique")
+    audit.record(
+        session,
+        actor=principal.username,
+        action=f"{resource.key}.create",
+        entity=resource.key,
+        entity_id=record.id,
+        changes={k: [None, fieldlib.to_text(v)] for k, v in clean.items() if v not in (None, "")},
+        client=client,
+    )
+    return SaveResult(record_id=record.id)
+
+
+def _stale(session: Session, resource: Resource, record_id: int) -> SaveResult:
+    last = session.exec(
+        select(AuditEntry)
+        .where(AuditEntry.entity == resource.key, AuditEntry.entity_id == str(record_id))
+        .order_by(AuditEntry.id.desc())
+    ).first()
+    if last is None:
+        return SaveResult(record_id=record_id, message="record.stale")
+    changed = ", ".join(sorted(json.loads(last.changes))) or "—"
+    return SaveResult(
+        record_id=record_id,
+        message="record.stale_by",
+        message_params={
+            "who": last.actor,
+            "fields": changed,
+            "when": last.at.astimezone(get_settings().zone).strftime("%H:%M:%S"),
+        },
+    )
+
+
+def _write(
+    session: Session, resource: Resource, record: Any, version: int, values: dict[str, Any]
+) -> bool:
+    """UPDATE … WHERE version = the version the user saw: a concurrent save makes it miss."""
+    table = resource.model.__table__  # type: ignore[attr-defined]
+    result = session.execute(
+        sa.update(table)
+        .where(table.c.id == record.id, table.c.version == version)
+        .values(**values, version=version + 1, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        return False
+    session.expire(record)
+    return True
+
+
+def update(
+    session: Session,
+    *,
+    principal: Principal,
+    resource: Resource,
+    record_id: int,
+    version: int,
+    values: Mapping[str, Any],
+    client: str = "",
+) -> SaveResult:
+    if not principal.can(resource.permission, "edit"):
+        raise EngineError("auth.denied")
+    record = load(session, principal=principal, resource=resource, record_id=record_id)
+    if getattr(record, "archived_at", None) is not None:
+        return SaveResult(record_id=record_id, message="record.archived")
+    if record.version != version:
+        return _stale(session, resource, record_id)
+    clean, errors = validate(
+        session, principal=principal, resource=resource, values=values, creating=False
+    )
+    if errors:
+        return SaveResult(record_id=record_id, errors=errors)
+    before = {name: getattr(record, name) for name in clean}
+    changes = _changes(before, clean)
+    if not changes:
+        return SaveResult(record_id=record_id)
+    try:
+        with session.begin_nested():
+            written = _write(
+                session, resource, record, version, {k: v for k, v in clean.items() if k in changes}
+            )
+    except IntegrityError:
+        return SaveResult(record_id=record_id, message="record.not_unique")
+    if not written:
+        return _stale(session, resource, record_id)
+    audit.record(
+        session,
+        actor=principal.username,
+        action=f"{resource.key}.edit",
+        entity=resource.key,
+        entity_id=record_id,
+        changes=changes,
+        client=client,
+    )
+    return SaveResult(record_id=record_id)
+
+
+def set_archived(
+    session: Session,
+    *,
+    principal: Principal,
+    resource: Resource,
+    record_id: int,
+    version: int,
+    archived: bool,
+    client: str = "",
+) -> SaveResult:
+    if not resource.archivable or not principal.can(resource.permission, "archive"):
+        raise EngineError("auth.denied")
+    record = load(session, principal=principal, resource=resource, record_id=record_id)
+    if (record.archived_at is not None) == archived:
+        return SaveResult(record_id=record_id)
+    if record.version != version:
+        return _stale(session, resource, record_id)
+    if not _write(
+        session, resource, record, version, {"archived_at": utcnow() if archived else None}
+    ):
+        return _stale(session, resource, record_id)
+    audit.record(
+        session,
+        actor=principal.username,
+        action=f"{resource.key}.{'archive' if archived else 'restore'}",
+        entity=resource.key,
+        entity_id=record_id,
+        changes={"archived": [not archived, archived]},
+        client=client,
+    )
+    return SaveResult(record_id=record_id)
+
+
+# --- workflow -------------------------------------------------------------------------------
+def _maker(session: Session, resource: Resource, record_id: int, transition_key: str) -> str:
+    entry = session.exec(
+        select(AuditEntry.actor)
+        .where(
+            AuditEntry.entity == resource.key,
+            AuditEntry.entity_id == str(record_id),
+            AuditEntry.action == f"{resource.key}.transition.{transition_key}",
+        )
+        .order_by(AuditEntry.id.desc())
+    ).first()
+    return entry or ""
+
+
+def transition_refusal(
+    session: Session,
+    *,
+    principal: Principal,
+    resource: Resource,
+    record: Any,
+    transition_key: str,
+) -> str | None:
+    """Why the caller may not take the transition now (an i18n key), or None."""
+    workflow = resource.workflow
+    transition = workflow.get(transition_key) if workflow else None
+    if workflow is None or transition is None:
+        return "workflow.unknown"
+    if getattr(record, workflow.state_field) not in transition.sources:
+        return "workflow.not_from_this_state"
+    if not principal.can(resource.permission, transition.action):
+        return "auth.denied"
+    if getattr(record, "archived_at", None) is not None:
+        return "record.archived"
+    if (
+        transition.not_by_maker_of
+        and _maker(session, resource, record.id, transition.not_by_maker_of) == principal.username
+    ):
+        return "workflow.maker_checker"
+    for name in transition.required_fields:
+        if getattr(record, name) in (None, ""):
+            return "workflow.missing_fields"
+    if transition.guard is not None:
+        return transition.guard(record)
+    return None
+
+
+def available_transitions(
+    session: Session, *, principal: Principal, resource: Resource, record: Any
+) -> list[str]:
+    if resource.workflow is None:
+        return []
+    state = getattr(record, resource.workflow.state_field)
+    return [
+        t.key
+        for t in resource.workflow.available_from(state)
+        if transition_refusal(
+            session, principal=principal, resource=resource, record=record, transition_key=t.key
+        )
+        is None
+    ]
+
+
+def transition(
+    session: Session,
+    *,
+    principal: Principal,
+    resource: Resource,
+    record_id: int,
+    version: int,
+    transition_key: str,
+    client: str = "",
+) -> SaveResult:
+    record = load(session, principal=principal, resource=resource, record_id=record_id)
+    refusal = transition_refusal(
+        session,
+        principal=principal,
+        resource=resource,
+        record=record,
+        transition_key=transition_key,
+    )
+    if refusal:
+        return SaveResult(record_id=record_id, message=refusal)
+    if record.version != version:
+        return _stale(session, resource, record_id)
+    workflow = resource.workflow
+    assert workflow is not None
+    step = workflow.get(transition_key)
+    assert step is not None
+    before = getattr(record, workflow.state_field)
+    values: dict[str, Any] = {workflow.state_field: step.target}
+    if step.effect is not None:
+        values.update(step.effect(record) or {})
+    if not _write(session, resource, record, version, values):
+        return _stale(session, resource, record_id)
+    audit.record(
+        session,
+        actor=principal.username,
+        action=f"{resource.key}.transition.{step.key}",
+        entity=resource.key,
+        entity_id=record_id,
+        changes={workflow.state_field: [before, step.target]},
+        client=client,
+    )
+    return SaveResult(record_id=record_id)
+
+
+# --- history --------------------------------------------------------------------------------
+def history(
+    session: Session,
+    *,
+    principal: Principal,
+    resource: Resource,
+    record_id: int,
+    lang: str,
+    limit: int = 200,
+) -> list[dict[str, str]]:
+    load(session, principal=principal, resource=resource, record_id=record_id)
+    zone = get_settings().zone
+    entries = session.exec(
+        select(AuditEntry)
+        .where(AuditEntry.entity == resource.key, AuditEntry.entity_id == str(record_id))
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    ).all()
+    rows = []
+    for entry in entries:
+        changes = json.loads(entry.changes)
+        lines = []
+        for name, (before, after) in sorted(changes.items()):
+            spec = resource.field(name)
+            label = spec.label(lang) if spec else name
+            if spec is not None and not can_read(principal, spec):
+                before = after = MASK
+            elif spec is not None and spec.kind == "choice":
+                before, after = (spec.choice_text(v, lang) if v else v for v in (before, after))
+            lines.append(
+                f"{label}: {before if before not in (None, '') else '—'} → "
+                f"{after if after not in (None, '') else '—'}"
+            )
+        verb = entry.action.removeprefix(f"{resource.key}.")
+        rows.append(
+            {
+                "at": entry.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                "actor": entry.actor,
+                "action": _action_label(resource, verb, lang),
+                "changes": "\n".join(lines),
+            }
+        )
+    return rows
+
+
+def _action_label(resource: Resource, verb: str, lang: str) -> str:
+    if verb.startswith("transition.") and resource.workflow:
+        step = resource.workflow.get(verb.removeprefix("transition."))
+        if step:
+            return step.label(lang)
+    try:
+        return translate(f"history.{verb}", lang)
+    except KeyError:
+        return verb

@@ -1,0 +1,60 @@
+"""Partners as a resource: the whole screen set comes from this declaration."""
+
+from decimal import Decimal
+
+from backoffice.engine.fields import FieldSpec as F
+from backoffice.engine.resource import Resource, register
+from models.partners import Partner, PartnerKind, PartnerStatus
+
+PARTNER = register(
+    Resource(
+        key="partner",
+        model=Partner,
+        permission="partner",
+        module="partners",
+        label_zh="合作伙伴",
+        label_en="Partners",
+        icon="handshake",
+        fields=(
+            F("name", "机构名称", "Name", required=True, max_length=200),
+            F(
+                "kind",
+                "类型",
+                "Kind",
+                kind="choice",
+                required=True,
+                choices=tuple(PartnerKind),
+                choice_group="partner_kind",
+            ),
+            F("licence_no", "牌照/注册号", "Licence no.", required=True, max_length=64),
+            F("contact_name", "联系人", "Contact", max_length=100),
+            F("contact_phone", "联系电话", "Phone", max_length=40),
+            F("contact_email", "联系邮箱", "Email", max_length=200),
+            F("contract_start", "合同开始", "Contract start", kind="date"),
+            F("contract_end", "合同到期", "Contract end", kind="date"),
+            F(
+                "commission_rate",
+                "佣金率",
+                "Commission rate",
+                kind="percent",
+                min_value=Decimal("0"),
+                max_value=Decimal("100"),
+            ),
+            F(
+                "status",
+                "状态",
+                "Status",
+                kind="choice",
+                required=True,
+                choices=tuple(PartnerStatus),
+                choice_group="partner_status",
+            ),
+            F("notes", "合作备注", "Notes", kind="longtext", max_length=4000),
+        ),
+        list_columns=("name", "kind", "licence_no", "contract_end", "commission_rate", "status"),
+        title_field="name",
+        filters=("kind", "status", "contract_end", "commission_rate"),
+        search_fields=("name", "licence_no"),
+        default_sort="name",
+    )
+)

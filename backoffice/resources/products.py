@@ -1,0 +1,166 @@
+"""Products as a resource, with the publishing workflow (maker ≠ checker)."""
+
+from decimal import Decimal
+
+from backoffice.engine.fields import FieldSpec as F
+from backoffice.engine.resource import Resource, register
+from backoffice.engine.workflow import Transition as T
+from backoffice.engine.workflow import Workflow
+from models.products import RISK_LEVELS, Product, ProductStatus, ProductType
+
+S = ProductStatus
+PRODUCT_WORKFLOW = Workflow(
+    state_field="status",
+    states=tuple(S),
+    initial=S.DRAFT,
+    transitions=(
+        T(
+            "submit",
+            (S.DRAFT,),
+            S.IN_REVIEW,
+            "提交审核",
+            "Submit for review",
+            required_fields=("name", "partner_id", "risk_level", "min_purchase"),
+        ),
+        T(
+            "reject",
+            (S.IN_REVIEW,),
+            S.DRAFT,
+            "退回修改",
+            "Send back",
+            action="approve",
+            not_by_maker_of="submit",
+        ),
+        T(
+            "publish",
+            (S.IN_REVIEW,),
+            S.ON_SALE,
+            "审批上架",
+            "Approve and publish",
+            action="publish",
+            not_by_maker_of="submit",
+        ),
+        T("suspend", (S.ON_SALE,), S.SUSPENDED, "暂停销售", "Suspend", action="publish"),
+        T("resume", (S.SUSPENDED,), S.ON_SALE, "恢复销售", "Resume", action="publish"),
+        T("close", (S.ON_SALE, S.SUSPENDED), S.CLOSED, "结束产品", "Close", action="publish"),
+    ),
+)
+
+PRODUCT = register(
+    Resource(
+        key="product",
+        model=Product,
+        permission="product",
+        module="products",
+        label_zh="理财产品",
+        label_en="Products",
+        icon="package",
+        fields=(
+            F("code", "产品代码", "Code", required=True, max_length=32),
+            F("name", "产品名称", "Name", required=True, max_length=200),
+            F(
+                "product_type",
+                "产品类型",
+                "Type",
+                kind="choice",
+                required=True,
+                choices=tuple(ProductType),
+                choice_group="product_type",
+            ),
+            F("partner_id", "发行机构", "Issuer", kind="ref", ref="partner", required=True),
+            F(
+                "risk_level",
+                "风险等级",
+                "Risk level",
+                kind="choice",
+                required=True,
+                choices=RISK_LEVELS,
+                choice_group="risk_level",
+            ),
+            F(
+                "yield_min",
+                "预期年化收益（低）",
+                "Expected yield (low)",
+                kind="percent",
+                min_value=Decimal("0"),
+                max_value=Decimal("100"),
+            ),
+            F(
+                "yield_max",
+                "预期年化收益（高）",
+                "Expected yield (high)",
+                kind="percent",
+                min_value=Decimal("0"),
+                max_value=Decimal("100"),
+            ),
+            F(
+                "term_days",
+                "期限（天）",
+                "Term (days)",
+                kind="int",
+                min_value=1,
+                max_value=36500,
+                help_zh="活期产品留空",
+                help_en="Empty for flexible products",
+            ),
+            F(
+                "min_purchase",
+                "起购金额",
+                "Minimum purchase",
+                kind="money",
+                required=True,
+                min_value=Decimal("0.01"),
+            ),
+            F("sale_start", "销售开始", "Sale starts", kind="date"),
+            F("sale_end", "销售结束", "Sale ends", kind="date"),
+            F(
+                "subscription_fee_rate",
+                "申购费率",
+                "Subscription fee",
+                kind="percent",
+                min_value=Decimal("0"),
+                max_value=Decimal("10"),
+            ),
+            F(
+                "redemption_fee_rate",
+                "赎回费率",
+                "Redemption fee",
+                kind="percent",
+                min_value=Decimal("0"),
+                max_value=Decimal("10"),
+            ),
+            F(
+                "management_fee_rate",
+                "管理费率",
+                "Management fee",
+                kind="percent",
+                min_value=Decimal("0"),
+                max_value=Decimal("10"),
+            ),
+            F(
+                "status",
+                "状态",
+                "Status",
+                kind="choice",
+                required=True,
+                choices=tuple(S),
+                choice_group="product_status",
+            ),
+            F("description", "产品说明", "Description", kind="longtext", max_length=8000),
+        ),
+        list_columns=(
+            "code",
+            "name",
+            "product_type",
+            "risk_level",
+            "yield_max",
+            "min_purchase",
+            "status",
+        ),
+        title_field="name",
+        filters=("product_type", "risk_level", "status", "partner_id", "min_purchase", "sale_end"),
+        search_fields=("code", "name"),
+        default_sort="code",
+        workflow=PRODUCT_WORKFLOW,
+    )
+)

@@ -1,0 +1,449 @@
+"""Generic list and record pages, generated for every registered resource."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from backoffice.engine.resource import Resource, all_resources
+from backoffice.navigation import MODULES
+from pages.layout import template
+from pages.ui import t
+from state.resource import ResourceListState, ResourceRecordState
+
+ALL = "__all"
+
+
+# --- list -----------------------------------------------------------------------------------
+def _choice_select(
+    name: rx.Var, choices: rx.Var, value: rx.Var, placeholder: rx.Var, with_all: bool
+) -> rx.Component:
+    items = [rx.select.item(t("list.any"), value=ALL)] if with_all else []
+    return rx.select.root(
+        rx.select.trigger(placeholder=placeholder, width="100%"),
+        rx.select.content(
+            *items,
+            rx.foreach(
+                choices.to(list[dict[str, str]]),
+                lambda c: rx.select.item(c["label"], value=c["value"]),
+            ),
+        ),
+        name=name,
+        default_value=rx.cond(value == "", ALL if with_all else "", value),
+        size="2",
+    )
+
+
+def _filter_control(spec: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.text(spec["label"], size="1", color_scheme="gray"),
+        rx.cond(
+            spec["ranged"],
+            rx.hstack(
+                rx.input(
+                    name=spec["name"].to(str) + "__min",
+                    default_value=spec["min"],
+                    type=spec["input_type"],
+                    placeholder=t("list.min"),
+                    size="2",
+                    width="8.5em",
+                ),
+                rx.input(
+                    name=spec["name"].to(str) + "__max",
+                    default_value=spec["max"],
+                    type=spec["input_type"],
+                    placeholder=t("list.max"),
+                    size="2",
+                    width="8.5em",
+                ),
+                spacing="1",
+            ),
+            rx.cond(
+                spec["kind"] == "choice",
+                _choice_select(
+                    spec["name"], spec["choices"], spec["value"], spec["label"], with_all=True
+                ),
+                rx.input(name=spec["name"], default_value=spec["value"], size="2"),
+            ),
+        ),
+        spacing="1",
+        min_width="10em",
+    )
+
+
+def _filter_bar() -> rx.Component:
+    return rx.form(
+        rx.flex(
+            rx.vstack(
+                rx.text(t("list.search"), size="1", color_scheme="gray"),
+                rx.input(
+                    name="q",
+                    default_value=ResourceListState.search_text,
+                    placeholder=t("list.search_hint"),
+                    size="2",
+                    id="list-search",
+                    width="14em",
+                ),
+                spacing="1",
+            ),
+            rx.foreach(ResourceListState.filter_fields, _filter_control),
+            rx.hstack(
+                rx.button(
+                    rx.icon("search", size=14),
+                    t("list.apply"),
+                    type="submit",
+                    size="2",
+                    id="list-apply",
+                ),
+                rx.button(
+                    t("list.clear"),
+                    type="button",
+                    variant="soft",
+                    color_scheme="gray",
+                    size="2",
+                    on_click=ResourceListState.clear,
+                ),
+                align="end",
+                height="100%",
+            ),
+            wrap="wrap",
+            spacing="3",
+            align="end",
+        ),
+        on_submit=ResourceListState.apply,
+        key=ResourceListState.resource_key + ResourceListState.search_text,
+        width="100%",
+    )
+
+
+def _header_cell(column: rx.Var) -> rx.Component:
+    name = column["name"].to(str)
+    return rx.table.column_header_cell(
+        rx.hstack(
+            rx.text(column["label"]),
+            rx.cond(
+                ResourceListState.sort == name,
+                rx.icon("arrow-up", size=12),
+                rx.cond(ResourceListState.sort == "-" + name, rx.icon("arrow-down", size=12)),
+            ),
+            spacing="1",
+            align="center",
+            cursor="pointer",
+        ),
+        on_click=ResourceListState.sort_by(name),
+    )
+
+
+def _row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.foreach(
+            ResourceListState.columns,
+            lambda c, i: rx.table.cell(
+                rx.cond(
+                    i == 0,
+                    rx.link(
+                        row[c["name"]],
+                        href="/r/" + ResourceListState.resource_key + "/record?id=" + row["id"],
+                    ),
+                    rx.text(row[c["name"]]),
+                ),
+            ),
+        ),
+        class_name="list-row",
+    )
+
+
+def _pager() -> rx.Component:
+    return rx.hstack(
+        rx.text(t("list.total"), " ", ResourceListState.total_text, size="2", id="list-total"),
+        rx.spacer(),
+        rx.button(
+            rx.icon("chevron-left", size=14),
+            variant="soft",
+            size="1",
+            disabled=ResourceListState.page <= 1,
+            on_click=ResourceListState.go_to_page(ResourceListState.page - 1),
+            id="page-prev",
+        ),
+        rx.text(ResourceListState.page, " / ", ResourceListState.pages, size="2", id="page-of"),
+        rx.button(
+            rx.icon("chevron-right", size=14),
+            variant="soft",
+            size="1",
+            disabled=ResourceListState.page >= ResourceListState.pages,
+            on_click=ResourceListState.go_to_page(ResourceListState.page + 1),
+            id="page-next",
+        ),
+        width="100%",
+        align="center",
+    )
+
+
+def list_view() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.heading(ResourceListState.title, size="6", id="page-title"),
+            rx.cond(
+                ResourceListState.archived, rx.badge(t("list.archived_view"), color_scheme="amber")
+            ),
+            rx.spacer(),
+            rx.cond(
+                ResourceListState.can_archive,
+                rx.button(
+                    rx.cond(
+                        ResourceListState.archived, t("list.show_current"), t("list.show_archived")
+                    ),
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=ResourceListState.toggle_archived,
+                    id="toggle-archived",
+                ),
+            ),
+            rx.cond(
+                ResourceListState.can_create,
+                rx.link(
+                    rx.button(rx.icon("plus", size=14), t("record.new"), id="new-record"),
+                    href="/r/" + ResourceListState.resource_key + "/record?id=new",
+                ),
+            ),
+            width="100%",
+            align="center",
+        ),
+        _filter_bar(),
+        rx.cond(
+            ResourceListState.error != "",
+            rx.callout(
+                ResourceListState.error, icon="triangle-alert", color_scheme="amber", size="1"
+            ),
+        ),
+        rx.cond(
+            ResourceListState.loaded,
+            rx.cond(
+                ResourceListState.rows.length() > 0,
+                rx.box(
+                    rx.table.root(
+                        rx.table.header(
+                            rx.table.row(rx.foreach(ResourceListState.columns, _header_cell))
+                        ),
+                        rx.table.body(rx.foreach(ResourceListState.rows, _row)),
+                        width="100%",
+                        variant="surface",
+                        id="list-table",
+                    ),
+                    overflow_x="auto",
+                    width="100%",
+                ),
+                rx.callout(t("list.empty"), icon="inbox", width="100%", id="list-empty"),
+            ),
+            rx.center(rx.spinner(size="3"), width="100%", padding="2em"),
+        ),
+        _pager(),
+        width="100%",
+        spacing="4",
+    )
+
+
+# --- record ---------------------------------------------------------------------------------
+def _field_input(field: rx.Var) -> rx.Component:
+    name = field["name"].to(str)
+    key = ResourceRecordState.version.to(str) + "-" + name
+    common = {"name": name, "id": "field-" + name, "width": "100%", "key": key}
+    return rx.match(
+        field["kind"],
+        ("longtext", rx.text_area(default_value=field["text"], rows="4", **common)),
+        (
+            "choice",
+            rx.box(
+                _choice_select(
+                    name, field["choices"], field["text"], field["label"], with_all=False
+                ),
+                id="field-" + name,
+                key=key,
+                width="100%",
+            ),
+        ),
+        (
+            "ref",
+            rx.box(
+                _choice_select(
+                    name, field["choices"], field["text"], field["label"], with_all=False
+                ),
+                id="field-" + name,
+                key=key,
+                width="100%",
+            ),
+        ),
+        (
+            "bool",
+            rx.checkbox(
+                name=name, default_checked=field["text"] == "true", id="field-" + name, key=key
+            ),
+        ),
+        ("date", rx.input(type="date", default_value=field["text"], **common)),
+        rx.input(
+            default_value=field["text"],
+            **common,
+            input_mode=rx.cond(
+                (field["kind"] == "money")
+                | (field["kind"] == "percent")
+                | (field["kind"] == "int"),
+                "decimal",
+                "text",
+            ),
+        ),
+    )
+
+
+def _field_row(field: rx.Var) -> rx.Component:
+    name = field["name"].to(str)
+    error = ResourceRecordState.errors[name]
+    return rx.vstack(
+        rx.hstack(
+            rx.text(field["label"], size="2", weight="medium"),
+            rx.cond(field["required"], rx.text("*", color="red")),
+            spacing="1",
+        ),
+        rx.cond(
+            field["editable"] & ResourceRecordState.can_edit & ~ResourceRecordState.archived,
+            _field_input(field),
+            rx.text(field["display"], size="2", id="value-" + name),
+        ),
+        rx.cond(field["help"] != "", rx.text(field["help"], size="1", color_scheme="gray")),
+        rx.cond(
+            ResourceRecordState.errors.contains(name),
+            rx.text(error, size="1", color="red", id="error-" + name),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _history() -> rx.Component:
+    return rx.vstack(
+        rx.foreach(
+            ResourceRecordState.history,
+            lambda h: rx.card(
+                rx.vstack(
+                    rx.hstack(
+                        rx.badge(h["action"]),
+                        rx.text(h["actor"], weight="medium", size="2"),
+                        rx.spacer(),
+                        rx.text(h["at"], size="1", color_scheme="gray"),
+                        width="100%",
+                    ),
+                    rx.text(h["changes"], size="2", white_space="pre-wrap"),
+                    spacing="1",
+                ),
+                width="100%",
+            ),
+        ),
+        width="100%",
+        id="history",
+    )
+
+
+def record_view() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.link(rx.icon("arrow-left", size=18), href="/r/" + ResourceRecordState.resource_key),
+            rx.heading(ResourceRecordState.title, size="6", id="page-title"),
+            rx.cond(
+                ResourceRecordState.state_label != "",
+                rx.badge(ResourceRecordState.state_label, size="2", id="record-state"),
+            ),
+            rx.cond(
+                ResourceRecordState.archived,
+                rx.badge(t("list.archived_view"), color_scheme="amber"),
+            ),
+            rx.spacer(),
+            rx.foreach(
+                ResourceRecordState.transitions,
+                lambda tr: rx.button(
+                    tr["label"],
+                    on_click=ResourceRecordState.take(tr["key"]),
+                    id="transition-" + tr["key"].to(str),
+                ),
+            ),
+            rx.cond(
+                ResourceRecordState.can_archive & ~ResourceRecordState.is_new,
+                rx.button(
+                    rx.cond(ResourceRecordState.archived, t("record.restore"), t("record.archive")),
+                    variant="soft",
+                    color_scheme="amber",
+                    on_click=ResourceRecordState.set_archived(~ResourceRecordState.archived),
+                    id="archive-toggle",
+                ),
+            ),
+            width="100%",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.cond(
+            ResourceRecordState.message != "",
+            rx.callout(
+                ResourceRecordState.message,
+                icon="triangle-alert",
+                color_scheme="red",
+                size="1",
+                width="100%",
+                id="record-message",
+            ),
+        ),
+        rx.tabs.root(
+            rx.tabs.list(
+                rx.tabs.trigger(t("record.details"), value="details"),
+                rx.cond(
+                    ~ResourceRecordState.is_new,
+                    rx.tabs.trigger(t("record.history"), value="history", id="tab-history"),
+                ),
+            ),
+            rx.tabs.content(
+                rx.form(
+                    rx.vstack(
+                        rx.grid(
+                            rx.foreach(ResourceRecordState.fields, _field_row),
+                            columns=rx.breakpoints(initial="1", md="2"),
+                            spacing="4",
+                            width="100%",
+                        ),
+                        rx.cond(
+                            ResourceRecordState.can_edit & ~ResourceRecordState.archived,
+                            rx.button(t("common.save"), type="submit", id="record-save"),
+                        ),
+                        spacing="4",
+                        padding_top="1em",
+                        width="100%",
+                    ),
+                    on_submit=ResourceRecordState.save,
+                    width="100%",
+                ),
+                value="details",
+            ),
+            rx.tabs.content(_history(), value="history", padding_top="1em"),
+            default_value="details",
+            width="100%",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def register_pages() -> None:
+    modules = {m.key: m for m in MODULES}
+    for resource in all_resources():
+        module_route = modules[resource.module].route if resource.module in modules else "/"
+        _register(resource, module_route)
+
+
+def _register(resource: Resource, module_route: str) -> None:
+    template(
+        resource.route,
+        f"resource.{resource.key}",
+        active_route=module_route,
+        on_load=ResourceListState.open(resource.key),
+    )(list_view)
+    template(
+        f"{resource.route}/record",
+        f"resource.{resource.key}",
+        active_route=module_route,
+        on_load=ResourceRecordState.open(resource.key),
+    )(record_view)

@@ -1,0 +1,447 @@
+"""Generic list and record states for every declared resource.
+
+The URL is the source of truth for a list view (filters, search, sort, page), so a link opens
+the same view; handlers that change the view only compute the next URL. Permissions depend on
+the resource, so these handlers use ``@requires_on_resource(action)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import reflex as rx
+import sqlalchemy as sa
+
+from backoffice.db import session_scope
+from backoffice.engine import fields as fieldlib
+from backoffice.engine import service
+from backoffice.engine.resource import Resource
+from backoffice.engine.resource import get as get_resource
+from backoffice.i18n import translate
+from state.auth import PERMISSION_ATTR, SessionState
+from state.ui import UIState
+
+ON_RESOURCE = "$resource"
+REF_OPTIONS_LIMIT = 200
+
+
+def requires_on_resource(action: str) -> Callable[[Callable], Callable]:
+    """Like ``requires``, with the resource taken from the ``key`` argument or the state."""
+
+    def decorate(fn: Callable) -> Callable:
+        takes_key = "key" in inspect.signature(fn).parameters
+
+        @functools.wraps(fn)
+        async def guarded(self: rx.State, *args: Any, **kwargs: Any) -> Any:
+            key = (
+                kwargs.get("key", args[0] if args else "")
+                if takes_key
+                else getattr(self, "resource_key", "")
+            )
+            resource = get_resource(key)
+            session_state = await self.get_state(SessionState)
+            permission = (resource.permission if resource else f"unknown:{key}"[:40], action)
+            refusal = await session_state._authorise(permission, fn.__qualname__)
+            if refusal is not None:
+                return refusal
+            result = fn(self, *args, **kwargs)
+            return await result if inspect.isawaitable(result) else result
+
+        setattr(guarded, PERMISSION_ATTR, (ON_RESOURCE, action))
+        return guarded
+
+    return decorate
+
+
+async def _lang(state: rx.State) -> str:
+    return (await state.get_state(UIState)).lang
+
+
+async def _principal(state: rx.State) -> Any:
+    return (await state.get_state(SessionState)).principal
+
+
+def _choices(spec: fieldlib.FieldSpec, lang: str) -> list[dict[str, str]]:
+    return [{"value": str(v), "label": spec.choice_text(str(v), lang)} for v in spec.choices]
+
+
+def _ref_options(session: Any, spec: fieldlib.FieldSpec) -> list[dict[str, str]]:
+    target = get_resource(spec.ref)
+    if target is None:
+        return []
+    title = getattr(target.model, target.title_field)
+    rows = session.execute(
+        sa.select(target.model.id, title).order_by(title).limit(REF_OPTIONS_LIMIT)
+    ).all()
+    return [{"value": str(i), "label": str(t)} for i, t in rows]
+
+
+class ResourceListState(rx.State):
+    resource_key: str = ""
+    title: str = ""
+    columns: list[dict[str, str]] = []
+    rows: list[dict[str, str]] = []
+    total_text: str = ""
+    page: int = 1
+    pages: int = 1
+    sort: str = ""
+    search_text: str = ""
+    filter_fields: list[dict[str, Any]] = []
+    active_filters: dict[str, str] = {}
+    archived: bool = False
+    can_create: bool = False
+    can_archive: bool = False
+    error: str = ""
+    loaded: bool = False
+
+    def _resource(self) -> Resource:
+        resource = get_resource(self.resource_key)
+        assert resource is not None
+        return resource
+
+    def _go(self, params: dict[str, str]) -> Any:
+        query = urlencode({k: v for k, v in params.items() if v not in ("", None)})
+        return rx.redirect(f"/r/{self.resource_key}" + (f"?{query}" if query else ""))
+
+    def _params(self) -> dict[str, str]:
+        params = dict(self.active_filters)
+        params.update(
+            {"q": self.search_text, "sort": self.sort, "archived": "1" if self.archived else ""}
+        )
+        return params
+
+    @rx.event
+    @requires_on_resource("view")
+    async def open(self, key: str) -> Any:
+        resource = get_resource(key)
+        lang = await _lang(self)
+        principal = await _principal(self)
+        self.resource_key = key
+        self.title = resource.label(lang)
+        query = service.parse_query(resource, dict(self.router.url.query_parameters))
+        try:
+            with session_scope() as session:
+                page = service.list_page(
+                    session, principal=principal, resource=resource, query=query, lang=lang
+                )
+        except service.EngineError as error:
+            self.rows, self.error = [], translate(error.key, lang)
+            return rx.toast.error(self.error)
+        self.columns = [
+            {"name": n, "label": (resource.field(n).label(lang) if resource.field(n) else n)}
+            for n in resource.list_columns
+        ]
+        self.rows = page.rows
+        self.page, self.pages = page.page, page.pages
+        self.total_text = f"{page.total:,}{'+' if page.capped else ''}"
+        self.sort, self.search_text, self.archived = query.sort, query.search, query.archived
+        self.active_filters = query.filters
+        self.filter_fields = self._filter_fields(resource, lang, query)
+        self.can_create = principal.can(resource.permission, "create")
+        self.can_archive = principal.can(resource.permission, "archive")
+        self.error = (
+            (
+                translate("list.bad_filter", lang)
+                + ": "
+                + ", ".join(resource.field(n).label(lang) for n in page.errors)
+            )
+            if page.errors
+            else ""
+        )
+        self.loaded = True
+        return None
+
+    def _filter_fields(
+        self, resource: Resource, lang: str, query: service.ListQuery
+    ) -> list[dict[str, Any]]:
+        result = []
+        for name in resource.filters:
+            spec = resource.field(name)
+            if spec is None:
+                continue
+            ranged = spec.kind in service.RANGE_KINDS
+            result.append(
+                {
+                    "name": name,
+                    "label": spec.label(lang),
+                    "kind": spec.kind,
+                    "ranged": ranged,
+                    "choices": _choices(spec, lang) if spec.kind == "choice" else [],
+                    "value": query.filters.get(name, ""),
+                    "min": query.filters.get(f"{name}__min", ""),
+                    "max": query.filters.get(f"{name}__max", ""),
+                    "input_type": "date" if spec.kind == "date" else "text",
+                }
+            )
+        return result
+
+    @rx.event
+    @requires_on_resource("view")
+    def sort_by(self, name: str) -> Any:
+        if name not in self._resource().list_columns:
+            return None
+        params = self._params()
+        params["sort"] = f"-{name}" if self.sort == name else name
+        return self._go(params)
+
+    @rx.event
+    @requires_on_resource("view")
+    def go_to_page(self, page: int) -> Any:
+        params = self._params()
+        params["page"] = str(max(1, min(int(page), self.pages)))
+        return self._go(params)
+
+    @rx.event
+    @requires_on_resource("view")
+    def apply(self, form_data: dict) -> Any:
+        """The filter bar was submitted: search text and every filter at once."""
+        params = {
+            k: str(v)
+            for k, v in form_data.items()
+            if k in service.filter_keys(self._resource()) and str(v) not in ("", "__all")
+        }
+        params.update(
+            {
+                "q": str(form_data.get("q", ""))[:100],
+                "sort": self.sort,
+                "archived": "1" if self.archived else "",
+            }
+        )
+        return self._go(params)
+
+    @rx.event
+    @requires_on_resource("view")
+    def clear(self) -> Any:
+        return self._go({"sort": self.sort})
+
+    @rx.event
+    @requires_on_resource("archive")
+    def toggle_archived(self) -> Any:
+        params = self._params()
+        params["archived"] = "" if self.archived else "1"
+        return self._go(params)
+
+
+class ResourceRecordState(rx.State):
+    resource_key: str = ""
+    record_id: int = 0
+    version: int = 0
+    title: str = ""
+    is_new: bool = False
+    archived: bool = False
+    state_label: str = ""
+    fields: list[dict[str, Any]] = []
+    errors: dict[str, str] = {}
+    message: str = ""
+    transitions: list[dict[str, str]] = []
+    history: list[dict[str, str]] = []
+    can_edit: bool = False
+    can_archive: bool = False
+    loaded: bool = False
+
+    def _resource(self) -> Resource:
+        resource = get_resource(self.resource_key)
+        assert resource is not None
+        return resource
+
+    def _record_param(self) -> str:
+        return str(self.router.url.query_parameters.get("id", ""))
+
+    async def _fill(self, resource: Resource, record: Any, lang: str) -> None:
+        principal = await _principal(self)
+        zone_settings = service.get_settings().zone
+        with session_scope() as session:
+            self.fields = []
+            for spec in resource.fields:
+                value = getattr(record, spec.name) if record is not None else None
+                readable = service.can_read(principal, spec)
+                self.fields.append(
+                    {
+                        "name": spec.name,
+                        "label": spec.label(lang),
+                        "kind": spec.kind,
+                        "required": spec.required,
+                        "help": spec.help_en if lang == "en" else spec.help_zh,
+                        "text": fieldlib.to_text(value) if readable else "",
+                        "display": (
+                            fieldlib.display(spec, value, lang, zone_settings)
+                            if readable
+                            else service.MASK
+                        ),
+                        "editable": service.can_edit(principal, resource, spec),
+                        "choices": (
+                            _choices(spec, lang)
+                            if spec.kind == "choice"
+                            else _ref_options(session, spec)
+                            if spec.kind == "ref"
+                            else []
+                        ),
+                    }
+                )
+                if spec.kind == "ref" and value is not None and readable:
+                    match = [
+                        c["label"] for c in self.fields[-1]["choices"] if c["value"] == str(value)
+                    ]
+                    self.fields[-1]["display"] = match[0] if match else f"#{value}"
+            if record is not None:
+                self.transitions = (
+                    [
+                        {"key": k, "label": resource.workflow.get(k).label(lang)}
+                        for k in service.available_transitions(
+                            session, principal=principal, resource=resource, record=record
+                        )
+                    ]
+                    if resource.workflow
+                    else []
+                )
+                self.history = service.history(
+                    session, principal=principal, resource=resource, record_id=record.id, lang=lang
+                )
+        self.can_edit = principal.can(resource.permission, "create" if record is None else "edit")
+        self.can_archive = resource.archivable and principal.can(resource.permission, "archive")
+
+    @rx.event
+    @requires_on_resource("view")
+    async def open(self, key: str) -> Any:
+        resource = get_resource(key)
+        lang = await _lang(self)
+        principal = await _principal(self)
+        self.resource_key, self.errors, self.message = key, {}, ""
+        raw = self._record_param()
+        if raw == "new":
+            if not principal.can(resource.permission, "create"):
+                return rx.toast.error(translate("auth.denied", lang))
+            self.is_new, self.record_id, self.version, self.archived = True, 0, 0, False
+            self.title = translate("record.new", lang) + " · " + resource.label(lang)
+            self.transitions, self.history, self.state_label = [], [], ""
+            await self._fill(resource, None, lang)
+            self.loaded = True
+            return None
+        try:
+            record_id = int(raw)
+            with session_scope() as session:
+                record = service.load(
+                    session, principal=principal, resource=resource, record_id=record_id
+                )
+        except (ValueError, service.EngineError):
+            self.loaded, self.fields = False, []
+            return rx.toast.error(translate("error.not_found", lang))
+        self.is_new, self.record_id, self.version = False, record.id, record.version
+        self.archived = getattr(record, "archived_at", None) is not None
+        self.title = str(getattr(record, resource.title_field))
+        self.state_label = (
+            resource.field(resource.workflow.state_field).choice_text(
+                getattr(record, resource.workflow.state_field), lang
+            )
+            if resource.workflow
+            else ""
+        )
+        await self._fill(resource, record, lang)
+        self.loaded = True
+        return None
+
+    async def _after(self, result: service.SaveResult, success_key: str) -> Any:
+        lang = await _lang(self)
+        resource = self._resource()
+        if result.errors:
+            self.errors = {k: translate(v, lang) for k, v in result.errors.items()}
+            self.message = translate("record.fix_errors", lang)
+            return rx.toast.error(self.message)
+        if result.message:
+            self.message = translate(result.message, lang, **result.message_params)
+            return rx.toast.error(self.message)
+        self.errors, self.message = {}, ""
+        toast = rx.toast.success(translate(success_key, lang))
+        if self.is_new:
+            return [toast, rx.redirect(f"{resource.route}/record?id={result.record_id}")]
+        with session_scope() as session:
+            record = service.load(
+                session,
+                principal=await _principal(self),
+                resource=resource,
+                record_id=self.record_id,
+            )
+        self.version = record.version
+        self.archived = getattr(record, "archived_at", None) is not None
+        self.title = str(getattr(record, resource.title_field))
+        if resource.workflow:
+            self.state_label = resource.field(resource.workflow.state_field).choice_text(
+                getattr(record, resource.workflow.state_field), lang
+            )
+        await self._fill(resource, record, lang)
+        return toast
+
+    @rx.event
+    @requires_on_resource("view")
+    async def save(self, form_data: dict) -> Any:
+        resource = self._resource()
+        principal = await _principal(self)
+        action = "create" if self.is_new else "edit"
+        if not principal.can(resource.permission, action):
+            return rx.toast.error(translate("auth.denied", await _lang(self)))
+        values = {k: v for k, v in form_data.items() if isinstance(k, str)}
+        client = (await self.get_state(SessionState)).client
+        with session_scope() as session:
+            if self.is_new:
+                result = service.create(
+                    session, principal=principal, resource=resource, values=values, client=client
+                )
+            else:
+                result = service.update(
+                    session,
+                    principal=principal,
+                    resource=resource,
+                    record_id=self.record_id,
+                    version=self.version,
+                    values=values,
+                    client=client,
+                )
+            if not result.ok:
+                session.rollback()
+        return await self._after(result, "record.saved")
+
+    @rx.event
+    @requires_on_resource("archive")
+    async def set_archived(self, archived: bool) -> Any:
+        principal = await _principal(self)
+        with session_scope() as session:
+            result = service.set_archived(
+                session,
+                principal=principal,
+                resource=self._resource(),
+                record_id=self.record_id,
+                version=self.version,
+                archived=bool(archived),
+                client=(await self.get_state(SessionState)).client,
+            )
+        return await self._after(result, "record.archived_done" if archived else "record.restored")
+
+    @rx.event
+    @requires_on_resource("view")
+    async def take(self, transition: str) -> Any:
+        resource = self._resource()
+        step = resource.workflow.get(str(transition)) if resource.workflow else None
+        lang = await _lang(self)
+        if step is None:
+            return rx.toast.error(translate("workflow.unknown", lang))
+        session_state = await self.get_state(SessionState)
+        refusal = await session_state._authorise(
+            (resource.permission, step.action), f"{resource.key}.{step.key}"
+        )
+        if refusal is not None:
+            return refusal
+        with session_scope() as session:
+            result = service.transition(
+                session,
+                principal=session_state.principal,
+                resource=resource,
+                record_id=self.record_id,
+                version=self.version,
+                transition_key=step.key,
+                client=session_state.client,
+            )
+        return await self._after(result, "workflow.done")

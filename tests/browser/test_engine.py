@@ -1,0 +1,101 @@
+"""The generic resource pages in a browser: list, filter, sort, create, edit, history,
+stale edits, archive, and a maker-checker workflow."""
+
+import re
+
+from playwright.sync_api import Browser, Page, expect
+
+
+def _choose(page: Page, field_id: str, option: str) -> None:
+    page.locator(f"#{field_id} button, #{field_id}[role=combobox]").first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_partner_list_filters_sorts_and_links(page: Page, app_url, sign_in_as, screenshot_dir):
+    sign_in_as("pm.li")
+    page.goto(app_url + "/r/partner")
+    expect(page.locator("#page-title")).to_have_text("合作伙伴", timeout=30_000)
+    expect(page.locator("#list-total")).to_have_text("共 12")
+    page.screenshot(path=str(screenshot_dir / "engine-partner-list.png"), full_page=True)
+    page.goto(app_url + "/r/partner?kind=bank&sort=-commission_rate")
+    expect(page.locator("#list-total")).to_have_text("共 2")
+    rows = page.locator(".list-row")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("银行")
+    page.locator("#list-search").fill("招商")
+    page.locator("#list-apply").click()
+    expect(page).to_have_url(re.compile(r"q=%E6%8B%9B%E5%95%86"))
+    expect(page.locator(".list-row")).to_have_count(1)
+
+
+def test_create_edit_history_and_archive(page: Page, app_url, sign_in_as, screenshot_dir):
+    sign_in_as("pm.zhao")
+    page.goto(app_url + "/r/partner/record?id=new")
+    expect(page.locator("#record-save")).to_be_visible(timeout=30_000)
+    page.locator("#field-name").fill("测试合作机构")
+    page.locator("#field-licence_no").fill("91330000TEST")
+    page.locator("#field-commission_rate").fill("0.123456")
+    page.locator("#record-save").click()
+    expect(page.locator("#error-commission_rate")).to_have_text("小数位数过多。")
+    expect(page.locator("#error-kind")).to_have_text("必填。")
+    page.screenshot(path=str(screenshot_dir / "engine-validation.png"), full_page=True)
+    _choose(page, "field-kind", "银行")
+    _choose(page, "field-status", "合作中")
+    page.locator("#field-commission_rate").fill("0.75")
+    page.locator("#record-save").click()
+    expect(page).to_have_url(re.compile(r"record\?id=\d+"), timeout=30_000)
+    expect(page.locator("#page-title")).to_have_text("测试合作机构")
+    page.locator("#field-commission_rate").fill("0.80")
+    page.locator("#record-save").click()
+    expect(page.get_by_text("已保存。").first).to_be_visible()
+    page.locator("#tab-history").click()
+    expect(page.locator("#history")).to_contain_text("佣金率: 0.7500 → 0.8000")
+    expect(page.locator("#history")).to_contain_text("pm.zhao")
+    page.screenshot(path=str(screenshot_dir / "engine-history.png"), full_page=True)
+
+
+def test_a_stale_edit_is_refused_with_who_changed_it(
+    browser: Browser, page: Page, app_url, sign_in_as
+):
+    sign_in_as("pm.li")
+    page.goto(app_url + "/r/partner?q=宁波")
+    page.locator(".list-row a").first.click()
+    expect(page.locator("#record-save")).to_be_visible(timeout=30_000)
+    url = page.url
+    other = browser.new_context(viewport={"width": 1440, "height": 900})
+    other_page = other.new_page()
+    other_page.context.add_cookies(page.context.cookies())
+    other_page.goto(url)
+    expect(other_page.locator("#record-save")).to_be_visible(timeout=30_000)
+    other_page.locator("#field-notes").fill("第一位同事的修改")
+    other_page.locator("#record-save").click()
+    expect(other_page.get_by_text("已保存。").first).to_be_visible()
+    page.locator("#field-notes").fill("我的修改")
+    page.locator("#record-save").click()
+    expect(page.locator("#record-message")).to_contain_text("pm.li")
+    expect(page.locator("#record-message")).to_contain_text("您的修改未保存")
+    page.reload()
+    expect(page.locator("#field-notes")).to_have_value("第一位同事的修改", timeout=30_000)
+    other.close()
+
+
+def test_product_needs_a_second_product_manager_to_publish(
+    page: Page, app_url, sign_in_as, screenshot_dir
+):
+    sign_in_as("pm.li")
+    page.goto(app_url + "/r/product?status=draft")
+    page.locator(".list-row a").first.click()
+    expect(page.locator("#transition-submit")).to_be_visible(timeout=30_000)
+    url = page.url
+    page.locator("#transition-submit").click()
+    expect(page.locator("#record-state")).to_have_text("审核中")
+    expect(page.locator("#transition-publish")).to_have_count(0)
+    page.screenshot(path=str(screenshot_dir / "engine-submitted.png"), full_page=True)
+    sign_in_as("pm.zhao")
+    page.goto(url)
+    expect(page.locator("#transition-publish")).to_be_visible(timeout=30_000)
+    page.locator("#transition-publish").click()
+    expect(page.locator("#record-state")).to_have_text("在售")
+    page.locator("#tab-history").click()
+    expect(page.locator("#history")).to_contain_text("审批上架")
+    expect(page.locator("#history")).to_contain_text("提交审核")

@@ -1,0 +1,394 @@
+"""The resource engine's services: lists, validation, concurrency, archive, workflow, history."""
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import select
+
+import backoffice.resources  # noqa: F401
+from backoffice.engine import service
+from backoffice.engine.resource import get
+from backoffice.services import auth
+from models.audit import AuditEntry
+from models.partners import Partner
+from models.products import Product
+from tests.factories import make_user, sign_in
+
+PARTNER = get("partner")
+PRODUCT = get("product")
+
+GOOD_PARTNER = {
+    "name": "华夏基金",
+    "kind": "fund_company",
+    "licence_no": "91110000",
+    "status": "active",
+    "commission_rate": "0.85",
+    "contract_end": "2027-06-30",
+}
+
+
+@pytest.fixture
+def pm(session):
+    user, _ = make_user(session, "pm.one", ["product_manager"])
+    return auth.resolve(session, sign_in(session, user))
+
+
+@pytest.fixture
+def pm2(session):
+    user, _ = make_user(session, "pm.two", ["product_manager"])
+    return auth.resolve(session, sign_in(session, user))
+
+
+def _partner(session, principal, **overrides):
+    result = service.create(
+        session, principal=principal, resource=PARTNER, values={**GOOD_PARTNER, **overrides}
+    )
+    assert result.ok, result
+    session.commit()
+    return result.record_id
+
+
+def test_create_validates_every_field_and_writes_nothing_on_error(session, pm):
+    bad = {
+        **GOOD_PARTNER,
+        "kind": "casino",
+        "commission_rate": "1.23456",
+        "name": "",
+        "contract_end": "2027-02-30",
+    }
+    result = service.create(session, principal=pm, resource=PARTNER, values=bad)
+    assert result.errors == {
+        "kind": "field.not_a_choice",
+        "commission_rate": "field.too_many_decimals",
+        "name": "field.required",
+        "contract_end": "field.not_a_date",
+    }
+    session.commit()
+    assert session.exec(select(Partner)).all() == []
+    assert session.exec(select(AuditEntry)).all() == [] or all(
+        e.action.startswith("user.") or e.action.startswith("role.")
+        for e in session.exec(select(AuditEntry)).all()
+    )
+
+
+def test_create_stores_exact_decimals_and_audits(session, pm):
+    record_id = _partner(session, pm)
+    partner = session.get(Partner, record_id)
+    assert partner.commission_rate == Decimal("0.8500") and partner.version == 1
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "partner.create")).one()
+    assert entry.actor == "pm.one" and entry.entity_id == str(record_id)
+
+
+def test_unknown_and_forbidden_fields_are_ignored(session, pm):
+    record_id = _partner(session, pm, id="999", version="7", archived_at="2020-01-01")
+    partner = session.get(Partner, record_id)
+    assert partner.id != 999 and partner.version == 1 and partner.archived_at is None
+
+
+def test_stale_save_is_refused_and_names_who_changed_what(session, pm, pm2):
+    record_id = _partner(session, pm)
+    first = service.update(
+        session,
+        principal=pm2,
+        resource=PARTNER,
+        record_id=record_id,
+        version=1,
+        values={"commission_rate": "0.90"},
+    )
+    session.commit()
+    assert first.ok
+    stale = service.update(
+        session,
+        principal=pm,
+        resource=PARTNER,
+        record_id=record_id,
+        version=1,
+        values={"notes": "mine"},
+    )
+    assert stale.message == "record.stale_by"
+    assert stale.message_params["who"] == "pm.two"
+    assert "commission_rate" in stale.message_params["fields"]
+    session.commit()
+    partner = session.get(Partner, record_id)
+    assert partner.notes == "" and partner.commission_rate == Decimal("0.9000")
+    assert partner.version == 2
+
+
+def test_concurrent_write_loses_the_race_cleanly(session, pm):
+    record_id = _partner(session, pm)
+    partner = session.get(Partner, record_id)
+    assert service._write(session, PARTNER, partner, 1, {"notes": "a"})
+    assert not service._write(session, PARTNER, partner, 1, {"notes": "b"})
+    session.commit()
+    assert session.get(Partner, record_id).notes == "a"
+
+
+def test_edit_audits_field_by_field(session, pm):
+    record_id = _partner(session, pm)
+    service.update(
+        session,
+        principal=pm,
+        resource=PARTNER,
+        record_id=record_id,
+        version=1,
+        values={"commission_rate": "1.1", "name": "华夏基金"},
+    )
+    session.commit()
+    history = service.history(
+        session, principal=pm, resource=PARTNER, record_id=record_id, lang="en"
+    )
+    assert history[0]["actor"] == "pm.one"
+    assert history[0]["changes"] == "Commission rate: 0.8500 → 1.1000"
+    assert len(history) == 2
+
+
+def test_archive_and_restore_instead_of_delete(session, pm):
+    record_id = _partner(session, pm)
+    assert service.set_archived(
+        session, principal=pm, resource=PARTNER, record_id=record_id, version=1, archived=True
+    ).ok
+    session.commit()
+    page = service.list_page(session, principal=pm, resource=PARTNER, query=service.ListQuery())
+    assert page.total == 0
+    archived = service.list_page(
+        session, principal=pm, resource=PARTNER, query=service.ListQuery(archived=True)
+    )
+    assert archived.total == 1
+    edit = service.update(
+        session,
+        principal=pm,
+        resource=PARTNER,
+        record_id=record_id,
+        version=2,
+        values={"notes": "x"},
+    )
+    assert edit.message == "record.archived"
+    assert service.set_archived(
+        session, principal=pm, resource=PARTNER, record_id=record_id, version=2, archived=False
+    ).ok
+    session.commit()
+    assert session.get(Partner, record_id).archived_at is None
+
+
+def test_lists_filter_sort_search_and_page_in_sql(session, pm):
+    for i in range(30):
+        _partner(
+            session,
+            pm,
+            name=f"机构{i:02d}",
+            licence_no=f"L{i:03d}",
+            kind="bank" if i % 3 == 0 else "insurer",
+            commission_rate=str(Decimal(i) / 10),
+        )
+    query = service.parse_query(
+        PARTNER,
+        {
+            "kind": "bank",
+            "sort": "-commission_rate",
+            "commission_rate__min": "0.5",
+            "evil": "1",
+            "sort_by": "password_hash",
+        },
+    )
+    assert query.filters == {"kind": "bank", "commission_rate__min": "0.5"}
+    page = service.list_page(session, principal=pm, resource=PARTNER, query=query, lang="en")
+    assert page.total == 8
+    assert [r["name"] for r in page.rows][:2] == ["机构27", "机构24"]
+    assert page.rows[0]["kind"] == "Bank" and page.rows[0]["commission_rate"] == "2.70%"
+    search = service.list_page(
+        session, principal=pm, resource=PARTNER, query=service.parse_query(PARTNER, {"q": "L01"})
+    )
+    assert search.total == 10
+    second = service.list_page(
+        session,
+        principal=pm,
+        resource=PARTNER,
+        query=service.parse_query(PARTNER, {"page": "2", "sort": "name"}),
+    )
+    assert second.page == 2 and len(second.rows) == 5 and second.rows[0]["name"] == "机构25"
+
+
+def test_sort_on_an_undeclared_column_is_ignored(session, pm):
+    query = service.parse_query(PARTNER, {"sort": "notes; DROP TABLE partner"})
+    assert query.sort == ""
+
+
+def test_bad_filter_value_is_reported_not_applied(session, pm):
+    _partner(session, pm)
+    page = service.list_page(
+        session,
+        principal=pm,
+        resource=PARTNER,
+        query=service.parse_query(PARTNER, {"contract_end__min": "soon"}),
+    )
+    assert page.errors == ["contract_end"] and page.total == 1
+
+
+def test_roles_without_view_are_refused(session):
+    user, _ = make_user(session, "agent", ["cs_agent"])
+    agent = auth.resolve(session, sign_in(session, user))
+    with pytest.raises(service.EngineError):
+        service.list_page(session, principal=agent, resource=PARTNER, query=service.ListQuery())
+
+
+def _product(session, principal, partner_id):
+    result = service.create(
+        session,
+        principal=principal,
+        resource=PRODUCT,
+        values={
+            "code": "P1",
+            "name": "稳盈90天",
+            "product_type": "fixed_term",
+            "partner_id": str(partner_id),
+            "risk_level": "R2",
+            "min_purchase": "1000",
+            "term_days": "90",
+            "status": "on_sale",
+        },
+    )
+    assert result.ok, result
+    session.commit()
+    return result.record_id
+
+
+def test_new_records_start_in_the_initial_state_whatever_is_sent(session, pm):
+    product_id = _product(session, pm, _partner(session, pm))
+    assert session.get(Product, product_id).status == "draft"
+
+
+def test_ref_fields_must_point_at_an_existing_record(session, pm):
+    result = service.create(
+        session,
+        principal=pm,
+        resource=PRODUCT,
+        values={
+            "code": "P9",
+            "name": "x",
+            "product_type": "bond",
+            "partner_id": "424242",
+            "risk_level": "R2",
+            "min_purchase": "1",
+        },
+    )
+    assert result.errors == {"partner_id": "field.not_found"}
+
+
+def test_maker_cannot_check_their_own_submission(session, pm, pm2):
+    product_id = _product(session, pm, _partner(session, pm))
+    product = session.get(Product, product_id)
+    assert "submit" in service.available_transitions(
+        session, principal=pm, resource=PRODUCT, record=product
+    )
+    assert service.transition(
+        session,
+        principal=pm,
+        resource=PRODUCT,
+        record_id=product_id,
+        version=1,
+        transition_key="submit",
+    ).ok
+    session.commit()
+    product = session.get(Product, product_id)
+    assert (
+        service.available_transitions(session, principal=pm, resource=PRODUCT, record=product) == []
+    )
+    refused = service.transition(
+        session,
+        principal=pm,
+        resource=PRODUCT,
+        record_id=product_id,
+        version=2,
+        transition_key="publish",
+    )
+    assert refused.message == "workflow.maker_checker"
+    assert set(
+        service.available_transitions(session, principal=pm2, resource=PRODUCT, record=product)
+    ) == {"publish", "reject"}
+    assert service.transition(
+        session,
+        principal=pm2,
+        resource=PRODUCT,
+        record_id=product_id,
+        version=2,
+        transition_key="publish",
+    ).ok
+    session.commit()
+    assert session.get(Product, product_id).status == "on_sale"
+    wrong_state = service.transition(
+        session,
+        principal=pm2,
+        resource=PRODUCT,
+        record_id=product_id,
+        version=3,
+        transition_key="submit",
+    )
+    assert wrong_state.message == "workflow.not_from_this_state"
+
+
+def test_state_field_cannot_be_edited_directly(session, pm):
+    product_id = _product(session, pm, _partner(session, pm))
+    service.update(
+        session,
+        principal=pm,
+        resource=PRODUCT,
+        record_id=product_id,
+        version=1,
+        values={"status": "on_sale"},
+    )
+    session.commit()
+    assert session.get(Product, product_id).status == "draft"
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["maker", "checker", "agent"]),
+            st.sampled_from(["submit", "reject", "publish", "suspend", "resume", "close"]),
+        ),
+        max_size=12,
+    )
+)
+def test_random_users_and_transitions_never_let_anyone_approve_their_own_submission(
+    session, pm, pm2, steps
+):
+    partner_id = session.exec(select(Partner.id)).first() or _partner(session, pm)
+    product = Product(
+        code=f"H{len(steps)}-{id(steps)}",
+        name="h",
+        product_type="bond",
+        partner_id=partner_id,
+        risk_level="R2",
+        min_purchase=Decimal("1"),
+    )
+    session.add(product)
+    session.commit()
+    people = {"maker": pm, "checker": pm2, "agent": None}
+    submitted_by: str | None = None
+    for who, key in steps:
+        principal = people[who] or pm
+        record = session.get(Product, product.id)
+        session.refresh(record)
+        before = record.status
+        result = service.transition(
+            session,
+            principal=principal,
+            resource=PRODUCT,
+            record_id=product.id,
+            version=record.version,
+            transition_key=key,
+        )
+        session.commit()
+        if key == "submit" and result.ok:
+            submitted_by = principal.username
+        if key in ("publish", "reject") and result.ok:
+            assert principal.username != submitted_by, "someone approved their own submission"
+            assert before == "in_review"
+        if not result.ok:
+            session.refresh(record)
+            assert record.status == before
