@@ -3,6 +3,7 @@
 from models import (
     audit,
     campaigns,
+    custom_fields,
     customers,
     hr,
     identity,
@@ -17,6 +18,7 @@ from models import (
 __all__ = [
     "audit",
     "campaigns",
+    "custom_fields",
     "customers",
     "hr",
     "identity",

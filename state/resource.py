@@ -122,32 +122,38 @@ class ResourceListState(rx.State):
         principal = await _principal(self)
         self.resource_key = key
         self.title = resource.label(lang)
-        query = service.parse_query(resource, dict(self.router.url.query_parameters))
         try:
             with session_scope() as session:
+                schema = service.schema_of(session, resource)
+                query = service.parse_query(schema, dict(self.router.url.query_parameters))
                 page = service.list_page(
-                    session, principal=principal, resource=resource, query=query, lang=lang
+                    session,
+                    principal=principal,
+                    resource=resource,
+                    query=query,
+                    lang=lang,
+                    schema=schema,
                 )
         except service.EngineError as error:
             self.rows, self.error = [], translate(error.key, lang)
             return rx.toast.error(self.error)
         self.columns = [
-            {"name": n, "label": (resource.field(n).label(lang) if resource.field(n) else n)}
-            for n in resource.list_columns
+            {"name": n, "label": (schema.field(n).label(lang) if schema.field(n) else n)}
+            for n in schema.list_columns
         ]
         self.rows = page.rows
         self.page, self.pages = page.page, page.pages
         self.total_text = f"{page.total:,}{'+' if page.capped else ''}"
         self.sort, self.search_text, self.archived = query.sort, query.search, query.archived
         self.active_filters = query.filters
-        self.filter_fields = self._filter_fields(resource, lang, query)
+        self.filter_fields = self._filter_fields(schema, lang, query)
         self.can_create = principal.can(resource.permission, "create")
         self.can_archive = principal.can(resource.permission, "archive")
         self.error = (
             (
                 translate("list.bad_filter", lang)
                 + ": "
-                + ", ".join(resource.field(n).label(lang) for n in page.errors)
+                + ", ".join(schema.field(n).label(lang) for n in page.errors)
             )
             if page.errors
             else ""
@@ -156,11 +162,11 @@ class ResourceListState(rx.State):
         return None
 
     def _filter_fields(
-        self, resource: Resource, lang: str, query: service.ListQuery
+        self, schema: service.Schema, lang: str, query: service.ListQuery
     ) -> list[dict[str, Any]]:
         result = []
-        for name in resource.filters:
-            spec = resource.field(name)
+        for name in schema.filters:
+            spec = schema.field(name)
             if spec is None:
                 continue
             ranged = spec.kind in service.RANGE_KINDS
@@ -182,7 +188,7 @@ class ResourceListState(rx.State):
     @rx.event
     @requires_on_resource("view")
     def sort_by(self, name: str) -> Any:
-        if name not in self._resource().list_columns:
+        if name not in service.sortable(self._resource()):
             return None
         params = self._params()
         params["sort"] = f"-{name}" if self.sort == name else name
@@ -199,10 +205,10 @@ class ResourceListState(rx.State):
     @requires_on_resource("view")
     def apply(self, form_data: dict) -> Any:
         """The filter bar was submitted: search text and every filter at once."""
+        with session_scope() as session:
+            allowed = service.filter_keys(service.schema_of(session, self._resource()))
         params = {
-            k: str(v)
-            for k, v in form_data.items()
-            if k in service.filter_keys(self._resource()) and str(v) not in ("", "__all")
+            k: str(v) for k, v in form_data.items() if k in allowed and str(v) not in ("", "__all")
         }
         params.update(
             {
@@ -255,9 +261,11 @@ class ResourceRecordState(rx.State):
         principal = await _principal(self)
         zone_settings = service.get_settings().zone
         with session_scope() as session:
+            schema = service.schema_of(session, resource)
+            values = service.record_values(session, schema, record) if record is not None else {}
             self.fields = []
-            for spec in resource.fields:
-                value = getattr(record, spec.name) if record is not None else None
+            for spec in schema.fields:
+                value = values.get(spec.name)
                 readable = service.can_read(principal, spec)
                 self.fields.append(
                     {

@@ -131,8 +131,11 @@ def parse(spec: FieldSpec, raw: object) -> Any:
         value = lowered in ("true", "1", "on", "yes", "是")
     elif spec.kind == "choice":
         value = str(text)
-        if value not in spec.choices:
-            raise FieldError("field.not_a_choice")
+        if value not in spec.choices:  # an import may carry the label in either language
+            by_label = {spec.choice_text(c, lang): c for c in spec.choices for lang in ("zh", "en")}
+            if value not in by_label:
+                raise FieldError("field.not_a_choice")
+            value = by_label[value]
     elif spec.kind == "ref":
         if isinstance(text, bool) or not _INT.match(str(text)):
             raise FieldError("field.not_found")

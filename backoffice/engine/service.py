@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from backoffice.config import get_settings
+from backoffice.engine import custom
 from backoffice.engine import fields as fieldlib
 from backoffice.engine.fields import FieldError, FieldSpec
 from backoffice.engine.resource import COUNT_CAP, PAGE_SIZES, Resource
@@ -55,6 +56,35 @@ def _column(resource: Resource, name: str) -> sa.ColumnElement:
     return getattr(resource.model, name)
 
 
+@dataclass(frozen=True)
+class Schema:
+    """A resource's declared fields plus the custom fields administrators added."""
+
+    resource: Resource
+    fields: tuple[FieldSpec, ...]
+    list_columns: tuple[str, ...]
+    filters: tuple[str, ...]
+
+    def field(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def custom_fields(self) -> tuple[FieldSpec, ...]:
+        return tuple(f for f in self.fields if f.custom)
+
+
+def schema_of(session: Session, resource: Resource) -> Schema:
+    definitions = custom.definitions(session, resource.key)
+    extra = tuple(custom.spec_of(d) for d in definitions)
+    in_list = tuple(custom.PREFIX + d.name for d in definitions if d.in_list)
+    return Schema(
+        resource,
+        resource.fields + extra,
+        resource.list_columns + in_list,
+        resource.filters + tuple(f.name for f in extra),
+    )
+
+
 # --- lists ----------------------------------------------------------------------------------
 @dataclass
 class ListQuery:
@@ -80,10 +110,10 @@ class ListQuery:
         return params
 
 
-def filter_keys(resource: Resource) -> set[str]:
+def filter_keys(schema: Schema) -> set[str]:
     keys = set()
-    for name in resource.filters:
-        spec = resource.field(name)
+    for name in schema.filters:
+        spec = schema.field(name)
         if spec and spec.kind in RANGE_KINDS:
             keys |= {f"{name}__min", f"{name}__max"}
         else:
@@ -91,17 +121,17 @@ def filter_keys(resource: Resource) -> set[str]:
     return keys
 
 
-def parse_query(resource: Resource, params: Mapping[str, str]) -> ListQuery:
+def parse_query(schema: Schema, params: Mapping[str, str]) -> ListQuery:
     """Read a list view from URL parameters; anything not declared is dropped."""
     query = ListQuery()
-    allowed = filter_keys(resource)
+    allowed = filter_keys(schema)
     for key, value in params.items():
         value = str(value)[:200]
         if key in allowed and value != "":
             query.filters[key] = value
     query.search = str(params.get("q", ""))[:100].strip()
     sort = str(params.get("sort", ""))
-    if sort.lstrip("-") in sortable(resource):
+    if sort.lstrip("-") in sortable(schema.resource):
         query.sort = sort
     try:
         query.page = max(1, min(int(params.get("page", 1)), COUNT_CAP))
@@ -147,12 +177,17 @@ def _base_select(resource: Resource, principal: Principal, archived: bool) -> sa
 
 
 def _apply_filters(
-    resource: Resource, principal: Principal, query: sa.Select, list_query: ListQuery
+    session: Session,
+    schema: Schema,
+    principal: Principal,
+    query: sa.Select,
+    list_query: ListQuery,
 ) -> tuple[sa.Select, list[str]]:
+    resource = schema.resource
     errors = []
     for key, raw in list_query.filters.items():
         name, _, bound = key.partition("__")
-        spec = resource.field(name)
+        spec = schema.field(name)
         if spec is None or not can_read(principal, spec):
             continue
         try:
@@ -170,6 +205,11 @@ def _apply_filters(
             )
         except FieldError:
             errors.append(name)
+            continue
+        if spec.custom:
+            query = query.where(
+                custom.condition(session, resource.key, _column(resource, "id"), spec, bound, value)
+            )
             continue
         column = _column(resource, name)
         if bound == "min":
@@ -204,13 +244,25 @@ def _order(resource: Resource, sort: str) -> list[sa.ColumnElement]:
 
 
 def display_row(
-    resource: Resource, principal: Principal, record: Any, lang: str, columns: tuple[str, ...]
+    schema: Schema,
+    principal: Principal,
+    record: Any,
+    lang: str,
+    columns: tuple[str, ...],
+    custom_values: dict[str, str] | None = None,
 ) -> dict[str, str]:
     zone = get_settings().zone
     row = {"id": str(record.id)}
     for name in columns:
-        spec = resource.field(name)
-        value = getattr(record, name)
+        spec = schema.field(name)
+        if spec is not None and spec.custom:
+            raw = (custom_values or {}).get(name)
+            try:
+                value = fieldlib.parse(spec, raw) if raw is not None else None
+            except FieldError:
+                value = raw  # a value stored before the field's rules changed
+        else:
+            value = getattr(record, name)
         if spec is None:
             row[name] = fieldlib.to_text(value)
         elif not can_read(principal, spec):
@@ -218,6 +270,19 @@ def display_row(
         else:
             row[name] = fieldlib.display(spec, value, lang, zone)
     return row
+
+
+def filtered_select(
+    session: Session, *, principal: Principal, schema: Schema, query: ListQuery
+) -> tuple[sa.Select, list[str]]:
+    """The SELECT behind a list view (permissions, row scope, archive, filters, search)."""
+    resource = schema.resource
+    if not principal.can(resource.permission, "view"):
+        raise EngineError("auth.denied")
+    if query.archived and not principal.can(resource.permission, "archive"):
+        raise EngineError("auth.denied")
+    base = _base_select(resource, principal, query.archived)
+    return _apply_filters(session, schema, principal, base, query)
 
 
 def list_page(
@@ -228,14 +293,11 @@ def list_page(
     query: ListQuery,
     lang: str = "zh",
     columns: tuple[str, ...] | None = None,
+    schema: Schema | None = None,
 ) -> ListPage:
     """One page of rows, filtered, searched, sorted and counted in SQL."""
-    if not principal.can(resource.permission, "view"):
-        raise EngineError("auth.denied")
-    if query.archived and not principal.can(resource.permission, "archive"):
-        raise EngineError("auth.denied")
-    base = _base_select(resource, principal, query.archived)
-    filtered, errors = _apply_filters(resource, principal, base, query)
+    schema = schema or schema_of(session, resource)
+    filtered, errors = filtered_select(session, principal=principal, schema=schema, query=query)
     counted = session.execute(
         sa.select(sa.func.count()).select_from(
             filtered.with_only_columns(sa.literal(1)).limit(COUNT_CAP + 1).subquery()
@@ -249,8 +311,13 @@ def list_page(
         .offset((page - 1) * query.page_size)
         .limit(query.page_size)
     ).all()
-    wanted = columns or resource.list_columns
-    rows = [display_row(resource, principal, r, lang, wanted) for r in records]
+    wanted = columns or schema.list_columns
+    values = (
+        custom.values_for(session, resource.key, [r.id for r in records])
+        if any(n.startswith(custom.PREFIX) for n in wanted)
+        else {}
+    )
+    rows = [display_row(schema, principal, r, lang, wanted, values.get(r.id)) for r in records]
     return ListPage(rows, total, capped, page, query.page_size, errors)
 
 
@@ -272,6 +339,22 @@ def load(session: Session, *, principal: Principal, resource: Resource, record_i
     return record
 
 
+def record_values(session: Session, schema: Schema, record: Any) -> dict[str, Any]:
+    """Every field's typed value for one record, custom fields included."""
+    extra = custom.values_for(session, schema.resource.key, [record.id]).get(record.id, {})
+    values = {}
+    for spec in schema.fields:
+        if spec.custom:
+            raw = extra.get(spec.name)
+            try:
+                values[spec.name] = fieldlib.parse(spec, raw) if raw is not None else None
+            except FieldError:
+                values[spec.name] = raw
+        else:
+            values[spec.name] = getattr(record, spec.name)
+    return values
+
+
 def _ref_exists(session: Session, spec: FieldSpec, value: int) -> bool:
     target = get_resource(spec.ref)
     if target is None:
@@ -287,11 +370,13 @@ def validate(
     resource: Resource,
     values: Mapping[str, Any],
     creating: bool,
+    schema: Schema | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Parse every editable field; returns (clean values, {field: i18n key})."""
+    schema = schema or schema_of(session, resource)
     clean: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for spec in resource.fields:
+    for spec in schema.fields:
         if not can_edit(principal, resource, spec):
             continue
         if spec.name not in values and not creating:
@@ -304,7 +389,7 @@ def validate(
         except FieldError as error:
             errors[spec.name] = error.key
     if creating:
-        for spec in resource.fields:
+        for spec in schema.fields:
             if (
                 spec.required
                 and spec.name not in clean
@@ -317,6 +402,13 @@ def validate(
                     else "field.not_editable"
                 )
     return clean, errors
+
+
+def _split(clean: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(model columns, custom fields)."""
+    columns = {k: v for k, v in clean.items() if not k.startswith(custom.PREFIX)}
+    extra = {k: v for k, v in clean.items() if k.startswith(custom.PREFIX)}
+    return columns, extra
 
 
 @dataclass
@@ -346,23 +438,31 @@ def create(
     resource: Resource,
     values: Mapping[str, Any],
     client: str = "",
+    schema: Schema | None = None,
 ) -> SaveResult:
     if not principal.can(resource.permission, "create"):
         raise EngineError("auth.denied")
     clean, errors = validate(
-        session, principal=principal, resource=resource, values=values, creating=True
+        session,
+        principal=principal,
+        resource=resource,
+        values=values,
+        creating=True,
+        schema=schema,
     )
     if errors:
         return SaveResult(errors=errors)
     if resource.workflow:
         clean[resource.workflow.state_field] = resource.workflow.initial
-    record = resource.model(**clean)
+    columns, extra = _split(clean)
+    record = resource.model(**columns)
     try:
         with session.begin_nested():
             session.add(record)
             session.flush()
     except IntegrityError:
         return SaveResult(message="record.not_unique")
+    custom.save_values(session, resource.key, record.id, extra)
     audit.record(
         session,
         actor=principal.username,
@@ -428,24 +528,34 @@ def update(
         return SaveResult(record_id=record_id, message="record.archived")
     if record.version != version:
         return _stale(session, resource, record_id)
+    current_schema = schema_of(session, resource)
     clean, errors = validate(
-        session, principal=principal, resource=resource, values=values, creating=False
+        session,
+        principal=principal,
+        resource=resource,
+        values=values,
+        creating=False,
+        schema=current_schema,
     )
     if errors:
         return SaveResult(record_id=record_id, errors=errors)
-    before = {name: getattr(record, name) for name in clean}
+    stored_extra = custom.values_for(session, resource.key, [record_id]).get(record_id, {})
+    before = {
+        name: stored_extra.get(name) if name.startswith(custom.PREFIX) else getattr(record, name)
+        for name in clean
+    }
     changes = _changes(before, clean)
     if not changes:
         return SaveResult(record_id=record_id)
+    columns, extra = _split({k: v for k, v in clean.items() if k in changes})
     try:
         with session.begin_nested():
-            written = _write(
-                session, resource, record, version, {k: v for k, v in clean.items() if k in changes}
-            )
+            written = _write(session, resource, record, version, columns)
     except IntegrityError:
         return SaveResult(record_id=record_id, message="record.not_unique")
     if not written:
         return _stale(session, resource, record_id)
+    custom.save_values(session, resource.key, record_id, extra)
     audit.record(
         session,
         actor=principal.username,
@@ -615,12 +725,13 @@ def history(
         .order_by(AuditEntry.id.desc())
         .limit(limit)
     ).all()
+    current_schema = schema_of(session, resource)
     rows = []
     for entry in entries:
         changes = json.loads(entry.changes)
         lines = []
         for name, (before, after) in sorted(changes.items()):
-            spec = resource.field(name)
+            spec = current_schema.field(name)
             label = spec.label(lang) if spec else name
             if spec is not None and not can_read(principal, spec):
                 before = after = MASK
