@@ -408,39 +408,76 @@ def test_custom_field_added_at_run_time_is_validated_listed_filtered_and_audited
 
     admin_user, _ = make_user(session, "cf.admin", ["admin"])
     admin = auth.resolve(session, sign_in(session, admin_user))
-    bad, errors = custom.add_definition(session, actor=admin, resource_key="partner",
-                                        name="Bad Name", label_zh="", label_en="x",
-                                        kind="choice", choices="")
+    bad, errors = custom.add_definition(
+        session,
+        actor=admin,
+        resource_key="partner",
+        name="Bad Name",
+        label_zh="",
+        label_en="x",
+        kind="choice",
+        choices="",
+    )
     assert bad is None and set(errors) == {"name", "label_zh", "choices"}
-    definition, errors = custom.add_definition(
-        session, actor=admin, resource_key="partner", name="tier", label_zh="合作等级",
-        label_en="Tier", kind="choice", required=True, choices="A\nB\nC")
+    _definition, errors = custom.add_definition(
+        session,
+        actor=admin,
+        resource_key="partner",
+        name="tier",
+        label_zh="合作等级",
+        label_en="Tier",
+        kind="choice",
+        required=True,
+        choices="A\nB\nC",
+    )
     assert errors == {}
-    custom.add_definition(session, actor=admin, resource_key="partner", name="credit_line",
-                          label_zh="授信额度", label_en="Credit line", kind="money")
+    custom.add_definition(
+        session,
+        actor=admin,
+        resource_key="partner",
+        name="credit_line",
+        label_zh="授信额度",
+        label_en="Credit line",
+        kind="money",
+    )
     session.commit()
     missing = service.create(session, principal=pm, resource=PARTNER, values=GOOD_PARTNER)
     assert missing.errors == {"x_tier": "field.required"}
-    wrong = service.create(session, principal=pm, resource=PARTNER,
-                           values={**GOOD_PARTNER, "x_tier": "Z", "x_credit_line": "1.234"})
-    assert wrong.errors == {"x_tier": "field.not_a_choice",
-                            "x_credit_line": "field.too_many_decimals"}
+    wrong = service.create(
+        session,
+        principal=pm,
+        resource=PARTNER,
+        values={**GOOD_PARTNER, "x_tier": "Z", "x_credit_line": "1.234"},
+    )
+    assert wrong.errors == {
+        "x_tier": "field.not_a_choice",
+        "x_credit_line": "field.too_many_decimals",
+    }
     first = _partner(session, pm, x_tier="A", x_credit_line="5000000")
     _partner(session, pm, name="另一家", x_tier="B", x_credit_line="200")
     schema = service.schema_of(session, PARTNER)
     assert "x_tier" in schema.list_columns and "x_tier" in schema.filters
-    page = service.list_page(session, principal=pm, resource=PARTNER, lang="en",
-                             query=service.parse_query(schema, {"x_tier": "A"}))
+    page = service.list_page(
+        session,
+        principal=pm,
+        resource=PARTNER,
+        lang="en",
+        query=service.parse_query(schema, {"x_tier": "A"}),
+    )
     assert page.total == 1 and page.rows[0]["x_tier"] == "A"
     assert page.rows[0]["x_credit_line"] == "¥5,000,000.00"
-    ranged = service.list_page(session, principal=pm, resource=PARTNER,
-                               query=service.parse_query(schema, {"x_credit_line__min": "1000"}))
+    ranged = service.list_page(
+        session,
+        principal=pm,
+        resource=PARTNER,
+        query=service.parse_query(schema, {"x_credit_line__min": "1000"}),
+    )
     assert ranged.total == 1
-    result = service.update(session, principal=pm, resource=PARTNER, record_id=first,
-                            version=1, values={"x_tier": "C"})
+    result = service.update(
+        session, principal=pm, resource=PARTNER, record_id=first, version=1, values={"x_tier": "C"}
+    )
     session.commit()
     assert result.ok
-    history = service.history(session, principal=pm, resource=PARTNER, record_id=first,
-                              lang="zh")
+    history = service.history(session, principal=pm, resource=PARTNER, record_id=first, lang="zh")
     assert history[0]["changes"] == "合作等级: A → C"
     assert session.get(Partner, first).version == 2
