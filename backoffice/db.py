@@ -30,6 +30,9 @@ def normalise_url(url: str) -> str:
 
 
 def _on_sqlite_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+    # pysqlite's own transaction handling breaks SAVEPOINT (a RELEASE would commit); let
+    # SQLAlchemy emit BEGIN itself (see _on_sqlite_begin), as its documentation recommends.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -38,11 +41,16 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
     cursor.close()
 
 
+def _on_sqlite_begin(connection: sa.Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
 def make_engine(url: str, **kwargs: object) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         sa.event.listen(engine, "connect", _on_sqlite_connect)
+        sa.event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_recycle=3600, **kwargs)
 

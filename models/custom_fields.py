@@ -30,4 +30,4 @@ class CustomValue(SQLModel, table=True):
     resource: str = Field(sa_type=sa.String(40), primary_key=True)
     record_id: int = Field(primary_key=True)
     field_id: int = Field(foreign_key="custom_field.id", primary_key=True)
-    value: str = Field(sa_type=sa.String(1000))
+    value: str = Field(sa_type=sa.String(500))  # indexed: 500 × 4 bytes fits MySQL keys

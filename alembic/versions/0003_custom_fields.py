@@ -46,7 +46,7 @@ def upgrade() -> None:
     sa.Column('resource', sa.String(length=40), nullable=False),
     sa.Column('record_id', sa.Integer(), nullable=False),
     sa.Column('field_id', sa.Integer(), nullable=False),
-    sa.Column('value', sa.String(length=1000), nullable=False),
+    sa.Column('value', sa.String(length=500), nullable=False),
     sa.ForeignKeyConstraint(['field_id'], ['custom_field.id'], ),
     sa.PrimaryKeyConstraint('resource', 'record_id', 'field_id')
     )

@@ -36,7 +36,7 @@ def spec_of(definition: CustomField) -> FieldSpec:
         kind=definition.kind,
         required=definition.required,
         choices=choices,
-        max_length=1000 if definition.kind in ("text", "longtext") else None,
+        max_length=500 if definition.kind in ("text", "longtext") else None,
         custom=True,
     )
 

@@ -1,0 +1,299 @@
+"""Export a list view to CSV/XLSX, and import CSV/XLSX files: all rows or none.
+
+Exports carry every field the caller may read (choice labels in the caller's language, amounts
+and rates exact), gated by the export permission and audited. Imports are read, mapped to
+fields, checked row by row with the same validation as the forms, and committed in a single
+transaction only when every row passes; otherwise a per-row error report explains each problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from sqlmodel import Session
+
+from backoffice.config import get_settings
+from backoffice.engine import custom, service
+from backoffice.engine import fields as fieldlib
+from backoffice.engine.fields import FieldSpec
+from backoffice.engine.resource import Resource
+from backoffice.i18n import translate
+from backoffice.security.rbac import Principal
+from backoffice.services import audit
+
+EXPORT_LIMIT = 200_000
+IMPORT_LIMIT = 50_000
+MAX_FILE_BYTES = 20 * 1024 * 1024
+CHUNK = 1000
+
+
+# --- export ---------------------------------------------------------------------------------
+def _export_text(spec: FieldSpec, value: Any, lang: str) -> str:
+    if value is None:
+        return ""
+    if spec.kind == "choice":
+        return spec.choice_text(str(value), lang)
+    if spec.kind == "datetime":
+        return value.astimezone(get_settings().zone).strftime("%Y-%m-%d %H:%M:%S")
+    return fieldlib.to_text(value)
+
+
+def export_view(
+    session: Session,
+    *,
+    principal: Principal,
+    resource: Resource,
+    query: service.ListQuery,
+    lang: str,
+    fmt: str,
+    client: str = "",
+) -> tuple[bytes, str, int]:
+    """(file content, file name, rows) for the filtered view, in its sort order."""
+    if fmt not in ("csv", "xlsx"):
+        raise service.EngineError("export.format")
+    if not resource.exportable or not principal.can(resource.permission, "export"):
+        raise service.EngineError("auth.denied")
+    schema = service.schema_of(session, resource)
+    select, _errors = service.filtered_select(
+        session, principal=principal, schema=schema, query=query
+    )
+    specs = [s for s in schema.fields if service.can_read(principal, s)]
+    header = ["ID", *[s.label(lang) for s in specs]]
+    rows: list[list[str]] = []
+    records = session.exec(
+        select.order_by(*service._order(resource, query.sort)).limit(EXPORT_LIMIT)
+    )
+    batch: list[Any] = []
+
+    def flush() -> None:
+        extra = (
+            custom.values_for(session, resource.key, [r.id for r in batch])
+            if schema.custom_fields
+            else {}
+        )
+        for record in batch:
+            values = extra.get(record.id, {})
+            line = [str(record.id)]
+            for spec in specs:
+                raw = values.get(spec.name) if spec.custom else getattr(record, spec.name)
+                line.append(
+                    raw
+                    if spec.custom and raw is not None and spec.kind != "choice"
+                    else _export_text(spec, raw, lang)
+                )
+            rows.append(line)
+        batch.clear()
+
+    for record in records:
+        batch.append(record)
+        if len(batch) >= CHUNK:
+            flush()
+    flush()
+    content = _to_csv(header, rows) if fmt == "csv" else _to_xlsx(header, rows, resource)
+    audit.record(
+        session,
+        actor=principal.username,
+        action=f"{resource.key}.export",
+        entity=resource.key,
+        client=client,
+        changes={
+            "format": [None, fmt],
+            "rows": [None, len(rows)],
+            "view": [None, query.to_params()],
+        },
+    )
+    stamp = service.utcnow().astimezone(get_settings().zone).strftime("%Y%m%d-%H%M")
+    return content, f"{resource.key}-{stamp}.{fmt}", len(rows)
+
+
+def _to_csv(header: list[str], rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read Chinese correctly
+
+
+def _to_xlsx(header: list[str], rows: list[list[str]], resource: Resource) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(resource.key[:31])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- import ---------------------------------------------------------------------------------
+@dataclass
+class ImportFile:
+    columns: list[str]
+    rows: list[list[str]]
+
+
+def read_table(data: bytes, filename: str) -> ImportFile:
+    """The first sheet (or the CSV) as text cells; raises EngineError on an unreadable file."""
+    if len(data) > MAX_FILE_BYTES:
+        raise service.EngineError("import.too_large")
+    name = filename.lower()
+    try:
+        if name.endswith(".xlsx"):
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            sheet = book.worksheets[0]
+            table = [
+                ["" if c is None else fieldlib.to_text(c) for c in row]
+                for row in sheet.iter_rows(values_only=True)
+            ]
+        elif name.endswith(".csv"):
+            for encoding in ("utf-8-sig", "gb18030"):
+                try:
+                    text = data.decode(encoding)
+                    break
+                except UnicodeDecodeError:
+                    continue
+            else:
+                raise service.EngineError("import.unreadable")
+            table = [list(r) for r in csv.reader(io.StringIO(text))]
+        else:
+            raise service.EngineError("import.format")
+    except service.EngineError:
+        raise
+    except Exception as exc:
+        raise service.EngineError("import.unreadable") from exc
+    table = [r for r in table if any(str(c).strip() for c in r)]
+    if not table:
+        raise service.EngineError("import.empty")
+    if len(table) - 1 > IMPORT_LIMIT:
+        raise service.EngineError("import.too_many_rows", limit=IMPORT_LIMIT)
+    columns = [str(c).strip() for c in table[0]]
+    width = len(columns)
+    rows = [[str(c).strip() for c in (r + [""] * width)[:width]] for r in table[1:]]
+    return ImportFile(columns, rows)
+
+
+def importable_fields(schema: service.Schema, principal: Principal) -> list[FieldSpec]:
+    return [s for s in schema.fields if service.can_edit(principal, schema.resource, s)]
+
+
+def suggest_mapping(fields: list[FieldSpec], columns: list[str]) -> list[str]:
+    """For each file column, the field whose name or label (either language) it matches."""
+    names = {}
+    for spec in fields:
+        for alias in (spec.name, spec.label_zh, spec.label_en):
+            names.setdefault(alias.strip().lower(), spec.name)
+    return [names.get(c.strip().lower(), "") for c in columns]
+
+
+@dataclass
+class RowError:
+    row: int  # 1-based line of the file, the header being line 1
+    field: str
+    message: str
+    value: str
+
+
+@dataclass
+class ImportCheck:
+    rows: int
+    errors: list[RowError] = field(default_factory=list)
+    created: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _values(file: ImportFile, mapping: list[str], row: list[str]) -> dict[str, str]:
+    return {name: row[i] for i, name in enumerate(mapping) if name}
+
+
+def run_import(
+    session: Session,
+    *,
+    principal: Principal,
+    resource: Resource,
+    file: ImportFile,
+    mapping: list[str],
+    lang: str,
+    commit: bool,
+    client: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportCheck:
+    """Check every row; with ``commit``, create them all in the caller's transaction, or none.
+
+    The caller rolls back when the result has errors (the rows created so far included).
+    """
+    if (
+        not resource.importable
+        or not principal.can(resource.permission, "import")
+        or not principal.can(resource.permission, "create")
+    ):
+        raise service.EngineError("auth.denied")
+    schema = service.schema_of(session, resource)
+    allowed = {s.name for s in importable_fields(schema, principal)}
+    if len(mapping) != len(file.columns) or any(m and m not in allowed for m in mapping):
+        raise service.EngineError("import.mapping_invalid")
+    used = [m for m in mapping if m]
+    if len(used) != len(set(used)):
+        raise service.EngineError("import.mapping_duplicate")
+    check = ImportCheck(rows=len(file.rows))
+    for index, row in enumerate(file.rows):
+        values = _values(file, mapping, row)
+        line = index + 2
+        if commit:
+            result = service.create(
+                session,
+                principal=principal,
+                resource=resource,
+                values=values,
+                client=client,
+                schema=schema,
+            )
+            problems = dict(result.errors)
+            if result.message:
+                problems[""] = result.message
+            check.created += 1 if result.ok else 0
+        else:
+            _clean, problems = service.validate(
+                session,
+                principal=principal,
+                resource=resource,
+                values=values,
+                creating=True,
+                schema=schema,
+            )
+        for name, key in problems.items():
+            spec = schema.field(name)
+            check.errors.append(
+                RowError(
+                    line,
+                    spec.label(lang) if spec else "",
+                    translate(key, lang),
+                    values.get(name, ""),
+                )
+            )
+        if progress and (index + 1) % 200 == 0:
+            progress(index + 1, len(file.rows))
+    if commit and check.ok:
+        audit.record(
+            session,
+            actor=principal.username,
+            action=f"{resource.key}.import",
+            entity=resource.key,
+            client=client,
+            changes={"rows": [None, check.created]},
+        )
+    if progress:
+        progress(len(file.rows), len(file.rows))
+    return check
+
+
+def error_report(check: ImportCheck, lang: str) -> bytes:
+    header = [translate(f"import.col.{c}", lang) for c in ("row", "field", "message", "value")]
+    return _to_csv(header, [[str(e.row), e.field, e.message, e.value] for e in check.errors])

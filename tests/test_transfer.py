@@ -1,0 +1,179 @@
+"""Export of a filtered view and all-or-nothing import, on every database."""
+
+import csv
+import io
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlmodel import select
+
+import backoffice.resources  # noqa: F401
+from backoffice.engine import service, transfer
+from backoffice.engine.resource import get
+from backoffice.services import auth
+from models.audit import AuditEntry
+from models.partners import Partner
+from tests.factories import make_user, sign_in
+
+PARTNER = get("partner")
+HEADER = ["机构名称", "类型", "牌照/注册号", "状态", "Commission rate"]
+
+
+@pytest.fixture
+def pm(session):
+    user, _ = make_user(session, "pm.x", ["product_manager"])
+    return auth.resolve(session, sign_in(session, user))
+
+
+def _csv(rows, header=HEADER, encoding="utf-8-sig") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def _import(session, pm, data, name="p.csv", commit=False):
+    file = transfer.read_table(data, name)
+    schema = service.schema_of(session, PARTNER)
+    mapping = transfer.suggest_mapping(transfer.importable_fields(schema, pm), file.columns)
+    return transfer.run_import(
+        session,
+        principal=pm,
+        resource=PARTNER,
+        file=file,
+        mapping=mapping,
+        lang="zh",
+        commit=commit,
+    )
+
+
+def test_mapping_is_suggested_from_names_and_labels_in_either_language(session, pm):
+    file = (
+        transfer.read_table(_csv([]) + b"\n", "p.csv")
+        if False
+        else transfer.ImportFile(columns=[*HEADER, "备注?"], rows=[])
+    )
+    schema = service.schema_of(session, PARTNER)
+    mapping = transfer.suggest_mapping(transfer.importable_fields(schema, pm), file.columns)
+    assert mapping == ["name", "kind", "licence_no", "status", "commission_rate", ""]
+
+
+def test_a_file_with_one_bad_row_imports_nothing_and_reports_each_problem(session, pm):
+    data = _csv(
+        [
+            ["甲基金", "基金公司", "L1", "合作中", "0.5"],
+            ["乙银行", "casino", "L2", "active", "0.123456"],
+            ["丙保险", "Insurer", "L3", "Active", "1"],
+        ]
+    )
+    check = _import(session, pm, data)
+    assert [(e.row, e.field) for e in check.errors] == [(3, "类型"), (3, "佣金率")]
+    assert check.errors[0].value == "casino"
+    committed = _import(session, pm, data, commit=True)
+    assert not committed.ok
+    session.rollback()
+    assert session.exec(select(Partner)).all() == []
+    report = transfer.error_report(check, "zh").decode("utf-8-sig")
+    assert "行号" in report and "请从列表中选择" in report
+
+
+def test_a_clean_file_imports_every_row_with_labels_in_either_language(session, pm):
+    data = _csv(
+        [["甲基金", "基金公司", "L1", "合作中", "0.5"], ["丙保险", "Insurer", "L3", "Active", "1"]],
+        encoding="gb18030",
+    )
+    check = _import(session, pm, data, commit=True)
+    session.commit()
+    assert check.ok and check.created == 2
+    kinds = {p.name: p.kind for p in session.exec(select(Partner)).all()}
+    assert kinds == {"甲基金": "fund_company", "丙保险": "insurer"}
+    actions = session.exec(select(AuditEntry.action)).all()
+    assert actions.count("partner.create") == 2 and "partner.import" in actions
+
+
+def test_duplicates_inside_the_file_import_nothing(session, pm):
+    data = _csv(
+        [
+            ["甲基金", "基金公司", "L1", "合作中", "0.5"],
+            ["甲基金", "基金公司", "L2", "合作中", "0.5"],
+        ]
+    )
+    check = _import(session, pm, data, commit=True)
+    assert not check.ok and check.errors[0].row == 3
+    session.rollback()
+    assert session.exec(select(Partner)).all() == []
+
+
+def test_xlsx_import_and_unreadable_files(session, pm):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append(["甲基金", "基金公司", "L1", "合作中", 0.5])
+    out = io.BytesIO()
+    book.save(out)
+    assert _import(session, pm, out.getvalue(), "p.xlsx", commit=True).created == 1
+    with pytest.raises(service.EngineError, match="import.unreadable"):
+        transfer.read_table(b"PK\x03\x04garbage", "p.xlsx")
+    with pytest.raises(service.EngineError, match="import.format"):
+        transfer.read_table(b"x", "p.pdf")
+
+
+def test_mapping_to_a_forbidden_or_duplicate_field_is_refused(session, pm):
+    file = transfer.ImportFile(columns=["a", "b"], rows=[["1", "2"]])
+    for mapping in (["name", "version"], ["name", "name"]):
+        with pytest.raises(service.EngineError):
+            transfer.run_import(
+                session,
+                principal=pm,
+                resource=PARTNER,
+                file=file,
+                mapping=mapping,
+                lang="zh",
+                commit=False,
+            )
+
+
+def test_export_follows_the_view_and_is_audited(session, pm):
+    _import(
+        session,
+        pm,
+        _csv(
+            [
+                ["甲基金", "基金公司", "L1", "合作中", "0.5"],
+                ["乙银行", "银行", "L2", "合作中", "1.25"],
+            ]
+        ),
+        commit=True,
+    )
+    session.commit()
+    schema = service.schema_of(session, PARTNER)
+    query = service.parse_query(schema, {"kind": "bank"})
+    content, name, count = transfer.export_view(
+        session, principal=pm, resource=PARTNER, query=query, lang="en", fmt="csv"
+    )
+    lines = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert count == 1 and name.startswith("partner-") and name.endswith(".csv")
+    assert lines[0][:3] == ["ID", "Name", "Kind"]
+    assert lines[1][1:3] == ["乙银行", "Bank"] and "1.2500" in lines[1]
+    xlsx, _, _ = transfer.export_view(
+        session, principal=pm, resource=PARTNER, query=service.ListQuery(), lang="zh", fmt="xlsx"
+    )
+    rows = list(load_workbook(io.BytesIO(xlsx)).active.iter_rows(values_only=True))
+    assert len(rows) == 3 and rows[0][1] == "机构名称"
+    exports = session.exec(select(AuditEntry).where(AuditEntry.action == "partner.export")).all()
+    assert len(exports) == 2 and '"kind": "bank"' in exports[0].changes
+
+
+def test_export_needs_the_export_permission(session):
+    user, _ = make_user(session, "mkt.x", ["marketing"])
+    marketing = auth.resolve(session, sign_in(session, user))
+    with pytest.raises(service.EngineError):
+        transfer.export_view(
+            session,
+            principal=marketing,
+            resource=PARTNER,
+            query=service.ListQuery(),
+            lang="zh",
+            fmt="csv",
+        )
