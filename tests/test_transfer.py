@@ -113,9 +113,9 @@ def test_xlsx_import_and_unreadable_files(session, pm):
     out = io.BytesIO()
     book.save(out)
     assert _import(session, pm, out.getvalue(), "p.xlsx", commit=True).created == 1
-    with pytest.raises(service.EngineError, match="import.unreadable"):
+    with pytest.raises(service.EngineError, match=r"import\.unreadable"):
         transfer.read_table(b"PK\x03\x04garbage", "p.xlsx")
-    with pytest.raises(service.EngineError, match="import.format"):
+    with pytest.raises(service.EngineError, match=r"import\.format"):
         transfer.read_table(b"x", "p.pdf")
 
 
