@@ -8,7 +8,7 @@ from backoffice.engine.resource import Resource, all_resources
 from backoffice.navigation import MODULES
 from pages.layout import template
 from pages.ui import t
-from state.resource import ResourceListState, ResourceRecordState
+from state.resource import ResourceImportState, ResourceListState, ResourceRecordState
 
 ALL = "__all"
 
@@ -196,6 +196,41 @@ def list_view() -> rx.Component:
                     color_scheme="gray",
                     on_click=ResourceListState.toggle_archived,
                     id="toggle-archived",
+                ),
+            ),
+            rx.cond(
+                ResourceListState.can_export,
+                rx.menu.root(
+                    rx.menu.trigger(
+                        rx.button(
+                            rx.icon("download", size=14),
+                            t("list.export"),
+                            variant="soft",
+                            id="export-menu",
+                        ),
+                    ),
+                    rx.menu.content(
+                        rx.menu.item(
+                            "CSV", on_click=ResourceListState.export("csv"), id="export-csv"
+                        ),
+                        rx.menu.item(
+                            "Excel (XLSX)",
+                            on_click=ResourceListState.export("xlsx"),
+                            id="export-xlsx",
+                        ),
+                    ),
+                ),
+            ),
+            rx.cond(
+                ResourceListState.can_import,
+                rx.link(
+                    rx.button(
+                        rx.icon("upload", size=14),
+                        t("list.import"),
+                        variant="soft",
+                        id="import-link",
+                    ),
+                    href="/r/" + ResourceListState.resource_key + "/import",
                 ),
             ),
             rx.cond(
@@ -427,6 +462,186 @@ def record_view() -> rx.Component:
     )
 
 
+# --- import ---------------------------------------------------------------------------------
+UPLOAD_ID = "import-upload"
+
+
+def _mapping_cell(column: rx.Var, index: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(column),
+        rx.table.cell(
+            rx.select.root(
+                rx.select.trigger(placeholder=t("import.skip"), width="100%"),
+                rx.select.content(
+                    rx.select.item(t("import.skip"), value="__none"),
+                    rx.foreach(
+                        ResourceImportState.field_options,
+                        lambda o: rx.select.item(o["label"], value=o["value"]),
+                    ),
+                ),
+                value=rx.cond(
+                    ResourceImportState.mapping[index] == "",
+                    "__none",
+                    ResourceImportState.mapping[index],
+                ),
+                on_change=lambda v: ResourceImportState.set_mapping(index, v),
+            ),
+        ),
+    )
+
+
+def _import_errors() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.text(
+                t("import.errors"),
+                " ",
+                ResourceImportState.error_count,
+                color="red",
+                weight="medium",
+                id="import-error-count",
+            ),
+            rx.button(
+                t("import.download_errors"),
+                variant="soft",
+                size="1",
+                on_click=ResourceImportState.download_errors,
+            ),
+        ),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(t(f"import.col.{c}"))
+                        for c in ("row", "field", "message", "value")
+                    ]
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    ResourceImportState.errors,
+                    lambda e: rx.table.row(
+                        rx.table.cell(e["row"]),
+                        rx.table.cell(e["field"]),
+                        rx.table.cell(e["message"]),
+                        rx.table.cell(e["value"]),
+                    ),
+                )
+            ),
+            size="1",
+            id="import-errors",
+        ),
+        width="100%",
+    )
+
+
+def _import_steps() -> rx.Component:
+    state = ResourceImportState
+    return rx.vstack(
+        rx.text(
+            state.file_name,
+            " · ",
+            state.row_count,
+            " ",
+            t("import.rows"),
+            weight="medium",
+            id="import-file",
+        ),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell(t("import.file_column")),
+                    rx.table.column_header_cell(t("import.maps_to")),
+                )
+            ),
+            rx.table.body(rx.foreach(state.columns, _mapping_cell)),
+            id="import-mapping",
+        ),
+        rx.hstack(
+            rx.button(
+                t("import.check"), on_click=state.check, loading=state.checking, id="import-check"
+            ),
+            rx.button(
+                t("import.commit"),
+                on_click=state.commit,
+                disabled=~state.checked | (state.error_count > 0),
+                color_scheme="green",
+                id="import-commit",
+            ),
+        ),
+        rx.cond(
+            state.checking | state.checked,
+            rx.vstack(
+                rx.progress(
+                    value=rx.cond(
+                        state.row_count > 0, state.checked_rows * 100 // state.row_count, 0
+                    ),
+                    width="100%",
+                    id="import-progress",
+                ),
+                rx.text(state.checked_rows, " / ", state.row_count, size="1"),
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            state.checked & (state.error_count == 0) & (state.created == 0),
+            rx.callout(
+                t("import.all_good"), icon="circle-check", color_scheme="green", id="import-ok"
+            ),
+        ),
+        rx.cond(
+            state.created > 0,
+            rx.callout(
+                rx.text(t("import.created"), " ", state.created),
+                icon="circle-check",
+                color_scheme="green",
+                id="import-created",
+            ),
+        ),
+        rx.cond(state.error_count > 0, _import_errors()),
+        width="100%",
+        spacing="3",
+    )
+
+
+def import_view() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.link(rx.icon("arrow-left", size=18), href="/r/" + ResourceImportState.resource_key),
+            rx.heading(ResourceImportState.title, size="6", id="page-title"),
+            align="center",
+        ),
+        rx.text(t("import.help"), size="2", color_scheme="gray"),
+        rx.upload(
+            rx.vstack(rx.icon("file-up", size=28), rx.text(t("import.drop")), align="center"),
+            id=UPLOAD_ID,
+            accept={
+                "text/csv": [".csv"],
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [".xlsx"],
+            },
+            max_files=1,
+            border="1px dashed var(--gray-7)",
+            padding="2em",
+            width="100%",
+            on_drop=ResourceImportState.upload(rx.upload_files(upload_id=UPLOAD_ID)),
+        ),
+        rx.cond(
+            ResourceImportState.message != "",
+            rx.callout(
+                ResourceImportState.message,
+                icon="triangle-alert",
+                color_scheme="red",
+                size="1",
+                width="100%",
+                id="import-message",
+            ),
+        ),
+        rx.cond(ResourceImportState.row_count > 0, _import_steps()),
+        width="100%",
+        spacing="4",
+    )
+
+
 def register_pages() -> None:
     modules = {m.key: m for m in MODULES}
     for resource in all_resources():
@@ -441,6 +656,12 @@ def _register(resource: Resource, module_route: str) -> None:
         active_route=module_route,
         on_load=ResourceListState.open(resource.key),
     )(list_view)
+    template(
+        f"{resource.route}/import",
+        f"resource.{resource.key}",
+        active_route=module_route,
+        on_load=ResourceImportState.open(resource.key),
+    )(import_view)
     template(
         f"{resource.route}/record",
         f"resource.{resource.key}",

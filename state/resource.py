@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from backoffice.db import session_scope
 from backoffice.engine import fields as fieldlib
-from backoffice.engine import service
+from backoffice.engine import service, transfer
 from backoffice.engine.resource import Resource
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
@@ -95,6 +95,8 @@ class ResourceListState(rx.State):
     archived: bool = False
     can_create: bool = False
     can_archive: bool = False
+    can_export: bool = False
+    can_import: bool = False
     error: str = ""
     loaded: bool = False
 
@@ -149,6 +151,8 @@ class ResourceListState(rx.State):
         self.filter_fields = self._filter_fields(schema, lang, query)
         self.can_create = principal.can(resource.permission, "create")
         self.can_archive = principal.can(resource.permission, "archive")
+        self.can_export = resource.exportable and principal.can(resource.permission, "export")
+        self.can_import = resource.importable and principal.can(resource.permission, "import")
         self.error = (
             (
                 translate("list.bad_filter", lang)
@@ -223,6 +227,30 @@ class ResourceListState(rx.State):
     @requires_on_resource("view")
     def clear(self) -> Any:
         return self._go({"sort": self.sort})
+
+    @rx.event
+    @requires_on_resource("export")
+    async def export(self, fmt: str) -> Any:
+        """Download the current view (filters, search, sort) as CSV or XLSX."""
+        resource = self._resource()
+        lang = await _lang(self)
+        session_state = await self.get_state(SessionState)
+        try:
+            with session_scope() as session:
+                schema = service.schema_of(session, resource)
+                query = service.parse_query(schema, self._params())
+                content, name, _rows = transfer.export_view(
+                    session,
+                    principal=session_state.principal,
+                    resource=resource,
+                    query=query,
+                    lang=lang,
+                    fmt=str(fmt),
+                    client=session_state.client,
+                )
+        except service.EngineError as error:
+            return rx.toast.error(translate(error.key, lang))
+        return rx.download(data=content, filename=name)
 
     @rx.event
     @requires_on_resource("archive")
@@ -453,3 +481,165 @@ class ResourceRecordState(rx.State):
                 client=session_state.client,
             )
         return await self._after(result, "workflow.done")
+
+
+class ResourceImportState(rx.State):
+    """Upload → map columns → check every row (with progress) → commit all rows or none."""
+
+    resource_key: str = ""
+    title: str = ""
+    file_name: str = ""
+    columns: list[str] = []
+    mapping: list[str] = []
+    field_options: list[dict[str, str]] = []
+    preview: list[list[str]] = []
+    row_count: int = 0
+    checked_rows: int = 0
+    checking: bool = False
+    checked: bool = False
+    errors: list[dict[str, str]] = []
+    error_count: int = 0
+    created: int = 0
+    message: str = ""
+    _file: Any = None
+    _errors: list = []
+
+    def _resource(self) -> Resource:
+        resource = get_resource(self.resource_key)
+        assert resource is not None
+        return resource
+
+    def _reset_check(self) -> None:
+        self.checked, self.checking, self.checked_rows = False, False, 0
+        self.errors, self.error_count, self.created, self._errors = [], 0, 0, []
+
+    @rx.event
+    @requires_on_resource("import")
+    async def open(self, key: str) -> None:
+        resource = get_resource(key)
+        lang = await _lang(self)
+        self.resource_key = key
+        self.title = translate("import.title", lang) + " · " + resource.label(lang)
+        self.file_name, self.columns, self.mapping, self.preview = "", [], [], []
+        self.row_count, self.message, self._file = 0, "", None
+        self._reset_check()
+
+    @rx.event
+    @requires_on_resource("import")
+    async def upload(self, files: list[rx.UploadFile]) -> Any:
+        lang = await _lang(self)
+        principal = await _principal(self)
+        if not files:
+            return None
+        upload = files[0]
+        data = await upload.read()
+        try:
+            table = transfer.read_table(data, upload.name or "")
+        except service.EngineError as error:
+            self.message = translate(error.key, lang, **error.params)
+            return rx.toast.error(self.message)
+        with session_scope() as session:
+            schema = service.schema_of(session, self._resource())
+            fields = transfer.importable_fields(schema, principal)
+        self._file = table
+        self.file_name = upload.name or ""
+        self.columns = table.columns
+        self.mapping = transfer.suggest_mapping(fields, table.columns)
+        self.field_options = [{"value": f.name, "label": f.label(lang)} for f in fields]
+        self.preview = table.rows[:5]
+        self.row_count = len(table.rows)
+        self.message = ""
+        self._reset_check()
+        return None
+
+    @rx.event
+    @requires_on_resource("import")
+    def set_mapping(self, index: int, name: str) -> None:
+        if 0 <= int(index) < len(self.mapping):
+            mapping = list(self.mapping)
+            mapping[int(index)] = "" if name == "__none" else str(name)
+            self.mapping = mapping
+            self._reset_check()
+
+    async def _run(self, commit: bool, rows: list[list[str]] | None = None) -> Any:
+        lang = await _lang(self)
+        session_state = await self.get_state(SessionState)
+        table = self._file if rows is None else transfer.ImportFile(self._file.columns, rows)
+        try:
+            with session_scope() as session:
+                check = transfer.run_import(
+                    session,
+                    principal=session_state.principal,
+                    resource=self._resource(),
+                    file=table,
+                    mapping=self.mapping,
+                    lang=lang,
+                    commit=commit,
+                    client=session_state.client,
+                )
+                if commit and not check.ok:
+                    session.rollback()
+        except service.EngineError as error:
+            self.message = translate(error.key, lang, **error.params)
+            self.checking = False
+            return None, rx.toast.error(self.message)
+        return check, None
+
+    @rx.event
+    @requires_on_resource("import")
+    async def check(self) -> Any:
+        """Check the next chunk of rows; the event repeats itself until the file is done."""
+        if self._file is None:
+            return None
+        if not self.checking:
+            self._reset_check()
+            self.checking = True
+        start = self.checked_rows
+        chunk = self._file.rows[start : start + transfer.CHUNK]
+        result, refusal = await self._run(commit=False, rows=chunk)
+        if refusal is not None:
+            return refusal
+        for error in result.errors:
+            error.row += start
+        self._errors = self._errors + result.errors
+        self.checked_rows = start + len(chunk)
+        self.error_count = len(self._errors)
+        self.errors = [
+            {"row": str(e.row), "field": e.field, "message": e.message, "value": e.value}
+            for e in self._errors[:100]
+        ]
+        if self.checked_rows < len(self._file.rows):
+            return ResourceImportState.check
+        self.checking, self.checked = False, True
+        return None
+
+    @rx.event
+    @requires_on_resource("import")
+    async def commit(self) -> Any:
+        lang = await _lang(self)
+        if not self.checked or self.error_count or self._file is None:
+            return rx.toast.error(translate("import.check_first", lang))
+        result, refusal = await self._run(commit=True)
+        if refusal is not None:
+            return refusal
+        if not result.ok:  # something changed since the check (e.g. a duplicate appeared)
+            self._errors = result.errors
+            self.error_count = len(result.errors)
+            self.errors = [
+                {"row": str(e.row), "field": e.field, "message": e.message, "value": e.value}
+                for e in result.errors[:100]
+            ]
+            return rx.toast.error(translate("import.nothing_imported", lang))
+        self.created = result.created
+        self._file = None
+        return rx.toast.success(translate("import.done", lang, rows=result.created))
+
+    @rx.event
+    @requires_on_resource("import")
+    async def download_errors(self) -> Any:
+        lang = await _lang(self)
+        check = transfer.ImportCheck(rows=self.row_count, errors=self._errors)
+        return rx.download(
+            data=transfer.error_report(check, lang),
+            filename=f"{self.resource_key}-import-errors.csv",
+        )

@@ -99,3 +99,48 @@ def test_product_needs_a_second_product_manager_to_publish(
     page.locator("#tab-history").click()
     expect(page.locator("#history")).to_contain_text("审批上架")
     expect(page.locator("#history")).to_contain_text("提交审核")
+
+
+def test_export_the_filtered_view_and_import_all_or_nothing(
+    page: Page, app_url, sign_in_as, screenshot_dir, tmp_path
+):
+    import csv
+    import io
+
+    sign_in_as("pm.li")
+    page.goto(app_url + "/r/partner?kind=insurer")
+    expect(page.locator("#list-total")).to_have_text("共 2", timeout=30_000)
+    page.locator("#export-menu").click()
+    with page.expect_download() as download:
+        page.locator("#export-csv").click()
+    lines = list(csv.reader(io.StringIO(download.value.path().read_bytes().decode("utf-8-sig"))))
+    assert len(lines) == 3 and lines[0][1] == "机构名称"
+    assert {line[2] for line in lines[1:]} == {"保险公司"}
+
+    bad = tmp_path / "partners.csv"
+    bad.write_text(
+        "机构名称,类型,牌照/注册号,状态\n新机构甲,银行,N1,合作中\n新机构乙,赌场,N2,合作中\n",
+        encoding="utf-8",
+    )
+    page.goto(app_url + "/r/partner/import")
+    expect(page.locator("#page-title")).to_contain_text("批量导入", timeout=30_000)
+    page.locator("#import-upload input[type=file]").set_input_files(str(bad))
+    expect(page.locator("#import-file")).to_contain_text("2 行")
+    page.locator("#import-check").click()
+    expect(page.locator("#import-error-count")).to_contain_text("1")
+    expect(page.locator("#import-errors")).to_contain_text("赌场")
+    expect(page.locator("#import-commit")).to_be_disabled()
+    page.screenshot(path=str(screenshot_dir / "engine-import-errors.png"), full_page=True)
+
+    good = tmp_path / "partners-fixed.csv"
+    good.write_text(
+        "机构名称,类型,牌照/注册号,状态\n新机构甲,银行,N1,合作中\n新机构乙,Insurer,N2,Active\n",
+        encoding="utf-8",
+    )
+    page.locator("#import-upload input[type=file]").set_input_files(str(good))
+    page.locator("#import-check").click()
+    expect(page.locator("#import-ok")).to_be_visible()
+    page.locator("#import-commit").click()
+    expect(page.locator("#import-created")).to_contain_text("2")
+    page.goto(app_url + "/r/partner?q=新机构")
+    expect(page.locator(".list-row")).to_have_count(2, timeout=30_000)
