@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import reflex as rx
 
+from backoffice.engine.custom import CUSTOM_KINDS
 from backoffice.security import rbac
 from pages.layout import template
 from pages.ui import t
-from state.admin import AdminUsersState, RolesState, SessionsState
+from state.admin import AdminUsersState, CustomFieldsState, RolesState, SessionsState
 
 
 def _tabs(active: str) -> rx.Component:
-    items = [("users", "/admin"), ("roles", "/admin/roles"), ("sessions", "/admin/sessions")]
+    items = [
+        ("users", "/admin"),
+        ("roles", "/admin/roles"),
+        ("sessions", "/admin/sessions"),
+        ("fields", "/admin/fields"),
+    ]
     return rx.hstack(
         *[
             rx.link(
@@ -305,6 +311,125 @@ def admin_sessions() -> rx.Component:
             ),
             width="100%",
             id="sessions-table",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _custom_field_input(name: str, label_key: str, **props: object) -> rx.Component:
+    return rx.vstack(
+        rx.text(t(label_key), size="2", weight="medium"),
+        rx.input(name=name, id=f"cf-{name}", width="100%", **props),
+        rx.cond(
+            CustomFieldsState.errors.contains(name),
+            rx.text(CustomFieldsState.errors[name], size="1", color="red", id=f"cf-error-{name}"),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+@template("/admin/fields", "admin.tab.fields", on_load=CustomFieldsState.load)
+def admin_custom_fields() -> rx.Component:
+    return rx.vstack(
+        _header("fields"),
+        rx.hstack(
+            rx.text(t("custom.resource"), weight="medium"),
+            rx.select.root(
+                rx.select.trigger(id="cf-resource"),
+                rx.select.content(
+                    rx.foreach(
+                        CustomFieldsState.resources,
+                        lambda r: rx.select.item(r["label"], value=r["value"]),
+                    )
+                ),
+                value=CustomFieldsState.resource,
+                on_change=CustomFieldsState.select_resource,
+            ),
+            align="center",
+        ),
+        rx.text(t("custom.help"), size="2", color_scheme="gray"),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(t(f"custom.col.{c}"))
+                        for c in ("name", "label", "kind", "required", "choices", "actions")
+                    ]
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    CustomFieldsState.rows,
+                    lambda r: rx.table.row(
+                        rx.table.cell(r["name"]),
+                        rx.table.cell(r["label"]),
+                        rx.table.cell(r["kind"]),
+                        rx.table.cell(r["required"]),
+                        rx.table.cell(r["choices"]),
+                        rx.table.cell(
+                            rx.button(
+                                t("record.archive"),
+                                size="1",
+                                variant="soft",
+                                color_scheme="amber",
+                                on_click=CustomFieldsState.archive(r["id"]),
+                            )
+                        ),
+                    ),
+                )
+            ),
+            width="100%",
+            id="custom-fields",
+        ),
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    rx.heading(t("custom.new"), size="3"),
+                    rx.grid(
+                        _custom_field_input("name", "custom.col.name", placeholder="tier"),
+                        _custom_field_input("label_zh", "custom.label_zh"),
+                        _custom_field_input("label_en", "custom.label_en"),
+                        rx.vstack(
+                            rx.text(t("custom.col.kind"), size="2", weight="medium"),
+                            rx.select.root(
+                                rx.select.trigger(width="100%", id="cf-kind"),
+                                rx.select.content(
+                                    *[
+                                        rx.select.item(t(f"custom.kind.{k}"), value=k)
+                                        for k in CUSTOM_KINDS
+                                    ]
+                                ),
+                                name="kind",
+                                default_value="text",
+                            ),
+                            spacing="1",
+                            width="100%",
+                        ),
+                        columns=rx.breakpoints(initial="1", md="2"),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    rx.vstack(
+                        rx.text(t("custom.choices"), size="2", weight="medium"),
+                        rx.text_area(name="choices", rows="3", width="100%", id="cf-choices"),
+                        rx.cond(
+                            CustomFieldsState.errors.contains("choices"),
+                            rx.text(CustomFieldsState.errors["choices"], size="1", color="red"),
+                        ),
+                        spacing="1",
+                        width="100%",
+                    ),
+                    rx.checkbox(t("custom.required"), name="required", id="cf-required"),
+                    rx.button(t("admin.create"), type="submit", id="cf-add"),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=CustomFieldsState.add,
+                reset_on_submit=False,
+            ),
+            width="100%",
         ),
         width="100%",
         spacing="3",

@@ -8,6 +8,9 @@ import reflex as rx
 from sqlmodel import select
 
 from backoffice.db import session_scope
+from backoffice.engine import custom
+from backoffice.engine.resource import all_resources
+from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
 from backoffice.security import rbac
 from backoffice.services import auth, users
@@ -209,3 +212,74 @@ class SessionsState(rx.State):
         return rx.toast.success(
             translate("admin.session_revoked", (await self.get_state(UIState)).lang)
         )
+
+
+class CustomFieldsState(rx.State):
+    resource: str = "partner"
+    resources: list[dict[str, str]] = []
+    rows: list[dict[str, str]] = []
+    errors: dict[str, str] = {}
+
+    async def _reload(self) -> None:
+        lang = (await self.get_state(UIState)).lang
+        self.resources = [{"value": r.key, "label": r.label(lang)} for r in all_resources()]
+        with session_scope() as session:
+            self.rows = [
+                {
+                    "id": str(d.id),
+                    "name": d.name,
+                    "label": d.label_zh + " / " + d.label_en,
+                    "kind": translate(f"custom.kind.{d.kind}", lang),
+                    "required": "✓" if d.required else "",
+                    "choices": d.choices.replace("\n", ", "),
+                }
+                for d in custom.definitions(session, self.resource)
+            ]
+
+    @rx.event
+    @requires("custom_field", "view")
+    async def load(self) -> None:
+        await self._reload()
+
+    @rx.event
+    @requires("custom_field", "view")
+    async def select_resource(self, resource: str | list[str]) -> None:
+        if isinstance(resource, str) and get_resource(resource) is not None:
+            self.resource, self.errors = resource, {}
+            await self._reload()
+
+    @rx.event
+    @requires("custom_field", "manage")
+    async def add(self, form_data: dict) -> Any:
+        from backoffice.engine import custom
+
+        lang = (await self.get_state(UIState)).lang
+        actor = (await self.get_state(SessionState)).principal
+        resource = get_resource(self.resource)
+        with session_scope() as session:
+            _definition, errors = custom.add_definition(
+                session,
+                actor=actor,
+                resource_key=self.resource,
+                name=str(form_data.get("name", "")),
+                label_zh=str(form_data.get("label_zh", "")),
+                label_en=str(form_data.get("label_en", "")),
+                kind=str(form_data.get("kind", "")),
+                required=form_data.get("required") in ("on", True, "true"),
+                choices=str(form_data.get("choices", ""))[:5000],
+                declared=[f.name for f in resource.fields],
+            )
+        self.errors = {k: translate(v, lang) for k, v in errors.items()}
+        if errors:
+            return rx.toast.error(translate("record.fix_errors", lang))
+        await self._reload()
+        return rx.toast.success(translate("admin.saved", lang))
+
+    @rx.event
+    @requires("custom_field", "manage")
+    async def archive(self, field_id: int) -> Any:
+        actor = (await self.get_state(SessionState)).principal
+        with session_scope() as session:
+            custom.archive_definition(session, actor=actor, field_id=int(field_id))
+        await self._reload()
+        return rx.toast.success(translate("admin.saved", (await self.get_state(UIState)).lang))

@@ -54,6 +54,12 @@ def upgrade() -> None:
         batch_op.create_index('ix_custom_value_field_value', ['field_id', 'value'], unique=False)
 
     # ### end Alembic commands ###
+    # Administrators manage custom fields (roles created before this revision lack the grant).
+    for action in ("view", "manage"):
+        op.execute(
+            "INSERT INTO role_permission (role_id, resource, action) "
+            f"SELECT id, 'custom_field', '{action}' FROM role WHERE code = 'admin'"
+        )
 
 
 def downgrade() -> None:

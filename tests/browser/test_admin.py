@@ -32,3 +32,35 @@ def test_admin_creates_a_user_after_step_up_and_grants_a_permission(
     cell.click()
     expect(cell).to_have_attribute("data-state", "checked")
     page.screenshot(path=str(screenshot_dir / "admin-roles.png"), full_page=True)
+
+
+def test_admin_adds_a_custom_field_that_appears_in_forms_and_lists(
+    page: Page, app_url, sign_in_as, screenshot_dir
+):
+    sign_in_as("admin")
+    page.goto(app_url + "/admin/fields")
+    expect(page.locator("#cf-add")).to_be_visible(timeout=30_000)
+    page.locator("#cf-name").fill("Bad Name")
+    page.locator("#cf-add").click()
+    expect(page.locator("#cf-error-name")).to_be_visible()
+    page.locator("#cf-name").fill("tier")
+    page.locator("#cf-label_zh").fill("合作等级")
+    page.locator("#cf-label_en").fill("Tier")
+    page.locator("#cf-kind").click()
+    page.get_by_role("option", name="选项", exact=True).click()
+    page.locator("#cf-choices").fill("A\nB\nC")
+    page.locator("#cf-add").click()
+    expect(page.locator("#custom-fields")).to_contain_text("合作等级 / Tier")
+    page.screenshot(path=str(screenshot_dir / "admin-custom-fields.png"), full_page=True)
+
+    sign_in_as("pm.zhao")
+    page.goto(app_url + "/r/partner")
+    expect(page.locator("#list-table")).to_contain_text("合作等级", timeout=30_000)
+    page.locator(".list-row a").first.click()
+    expect(page.locator("#field-x_tier")).to_be_visible(timeout=30_000)
+    page.locator("#field-x_tier button").first.click()
+    page.get_by_role("option", name="B", exact=True).click()
+    page.locator("#record-save").click()
+    expect(page.get_by_text("已保存。").first).to_be_visible()
+    page.locator("#tab-history").click()
+    expect(page.locator("#history")).to_contain_text("合作等级: — → B")
