@@ -13,6 +13,7 @@ from models import (
     projects,
     tickets,
     transactions,
+    views,
 )
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "projects",
     "tickets",
     "transactions",
+    "views",
 ]

@@ -58,7 +58,7 @@ def _filter_control(spec: rx.Var) -> rx.Component:
                 spacing="1",
             ),
             rx.cond(
-                spec["kind"] == "choice",
+                (spec["kind"] == "choice") | (spec["kind"] == "ref"),
                 _choice_select(
                     spec["name"], spec["choices"], spec["value"], spec["label"], with_all=True
                 ),
@@ -135,6 +135,14 @@ def _header_cell(column: rx.Var) -> rx.Component:
 
 def _row(row: rx.Var) -> rx.Component:
     return rx.table.row(
+        rx.table.cell(
+            rx.checkbox(
+                checked=ResourceListState.selected.contains(row["id"]),
+                on_change=lambda _checked: ResourceListState.toggle_row(row["id"]),
+                class_name="row-select",
+            ),
+            width="2.5em",
+        ),
         rx.foreach(
             ResourceListState.columns,
             lambda c, i: rx.table.cell(
@@ -149,6 +157,132 @@ def _row(row: rx.Var) -> rx.Component:
             ),
         ),
         class_name="list-row",
+    )
+
+
+def _views_menu() -> rx.Component:
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.button(
+                rx.icon("bookmark", size=14),
+                t("view.views"),
+                variant="soft",
+                size="1",
+                id="views-menu",
+            ),
+        ),
+        rx.popover.content(
+            rx.vstack(
+                rx.foreach(
+                    ResourceListState.views,
+                    lambda v: rx.hstack(
+                        rx.link(
+                            v["name"],
+                            href="/r/" + ResourceListState.resource_key + "?" + v["params"].to(str),
+                            class_name="saved-view",
+                        ),
+                        rx.cond(
+                            ~v["mine"].to(bool), rx.badge(v["owner"], variant="soft", size="1")
+                        ),
+                        rx.spacer(),
+                        rx.cond(
+                            v["mine"].to(bool),
+                            rx.icon_button(
+                                rx.icon("trash-2", size=12),
+                                size="1",
+                                variant="ghost",
+                                color_scheme="red",
+                                on_click=ResourceListState.delete_view(v["id"]),
+                            ),
+                        ),
+                        width="100%",
+                        align="center",
+                    ),
+                ),
+                rx.cond(
+                    ResourceListState.views.length() == 0,
+                    rx.text(t("view.none"), size="1", color_scheme="gray"),
+                ),
+                rx.separator(),
+                rx.form(
+                    rx.vstack(
+                        rx.input(
+                            name="name",
+                            placeholder=t("view.name"),
+                            size="1",
+                            id="view-name",
+                            width="100%",
+                        ),
+                        rx.checkbox(t("view.shared"), name="shared", size="1"),
+                        rx.button(t("view.save"), type="submit", size="1", id="view-save"),
+                        spacing="2",
+                        width="100%",
+                    ),
+                    on_submit=ResourceListState.save_view,
+                    reset_on_submit=True,
+                ),
+                width="16em",
+                spacing="2",
+            ),
+        ),
+    )
+
+
+def _columns_menu() -> rx.Component:
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.button(
+                rx.icon("columns-3", size=14),
+                t("list.columns"),
+                variant="soft",
+                size="1",
+                id="columns-menu",
+            ),
+        ),
+        rx.popover.content(
+            rx.vstack(
+                rx.foreach(
+                    ResourceListState.available_columns,
+                    lambda c: rx.checkbox(
+                        c["label"].to(str),
+                        checked=c["shown"].to(bool),
+                        on_change=lambda _checked: ResourceListState.toggle_column(c["name"]),
+                        size="1",
+                        id="column-" + c["name"].to(str),
+                    ),
+                ),
+                spacing="1",
+                max_height="20em",
+                overflow_y="auto",
+            ),
+        ),
+    )
+
+
+def _bulk_bar() -> rx.Component:
+    return rx.cond(
+        ResourceListState.selected.length() > 0,
+        rx.hstack(
+            rx.text(
+                t("bulk.selected"),
+                " ",
+                ResourceListState.selected.length(),
+                size="2",
+                id="bulk-count",
+            ),
+            rx.foreach(
+                ResourceListState.bulk,
+                lambda b: rx.button(
+                    b["label"],
+                    size="1",
+                    variant="soft",
+                    on_click=ResourceListState.run_bulk(b["key"]),
+                    id="bulk-" + b["key"].to(str).replace(":", "-"),
+                ),
+            ),
+            align="center",
+            spacing="2",
+        ),
     )
 
 
@@ -244,6 +378,9 @@ def list_view() -> rx.Component:
             align="center",
         ),
         _filter_bar(),
+        rx.hstack(
+            _views_menu(), _columns_menu(), rx.spacer(), _bulk_bar(), width="100%", align="center"
+        ),
         rx.cond(
             ResourceListState.error != "",
             rx.callout(
@@ -257,7 +394,20 @@ def list_view() -> rx.Component:
                 rx.box(
                     rx.table.root(
                         rx.table.header(
-                            rx.table.row(rx.foreach(ResourceListState.columns, _header_cell))
+                            rx.table.row(
+                                rx.table.column_header_cell(
+                                    rx.checkbox(
+                                        checked=(ResourceListState.selected.length() > 0)
+                                        & (
+                                            ResourceListState.selected.length()
+                                            == ResourceListState.rows.length()
+                                        ),
+                                        on_change=lambda _checked: ResourceListState.toggle_all(),
+                                        id="select-all",
+                                    ),
+                                ),
+                                rx.foreach(ResourceListState.columns, _header_cell),
+                            )
                         ),
                         rx.table.body(rx.foreach(ResourceListState.rows, _row)),
                         width="100%",

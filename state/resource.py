@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from backoffice.db import session_scope
 from backoffice.engine import fields as fieldlib
-from backoffice.engine import service, transfer
+from backoffice.engine import service, transfer, views
 from backoffice.engine.resource import Resource
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
@@ -99,6 +99,12 @@ class ResourceListState(rx.State):
     can_import: bool = False
     error: str = ""
     loaded: bool = False
+    cols: str = ""
+    available_columns: list[dict[str, Any]] = []
+    selected: list[str] = []
+    bulk: list[dict[str, str]] = []
+    views: list[dict[str, Any]] = []
+    query_string: str = ""
 
     def _resource(self) -> Resource:
         resource = get_resource(self.resource_key)
@@ -112,7 +118,12 @@ class ResourceListState(rx.State):
     def _params(self) -> dict[str, str]:
         params = dict(self.active_filters)
         params.update(
-            {"q": self.search_text, "sort": self.sort, "archived": "1" if self.archived else ""}
+            {
+                "q": self.search_text,
+                "sort": self.sort,
+                "archived": "1" if self.archived else "",
+                "cols": self.cols,
+            }
         )
         return params
 
@@ -127,7 +138,9 @@ class ResourceListState(rx.State):
         try:
             with session_scope() as session:
                 schema = service.schema_of(session, resource)
-                query = service.parse_query(schema, dict(self.router.url.query_parameters))
+                raw = dict(self.router.url.query_parameters)
+                query = service.parse_query(schema, raw)
+                chosen = service.parse_columns(schema, raw.get("cols", ""))
                 page = service.list_page(
                     session,
                     principal=principal,
@@ -135,13 +148,22 @@ class ResourceListState(rx.State):
                     query=query,
                     lang=lang,
                     schema=schema,
+                    columns=tuple(chosen) or None,
                 )
+                self.views = views.visible(session, principal=principal, resource=resource)
         except service.EngineError as error:
             self.rows, self.error = [], translate(error.key, lang)
             return rx.toast.error(self.error)
+        shown = chosen or list(schema.list_columns)
+        self.cols = ",".join(chosen)
         self.columns = [
             {"name": n, "label": (schema.field(n).label(lang) if schema.field(n) else n)}
-            for n in schema.list_columns
+            for n in shown
+        ]
+        self.available_columns = [
+            {"name": f.name, "label": f.label(lang), "shown": f.name in shown}
+            for f in schema.fields
+            if service.can_read(principal, f)
         ]
         self.rows = page.rows
         self.page, self.pages = page.page, page.pages
@@ -153,6 +175,23 @@ class ResourceListState(rx.State):
         self.can_archive = principal.can(resource.permission, "archive")
         self.can_export = resource.exportable and principal.can(resource.permission, "export")
         self.can_import = resource.importable and principal.can(resource.permission, "import")
+        self.selected = []
+        self.bulk = [
+            {
+                "key": key,
+                "label": (
+                    resource.workflow.get(label).label(lang)
+                    if label
+                    else translate(f"bulk.{key}", lang)
+                ),
+            }
+            for key, _perm, label in service.bulk_actions(resource, principal)
+        ]
+        params = query.to_params()
+        params.pop("page", None)
+        if self.cols:
+            params["cols"] = self.cols
+        self.query_string = urlencode(params)
         self.error = (
             (
                 translate("list.bad_filter", lang)
@@ -164,6 +203,96 @@ class ResourceListState(rx.State):
         )
         self.loaded = True
         return None
+
+    @rx.event
+    @requires_on_resource("view")
+    def toggle_column(self, name: str) -> Any:
+        shown = [c["name"] for c in self.columns]
+        known = {c["name"] for c in self.available_columns}
+        if name not in known:
+            return None
+        shown = [c for c in shown if c != name] if name in shown else [*shown, name]
+        params = self._params()
+        params["cols"] = ",".join(shown)
+        return self._go(params)
+
+    @rx.event
+    @requires_on_resource("view")
+    def toggle_row(self, record_id: str) -> None:
+        record_id = str(record_id)
+        if record_id in self.selected:
+            self.selected = [r for r in self.selected if r != record_id]
+        elif any(r["id"] == record_id for r in self.rows):
+            self.selected = [*self.selected, record_id]
+
+    @rx.event
+    @requires_on_resource("view")
+    def toggle_all(self) -> None:
+        ids = [r["id"] for r in self.rows]
+        self.selected = [] if set(ids) <= set(self.selected) else ids
+
+    @rx.event
+    @requires_on_resource("view")
+    async def run_bulk(self, action: str) -> Any:
+        resource = self._resource()
+        lang = await _lang(self)
+        session_state = await self.get_state(SessionState)
+        offered = {
+            key: perm
+            for key, perm, _label in service.bulk_actions(resource, session_state.principal)
+        }
+        if action not in offered:
+            return rx.toast.error(translate("auth.denied", lang))
+        refusal = await session_state._authorise(
+            (resource.permission, offered[action]), f"{resource.key}.bulk.{action}"
+        )
+        if refusal is not None:
+            return refusal
+        ids = [int(i) for i in self.selected if str(i).isdigit()]
+        with session_scope() as session:
+            result = service.run_bulk(
+                session,
+                principal=session_state.principal,
+                resource=resource,
+                record_ids=ids,
+                action=action,
+                client=session_state.client,
+            )
+        message = translate("bulk.result", lang, done=result.done, refused=len(result.refused))
+        self.selected = []
+        return [rx.toast.info(message), self._go(self._params())]
+
+    @rx.event
+    @requires_on_resource("view")
+    async def save_view(self, form_data: dict) -> Any:
+        lang = await _lang(self)
+        principal = await _principal(self)
+        with session_scope() as session:
+            problem = views.save(
+                session,
+                principal=principal,
+                resource=self._resource(),
+                name=str(form_data.get("name", "")),
+                query_string=self.query_string,
+                shared=form_data.get("shared") in ("on", True, "true"),
+            )
+        if problem:
+            return rx.toast.error(translate(problem, lang))
+        return [rx.toast.success(translate("view.saved", lang)), self._go(self._params())]
+
+    @rx.event
+    @requires_on_resource("view")
+    async def delete_view(self, view_id: str) -> Any:
+        principal = await _principal(self)
+        with session_scope() as session:
+            views.delete(
+                session, principal=principal, view_id=int(view_id) if str(view_id).isdigit() else 0
+            )
+        return self._go(self._params())
+
+    def _ref_choices(self, spec: fieldlib.FieldSpec) -> list[dict[str, str]]:
+        with session_scope() as session:
+            return _ref_options(session, spec)
 
     def _filter_fields(
         self, schema: service.Schema, lang: str, query: service.ListQuery
@@ -180,7 +309,13 @@ class ResourceListState(rx.State):
                     "label": spec.label(lang),
                     "kind": spec.kind,
                     "ranged": ranged,
-                    "choices": _choices(spec, lang) if spec.kind == "choice" else [],
+                    "choices": (
+                        _choices(spec, lang)
+                        if spec.kind == "choice"
+                        else self._ref_choices(spec)
+                        if spec.kind == "ref"
+                        else []
+                    ),
                     "value": query.filters.get(name, ""),
                     "min": query.filters.get(f"{name}__min", ""),
                     "max": query.filters.get(f"{name}__max", ""),

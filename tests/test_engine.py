@@ -1,5 +1,6 @@
 """The resource engine's services: lists, validation, concurrency, archive, workflow, history."""
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -368,7 +369,7 @@ def test_random_users_and_transitions_never_let_anyone_approve_their_own_submiss
 ):
     partner_id = session.exec(select(Partner.id)).first() or _partner(session, pm)
     product = Product(
-        code=f"H{len(steps)}-{id(steps)}",
+        code=f"H-{uuid.uuid4().hex[:12]}",
         name="h",
         product_type="bond",
         partner_id=partner_id,
@@ -481,3 +482,70 @@ def test_custom_field_added_at_run_time_is_validated_listed_filtered_and_audited
     history = service.history(session, principal=pm, resource=PARTNER, record_id=first, lang="zh")
     assert history[0]["changes"] == "合作等级: A → C"
     assert session.get(Partner, first).version == 2
+
+
+def test_saved_views_keep_only_known_parameters_and_share_on_request(session, pm, pm2):
+    from backoffice.engine import views
+
+    problem = views.save(
+        session,
+        principal=pm,
+        resource=PARTNER,
+        name="银行伙伴",
+        query_string="kind=bank&sort=-name&evil=1&cols=name,notes,password_hash",
+        shared=False,
+    )
+    assert problem == ""
+    mine = views.visible(session, principal=pm, resource=PARTNER)
+    assert mine[0]["params"] == "kind=bank&sort=-name&cols=name%2Cnotes"
+    assert views.visible(session, principal=pm2, resource=PARTNER) == []
+    views.save(
+        session,
+        principal=pm,
+        resource=PARTNER,
+        name="银行伙伴",
+        query_string="kind=bank",
+        shared=True,
+    )
+    shared = views.visible(session, principal=pm2, resource=PARTNER)
+    assert shared[0]["owner"] == "pm.one" and not shared[0]["mine"]
+    assert not views.delete(session, principal=pm2, view_id=int(shared[0]["id"]))
+    assert views.delete(session, principal=pm, view_id=int(shared[0]["id"]))
+
+
+def test_bulk_actions_check_each_record_and_permission(session, pm, pm2):
+    ids = [_partner(session, pm, name=f"批量{i}", licence_no=f"B{i}") for i in range(3)]
+    actions = {key for key, _p, _l in service.bulk_actions(PARTNER, pm)}
+    assert actions == {"archive", "restore"}
+    result = service.run_bulk(
+        session, principal=pm, resource=PARTNER, record_ids=[*ids, 424242], action="archive"
+    )
+    session.commit()
+    assert result.done == 3 and result.refused == [(424242, "error.not_found")]
+    assert all(session.get(Partner, i).archived_at is not None for i in ids)
+    user, _ = make_user(session, "mkt.bulk", ["marketing"])
+    marketing = auth.resolve(session, sign_in(session, user))
+    with pytest.raises(service.EngineError):
+        service.run_bulk(
+            session, principal=marketing, resource=PARTNER, record_ids=ids, action="restore"
+        )
+
+
+def test_bulk_workflow_transition_only_where_declared(session, pm):
+    partner_id = _partner(session, pm)
+    product_id = _product(session, pm, partner_id)
+    product = session.get(Product, product_id)
+    product.status = "on_sale"
+    session.add(product)
+    session.commit()
+    keys = {key for key, _p, _l in service.bulk_actions(PRODUCT, pm)}
+    assert "transition:suspend" in keys and "transition:publish" not in keys
+    result = service.run_bulk(
+        session,
+        principal=pm,
+        resource=PRODUCT,
+        record_ids=[product_id],
+        action="transition:suspend",
+    )
+    session.commit()
+    assert result.done == 1 and session.get(Product, product_id).status == "suspended"

@@ -146,6 +146,17 @@ def parse_query(schema: Schema, params: Mapping[str, str]) -> ListQuery:
     return query
 
 
+def parse_columns(schema: Schema, raw: str) -> list[str]:
+    """The columns a view asks for (``cols=a,b``), limited to declared or custom fields."""
+    names = [n for n in str(raw)[:1000].split(",") if n]
+    allowed = {f.name for f in schema.fields}
+    seen: list[str] = []
+    for name in names:
+        if name in allowed and name not in seen:
+            seen.append(name)
+    return seen[:20]
+
+
 def sortable(resource: Resource) -> set[str]:
     return {*resource.list_columns, "id", "created_at", "updated_at"}
 
@@ -285,6 +296,34 @@ def filtered_select(
     return _apply_filters(session, schema, principal, base, query)
 
 
+def _show_ref_titles(
+    session: Session,
+    schema: Schema,
+    records: list[Any],
+    rows: list[dict[str, str]],
+    columns: tuple[str, ...],
+) -> None:
+    """Replace the ids of related records by their titles, one query per related resource."""
+    for name in columns:
+        spec = schema.field(name)
+        target = get_resource(spec.ref) if spec is not None and spec.kind == "ref" else None
+        if target is None:
+            continue
+        ids = {getattr(r, name) for r in records if getattr(r, name, None) is not None}
+        if not ids:
+            continue
+        titles = dict(
+            session.execute(
+                sa.select(_column(target, "id"), _column(target, target.title_field)).where(
+                    _column(target, "id").in_(ids)
+                )
+            ).all()
+        )
+        for record, row in zip(records, rows, strict=True):
+            if row.get(name) not in (MASK, "—"):
+                row[name] = str(titles.get(getattr(record, name), row[name]))
+
+
 def list_page(
     session: Session,
     *,
@@ -318,6 +357,7 @@ def list_page(
         else {}
     )
     rows = [display_row(schema, principal, r, lang, wanted, values.get(r.id)) for r in records]
+    _show_ref_titles(session, schema, records, rows, wanted)
     return ListPage(rows, total, capped, page, query.page_size, errors)
 
 
@@ -762,3 +802,74 @@ def _action_label(resource: Resource, verb: str, lang: str) -> str:
         return translate(f"history.{verb}", lang)
     except KeyError:
         return verb
+
+
+# --- bulk actions ---------------------------------------------------------------------------
+BULK_LIMIT = 500
+
+
+@dataclass
+class BulkResult:
+    done: int = 0
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+def bulk_actions(resource: Resource, principal: Principal) -> list[tuple[str, str, str]]:
+    """(key, permission action, label key or transition) the caller may run on selections."""
+    actions = []
+    if resource.archivable and principal.can(resource.permission, "archive"):
+        actions += [("archive", "archive", ""), ("restore", "archive", "")]
+    if resource.workflow:
+        actions += [
+            (f"transition:{t.key}", t.action, t.key)
+            for t in resource.workflow.transitions
+            if t.bulk and principal.can(resource.permission, t.action)
+        ]
+    return actions
+
+
+def run_bulk(
+    session: Session,
+    *,
+    principal: Principal,
+    resource: Resource,
+    record_ids: list[int],
+    action: str,
+    client: str = "",
+) -> BulkResult:
+    """Apply one action to each selected record; each is checked and audited on its own."""
+    allowed = {key for key, _perm, _label in bulk_actions(resource, principal)}
+    if action not in allowed:
+        raise EngineError("auth.denied")
+    result = BulkResult()
+    for record_id in list(dict.fromkeys(record_ids))[:BULK_LIMIT]:
+        try:
+            record = load(session, principal=principal, resource=resource, record_id=record_id)
+        except EngineError as error:
+            result.refused.append((record_id, error.key))
+            continue
+        if action in ("archive", "restore"):
+            outcome = set_archived(
+                session,
+                principal=principal,
+                resource=resource,
+                record_id=record_id,
+                version=record.version,
+                archived=action == "archive",
+                client=client,
+            )
+        else:
+            outcome = transition(
+                session,
+                principal=principal,
+                resource=resource,
+                record_id=record_id,
+                version=record.version,
+                transition_key=action.removeprefix("transition:"),
+                client=client,
+            )
+        if outcome.ok:
+            result.done += 1
+        else:
+            result.refused.append((record_id, outcome.message))
+    return result

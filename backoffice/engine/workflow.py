@@ -20,6 +20,7 @@ class Transition:
     required_fields: tuple[str, ...] = ()
     guard: Callable[[Any], str | None] | None = None  # record → i18n key of a refusal
     effect: Callable[[Any], None] | None = None  # record → changes made with the transition
+    bulk: bool = False  # offered on selected rows of the list
 
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_zh

@@ -40,8 +40,8 @@ PRODUCT_WORKFLOW = Workflow(
             action="publish",
             not_by_maker_of="submit",
         ),
-        T("suspend", (S.ON_SALE,), S.SUSPENDED, "暂停销售", "Suspend", action="publish"),
-        T("resume", (S.SUSPENDED,), S.ON_SALE, "恢复销售", "Resume", action="publish"),
+        T("suspend", (S.ON_SALE,), S.SUSPENDED, "暂停销售", "Suspend", action="publish", bulk=True),
+        T("resume", (S.SUSPENDED,), S.ON_SALE, "恢复销售", "Resume", action="publish", bulk=True),
         T("close", (S.ON_SALE, S.SUSPENDED), S.CLOSED, "结束产品", "Close", action="publish"),
     ),
 )
