@@ -1,6 +1,7 @@
 """SQLModel tables, one module per domain. Importing this package registers every table."""
 
 from models import (
+    attachments,
     audit,
     campaigns,
     custom_fields,
@@ -17,6 +18,7 @@ from models import (
 )
 
 __all__ = [
+    "attachments",
     "audit",
     "campaigns",
     "custom_fields",

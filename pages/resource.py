@@ -526,6 +526,75 @@ def _history() -> rx.Component:
     )
 
 
+ATTACH_ID = "attachment-upload"
+
+
+def _attachments() -> rx.Component:
+    state = ResourceRecordState
+    return rx.vstack(
+        rx.cond(
+            state.can_edit & ~state.archived,
+            rx.upload(
+                rx.hstack(
+                    rx.icon("paperclip", size=18), rx.text(t("attachment.drop")), align="center"
+                ),
+                id=ATTACH_ID,
+                max_files=10,
+                border="1px dashed var(--gray-7)",
+                padding="1em",
+                width="100%",
+                on_drop=state.upload_attachment(rx.upload_files(upload_id=ATTACH_ID)),
+            ),
+        ),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(t(f"attachment.col.{c}"))
+                        for c in ("filename", "size", "by", "at", "actions")
+                    ]
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    state.attachments,
+                    lambda a: rx.table.row(
+                        rx.table.cell(a["filename"]),
+                        rx.table.cell(a["size"]),
+                        rx.table.cell(a["by"]),
+                        rx.table.cell(a["at"]),
+                        rx.table.cell(
+                            rx.hstack(
+                                rx.button(
+                                    rx.icon("download", size=12),
+                                    size="1",
+                                    variant="soft",
+                                    on_click=state.download_attachment(a["id"]),
+                                    class_name="attachment-download",
+                                ),
+                                rx.cond(
+                                    state.can_edit & ~state.archived,
+                                    rx.button(
+                                        rx.icon("trash-2", size=12),
+                                        size="1",
+                                        variant="soft",
+                                        color_scheme="red",
+                                        on_click=state.remove_attachment(a["id"]),
+                                    ),
+                                ),
+                            )
+                        ),
+                        class_name="attachment-row",
+                    ),
+                )
+            ),
+            width="100%",
+            id="attachments",
+        ),
+        width="100%",
+    )
+
+
 def record_view() -> rx.Component:
     return rx.vstack(
         rx.hstack(
@@ -577,6 +646,12 @@ def record_view() -> rx.Component:
             rx.tabs.list(
                 rx.tabs.trigger(t("record.details"), value="details"),
                 rx.cond(
+                    ResourceRecordState.has_attachments,
+                    rx.tabs.trigger(
+                        t("record.attachments"), value="attachments", id="tab-attachments"
+                    ),
+                ),
+                rx.cond(
                     ~ResourceRecordState.is_new,
                     rx.tabs.trigger(t("record.history"), value="history", id="tab-history"),
                 ),
@@ -603,6 +678,7 @@ def record_view() -> rx.Component:
                 ),
                 value="details",
             ),
+            rx.tabs.content(_attachments(), value="attachments", padding_top="1em"),
             rx.tabs.content(_history(), value="history", padding_top="1em"),
             default_value="details",
             width="100%",

@@ -22,6 +22,7 @@ from backoffice.engine import service, transfer, views
 from backoffice.engine.resource import Resource
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
+from backoffice.services import attachments
 from state.auth import PERMISSION_ATTR, SessionState
 from state.ui import UIState
 
@@ -411,11 +412,100 @@ class ResourceRecordState(rx.State):
     can_edit: bool = False
     can_archive: bool = False
     loaded: bool = False
+    has_attachments: bool = False
+    attachments: list[dict[str, str]] = []
 
     def _resource(self) -> Resource:
         resource = get_resource(self.resource_key)
         assert resource is not None
         return resource
+
+    def _load_attachments(self, session: Any, principal: Any, resource: Resource) -> None:
+        zone = service.get_settings().zone
+        self.has_attachments = resource.attachments and self.record_id > 0
+        self.attachments = (
+            [
+                {
+                    "id": str(a.id),
+                    "filename": a.filename,
+                    "size": f"{a.size / 1024:,.1f} KB",
+                    "by": a.uploaded_by,
+                    "at": a.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                }
+                for a in attachments.listing(
+                    session, principal=principal, resource=resource, record_id=self.record_id
+                )
+            ]
+            if self.has_attachments
+            else []
+        )
+
+    async def _after_files(self, session: Any, principal: Any, resource: Resource) -> None:
+        self._load_attachments(session, principal, resource)
+        self.history = service.history(
+            session,
+            principal=principal,
+            resource=resource,
+            record_id=self.record_id,
+            lang=await _lang(self),
+        )
+
+    @rx.event
+    @requires_on_resource("edit")
+    async def upload_attachment(self, files: list[rx.UploadFile]) -> Any:
+        resource = self._resource()
+        lang = await _lang(self)
+        principal = await _principal(self)
+        problems = []
+        with session_scope() as session:
+            for upload in files[:10]:
+                _item, problem = attachments.add(
+                    session,
+                    principal=principal,
+                    resource=resource,
+                    record_id=self.record_id,
+                    filename=upload.name or "file",
+                    data=await upload.read(),
+                )
+                if problem:
+                    problems.append(f"{upload.name}: {translate(problem, lang)}")
+            await self._after_files(session, principal, resource)
+        if problems:
+            return rx.toast.error(" ".join(problems))
+        return rx.toast.success(translate("attachment.added", lang))
+
+    @rx.event
+    @requires_on_resource("view")
+    async def download_attachment(self, attachment_id: str) -> Any:
+        lang = await _lang(self)
+        try:
+            with session_scope() as session:
+                content = attachments.read(
+                    session,
+                    principal=await _principal(self),
+                    resource=self._resource(),
+                    attachment_id=int(attachment_id) if str(attachment_id).isdigit() else 0,
+                )
+        except service.EngineError as error:
+            return rx.toast.error(translate(error.key, lang))
+        return rx.download(
+            data=content.data, filename=content.filename, mime_type=content.content_type
+        )
+
+    @rx.event
+    @requires_on_resource("edit")
+    async def remove_attachment(self, attachment_id: str) -> Any:
+        resource = self._resource()
+        principal = await _principal(self)
+        with session_scope() as session:
+            attachments.archive(
+                session,
+                principal=principal,
+                resource=resource,
+                attachment_id=int(attachment_id) if str(attachment_id).isdigit() else 0,
+            )
+            await self._after_files(session, principal, resource)
+        return rx.toast.success(translate("attachment.removed", await _lang(self)))
 
     def _record_param(self) -> str:
         return str(self.router.url.query_parameters.get("id", ""))
@@ -469,6 +559,7 @@ class ResourceRecordState(rx.State):
                     if resource.workflow
                     else []
                 )
+                self._load_attachments(session, principal, resource)
                 self.history = service.history(
                     session, principal=principal, resource=resource, record_id=record.id, lang=lang
                 )

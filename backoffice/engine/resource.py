@@ -35,6 +35,7 @@ class Resource:
     archivable: bool = True
     exportable: bool = True
     importable: bool = True
+    attachments: bool = False  # files can be attached to its records
     # principal → an extra WHERE condition limiting which rows the caller may see
     row_scope: Callable[[Principal], sa.ColumnElement[bool] | None] | None = None
     icon: str = "table"

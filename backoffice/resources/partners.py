@@ -56,5 +56,6 @@ PARTNER = register(
         filters=("kind", "status", "contract_end", "commission_rate"),
         search_fields=("name", "licence_no"),
         default_sort="name",
+        attachments=True,
     )
 )

@@ -162,5 +162,6 @@ PRODUCT = register(
         search_fields=("code", "name"),
         default_sort="code",
         workflow=PRODUCT_WORKFLOW,
+        attachments=True,
     )
 )

@@ -175,3 +175,19 @@ def test_columns_saved_views_and_bulk_actions(page: Page, app_url, sign_in_as, s
     page.locator("#bulk-transition-suspend").click()
     expect(page.get_by_text("已完成 2 条，未执行 0 条。")).to_be_visible()
     expect(page.locator(".list-row")).to_have_count(count - 2)
+
+
+def test_attach_and_download_a_disclosure_document(page: Page, app_url, sign_in_as, tmp_path):
+    pdf = tmp_path / "风险揭示书.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    sign_in_as("pm.li")
+    page.goto(app_url + "/r/product?q=P0000")
+    page.locator(".list-row a").first.click()
+    page.locator("#tab-attachments").click()
+    page.locator("#attachment-upload input[type=file]").set_input_files(str(pdf))
+    expect(page.locator(".attachment-row")).to_contain_text("风险揭示书.pdf", timeout=30_000)
+    with page.expect_download() as download:
+        page.locator(".attachment-download").first.click()
+    assert download.value.path().read_bytes() == pdf.read_bytes()
+    page.locator("#tab-history").click()
+    expect(page.locator("#history")).to_contain_text("上传附件")
