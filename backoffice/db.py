@@ -38,6 +38,8 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # LIKE 'abc%' then uses the column's index, as on PostgreSQL; searches also try upper case.
+    cursor.execute("PRAGMA case_sensitive_like=ON")
     cursor.close()
 
 

@@ -34,7 +34,7 @@ class Transaction(TableBase, table=True):
     customer_id: int = Field(foreign_key="customer.id")
     product_id: int = Field(foreign_key="product.id")
     kind: str = code_field(20, index=True)
-    amount: Decimal = money_field()
+    amount: Decimal = money_field(index=True)
     fee: Decimal = money_field(Decimal("0"))
     status: str = code_field(20, default=TransactionStatus.SETTLED, index=True)
     channel: str = code_field(20, default="app")

@@ -230,19 +230,26 @@ def _apply_filters(
         else:
             query = query.where(column == value)
     if list_query.search and resource.search_fields:
-        needle = list_query.search.replace("\\", "").replace("%", "").replace("_", "")
-        if needle:
-            query = query.where(
-                sa.or_(
-                    *[
-                        _column(resource, name).like(f"{needle}%")
-                        if resource.extra.get("prefix_search", True)
-                        else _column(resource, name).contains(needle)
-                        for name in resource.search_fields
-                    ]
-                )
-            )
+        query = query.where(_search(resource, list_query.search))
     return query, errors
+
+
+def _search(resource: Resource, text: str) -> sa.ColumnElement[bool]:
+    """Prefix match on the search fields, as typed and in upper case (codes are upper case).
+
+    A prefix LIKE can use the column's index (on SQLite with case_sensitive_like, see db.py),
+    so a search stays fast on millions of rows.
+    """
+    needle = text.replace("\\", "").replace("%", "").replace("_", "")
+    variants = list(dict.fromkeys([needle, needle.upper()]))
+    return sa.or_(
+        *[
+            _column(resource, name).like(f"{variant}%")
+            for name in resource.search_fields
+            for variant in variants
+            if variant
+        ]
+    )
 
 
 def _order(resource: Resource, sort: str) -> list[sa.ColumnElement]:

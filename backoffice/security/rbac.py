@@ -23,7 +23,7 @@ STEP_UP_SECONDS = 300
 RESOURCES = (
     "product", "partner", "campaign", "customer", "kyc_case", "watchlist", "risk_indicator",
     "ticket", "employee", "salary", "hiring", "training", "appraisal", "kpi", "project",
-    "user", "role", "session", "audit", "custom_field",
+    "user", "role", "session", "audit", "custom_field", "transaction",
 )  # fmt: skip
 
 # Which resource a sidebar module stands for: seeing the module needs its "view".
@@ -55,6 +55,7 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "partner": _EDIT,
         "campaign": ("view",),
         "kpi": ("view",),
+        "transaction": ("view",),
     },
     "marketing": {
         "campaign": (*_EDIT, "approve"),
@@ -69,6 +70,7 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "risk_indicator": _EDIT,
         "product": ("view",),
         "audit": ("view",),
+        "transaction": ("view", "export"),
     },
     "cs_agent": {
         "ticket": ("view", "create", "edit"),
@@ -90,6 +92,7 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "executive": {
         "kpi": ("view", "export"),
+        "transaction": ("view", "export"),
         "product": ("view",),
         "partner": ("view",),
         "campaign": ("view",),

@@ -1,0 +1,53 @@
+"""Transactions (subscriptions and redemptions) as a read-only resource."""
+
+from decimal import Decimal
+
+from backoffice.engine.fields import FieldSpec as F
+from backoffice.engine.resource import Resource, register
+from models.transactions import Transaction, TransactionKind, TransactionStatus
+
+TRANSACTION = register(
+    Resource(
+        key="transaction",
+        model=Transaction,
+        permission="transaction",
+        module="kpi",
+        label_zh="交易流水",
+        label_en="Transactions",
+        icon="arrow-left-right",
+        fields=(
+            F("txn_no", "交易号", "Transaction no.", editable=False),
+            F("occurred_at", "交易时间", "Time", kind="datetime", editable=False),
+            F("customer_id", "客户ID", "Customer ID", kind="int", editable=False),
+            F("product_id", "产品", "Product", kind="ref", ref="product", editable=False),
+            F(
+                "kind",
+                "类型",
+                "Kind",
+                kind="choice",
+                choices=tuple(TransactionKind),
+                choice_group="transaction_kind",
+                editable=False,
+            ),
+            F("amount", "金额", "Amount", kind="money", min_value=Decimal("0"), editable=False),
+            F("fee", "手续费", "Fee", kind="money", editable=False),
+            F(
+                "status",
+                "状态",
+                "Status",
+                kind="choice",
+                choices=tuple(TransactionStatus),
+                choice_group="transaction_status",
+                editable=False,
+            ),
+            F("channel", "渠道", "Channel", editable=False),
+        ),
+        list_columns=("txn_no", "occurred_at", "product_id", "kind", "amount", "status"),
+        title_field="txn_no",
+        filters=("kind", "status", "product_id", "occurred_at", "amount"),
+        search_fields=("txn_no",),
+        default_sort="-occurred_at",
+        archivable=False,
+        importable=False,
+    )
+)
