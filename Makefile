@@ -10,7 +10,7 @@ PORT ?= 3000
 POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 MARIADB_TEST_URL ?= mysql+pymysql://root:@127.0.0.1:3306/test
 
-.PHONY: setup db run test lint format test-unit test-databases test-browser clean
+.PHONY: setup db run test lint format test-unit test-databases test-browser bench clean
 
 $(VENV)/.installed: pyproject.toml scripts/requirements.py
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -48,6 +48,9 @@ test-browser: setup
 test: lint
 	$(PY) -m pytest -q
 	$(PY) scripts/test_databases.py "$(POSTGRES_TEST_URL)" "$(MARIADB_TEST_URL)"
+
+bench: setup
+	$(PY) scripts/bench.py
 
 clean:
 	rm -rf .web .states test-artifacts

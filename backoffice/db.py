@@ -89,3 +89,13 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Give the query planner fresh table statistics (after bulk loads, and nightly).
+
+    Without them SQLite may pick a poor index for a filtered list over millions of rows.
+    """
+    if engine.dialect.name in ("sqlite", "postgresql"):
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")

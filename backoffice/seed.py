@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel, select
 
 from backoffice import national_id
-from backoffice.db import session_scope
+from backoffice.db import refresh_statistics, session_scope
 from backoffice.security import fields
 from backoffice.services import audit, users
 from models.campaigns import Campaign, CampaignKind, CampaignProduct, CampaignStatus
@@ -1059,6 +1059,7 @@ def seed(engine: Engine, size: str = "small", progress: Callable[[str], None] = 
         return {}
     with engine.begin() as conn:
         counts = DemoData(conn, SIZES[size]).run(progress)
+    refresh_statistics(engine)
     with session_scope() as session:
         audit.record(
             session,

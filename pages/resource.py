@@ -298,12 +298,14 @@ def _pager() -> rx.Component:
             on_click=ResourceListState.go_to_page(ResourceListState.page - 1),
             id="page-prev",
         ),
-        rx.text(ResourceListState.page, " / ", ResourceListState.pages, size="2", id="page-of"),
+        rx.text(
+            ResourceListState.page, " / ", ResourceListState.pages_text, size="2", id="page-of"
+        ),
         rx.button(
             rx.icon("chevron-right", size=14),
             variant="soft",
             size="1",
-            disabled=ResourceListState.page >= ResourceListState.pages,
+            disabled=~ResourceListState.has_next,
             on_click=ResourceListState.go_to_page(ResourceListState.page + 1),
             id="page-next",
         ),

@@ -101,6 +101,8 @@ class ResourceListState(rx.State):
     error: str = ""
     loaded: bool = False
     cols: str = ""
+    has_next: bool = False
+    pages_text: str = "1"
     available_columns: list[dict[str, Any]] = []
     selected: list[str] = []
     bulk: list[dict[str, str]] = []
@@ -167,7 +169,8 @@ class ResourceListState(rx.State):
             if service.can_read(principal, f)
         ]
         self.rows = page.rows
-        self.page, self.pages = page.page, page.pages
+        self.page, self.pages, self.has_next = page.page, page.pages, page.has_next
+        self.pages_text = f"{page.pages:,}{'+' if page.capped else ''}"
         self.total_text = f"{page.total:,}{'+' if page.capped else ''}"
         self.sort, self.search_text, self.archived = query.sort, query.search, query.archived
         self.active_filters = query.filters
@@ -338,7 +341,8 @@ class ResourceListState(rx.State):
     @requires_on_resource("view")
     def go_to_page(self, page: int) -> Any:
         params = self._params()
-        params["page"] = str(max(1, min(int(page), self.pages)))
+        last = service.MAX_PAGE if self.has_next else self.pages
+        params["page"] = str(max(1, min(int(page), last)))
         return self._go(params)
 
     @rx.event

@@ -69,6 +69,7 @@ def test_every_key_used_in_pages_exists():
         ("project_phase", projects.ProjectPhase),
         ("milestone_status", projects.MilestoneStatus),
         ("transaction_kind", transactions.TransactionKind),
+        ("transaction_status", transactions.TransactionStatus),
     ],
 )
 def test_every_choice_has_a_label_in_both_languages(group: str, enum: type[StrEnum]):

@@ -14,7 +14,7 @@ from backoffice.engine.workflow import Workflow
 from backoffice.security.rbac import Principal
 
 PAGE_SIZES = (25, 50, 100)
-COUNT_CAP = 10_000  # counts above this are shown as "10,000+"
+COUNT_CAP = 2_000  # counts stop here ("2,000+"); pages go on with "next"
 
 
 @dataclass(frozen=True)

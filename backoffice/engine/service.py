@@ -27,6 +27,7 @@ from models.audit import AuditEntry
 from models.base import utcnow
 
 MASK = "******"
+MAX_PAGE = 2_000  # deep offsets get slow; filters are the way further down a big list
 RANGE_KINDS = ("int", "money", "percent", "decimal", "date", "datetime")
 
 
@@ -134,7 +135,7 @@ def parse_query(schema: Schema, params: Mapping[str, str]) -> ListQuery:
     if sort.lstrip("-") in sortable(schema.resource):
         query.sort = sort
     try:
-        query.page = max(1, min(int(params.get("page", 1)), COUNT_CAP))
+        query.page = max(1, min(int(params.get("page", 1)), MAX_PAGE))
     except (TypeError, ValueError):
         query.page = 1
     try:
@@ -169,6 +170,7 @@ class ListPage:
     page: int
     page_size: int
     errors: list[str] = field(default_factory=list)
+    has_next: bool = False
 
     @property
     def pages(self) -> int:
@@ -351,12 +353,14 @@ def list_page(
     ).scalar_one()
     capped = counted > COUNT_CAP
     total = min(counted, COUNT_CAP)
-    page = min(query.page, max(1, -(-total // query.page_size)))
-    records = session.exec(
+    # Past the counted rows a capped list still pages on ("next"), as far as MAX_PAGE.
+    page = query.page if capped else min(query.page, max(1, -(-total // query.page_size)))
+    fetched = session.exec(
         filtered.order_by(*_order(resource, query.sort))
         .offset((page - 1) * query.page_size)
-        .limit(query.page_size)
+        .limit(query.page_size + 1)
     ).all()
+    records, has_next = fetched[: query.page_size], len(fetched) > query.page_size
     wanted = columns or schema.list_columns
     values = (
         custom.values_for(session, resource.key, [r.id for r in records])
@@ -365,7 +369,7 @@ def list_page(
     )
     rows = [display_row(schema, principal, r, lang, wanted, values.get(r.id)) for r in records]
     _show_ref_titles(session, schema, records, rows, wanted)
-    return ListPage(rows, total, capped, page, query.page_size, errors)
+    return ListPage(rows, total, capped, page, query.page_size, errors, has_next)
 
 
 # --- one record -----------------------------------------------------------------------------
