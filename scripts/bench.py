@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import statistics
 import sys
 import time
@@ -68,7 +69,7 @@ def prepare() -> str:
                 actor=None,
                 username="bench.exec",
                 display_name="Bench",
-                password="Bench-Password-2026",
+                password=secrets.token_urlsafe(24),  # nobody signs in as this user
                 roles=["executive"],
             )
         return sessions.create(session, user=user)
