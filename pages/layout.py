@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from backoffice.engine.resource import all_resources
+from backoffice.i18n import translate
 from backoffice.navigation import MODULES
 from pages.ui import t
 from state.account import AccountState
@@ -37,15 +39,42 @@ def _nav_item(key: str, route: str, icon: str, active: bool) -> rx.Component:
     )
 
 
+def _resource_item(key: str, route: str, icon: str) -> rx.Component:
+    return rx.cond(
+        SessionState.resources.contains(key),
+        rx.link(
+            rx.hstack(
+                rx.icon(icon, size=14),
+                rx.text(t(f"resource.{key}"), size="1"),
+                align="center",
+                spacing="2",
+                padding_left="2.4em",
+                padding_y="0.2em",
+                color=rx.color("gray", 11),
+                _hover={"color": rx.color("accent", 11)},
+            ),
+            href=route,
+            underline="none",
+            id=f"nav-resource-{key}",
+        ),
+    )
+
+
 def _nav_items(active_route: str) -> list[rx.Component]:
     items = [_nav_item("home", "/", "house", active_route == "/")]
-    items += [
-        rx.cond(
-            SessionState.modules.contains(m.key),
-            _nav_item(m.key, m.route, m.icon, active_route.startswith(m.route)),
+    for m in MODULES:
+        items.append(
+            rx.cond(
+                SessionState.modules.contains(m.key),
+                _nav_item(m.key, m.route, m.icon, active_route.startswith(m.route)),
+            )
         )
-        for m in MODULES
-    ]
+        # a resource that is the module itself (Products in 理财产品) needs no second entry
+        items += [
+            _resource_item(r.key, r.route, r.icon)
+            for r in all_resources()
+            if r.module == m.key and r.label_zh != translate(f"nav.{m.key}", "zh")
+        ]
     return items
 
 

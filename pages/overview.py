@@ -8,6 +8,7 @@ from backoffice.engine.resource import all_resources
 from backoffice.navigation import MODULES, Module
 from pages.layout import page_title, template
 from pages.ui import t
+from state.auth import SessionState
 from state.overview import OverviewState
 
 
@@ -27,6 +28,10 @@ def stat_card(stat: str) -> rx.Component:
 
 
 def module_card(module: Module) -> rx.Component:
+    return rx.cond(SessionState.modules.contains(module.key), _module_link(module))
+
+
+def _module_link(module: Module) -> rx.Component:
     return rx.link(
         rx.card(
             rx.vstack(

@@ -450,11 +450,21 @@ def _field_input(field: rx.Var) -> rx.Component:
         ),
         (
             "ref",
-            rx.box(
-                _choice_select(
-                    name, field["choices"], field["text"], field["label"], with_all=False
+            rx.hstack(
+                rx.input(
+                    placeholder=t("record.find"),
+                    on_change=lambda text: ResourceRecordState.filter_ref(name, text),
+                    debounce_timeout=300,
+                    width="8em",
+                    id="find-" + name,
                 ),
-                id="field-" + name,
+                rx.box(
+                    _choice_select(
+                        name, field["choices"], field["text"], field["label"], with_all=False
+                    ),
+                    id="field-" + name,
+                    width="100%",
+                ),
                 key=key,
                 width="100%",
             ),

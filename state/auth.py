@@ -18,7 +18,9 @@ from typing import Any
 import reflex as rx
 
 from backoffice.db import session_scope
+from backoffice.engine.resource import all_resources
 from backoffice.i18n import translate
+from backoffice.navigation import MODULES
 from backoffice.security import rbac
 from backoffice.services import audit, auth
 from state.ui import UIState
@@ -73,6 +75,7 @@ class SessionState(rx.State):
     user_name: str = ""
     username: str = ""
     modules: list[str] = []
+    resources: list[str] = []
     roles: list[str] = []
     _principal: rbac.Principal | None = None
 
@@ -91,7 +94,10 @@ class SessionState(rx.State):
         self._principal = principal
         self.user_name = principal.display_name if principal else ""
         self.username = principal.username if principal else ""
-        self.modules = principal.modules() if principal else []
+        viewable = [r for r in all_resources() if principal and principal.can(r.permission, "view")]
+        self.resources = [r.key for r in viewable]
+        modules = set(principal.modules() if principal else []) | {r.module for r in viewable}
+        self.modules = [m.key for m in MODULES if m.key in modules]
         self.roles = sorted(principal.roles) if principal else []
 
     def _resolve(self) -> rbac.Principal | None:

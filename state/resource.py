@@ -70,14 +70,27 @@ def _choices(spec: fieldlib.FieldSpec, lang: str) -> list[dict[str, str]]:
     return [{"value": str(v), "label": spec.choice_text(str(v), lang)} for v in spec.choices]
 
 
-def _ref_options(session: Any, spec: fieldlib.FieldSpec) -> list[dict[str, str]]:
+def _ref_options(
+    session: Any, spec: fieldlib.FieldSpec, text: str = "", current: str = ""
+) -> list[dict[str, str]]:
+    """Up to REF_OPTIONS_LIMIT related records whose title (or search field) starts with
+    ``text``, always including the current one, so a picker works on large tables too."""
     target = get_resource(spec.ref)
     if target is None:
         return []
     title = getattr(target.model, target.title_field)
-    rows = session.execute(
-        sa.select(target.model.id, title).order_by(title).limit(REF_OPTIONS_LIMIT)
-    ).all()
+    query = sa.select(target.model.id, title).order_by(title).limit(REF_OPTIONS_LIMIT)
+    if text.strip():
+        fields = tuple(dict.fromkeys((target.title_field, *target.search_fields)))
+        needles = list(dict.fromkeys([text.strip()[:50], text.strip()[:50].upper()]))
+        query = query.where(
+            sa.or_(*[getattr(target.model, f).like(f"{n}%") for f in fields for n in needles])
+        )
+    rows = session.execute(query).all()
+    if current.isdigit() and all(str(i) != current for i, _t in rows):
+        rows += session.execute(
+            sa.select(target.model.id, title).where(target.model.id == int(current))
+        ).all()
     return [{"value": str(i), "label": str(t)} for i, t in rows]
 
 
@@ -510,6 +523,24 @@ class ResourceRecordState(rx.State):
             )
             await self._after_files(session, principal, resource)
         return rx.toast.success(translate("attachment.removed", await _lang(self)))
+
+    @rx.event
+    @requires_on_resource("view")
+    def filter_ref(self, name: str, text: str) -> None:
+        """Narrow a related-record picker to the records whose title starts with ``text``."""
+        resource = self._resource()
+        spec = resource.field(str(name))
+        if spec is None or spec.kind != "ref":
+            return
+        fields = list(self.fields)
+        with session_scope() as session:
+            for index, item in enumerate(fields):
+                if item["name"] == spec.name:
+                    fields[index] = {
+                        **item,
+                        "choices": _ref_options(session, spec, str(text), str(item["text"])),
+                    }
+        self.fields = fields
 
     def _record_param(self) -> str:
         return str(self.router.url.query_parameters.get("id", ""))
