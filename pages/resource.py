@@ -58,7 +58,9 @@ def _filter_control(spec: rx.Var) -> rx.Component:
                 spacing="1",
             ),
             rx.cond(
-                (spec["kind"] == "choice") | (spec["kind"] == "ref"),
+                (spec["kind"] == "choice")
+                | (spec["kind"] == "ref")
+                | (spec["kind"] == "multi_choice"),
                 _choice_select(
                     spec["name"], spec["choices"], spec["value"], spec["label"], with_all=True
                 ),
@@ -467,6 +469,23 @@ def _field_input(field: rx.Var) -> rx.Component:
                 ),
                 key=key,
                 width="100%",
+            ),
+        ),
+        (
+            "multi_choice",
+            rx.flex(
+                rx.foreach(
+                    field["choices"].to(list[dict[str, str]]),
+                    lambda c: rx.checkbox(
+                        c["label"],
+                        name=name + "__" + c["value"],
+                        default_checked=field["text"].to(str).split(",").contains(c["value"]),
+                    ),
+                ),
+                wrap="wrap",
+                spacing="3",
+                id="field-" + name,
+                key=key,
             ),
         ),
         (

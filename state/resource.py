@@ -328,7 +328,7 @@ class ResourceListState(rx.State):
                     "ranged": ranged,
                     "choices": (
                         _choices(spec, lang)
-                        if spec.kind == "choice"
+                        if spec.kind in ("choice", "multi_choice")
                         else self._ref_choices(spec)
                         if spec.kind == "ref"
                         else []
@@ -571,7 +571,7 @@ class ResourceRecordState(rx.State):
                         "editable": service.can_edit(principal, resource, spec),
                         "choices": (
                             _choices(spec, lang)
-                            if spec.kind == "choice"
+                            if spec.kind in ("choice", "multi_choice")
                             else _ref_options(session, spec)
                             if spec.kind == "ref"
                             else []
@@ -680,7 +680,14 @@ class ResourceRecordState(rx.State):
         action = "create" if self.is_new else "edit"
         if not principal.can(resource.permission, action):
             return rx.toast.error(translate("auth.denied", await _lang(self)))
-        values = {k: v for k, v in form_data.items() if isinstance(k, str)}
+        values = {k: v for k, v in form_data.items() if isinstance(k, str) and "__" not in k}
+        for item in self.fields:  # a multi-choice field arrives as one checkbox per option
+            if item["kind"] == "multi_choice":
+                values[item["name"]] = ",".join(
+                    c["value"]
+                    for c in item["choices"]
+                    if form_data.get(f"{item['name']}__{c['value']}") in ("on", True, "true")
+                )
         client = (await self.get_state(SessionState)).client
         with session_scope() as session:
             if self.is_new:

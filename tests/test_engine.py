@@ -549,3 +549,98 @@ def test_bulk_workflow_transition_only_where_declared(session, pm):
     )
     session.commit()
     assert result.done == 1 and session.get(Product, product_id).status == "suspended"
+
+
+def test_rules_across_fields_are_checked_on_create_and_edit(session, pm):
+    partner_id = _partner(session, pm)
+    bad = service.create(
+        session,
+        principal=pm,
+        resource=PRODUCT,
+        values={
+            "code": "P7",
+            "name": "x",
+            "product_type": "fixed_term",
+            "partner_id": str(partner_id),
+            "risk_level": "R2",
+            "min_purchase": "1",
+            "yield_min": "3",
+            "yield_max": "2",
+            "sale_start": "2027-01-02",
+            "sale_end": "2027-01-01",
+        },
+    )
+    assert bad.errors == {
+        "yield_max": "product.yield_range",
+        "sale_end": "product.sale_window",
+        "term_days": "product.term_required",
+    }
+    product_id = _product(session, pm, partner_id)
+    edit = service.update(
+        session,
+        principal=pm,
+        resource=PRODUCT,
+        record_id=product_id,
+        version=1,
+        values={"yield_min": "9"},
+    )
+    assert edit.errors == {"yield_max": "product.yield_range"}
+
+
+def test_multi_choice_custom_field_parses_labels_and_filters(session, pm):
+    from backoffice.engine import custom
+
+    admin_user, _ = make_user(session, "cf.admin2", ["admin"])
+    admin = auth.resolve(session, sign_in(session, admin_user))
+    custom.add_definition(
+        session,
+        actor=admin,
+        resource_key="partner",
+        name="regions",
+        label_zh="覆盖区域",
+        label_en="Regions",
+        kind="multi_choice",
+        choices="华东\n华南\n华北",
+    )
+    session.commit()
+    first = _partner(session, pm, x_regions="华北, 华东")
+    _partner(session, pm, name="乙", x_regions="华南")
+    assert service.create(
+        session,
+        principal=pm,
+        resource=PARTNER,
+        values={**GOOD_PARTNER, "name": "丙", "x_regions": "火星"},
+    ).errors == {"x_regions": "field.not_a_choice"}
+    schema = service.schema_of(session, PARTNER)
+    page = service.list_page(
+        session,
+        principal=pm,
+        resource=PARTNER,
+        query=service.parse_query(schema, {"x_regions": "华北"}),
+    )
+    assert [r["id"] for r in page.rows] == [str(first)]
+    assert page.rows[0]["x_regions"] == "华东、华北"
+
+
+def test_row_scope_limits_lists_and_single_records(session, pm):
+    import dataclasses
+
+    scoped = dataclasses.replace(
+        PARTNER, key="scoped_partner", row_scope=lambda principal: Partner.status == "active"
+    )
+    visible = _partner(session, pm, name="可见", status="active")
+    hidden = _partner(session, pm, name="不可见", status="prospect")
+    page = service.list_page(session, principal=pm, resource=scoped, query=service.ListQuery())
+    assert [r["id"] for r in page.rows] == [str(visible)]
+    assert service.load(session, principal=pm, resource=scoped, record_id=visible).id == visible
+    with pytest.raises(service.EngineError, match=r"error\.not_found"):
+        service.load(session, principal=pm, resource=scoped, record_id=hidden)
+    with pytest.raises(service.EngineError):
+        service.update(
+            session,
+            principal=pm,
+            resource=scoped,
+            record_id=hidden,
+            version=1,
+            values={"notes": "x"},
+        )

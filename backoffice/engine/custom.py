@@ -22,7 +22,9 @@ from backoffice.services import audit
 from models.custom_fields import CustomField, CustomValue
 
 PREFIX = "x_"
-CUSTOM_KINDS = ("text", "longtext", "int", "decimal", "money", "date", "bool", "choice")
+CUSTOM_KINDS = (
+    "text", "longtext", "int", "decimal", "money", "date", "bool", "choice", "multi_choice",
+)  # fmt: skip
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 MAX_FIELDS_PER_RESOURCE = 30
 
@@ -118,6 +120,16 @@ def condition(
     compared: Any = to_text(value)
     if spec.kind in ("int", "decimal", "money") and bound:
         stored, compared = sa.cast(CustomValue.value, sa.Numeric(20, 4)), Decimal(str(value))
+    if spec.kind == "multi_choice":
+        from backoffice.engine.service import contains_choices
+
+        test = contains_choices(CustomValue.value, compared)
+        return sa.exists().where(
+            CustomValue.resource == resource_key,
+            CustomValue.record_id == id_column,
+            CustomValue.field_id == field_id,
+            test,
+        )
     test = (
         stored >= compared
         if bound == "min"
@@ -168,7 +180,7 @@ def add_definition(
     if kind not in CUSTOM_KINDS:
         errors["kind"] = "field.not_a_choice"
     values = [c.strip() for c in choices.splitlines() if c.strip()]
-    if kind == "choice" and not values:
+    if kind in ("choice", "multi_choice") and not values:
         errors["choices"] = "custom.choices_required"
     if len(values) != len(set(values)) or any(len(v) > 100 for v in values):
         errors["choices"] = "custom.choices_invalid"

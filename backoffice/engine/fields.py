@@ -18,7 +18,7 @@ from backoffice.i18n import choice_label
 
 KINDS = (
     "text", "longtext", "int", "money", "percent", "decimal", "date", "datetime", "bool",
-    "choice", "ref",
+    "choice", "multi_choice", "ref",
 )  # fmt: skip
 MONEY_QUANTUM = Decimal("0.01")
 PERCENT_QUANTUM = Decimal("0.0001")
@@ -58,7 +58,7 @@ class FieldSpec:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"{self.name}: unknown kind {self.kind!r}")
-        if self.kind == "choice" and not self.choices:
+        if self.kind in ("choice", "multi_choice") and not self.choices:
             raise ValueError(f"{self.name}: a choice field needs choices")
         if self.kind == "ref" and not self.ref:
             raise ValueError(f"{self.name}: a ref field needs the resource it points at")
@@ -136,6 +136,21 @@ def parse(spec: FieldSpec, raw: object) -> Any:
             if value not in by_label:
                 raise FieldError("field.not_a_choice")
             value = by_label[value]
+    elif spec.kind == "multi_choice":
+        items = text if isinstance(text, list | tuple) else str(text).replace("，", ",").split(",")
+        by_label = {spec.choice_text(c, lang): c for c in spec.choices for lang in ("zh", "en")}
+        chosen = []
+        for item in (str(i).strip() for i in items):
+            if not item:
+                continue
+            value = item if item in spec.choices else by_label.get(item)
+            if value is None:
+                raise FieldError("field.not_a_choice")
+            if value not in chosen:
+                chosen.append(value)
+        if spec.required and not chosen:
+            raise FieldError("field.required")
+        value = ",".join(c for c in spec.choices if c in chosen)  # stored in declared order
     elif spec.kind == "ref":
         if isinstance(text, bool) or not _INT.match(str(text)):
             raise FieldError("field.not_found")
@@ -180,6 +195,8 @@ def display(spec: FieldSpec, value: Any, lang: str, zone: ZoneInfo) -> str:
         return ("是" if value else "否") if lang == "zh" else ("Yes" if value else "No")
     if spec.kind == "choice":
         return spec.choice_text(str(value), lang)
+    if spec.kind == "multi_choice":
+        return "、".join(spec.choice_text(v, lang) for v in str(value).split(",") if v)
     if spec.kind == "int":
         return f"{value:,}" if abs(value) >= 10000 else str(value)
     return to_text(value)

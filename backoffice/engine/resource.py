@@ -38,6 +38,8 @@ class Resource:
     attachments: bool = False  # files can be attached to its records
     # principal → an extra WHERE condition limiting which rows the caller may see
     row_scope: Callable[[Principal], sa.ColumnElement[bool] | None] | None = None
+    # clean values of a create/edit → {field: i18n key} for rules across fields
+    validator: Callable[[dict[str, Any]], dict[str, str]] | None = None
     icon: str = "table"
     extra: dict[str, Any] = field(default_factory=dict)
 

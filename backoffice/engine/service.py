@@ -225,6 +225,9 @@ def _apply_filters(
             )
             continue
         column = _column(resource, name)
+        if spec.kind == "multi_choice":
+            query = query.where(contains_choices(column, value))
+            continue
         if bound == "min":
             query = query.where(column >= value)
         elif bound == "max":
@@ -234,6 +237,12 @@ def _apply_filters(
     if list_query.search and resource.search_fields:
         query = query.where(_search(resource, list_query.search))
     return query, errors
+
+
+def contains_choices(column: sa.ColumnElement, value: str) -> sa.ColumnElement[bool]:
+    """A multi-choice column ("a,b,c") holding every one of the given choices."""
+    wrapped = sa.literal(",") + column + sa.literal(",")
+    return sa.and_(*[wrapped.like(f"%,{v},%") for v in value.split(",") if v])
 
 
 def _search(resource: Resource, text: str) -> sa.ColumnElement[bool]:
@@ -422,6 +431,7 @@ def validate(
     values: Mapping[str, Any],
     creating: bool,
     schema: Schema | None = None,
+    current: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Parse every editable field; returns (clean values, {field: i18n key})."""
     schema = schema or schema_of(session, resource)
@@ -452,6 +462,8 @@ def validate(
                     if can_edit(principal, resource, spec)
                     else "field.not_editable"
                 )
+    if resource.validator is not None and not errors:
+        errors.update(resource.validator({**(current or {}), **clean}))
     return clean, errors
 
 
@@ -587,6 +599,7 @@ def update(
         values=values,
         creating=False,
         schema=current_schema,
+        current={f.name: getattr(record, f.name) for f in resource.fields},
     )
     if errors:
         return SaveResult(record_id=record_id, errors=errors)

@@ -9,6 +9,23 @@ from backoffice.engine.workflow import Workflow
 from models.products import RISK_LEVELS, Product, ProductStatus, ProductType
 
 S = ProductStatus
+
+
+def check_product(values: dict) -> dict[str, str]:
+    """Rules across fields: a yield range low ≤ high, a sale window that ends after it starts,
+    and a term for fixed-term products."""
+    errors = {}
+    low, high = values.get("yield_min"), values.get("yield_max")
+    if low is not None and high is not None and low > high:
+        errors["yield_max"] = "product.yield_range"
+    start, end = values.get("sale_start"), values.get("sale_end")
+    if start and end and end < start:
+        errors["sale_end"] = "product.sale_window"
+    if values.get("product_type") == ProductType.FIXED_TERM and not values.get("term_days"):
+        errors["term_days"] = "product.term_required"
+    return errors
+
+
 PRODUCT_WORKFLOW = Workflow(
     state_field="status",
     states=tuple(S),
@@ -162,6 +179,7 @@ PRODUCT = register(
         search_fields=("code", "name"),
         default_sort="code",
         workflow=PRODUCT_WORKFLOW,
+        validator=check_product,
         attachments=True,
     )
 )
