@@ -644,3 +644,35 @@ def test_row_scope_limits_lists_and_single_records(session, pm):
             version=1,
             values={"notes": "x"},
         )
+
+
+def test_fields_a_role_may_not_read_are_masked_and_cannot_be_written(session, pm):
+    import dataclasses
+
+    fields = tuple(
+        dataclasses.replace(f, read_permission=("salary", "view"))
+        if f.name == "commission_rate"
+        else f
+        for f in PARTNER.fields
+    )
+    guarded = dataclasses.replace(PARTNER, key="guarded_partner", fields=fields)
+    record_id = _partner(session, pm, commission_rate="1.5")
+    page = service.list_page(session, principal=pm, resource=guarded, query=service.ListQuery())
+    assert page.rows[0]["commission_rate"] == service.MASK
+    assert service.update(
+        session,
+        principal=pm,
+        resource=guarded,
+        record_id=record_id,
+        version=1,
+        values={"commission_rate": "9"},
+    ).ok
+    session.commit()
+    assert session.get(Partner, record_id).commission_rate == Decimal("1.5000")
+    filtered = service.list_page(
+        session,
+        principal=pm,
+        resource=guarded,
+        query=service.ListQuery(filters={"commission_rate__min": "1"}),
+    )
+    assert filtered.total == 1, "a filter on a field one may not read is ignored"
