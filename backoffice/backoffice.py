@@ -1,10 +1,13 @@
 """The Reflex app: registers every page. The only module of the core that imports Reflex."""
 
+import asyncio
+
 import reflex as rx
 
 import backoffice.resources  # noqa: F401  (registers every resource declaration)
 import pages.admin
 import pages.overview  # noqa: F401  (registers the overview and module pages)
+from backoffice import jobs
 from backoffice.i18n import translate
 from pages.layout import registered_pages
 from pages.login import login
@@ -25,3 +28,15 @@ for route, title_key, component, on_load in registered_pages:
         on_load=on_load,
     )
 app.add_page(login, route="/login", title=translate("login.title", "zh"))
+
+
+async def run_scheduler() -> None:
+    """Each worker runs the scheduler; the job lease lets one of them run each tick."""
+    jobs.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        jobs.stop()
+
+
+app.register_lifespan_task(run_scheduler)

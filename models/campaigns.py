@@ -8,7 +8,14 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from models.base import EditableBase, code_field, money_field, percent_field, text_field
+from models.base import (
+    EditableBase,
+    TableBase,
+    code_field,
+    money_field,
+    percent_field,
+    text_field,
+)
 
 
 class CampaignKind(StrEnum):
@@ -56,3 +63,14 @@ class CampaignProduct(SQLModel, table=True):
 
     campaign_id: int = Field(foreign_key="campaign.id", primary_key=True)
     product_id: int = Field(foreign_key="product.id", primary_key=True)
+
+
+class CampaignSpend(TableBase, table=True):
+    """One entry of a campaign's budget ledger."""
+
+    __tablename__ = "campaign_spend"
+
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    amount: Decimal = money_field()
+    note: str = code_field(300, default="")
+    recorded_by: str = code_field(64, default="")

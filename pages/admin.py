@@ -8,7 +8,13 @@ from backoffice.engine.custom import CUSTOM_KINDS
 from backoffice.security import rbac
 from pages.layout import template
 from pages.ui import t
-from state.admin import AdminUsersState, CustomFieldsState, RolesState, SessionsState
+from state.admin import (
+    AdminUsersState,
+    CustomFieldsState,
+    JobsState,
+    RolesState,
+    SessionsState,
+)
 
 
 def _tabs(active: str) -> rx.Component:
@@ -17,6 +23,7 @@ def _tabs(active: str) -> rx.Component:
         ("roles", "/admin/roles"),
         ("sessions", "/admin/sessions"),
         ("fields", "/admin/fields"),
+        ("jobs", "/admin/jobs"),
     ]
     return rx.hstack(
         *[
@@ -430,6 +437,59 @@ def admin_custom_fields() -> rx.Component:
                 reset_on_submit=False,
             ),
             width="100%",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+@template("/admin/jobs", "admin.tab.jobs", on_load=JobsState.load)
+def admin_jobs() -> rx.Component:
+    return rx.vstack(
+        _header("jobs"),
+        rx.text(t("jobs.help"), size="2", color_scheme="gray"),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(t(f"jobs.col.{c}"))
+                        for c in ("label", "every", "last", "status", "result", "next", "actions")
+                    ]
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    JobsState.rows,
+                    lambda r: rx.table.row(
+                        rx.table.cell(
+                            rx.vstack(
+                                rx.text(r["label"]), rx.code(r["name"], size="1"), spacing="1"
+                            )
+                        ),
+                        rx.table.cell(r["every"]),
+                        rx.table.cell(r["last"]),
+                        rx.table.cell(
+                            rx.badge(
+                                r["status"],
+                                color_scheme=rx.cond(r["status"] == "failed", "red", "green"),
+                            )
+                        ),
+                        rx.table.cell(rx.text(r["result"], size="1")),
+                        rx.table.cell(r["next"]),
+                        rx.table.cell(
+                            rx.button(
+                                t("jobs.run_now"),
+                                size="1",
+                                variant="soft",
+                                on_click=JobsState.run_now(r["name"]),
+                                id="run-" + r["name"].to(str).replace(".", "-"),
+                            )
+                        ),
+                    ),
+                )
+            ),
+            width="100%",
+            id="jobs-table",
         ),
         width="100%",
         spacing="3",

@@ -12,6 +12,7 @@ from backoffice.navigation import MODULES
 from pages.ui import t
 from state.account import AccountState
 from state.auth import SessionState, StepUpState
+from state.notifications import NotificationState
 from state.ui import UIState
 
 SIDEBAR_WIDTH = "15em"
@@ -145,12 +146,87 @@ def language_switch() -> rx.Component:
     )
 
 
+def notification_bell() -> rx.Component:
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.box(
+                rx.icon_button(rx.icon("bell", size=18), variant="ghost", id="bell"),
+                rx.cond(
+                    NotificationState.unread > 0,
+                    rx.badge(
+                        NotificationState.unread,
+                        color_scheme="red",
+                        variant="solid",
+                        radius="full",
+                        size="1",
+                        position="absolute",
+                        top="-6px",
+                        right="-8px",
+                        pointer_events="none",
+                        id="bell-count",
+                    ),
+                ),
+                position="relative",
+            ),
+        ),
+        rx.popover.content(
+            rx.vstack(
+                rx.hstack(
+                    rx.text(t("notify.title"), weight="bold"),
+                    rx.spacer(),
+                    rx.button(
+                        t("notify.mark_read"),
+                        size="1",
+                        variant="ghost",
+                        on_click=NotificationState.mark_all_read,
+                    ),
+                    width="100%",
+                ),
+                rx.foreach(
+                    NotificationState.items,
+                    lambda n: rx.link(
+                        rx.hstack(
+                            rx.icon(
+                                rx.cond(n["severity"] == "info", "info", "triangle-alert"),
+                                size=14,
+                                color=rx.cond(n["severity"] == "critical", "red", "orange"),
+                            ),
+                            rx.vstack(
+                                rx.text(
+                                    n["title"],
+                                    size="2",
+                                    weight=rx.cond(n["read"].to(bool), "regular", "bold"),
+                                ),
+                                rx.text(n["at"], size="1", color_scheme="gray"),
+                                spacing="0",
+                            ),
+                            align="start",
+                        ),
+                        href=n["link"].to(str),
+                        underline="none",
+                        class_name="notification",
+                    ),
+                ),
+                rx.cond(
+                    NotificationState.items.length() == 0,
+                    rx.text(t("notify.none"), size="2", color_scheme="gray"),
+                ),
+                spacing="2",
+                width="22em",
+                max_height="28em",
+                overflow_y="auto",
+            ),
+        ),
+    )
+
+
 def top_bar(active_route: str) -> rx.Component:
     return rx.hstack(
         mobile_menu(active_route),
         rx.heading(t("app.title"), size="4", id="app-title"),
         rx.spacer(),
         language_switch(),
+        notification_bell(),
         rx.tooltip(
             rx.icon_button(
                 rx.color_mode_cond(rx.icon("moon"), rx.icon("sun")),
@@ -325,7 +401,9 @@ def template(
 
         wrapped.__name__ = page.__name__
         loads = on_load if isinstance(on_load, list) else [on_load] if on_load else []
-        registered_pages.append((route, title_key, wrapped, [SessionState.gate, *loads]))
+        registered_pages.append(
+            (route, title_key, wrapped, [SessionState.gate, NotificationState.load, *loads])
+        )
         return wrapped
 
     return decorator

@@ -7,13 +7,16 @@ from typing import Any
 import reflex as rx
 from sqlmodel import select
 
+import backoffice.schedules  # noqa: F401  (registers every module's jobs)
+from backoffice import jobs
+from backoffice.config import get_settings
 from backoffice.db import session_scope
 from backoffice.engine import custom
 from backoffice.engine.resource import all_resources
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
 from backoffice.security import rbac
-from backoffice.services import auth, users
+from backoffice.services import audit, auth, users
 from models.identity import User
 from state.auth import SessionState, requires
 from state.ui import UIState
@@ -283,3 +286,54 @@ class CustomFieldsState(rx.State):
             custom.archive_definition(session, actor=actor, field_id=int(field_id))
         await self._reload()
         return rx.toast.success(translate("admin.saved", (await self.get_state(UIState)).lang))
+
+
+class JobsState(rx.State):
+    rows: list[dict[str, str]] = []
+
+    async def _reload(self) -> None:
+        lang = (await self.get_state(UIState)).lang
+        zone = get_settings().zone
+        with session_scope() as session:
+            runs = jobs.last_runs(session)
+            self.rows = []
+            for item in jobs.registered():
+                run = runs.get(item.name)
+                self.rows.append(
+                    {
+                        "name": item.name,
+                        "label": item.label_en if lang == "en" else item.label_zh,
+                        "every": f"{int(item.every.total_seconds() // 60)} min",
+                        "last": run.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+                        if run
+                        else "—",
+                        "status": run.status if run else "—",
+                        "result": (run.result if run else "")[:200],
+                        "next": jobs.next_run(item.name)[:19].replace("T", " ") or "—",
+                    }
+                )
+
+    @rx.event
+    @requires("job", "view")
+    async def load(self) -> None:
+        await self._reload()
+
+    @rx.event
+    @requires("job", "manage")
+    async def run_now(self, name: str) -> Any:
+        lang = (await self.get_state(UIState)).lang
+        if name not in {j.name for j in jobs.registered()}:
+            return rx.toast.error(translate("error.not_found", lang))
+        actor = (await self.get_state(SessionState)).principal
+        run = jobs.run_job(name, force=True)
+        with session_scope() as session:
+            audit.record(
+                session,
+                actor=actor.username,
+                action="job.run_now",
+                entity="job",
+                entity_id=name,
+                changes={"status": [None, run.status]},
+            )
+        await self._reload()
+        return rx.toast.success(f"{name}: {run.status} · {run.result[:120]}")

@@ -40,6 +40,10 @@ class Resource:
     row_scope: Callable[[Principal], sa.ColumnElement[bool] | None] | None = None
     # clean values of a create/edit → {field: i18n key} for rules across fields
     validator: Callable[[dict[str, Any]], dict[str, str]] | None = None
+    # (session, principal, clean values) → {field: i18n key}: rules that need the database
+    before_create: Callable[[Any, Principal, dict[str, Any]], dict[str, str]] | None = None
+    # (session, principal, new record): effects of a create, in the same transaction
+    after_create: Callable[[Any, Principal, Any], None] | None = None
     icon: str = "table"
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -515,6 +515,10 @@ def create(
     )
     if errors:
         return SaveResult(errors=errors)
+    if resource.before_create is not None:
+        problems = resource.before_create(session, principal, clean)
+        if problems:
+            return SaveResult(errors=problems)
     if resource.workflow:
         clean[resource.workflow.state_field] = resource.workflow.initial
     columns, extra = _split(clean)
@@ -526,6 +530,8 @@ def create(
     except IntegrityError:
         return SaveResult(message="record.not_unique")
     custom.save_values(session, resource.key, record.id, extra)
+    if resource.after_create is not None:
+        resource.after_create(session, principal, record)
     audit.record(
         session,
         actor=principal.username,
@@ -667,12 +673,18 @@ def set_archived(
 
 # --- workflow -------------------------------------------------------------------------------
 def _maker(session: Session, resource: Resource, record_id: int, transition_key: str) -> str:
+    """Who last took that transition ("create": who created the record), from the audit."""
+    action = (
+        f"{resource.key}.create"
+        if transition_key == "create"
+        else f"{resource.key}.transition.{transition_key}"
+    )
     entry = session.exec(
         select(AuditEntry.actor)
         .where(
             AuditEntry.entity == resource.key,
             AuditEntry.entity_id == str(record_id),
-            AuditEntry.action == f"{resource.key}.transition.{transition_key}",
+            AuditEntry.action == action,
         )
         .order_by(AuditEntry.id.desc())
     ).first()

@@ -41,7 +41,7 @@ class Workflow:
             unknown = {*t.sources, t.target} - set(self.states)
             if unknown:
                 raise ValueError(f"transition {t.key} names unknown states {unknown}")
-            if t.not_by_maker_of and t.not_by_maker_of not in keys:
+            if t.not_by_maker_of and t.not_by_maker_of not in (*keys, "create"):
                 raise ValueError(f"transition {t.key}: unknown maker transition")
         if self.initial not in self.states:
             raise ValueError("the initial state must be one of the states")

@@ -23,7 +23,7 @@ STEP_UP_SECONDS = 300
 RESOURCES = (
     "product", "partner", "campaign", "customer", "kyc_case", "watchlist", "risk_indicator",
     "ticket", "employee", "salary", "hiring", "training", "appraisal", "kpi", "project",
-    "user", "role", "session", "audit", "custom_field", "transaction",
+    "user", "role", "session", "audit", "custom_field", "transaction", "job",
 )  # fmt: skip
 
 # Which resource a sidebar module stands for: seeing the module needs its "view".
@@ -49,6 +49,7 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "session": ("view", "manage"),
         "audit": ("view", "export"),
         "custom_field": ("view", "manage"),
+        "job": ("view", "manage"),
     },
     "product_manager": {
         "product": (*_EDIT, "approve", "publish"),

@@ -1,0 +1,169 @@
+"""Campaigns with their approval workflow, and the budget ledger."""
+
+from decimal import Decimal
+
+from backoffice.engine.fields import FieldSpec as F
+from backoffice.engine.resource import Resource, register
+from backoffice.engine.workflow import Transition as T
+from backoffice.engine.workflow import Workflow
+from backoffice.services import campaigns as rules
+from models.campaigns import (
+    Campaign,
+    CampaignChannel,
+    CampaignKind,
+    CampaignSpend,
+    CampaignStatus,
+)
+
+S = CampaignStatus
+
+
+def check_campaign(values: dict) -> dict[str, str]:
+    errors = {}
+    start, end = values.get("start_date"), values.get("end_date")
+    if start and end and end < start:
+        errors["end_date"] = "campaign.dates"
+    if values.get("budget") is not None and values["budget"] <= 0:
+        errors["budget"] = "field.too_small"
+    return errors
+
+
+CAMPAIGN = register(
+    Resource(
+        key="campaign",
+        model=Campaign,
+        permission="campaign",
+        module="campaigns",
+        label_zh="营销活动",
+        label_en="Campaigns",
+        icon="megaphone",
+        fields=(
+            F("name", "活动名称", "Name", required=True, max_length=200),
+            F(
+                "kind",
+                "活动类型",
+                "Kind",
+                kind="choice",
+                required=True,
+                choices=tuple(CampaignKind),
+                choice_group="campaign_kind",
+            ),
+            F(
+                "channel",
+                "渠道",
+                "Channel",
+                kind="choice",
+                required=True,
+                choices=tuple(CampaignChannel),
+                choice_group="campaign_channel",
+            ),
+            F("target_segment", "目标客群", "Target segment", max_length=200),
+            F("start_date", "开始日期", "Starts", kind="date", required=True),
+            F("end_date", "结束日期", "Ends", kind="date", required=True),
+            F("budget", "预算", "Budget", kind="money", required=True, min_value=Decimal("0.01")),
+            F("spent", "已花费", "Spent", kind="money", editable=False),
+            F(
+                "cashback_rate",
+                "返现比例",
+                "Cash-back rate",
+                kind="percent",
+                min_value=Decimal("0"),
+                max_value=Decimal("100"),
+                help_zh="投资返现类活动：按投资金额返现的比例",
+                help_en="For cash-back campaigns",
+            ),
+            F(
+                "reward_cap",
+                "每位客户奖励上限",
+                "Reward cap per customer",
+                kind="money",
+                min_value=Decimal("0"),
+            ),
+            F("partner_id", "合作方", "Partner", kind="ref", ref="partner"),
+            F(
+                "status",
+                "状态",
+                "Status",
+                kind="choice",
+                required=True,
+                choices=tuple(S),
+                choice_group="campaign_status",
+            ),
+            F(
+                "notes",
+                "奖励规则与备注",
+                "Reward rules and notes",
+                kind="longtext",
+                max_length=4000,
+            ),
+        ),
+        list_columns=(
+            "name",
+            "kind",
+            "channel",
+            "start_date",
+            "end_date",
+            "budget",
+            "spent",
+            "status",
+        ),
+        title_field="name",
+        filters=("kind", "channel", "status", "start_date", "budget"),
+        search_fields=("name",),
+        default_sort="-start_date",
+        validator=check_campaign,
+        workflow=Workflow(
+            state_field="status",
+            states=tuple(S),
+            initial=S.DRAFT,
+            transitions=(
+                T(
+                    "schedule",
+                    (S.DRAFT,),
+                    S.SCHEDULED,
+                    "审批排期",
+                    "Approve and schedule",
+                    action="approve",
+                    not_by_maker_of="create",
+                ),
+                T("start", (S.SCHEDULED,), S.RUNNING, "立即开始", "Start now"),
+                T("end", (S.RUNNING,), S.ENDED, "结束活动", "End"),
+                T(
+                    "cancel",
+                    (S.DRAFT, S.SCHEDULED, S.RUNNING),
+                    S.CANCELLED,
+                    "取消活动",
+                    "Cancel",
+                    action="approve",
+                ),
+            ),
+        ),
+        attachments=True,
+    )
+)
+
+CAMPAIGN_SPEND = register(
+    Resource(
+        key="campaign_spend",
+        model=CampaignSpend,
+        permission="campaign",
+        module="campaigns",
+        label_zh="预算台账",
+        label_en="Budget ledger",
+        icon="receipt",
+        fields=(
+            F("campaign_id", "营销活动", "Campaign", kind="ref", ref="campaign", required=True),
+            F("amount", "金额", "Amount", kind="money", required=True, min_value=Decimal("0.01")),
+            F("note", "用途", "What for", max_length=300),
+            F("recorded_by", "登记人", "Recorded by", editable=False),
+        ),
+        list_columns=("campaign_id", "amount", "note", "recorded_by", "created_at"),
+        title_field="note",
+        filters=("campaign_id", "amount"),
+        default_sort="-id",
+        archivable=False,
+        importable=False,
+        before_create=rules.check_spend,
+        after_create=rules.apply_spend,
+    )
+)

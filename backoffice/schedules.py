@@ -1,0 +1,59 @@
+"""Every module's scheduled jobs, in one place (the scheduler imports this module)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from backoffice.config import get_settings
+from backoffice.db import engine, refresh_statistics
+from backoffice.jobs import job
+from backoffice.services import campaigns, notifications
+from models.base import utcnow
+from models.partners import Partner, PartnerStatus
+
+EXPIRY_WARNINGS = (30, 7)
+
+
+@job("campaigns.schedule", timedelta(minutes=1), "营销活动自动开始/结束", "Campaigns start/end")
+def campaign_schedule(session: Session) -> str:
+    return campaigns.advance_schedule(session)
+
+
+@job("partners.contract_expiry", timedelta(hours=1), "合同到期提醒", "Contract expiry warnings")
+def contract_expiry(session: Session) -> str:
+    """Warn product managers 30 and 7 days before a partner's contract ends (once each)."""
+    today = utcnow().astimezone(get_settings().zone).date()
+    posted = 0
+    partners = session.exec(
+        select(Partner).where(
+            Partner.status == PartnerStatus.ACTIVE,
+            Partner.archived_at.is_(None),
+            Partner.contract_end.is_not(None),
+            Partner.contract_end <= today + timedelta(days=max(EXPIRY_WARNINGS)),
+        )
+    ).all()
+    for partner in partners:
+        days_left = (partner.contract_end - today).days
+        window = min((d for d in EXPIRY_WARNINGS if days_left <= d), default=None)
+        if window is None or days_left < 0:
+            continue
+        posted += notifications.notify(
+            session,
+            role="product_manager",
+            severity="critical" if window == 7 else "warning",
+            link=f"/r/partner/record?id={partner.id}",
+            dedupe_key=f"partner:{partner.id}:contract:{partner.contract_end}:{window}",
+            title_zh=f"{partner.name} 的合同将于 {partner.contract_end} 到期（剩 {days_left} 天）",
+            title_en=f"{partner.name}: contract ends {partner.contract_end} ({days_left} days)",
+        )
+    return f"{len(partners)} contracts ending soon, {posted} new warnings"
+
+
+@job(
+    "database.statistics", timedelta(hours=24), "数据库统计信息刷新", "Refresh database statistics"
+)
+def statistics(_session: Session) -> str:
+    refresh_statistics(engine())
+    return "analyzed"

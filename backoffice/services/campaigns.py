@@ -1,0 +1,127 @@
+"""Campaign rules: the budget ledger (warning at 80 %, hard stop at 100 %) and the schedule
+(scheduled campaigns start and end by themselves on their dates)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from backoffice.config import get_settings
+from backoffice.security.rbac import Principal
+from backoffice.services import audit, notifications
+from models.base import utcnow
+from models.campaigns import Campaign, CampaignStatus
+
+WARNING_SHARE = Decimal("0.8")
+
+
+def _set_status(session: Session, campaign: Campaign, status: str, actor: str, reason: str) -> bool:
+    result = session.execute(
+        sa.update(Campaign)
+        .where(Campaign.id == campaign.id, Campaign.version == campaign.version)
+        .values(status=status, version=campaign.version + 1, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        return False
+    audit.record(
+        session,
+        actor=actor,
+        action="campaign.transition.auto",
+        entity="campaign",
+        entity_id=campaign.id,
+        changes={"status": [campaign.status, status], "reason": [None, reason]},
+    )
+    return True
+
+
+def check_spend(session: Session, principal: Principal, values: dict[str, Any]) -> dict[str, str]:
+    """Before a spend entry is created: the campaign runs and the budget can take it."""
+    campaign = session.exec(
+        select(Campaign).where(Campaign.id == values.get("campaign_id")).with_for_update()
+    ).first()
+    amount = values.get("amount")
+    if campaign is None:
+        return {"campaign_id": "field.not_found"}
+    if campaign.status != CampaignStatus.RUNNING:
+        return {"campaign_id": "campaign.not_running"}
+    if amount is None or amount <= 0:
+        return {"amount": "field.too_small"}
+    if campaign.spent + amount > campaign.budget:
+        return {"amount": "campaign.budget_exceeded"}
+    return {}
+
+
+def apply_spend(session: Session, principal: Principal, spend: Any) -> None:
+    """After a spend entry: add it to the campaign; warn at 80 %, stop the campaign at 100 %."""
+    campaign = session.get(Campaign, spend.campaign_id)
+    spent = campaign.spent + spend.amount
+    session.execute(
+        sa.update(Campaign)
+        .where(Campaign.id == campaign.id)
+        .values(spent=spent, version=Campaign.version + 1, updated_at=utcnow())
+    )
+    spend.recorded_by = principal.username
+    session.add(spend)
+    session.flush()
+    session.refresh(campaign)
+    audit.record(
+        session,
+        actor=principal.username,
+        action="campaign.spend",
+        entity="campaign",
+        entity_id=campaign.id,
+        changes={"spent": [str(spent - spend.amount), str(spent)]},
+    )
+    if spent >= campaign.budget * WARNING_SHARE:
+        notifications.notify(
+            session,
+            role="marketing",
+            severity="warning",
+            link=f"/r/campaign/record?id={campaign.id}",
+            dedupe_key=f"campaign:{campaign.id}:budget80",
+            title_zh=f"营销活动“{campaign.name}”预算已使用 80% 以上",
+            title_en=f"Campaign “{campaign.name}” has used over 80% of its budget",
+        )
+    if spent >= campaign.budget:
+        _set_status(session, campaign, CampaignStatus.ENDED, "system", "budget used up")
+        notifications.notify(
+            session,
+            role="marketing",
+            severity="critical",
+            link=f"/r/campaign/record?id={campaign.id}",
+            dedupe_key=f"campaign:{campaign.id}:budget100",
+            title_zh=f"营销活动“{campaign.name}”预算已用完，活动已自动结束",
+            title_en=f"Campaign “{campaign.name}” used its whole budget and was ended",
+        )
+
+
+def advance_schedule(session: Session, today: date | None = None) -> str:
+    """Start scheduled campaigns whose start date has come; end running ones past their end."""
+    today = today or utcnow().astimezone(get_settings().zone).date()
+    started = ended = 0
+    for campaign in session.exec(
+        select(Campaign).where(
+            Campaign.status == CampaignStatus.SCHEDULED,
+            Campaign.start_date <= today,
+            Campaign.archived_at.is_(None),
+        )
+    ).all():
+        target = CampaignStatus.ENDED if campaign.end_date < today else CampaignStatus.RUNNING
+        if _set_status(session, campaign, target, "system", f"start date {campaign.start_date}"):
+            started += 1
+    for campaign in session.exec(
+        select(Campaign).where(
+            Campaign.status == CampaignStatus.RUNNING,
+            Campaign.end_date < today,
+            Campaign.archived_at.is_(None),
+        )
+    ).all():
+        if _set_status(
+            session, campaign, CampaignStatus.ENDED, "system", f"end date {campaign.end_date}"
+        ):
+            ended += 1
+    return f"started {started}, ended {ended}"

@@ -1,0 +1,116 @@
+"""The notification centre: jobs and services post here; the bell in the top bar reads it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from backoffice.config import get_settings
+from backoffice.security.rbac import Principal
+from models.notifications import Notification, NotificationRead
+
+
+def notify(
+    session: Session,
+    *,
+    dedupe_key: str,
+    title_zh: str,
+    title_en: str,
+    role: str | None = None,
+    user_id: int | None = None,
+    link: str = "",
+    severity: str = "info",
+) -> bool:
+    """Post once per ``dedupe_key`` (a rerun of a job posts nothing new); True if posted."""
+    if (role is None) == (user_id is None):
+        raise ValueError("a notification goes to one role or one user")
+    if (
+        session.exec(
+            select(Notification.id).where(Notification.dedupe_key == dedupe_key[:200])
+        ).first()
+        is not None
+    ):
+        return False
+    try:
+        with session.begin_nested():
+            session.add(
+                Notification(
+                    role=role,
+                    user_id=user_id,
+                    severity=severity,
+                    title_zh=title_zh[:300],
+                    title_en=title_en[:300],
+                    link=link[:300],
+                    dedupe_key=dedupe_key[:200],
+                )
+            )
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def _mine(principal: Principal) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        Notification.user_id == principal.user_id,
+        Notification.role.in_(sorted(principal.roles) or [""]),
+    )
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    title: str
+    link: str
+    severity: str
+    at: str
+    read: bool
+
+
+def recent(session: Session, *, principal: Principal, lang: str, limit: int = 20) -> list[Item]:
+    read = select(NotificationRead.notification_id).where(
+        NotificationRead.user_id == principal.user_id
+    )
+    rows = session.exec(
+        select(Notification, Notification.id.in_(read))
+        .where(_mine(principal))
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        Item(
+            n.id,
+            n.title_en if lang == "en" else n.title_zh,
+            n.link,
+            n.severity,
+            n.created_at.astimezone(get_settings().zone).strftime("%Y-%m-%d %H:%M"),
+            bool(is_read),
+        )
+        for n, is_read in rows
+    ]
+
+
+def unread_count(session: Session, *, principal: Principal) -> int:
+    read = select(NotificationRead.notification_id).where(
+        NotificationRead.user_id == principal.user_id
+    )
+    return session.execute(
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(_mine(principal), Notification.id.not_in(read))
+    ).scalar_one()
+
+
+def mark_all_read(session: Session, *, principal: Principal) -> int:
+    read = select(NotificationRead.notification_id).where(
+        NotificationRead.user_id == principal.user_id
+    )
+    ids = session.exec(
+        select(Notification.id).where(_mine(principal), Notification.id.not_in(read))
+    ).all()
+    for notification_id in ids:
+        session.add(NotificationRead(notification_id=notification_id, user_id=principal.user_id))
+    return len(ids)

@@ -1,0 +1,26 @@
+"""The notification centre: messages for a user or for everyone holding a role."""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+from models.base import TableBase, code_field
+
+
+class Notification(TableBase, table=True):
+    __tablename__ = "notification"
+
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    role: str | None = code_field(40, default=None, index=True)
+    severity: str = code_field(10, default="info")  # info | warning | critical
+    title_zh: str = code_field(300)
+    title_en: str = code_field(300)
+    link: str = code_field(300, default="")
+    dedupe_key: str = code_field(200, unique=True)  # the same event never notifies twice
+
+
+class NotificationRead(SQLModel, table=True):
+    __tablename__ = "notification_read"
+
+    notification_id: int = Field(foreign_key="notification.id", primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)

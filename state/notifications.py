@@ -1,0 +1,47 @@
+"""The bell in the top bar: the caller's notifications (their own and their roles')."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from backoffice.db import session_scope
+from backoffice.services import notifications
+from state.auth import SessionState, signed_in
+from state.ui import UIState
+
+
+class NotificationState(rx.State):
+    unread: int = 0
+    items: list[dict[str, Any]] = []
+
+    async def _reload(self) -> None:
+        principal = (await self.get_state(SessionState)).principal
+        lang = (await self.get_state(UIState)).lang
+        with session_scope() as session:
+            self.unread = notifications.unread_count(session, principal=principal)
+            self.items = [
+                {
+                    "id": i.id,
+                    "title": i.title,
+                    "link": i.link or "/",
+                    "severity": i.severity,
+                    "at": i.at,
+                    "read": i.read,
+                }
+                for i in notifications.recent(session, principal=principal, lang=lang)
+            ]
+
+    @rx.event
+    @signed_in
+    async def load(self) -> None:
+        await self._reload()
+
+    @rx.event
+    @signed_in
+    async def mark_all_read(self) -> None:
+        principal = (await self.get_state(SessionState)).principal
+        with session_scope() as session:
+            notifications.mark_all_read(session, principal=principal)
+        await self._reload()

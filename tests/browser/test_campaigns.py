@@ -1,0 +1,57 @@
+"""Marketing spends a campaign's budget: a warning at 80 %, a hard stop at 100 %; scheduled
+jobs are visible to administrators and their warnings reach the bell."""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+
+def _choose(page: Page, field_id: str, option: str) -> None:
+    page.locator(f"#{field_id} button").first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def _spend(page: Page, app_url: str, campaign: str, amount: str) -> None:
+    page.goto(app_url + "/r/campaign_spend/record?id=new")
+    expect(page.locator("#record-save")).to_be_visible(timeout=30_000)
+    page.locator("#find-campaign_id").fill(campaign)
+    page.wait_for_timeout(700)
+    _choose(page, "field-campaign_id", campaign)
+    page.locator("#field-amount").fill(amount)
+    page.locator("#record-save").click()
+
+
+def test_budget_warning_and_hard_stop(page: Page, app_url, sign_in_as, screenshot_dir):
+    sign_in_as("mkt.chen")
+    page.goto(app_url + "/r/campaign?status=running&sort=name")
+    expect(page.locator(".list-row").first).to_be_visible(timeout=30_000)
+    page.locator(".list-row a").first.click()
+    expect(page.locator("#field-budget")).to_be_visible(timeout=30_000)
+    name = page.locator("#page-title").inner_text()
+    budget = float(page.locator("#field-budget").input_value())
+    spent = float(page.locator("#value-spent").inner_text().replace("¥", "").replace(",", ""))
+    remaining = round(budget - spent, 2)
+    _spend(page, app_url, name, f"{remaining + 1:.2f}")
+    expect(page.locator("#error-amount")).to_have_text("超出活动剩余预算，已拒绝（预算硬上限）。")
+    _spend(page, app_url, name, f"{remaining:.2f}")
+    expect(page).to_have_url(re.compile(r"record\?id=\d+"), timeout=30_000)
+    page.goto(app_url + "/r/campaign?q=" + name)
+    expect(page.locator(".list-row").first).to_contain_text("已结束", timeout=30_000)
+    expect(page.locator("#bell-count")).to_be_visible()
+    page.locator("#bell").click()
+    expect(page.locator(".notification", has_text=name).first).to_contain_text("预算已用完")
+    page.screenshot(path=str(screenshot_dir / "campaign-budget-bell.png"), full_page=True)
+
+
+def test_admin_sees_jobs_and_runs_contract_warnings(
+    page: Page, app_url, sign_in_as, screenshot_dir
+):
+    sign_in_as("admin")
+    page.goto(app_url + "/admin/jobs")
+    expect(page.locator("#jobs-table")).to_contain_text("合同到期提醒", timeout=30_000)
+    page.locator("#run-partners-contract_expiry").click()
+    expect(page.locator("#jobs-table")).to_contain_text("new warnings")
+    page.screenshot(path=str(screenshot_dir / "admin-jobs.png"), full_page=True)
+    sign_in_as("pm.li")
+    page.locator("#bell").click()
+    expect(page.locator(".notification").first).to_contain_text("合同将于")

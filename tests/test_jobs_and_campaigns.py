@@ -1,0 +1,234 @@
+"""Scheduled jobs run once per tick across workers; campaign budget and schedule rules;
+contract expiry warnings reach product managers once."""
+
+import threading
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+
+import backoffice.resources
+import backoffice.schedules
+from backoffice import jobs
+from backoffice.engine import service
+from backoffice.engine.resource import get
+from backoffice.services import auth, campaigns, notifications
+from models.base import utcnow
+from models.campaigns import Campaign
+from models.jobs import JobRun
+from models.notifications import Notification
+from models.partners import Partner
+from tests.factories import make_user, sign_in
+
+SPEND = get("campaign_spend")
+CAMPAIGN = get("campaign")
+
+
+def _principal(session, username, roles):
+    user, _ = make_user(session, username, roles)
+    return auth.resolve(session, sign_in(session, user))
+
+
+def test_a_job_runs_once_per_tick_across_several_workers(clean_db):
+    counter = {"runs": 0}
+    lock = threading.Lock()
+
+    @jobs.job("test.count", timedelta(minutes=5), "计数", "Count")
+    def count(_session):
+        with lock:
+            counter["runs"] += 1
+        return "counted"
+
+    barrier = threading.Barrier(4)
+    results = []
+
+    def worker(n: int) -> None:
+        barrier.wait()
+        try:
+            results.append(jobs.run_job("test.count", holder=f"worker-{n}"))
+        except Exception:
+            results.append(None)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert counter["runs"] == 1
+    assert sum(r is not None for r in results) == 1
+    assert jobs.run_job("test.count", holder="late") is None, "the tick is already taken"
+    forced = jobs.run_job("test.count", force=True)
+    assert forced.status == "ok" and forced.result == "counted" and counter["runs"] == 2
+
+
+def test_a_failing_job_is_recorded_not_raised(clean_db, session):
+    @jobs.job("test.fail", timedelta(minutes=5), "失败", "Fail")
+    def fail(_session):
+        raise RuntimeError("boom")
+
+    run = jobs.run_job("test.fail")
+    assert run.status == "failed" and "boom" in run.result
+    assert session.exec(select(JobRun).where(JobRun.name == "test.fail")).one().finished_at
+
+
+def _campaign(session, **overrides):
+    values = {
+        "name": "首投返现",
+        "kind": "cash_back",
+        "channel": "online",
+        "start_date": date.today(),
+        "end_date": date.today() + timedelta(days=30),
+        "budget": Decimal("1000.00"),
+        "status": "running",
+        **overrides,
+    }
+    campaign = Campaign(**values)
+    session.add(campaign)
+    session.commit()
+    return campaign.id
+
+
+def test_budget_warns_at_80_and_stops_at_100_percent(session):
+    marketing = _principal(session, "mkt.a", ["marketing"])
+    campaign_id = _campaign(session)
+
+    def spend(amount):
+        result = service.create(
+            session,
+            principal=marketing,
+            resource=SPEND,
+            values={"campaign_id": str(campaign_id), "amount": amount},
+        )
+        session.commit()
+        return result
+
+    assert spend("700").ok
+    assert session.exec(select(Notification)).all() == []
+    assert spend("150").ok
+    warning = session.exec(select(Notification)).one()
+    assert warning.role == "marketing" and "80%" in warning.title_zh
+    refused = spend("150.01")
+    assert refused.errors == {"amount": "campaign.budget_exceeded"}
+    assert session.get(Campaign, campaign_id).spent == Decimal("850.00")
+    assert spend("150").ok
+    campaign = session.get(Campaign, campaign_id)
+    session.refresh(campaign)
+    assert campaign.spent == Decimal("1000.00") and campaign.status == "ended"
+    assert spend("1").errors == {"campaign_id": "campaign.not_running"}
+    assert len(session.exec(select(Notification)).all()) == 2
+
+
+def test_scheduled_campaigns_start_and_end_by_themselves(session):
+    today = date(2026, 12, 1)
+    due = _campaign(
+        session,
+        name="到期开始",
+        status="scheduled",
+        start_date=today,
+        end_date=today + timedelta(days=5),
+    )
+    later = _campaign(
+        session,
+        name="以后开始",
+        status="scheduled",
+        start_date=today + timedelta(days=1),
+        end_date=today + timedelta(days=5),
+    )
+    over = _campaign(
+        session,
+        name="已过期",
+        status="running",
+        start_date=today - timedelta(days=9),
+        end_date=today - timedelta(days=1),
+    )
+    assert campaigns.advance_schedule(session, today) == "started 1, ended 1"
+    session.commit()
+    assert [session.get(Campaign, i).status for i in (due, later, over)] == [
+        "running",
+        "scheduled",
+        "ended",
+    ]
+    assert campaigns.advance_schedule(session, today) == "started 0, ended 0", "idempotent"
+
+
+def test_the_creator_cannot_approve_their_own_campaign(session):
+    maker = _principal(session, "mkt.maker", ["marketing"])
+    checker = _principal(session, "mkt.checker", ["marketing"])
+    created = service.create(
+        session,
+        principal=maker,
+        resource=CAMPAIGN,
+        values={
+            "name": "新人红包",
+            "kind": "signup_bonus",
+            "channel": "online",
+            "start_date": "2027-01-01",
+            "end_date": "2027-01-31",
+            "budget": "50000",
+        },
+    )
+    session.commit()
+    assert created.ok
+    refused = service.transition(
+        session,
+        principal=maker,
+        resource=CAMPAIGN,
+        record_id=created.record_id,
+        version=1,
+        transition_key="schedule",
+    )
+    assert refused.message == "workflow.maker_checker"
+    assert service.transition(
+        session,
+        principal=checker,
+        resource=CAMPAIGN,
+        record_id=created.record_id,
+        version=1,
+        transition_key="schedule",
+    ).ok
+
+
+def test_contract_expiry_warnings_go_out_once_at_30_and_7_days(session):
+    today = utcnow().astimezone().date()
+    for name, days in (("三十天", 25), ("七天", 6), ("远", 90), ("已过", -3)):
+        session.add(
+            Partner(
+                name=name,
+                kind="bank",
+                licence_no=name,
+                status="active",
+                contract_end=today + timedelta(days=days),
+            )
+        )
+    session.commit()
+    first = backoffice.schedules.contract_expiry(session)
+    session.commit()
+    assert first.endswith("2 new warnings")
+    assert backoffice.schedules.contract_expiry(session).endswith("0 new warnings")
+    titles = sorted(n.title_zh for n in session.exec(select(Notification)).all())
+    assert len(titles) == 2 and all(
+        n.role == "product_manager" for n in session.exec(select(Notification)).all()
+    )
+
+
+def test_notifications_reach_the_role_and_are_marked_read(session):
+    pm = _principal(session, "pm.n", ["product_manager"])
+    agent = _principal(session, "agent.n", ["cs_agent"])
+    notifications.notify(
+        session, role="product_manager", dedupe_key="k1", title_zh="甲", title_en="A"
+    )
+    notifications.notify(
+        session, user_id=agent.user_id, dedupe_key="k2", title_zh="乙", title_en="B"
+    )
+    assert not notifications.notify(
+        session, role="product_manager", dedupe_key="k1", title_zh="甲", title_en="A"
+    )
+    session.commit()
+    assert [i.title for i in notifications.recent(session, principal=pm, lang="en")] == ["A"]
+    assert notifications.unread_count(session, principal=agent) == 1
+    assert notifications.mark_all_read(session, principal=pm) == 1
+    session.commit()
+    assert notifications.unread_count(session, principal=pm) == 0
+    with pytest.raises(ValueError):
+        notifications.notify(session, dedupe_key="k3", title_zh="", title_en="")
