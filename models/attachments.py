@@ -14,6 +14,7 @@ class Attachment(EditableBase, table=True):
 
     resource: str = code_field(40)
     record_id: int
+    category: str = code_field(40, default="")  # e.g. prospectus, risk_disclosure
     filename: str = code_field(255)
     content_type: str = code_field(100)
     size: int = Field(sa_type=sa.BigInteger)

@@ -564,6 +564,24 @@ def _attachments() -> rx.Component:
     state = ResourceRecordState
     return rx.vstack(
         rx.cond(
+            state.can_edit & ~state.archived & (state.attach_categories.length() > 0),
+            rx.hstack(
+                rx.text(t("attachment.category_label"), size="2"),
+                rx.select.root(
+                    rx.select.trigger(id="attach-category"),
+                    rx.select.content(
+                        rx.foreach(
+                            state.attach_categories,
+                            lambda c: rx.select.item(c["label"], value=c["value"]),
+                        )
+                    ),
+                    value=state.attach_category,
+                    on_change=state.set_attach_category,
+                ),
+                align="center",
+            ),
+        ),
+        rx.cond(
             state.can_edit & ~state.archived,
             rx.upload(
                 rx.hstack(
@@ -582,7 +600,7 @@ def _attachments() -> rx.Component:
                 rx.table.row(
                     *[
                         rx.table.column_header_cell(t(f"attachment.col.{c}"))
-                        for c in ("filename", "size", "by", "at", "actions")
+                        for c in ("category", "filename", "size", "by", "at", "actions")
                     ]
                 )
             ),
@@ -590,6 +608,7 @@ def _attachments() -> rx.Component:
                 rx.foreach(
                     state.attachments,
                     lambda a: rx.table.row(
+                        rx.table.cell(a["category"]),
                         rx.table.cell(a["filename"]),
                         rx.table.cell(a["size"]),
                         rx.table.cell(a["by"]),
@@ -671,6 +690,24 @@ def record_view() -> rx.Component:
                 size="1",
                 width="100%",
                 id="record-message",
+            ),
+        ),
+        rx.cond(
+            (ResourceRecordState.summary.length() > 0) & ~ResourceRecordState.is_new,
+            rx.flex(
+                rx.foreach(
+                    ResourceRecordState.summary,
+                    lambda item: rx.card(
+                        rx.vstack(
+                            rx.text(item["label"], size="1", color_scheme="gray"),
+                            rx.text(item["value"], size="2", weight="medium"),
+                            spacing="1",
+                        ),
+                    ),
+                ),
+                wrap="wrap",
+                spacing="3",
+                id="record-summary",
             ),
         ),
         rx.tabs.root(

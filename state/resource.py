@@ -431,41 +431,62 @@ class ResourceRecordState(rx.State):
     loaded: bool = False
     has_attachments: bool = False
     attachments: list[dict[str, str]] = []
+    attach_categories: list[dict[str, str]] = []
+    attach_category: str = ""
+    summary: list[dict[str, str]] = []
 
     def _resource(self) -> Resource:
         resource = get_resource(self.resource_key)
         assert resource is not None
         return resource
 
-    def _load_attachments(self, session: Any, principal: Any, resource: Resource) -> None:
+    def _load_attachments(
+        self, session: Any, principal: Any, resource: Resource, lang: str
+    ) -> None:
         zone = service.get_settings().zone
+        labels = {
+            key: (en if lang == "en" else zh) for key, zh, en in resource.attachment_categories
+        }
         self.has_attachments = resource.attachments and self.record_id > 0
-        self.attachments = (
-            [
-                {
-                    "id": str(a.id),
-                    "filename": a.filename,
-                    "size": f"{a.size / 1024:,.1f} KB",
-                    "by": a.uploaded_by,
-                    "at": a.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                }
-                for a in attachments.listing(
-                    session, principal=principal, resource=resource, record_id=self.record_id
-                )
-            ]
+        items = (
+            attachments.listing(
+                session, principal=principal, resource=resource, record_id=self.record_id
+            )
             if self.has_attachments
             else []
         )
+        counts: dict[str, int] = {}
+        version: dict[int, int] = {}
+        for item in reversed(items):  # oldest first: version 1, 2, … of each kind
+            counts[item.category] = counts.get(item.category, 0) + 1
+            version[item.id] = counts[item.category]
+        self.attachments = [
+            {
+                "id": str(a.id),
+                "filename": a.filename,
+                "size": f"{a.size / 1024:,.1f} KB",
+                "by": a.uploaded_by,
+                "at": a.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                "category": f"{labels.get(a.category, a.category)} v{version[a.id]}"
+                if a.category
+                else "",
+            }
+            for a in items
+        ]
 
-    async def _after_files(self, session: Any, principal: Any, resource: Resource) -> None:
-        self._load_attachments(session, principal, resource)
-        self.history = service.history(
-            session,
-            principal=principal,
-            resource=resource,
-            record_id=self.record_id,
-            lang=await _lang(self),
-        )
+    @rx.event
+    @requires_on_resource("edit")
+    def set_attach_category(self, category: str) -> None:
+        if any(c["value"] == category for c in self.attach_categories):
+            self.attach_category = category
+
+    async def _after_files(self, principal: Any, resource: Resource) -> None:
+        """Attachments change what a record may do next (e.g. a guard needing documents)."""
+        with session_scope() as session:
+            record = service.load(
+                session, principal=principal, resource=resource, record_id=self.record_id
+            )
+        await self._fill(resource, record, await _lang(self))
 
     @rx.event
     @requires_on_resource("edit")
@@ -483,10 +504,11 @@ class ResourceRecordState(rx.State):
                     record_id=self.record_id,
                     filename=upload.name or "file",
                     data=await upload.read(),
+                    category=self.attach_category,
                 )
                 if problem:
                     problems.append(f"{upload.name}: {translate(problem, lang)}")
-            await self._after_files(session, principal, resource)
+        await self._after_files(principal, resource)
         if problems:
             return rx.toast.error(" ".join(problems))
         return rx.toast.success(translate("attachment.added", lang))
@@ -521,7 +543,7 @@ class ResourceRecordState(rx.State):
                 resource=resource,
                 attachment_id=int(attachment_id) if str(attachment_id).isdigit() else 0,
             )
-            await self._after_files(session, principal, resource)
+        await self._after_files(principal, resource)
         return rx.toast.success(translate("attachment.removed", await _lang(self)))
 
     @rx.event
@@ -548,6 +570,14 @@ class ResourceRecordState(rx.State):
     async def _fill(self, resource: Resource, record: Any, lang: str) -> None:
         principal = await _principal(self)
         zone_settings = service.get_settings().zone
+        self.attach_categories = [
+            {"value": key, "label": en if lang == "en" else zh}
+            for key, zh, en in resource.attachment_categories
+        ]
+        if self.attach_category not in {c["value"] for c in self.attach_categories}:
+            self.attach_category = (
+                self.attach_categories[0]["value"] if self.attach_categories else ""
+            )
         with session_scope() as session:
             schema = service.schema_of(session, resource)
             values = service.record_values(session, schema, record) if record is not None else {}
@@ -594,7 +624,13 @@ class ResourceRecordState(rx.State):
                     if resource.workflow
                     else []
                 )
-                self._load_attachments(session, principal, resource)
+                self._load_attachments(session, principal, resource, lang)
+                self.summary = [
+                    {"label": label, "value": value}
+                    for label, value in (
+                        resource.summary(session, record, lang) if resource.summary else []
+                    )
+                ]
                 self.history = service.history(
                     session, principal=principal, resource=resource, record_id=record.id, lang=lang
                 )

@@ -286,8 +286,70 @@ def test_ref_fields_must_point_at_an_existing_record(session, pm):
     assert result.errors == {"partner_id": "field.not_found"}
 
 
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def _disclose(session, principal, product_id):
+    from backoffice.services import attachments
+
+    for category in ("prospectus", "risk_disclosure"):
+        _item, problem = attachments.add(
+            session,
+            principal=principal,
+            resource=PRODUCT,
+            record_id=product_id,
+            filename=f"{category}.pdf",
+            data=PDF,
+            category=category,
+        )
+        assert problem == "", problem
+    session.commit()
+
+
+def test_no_review_without_both_disclosure_documents(session, pm):
+    from backoffice.services import attachments
+
+    product_id = _product(session, pm, _partner(session, pm))
+    refused = service.transition(
+        session,
+        principal=pm,
+        resource=PRODUCT,
+        record_id=product_id,
+        version=1,
+        transition_key="submit",
+    )
+    assert refused.message == "product.disclosures"
+    assert attachments.add(
+        session,
+        principal=pm,
+        resource=PRODUCT,
+        record_id=product_id,
+        filename="x.pdf",
+        data=PDF,
+        category="brochure",
+    )[1] == ("attachment.category")
+    attachments.add(
+        session,
+        principal=pm,
+        resource=PRODUCT,
+        record_id=product_id,
+        filename="p.pdf",
+        data=PDF,
+        category="prospectus",
+    )
+    assert service.transition(
+        session,
+        principal=pm,
+        resource=PRODUCT,
+        record_id=product_id,
+        version=1,
+        transition_key="submit",
+    ).message == ("product.disclosures")
+
+
 def test_maker_cannot_check_their_own_submission(session, pm, pm2):
     product_id = _product(session, pm, _partner(session, pm))
+    _disclose(session, pm, product_id)
     product = session.get(Product, product_id)
     assert "submit" in service.available_transitions(
         session, principal=pm, resource=PRODUCT, record=product
@@ -378,6 +440,7 @@ def test_random_users_and_transitions_never_let_anyone_approve_their_own_submiss
     )
     session.add(product)
     session.commit()
+    _disclose(session, pm, product.id)
     people = {"maker": pm, "checker": pm2, "agent": None}
     submitted_by: str | None = None
     for who, key in steps:

@@ -29,6 +29,7 @@ def upgrade() -> None:
     sa.Column('archived_at', models.base.UTCDateTime(), nullable=True),
     sa.Column('resource', sa.String(length=40), nullable=False),
     sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('category', sa.String(length=40), nullable=False),
     sa.Column('filename', sa.String(length=255), nullable=False),
     sa.Column('content_type', sa.String(length=100), nullable=False),
     sa.Column('size', sa.BigInteger(), nullable=False),

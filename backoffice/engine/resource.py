@@ -36,6 +36,8 @@ class Resource:
     exportable: bool = True
     importable: bool = True
     attachments: bool = False  # files can be attached to its records
+    # (key, 中文, English) kinds of document; uploads then name one (versions: newest counts)
+    attachment_categories: tuple[tuple[str, str, str], ...] = ()
     # principal → an extra WHERE condition limiting which rows the caller may see
     row_scope: Callable[[Principal], sa.ColumnElement[bool] | None] | None = None
     # clean values of a create/edit → {field: i18n key} for rules across fields
@@ -44,6 +46,8 @@ class Resource:
     before_create: Callable[[Any, Principal, dict[str, Any]], dict[str, str]] | None = None
     # (session, principal, new record): effects of a create, in the same transaction
     after_create: Callable[[Any, Principal, Any], None] | None = None
+    # (session, record, lang) → [(label, value)] shown at the top of the record page
+    summary: Callable[[Any, Any, str], list[tuple[str, str]]] | None = None
     icon: str = "table"
     extra: dict[str, Any] = field(default_factory=dict)
 

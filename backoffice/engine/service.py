@@ -719,7 +719,7 @@ def transition_refusal(
         if getattr(record, name) in (None, ""):
             return "workflow.missing_fields"
     if transition.guard is not None:
-        return transition.guard(record)
+        return transition.guard(session, record)
     return None
 
 

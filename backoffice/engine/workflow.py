@@ -18,7 +18,8 @@ class Transition:
     # maker ≠ checker: the user who took this earlier transition may not take this one
     not_by_maker_of: str = ""
     required_fields: tuple[str, ...] = ()
-    guard: Callable[[Any], str | None] | None = None  # record → i18n key of a refusal
+    # (session, record) → the i18n key of a refusal, or None
+    guard: Callable[[Any, Any], str | None] | None = None
     effect: Callable[[Any], None] | None = None  # record → changes made with the transition
     bulk: bool = False  # offered on selected rows of the list
 

@@ -1,14 +1,26 @@
 """Products as a resource, with the publishing workflow (maker ≠ checker)."""
 
 from decimal import Decimal
+from typing import Any
 
 from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Resource, register
 from backoffice.engine.workflow import Transition as T
 from backoffice.engine.workflow import Workflow
+from backoffice.services import attachments, suitability
 from models.products import RISK_LEVELS, Product, ProductStatus, ProductType
 
 S = ProductStatus
+DISCLOSURES = (
+    ("prospectus", "产品说明书", "Prospectus"),
+    ("risk_disclosure", "风险揭示书", "Risk disclosure"),
+)
+
+
+def disclosures_attached(session: Any, product: Any) -> str | None:
+    """Full disclosure (plan 6.2.1): no review or sale without both documents."""
+    have = attachments.current_categories(session, PRODUCT, product.id)
+    return None if {key for key, _zh, _en in DISCLOSURES} <= have else "product.disclosures"
 
 
 def check_product(values: dict) -> dict[str, str]:
@@ -38,6 +50,7 @@ PRODUCT_WORKFLOW = Workflow(
             "提交审核",
             "Submit for review",
             required_fields=("name", "partner_id", "risk_level", "min_purchase"),
+            guard=disclosures_attached,
         ),
         T(
             "reject",
@@ -56,12 +69,27 @@ PRODUCT_WORKFLOW = Workflow(
             "Approve and publish",
             action="publish",
             not_by_maker_of="submit",
+            guard=disclosures_attached,
         ),
         T("suspend", (S.ON_SALE,), S.SUSPENDED, "暂停销售", "Suspend", action="publish", bulk=True),
         T("resume", (S.SUSPENDED,), S.ON_SALE, "恢复销售", "Resume", action="publish", bulk=True),
         T("close", (S.ON_SALE, S.SUSPENDED), S.CLOSED, "结束产品", "Close", action="publish"),
     ),
 )
+
+
+def product_summary(session: Any, product: Any, lang: str) -> list[tuple[str, str]]:
+    counts = suitability.eligible_customers(session, product.risk_level)
+    buyers = " / ".join(f"{t}: {n:,}" for t, n in counts.items()) or "—"
+    have = attachments.current_categories(session, PRODUCT, product.id)
+    docs = "、".join(
+        (en if lang == "en" else zh) + (" ✓" if key in have else " ✗")
+        for key, zh, en in DISCLOSURES
+    )
+    if lang == "en":
+        return [("Who may buy (suitability)", buyers), ("Disclosure documents", docs)]
+    return [("可购买客户（适当性）", buyers), ("信息披露文件", docs)]
+
 
 PRODUCT = register(
     Resource(
@@ -181,5 +209,7 @@ PRODUCT = register(
         workflow=PRODUCT_WORKFLOW,
         validator=check_product,
         attachments=True,
+        attachment_categories=DISCLOSURES,
+        summary=product_summary,
     )
 )

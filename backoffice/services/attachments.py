@@ -53,11 +53,17 @@ def add(
     record_id: int,
     filename: str,
     data: bytes,
+    category: str = "",
 ) -> tuple[Attachment | None, str]:
     """Attach a file to a record the caller may edit; returns (attachment, i18n problem)."""
     if not principal.can(resource.permission, "edit"):
         raise service.EngineError("auth.denied")
     service.load(session, principal=principal, resource=resource, record_id=record_id)
+    categories = {c[0] for c in resource.attachment_categories}
+    if categories and category not in categories:
+        return None, "attachment.category"
+    if not categories:
+        category = ""
     name = _clean_name(filename)
     suffix = Path(name).suffix.lower()
     if suffix not in ALLOWED:
@@ -79,6 +85,7 @@ def add(
     attachment = Attachment(
         resource=resource.key,
         record_id=record_id,
+        category=category,
         filename=name,
         content_type=content_type,
         size=len(data),
@@ -93,9 +100,24 @@ def add(
         action=f"{resource.key}.attach",
         entity=resource.key,
         entity_id=record_id,
-        changes={"attachment": [None, f"{name} ({len(data):,} B, {digest[:12]})"]},
+        changes={
+            "attachment": [None, f"{category or '-'}: {name} ({len(data):,} B, {digest[:12]})"]
+        },
     )
     return attachment, ""
+
+
+def current_categories(session: Session, resource: Resource, record_id: int) -> set[str]:
+    """The document kinds a record has at least one live attachment of."""
+    return set(
+        session.exec(
+            select(Attachment.category).where(
+                Attachment.resource == resource.key,
+                Attachment.record_id == record_id,
+                Attachment.archived_at.is_(None),
+            )
+        ).all()
+    )
 
 
 def listing(

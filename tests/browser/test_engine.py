@@ -80,13 +80,23 @@ def test_a_stale_edit_is_refused_with_who_changed_it(
 
 
 def test_product_needs_a_second_product_manager_to_publish(
-    page: Page, app_url, sign_in_as, screenshot_dir
+    page: Page, app_url, sign_in_as, screenshot_dir, tmp_path
 ):
     sign_in_as("pm.li")
     page.goto(app_url + "/r/product?status=draft")
     page.locator(".list-row a").first.click()
-    expect(page.locator("#transition-submit")).to_be_visible(timeout=30_000)
+    expect(page.locator("#record-summary")).to_contain_text("产品说明书 ✗", timeout=30_000)
+    expect(page.locator("#transition-submit")).to_have_count(0)
     url = page.url
+    page.locator("#tab-attachments").click()
+    for label, name in (("产品说明书", "说明书.pdf"), ("风险揭示书", "风险揭示书.pdf")):
+        document = tmp_path / name
+        document.write_bytes(b"%PDF-1.4\n%%EOF\n")
+        page.locator("#attach-category").click()
+        page.get_by_role("option", name=label, exact=True).click()
+        page.locator("#attachment-upload input[type=file]").set_input_files(str(document))
+        expect(page.locator(".attachment-row", has_text=name)).to_contain_text(f"{label} v1")
+    page.screenshot(path=str(screenshot_dir / "product-disclosures.png"), full_page=True)
     page.locator("#transition-submit").click()
     expect(page.locator("#record-state")).to_have_text("审核中")
     expect(page.locator("#transition-publish")).to_have_count(0)
