@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from backoffice.config import get_settings
+
+T = TypeVar("T")
 
 # SQLite keeps NUMERIC as a number; SQLAlchemy converts it back to Decimal with the column's
 # scale, which is exact for every amount this platform stores (< 10^13 CNY).
@@ -99,3 +103,19 @@ def refresh_statistics(engine: Engine) -> None:
     if engine.dialect.name in ("sqlite", "postgresql"):
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
+
+
+def retry_when_busy(work: Callable[[], T], attempts: int = 8) -> T:
+    """Run ``work`` again when SQLite refuses a write that raced another connection.
+
+    With WAL, a transaction that read before another one committed cannot then write
+    (SQLITE_BUSY_SNAPSHOT) and busy_timeout does not help; a fresh transaction does.
+    """
+    for attempt in range(attempts):
+        try:
+            return work()
+        except sa.exc.OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")

@@ -19,7 +19,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from backoffice.db import session_scope
+from backoffice.db import retry_when_busy, session_scope
 from models.base import utcnow
 from models.jobs import JobLease, JobRun
 
@@ -53,6 +53,10 @@ def registered() -> list[Job]:
 
 def claim(name: str, every: timedelta, holder: str = HOLDER) -> bool:
     """Take this tick's lease: only one caller in a tick gets True."""
+    return retry_when_busy(lambda: _claim(name, every, holder))
+
+
+def _claim(name: str, every: timedelta, holder: str) -> bool:
     now = utcnow()
     until = now + every * 0.9  # expires before the next tick is due
     with session_scope() as session:
@@ -80,9 +84,14 @@ def run_job(name: str, *, holder: str = HOLDER, force: bool = False) -> JobRun |
         raise KeyError(name)
     if not force and not claim(name, found.every, holder):
         return None
-    with session_scope() as session:
-        record = JobRun(name=name, holder=holder, started_at=utcnow())
-        session.add(record)
+
+    def start_run() -> JobRun:
+        with session_scope() as session:
+            started = JobRun(name=name, holder=holder, started_at=utcnow())
+            session.add(started)
+        return started
+
+    record = retry_when_busy(start_run)
     try:
         with session_scope() as session:
             result = found.run(session)
@@ -90,11 +99,15 @@ def run_job(name: str, *, holder: str = HOLDER, force: bool = False) -> JobRun |
     except Exception:
         log.exception("job %s failed", name)
         result, status = traceback.format_exc(limit=3)[-2000:], "failed"
-    with session_scope() as session:
-        done = session.get(JobRun, record.id)
-        done.finished_at, done.status, done.result = utcnow(), status, str(result)[:4000]
-        session.add(done)
-        return done
+
+    def finish_run() -> JobRun:
+        with session_scope() as session:
+            done = session.get(JobRun, record.id)
+            done.finished_at, done.status, done.result = utcnow(), status, str(result)[:4000]
+            session.add(done)
+            return done
+
+    return retry_when_busy(finish_run)
 
 
 def last_runs(session: Session) -> dict[str, JobRun]:
