@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from backoffice.config import get_settings
 from backoffice.db import engine, refresh_statistics
 from backoffice.jobs import job
-from backoffice.services import campaigns, notifications
+from backoffice.services import campaigns, notifications, products
 from models.base import utcnow
 from models.partners import Partner, PartnerStatus
 
@@ -19,6 +19,16 @@ EXPIRY_WARNINGS = (30, 7)
 @job("campaigns.schedule", timedelta(minutes=1), "营销活动自动开始/结束", "Campaigns start/end")
 def campaign_schedule(session: Session) -> str:
     return campaigns.advance_schedule(session)
+
+
+@job(
+    "products.apply_changes",
+    timedelta(minutes=1),
+    "产品变更定时生效",
+    "Product changes take effect",
+)
+def product_changes(session: Session) -> str:
+    return products.apply_due_changes(session)
 
 
 @job("partners.contract_expiry", timedelta(hours=1), "合同到期提醒", "Contract expiry warnings")

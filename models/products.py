@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
 from sqlmodel import Field
 
-from models.base import EditableBase, code_field, money_field, percent_field, text_field
+from models.base import (
+    EditableBase,
+    TableBase,
+    code_field,
+    money_field,
+    percent_field,
+    text_field,
+    time_field,
+)
 
 
 class ProductType(StrEnum):
@@ -51,3 +59,45 @@ class Product(EditableBase, table=True):
     management_fee_rate: Decimal = percent_field(Decimal("0"))
     status: str = code_field(20, default=ProductStatus.DRAFT, index=True)
     description: str = text_field()
+
+
+class ProductChangeStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    APPLIED = "applied"
+    CANCELLED = "cancelled"
+
+
+class ProductChange(EditableBase, table=True):
+    """A change to a product on sale, approved by a second person, effective at a set time."""
+
+    __tablename__ = "product_change"
+
+    product_id: int = Field(foreign_key="product.id", index=True)
+    yield_min: Decimal | None = percent_field(None)
+    yield_max: Decimal | None = percent_field(None)
+    subscription_fee_rate: Decimal | None = percent_field(None)
+    redemption_fee_rate: Decimal | None = percent_field(None)
+    management_fee_rate: Decimal | None = percent_field(None)
+    sale_start: date | None = None
+    sale_end: date | None = None
+    effective_at: datetime = time_field(index=True)
+    reason: str = text_field()
+    before: str = text_field()  # JSON: the product's values when the change was requested
+    status: str = code_field(20, default=ProductChangeStatus.PENDING, index=True)
+
+
+class ProductRate(TableBase, table=True):
+    """The dated history of a product's yield and fees."""
+
+    __tablename__ = "product_rate"
+
+    product_id: int = Field(foreign_key="product.id", index=True)
+    effective_at: datetime = time_field()
+    yield_min: Decimal = percent_field(Decimal("0"))
+    yield_max: Decimal = percent_field(Decimal("0"))
+    subscription_fee_rate: Decimal = percent_field(Decimal("0"))
+    redemption_fee_rate: Decimal = percent_field(Decimal("0"))
+    management_fee_rate: Decimal = percent_field(Decimal("0"))
+    change_id: int | None = Field(default=None, foreign_key="product_change.id")

@@ -495,6 +495,7 @@ def _field_input(field: rx.Var) -> rx.Component:
             ),
         ),
         ("date", rx.input(type="date", default_value=field["text"], **common)),
+        ("datetime", rx.input(type="datetime-local", default_value=field["text"], **common)),
         rx.input(
             default_value=field["text"],
             **common,

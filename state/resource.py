@@ -592,7 +592,13 @@ class ResourceRecordState(rx.State):
                         "kind": spec.kind,
                         "required": spec.required,
                         "help": spec.help_en if lang == "en" else spec.help_zh,
-                        "text": fieldlib.to_text(value) if readable else "",
+                        "text": (
+                            value.astimezone(zone_settings).strftime("%Y-%m-%dT%H:%M")
+                            if spec.kind == "datetime" and value is not None
+                            else fieldlib.to_text(value)
+                        )
+                        if readable
+                        else "",
                         "display": (
                             fieldlib.display(spec, value, lang, zone_settings)
                             if readable
@@ -634,7 +640,9 @@ class ResourceRecordState(rx.State):
                 self.history = service.history(
                     session, principal=principal, resource=resource, record_id=record.id, lang=lang
                 )
-        self.can_edit = principal.can(resource.permission, "create" if record is None else "edit")
+        self.can_edit = principal.can(
+            resource.permission, "create" if record is None else "edit"
+        ) and (record is None or service.editable_now(resource, record))
         self.can_archive = resource.archivable and principal.can(resource.permission, "archive")
 
     @rx.event

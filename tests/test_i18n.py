@@ -70,6 +70,7 @@ def test_every_key_used_in_pages_exists():
         ("milestone_status", projects.MilestoneStatus),
         ("transaction_kind", transactions.TransactionKind),
         ("transaction_status", transactions.TransactionStatus),
+        ("product_change_status", products.ProductChangeStatus),
     ],
 )
 def test_every_choice_has_a_label_in_both_languages(group: str, enum: type[StrEnum]):

@@ -123,7 +123,11 @@ def parse(spec: FieldSpec, raw: object) -> Any:
             value = text if isinstance(text, datetime) else datetime.fromisoformat(str(text))
         except ValueError as exc:
             raise FieldError("field.not_a_date") from exc
-        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if value.tzinfo is None:  # typed by staff: their time zone
+            from backoffice.config import get_settings
+
+            value = value.replace(tzinfo=get_settings().zone)
+        value = value.astimezone(UTC)
     elif spec.kind == "bool":
         lowered = str(text).lower()
         if lowered not in ("true", "false", "1", "0", "on", "off", "yes", "no", "是", "否"):

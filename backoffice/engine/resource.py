@@ -46,6 +46,8 @@ class Resource:
     before_create: Callable[[Any, Principal, dict[str, Any]], dict[str, str]] | None = None
     # (session, principal, new record): effects of a create, in the same transaction
     after_create: Callable[[Any, Principal, Any], None] | None = None
+    # (record, {field: new value}) → {field: i18n key}: edits refused in the record's state
+    edit_guard: Callable[[Any, dict[str, Any]], dict[str, str]] | None = None
     # (session, record, lang) → [(label, value)] shown at the top of the record page
     summary: Callable[[Any, Any, str], list[tuple[str, str]]] | None = None
     icon: str = "table"

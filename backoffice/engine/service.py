@@ -580,6 +580,13 @@ def _write(
     return True
 
 
+def editable_now(resource: Resource, record: Any) -> bool:
+    workflow = resource.workflow
+    if workflow is None or workflow.editable_in is None:
+        return True
+    return getattr(record, workflow.state_field) in workflow.editable_in
+
+
 def update(
     session: Session,
     *,
@@ -597,6 +604,8 @@ def update(
         return SaveResult(record_id=record_id, message="record.archived")
     if record.version != version:
         return _stale(session, resource, record_id)
+    if not editable_now(resource, record):
+        return SaveResult(record_id=record_id, message="workflow.not_editable")
     current_schema = schema_of(session, resource)
     clean, errors = validate(
         session,
@@ -617,6 +626,10 @@ def update(
     changes = _changes(before, clean)
     if not changes:
         return SaveResult(record_id=record_id)
+    if resource.edit_guard is not None:
+        refused = resource.edit_guard(record, {k: clean[k] for k in changes})
+        if refused:
+            return SaveResult(record_id=record_id, errors=refused)
     columns, extra = _split({k: v for k, v in clean.items() if k in changes})
     try:
         with session.begin_nested():

@@ -33,6 +33,9 @@ class Workflow:
     states: tuple[str, ...]
     initial: str
     transitions: tuple[Transition, ...] = field(default_factory=tuple)
+    # states in which the record may still be edited (None: all); after a checker's
+    # decision the record must not change under it
+    editable_in: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         keys = [t.key for t in self.transitions]

@@ -116,6 +116,7 @@ CAMPAIGN = register(
             state_field="status",
             states=tuple(S),
             initial=S.DRAFT,
+            editable_in=(S.DRAFT,),
             transitions=(
                 T(
                     "schedule",

@@ -3,12 +3,23 @@
 from decimal import Decimal
 from typing import Any
 
+from sqlmodel import select
+
+from backoffice.config import get_settings
 from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Resource, register
 from backoffice.engine.workflow import Transition as T
 from backoffice.engine.workflow import Workflow
 from backoffice.services import attachments, suitability
-from models.products import RISK_LEVELS, Product, ProductStatus, ProductType
+from backoffice.services import products as product_rules
+from models.products import (
+    RISK_LEVELS,
+    Product,
+    ProductChange,
+    ProductChangeStatus,
+    ProductStatus,
+    ProductType,
+)
 
 S = ProductStatus
 DISCLOSURES = (
@@ -79,6 +90,29 @@ PRODUCT_WORKFLOW = Workflow(
 
 
 def product_summary(session: Any, product: Any, lang: str) -> list[tuple[str, str]]:
+    zone = get_settings().zone
+    rates = product_rules.rate_history(session, product.id)[:4]
+    history = (
+        "；".join(
+            f"{r.effective_at.astimezone(zone):%Y-%m-%d %H:%M} "
+            f"{product_rules.as_percent(r.yield_min)}–{product_rules.as_percent(r.yield_max)}"
+            for r in rates
+        )
+        or "—"
+    )
+    pending = session.exec(
+        select(ProductChange).where(
+            ProductChange.product_id == product.id,
+            ProductChange.status.in_((ProductChangeStatus.PENDING, ProductChangeStatus.APPROVED)),
+        )
+    ).all()
+    upcoming = (
+        "；".join(
+            f"#{c.id} {c.effective_at.astimezone(zone):%Y-%m-%d %H:%M} ({c.status})"
+            for c in pending
+        )
+        or "—"
+    )
     counts = suitability.eligible_customers(session, product.risk_level)
     buyers = " / ".join(f"{t}: {n:,}" for t, n in counts.items()) or "—"
     have = attachments.current_categories(session, PRODUCT, product.id)
@@ -87,8 +121,18 @@ def product_summary(session: Any, product: Any, lang: str) -> list[tuple[str, st
         for key, zh, en in DISCLOSURES
     )
     if lang == "en":
-        return [("Who may buy (suitability)", buyers), ("Disclosure documents", docs)]
-    return [("可购买客户（适当性）", buyers), ("信息披露文件", docs)]
+        return [
+            ("Who may buy (suitability)", buyers),
+            ("Disclosure documents", docs),
+            ("Yield history", history),
+            ("Scheduled changes", upcoming),
+        ]
+    return [
+        ("可购买客户（适当性）", buyers),
+        ("信息披露文件", docs),
+        ("收益率历史", history),
+        ("待生效变更", upcoming),
+    ]
 
 
 PRODUCT = register(
@@ -211,5 +255,89 @@ PRODUCT = register(
         attachments=True,
         attachment_categories=DISCLOSURES,
         summary=product_summary,
+        edit_guard=product_rules.locked_while_live,
+    )
+)
+
+
+C = ProductChangeStatus
+_PCT = {"kind": "percent", "min_value": Decimal("0"), "max_value": Decimal("100")}
+
+
+def change_summary(session: Any, change: Any, lang: str) -> list[tuple[str, str]]:
+    labels = {f.name: f.label(lang) for f in PRODUCT.fields}
+    product = session.get(Product, change.product_id)
+    rows = [
+        (labels[name], f"{before or '—'} → {after}")
+        for name, before, after in product_rules.diff(change)
+    ]
+    title = "Product" if lang == "en" else "产品"
+    return [(title, f"{product.code} {product.name}"), *rows]
+
+
+PRODUCT_CHANGE = register(
+    Resource(
+        key="product_change",
+        model=ProductChange,
+        permission="product",
+        module="products",
+        label_zh="产品变更申请",
+        label_en="Product change requests",
+        icon="file-diff",
+        fields=(
+            F("product_id", "产品", "Product", kind="ref", ref="product", required=True),
+            F("yield_min", "新收益（低）", "New yield (low)", **_PCT),
+            F("yield_max", "新收益（高）", "New yield (high)", **_PCT),
+            F("subscription_fee_rate", "新申购费率", "New subscription fee", **_PCT),
+            F("redemption_fee_rate", "新赎回费率", "New redemption fee", **_PCT),
+            F("management_fee_rate", "新管理费率", "New management fee", **_PCT),
+            F("sale_start", "新销售开始", "New sale start", kind="date"),
+            F("sale_end", "新销售结束", "New sale end", kind="date"),
+            F("effective_at", "生效时间", "Takes effect at", kind="datetime", required=True),
+            F("reason", "变更原因", "Reason", kind="longtext", required=True, max_length=2000),
+            F(
+                "status",
+                "状态",
+                "Status",
+                kind="choice",
+                required=True,
+                choices=tuple(C),
+                choice_group="product_change_status",
+            ),
+        ),
+        list_columns=("product_id", "effective_at", "yield_max", "management_fee_rate", "status"),
+        title_field="reason",
+        filters=("status", "product_id", "effective_at"),
+        default_sort="-id",
+        importable=False,
+        before_create=product_rules.check_request,
+        summary=change_summary,
+        workflow=Workflow(
+            state_field="status",
+            states=tuple(C),
+            initial=C.PENDING,
+            editable_in=(C.PENDING,),
+            transitions=(
+                T(
+                    "approve",
+                    (C.PENDING,),
+                    C.APPROVED,
+                    "批准变更",
+                    "Approve",
+                    action="approve",
+                    not_by_maker_of="create",
+                ),
+                T(
+                    "reject",
+                    (C.PENDING,),
+                    C.REJECTED,
+                    "驳回",
+                    "Reject",
+                    action="approve",
+                    not_by_maker_of="create",
+                ),
+                T("cancel", (C.PENDING, C.APPROVED), C.CANCELLED, "撤回", "Withdraw"),
+            ),
+        ),
     )
 )

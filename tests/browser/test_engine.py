@@ -229,3 +229,41 @@ def test_create_a_product_with_a_searchable_issuer_picker(page: Page, app_url, s
     expect(page).to_have_url(re.compile(r"record\?id=\d+"), timeout=30_000)
     expect(page.locator("#record-state")).to_have_text("草稿")
     expect(page.locator("#value-partner_id").or_(page.locator("#field-partner_id"))).to_be_visible()
+
+
+def test_a_yield_change_for_tomorrow_is_approved_by_a_second_manager(
+    page: Page, app_url, sign_in_as, screenshot_dir
+):
+    from datetime import datetime, timedelta
+
+    sign_in_as("pm.li")
+    page.goto(app_url + "/r/product?status=on_sale&sort=code")
+    page.locator(".list-row a").first.click()
+    expect(page.locator("#field-yield_max")).to_be_visible(timeout=30_000)
+    code = page.locator("#field-code").input_value()
+    page.locator("#field-yield_max").fill("9.99")
+    page.locator("#record-save").click()
+    expect(page.locator("#error-yield_max")).to_contain_text("产品变更申请")
+    page.goto(app_url + "/r/product_change/record?id=new")
+    expect(page.locator("#record-save")).to_be_visible(timeout=30_000)
+    page.locator("#find-product_id").fill(code)
+    page.wait_for_timeout(700)
+    page.locator("#field-product_id button").first.click()
+    page.get_by_role("option").first.click()
+    page.locator("#field-yield_max").fill("8.88")
+    tomorrow = (datetime.now() + timedelta(days=1)).strftime("%Y-%m-%dT09:00")
+    page.locator("#field-effective_at").fill(tomorrow)
+    page.locator("#field-reason").fill("市场利率变化，调整预期收益")
+    page.locator("#record-save").click()
+    expect(page).to_have_url(re.compile(r"record\?id=\d+"), timeout=30_000)
+    expect(page.locator("#record-summary")).to_contain_text("→ 8.8800")
+    expect(page.locator("#transition-approve")).to_have_count(0)
+    url = page.url
+    sign_in_as("pm.zhao")
+    page.goto(url)
+    page.locator("#transition-approve").click()
+    expect(page.locator("#record-state")).to_have_text("已批准（待生效）", timeout=30_000)
+    page.screenshot(path=str(screenshot_dir / "product-change-approved.png"), full_page=True)
+    page.goto(app_url + f"/r/product?q={code}")
+    page.locator(".list-row a").first.click()
+    expect(page.locator("#record-summary")).to_contain_text("approved", timeout=30_000)
