@@ -6,7 +6,8 @@ import reflex as rx
 
 import backoffice.resources  # noqa: F401  (registers every resource declaration)
 import pages.admin
-import pages.overview  # noqa: F401  (registers the overview and module pages)
+import pages.overview
+import pages.partners  # noqa: F401  (registers the commission report)
 from backoffice import jobs
 from backoffice.i18n import translate
 from pages.layout import registered_pages

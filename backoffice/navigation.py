@@ -12,11 +12,19 @@ class Module:
     icon: str
     resource: str
     stats: tuple[str, ...]
+    reports: tuple[tuple[str, str, str], ...] = ()  # (i18n label, route, icon)
 
 
 MODULES: tuple[Module, ...] = (
     Module("products", "/products", "package", "product", ("products", "products_on_sale")),
-    Module("partners", "/partners", "handshake", "partner", ("partners",)),
+    Module(
+        "partners",
+        "/partners",
+        "handshake",
+        "partner",
+        ("partners",),
+        reports=(("commission.title", "/partners/commission", "coins"),),
+    ),
     Module("campaigns", "/campaigns", "megaphone", "campaign", ("campaigns", "customers")),
     Module("kyc", "/kyc", "shield-check", "kyc_case", ("kyc_open", "watchlist")),
     Module("tickets", "/tickets", "headset", "ticket", ("tickets_open",)),

@@ -6,9 +6,10 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+import sqlalchemy as sa
 from sqlmodel import Field
 
-from models.base import EditableBase, code_field, percent_field, text_field
+from models.base import EditableBase, code_field, money_field, percent_field, text_field
 
 
 class PartnerKind(StrEnum):
@@ -41,3 +42,14 @@ class Partner(EditableBase, table=True):
     commission_rate: Decimal = percent_field(Decimal("0"))
     status: str = code_field(20, default=PartnerStatus.PROSPECT, index=True)
     notes: str = text_field()
+
+
+class CommissionTier(EditableBase, table=True):
+    """A commission rate that applies once a partner's monthly sales reach a volume."""
+
+    __tablename__ = "commission_tier"
+    __table_args__ = (sa.UniqueConstraint("partner_id", "min_monthly_volume"),)
+
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    min_monthly_volume: Decimal = money_field(Decimal("0"))
+    rate: Decimal = percent_field(Decimal("0"))

@@ -61,6 +61,24 @@ def _resource_item(key: str, route: str, icon: str) -> rx.Component:
     )
 
 
+def _link_item(label_key: str, route: str, icon: str) -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.icon(icon, size=14),
+            rx.text(t(label_key), size="1"),
+            align="center",
+            spacing="2",
+            padding_left="2.4em",
+            padding_y="0.2em",
+            color=rx.color("gray", 11),
+            _hover={"color": rx.color("accent", 11)},
+        ),
+        href=route,
+        underline="none",
+        id="nav-" + route.strip("/").replace("/", "-"),
+    )
+
+
 def _nav_items(active_route: str) -> list[rx.Component]:
     items = [_nav_item("home", "/", "house", active_route == "/")]
     for m in MODULES:
@@ -70,6 +88,10 @@ def _nav_items(active_route: str) -> list[rx.Component]:
                 _nav_item(m.key, m.route, m.icon, active_route.startswith(m.route)),
             )
         )
+        items += [
+            rx.cond(SessionState.modules.contains(m.key), _link_item(label, route, icon))
+            for label, route, icon in m.reports
+        ]
         # a resource that is the module itself (Products in 理财产品) needs no second entry
         items += [
             _resource_item(r.key, r.route, r.icon)

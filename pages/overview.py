@@ -101,6 +101,14 @@ def module_page(module: Module) -> None:
                 for r in all_resources()
                 if r.module == module.key
             ],
+            *[
+                rx.link(
+                    rx.card(rx.hstack(rx.icon(icon, size=18), rx.text(t(label), weight="medium"))),
+                    href=route,
+                    id=f"open-{route.strip('/').replace('/', '-')}",
+                )
+                for label, route, icon in module.reports
+            ],
             rx.callout(t("module.placeholder"), icon="info", width="100%"),
             rx.hstack(*[stat_card(s) for s in module.stats], wrap="wrap", spacing="4"),
             width="100%",

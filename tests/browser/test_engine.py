@@ -267,3 +267,16 @@ def test_a_yield_change_for_tomorrow_is_approved_by_a_second_manager(
     page.goto(app_url + f"/r/product?q={code}")
     page.locator(".list-row a").first.click()
     expect(page.locator("#record-summary")).to_contain_text("approved", timeout=30_000)
+
+
+def test_commission_report_by_month(page: Page, app_url, sign_in_as, screenshot_dir):
+    sign_in_as("pm.li")
+    page.goto(app_url + "/partners")
+    page.locator("#nav-partners-commission").click()
+    expect(page.locator("#page-title")).to_have_text("佣金报表", timeout=30_000)
+    expect(page.locator(".commission-row").first).to_be_visible()
+    expect(page.locator("#commission-total")).to_contain_text("¥")
+    page.screenshot(path=str(screenshot_dir / "commission-report.png"), full_page=True)
+    with page.expect_download() as download:
+        page.locator("#commission-export").click()
+    assert download.value.path().read_bytes().decode("utf-8-sig").startswith("partner,month")

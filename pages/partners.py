@@ -1,0 +1,83 @@
+"""The commission report: what each partner's products earned the platform in a month."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pages.layout import template
+from pages.ui import t
+from state.partners import CommissionState
+
+
+@template(
+    "/partners/commission",
+    "commission.title",
+    on_load=CommissionState.load,
+    active_route="/partners",
+)
+def commission_report() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.heading(t("commission.title"), size="6", id="page-title"),
+            rx.spacer(),
+            rx.select.root(
+                rx.select.trigger(id="commission-month"),
+                rx.select.content(
+                    rx.foreach(CommissionState.months, lambda m: rx.select.item(m, value=m))
+                ),
+                value=CommissionState.month,
+                on_change=CommissionState.choose_month,
+            ),
+            rx.button(
+                rx.icon("download", size=14),
+                t("list.export"),
+                variant="soft",
+                on_click=CommissionState.export,
+                id="commission-export",
+            ),
+            width="100%",
+            align="center",
+        ),
+        rx.text(t("commission.help"), size="2", color_scheme="gray"),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(t(f"commission.col.{c}"))
+                        for c in ("partner", "volume", "transactions", "rate", "commission")
+                    ]
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    CommissionState.rows,
+                    lambda r: rx.table.row(
+                        rx.table.cell(
+                            rx.link(r["partner"], href="/r/partner/record?id=" + r["id"])
+                        ),
+                        rx.table.cell(r["volume"]),
+                        rx.table.cell(r["transactions"]),
+                        rx.table.cell(r["rate"]),
+                        rx.table.cell(r["commission"]),
+                        class_name="commission-row",
+                    ),
+                ),
+                rx.table.row(
+                    rx.table.cell(rx.text(t("commission.total"), weight="bold")),
+                    rx.table.cell(rx.text(CommissionState.total_volume, weight="bold")),
+                    rx.table.cell(""),
+                    rx.table.cell(""),
+                    rx.table.cell(
+                        rx.text(
+                            CommissionState.total_commission, weight="bold", id="commission-total"
+                        )
+                    ),
+                ),
+            ),
+            width="100%",
+            variant="surface",
+            id="commission-table",
+        ),
+        width="100%",
+        spacing="4",
+    )
