@@ -232,3 +232,55 @@ def test_notifications_reach_the_role_and_are_marked_read(session):
     assert notifications.unread_count(session, principal=pm) == 0
     with pytest.raises(ValueError):
         notifications.notify(session, dedupe_key="k3", title_zh="", title_en="")
+
+
+def test_results_count_new_customers_conversions_and_cpa(session):
+    from models.customers import Customer
+    from models.transactions import Transaction
+
+    campaign_id = _campaign(session, spent=Decimal("300.00"))
+    for n in range(3):
+        session.add(
+            Customer(
+                customer_no=f"R{n}",
+                name_masked="x",
+                name_cipher="x",
+                name_hash="h",
+                id_number_cipher="x",
+                id_number_hash="h",
+                phone_cipher="x",
+                phone_hash="h",
+                registered_at=utcnow(),
+                campaign_id=campaign_id,
+            )
+        )
+    session.add(Partner(id=99, name="p", kind="bank", licence_no="1", status="active"))
+    session.commit()
+    from models.products import Product
+
+    product = Product(
+        code="X",
+        name="x",
+        product_type="bond",
+        partner_id=99,
+        risk_level="R2",
+        min_purchase=Decimal("1"),
+    )
+    session.add(product)
+    session.commit()
+    buyer = session.exec(select(Customer).where(Customer.customer_no == "R0")).one()
+    for n, kind in enumerate(("subscription", "subscription", "redemption")):
+        session.add(
+            Transaction(
+                txn_no=f"RT{n}",
+                customer_id=buyer.id,
+                product_id=product.id,
+                kind=kind,
+                amount=Decimal("100"),
+                occurred_at=utcnow(),
+            )
+        )
+    session.commit()
+    row = next(r for r in campaigns.results(session) if r["id"] == campaign_id)
+    assert (row["new_customers"], row["conversions"]) == (3, 1)
+    assert row["cpa"] == Decimal("100.00") and row["used"] == Decimal("30")

@@ -125,3 +125,49 @@ def advance_schedule(session: Session, today: date | None = None) -> str:
         ):
             ended += 1
     return f"started {started}, ended {ended}"
+
+
+def results(session: Session) -> list[dict[str, Any]]:
+    """Per campaign: new customers, converted customers, spend, budget use, cost per
+    acquisition — aggregated in SQL."""
+    from models.customers import Customer
+    from models.transactions import Transaction, TransactionKind, TransactionStatus
+
+    new = dict(
+        session.execute(
+            sa.select(Customer.campaign_id, sa.func.count())
+            .where(Customer.campaign_id.is_not(None))
+            .group_by(Customer.campaign_id)
+        ).all()
+    )
+    converted = dict(
+        session.execute(
+            sa.select(Customer.campaign_id, sa.func.count(sa.distinct(Transaction.customer_id)))
+            .join(Customer, Customer.id == Transaction.customer_id)
+            .where(
+                Customer.campaign_id.is_not(None),
+                Transaction.kind == TransactionKind.SUBSCRIPTION,
+                Transaction.status == TransactionStatus.SETTLED,
+            )
+            .group_by(Customer.campaign_id)
+        ).all()
+    )
+    rows = []
+    for campaign in session.exec(
+        select(Campaign).where(Campaign.archived_at.is_(None)).order_by(Campaign.start_date.desc())
+    ).all():
+        acquired = new.get(campaign.id, 0)
+        rows.append(
+            {
+                "id": campaign.id,
+                "name": campaign.name,
+                "status": campaign.status,
+                "budget": campaign.budget,
+                "spent": campaign.spent,
+                "used": (campaign.spent / campaign.budget * 100) if campaign.budget else Decimal(0),
+                "new_customers": acquired,
+                "conversions": converted.get(campaign.id, 0),
+                "cpa": (campaign.spent / acquired).quantize(Decimal("0.01")) if acquired else None,
+            }
+        )
+    return rows

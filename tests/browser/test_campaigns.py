@@ -55,3 +55,13 @@ def test_admin_sees_jobs_and_runs_contract_warnings(
     sign_in_as("pm.li")
     page.locator("#bell").click()
     expect(page.locator(".notification").first).to_contain_text("合同将于")
+
+
+def test_campaign_results_page(page: Page, app_url, sign_in_as, screenshot_dir):
+    sign_in_as("mkt.chen")
+    page.goto(app_url + "/campaigns")
+    page.locator("#nav-campaigns-results").click()
+    expect(page.locator("#page-title")).to_have_text("活动效果", timeout=30_000)
+    expect(page.locator(".results-row").first).to_be_visible()
+    expect(page.locator("#budget-chart .main-svg").first).to_be_visible(timeout=30_000)
+    page.screenshot(path=str(screenshot_dir / "campaign-results.png"), full_page=True)
