@@ -40,28 +40,8 @@ def _nav_item(key: str, route: str, icon: str, active: bool) -> rx.Component:
     )
 
 
-def _resource_item(key: str, route: str, icon: str) -> rx.Component:
-    return rx.cond(
-        SessionState.resources.contains(key),
-        rx.link(
-            rx.hstack(
-                rx.icon(icon, size=14),
-                rx.text(t(f"resource.{key}"), size="1"),
-                align="center",
-                spacing="2",
-                padding_left="2.4em",
-                padding_y="0.2em",
-                color=rx.color("gray", 11),
-                _hover={"color": rx.color("accent", 11)},
-            ),
-            href=route,
-            underline="none",
-            id=f"nav-resource-{key}",
-        ),
-    )
-
-
-def _link_item(label_key: str, route: str, icon: str) -> rx.Component:
+def _sub_item(label_key: str, route: str, icon: str, element_id: str) -> rx.Component:
+    """An indented entry under a module: one of its resources or reports."""
     return rx.link(
         rx.hstack(
             rx.icon(icon, size=14),
@@ -75,8 +55,19 @@ def _link_item(label_key: str, route: str, icon: str) -> rx.Component:
         ),
         href=route,
         underline="none",
-        id="nav-" + route.strip("/").replace("/", "-"),
+        id=element_id,
     )
+
+
+def _resource_item(key: str, route: str, icon: str) -> rx.Component:
+    return rx.cond(
+        SessionState.resources.contains(key),
+        _sub_item(f"resource.{key}", route, icon, f"nav-resource-{key}"),
+    )
+
+
+def _link_item(label_key: str, route: str, icon: str) -> rx.Component:
+    return _sub_item(label_key, route, icon, "nav-" + route.strip("/").replace("/", "-"))
 
 
 def _nav_items(active_route: str) -> list[rx.Component]:
