@@ -21,11 +21,18 @@ from faker import Faker
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel, select
 
-from backoffice import national_id
+from backoffice import national_id, pdf
 from backoffice.db import refresh_statistics, session_scope
 from backoffice.security import fields
-from backoffice.services import audit, users
-from models.campaigns import Campaign, CampaignKind, CampaignProduct, CampaignStatus
+from backoffice.services import attachments, audit, users
+from models.attachments import Attachment
+from models.campaigns import (
+    Campaign,
+    CampaignKind,
+    CampaignProduct,
+    CampaignSpend,
+    CampaignStatus,
+)
 from models.customers import RISK_TOLERANCES, Customer, KycStatus
 from models.hr import (
     Appraisal,
@@ -53,7 +60,7 @@ from models.kyc import (
     WatchlistKind,
 )
 from models.partners import Partner, PartnerKind, PartnerStatus
-from models.products import Product, ProductStatus, ProductType
+from models.products import CoverageType, EarlyRedemption, Product, ProductStatus, ProductType
 from models.projects import Milestone, MilestoneStatus, Project, ProjectPhase, ProjectRisk
 from models.tickets import (
     Ticket,
@@ -148,6 +155,64 @@ PRODUCT_SHAPES: dict[ProductType, dict[str, Any]] = {
         "min": 5000,
     },
 }
+
+
+def _product_terms(ptype: ProductType, rng: random.Random) -> dict[str, Any]:
+    """The type-specific terms: early redemption for fixed-term and bond products, cover for
+    insurance."""
+    terms: dict[str, Any] = dict.fromkeys(
+        (
+            "early_redemption",
+            "early_redemption_fee_rate",
+            "early_redemption_notice_days",
+            "coverage_type",
+            "sum_assured",
+            "coverage_years",
+            "cooling_off_days",
+        )
+    )
+    if ptype in (ProductType.FIXED_TERM, ProductType.BOND):
+        rule = rng.choice(list(EarlyRedemption))
+        terms["early_redemption"] = rule.value
+        if rule == EarlyRedemption.WITH_FEE:
+            terms["early_redemption_fee_rate"] = _pct(rng.choice((0.5, 1.0, 1.5)))
+        if rule != EarlyRedemption.NOT_ALLOWED:
+            terms["early_redemption_notice_days"] = rng.choice((1, 3, 7))
+    elif ptype == ProductType.INSURANCE:
+        terms["coverage_type"] = rng.choice(list(CoverageType)).value
+        terms["sum_assured"] = Decimal(rng.choice((100_000, 300_000, 500_000))).quantize(
+            Decimal("0.01")
+        )
+        terms["coverage_years"] = rng.choice((5, 10, 20, 30))
+        terms["cooling_off_days"] = 15
+    return terms
+
+
+DISCLOSURE_TEXTS = (
+    (
+        "prospectus",
+        "产品说明书",
+        (
+            "一、产品概述：{name}由发行机构设立并管理，本平台作为销售渠道提供购买服务。",
+            "二、风险等级：{risk}。本产品仅向风险承受能力评估结果与之匹配的投资者销售。",
+            "三、收益说明：预期年化收益率仅供参考，不构成对投资者的收益承诺。",
+            "四、费用：申购费、赎回费与管理费以产品要素表及后续公告为准。",
+            "五、申购与赎回：按销售文件约定的开放日办理，提前赎回规则见产品要素。",
+            "六、信息披露：发行机构按期披露产品净值、投资报告及重大事项。",
+        ),
+    ),
+    (
+        "risk_disclosure",
+        "风险揭示书",
+        (
+            "理财非存款，产品有风险，投资须谨慎。",
+            "本产品风险等级为 {risk}，可能面临市场风险、信用风险、流动性风险、政策风险等。",
+            "在最不利情况下，投资者可能损失部分乃至全部本金。",
+            "投资者应充分阅读产品说明书，确认已理解产品风险后自主作出投资决定。",
+            "投资者签字确认：________    日期：________",
+        ),
+    ),
+)
 PRODUCT_NAMES: dict[ProductType, list[str]] = {
     ProductType.MONEY_MARKET: ["现金宝", "日日盈", "零钱通", "添利宝"],
     ProductType.FIXED_TERM: ["稳盈90天", "安享半年", "年年丰", "季季红"],
@@ -574,12 +639,48 @@ class DemoData:
                         "management_fee_rate": _pct(rng.choice((0.15, 0.3, 0.8, 1.2))),
                         "status": rng.choice(statuses).value,
                         "description": f"{name}：{ptype.value} 产品，详见产品说明书与风险揭示书。",
+                        **_product_terms(ptype, rng),
                     }
                 )
         self.counts["product"] = _bulk(c, Product, product_rows)
         self.products = c.execute(
             sa.select(Product.id, Product.risk_level, Product.min_purchase, Product.status)
         ).all()
+        self._seed_disclosures()
+
+    def _seed_disclosures(self) -> None:
+        """Every product past draft has its prospectus and risk disclosure (publication
+        requires both), as readable PDFs in the attachment store."""
+        rows = []
+        products = self.conn.execute(
+            sa.select(Product.id, Product.code, Product.name, Product.risk_level).where(
+                Product.status != ProductStatus.DRAFT
+            )
+        ).all()
+        for product_id, code, name, risk in products:
+            for category, title, body in DISCLOSURE_TEXTS:
+                data = pdf.render(
+                    [
+                        pdf.Line(f"{name}（{code}）{title}", 18),
+                        pdf.Line(""),
+                        *(pdf.Line(line.format(name=name, risk=risk)) for line in body),
+                    ],
+                    title=f"{name} {title}",
+                )
+                rows.append(
+                    {
+                        **self._stamp(),
+                        "resource": "product",
+                        "record_id": product_id,
+                        "category": category,
+                        "filename": f"{code}-{title}.pdf",
+                        "content_type": "application/pdf",
+                        "size": len(data),
+                        "sha256": attachments.store(data),
+                        "uploaded_by": "pm.li",
+                    }
+                )
+        self.counts["attachment"] = _bulk(self.conn, Attachment, rows)
 
     def _seed_campaigns(self) -> None:
         c, rng = self.conn, self.rng
@@ -602,6 +703,9 @@ class DemoData:
             kind = list(CampaignKind)[i % len(CampaignKind)]
             start = self.today + timedelta(days=rng.randrange(-300, 40))
             end = start + timedelta(days=rng.randrange(14, 90))
+            if i < 3:  # a few campaigns are always running, whatever the day
+                start = self.today - timedelta(days=rng.randrange(5, 25))
+                end = self.today + timedelta(days=rng.randrange(20, 60))
             status = (
                 CampaignStatus.SCHEDULED
                 if start > self.today
@@ -644,6 +748,7 @@ class DemoData:
             )
         self.counts["campaign"] = _bulk(c, Campaign, rows)
         self.campaign_ids = list(_ids(c, Campaign, "name").values())
+        self._seed_campaign_ledger()
         on_sale = [p[0] for p in self.products if p[3] == ProductStatus.ON_SALE]
         links = {(cid, pid) for cid in self.campaign_ids for pid in rng.sample(on_sale, 2)}
         self.counts["campaign_product"] = _bulk(
@@ -651,6 +756,37 @@ class DemoData:
             CampaignProduct,
             ({"campaign_id": cid, "product_id": pid} for cid, pid in sorted(links)),
         )
+
+    def _seed_campaign_ledger(self) -> None:
+        """Spend entries, a few a week from each campaign's start, adding up to what it spent."""
+        rows = []
+        campaigns = self.conn.execute(
+            sa.select(Campaign.id, Campaign.start_date, Campaign.end_date, Campaign.spent)
+        ).all()
+        for campaign_id, start, end, spent in campaigns:
+            last = min(end, self.today)
+            days = (last - start).days
+            if spent <= 0 or days < 0:
+                continue
+            count = max(1, min(12, days // 3))
+            weights = [self.rng.uniform(0.5, 1.5) for _ in range(count)]
+            amounts = [
+                (spent * Decimal(w / sum(weights))).quantize(Decimal("0.01")) for w in weights
+            ]
+            amounts[-1] += spent - sum(amounts)  # exact to the cent
+            for n, amount in enumerate(amounts):
+                day = start + timedelta(days=days * (n + 1) // count)
+                when = datetime(day.year, day.month, day.day, 10, tzinfo=UTC)
+                rows.append(
+                    {
+                        "created_at": min(when, self.now),
+                        "campaign_id": campaign_id,
+                        "amount": amount,
+                        "note": "投放结算" if n % 2 else "奖励发放",
+                        "recorded_by": "mkt.chen",
+                    }
+                )
+        self.counts["campaign_spend"] = _bulk(self.conn, CampaignSpend, rows)
 
     # --- customers and their money ------------------------------------------------------------
     def _seed_customers(self) -> None:

@@ -40,6 +40,20 @@ class ProductStatus(StrEnum):
 RISK_LEVELS = ("R1", "R2", "R3", "R4", "R5")
 
 
+class EarlyRedemption(StrEnum):
+    NOT_ALLOWED = "not_allowed"
+    WITH_FEE = "with_fee"
+    FREE = "free"
+
+
+class CoverageType(StrEnum):
+    LIFE = "life"
+    ANNUITY = "annuity"
+    CRITICAL_ILLNESS = "critical_illness"
+    ACCIDENT = "accident"
+    UNIVERSAL = "universal"
+
+
 class Product(EditableBase, table=True):
     __tablename__ = "product"
 
@@ -59,6 +73,15 @@ class Product(EditableBase, table=True):
     management_fee_rate: Decimal = percent_field(Decimal("0"))
     status: str = code_field(20, default=ProductStatus.DRAFT, index=True)
     description: str = text_field()
+    # fixed-term and bond products: may the customer leave before maturity, and at what cost
+    early_redemption: str | None = Field(default=None, max_length=20)
+    early_redemption_fee_rate: Decimal | None = percent_field(None)
+    early_redemption_notice_days: int | None = None
+    # insurance products (the issuing partner is the insurer)
+    coverage_type: str | None = Field(default=None, max_length=20)
+    sum_assured: Decimal | None = money_field(None)
+    coverage_years: int | None = None
+    cooling_off_days: int | None = None
 
 
 class ProductChangeStatus(StrEnum):

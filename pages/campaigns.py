@@ -28,6 +28,7 @@ def campaign_results() -> rx.Component:
             spacing="4",
             width="100%",
         ),
+        rx.plotly(data=CampaignResultsState.spend_chart, id="spend-chart", width="100%"),
         rx.table.root(
             rx.table.header(
                 rx.table.row(*[rx.table.column_header_cell(t(f"results.col.{c}")) for c in COLUMNS])

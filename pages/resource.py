@@ -15,7 +15,12 @@ ALL = "__all"
 
 # --- list -----------------------------------------------------------------------------------
 def _choice_select(
-    name: rx.Var, choices: rx.Var, value: rx.Var, placeholder: rx.Var, with_all: bool
+    name: rx.Var,
+    choices: rx.Var,
+    value: rx.Var,
+    placeholder: rx.Var,
+    with_all: bool,
+    **events: object,
 ) -> rx.Component:
     items = [rx.select.item(t("list.any"), value=ALL)] if with_all else []
     return rx.select.root(
@@ -30,6 +35,7 @@ def _choice_select(
         name=name,
         default_value=rx.cond(value == "", ALL if with_all else "", value),
         size="2",
+        **events,
     )
 
 
@@ -442,8 +448,19 @@ def _field_input(field: rx.Var) -> rx.Component:
         (
             "choice",
             rx.box(
-                _choice_select(
-                    name, field["choices"], field["text"], field["label"], with_all=False
+                rx.cond(
+                    field["controls"],
+                    _choice_select(
+                        name,
+                        field["choices"],
+                        field["text"],
+                        field["label"],
+                        with_all=False,
+                        on_change=lambda value: ResourceRecordState.set_switch(name, value),
+                    ),
+                    _choice_select(
+                        name, field["choices"], field["text"], field["label"], with_all=False
+                    ),
                 ),
                 id="field-" + name,
                 key=key,
@@ -466,6 +483,37 @@ def _field_input(field: rx.Var) -> rx.Component:
                     ),
                     id="field-" + name,
                     width="100%",
+                ),
+                key=key,
+                width="100%",
+            ),
+        ),
+        (
+            "multi_ref",
+            rx.vstack(
+                rx.input(
+                    placeholder=t("record.find"),
+                    on_change=lambda text: ResourceRecordState.filter_ref(name, text),
+                    debounce_timeout=300,
+                    width="12em",
+                    id="find-" + name,
+                ),
+                rx.flex(
+                    rx.foreach(
+                        field["choices"].to(list[dict[str, str]]),
+                        lambda c: rx.checkbox(
+                            c["label"],
+                            checked=field["text"].to(str).split(",").contains(c["value"]),
+                            on_change=lambda _checked: ResourceRecordState.toggle_link(
+                                name, c["value"]
+                            ),
+                        ),
+                    ),
+                    wrap="wrap",
+                    spacing="3",
+                    max_height="12em",
+                    overflow_y="auto",
+                    id="field-" + name,
                 ),
                 key=key,
                 width="100%",
@@ -513,6 +561,13 @@ def _field_input(field: rx.Var) -> rx.Component:
 def _field_row(field: rx.Var) -> rx.Component:
     name = field["name"].to(str)
     error = ResourceRecordState.errors[name]
+    applies = (field["shown_by"] == "") | field["shown_for"].to(list[str]).contains(
+        ResourceRecordState.switches[field["shown_by"].to(str)]
+    )
+    return rx.cond(applies, _field_body(field, name, error))
+
+
+def _field_body(field: rx.Var, name: rx.Var, error: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.text(field["label"], size="2", weight="medium"),
@@ -616,6 +671,17 @@ def _attachments() -> rx.Component:
                         rx.table.cell(a["at"]),
                         rx.table.cell(
                             rx.hstack(
+                                rx.cond(
+                                    a["viewable"] != "",
+                                    rx.button(
+                                        rx.icon("eye", size=12),
+                                        size="1",
+                                        variant="soft",
+                                        on_click=state.view_attachment(a["id"]),
+                                        class_name="attachment-view",
+                                        title=t("document.view"),
+                                    ),
+                                ),
                                 rx.button(
                                     rx.icon("download", size=12),
                                     size="1",
@@ -646,8 +712,82 @@ def _attachments() -> rx.Component:
     )
 
 
+def _document_viewer() -> rx.Component:
+    """A PDF or image attachment, page by page, zoomable, without downloading it."""
+    state = ResourceRecordState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.hstack(
+                rx.dialog.title(state.viewer_name, size="3", margin="0"),
+                rx.spacer(),
+                rx.icon_button(
+                    rx.icon("chevron-left"),
+                    variant="soft",
+                    disabled=state.viewer_page <= 1,
+                    on_click=state.turn_page(-1),
+                    id="viewer-previous",
+                    title=t("document.previous"),
+                ),
+                rx.text(
+                    state.viewer_page.to(str) + " / " + state.viewer_pages.to(str),
+                    size="2",
+                    id="viewer-page",
+                ),
+                rx.icon_button(
+                    rx.icon("chevron-right"),
+                    variant="soft",
+                    disabled=state.viewer_page >= state.viewer_pages,
+                    on_click=state.turn_page(1),
+                    id="viewer-next",
+                    title=t("document.next"),
+                ),
+                rx.icon_button(
+                    rx.icon("zoom-out"),
+                    variant="soft",
+                    on_click=state.zoom_viewer(-1),
+                    id="viewer-zoom-out",
+                    title=t("document.zoom_out"),
+                ),
+                rx.text(state.viewer_zoom.to(str) + "%", size="2", id="viewer-zoom"),
+                rx.icon_button(
+                    rx.icon("zoom-in"),
+                    variant="soft",
+                    on_click=state.zoom_viewer(1),
+                    id="viewer-zoom-in",
+                    title=t("document.zoom_in"),
+                ),
+                rx.dialog.close(
+                    rx.icon_button(rx.icon("x"), variant="ghost", id="viewer-close"),
+                ),
+                align="center",
+                width="100%",
+                spacing="2",
+            ),
+            rx.scroll_area(
+                rx.image(
+                    src=state.viewer_image,
+                    id="viewer-image",
+                    max_width="none",
+                    margin="1em auto",
+                    box_shadow="0 1px 6px rgba(0,0,0,.25)",
+                ),
+                background="var(--gray-4)",
+                type="auto",
+                scrollbars="both",
+                height="75vh",
+                margin_top="0.75em",
+            ),
+            max_width="min(96vw, 1100px)",
+            width="96vw",
+        ),
+        open=state.viewer_id > 0,
+        on_open_change=state.close_viewer,  # the dialog only ever asks to close
+    )
+
+
 def record_view() -> rx.Component:
     return rx.vstack(
+        _document_viewer(),
         rx.hstack(
             rx.link(rx.icon("arrow-left", size=18), href="/r/" + ResourceRecordState.resource_key),
             rx.heading(ResourceRecordState.title, size="6", id="page-title"),

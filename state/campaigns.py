@@ -16,6 +16,7 @@ class CampaignResultsState(rx.State):
     rows: list[dict[str, str]] = []
     budget_chart: go.Figure = go.Figure()
     cpa_chart: go.Figure = go.Figure()
+    spend_chart: go.Figure = go.Figure()
 
     @rx.event
     @requires("campaign", "view")
@@ -23,6 +24,7 @@ class CampaignResultsState(rx.State):
         lang = (await self.get_state(UIState)).lang
         with session_scope() as session:
             data = campaigns.results(session)
+            series = campaigns.spend_over_time(session)
         self.rows = [
             {
                 "id": str(r["id"]),
@@ -75,3 +77,28 @@ class CampaignResultsState(rx.State):
             title=translate("results.cpa_chart", lang), margin={"t": 40, "b": 80}, height=360
         )
         self.budget_chart, self.cpa_chart = budget, cpa
+        names_by_id = {r["id"]: r["name"] for r in data}
+        spend = go.Figure(
+            [
+                go.Scatter(
+                    x=[day.isoformat() for day, _share in points],
+                    y=[float(share) for _day, share in points],
+                    mode="lines+markers",
+                    line_shape="hv",
+                    name=names_by_id.get(campaign_id, str(campaign_id)),
+                )
+                for campaign_id, points in series.items()
+                if campaign_id in names_by_id
+            ]
+        )
+        for level, colour in ((80, "#f5a524"), (100, "#e5484d")):
+            spend.add_hline(
+                y=level, line_dash="dot", line_color=colour, annotation_text=f"{level}%"
+            )
+        spend.update_layout(
+            title=translate("results.spend_chart", lang),
+            yaxis_title=translate("results.spend_axis", lang),
+            margin={"t": 40, "b": 40},
+            height=400,
+        )
+        self.spend_chart = spend

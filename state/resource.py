@@ -22,7 +22,7 @@ from backoffice.engine import service, transfer, views
 from backoffice.engine.resource import Resource
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
-from backoffice.services import attachments
+from backoffice.services import attachments, documents
 from state.auth import PERMISSION_ATTR, SessionState
 from state.ui import UIState
 
@@ -87,9 +87,11 @@ def _ref_options(
             sa.or_(*[getattr(target.model, f).like(f"{n}%") for f in fields for n in needles])
         )
     rows = session.execute(query).all()
-    if current.isdigit() and all(str(i) != current for i, _t in rows):
+    shown = {str(i) for i, _t in rows}
+    missing = [int(i) for i in current.split(",") if i.isdigit() and i not in shown]
+    if missing:  # the records already chosen stay offered whatever the filter
         rows += session.execute(
-            sa.select(target.model.id, title).where(target.model.id == int(current))
+            sa.select(target.model.id, title).where(target.model.id.in_(missing[:500]))
         ).all()
     return [{"value": str(i), "label": str(t)} for i, t in rows]
 
@@ -179,7 +181,7 @@ class ResourceListState(rx.State):
         self.available_columns = [
             {"name": f.name, "label": f.label(lang), "shown": f.name in shown}
             for f in schema.fields
-            if service.can_read(principal, f)
+            if service.can_read(principal, f) and f.kind != "multi_ref"
         ]
         self.rows = page.rows
         self.page, self.pages, self.has_next = page.page, page.pages, page.has_next
@@ -434,11 +436,25 @@ class ResourceRecordState(rx.State):
     attach_categories: list[dict[str, str]] = []
     attach_category: str = ""
     summary: list[dict[str, str]] = []
+    switches: dict[str, str] = {}  # current values of the fields other fields depend on
+    viewer_id: int = 0  # the attachment open in the document viewer
+    viewer_name: str = ""
+    viewer_image: str = ""
+    viewer_page: int = 1
+    viewer_pages: int = 1
+    viewer_zoom: int = 100
 
     def _resource(self) -> Resource:
         resource = get_resource(self.resource_key)
         assert resource is not None
         return resource
+
+    @rx.event
+    @requires_on_resource("view")
+    def set_switch(self, name: str, value: str) -> None:
+        """A choice others depend on changed in the form: show the fields that now apply."""
+        if str(name) in self.switches:
+            self.switches = {**self.switches, str(name): str(value)}
 
     def _load_attachments(
         self, session: Any, principal: Any, resource: Resource, lang: str
@@ -467,6 +483,7 @@ class ResourceRecordState(rx.State):
                 "size": f"{a.size / 1024:,.1f} KB",
                 "by": a.uploaded_by,
                 "at": a.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                "viewable": "1" if documents.viewable(a.content_type) else "",
                 "category": f"{labels.get(a.category, a.category)} v{version[a.id]}"
                 if a.category
                 else "",
@@ -531,6 +548,66 @@ class ResourceRecordState(rx.State):
             data=content.data, filename=content.filename, mime_type=content.content_type
         )
 
+    async def _show(self, attachment_id: int, page: int, zoom: int, purpose: str) -> Any:
+        lang = await _lang(self)
+        try:
+            with session_scope() as session:
+                content = attachments.read(
+                    session,
+                    principal=await _principal(self),
+                    resource=self._resource(),
+                    attachment_id=attachment_id,
+                    purpose=purpose,
+                )
+            shown = documents.preview(content, page, zoom)
+        except (service.EngineError, documents.DocumentError) as error:
+            return rx.toast.error(translate(error.key, lang))
+        self.viewer_id, self.viewer_name, self.viewer_image = (
+            attachment_id,
+            content.filename,
+            shown.image,
+        )
+        self.viewer_page, self.viewer_pages, self.viewer_zoom = shown.page, shown.pages, shown.zoom
+        return None
+
+    @rx.event
+    @requires_on_resource("view")
+    async def view_attachment(self, attachment_id: str) -> Any:
+        """Open a PDF or image in the page (audited as a view, like a download)."""
+        number = int(attachment_id) if str(attachment_id).isdigit() else 0
+        refusal = await self._show(number, 1, 100, "view")
+        if refusal is None:
+            with session_scope() as session:
+                self.history = service.history(
+                    session,
+                    principal=await _principal(self),
+                    resource=self._resource(),
+                    record_id=self.record_id,
+                    lang=await _lang(self),
+                )
+        return refusal
+
+    @rx.event
+    @requires_on_resource("view")
+    async def turn_page(self, step: int) -> Any:
+        if not self.viewer_id or not isinstance(step, int):
+            return None
+        return await self._show(self.viewer_id, self.viewer_page + step, self.viewer_zoom, "")
+
+    @rx.event
+    @requires_on_resource("view")
+    async def zoom_viewer(self, step: int) -> Any:
+        if not self.viewer_id or not isinstance(step, int):
+            return None
+        zooms = documents.ZOOMS
+        index = min(max(zooms.index(self.viewer_zoom) + step, 0), len(zooms) - 1)
+        return await self._show(self.viewer_id, self.viewer_page, zooms[index], "")
+
+    @rx.event
+    @requires_on_resource("view")
+    def close_viewer(self, _open: bool = False) -> None:
+        self.viewer_id, self.viewer_image, self.viewer_name = 0, "", ""
+
     @rx.event
     @requires_on_resource("edit")
     async def remove_attachment(self, attachment_id: str) -> Any:
@@ -552,7 +629,7 @@ class ResourceRecordState(rx.State):
         """Narrow a related-record picker to the records whose title starts with ``text``."""
         resource = self._resource()
         spec = resource.field(str(name))
-        if spec is None or spec.kind != "ref":
+        if spec is None or spec.kind not in ("ref", "multi_ref"):
             return
         fields = list(self.fields)
         with session_scope() as session:
@@ -562,6 +639,18 @@ class ResourceRecordState(rx.State):
                         **item,
                         "choices": _ref_options(session, spec, str(text), str(item["text"])),
                     }
+        self.fields = fields
+
+    @rx.event
+    @requires_on_resource("view")
+    def toggle_link(self, name: str, record_id: str) -> None:
+        """Tick or untick one linked record in a multi-record picker (saved with the form)."""
+        fields = list(self.fields)
+        for index, item in enumerate(fields):
+            if item["name"] == str(name) and item["kind"] == "multi_ref":
+                chosen = {i for i in str(item["text"]).split(",") if i}
+                chosen ^= {str(record_id)} if str(record_id).isdigit() else set()
+                fields[index] = {**item, "text": ",".join(sorted(chosen, key=int))}
         self.fields = fields
 
     def _record_param(self) -> str:
@@ -582,12 +671,17 @@ class ResourceRecordState(rx.State):
             schema = service.schema_of(session, resource)
             values = service.record_values(session, schema, record) if record is not None else {}
             self.fields = []
+            controls = {f.shown_when[0] for f in schema.fields if f.shown_when}
+            self.switches = {name: fieldlib.to_text(values.get(name)) for name in controls}
             for spec in schema.fields:
                 value = values.get(spec.name)
                 readable = service.can_read(principal, spec)
                 self.fields.append(
                     {
                         "name": spec.name,
+                        "controls": spec.name in controls,
+                        "shown_by": spec.shown_when[0] if spec.shown_when else "",
+                        "shown_for": list(spec.shown_when[1]) if spec.shown_when else [],
                         "label": spec.label(lang),
                         "kind": spec.kind,
                         "required": spec.required,
@@ -608,12 +702,20 @@ class ResourceRecordState(rx.State):
                         "choices": (
                             _choices(spec, lang)
                             if spec.kind in ("choice", "multi_choice")
-                            else _ref_options(session, spec)
-                            if spec.kind == "ref"
+                            else _ref_options(session, spec, current=fieldlib.to_text(value))
+                            if spec.kind in ("ref", "multi_ref") and readable
                             else []
                         ),
                     }
                 )
+                if spec.kind == "multi_ref" and readable:
+                    chosen = set(str(value or "").split(","))
+                    self.fields[-1]["display"] = (
+                        "、".join(
+                            c["label"] for c in self.fields[-1]["choices"] if c["value"] in chosen
+                        )
+                        or "—"
+                    )
                 if spec.kind == "ref" and value is not None and readable:
                     match = [
                         c["label"] for c in self.fields[-1]["choices"] if c["value"] == str(value)
@@ -652,6 +754,7 @@ class ResourceRecordState(rx.State):
         lang = await _lang(self)
         principal = await _principal(self)
         self.resource_key, self.errors, self.message = key, {}, ""
+        self.viewer_id, self.viewer_image = 0, ""
         raw = self._record_param()
         if raw == "new":
             if not principal.can(resource.permission, "create"):
@@ -726,6 +829,8 @@ class ResourceRecordState(rx.State):
             return rx.toast.error(translate("auth.denied", await _lang(self)))
         values = {k: v for k, v in form_data.items() if isinstance(k, str) and "__" not in k}
         for item in self.fields:  # a multi-choice field arrives as one checkbox per option
+            if item["kind"] == "multi_ref" and item["editable"]:
+                values[item["name"]] = item["text"]  # kept in the state as ticked
             if item["kind"] == "multi_choice":
                 values[item["name"]] = ",".join(
                     c["value"]

@@ -256,6 +256,7 @@ def _product(session, principal, partner_id):
             "risk_level": "R2",
             "min_purchase": "1000",
             "term_days": "90",
+            "early_redemption": "not_allowed",
             "status": "on_sale",
         },
     )
@@ -277,7 +278,7 @@ def test_ref_fields_must_point_at_an_existing_record(session, pm):
         values={
             "code": "P9",
             "name": "x",
-            "product_type": "bond",
+            "product_type": "stock",
             "partner_id": "424242",
             "risk_level": "R2",
             "min_purchase": "1",
@@ -631,6 +632,7 @@ def test_rules_across_fields_are_checked_on_create_and_edit(session, pm):
             "yield_max": "2",
             "sale_start": "2027-01-02",
             "sale_end": "2027-01-01",
+            "early_redemption": "not_allowed",
         },
     )
     assert bad.errors == {

@@ -117,6 +117,10 @@ def test_budget_warns_at_80_and_stops_at_100_percent(session):
     assert campaign.spent == Decimal("1000.00") and campaign.status == "ended"
     assert spend("1").errors == {"campaign_id": "campaign.not_running"}
     assert len(session.exec(select(Notification)).all()) == 2
+    # the ledger over time: cumulative share of the budget, one point per day
+    series = campaigns.spend_over_time(session)[campaign_id]
+    assert series[-1][1] == Decimal("100.0")
+    assert all(a[1] <= b[1] for a, b in zip(series, series[1:], strict=False))
 
 
 def test_scheduled_campaigns_start_and_end_by_themselves(session):
@@ -284,3 +288,22 @@ def test_results_count_new_customers_conversions_and_cpa(session):
     row = next(r for r in campaigns.results(session) if r["id"] == campaign_id)
     assert (row["new_customers"], row["conversions"]) == (3, 1)
     assert row["cpa"] == Decimal("100.00") and row["used"] == Decimal("30")
+
+
+def test_spend_over_time_accumulates_by_staff_day(session):
+    from datetime import UTC, datetime
+
+    from models.campaigns import CampaignSpend
+
+    campaign_id = _campaign(session, budget=Decimal("1000.00"))
+    for at, amount in (
+        (datetime(2026, 3, 1, 2, 0, tzinfo=UTC), "100"),  # 1 March in Shanghai
+        (datetime(2026, 3, 1, 15, 0, tzinfo=UTC), "50"),  # 23:00 on 1 March in Shanghai
+        (datetime(2026, 3, 1, 17, 0, tzinfo=UTC), "250"),  # 01:00 on 2 March in Shanghai
+    ):
+        session.add(CampaignSpend(campaign_id=campaign_id, amount=Decimal(amount), created_at=at))
+    session.commit()
+    assert campaigns.spend_over_time(session)[campaign_id] == [
+        (date(2026, 3, 1), Decimal("15.0")),
+        (date(2026, 3, 2), Decimal("40.0")),
+    ]

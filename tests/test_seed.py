@@ -7,8 +7,10 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from backoffice import national_id, seed
+from backoffice.resources.products import PRODUCT, check_product
 from backoffice.security import fields
-from backoffice.services import audit
+from backoffice.services import attachments, audit, documents
+from models.attachments import Attachment
 from models.customers import Customer
 from models.hr import Employee, Team, TeamCode
 from models.kyc import KycCase
@@ -62,6 +64,30 @@ def test_seed_covers_the_domain(clean_db, session, monkeypatch):
     assert {p.product_type for p in products} == {t.value for t in ProductType}
     assert {p.risk_level for p in products} == set(RISK_LEVELS)
     assert all(isinstance(p.min_purchase, Decimal) for p in products)
+    for product in products:  # the seeded records pass the rules a manager's form would
+        values = {f.name: getattr(product, f.name) for f in PRODUCT.fields}
+        assert all(spec.applies(values) or values[spec.name] is None for spec in PRODUCT.fields)
+        assert check_product(values) == {}, product.code
+
+
+def test_products_past_draft_carry_readable_disclosures(clean_db, session, monkeypatch):
+    _seed(clean_db, monkeypatch)
+    live = session.exec(select(Product).where(Product.status != "draft")).all()
+    assert live
+    for product in live:
+        assert attachments.current_categories(session, PRODUCT, product.id) == {
+            "prospectus",
+            "risk_disclosure",
+        }
+    first = session.exec(
+        select(Attachment).where(Attachment.record_id == live[0].id).order_by(Attachment.id)
+    ).first()
+    shown = documents.preview(
+        attachments.FileContent(
+            first.filename, first.content_type, attachments._path(first.sha256).read_bytes()
+        )
+    )
+    assert shown.pages >= 1
 
 
 def test_money_is_exact_and_times_are_utc(clean_db, session, monkeypatch):

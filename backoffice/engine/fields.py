@@ -18,7 +18,7 @@ from backoffice.i18n import choice_label
 
 KINDS = (
     "text", "longtext", "int", "money", "percent", "decimal", "date", "datetime", "bool",
-    "choice", "multi_choice", "ref",
+    "choice", "multi_choice", "ref", "multi_ref",
 )  # fmt: skip
 MONEY_QUANTUM = Decimal("0.01")
 PERCENT_QUANTUM = Decimal("0.0001")
@@ -54,17 +54,31 @@ class FieldSpec:
     edit_permission: tuple[str, str] | None = None
     validator: Callable[[Any], str | None] | None = None  # returns an i18n key or None
     custom: bool = False  # added by an administrator at run time
+    # (field, values): the field applies only while that field holds one of the values, e.g.
+    # insurance terms for insurance products; otherwise it is hidden, not required and cleared
+    shown_when: tuple[str, tuple[str, ...]] | None = None
+    # multi_ref: (link table model, column naming this record, column naming the other record);
+    # the value is the linked ids as "3,5,7" and lives in the link table, not in a column
+    link: tuple[Any, str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"{self.name}: unknown kind {self.kind!r}")
         if self.kind in ("choice", "multi_choice") and not self.choices:
             raise ValueError(f"{self.name}: a choice field needs choices")
-        if self.kind == "ref" and not self.ref:
+        if self.kind in ("ref", "multi_ref") and not self.ref:
             raise ValueError(f"{self.name}: a ref field needs the resource it points at")
+        if (self.kind == "multi_ref") != (self.link is not None):
+            raise ValueError(f"{self.name}: a link table goes with a multi_ref field")
 
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_zh
+
+    def applies(self, values: dict[str, Any]) -> bool:
+        if self.shown_when is None:
+            return True
+        field, allowed = self.shown_when
+        return str(values.get(field) or "") in allowed
 
     def choice_text(self, value: str, lang: str) -> str:
         if self.choice_group:
@@ -91,7 +105,9 @@ def parse(spec: FieldSpec, raw: object) -> Any:
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         if spec.required:
             raise FieldError("field.required")
-        return False if spec.kind == "bool" else ("" if spec.kind in ("text", "longtext") else None)
+        if spec.kind == "bool":
+            return False
+        return "" if spec.kind in ("text", "longtext", "multi_ref") else None
     text = raw.strip() if isinstance(raw, str) else raw
     value: Any
     if spec.kind in ("text", "longtext"):
@@ -159,6 +175,18 @@ def parse(spec: FieldSpec, raw: object) -> Any:
         if isinstance(text, bool) or not _INT.match(str(text)):
             raise FieldError("field.not_found")
         value = int(str(text))
+    elif spec.kind == "multi_ref":
+        items = text if isinstance(text, list | tuple) else str(text).split(",")
+        ids = set()
+        for item in (str(i).strip() for i in items):
+            if not item:
+                continue
+            if not item.isdigit():
+                raise FieldError("field.not_found")
+            ids.add(int(item))
+        if spec.required and not ids:
+            raise FieldError("field.required")
+        return ",".join(str(i) for i in sorted(ids))
     else:  # pragma: no cover - guarded by __post_init__
         raise FieldError("field.invalid")
     if spec.min_value is not None and value < spec.min_value:

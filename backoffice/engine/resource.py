@@ -56,9 +56,12 @@ class Resource:
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]
         columns = set(self.model.model_fields)  # type: ignore[attr-defined]
-        for name in names:
-            if name not in columns:
-                raise ValueError(f"{self.key}: field {name} is not a column of the model")
+        for spec in self.fields:
+            if spec.kind != "multi_ref" and spec.name not in columns:
+                raise ValueError(f"{self.key}: field {spec.name} is not a column of the model")
+        links = {f.name for f in self.fields if f.kind == "multi_ref"}
+        if links & set(self.list_columns + self.filters + self.search_fields):
+            raise ValueError(f"{self.key}: linked records are shown on the record page only")
         declared = set(names) | {"id", "created_at", "updated_at", "version"}
         for group in (self.list_columns, self.filters, self.search_fields, (self.title_field,)):
             missing = set(group) - declared

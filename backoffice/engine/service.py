@@ -150,7 +150,7 @@ def parse_query(schema: Schema, params: Mapping[str, str]) -> ListQuery:
 def parse_columns(schema: Schema, raw: str) -> list[str]:
     """The columns a view asks for (``cols=a,b``), limited to declared or custom fields."""
     names = [n for n in str(raw)[:1000].split(",") if n]
-    allowed = {f.name for f in schema.fields}
+    allowed = {f.name for f in schema.fields if f.kind != "multi_ref"}
     seen: list[str] = []
     for name in names:
         if name in allowed and name not in seen:
@@ -410,9 +410,37 @@ def record_values(session: Session, schema: Schema, record: Any) -> dict[str, An
                 values[spec.name] = fieldlib.parse(spec, raw) if raw is not None else None
             except FieldError:
                 values[spec.name] = raw
+        elif spec.kind == "multi_ref":
+            values[spec.name] = linked_ids(session, spec, record.id)
         else:
             values[spec.name] = getattr(record, spec.name)
     return values
+
+
+def linked_ids(session: Session, spec: FieldSpec, record_id: int) -> str:
+    """The ids a multi_ref field links a record to, as "3,5,7"."""
+    link, own, other = spec.link  # type: ignore[misc]
+    ids = session.execute(
+        sa.select(getattr(link, other)).where(getattr(link, own) == record_id)
+    ).scalars()
+    return ",".join(str(i) for i in sorted(ids))
+
+
+def _save_links(session: Session, resource: Resource, record_id: int, links: dict) -> None:
+    for name, text in links.items():
+        spec = resource.field(name)
+        link, own, other = spec.link  # type: ignore[union-attr,misc]
+        wanted = {int(i) for i in str(text).split(",") if i}
+        have = {int(i) for i in linked_ids(session, spec, record_id).split(",") if i}
+        if have - wanted:
+            session.execute(
+                sa.delete(link).where(
+                    getattr(link, own) == record_id, getattr(link, other).in_(have - wanted)
+                )
+            )
+        for other_id in sorted(wanted - have):
+            session.add(link(**{own: record_id, other: other_id}))
+        session.flush()
 
 
 def _ref_exists(session: Session, spec: FieldSpec, value: int) -> bool:
@@ -446,6 +474,10 @@ def validate(
             value = fieldlib.parse(spec, values.get(spec.name))
             if spec.kind == "ref" and value is not None and not _ref_exists(session, spec, value):
                 raise FieldError("field.not_found")
+            if spec.kind == "multi_ref" and not all(
+                _ref_exists(session, spec, int(i)) for i in value.split(",") if i
+            ):
+                raise FieldError("field.not_found")
             clean[spec.name] = value
         except FieldError as error:
             errors[spec.name] = error.key
@@ -453,6 +485,7 @@ def validate(
         for spec in schema.fields:
             if (
                 spec.required
+                and spec.shown_when is None
                 and spec.name not in clean
                 and spec.name not in errors
                 and not (resource.workflow and spec.name == resource.workflow.state_field)
@@ -462,16 +495,52 @@ def validate(
                     if can_edit(principal, resource, spec)
                     else "field.not_editable"
                 )
+    _apply_conditions(principal, resource, schema, clean, errors, current, values, creating)
     if resource.validator is not None and not errors:
         errors.update(resource.validator({**(current or {}), **clean}))
     return clean, errors
 
 
-def _split(clean: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(model columns, custom fields)."""
-    columns = {k: v for k, v in clean.items() if not k.startswith(custom.PREFIX)}
+def _apply_conditions(
+    principal: Principal,
+    resource: Resource,
+    schema: Schema,
+    clean: dict[str, Any],
+    errors: dict[str, str],
+    current: Mapping[str, Any] | None,
+    sent: Mapping[str, Any],
+    creating: bool,
+) -> None:
+    """Fields that apply only to some records (``shown_when``): cleared and never required
+    where they do not apply, required where they do and are marked so (on an edit, when the
+    field or the one it depends on was sent, as any required field)."""
+    merged = {**(current or {}), **clean}
+    for spec in schema.fields:
+        if spec.shown_when is None or not can_edit(principal, resource, spec):
+            continue
+        if not spec.applies(merged):
+            errors.pop(spec.name, None)
+            if merged.get(spec.name) not in (None, ""):
+                clean[spec.name] = None
+            else:
+                clean.pop(spec.name, None)
+        elif (
+            spec.required
+            and (creating or spec.name in sent or spec.shown_when[0] in sent)
+            and merged.get(spec.name) in (None, "")
+            and spec.name not in errors
+        ):
+            errors[spec.name] = "field.required"
+
+
+def _split(
+    resource: Resource, clean: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(model columns, custom fields, linked records)."""
+    links = {f.name for f in resource.fields if f.kind == "multi_ref"}
+    columns = {k: v for k, v in clean.items() if not k.startswith(custom.PREFIX) and k not in links}
     extra = {k: v for k, v in clean.items() if k.startswith(custom.PREFIX)}
-    return columns, extra
+    return columns, extra, {k: v for k, v in clean.items() if k in links}
 
 
 @dataclass
@@ -521,7 +590,7 @@ def create(
             return SaveResult(errors=problems)
     if resource.workflow:
         clean[resource.workflow.state_field] = resource.workflow.initial
-    columns, extra = _split(clean)
+    columns, extra, links = _split(resource, clean)
     record = resource.model(**columns)
     try:
         with session.begin_nested():
@@ -530,6 +599,7 @@ def create(
     except IntegrityError:
         return SaveResult(message="record.not_unique")
     custom.save_values(session, resource.key, record.id, extra)
+    _save_links(session, resource, record.id, links)
     if resource.after_create is not None:
         resource.after_create(session, principal, record)
     audit.record(
@@ -614,13 +684,14 @@ def update(
         values=values,
         creating=False,
         schema=current_schema,
-        current={f.name: getattr(record, f.name) for f in resource.fields},
+        current=record_values(session, current_schema, record),
     )
     if errors:
         return SaveResult(record_id=record_id, errors=errors)
     stored_extra = custom.values_for(session, resource.key, [record_id]).get(record_id, {})
+    stored = record_values(session, current_schema, record)
     before = {
-        name: stored_extra.get(name) if name.startswith(custom.PREFIX) else getattr(record, name)
+        name: stored_extra.get(name) if name.startswith(custom.PREFIX) else stored[name]
         for name in clean
     }
     changes = _changes(before, clean)
@@ -630,7 +701,7 @@ def update(
         refused = resource.edit_guard(record, {k: clean[k] for k in changes})
         if refused:
             return SaveResult(record_id=record_id, errors=refused)
-    columns, extra = _split({k: v for k, v in clean.items() if k in changes})
+    columns, extra, links = _split(resource, {k: v for k, v in clean.items() if k in changes})
     try:
         with session.begin_nested():
             written = _write(session, resource, record, version, columns)
@@ -639,6 +710,7 @@ def update(
     if not written:
         return _stale(session, resource, record_id)
     custom.save_values(session, resource.key, record_id, extra)
+    _save_links(session, resource, record_id, links)
     audit.record(
         session,
         actor=principal.username,
@@ -821,7 +893,13 @@ def history(
         lines = []
         for name, (before, after) in sorted(changes.items()):
             spec = current_schema.field(name)
-            label = spec.label(lang) if spec else name
+            label = (
+                spec.label(lang)
+                if spec
+                else translate("record.attachments", lang)
+                if name == "attachment"
+                else name
+            )
             if spec is not None and not can_read(principal, spec):
                 before = after = MASK
             elif spec is not None and spec.kind == "choice":

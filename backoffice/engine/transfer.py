@@ -62,7 +62,7 @@ def export_view(
     select, _errors = service.filtered_select(
         session, principal=principal, schema=schema, query=query
     )
-    specs = [s for s in schema.fields if service.can_read(principal, s)]
+    specs = [s for s in schema.fields if service.can_read(principal, s) and s.kind != "multi_ref"]
     header = ["ID", *[s.label(lang) for s in specs]]
     rows: list[list[str]] = []
     records = session.exec(
@@ -178,7 +178,11 @@ def read_table(data: bytes, filename: str) -> ImportFile:
 
 
 def importable_fields(schema: service.Schema, principal: Principal) -> list[FieldSpec]:
-    return [s for s in schema.fields if service.can_edit(principal, schema.resource, s)]
+    return [
+        s
+        for s in schema.fields
+        if service.can_edit(principal, schema.resource, s) and s.kind != "multi_ref"
+    ]
 
 
 def suggest_mapping(fields: list[FieldSpec], columns: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ from models.campaigns import (
     Campaign,
     CampaignChannel,
     CampaignKind,
+    CampaignProduct,
     CampaignSpend,
     CampaignStatus,
 )
@@ -69,8 +70,10 @@ CAMPAIGN = register(
                 kind="percent",
                 min_value=Decimal("0"),
                 max_value=Decimal("100"),
-                help_zh="投资返现类活动：按投资金额返现的比例",
-                help_en="For cash-back campaigns",
+                required=True,
+                help_zh="按投资金额返现的比例",
+                help_en="Share of the invested amount paid back",
+                shown_when=("kind", (CampaignKind.CASH_BACK,)),
             ),
             F(
                 "reward_cap",
@@ -80,6 +83,16 @@ CAMPAIGN = register(
                 min_value=Decimal("0"),
             ),
             F("partner_id", "合作方", "Partner", kind="ref", ref="partner"),
+            F(
+                "product_ids",
+                "参与活动的产品",
+                "Products in the campaign",
+                kind="multi_ref",
+                ref="product",
+                link=(CampaignProduct, "campaign_id", "product_id"),
+                help_zh="活动只适用于所选产品；不选则适用于全部在售产品",
+                help_en="The campaign applies to these products only; none means all on sale",
+            ),
             F(
                 "status",
                 "状态",

@@ -14,6 +14,8 @@ from backoffice.services import attachments, suitability
 from backoffice.services import products as product_rules
 from models.products import (
     RISK_LEVELS,
+    CoverageType,
+    EarlyRedemption,
     Product,
     ProductChange,
     ProductChangeStatus,
@@ -22,6 +24,9 @@ from models.products import (
 )
 
 S = ProductStatus
+P = ProductType
+WITH_TERM = (P.FIXED_TERM, P.BOND, P.INSURANCE)
+REDEEMABLE_EARLY = (P.FIXED_TERM, P.BOND)
 DISCLOSURES = (
     ("prospectus", "产品说明书", "Prospectus"),
     ("risk_disclosure", "风险揭示书", "Risk disclosure"),
@@ -44,8 +49,15 @@ def check_product(values: dict) -> dict[str, str]:
     start, end = values.get("sale_start"), values.get("sale_end")
     if start and end and end < start:
         errors["sale_end"] = "product.sale_window"
-    if values.get("product_type") == ProductType.FIXED_TERM and not values.get("term_days"):
+    kind = values.get("product_type")
+    if kind == ProductType.FIXED_TERM and not values.get("term_days"):
         errors["term_days"] = "product.term_required"
+    if kind in REDEEMABLE_EARLY:
+        rule = values.get("early_redemption")
+        if rule == EarlyRedemption.WITH_FEE and not values.get("early_redemption_fee_rate"):
+            errors["early_redemption_fee_rate"] = "product.early_fee_required"
+        if rule != EarlyRedemption.WITH_FEE and values.get("early_redemption_fee_rate"):
+            errors["early_redemption_fee_rate"] = "product.early_fee_only_with_fee"
     return errors
 
 
@@ -189,8 +201,79 @@ PRODUCT = register(
                 kind="int",
                 min_value=1,
                 max_value=36500,
-                help_zh="活期产品留空",
-                help_en="Empty for flexible products",
+                shown_when=("product_type", WITH_TERM),
+            ),
+            F(
+                "early_redemption",
+                "提前赎回",
+                "Early redemption",
+                kind="choice",
+                required=True,
+                choices=tuple(EarlyRedemption),
+                choice_group="early_redemption",
+                shown_when=("product_type", REDEEMABLE_EARLY),
+            ),
+            F(
+                "early_redemption_fee_rate",
+                "提前赎回费率",
+                "Early redemption fee",
+                kind="percent",
+                min_value=Decimal("0"),
+                max_value=Decimal("10"),
+                help_zh="仅“收费提前赎回”时填写",
+                help_en="Only when early redemption carries a fee",
+                shown_when=("product_type", REDEEMABLE_EARLY),
+            ),
+            F(
+                "early_redemption_notice_days",
+                "提前赎回申请期（天）",
+                "Early redemption notice (days)",
+                kind="int",
+                min_value=0,
+                max_value=90,
+                shown_when=("product_type", REDEEMABLE_EARLY),
+            ),
+            F(
+                "coverage_type",
+                "保障类型",
+                "Coverage",
+                kind="choice",
+                required=True,
+                choices=tuple(CoverageType),
+                choice_group="coverage_type",
+                help_zh="发行机构即承保保险公司",
+                help_en="The issuer is the insurer",
+                shown_when=("product_type", (P.INSURANCE,)),
+            ),
+            F(
+                "sum_assured",
+                "基本保额",
+                "Sum assured",
+                kind="money",
+                required=True,
+                min_value=Decimal("0.01"),
+                shown_when=("product_type", (P.INSURANCE,)),
+            ),
+            F(
+                "coverage_years",
+                "保障期限（年）",
+                "Coverage (years)",
+                kind="int",
+                min_value=1,
+                max_value=120,
+                shown_when=("product_type", (P.INSURANCE,)),
+            ),
+            F(
+                "cooling_off_days",
+                "犹豫期（天）",
+                "Cooling-off period (days)",
+                kind="int",
+                required=True,
+                min_value=15,
+                max_value=60,
+                help_zh="一年期以上人身保险不少于 15 天",
+                help_en="At least 15 days for life cover over one year",
+                shown_when=("product_type", (P.INSURANCE,)),
             ),
             F(
                 "min_purchase",
@@ -256,6 +339,7 @@ PRODUCT = register(
         attachment_categories=DISCLOSURES,
         summary=product_summary,
         edit_guard=product_rules.locked_while_live,
+        before_create=product_rules.check_issuer,
     )
 )
 

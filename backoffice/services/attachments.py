@@ -45,6 +45,18 @@ def _clean_name(filename: str) -> str:
     return "".join(c for c in name if c.isprintable() and c not in '<>:"|?*')[:255]
 
 
+def store(data: bytes) -> str:
+    """Put the bytes in the content-addressed store (once); returns their SHA-256."""
+    digest = hashlib.sha256(data).hexdigest()
+    path = _path(digest)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".part")
+        temporary.write_bytes(data)
+        temporary.replace(path)
+    return digest
+
+
 def add(
     session: Session,
     *,
@@ -75,13 +87,7 @@ def add(
     content_type, signatures = ALLOWED[suffix]
     if signatures and not any(data.startswith(s) for s in signatures):
         return None, "attachment.content_mismatch"
-    digest = hashlib.sha256(data).hexdigest()
-    path = _path(digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".part")
-        temporary.write_bytes(data)
-        temporary.replace(path)
+    digest = store(data)
     attachment = Attachment(
         resource=resource.key,
         record_id=record_id,
@@ -146,9 +152,16 @@ class FileContent:
 
 
 def read(
-    session: Session, *, principal: Principal, resource: Resource, attachment_id: int
+    session: Session,
+    *,
+    principal: Principal,
+    resource: Resource,
+    attachment_id: int,
+    purpose: str = "download",
 ) -> FileContent:
-    """The file, for a caller who may view the record it belongs to (row scope included)."""
+    """The file, for a caller who may view the record it belongs to (row scope included).
+    ``purpose`` names the audited access: "download", "view" (opened in the page) or "" for
+    turning the pages of a document whose opening was audited."""
     attachment = session.get(Attachment, attachment_id) if isinstance(attachment_id, int) else None
     if attachment is None or attachment.resource != resource.key:
         raise service.EngineError("error.not_found")
@@ -156,14 +169,15 @@ def read(
     data = _path(attachment.sha256).read_bytes()
     if hashlib.sha256(data).hexdigest() != attachment.sha256:
         raise service.EngineError("attachment.corrupt")
-    audit.record(
-        session,
-        actor=principal.username,
-        action=f"{resource.key}.download",
-        entity=resource.key,
-        entity_id=attachment.record_id,
-        changes={"attachment": [None, attachment.filename]},
-    )
+    if purpose:
+        audit.record(
+            session,
+            actor=principal.username,
+            action=f"{resource.key}.{purpose}",
+            entity=resource.key,
+            entity_id=attachment.record_id,
+            changes={"attachment": [None, attachment.filename]},
+        )
     return FileContent(attachment.filename, attachment.content_type, data)
 
 

@@ -14,7 +14,7 @@ from backoffice.config import get_settings
 from backoffice.security.rbac import Principal
 from backoffice.services import audit, notifications
 from models.base import utcnow
-from models.campaigns import Campaign, CampaignStatus
+from models.campaigns import Campaign, CampaignSpend, CampaignStatus
 
 WARNING_SHARE = Decimal("0.8")
 
@@ -171,3 +171,34 @@ def results(session: Session) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def spend_over_time(session: Session) -> dict[int, list[tuple[date, Decimal]]]:
+    """Per campaign: the cumulative share of its budget spent, day by day (staff time zone),
+    from the budget ledger."""
+    zone = get_settings().zone
+    budgets = dict(
+        session.execute(
+            sa.select(Campaign.id, Campaign.budget).where(Campaign.archived_at.is_(None))
+        ).all()
+    )
+    series: dict[int, list[tuple[date, Decimal]]] = {}
+    totals: dict[int, Decimal] = {}
+    entries = session.execute(
+        sa.select(CampaignSpend.campaign_id, CampaignSpend.created_at, CampaignSpend.amount)
+        .where(CampaignSpend.campaign_id.in_(list(budgets)))
+        .order_by(CampaignSpend.campaign_id, CampaignSpend.created_at, CampaignSpend.id)
+    ).all()
+    for campaign_id, at, amount in entries:
+        budget = budgets[campaign_id]
+        totals[campaign_id] = totals.get(campaign_id, Decimal(0)) + amount
+        day = at.astimezone(zone).date()
+        share = (totals[campaign_id] / budget * 100).quantize(Decimal("0.1")) if budget else None
+        if share is None:
+            continue
+        points = series.setdefault(campaign_id, [])
+        if points and points[-1][0] == day:
+            points[-1] = (day, share)
+        else:
+            points.append((day, share))
+    return series

@@ -15,12 +15,14 @@ from backoffice.engine.fields import to_text
 from backoffice.security.rbac import Principal
 from backoffice.services import audit, notifications
 from models.base import utcnow
+from models.partners import Partner, PartnerKind
 from models.products import (
     Product,
     ProductChange,
     ProductChangeStatus,
     ProductRate,
     ProductStatus,
+    ProductType,
 )
 
 CHANGEABLE = (
@@ -33,13 +35,39 @@ CHANGEABLE = (
     "sale_end",
 )
 LIVE = (ProductStatus.ON_SALE, ProductStatus.SUSPENDED)
+# what customers bought under: fixed once a product is live (a new product is launched instead)
+TERMS = (
+    "product_type",
+    "term_days",
+    "early_redemption",
+    "early_redemption_fee_rate",
+    "early_redemption_notice_days",
+    "coverage_type",
+    "sum_assured",
+    "coverage_years",
+    "cooling_off_days",
+    "partner_id",
+    "risk_level",
+)
 
 
 def locked_while_live(product: Product, changes: dict[str, Any]) -> dict[str, str]:
     """Edits of a live product's yield, fees and sale window must be change requests."""
     if product.status not in LIVE:
         return {}
-    return {name: "product.use_change_request" for name in changes if name in CHANGEABLE}
+    refused = {name: "product.use_change_request" for name in changes if name in CHANGEABLE}
+    refused.update({name: "product.terms_locked" for name in changes if name in TERMS})
+    return refused
+
+
+def check_issuer(session: Session, _principal: Principal, values: dict[str, Any]) -> dict[str, str]:
+    """An insurance product is issued by an insurer (the partner underwrites the cover)."""
+    if values.get("product_type") != ProductType.INSURANCE:
+        return {}
+    partner = session.get(Partner, values.get("partner_id"))
+    if partner is None or partner.kind != PartnerKind.INSURER:
+        return {"partner_id": "product.insurer_required"}
+    return {}
 
 
 def check_request(

@@ -187,19 +187,38 @@ def test_columns_saved_views_and_bulk_actions(page: Page, app_url, sign_in_as, s
     expect(page.locator(".list-row")).to_have_count(count - 2)
 
 
-def test_attach_and_download_a_disclosure_document(page: Page, app_url, sign_in_as, tmp_path):
+def test_attach_view_and_download_a_disclosure_document(
+    page: Page, app_url, sign_in_as, tmp_path, screenshot_dir
+):
+    from backoffice import pdf as writer
+
     pdf = tmp_path / "风险揭示书.pdf"
-    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    lines = [writer.Line("风险揭示书（新版）", 18)]
+    lines += [writer.Line(f"第{n}条 理财非存款，产品有风险，投资须谨慎。") for n in range(1, 50)]
+    pdf.write_bytes(writer.render(lines))
     sign_in_as("pm.li")
     page.goto(app_url + "/r/product?q=P0000")
     page.locator(".list-row a").first.click()
     page.locator("#tab-attachments").click()
     page.locator("#attachment-upload input[type=file]").set_input_files(str(pdf))
-    expect(page.locator(".attachment-row")).to_contain_text("风险揭示书.pdf", timeout=30_000)
+    expect(page.locator(".attachment-row").first).to_contain_text("风险揭示书.pdf", timeout=30_000)
+    page.locator(".attachment-view").first.click()  # read in the page, page by page, zoomed
+    expect(page.locator("#viewer-page")).to_have_text("1 / 2")
+    expect(page.locator("#viewer-image")).to_be_visible()
+    first_page = page.locator("#viewer-image").get_attribute("src")
+    page.locator("#viewer-next").click()
+    expect(page.locator("#viewer-page")).to_have_text("2 / 2")
+    assert page.locator("#viewer-image").get_attribute("src") != first_page
+    page.locator("#viewer-zoom-in").click()
+    expect(page.locator("#viewer-zoom")).to_have_text("150%")
+    page.screenshot(path=str(screenshot_dir / "document-viewer.png"))
+    page.locator("#viewer-close").click()
+    expect(page.locator("#viewer-image")).to_have_count(0)
     with page.expect_download() as download:
         page.locator(".attachment-download").first.click()
     assert download.value.path().read_bytes() == pdf.read_bytes()
     page.locator("#tab-history").click()
+    expect(page.locator("#history")).to_contain_text("在线查看附件")
     expect(page.locator("#history")).to_contain_text("上传附件")
 
 
@@ -209,7 +228,15 @@ def test_create_a_product_with_a_searchable_issuer_picker(page: Page, app_url, s
     expect(page.locator("#record-save")).to_be_visible(timeout=30_000)
     page.locator("#field-code").fill("P90001")
     page.locator("#field-name").fill("招银稳健180天")
-    _choose(page, "field-product_type", "定期理财")
+    expect(page.locator("#field-coverage_type")).to_have_count(0)
+    _choose(page, "field-product_type", "保险")  # the insurance terms appear …
+    expect(page.locator("#field-coverage_type")).to_be_visible()
+    expect(page.locator("#field-cooling_off_days")).to_be_visible()
+    expect(page.locator("#field-early_redemption")).to_have_count(0)
+    _choose(page, "field-product_type", "定期理财")  # … and give way to early redemption
+    expect(page.locator("#field-coverage_type")).to_have_count(0)
+    _choose(page, "field-early_redemption", "可提前赎回（收费）")
+    page.locator("#field-early_redemption_fee_rate").fill("1.2")
     _choose(page, "field-risk_level", "R2 中低风险")
     page.locator("#find-partner_id").fill("招商")
     page.wait_for_timeout(800)
