@@ -1,6 +1,7 @@
 """Scheduled jobs run once per tick across workers; campaign budget and schedule rules;
 contract expiry warnings reach product managers once."""
 
+import itertools
 import threading
 from datetime import date, timedelta
 from decimal import Decimal
@@ -120,7 +121,7 @@ def test_budget_warns_at_80_and_stops_at_100_percent(session):
     # the ledger over time: cumulative share of the budget, one point per day
     series = campaigns.spend_over_time(session)[campaign_id]
     assert series[-1][1] == Decimal("100.0")
-    assert all(a[1] <= b[1] for a, b in zip(series, series[1:], strict=False))
+    assert all(a[1] <= b[1] for a, b in itertools.pairwise(series))
 
 
 def test_scheduled_campaigns_start_and_end_by_themselves(session):
