@@ -9,8 +9,9 @@ from sqlmodel import Session, select
 from backoffice.config import get_settings
 from backoffice.db import engine, refresh_statistics
 from backoffice.jobs import job
-from backoffice.services import campaigns, notifications, products
+from backoffice.services import campaigns, kyc, notifications, products, screening
 from models.base import utcnow
+from models.jobs import JobRun
 from models.partners import Partner, PartnerStatus
 
 EXPIRY_WARNINGS = (30, 7)
@@ -67,3 +68,27 @@ def contract_expiry(session: Session) -> str:
 def statistics(_session: Session) -> str:
     refresh_statistics(engine())
     return "analyzed"
+
+
+@job("kyc.sla", timedelta(minutes=5), "KYC 案件超时升级", "KYC cases past their SLA escalate")
+def kyc_sla(session: Session) -> str:
+    return kyc.escalate_overdue(session)
+
+
+@job("kyc.periodic_review", timedelta(hours=24), "定期重新识别（复核）", "Periodic re-KYC")
+def kyc_periodic(session: Session) -> str:
+    return kyc.open_periodic_reviews(session)
+
+
+@job("kyc.rescreen", timedelta(minutes=30), "名单变更后全量重筛", "Re-screen after list changes")
+def kyc_rescreen(session: Session) -> str:
+    """Screen every customer again when a watch list changed since the last full screening."""
+    last = session.exec(
+        select(JobRun.started_at)
+        .where(JobRun.name == "kyc.rescreen", JobRun.status == "ok")
+        .where(JobRun.result.startswith("screened"))
+        .order_by(JobRun.started_at.desc())
+    ).first()
+    if not screening.lists_changed_since(session, last):
+        return "lists unchanged"
+    return screening.rescreen_all(session)

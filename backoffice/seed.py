@@ -52,7 +52,9 @@ from models.hr import (
 )
 from models.identity import User
 from models.kyc import (
+    AmlRisk,
     KycCase,
+    KycCaseKind,
     KycCaseStatus,
     RiskCategory,
     RiskIndicator,
@@ -213,6 +215,7 @@ DISCLOSURE_TEXTS = (
         ),
     ),
 )
+OFFICERS = ("kyc.liu", "kyc.sun")
 PRODUCT_NAMES: dict[ProductType, list[str]] = {
     ProductType.MONEY_MARKET: ["现金宝", "日日盈", "零钱通", "添利宝"],
     ProductType.FIXED_TERM: ["稳盈90天", "安享半年", "年年丰", "季季红"],
@@ -837,6 +840,8 @@ class DemoData:
                     ).value,
                     "risk_tolerance": tolerance,
                     "relationship_ended_on": None,
+                    "retain_until": None,
+                    "kyc_review_due": None,
                 }
 
         self.counts["customer"] = _bulk(c, Customer, rows())
@@ -892,7 +897,6 @@ class DemoData:
     # --- compliance -----------------------------------------------------------------------------
     def _seed_kyc(self) -> None:
         c, rng = self.conn, self.rng
-        officers = self.staff_by_team[TeamCode.RISK_COMPLIANCE.value]
         open_states = [
             KycCaseStatus.NEW,
             KycCaseStatus.NEW,
@@ -914,6 +918,7 @@ class DemoData:
                     else registered
                 )
                 score = rng.randrange(10, 100)
+                aml = AmlRisk.HIGH if score > 85 else AmlRisk.MEDIUM if score > 60 else AmlRisk.LOW
                 yield {
                     **self._stamp(opened),
                     "case_no": f"K{n:09d}",
@@ -921,13 +926,26 @@ class DemoData:
                     "status": status.value,
                     "questionnaire_score": score,
                     "risk_tolerance": tolerance,
-                    "high_risk": score > 85,
-                    "assignee_id": rng.choice(officers)
+                    "kind": KycCaseKind.ONBOARDING.value,
+                    "aml_risk": aml,
+                    "high_risk": aml == AmlRisk.HIGH,
+                    "assignee": rng.choice(OFFICERS)
                     if status
-                    in (KycCaseStatus.IN_REVIEW, KycCaseStatus.ESCALATED, KycCaseStatus.APPROVED)
-                    else None,
+                    in (
+                        KycCaseStatus.IN_REVIEW,
+                        KycCaseStatus.ESCALATED,
+                        KycCaseStatus.WAITING_CUSTOMER,
+                        KycCaseStatus.APPROVED,
+                    )
+                    else "",
                     "opened_at": opened,
                     "due_at": opened + timedelta(days=3),
+                    "escalated_at": opened + timedelta(days=3)
+                    if status == KycCaseStatus.ESCALATED
+                    else None,
+                    "requested_items": "身份证反面照片；职业证明"
+                    if status == KycCaseStatus.WAITING_CUSTOMER
+                    else "",
                     "decided_at": opened + timedelta(hours=rng.randrange(2, 70))
                     if status in (KycCaseStatus.APPROVED, KycCaseStatus.REJECTED)
                     else None,

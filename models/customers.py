@@ -47,3 +47,5 @@ class Customer(EditableBase, table=True):
     kyc_status: str = code_field(20, default=KycStatus.NOT_STARTED, index=True)
     risk_tolerance: str | None = code_field(2, default=None, index=True)
     relationship_ended_on: date | None = None
+    retain_until: date | None = None  # records kept at least 5 years after the relationship
+    kyc_review_due: date | None = Field(default=None, index=True)  # next periodic re-KYC

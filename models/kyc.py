@@ -17,8 +17,29 @@ class KycCaseStatus(StrEnum):
     IN_REVIEW = "in_review"
     WAITING_CUSTOMER = "waiting_customer"
     ESCALATED = "escalated"
+    PENDING_SECOND = "pending_second"  # waiting for a second officer's approval
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+OPEN_CASE_STATES = (
+    KycCaseStatus.NEW,
+    KycCaseStatus.IN_REVIEW,
+    KycCaseStatus.WAITING_CUSTOMER,
+    KycCaseStatus.ESCALATED,
+    KycCaseStatus.PENDING_SECOND,
+)
+
+
+class KycCaseKind(StrEnum):
+    ONBOARDING = "onboarding"
+    PERIODIC = "periodic"  # re-KYC on the schedule of the customer's risk
+
+
+class AmlRisk(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
 
 
 class KycCase(EditableBase, table=True):
@@ -26,15 +47,42 @@ class KycCase(EditableBase, table=True):
 
     case_no: str = code_field(20, unique=True, index=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
+    kind: str = code_field(20, default=KycCaseKind.ONBOARDING)
     status: str = code_field(20, default=KycCaseStatus.NEW, index=True)
     questionnaire_score: int | None = None
     risk_tolerance: str | None = code_field(2, default=None)
-    high_risk: bool = False
-    assignee_id: int | None = Field(default=None, foreign_key="employee.id", index=True)
+    aml_risk: str = code_field(10, default=AmlRisk.LOW)
+    high_risk: bool = False  # aml_risk == high: a second officer must approve
+    assignee: str = code_field(64, default="", index=True)  # the officer's username
     opened_at: datetime = time_field(index=True)
     due_at: datetime = time_field(index=True)
+    escalated_at: datetime | None = time_field(None)
     decided_at: datetime | None = time_field(None)
+    requested_items: str = text_field()  # what the customer was asked to provide
     decision_note: str = text_field()
+
+
+class HitStatus(StrEnum):
+    OPEN = "open"
+    TRUE_MATCH = "true_match"
+    FALSE_POSITIVE = "false_positive"
+
+
+class ScreeningHit(EditableBase, table=True):
+    """A customer resembling a watch-list entry; an officer disposes of it with a reason."""
+
+    __tablename__ = "screening_hit"
+    __table_args__ = (sa.UniqueConstraint("customer_id", "entry_id", name="uq_hit_customer_entry"),)
+
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    entry_id: int = Field(foreign_key="watchlist_entry.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="kyc_case.id", index=True)
+    score: int = 0  # 0-100
+    matched_on: str = code_field(100, default="")  # e.g. "name,birth_date"
+    status: str = code_field(20, default=HitStatus.OPEN, index=True)
+    reason: str = text_field()
+    decided_by: str = code_field(64, default="")
+    decided_at: datetime | None = time_field(None)
 
 
 class WatchlistKind(StrEnum):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 
 from backoffice.engine.resource import Resource, all_resources
@@ -11,6 +13,9 @@ from pages.ui import t
 from state.resource import ResourceImportState, ResourceListState, ResourceRecordState
 
 ALL = "__all"
+# resource key → a component shown on its record pages above the tabs (declared by the module's
+# pages, e.g. the KYC case panel); everything else on those pages is generic
+RECORD_PANELS: dict[str, Callable[[], rx.Component]] = {}
 
 
 # --- list -----------------------------------------------------------------------------------
@@ -322,6 +327,30 @@ def _pager() -> rx.Component:
     )
 
 
+def _queue_tabs() -> rx.Component:
+    """Work queues (e.g. new, mine, overdue) with their counts, where a resource has them."""
+    state = ResourceListState
+    return rx.cond(
+        state.queues.length() > 0,
+        rx.flex(
+            rx.foreach(
+                state.queues,
+                lambda q: rx.button(
+                    q["label"],
+                    rx.cond(q["count"] != "", rx.badge(q["count"], variant="surface")),
+                    variant=rx.cond(state.queue == q["key"], "solid", "soft"),
+                    size="2",
+                    on_click=state.set_queue(q["key"]),
+                    id="queue-" + rx.cond(q["key"] == "", "all", q["key"]),
+                ),
+            ),
+            wrap="wrap",
+            spacing="2",
+            id="queues",
+        ),
+    )
+
+
 def list_view() -> rx.Component:
     return rx.vstack(
         rx.hstack(
@@ -387,6 +416,7 @@ def list_view() -> rx.Component:
             width="100%",
             align="center",
         ),
+        _queue_tabs(),
         _filter_bar(),
         rx.hstack(
             _views_menu(), _columns_menu(), rx.spacer(), _bulk_bar(), width="100%", align="center"
@@ -785,7 +815,7 @@ def _document_viewer() -> rx.Component:
     )
 
 
-def record_view() -> rx.Component:
+def record_view(panel: Callable[[], rx.Component] | None = None) -> rx.Component:
     return rx.vstack(
         _document_viewer(),
         rx.hstack(
@@ -850,6 +880,11 @@ def record_view() -> rx.Component:
                 spacing="3",
                 id="record-summary",
             ),
+        ),
+        *(
+            [rx.cond(~ResourceRecordState.is_new & ResourceRecordState.loaded, panel())]
+            if panel
+            else []
         ),
         rx.tabs.root(
             rx.tabs.list(
@@ -1097,9 +1132,14 @@ def _register(resource: Resource, module_route: str) -> None:
         active_route=module_route,
         on_load=ResourceImportState.open(resource.key),
     )(import_view)
+    panel = RECORD_PANELS.get(resource.key)
+
+    def record_page() -> rx.Component:
+        return record_view(panel)
+
     template(
         f"{resource.route}/record",
         f"resource.{resource.key}",
         active_route=module_route,
         on_load=ResourceRecordState.open(resource.key),
-    )(record_view)
+    )(record_page)

@@ -123,6 +123,8 @@ class ResourceListState(rx.State):
     bulk: list[dict[str, str]] = []
     views: list[dict[str, Any]] = []
     query_string: str = ""
+    queue: str = ""
+    queues: list[dict[str, str]] = []
 
     def _resource(self) -> Resource:
         resource = get_resource(self.resource_key)
@@ -141,6 +143,7 @@ class ResourceListState(rx.State):
                 "sort": self.sort,
                 "archived": "1" if self.archived else "",
                 "cols": self.cols,
+                "queue": self.queue,
             }
         )
         return params
@@ -169,9 +172,27 @@ class ResourceListState(rx.State):
                     columns=tuple(chosen) or None,
                 )
                 self.views = views.visible(session, principal=principal, resource=resource)
+                counts = (
+                    service.queue_counts(session, principal=principal, resource=resource)
+                    if resource.queues
+                    else {}
+                )
         except service.EngineError as error:
             self.rows, self.error = [], translate(error.key, lang)
             return rx.toast.error(self.error)
+        self.queue = query.queue
+        self.queues = [
+            {
+                "key": q.key,
+                "label": q.label(lang),
+                "count": f"{counts[q.key]:,}" + ("+" if counts[q.key] > service.COUNT_CAP else ""),
+            }
+            for q in resource.queues
+        ]
+        if resource.queues:
+            self.queues.insert(
+                0, {"key": "", "label": translate("list.all_records", lang), "count": ""}
+            )
         shown = chosen or list(schema.list_columns)
         self.cols = ",".join(chosen)
         self.columns = [
@@ -374,6 +395,7 @@ class ResourceListState(rx.State):
                 "q": str(form_data.get("q", ""))[:100],
                 "sort": self.sort,
                 "archived": "1" if self.archived else "",
+                "queue": self.queue,
             }
         )
         return self._go(params)
@@ -381,7 +403,15 @@ class ResourceListState(rx.State):
     @rx.event
     @requires_on_resource("view")
     def clear(self) -> Any:
-        return self._go({"sort": self.sort})
+        return self._go({"sort": self.sort, "queue": self.queue})
+
+    @rx.event
+    @requires_on_resource("view")
+    def set_queue(self, key: str) -> Any:
+        resource = self._resource()
+        params = {k: v for k, v in self._params().items() if k != "page"}
+        params["queue"] = str(key) if resource.queue(str(key)) else ""
+        return self._go(params)
 
     @rx.event
     @requires_on_resource("export")

@@ -18,6 +18,19 @@ COUNT_CAP = 2_000  # counts stop here ("2,000+"); pages go on with "next"
 
 
 @dataclass(frozen=True)
+class Queue:
+    """A named slice of a list, e.g. "mine" or "overdue": tabs above the list (``?queue=``)."""
+
+    key: str
+    label_zh: str
+    label_en: str
+    condition: Callable[[Principal], sa.ColumnElement[bool]]
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_zh
+
+
+@dataclass(frozen=True)
 class Resource:
     key: str  # URL and audit name, e.g. "partner"
     model: type[SQLModel]
@@ -50,6 +63,7 @@ class Resource:
     edit_guard: Callable[[Any, dict[str, Any]], dict[str, str]] | None = None
     # (session, record, lang) → [(label, value)] shown at the top of the record page
     summary: Callable[[Any, Any, str], list[tuple[str, str]]] | None = None
+    queues: tuple[Queue, ...] = ()
     icon: str = "table"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -77,6 +91,9 @@ class Resource:
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    def queue(self, key: str) -> Queue | None:
+        return next((q for q in self.queues if q.key == key), None)
 
     @property
     def route(self) -> str:

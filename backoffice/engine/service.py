@@ -95,9 +95,12 @@ class ListQuery:
     filters: dict[str, str] = field(default_factory=dict)
     search: str = ""
     archived: bool = False
+    queue: str = ""
 
     def to_params(self) -> dict[str, str]:
         params = dict(self.filters)
+        if self.queue:
+            params["queue"] = self.queue
         if self.search:
             params["q"] = self.search
         if self.sort:
@@ -144,6 +147,8 @@ def parse_query(schema: Schema, params: Mapping[str, str]) -> ListQuery:
         size = PAGE_SIZES[0]
     query.page_size = size if size in PAGE_SIZES else PAGE_SIZES[0]
     query.archived = str(params.get("archived", "")) == "1"
+    queue = str(params.get("queue", ""))
+    query.queue = queue if schema.resource.queue(queue) else ""
     return query
 
 
@@ -311,7 +316,23 @@ def filtered_select(
     if query.archived and not principal.can(resource.permission, "archive"):
         raise EngineError("auth.denied")
     base = _base_select(resource, principal, query.archived)
+    queue = resource.queue(query.queue)
+    if queue is not None:
+        base = base.where(queue.condition(principal))
     return _apply_filters(session, schema, principal, base, query)
+
+
+def queue_counts(session: Session, *, principal: Principal, resource: Resource) -> dict[str, int]:
+    """How many records each queue holds (capped like list counts)."""
+    counts = {}
+    for queue in resource.queues:
+        base = _base_select(resource, principal, False).where(queue.condition(principal))
+        counts[queue.key] = session.execute(
+            sa.select(sa.func.count()).select_from(
+                base.with_only_columns(sa.literal(1)).limit(COUNT_CAP + 1).subquery()
+            )
+        ).scalar_one()
+    return counts
 
 
 def _show_ref_titles(
@@ -803,6 +824,10 @@ def transition_refusal(
     for name in transition.required_fields:
         if getattr(record, name) in (None, ""):
             return "workflow.missing_fields"
+    if transition.actor_guard is not None:
+        refusal = transition.actor_guard(session, principal, record)
+        if refusal:
+            return refusal
     if transition.guard is not None:
         return transition.guard(session, record)
     return None

@@ -20,6 +20,8 @@ class Transition:
     required_fields: tuple[str, ...] = ()
     # (session, record) → the i18n key of a refusal, or None
     guard: Callable[[Any, Any], str | None] | None = None
+    # (session, principal, record) → a refusal or None: rules about who, e.g. only the assignee
+    actor_guard: Callable[[Any, Any, Any], str | None] | None = None
     effect: Callable[[Any], None] | None = None  # record → changes made with the transition
     bulk: bool = False  # offered on selected rows of the list
 

@@ -1,5 +1,12 @@
 """Resource declarations, one module per domain. Importing this package registers them all."""
 
-from backoffice.resources import campaigns, partners, partners_tiers, products, transactions
+from backoffice.resources import (
+    campaigns,
+    kyc,
+    partners,
+    partners_tiers,
+    products,
+    transactions,
+)
 
-__all__ = ["campaigns", "partners", "partners_tiers", "products", "transactions"]
+__all__ = ["campaigns", "kyc", "partners", "partners_tiers", "products", "transactions"]

@@ -1,0 +1,413 @@
+"""KYC: customers (personal data masked), cases in work queues with maker ≠ checker decisions,
+watch lists (importable) and screening hits."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from backoffice.engine.fields import FieldSpec as F
+from backoffice.engine.resource import Queue, Resource, register
+from backoffice.engine.workflow import Transition as T
+from backoffice.engine.workflow import Workflow
+from backoffice.security.rbac import Principal
+from backoffice.services import kyc as rules
+from backoffice.services import screening
+from models.base import utcnow
+from models.customers import RISK_TOLERANCES, Customer, KycStatus
+from models.kyc import (
+    OPEN_CASE_STATES,
+    AmlRisk,
+    HitStatus,
+    KycCase,
+    KycCaseKind,
+    KycCaseStatus,
+    ScreeningHit,
+    WatchlistEntry,
+    WatchlistKind,
+)
+
+S = KycCaseStatus
+REVEAL = ("customer", "reveal")
+
+
+def customer_summary(session: Any, customer: Any, lang: str) -> list[tuple[str, str]]:
+    ended = customer.relationship_ended_on
+    keep = (
+        rules.retention_date(ended).isoformat()
+        if ended
+        else ("relationship ongoing" if lang == "en" else "业务关系存续中")
+    )
+    cases = session.execute(
+        sa.select(sa.func.count()).where(KycCase.customer_id == customer.id)
+    ).scalar_one()
+    if lang == "en":
+        return [("Records kept until", keep), ("KYC cases", str(cases))]
+    return [("资料保存至", keep), ("KYC 案件数", str(cases))]
+
+
+CUSTOMER = register(
+    Resource(
+        key="customer",
+        model=Customer,
+        permission="customer",
+        module="kyc",
+        label_zh="客户",
+        label_en="Customers",
+        icon="users",
+        fields=(
+            F("customer_no", "客户号", "Customer no.", editable=False),
+            F("name_masked", "姓名（脱敏）", "Name (masked)", editable=False),
+            F("gender", "性别", "Gender", editable=False),
+            F(
+                "birth_date",
+                "出生日期",
+                "Date of birth",
+                kind="date",
+                editable=False,
+                read_permission=REVEAL,
+            ),
+            F("city", "城市", "City", editable=False),
+            F("channel", "注册渠道", "Channel", editable=False),
+            F(
+                "kyc_status",
+                "KYC 状态",
+                "KYC status",
+                kind="choice",
+                choices=tuple(KycStatus),
+                choice_group="kyc_status",
+                editable=False,
+            ),
+            F(
+                "risk_tolerance",
+                "风险承受能力",
+                "Risk tolerance",
+                kind="choice",
+                choices=RISK_TOLERANCES,
+                editable=False,
+            ),
+            F("registered_at", "注册时间", "Registered", kind="datetime", editable=False),
+            F("kyc_review_due", "下次复核日", "Next review due", kind="date", editable=False),
+            F(
+                "relationship_ended_on",
+                "业务关系终止日",
+                "Relationship ended",
+                kind="date",
+                editable=False,
+            ),
+        ),
+        list_columns=("customer_no", "name_masked", "city", "kyc_status", "risk_tolerance"),
+        title_field="customer_no",
+        filters=("kyc_status", "risk_tolerance", "registered_at", "kyc_review_due"),
+        search_fields=("customer_no",),
+        default_sort="-id",
+        archivable=False,  # customers are never removed; retention is recorded instead
+        importable=False,
+        summary=customer_summary,
+    )
+)
+
+
+def _open(principal: Principal) -> sa.ColumnElement[bool]:
+    return KycCase.status.in_(OPEN_CASE_STATES)
+
+
+QUEUES = (
+    Queue("new", "新案件", "New", lambda p: KycCase.status == S.NEW),
+    Queue(
+        "mine",
+        "我的案件",
+        "Mine",
+        lambda p: sa.and_(KycCase.assignee == p.username, KycCase.status.in_(OPEN_CASE_STATES)),
+    ),
+    Queue(
+        "waiting",
+        "等待客户",
+        "Waiting for customer",
+        lambda p: KycCase.status == S.WAITING_CUSTOMER,
+    ),
+    Queue("escalated", "已升级", "Escalated", lambda p: KycCase.status == S.ESCALATED),
+    Queue("second", "待复核", "Second approval", lambda p: KycCase.status == S.PENDING_SECOND),
+    Queue(
+        "overdue",
+        "已超时",
+        "Overdue",
+        lambda p: sa.and_(_open(p), KycCase.due_at < utcnow()),
+    ),
+)
+
+
+def prepare_case(session: Any, _principal: Principal, values: dict[str, Any]) -> dict[str, str]:
+    """A case opened by hand: numbered, timed, and its customer screened."""
+    customer = session.get(Customer, values.get("customer_id"))
+    if customer is None:
+        return {"customer_id": "field.not_found"}
+    if screening.open_case_of(session, customer.id):
+        return {"customer_id": "kyc.case_already_open"}
+    last = session.execute(sa.select(sa.func.max(KycCase.id))).scalar() or 0
+    now = utcnow()
+    values.update(case_no=f"K{last + 1:09d}", opened_at=now, due_at=now + rules.SLA)
+    values["high_risk"] = values.get("aml_risk") == AmlRisk.HIGH
+    return {}
+
+
+def screen_new_case(session: Any, _principal: Principal, case: Any) -> None:
+    customer = session.get(Customer, case.customer_id)
+    if customer is not None:
+        screening.screen_customer(session, customer, case_id=case.id)
+
+
+def case_summary(session: Any, case: Any, lang: str) -> list[tuple[str, str]]:
+    hits = session.exec(
+        select(ScreeningHit.status).where(ScreeningHit.customer_id == case.customer_id)
+    ).all()
+    open_hits = sum(1 for h in hits if h == HitStatus.OPEN)
+    second = rules.needs_second(session, case)
+    zone_due = case.due_at
+    overdue = case.status in OPEN_CASE_STATES and zone_due < utcnow()
+    if lang == "en":
+        return [
+            ("Watch-list hits", f"{len(hits)} ({open_hits} open)"),
+            ("Second officer", "required" if second else "not required"),
+            ("SLA", "overdue" if overdue else "on time"),
+        ]
+    return [
+        ("名单命中", f"{len(hits)}（未处理 {open_hits}）"),
+        ("双人复核", "需要" if second else "不需要"),
+        ("时效", "已超时" if overdue else "正常"),
+    ]
+
+
+OPEN_WORK = (S.IN_REVIEW, S.ESCALATED)
+CASE_WORKFLOW = Workflow(
+    state_field="status",
+    states=tuple(S),
+    initial=S.NEW,
+    editable_in=(S.NEW, S.IN_REVIEW, S.WAITING_CUSTOMER, S.ESCALATED),
+    transitions=(
+        T(
+            "request_info",
+            OPEN_WORK,
+            S.WAITING_CUSTOMER,
+            "要求补充材料",
+            "Request information",
+            required_fields=("requested_items",),
+            actor_guard=rules.only_assignee,
+        ),
+        T(
+            "customer_replied",
+            (S.WAITING_CUSTOMER,),
+            S.IN_REVIEW,
+            "客户已补充",
+            "Customer replied",
+            actor_guard=rules.only_assignee,
+        ),
+        T(
+            "escalate",
+            (S.IN_REVIEW,),
+            S.ESCALATED,
+            "升级",
+            "Escalate",
+            actor_guard=rules.only_assignee,
+        ),
+        T(
+            "approve",
+            OPEN_WORK,
+            S.APPROVED,
+            "审核通过",
+            "Approve",
+            action="approve",
+            actor_guard=rules.approve_alone,
+            effect=rules.on_approved,
+        ),
+        T(
+            "propose",
+            OPEN_WORK,
+            S.PENDING_SECOND,
+            "提交复核",
+            "Submit for second approval",
+            actor_guard=rules.propose,
+        ),
+        T(
+            "confirm",
+            (S.PENDING_SECOND,),
+            S.APPROVED,
+            "复核通过",
+            "Second approval",
+            action="approve",
+            not_by_maker_of="propose",
+            effect=rules.on_approved,
+        ),
+        T(
+            "send_back",
+            (S.PENDING_SECOND,),
+            S.IN_REVIEW,
+            "退回经办",
+            "Send back",
+            action="approve",
+            not_by_maker_of="propose",
+        ),
+        T(
+            "reject",
+            OPEN_WORK,
+            S.REJECTED,
+            "拒绝",
+            "Reject",
+            action="approve",
+            required_fields=("decision_note",),
+            actor_guard=rules.only_assignee,
+            effect=rules.on_rejected,
+        ),
+    ),
+)
+
+KYC_CASE = register(
+    Resource(
+        key="kyc_case",
+        model=KycCase,
+        permission="kyc_case",
+        module="kyc",
+        label_zh="KYC 案件",
+        label_en="KYC cases",
+        icon="file-search",
+        fields=(
+            F("case_no", "案件号", "Case no.", editable=False),
+            F("customer_id", "客户", "Customer", kind="ref", ref="customer", required=True),
+            F(
+                "kind",
+                "类型",
+                "Kind",
+                kind="choice",
+                required=True,
+                choices=tuple(KycCaseKind),
+                choice_group="kyc_case_kind",
+            ),
+            F(
+                "status",
+                "状态",
+                "Status",
+                kind="choice",
+                required=True,
+                choices=tuple(S),
+                choice_group="kyc_case_status",
+            ),
+            F("assignee", "经办人", "Officer", editable=False),
+            F(
+                "aml_risk",
+                "反洗钱风险等级",
+                "AML risk",
+                kind="choice",
+                required=True,
+                choices=tuple(AmlRisk),
+                choice_group="aml_risk",
+                help_zh="高风险案件须另一名合规专员复核",
+                help_en="High-risk cases need a second officer",
+            ),
+            F(
+                "questionnaire_score",
+                "问卷得分",
+                "Questionnaire score",
+                kind="int",
+                min_value=0,
+                max_value=100,
+            ),
+            F(
+                "risk_tolerance",
+                "风险承受能力",
+                "Risk tolerance",
+                kind="choice",
+                choices=RISK_TOLERANCES,
+            ),
+            F("opened_at", "开立时间", "Opened", kind="datetime", editable=False),
+            F("due_at", "处理时限", "Due", kind="datetime", editable=False),
+            F("escalated_at", "升级时间", "Escalated", kind="datetime", editable=False),
+            F("decided_at", "决定时间", "Decided", kind="datetime", editable=False),
+            F(
+                "requested_items",
+                "要求补充的材料",
+                "Information requested",
+                kind="longtext",
+                max_length=2000,
+            ),
+            F("decision_note", "决定说明", "Decision note", kind="longtext", max_length=4000),
+        ),
+        list_columns=("case_no", "customer_id", "kind", "status", "aml_risk", "assignee", "due_at"),
+        title_field="case_no",
+        filters=("status", "kind", "aml_risk", "due_at", "opened_at"),
+        search_fields=("case_no",),
+        default_sort="due_at",
+        workflow=CASE_WORKFLOW,
+        queues=QUEUES,
+        attachments=True,
+        attachment_categories=(
+            ("id_front", "身份证人像面", "ID card (photo side)"),
+            ("id_back", "身份证国徽面", "ID card (back)"),
+            ("proof", "证明材料", "Supporting document"),
+        ),
+        before_create=prepare_case,
+        after_create=screen_new_case,
+        summary=case_summary,
+        importable=False,
+    )
+)
+
+
+def prepare_entry(_session: Any, _principal: Principal, values: dict[str, Any]) -> dict[str, str]:
+    values["name_pinyin"] = screening.pinyin_of(values.get("name", ""))
+    return {}
+
+
+def _birth_date(value: Any) -> str | None:
+    if not value:
+        return None
+    try:
+        date.fromisoformat(str(value))
+    except ValueError:
+        return "field.not_a_date"
+    return None
+
+
+WATCHLIST = register(
+    Resource(
+        key="watchlist_entry",
+        model=WatchlistEntry,
+        permission="watchlist",
+        module="kyc",
+        label_zh="名单",
+        label_en="Watch lists",
+        icon="list-x",
+        fields=(
+            F(
+                "list_kind",
+                "名单类型",
+                "List",
+                kind="choice",
+                required=True,
+                choices=tuple(WatchlistKind),
+                choice_group="watchlist_kind",
+            ),
+            F("name", "姓名", "Name", required=True, max_length=200),
+            F("name_pinyin", "拼音", "Pinyin", editable=False),
+            F(
+                "birth_date",
+                "出生日期",
+                "Date of birth",
+                max_length=10,
+                validator=_birth_date,
+                help_zh="YYYY-MM-DD，可空",
+                help_en="YYYY-MM-DD, optional",
+            ),
+            F("source", "来源", "Source", max_length=200),
+            F("reason", "列入原因", "Reason", kind="longtext", max_length=2000),
+        ),
+        list_columns=("list_kind", "name", "name_pinyin", "birth_date", "source"),
+        title_field="name",
+        filters=("list_kind",),
+        search_fields=("name", "name_pinyin"),
+        default_sort="name",
+        before_create=prepare_entry,
+    )
+)

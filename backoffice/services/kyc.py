@@ -1,0 +1,467 @@
+"""KYC case work: claiming and handing over cases, decisions with a second officer where the
+risk requires it, SLA escalation, periodic re-KYC, personal data revealed for a reason, and the
+evidence pack for regulators."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import object_session
+from sqlmodel import Session, select
+
+from backoffice import pdf
+from backoffice.config import get_settings
+from backoffice.security import fields
+from backoffice.security.rbac import Principal
+from backoffice.services import attachments, audit, notifications
+from models.audit import AuditEntry
+from models.base import utcnow
+from models.customers import Customer, KycStatus
+from models.identity import Role, User, UserRole
+from models.kyc import (
+    OPEN_CASE_STATES,
+    AmlRisk,
+    HitStatus,
+    KycCase,
+    KycCaseKind,
+    KycCaseStatus,
+    ScreeningHit,
+    WatchlistEntry,
+)
+
+S = KycCaseStatus
+SLA = timedelta(days=3)  # from opening to decision
+REVIEW_YEARS = {AmlRisk.HIGH: 1, AmlRisk.MEDIUM: 2, AmlRisk.LOW: 3}
+RETENTION_YEARS = 5
+REVEALABLE = {
+    "name": "name_cipher",
+    "id_number": "id_number_cipher",
+    "phone": "phone_cipher",
+    "address": "address_cipher",
+}
+
+
+class KycError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+# --- who works the case ---------------------------------------------------------------------
+def officers(session: Session) -> list[str]:
+    """Active users holding the compliance role (the people a case can be handed to)."""
+    return list(
+        session.exec(
+            select(User.username)
+            .join(UserRole, UserRole.user_id == User.id)
+            .join(Role, Role.id == UserRole.role_id)
+            .where(Role.code == "compliance", User.is_active.is_(True))
+            .order_by(User.username)
+        ).all()
+    )
+
+
+def _assign(
+    session: Session, case: KycCase, principal: Principal, assignee: str, verb: str, client: str
+) -> None:
+    before = case.assignee
+    values: dict[str, Any] = {"assignee": assignee}
+    if case.status == S.NEW and assignee:
+        values["status"] = S.IN_REVIEW
+    result = session.execute(
+        sa.update(KycCase)
+        .where(KycCase.id == case.id, KycCase.version == case.version)
+        .values(**values, version=case.version + 1, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        raise KycError("kyc.changed_meanwhile")
+    changes = {"assignee": [before, assignee]}
+    if "status" in values:
+        changes["status"] = [case.status, values["status"]]
+    audit.record(
+        session,
+        actor=principal.username,
+        action=f"kyc_case.{verb}",
+        entity="kyc_case",
+        entity_id=case.id,
+        changes=changes,
+        client=client,
+    )
+    session.expire(case)
+
+
+def claim(session: Session, principal: Principal, case: KycCase, client: str = "") -> None:
+    if case.status not in OPEN_CASE_STATES:
+        raise KycError("kyc.case_closed")
+    if case.assignee and case.assignee != principal.username:
+        raise KycError("kyc.claimed_by_other")
+    _assign(session, case, principal, principal.username, "claim", client)
+
+
+def release(session: Session, principal: Principal, case: KycCase, client: str = "") -> None:
+    if case.assignee != principal.username:
+        raise KycError("kyc.not_yours")
+    _assign(session, case, principal, "", "release", client)
+
+
+def reassign(
+    session: Session, principal: Principal, case: KycCase, to: str, client: str = ""
+) -> None:
+    """Hand a case to another officer (the assignee or an officer with approval rights)."""
+    if case.status not in OPEN_CASE_STATES:
+        raise KycError("kyc.case_closed")
+    if to not in officers(session):
+        raise KycError("kyc.not_an_officer")
+    if case.assignee not in ("", principal.username) and not principal.can("kyc_case", "approve"):
+        raise KycError("kyc.not_yours")
+    _assign(session, case, principal, to, "reassign", client)
+
+
+# --- decisions (workflow guards and effects) ------------------------------------------------
+def needs_second(session: Session, case: KycCase) -> bool:
+    """High risk, or a watch-list hit that is not cleared as a false positive."""
+    if case.aml_risk == AmlRisk.HIGH:
+        return True
+    unresolved = session.exec(
+        select(ScreeningHit.id).where(
+            ScreeningHit.customer_id == case.customer_id,
+            ScreeningHit.status != HitStatus.FALSE_POSITIVE,
+        )
+    ).first()
+    return unresolved is not None
+
+
+def only_assignee(_session: Session, principal: Principal, case: KycCase) -> str | None:
+    return None if case.assignee == principal.username else "kyc.not_yours"
+
+
+def approve_alone(session: Session, principal: Principal, case: KycCase) -> str | None:
+    return only_assignee(session, principal, case) or (
+        "kyc.needs_second" if needs_second(session, case) else None
+    )
+
+
+def propose(session: Session, principal: Principal, case: KycCase) -> str | None:
+    return only_assignee(session, principal, case) or (
+        None if needs_second(session, case) else "kyc.no_second_needed"
+    )
+
+
+def _decide(case: KycCase, approved: bool) -> None:
+    session = object_session(case)
+    assert session is not None
+    today = datetime.now(get_settings().zone).date()
+    case.decided_at = utcnow()
+    customer = session.get(Customer, case.customer_id)
+    if customer is None:
+        return
+    customer.kyc_status = KycStatus.APPROVED if approved else KycStatus.REJECTED
+    if approved:
+        customer.risk_tolerance = case.risk_tolerance or customer.risk_tolerance
+        years = REVIEW_YEARS.get(AmlRisk(case.aml_risk), 3)
+        customer.kyc_review_due = _add_years(today, years)
+    customer.version += 1
+    session.add(customer)
+
+
+def on_approved(case: KycCase) -> None:
+    _decide(case, True)
+
+
+def on_rejected(case: KycCase) -> None:
+    _decide(case, False)
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def retention_date(ended_on: date) -> date:
+    return _add_years(ended_on, RETENTION_YEARS)
+
+
+# --- scheduled work -------------------------------------------------------------------------
+def escalate_overdue(session: Session) -> str:
+    """Open cases past their due time are escalated once, and compliance is told."""
+    now = utcnow()
+    overdue = session.exec(
+        select(KycCase).where(
+            KycCase.due_at < now,
+            KycCase.escalated_at.is_(None),
+            KycCase.status.in_((S.NEW, S.IN_REVIEW, S.WAITING_CUSTOMER)),
+        )
+    ).all()
+    for case in overdue:
+        before = case.status
+        case.status, case.escalated_at = S.ESCALATED, now
+        case.version += 1
+        session.add(case)
+        audit.record(
+            session,
+            actor="system",
+            action="kyc_case.sla_breach",
+            entity="kyc_case",
+            entity_id=case.id,
+            changes={"status": [before, S.ESCALATED]},
+        )
+        notifications.notify(
+            session,
+            dedupe_key=f"kyc.overdue.{case.id}",
+            severity="warning",
+            role="compliance",
+            title_zh=f"KYC 案件 {case.case_no} 已超时，已升级",
+            title_en=f"KYC case {case.case_no} is overdue and was escalated",
+            link=f"/r/kyc_case/record?id={case.id}",
+        )
+    return f"escalated {len(overdue)}"
+
+
+def open_periodic_reviews(session: Session, today: date | None = None) -> str:
+    """Customers whose periodic review is due get a new case (one at a time)."""
+    today = today or datetime.now(get_settings().zone).date()
+    due = session.exec(
+        select(Customer).where(
+            Customer.kyc_review_due.is_not(None),
+            Customer.kyc_review_due <= today,
+            Customer.archived_at.is_(None),
+        )
+    ).all()
+    opened = 0
+    for customer in due:
+        has_open = session.exec(
+            select(KycCase.id).where(
+                KycCase.customer_id == customer.id, KycCase.status.in_(OPEN_CASE_STATES)
+            )
+        ).first()
+        if has_open:
+            continue
+        case = new_case(session, customer, kind=KycCaseKind.PERIODIC)
+        audit.record(
+            session,
+            actor="system",
+            action="kyc_case.create",
+            entity="kyc_case",
+            entity_id=case.id,
+            changes={"kind": [None, "periodic"], "customer_id": [None, str(customer.id)]},
+        )
+        opened += 1
+    return f"opened {opened} periodic reviews"
+
+
+def new_case(session: Session, customer: Customer, *, kind: str) -> KycCase:
+    now = utcnow()
+    last = session.execute(sa.select(sa.func.max(KycCase.id))).scalar() or 0
+    previous = session.exec(
+        select(KycCase)
+        .where(KycCase.customer_id == customer.id, KycCase.status == S.APPROVED)
+        .order_by(KycCase.id.desc())
+    ).first()
+    case = KycCase(
+        case_no=f"K{last + 1:09d}",
+        customer_id=customer.id,
+        kind=kind,
+        status=S.NEW,
+        aml_risk=previous.aml_risk if previous else AmlRisk.LOW,
+        high_risk=previous.high_risk if previous else False,
+        risk_tolerance=previous.risk_tolerance if previous else None,
+        opened_at=now,
+        due_at=now + SLA,
+    )
+    session.add(case)
+    session.flush()
+    from backoffice.services import screening
+
+    screening.screen_customer(session, customer, case_id=case.id)
+    return case
+
+
+# --- personal data --------------------------------------------------------------------------
+def reveal(
+    session: Session,
+    *,
+    principal: Principal,
+    customer_id: int,
+    field: str,
+    reason: str,
+    client: str = "",
+) -> str:
+    """The clear value of one personal-data field, for a stated reason; audited. The caller
+    must hold customer.reveal (and the state's guard asks for a fresh TOTP)."""
+    if not principal.can("customer", "reveal"):
+        raise KycError("auth.denied")
+    if field not in REVEALABLE:
+        raise KycError("kyc.not_revealable")
+    reason = " ".join(str(reason).split())
+    if len(reason) < 4:
+        raise KycError("kyc.reveal_reason")
+    customer = session.get(Customer, customer_id) if isinstance(customer_id, int) else None
+    if customer is None:
+        raise KycError("error.not_found")
+    cipher = getattr(customer, REVEALABLE[field])
+    value = fields.decrypt(cipher) if cipher else ""
+    audit.record(
+        session,
+        actor=principal.username,
+        action="customer.reveal",
+        entity="customer",
+        entity_id=customer.id,
+        changes={field: ["***", "revealed"], "reason": [None, reason[:500]]},
+        client=client,
+    )
+    return value
+
+
+def masked_identity(customer: Customer) -> dict[str, str]:
+    """What any officer sees by default: every personal-data field masked."""
+    id_number = fields.decrypt(customer.id_number_cipher) if customer.id_number_cipher else ""
+    phone = fields.decrypt(customer.phone_cipher) if customer.phone_cipher else ""
+    address = fields.decrypt(customer.address_cipher) if customer.address_cipher else ""
+    return {
+        "name": customer.name_masked,
+        "id_number": fields.mask(id_number, 3, 4) if id_number else "—",
+        "phone": fields.mask(phone, 3, 4) if phone else "—",
+        "address": (address[:6] + "****") if address else "—",
+    }
+
+
+# --- evidence pack --------------------------------------------------------------------------
+def evidence_pack(
+    session: Session, *, principal: Principal, case: KycCase, client: str = ""
+) -> tuple[str, bytes]:
+    """One ZIP for a regulator: the case as the officer saw it (personal data masked), its
+    documents, screening hits and decisions, and the audit trail (CSV and its hashes)."""
+    if not principal.can("kyc_case", "export"):
+        raise KycError("auth.denied")
+    zone = get_settings().zone
+    customer = session.get(Customer, case.customer_id)
+    identity = masked_identity(customer) if customer else {}
+    hits = session.exec(
+        select(ScreeningHit, WatchlistEntry)
+        .join(WatchlistEntry, WatchlistEntry.id == ScreeningHit.entry_id)
+        .where(ScreeningHit.customer_id == case.customer_id)
+        .order_by(ScreeningHit.id)
+    ).all()
+    trail = session.exec(
+        select(AuditEntry)
+        .where(
+            sa.or_(
+                sa.and_(AuditEntry.entity == "kyc_case", AuditEntry.entity_id == str(case.id)),
+                sa.and_(
+                    AuditEntry.entity == "customer", AuditEntry.entity_id == str(case.customer_id)
+                ),
+            )
+        )
+        .order_by(AuditEntry.id)
+    ).all()
+
+    def when(value: datetime | None) -> str:
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+    lines = [
+        pdf.Line(f"KYC 案件证据包 Evidence pack — {case.case_no}", 16),
+        pdf.Line(f"生成 Generated: {when(utcnow())} by {principal.username}", 9),
+        pdf.Line(""),
+        pdf.Line("案件 Case", 13),
+        pdf.Line(f"类型 Kind: {case.kind}    状态 Status: {case.status}"),
+        pdf.Line(f"经办 Officer: {case.assignee or '—'}    AML 风险 Risk: {case.aml_risk}"),
+        pdf.Line(
+            f"问卷得分 Score: {case.questionnaire_score}    "
+            f"风险承受能力 Tolerance: {case.risk_tolerance or '—'}"
+        ),
+        pdf.Line(
+            f"开立 Opened: {when(case.opened_at)}    到期 Due: {when(case.due_at)}    "
+            f"决定 Decided: {when(case.decided_at)}"
+        ),
+        pdf.Line(f"补充材料 Requested: {case.requested_items or '—'}"),
+        pdf.Line(f"决定说明 Decision note: {case.decision_note or '—'}"),
+        pdf.Line(""),
+        pdf.Line("客户（已脱敏） Customer (masked)", 13),
+        *(pdf.Line(f"{k}: {v}") for k, v in identity.items()),
+        pdf.Line(""),
+        pdf.Line("名单筛查 Screening", 13),
+        *(
+            pdf.Line(
+                f"#{hit.id} {entry.list_kind} {entry.name} score {hit.score} "
+                f"({hit.matched_on}) → {hit.status} {hit.decided_by} {when(hit.decided_at)} "
+                f"{hit.reason}"
+            )
+            for hit, entry in hits
+        ),
+        pdf.Line("" if hits else "无命中 No hits"),
+        pdf.Line("审计记录 Audit trail", 13),
+        *(pdf.Line(f"{when(e.at)} {e.actor} {e.action} {e.changes[:160]}", 9) for e in trail),
+    ]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
+        pack.writestr("case.pdf", pdf.render(lines, title=f"Evidence {case.case_no}"))
+        table = io.StringIO()
+        writer = csv.writer(table)
+        writer.writerow(["id", "at", "actor", "action", "entity", "entity_id", "changes", "hash"])
+        for e in trail:
+            writer.writerow(
+                [
+                    e.id,
+                    e.at.isoformat(),
+                    e.actor,
+                    e.action,
+                    e.entity,
+                    e.entity_id,
+                    e.changes,
+                    e.hash,
+                ]
+            )
+        pack.writestr("audit.csv", "\ufeff" + table.getvalue())
+        pack.writestr(
+            "screening.json",
+            json.dumps(
+                [
+                    {
+                        "hit": hit.id,
+                        "list": entry.list_kind,
+                        "entry": entry.name,
+                        "score": hit.score,
+                        "matched_on": hit.matched_on,
+                        "status": hit.status,
+                        "reason": hit.reason,
+                        "decided_by": hit.decided_by,
+                    }
+                    for hit, entry in hits
+                ],
+                ensure_ascii=False,
+                indent=1,
+            ),
+        )
+        from backoffice.engine.resource import get as get_resource
+
+        resource = get_resource("kyc_case")
+        if resource is not None:
+            for item in attachments.listing(
+                session, principal=principal, resource=resource, record_id=case.id
+            ):
+                content = attachments.read(
+                    session,
+                    principal=principal,
+                    resource=resource,
+                    attachment_id=item.id,
+                    purpose="",
+                )
+                pack.writestr(f"documents/{item.id}-{content.filename}", content.data)
+    audit.record(
+        session,
+        actor=principal.username,
+        action="kyc_case.evidence_pack",
+        entity="kyc_case",
+        entity_id=case.id,
+        changes={"evidence_pack": [None, f"{len(trail)} audit entries, {len(hits)} hits"]},
+        client=client,
+    )
+    return f"evidence-{case.case_no}.zip", buffer.getvalue()

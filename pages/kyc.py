@@ -1,0 +1,237 @@
+"""Panels on the KYC case and customer pages (the rest of those pages is the generic engine)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pages.resource import RECORD_PANELS
+from pages.ui import t
+from state.kyc import KycPanelState as K
+
+
+def _identity() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("id-card", size=16),
+                rx.text(t("kyc.identity.title"), weight="bold"),
+                rx.text(t("kyc.identity.masked_note"), size="1", color_scheme="gray"),
+                align="center",
+            ),
+            rx.grid(
+                rx.foreach(
+                    K.identity,
+                    lambda item: rx.hstack(
+                        rx.text(item["label"], size="2", color_scheme="gray", min_width="5em"),
+                        rx.text(
+                            item["value"],
+                            size="2",
+                            weight="medium",
+                            font_family="monospace",
+                            id="identity-" + item["field"].to(str),
+                        ),
+                        rx.cond(
+                            item.contains("revealed"),
+                            rx.badge(t("kyc.revealed_badge"), color_scheme="amber"),
+                            rx.icon_button(
+                                rx.icon("eye", size=12),
+                                size="1",
+                                variant="soft",
+                                on_click=K.open_reveal(item["field"]),
+                                id="reveal-" + item["field"].to(str),
+                                title=t("kyc.reveal"),
+                            ),
+                        ),
+                        align="center",
+                        spacing="2",
+                    ),
+                ),
+                columns=rx.breakpoints(initial="1", md="2"),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _reveal_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(t("kyc.reveal_title")),
+            rx.dialog.description(t("kyc.reveal_help"), size="2"),
+            rx.form(
+                rx.vstack(
+                    rx.text_area(
+                        name="reason",
+                        placeholder=t("kyc.reveal_reason_placeholder"),
+                        id="reveal-reason",
+                        width="100%",
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(
+                            rx.button(t("common.cancel"), variant="soft", type="button")
+                        ),
+                        rx.button(t("kyc.reveal"), type="submit", id="reveal-submit"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    padding_top="0.75em",
+                ),
+                on_submit=K.reveal,
+                reset_on_submit=True,
+            ),
+        ),
+        open=K.reveal_field != "",
+        on_open_change=K.close_reveal,
+    )
+
+
+def _work_bar() -> rx.Component:
+    return rx.hstack(
+        rx.icon("user-check", size=16),
+        rx.text(t("kyc.officer"), size="2"),
+        rx.text(
+            rx.cond(K.assignee != "", K.assignee, t("kyc.unassigned")),
+            weight="bold",
+            size="2",
+            id="case-assignee",
+        ),
+        rx.spacer(),
+        rx.cond(
+            K.is_open & ~K.mine,
+            rx.button(t("kyc.claim"), on_click=K.claim, id="case-claim", size="2"),
+        ),
+        rx.cond(
+            K.is_open & K.mine,
+            rx.button(
+                t("kyc.release"), on_click=K.release, variant="soft", id="case-release", size="2"
+            ),
+        ),
+        rx.cond(
+            K.is_open,
+            rx.select(
+                K.officers,
+                placeholder=t("kyc.reassign"),
+                on_change=K.reassign,
+                id="case-reassign",
+                size="2",
+            ),
+        ),
+        rx.button(
+            rx.icon("package", size=14),
+            t("kyc.evidence_pack"),
+            on_click=K.evidence_pack,
+            variant="outline",
+            id="case-evidence",
+            size="2",
+        ),
+        width="100%",
+        align="center",
+        wrap="wrap",
+    )
+
+
+def _hit(hit: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(hit["list"]),
+        rx.table.cell(hit["entry"]),
+        rx.table.cell(hit["score"]),
+        rx.table.cell(hit["matched_on"]),
+        rx.table.cell(
+            rx.cond(
+                (hit["status"] == "open") & K.is_open,
+                rx.form(
+                    rx.hstack(
+                        rx.input(name="hit", type="hidden", value=hit["id"]),
+                        rx.input(
+                            name="reason",
+                            placeholder=t("kyc.hit_reason"),
+                            size="1",
+                            width="14em",
+                            class_name="hit-reason",
+                        ),
+                        rx.select(
+                            ["true_match", "false_positive"],
+                            name="status",
+                            default_value="false_positive",
+                            size="1",
+                            class_name="hit-status",
+                        ),
+                        rx.button(t("kyc.dispose"), size="1", type="submit", class_name="hit-save"),
+                        spacing="1",
+                    ),
+                    on_submit=K.dispose,
+                ),
+                rx.vstack(
+                    rx.badge(hit["status_label"]),
+                    rx.text(hit["decided"], size="1", color_scheme="gray"),
+                    spacing="1",
+                ),
+            )
+        ),
+        class_name="hit-row",
+    )
+
+
+def _hits() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("shield-alert", size=16),
+                rx.text(t("kyc.hits_title"), weight="bold"),
+                align="center",
+            ),
+            rx.cond(
+                K.hits.length() > 0,
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            *[
+                                rx.table.column_header_cell(t(f"kyc.hit.{c}"))
+                                for c in ("list", "entry", "score", "matched_on", "decision")
+                            ]
+                        )
+                    ),
+                    rx.table.body(rx.foreach(K.hits, _hit)),
+                    width="100%",
+                    size="1",
+                    id="hits",
+                ),
+                rx.text(t("kyc.no_hits"), size="2", color_scheme="gray", id="no-hits"),
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def case_panel() -> rx.Component:
+    return rx.vstack(
+        _work_bar(),
+        _identity(),
+        _hits(),
+        _reveal_dialog(),
+        width="100%",
+        spacing="3",
+        on_mount=K.load_case,
+        id="kyc-panel",
+    )
+
+
+def customer_panel() -> rx.Component:
+    return rx.vstack(
+        _identity(),
+        _hits(),
+        _reveal_dialog(),
+        width="100%",
+        spacing="3",
+        on_mount=K.load_customer,
+        id="kyc-panel",
+    )
+
+
+RECORD_PANELS["kyc_case"] = case_panel
+RECORD_PANELS["customer"] = customer_panel

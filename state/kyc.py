@@ -1,0 +1,233 @@
+"""The KYC panels of the case and customer pages: who works the case, the customer's masked
+identity with reveal-for-a-reason, watch-list hits and their dispositions, the evidence pack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from sqlmodel import select
+
+from backoffice.config import get_settings
+from backoffice.db import session_scope
+from backoffice.i18n import choice_label, translate
+from backoffice.services import kyc, screening
+from models.customers import Customer
+from models.kyc import OPEN_CASE_STATES, KycCase, ScreeningHit, WatchlistEntry
+from state.auth import SessionState, requires
+from state.resource import ResourceRecordState
+from state.ui import UIState
+
+IDENTITY_FIELDS = ("name", "id_number", "phone", "address")
+
+
+class KycPanelState(rx.State):
+    case_id: int = 0
+    customer_id: int = 0
+    assignee: str = ""
+    is_open: bool = False
+    mine: bool = False
+    officers: list[str] = []
+    identity: list[dict[str, str]] = []
+    hits: list[dict[str, str]] = []
+    reveal_field: str = ""  # the field whose reveal dialog is open
+
+    async def _lang(self) -> str:
+        return (await self.get_state(UIState)).lang
+
+    async def _principal(self) -> Any:
+        return (await self.get_state(SessionState)).principal
+
+    def _param_id(self) -> int:
+        raw = str(self.router.url.query_parameters.get("id", ""))
+        return int(raw) if raw.isdigit() else 0
+
+    async def _fill(self, session: Any, customer: Customer | None, case: KycCase | None) -> None:
+        lang = await self._lang()
+        principal = await self._principal()
+        zone = get_settings().zone
+        self.customer_id = customer.id if customer else 0
+        self.case_id = case.id if case else 0
+        self.assignee = case.assignee if case else ""
+        self.is_open = bool(case and case.status in OPEN_CASE_STATES)
+        self.mine = bool(case and case.assignee == principal.username)
+        self.officers = kyc.officers(session) if case else []
+        masked = kyc.masked_identity(customer) if customer else {}
+        self.identity = [
+            {
+                "field": name,
+                "label": translate(f"kyc.identity.{name}", lang),
+                "value": masked.get(name, "—"),
+            }
+            for name in IDENTITY_FIELDS
+        ]
+        rows = (
+            session.exec(
+                select(ScreeningHit, WatchlistEntry)
+                .join(WatchlistEntry, WatchlistEntry.id == ScreeningHit.entry_id)
+                .where(ScreeningHit.customer_id == customer.id)
+                .order_by(ScreeningHit.id)
+            ).all()
+            if customer
+            else []
+        )
+        self.hits = [
+            {
+                "id": str(hit.id),
+                "list": choice_label("watchlist_kind", entry.list_kind, lang),
+                "entry": entry.name,
+                "score": str(hit.score),
+                "matched_on": ", ".join(
+                    translate(f"kyc.matched.{m}", lang) for m in hit.matched_on.split(",") if m
+                ),
+                "status": hit.status,
+                "status_label": choice_label("hit_status", hit.status, lang),
+                "decided": (
+                    f"{hit.decided_by} {hit.decided_at.astimezone(zone):%Y-%m-%d %H:%M}: "
+                    f"{hit.reason}"
+                    if hit.decided_at
+                    else ""
+                ),
+            }
+            for hit, entry in rows
+        ]
+
+    @rx.event
+    @requires("kyc_case", "view")
+    async def load_case(self) -> None:
+        self.reveal_field = ""
+        with session_scope() as session:
+            case = session.get(KycCase, self._param_id())
+            customer = session.get(Customer, case.customer_id) if case else None
+            await self._fill(session, customer, case)
+
+    @rx.event
+    @requires("customer", "view")
+    async def load_customer(self) -> None:
+        self.reveal_field = ""
+        with session_scope() as session:
+            customer = session.get(Customer, self._param_id())
+            await self._fill(session, customer, None)
+
+    async def _after(self, key: str) -> Any:
+        with session_scope() as session:
+            case = session.get(KycCase, self.case_id)
+            customer = session.get(Customer, case.customer_id) if case else None
+            await self._fill(session, customer, case)
+        return [
+            rx.toast.success(translate(key, await self._lang())),
+            ResourceRecordState.open("kyc_case"),
+        ]
+
+    async def _work(self, verb: str, to: str = "") -> Any:
+        lang = await self._lang()
+        session_state = await self.get_state(SessionState)
+        try:
+            with session_scope() as session:
+                case = session.get(KycCase, self.case_id)
+                if case is None:
+                    raise kyc.KycError("error.not_found")
+                if verb == "claim":
+                    kyc.claim(session, session_state.principal, case, session_state.client)
+                elif verb == "release":
+                    kyc.release(session, session_state.principal, case, session_state.client)
+                else:
+                    kyc.reassign(session, session_state.principal, case, to, session_state.client)
+        except kyc.KycError as error:
+            return rx.toast.error(translate(error.key, lang))
+        return await self._after(f"kyc.{verb}_done")
+
+    @rx.event
+    @requires("kyc_case", "edit")
+    async def claim(self) -> Any:
+        return await self._work("claim")
+
+    @rx.event
+    @requires("kyc_case", "edit")
+    async def release(self) -> Any:
+        return await self._work("release")
+
+    @rx.event
+    @requires("kyc_case", "edit")
+    async def reassign(self, to: str) -> Any:
+        return await self._work("reassign", str(to))
+
+    @rx.event
+    @requires("kyc_case", "edit")
+    async def dispose(self, form_data: dict) -> Any:
+        """An officer's decision on a watch-list hit: true match or false positive, with why."""
+        lang = await self._lang()
+        session_state = await self.get_state(SessionState)
+        raw_id = str(form_data.get("hit", ""))
+        with session_scope() as session:
+            hit = session.get(ScreeningHit, int(raw_id)) if raw_id.isdigit() else None
+            if hit is None or hit.customer_id != self.customer_id:
+                return rx.toast.error(translate("error.not_found", lang))
+            problem = screening.dispose(
+                session,
+                hit_id=hit.id,
+                status=str(form_data.get("status", "")),
+                reason=str(form_data.get("reason", "")),
+                actor=session_state.principal.username,
+                client=session_state.client,
+            )
+            if problem:
+                session.rollback()
+                return rx.toast.error(translate(problem, lang))
+        return await self._after("kyc.hit_disposed")
+
+    @rx.event
+    @requires("customer", "reveal")
+    def open_reveal(self, field: str) -> None:
+        self.reveal_field = str(field) if field in IDENTITY_FIELDS else ""
+
+    @rx.event
+    @requires("customer", "reveal")
+    def close_reveal(self, _open: bool = False) -> None:
+        self.reveal_field = ""
+
+    @rx.event
+    @requires("customer", "reveal")
+    async def reveal(self, form_data: dict) -> Any:
+        """Show one personal-data field in clear, for a typed reason (audited; fresh TOTP)."""
+        lang = await self._lang()
+        session_state = await self.get_state(SessionState)
+        field = self.reveal_field
+        try:
+            with session_scope() as session:
+                value = kyc.reveal(
+                    session,
+                    principal=session_state.principal,
+                    customer_id=self.customer_id,
+                    field=field,
+                    reason=str(form_data.get("reason", "")),
+                    client=session_state.client,
+                )
+        except kyc.KycError as error:
+            return rx.toast.error(translate(error.key, lang))
+        self.identity = [
+            {**item, "value": value or "—", "revealed": "1"} if item["field"] == field else item
+            for item in self.identity
+        ]
+        self.reveal_field = ""
+        return rx.toast.success(translate("kyc.revealed", lang))
+
+    @rx.event
+    @requires("kyc_case", "export")
+    async def evidence_pack(self) -> Any:
+        lang = await self._lang()
+        session_state = await self.get_state(SessionState)
+        try:
+            with session_scope() as session:
+                case = session.get(KycCase, self.case_id)
+                if case is None:
+                    raise kyc.KycError("error.not_found")
+                name, data = kyc.evidence_pack(
+                    session,
+                    principal=session_state.principal,
+                    case=case,
+                    client=session_state.client,
+                )
+        except kyc.KycError as error:
+            return rx.toast.error(translate(error.key, lang))
+        return rx.download(data=data, filename=name, mime_type="application/zip")
