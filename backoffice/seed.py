@@ -24,7 +24,7 @@ from sqlmodel import SQLModel, select
 from backoffice import national_id, pdf
 from backoffice.db import refresh_statistics, session_scope
 from backoffice.security import fields
-from backoffice.services import attachments, audit, users
+from backoffice.services import attachments, audit, screening, users
 from models.attachments import Attachment
 from models.campaigns import (
     Campaign,
@@ -52,12 +52,15 @@ from models.hr import (
 )
 from models.identity import User
 from models.kyc import (
+    OPEN_CASE_STATES,
     AmlRisk,
+    HitStatus,
     KycCase,
     KycCaseKind,
     KycCaseStatus,
     RiskCategory,
     RiskIndicator,
+    ScreeningHit,
     WatchlistEntry,
     WatchlistKind,
 )
@@ -963,7 +966,7 @@ class DemoData:
                     **self._stamp(),
                     "list_kind": kinds[i % len(kinds)],
                     "name": fake.name(),
-                    "name_pinyin": "",
+                    "name_pinyin": "",  # filled below with the screening's own spelling
                     "birth_date": f"{rng.randrange(1950, 2000)}-0{rng.randrange(1, 9)}"
                     f"-1{rng.randrange(0, 9)}",
                     "id_number_hash": "",
@@ -973,6 +976,7 @@ class DemoData:
                 for i in range(self.size.watchlist)
             ),
         )
+        self._seed_screening()
         self.counts["risk_indicator"] = _bulk(
             c,
             RiskIndicator,
@@ -993,6 +997,106 @@ class DemoData:
                 for code, zh, en, cat, unit, warn, breach, value in RISK_INDICATORS
             ),
         )
+
+    def _seed_screening(self) -> None:
+        """Watch-list look-alikes of a few customers with open cases (one with the same date of
+        birth, one without), then screening of open cases as the app would have done; approved
+        customers get their next periodic review date."""
+        c = self.conn
+        open_cases = c.execute(
+            sa.select(KycCase.id, KycCase.customer_id)
+            .where(KycCase.status.in_([s.value for s in OPEN_CASE_STATES]))
+            .order_by(KycCase.id)
+            .limit(2_000)
+        ).all()
+        chosen = [open_cases[i] for i in range(0, min(len(open_cases), 40), 8)]
+        look_alikes = []
+        for n, (_case_id, customer_id) in enumerate(chosen):
+            customer = c.execute(
+                sa.select(Customer.name_cipher, Customer.birth_date).where(
+                    Customer.id == customer_id
+                )
+            ).one()
+            look_alikes.append(
+                {
+                    **self._stamp(),
+                    "list_kind": (WatchlistKind.PEP, WatchlistKind.INTERNAL_BLACKLIST)[n % 2],
+                    "name": fields.decrypt(customer.name_cipher),
+                    "name_pinyin": "",
+                    "birth_date": customer.birth_date.isoformat() if n % 2 == 0 else "",
+                    "id_number_hash": "",
+                    "source": "演示：与客户同名",
+                    "reason": "演示数据：用于名单筛查命中",
+                }
+            )
+        self.counts["watchlist_entry"] += _bulk(c, WatchlistEntry, look_alikes)
+        for entry_id, name in c.execute(sa.select(WatchlistEntry.id, WatchlistEntry.name)).all():
+            c.execute(
+                sa.update(WatchlistEntry)
+                .where(WatchlistEntry.id == entry_id)
+                .values(name_pinyin=screening.pinyin_of(name))
+            )
+        candidates = self._screening_candidates()
+        hits = []
+        for case_id, customer_id in open_cases:
+            customer = c.execute(
+                sa.select(Customer.name_cipher, Customer.birth_date, Customer.id_number_hash).where(
+                    Customer.id == customer_id
+                )
+            ).one()
+            for match in screening.compare(
+                fields.decrypt(customer.name_cipher),
+                customer.birth_date,
+                customer.id_number_hash,
+                candidates,
+            ):
+                hits.append(
+                    {
+                        **self._stamp(),
+                        "customer_id": customer_id,
+                        "entry_id": match.entry_id,
+                        "case_id": case_id,
+                        "score": match.score,
+                        "matched_on": ",".join(match.matched_on),
+                        "status": HitStatus.OPEN.value,
+                        "reason": "",
+                        "decided_by": "",
+                        "decided_at": None,
+                    }
+                )
+        unique = {(h["customer_id"], h["entry_id"]): h for h in hits}
+        self.counts["screening_hit"] = _bulk(c, ScreeningHit, unique.values())
+        approved = c.execute(
+            sa.select(KycCase.customer_id, KycCase.aml_risk, KycCase.decided_at).where(
+                KycCase.status == KycCaseStatus.APPROVED.value, KycCase.decided_at.is_not(None)
+            )
+        ).all()
+        years = {"high": 1, "medium": 2, "low": 3}
+        if approved:
+            c.execute(
+                sa.update(Customer)
+                .where(Customer.id == sa.bindparam("cid"))
+                .values(kyc_review_due=sa.bindparam("due")),
+                [
+                    {
+                        "cid": customer_id,
+                        "due": (decided + timedelta(days=365 * years.get(risk, 3))).date(),
+                    }
+                    for customer_id, risk, decided in approved
+                ],
+            )
+
+    def _screening_candidates(self) -> list[screening.Candidate]:
+        rows = self.conn.execute(
+            sa.select(
+                WatchlistEntry.id,
+                WatchlistEntry.name,
+                WatchlistEntry.name_pinyin,
+                WatchlistEntry.birth_date,
+                WatchlistEntry.id_number_hash,
+            )
+        ).all()
+        return [screening.Candidate(i, n, p, b or "", h or "") for i, n, p, b, h in rows]
 
     # --- customer service ------------------------------------------------------------------------
     def _seed_tickets(self) -> None:

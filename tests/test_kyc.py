@@ -1,0 +1,284 @@
+"""KYC case work: queues, claiming, maker ≠ checker for risky cases, screening and its
+dispositions, reveal-for-a-reason, SLA escalation, periodic re-KYC and the evidence pack."""
+
+import csv
+import io
+import json
+import zipfile
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import select
+
+import backoffice.resources  # noqa: F401
+from backoffice import national_id
+from backoffice.engine import service
+from backoffice.engine.resource import get
+from backoffice.security import fields
+from backoffice.services import auth, kyc, screening
+from models.audit import AuditEntry
+from models.base import utcnow
+from models.customers import Customer
+from models.kyc import KycCase, ScreeningHit, WatchlistEntry
+from models.notifications import Notification
+from tests.factories import make_user, sign_in
+
+CASE = get("kyc_case")
+ID_NUMBER = "110101199003071234"[:17] + national_id.check_character("11010119900307123")
+
+
+def _person(session, name, roles):
+    user, _ = make_user(session, name, roles)
+    return auth.resolve(session, sign_in(session, user))
+
+
+@pytest.fixture
+def officers(session):
+    return _person(session, "kyc.a", ["compliance"]), _person(session, "kyc.b", ["compliance"])
+
+
+def _customer(session, name="张伟", id_number=ID_NUMBER, born=date(1990, 3, 7)):
+    customer = Customer(
+        customer_no=f"C{id_number[-6:]}",
+        name_masked=fields.mask_name(name),
+        name_cipher=fields.encrypt(name),
+        name_hash=fields.blind_index(name, "customer.name"),
+        id_number_cipher=fields.encrypt(id_number),
+        id_number_hash=fields.blind_index(id_number, screening.ID_PURPOSE),
+        phone_cipher=fields.encrypt("13812345678"),
+        phone_hash=fields.blind_index("13812345678", "customer.phone"),
+        address_cipher=fields.encrypt("北京市东城区东华门街道 1 号"),
+        birth_date=born,
+        registered_at=utcnow(),
+    )
+    session.add(customer)
+    session.commit()
+    return customer
+
+
+def _open_case(session, officer, customer, risk="low"):
+    result = service.create(
+        session,
+        principal=officer,
+        resource=CASE,
+        values={"customer_id": str(customer.id), "kind": "onboarding", "aml_risk": risk},
+    )
+    session.commit()
+    assert result.ok, result.errors
+    return session.get(KycCase, result.record_id)
+
+
+def _take(session, principal, case, key):
+    session.refresh(case)
+    result = service.transition(
+        session,
+        principal=principal,
+        resource=CASE,
+        record_id=case.id,
+        version=case.version,
+        transition_key=key,
+    )
+    session.commit()
+    session.refresh(case)
+    return result
+
+
+def test_claim_release_and_hand_over_are_audited_and_exclusive(session, officers):
+    a, b = officers
+    case = _open_case(session, a, _customer(session))
+    assert case.case_no.startswith("K") and case.due_at > utcnow()
+    kyc.claim(session, a, case)
+    session.commit()
+    session.refresh(case)
+    assert (case.assignee, case.status) == ("kyc.a", "in_review")
+    with pytest.raises(kyc.KycError, match=r"kyc\.claimed_by_other"):
+        kyc.claim(session, b, case)
+    with pytest.raises(kyc.KycError, match=r"kyc\.not_an_officer"):
+        kyc.reassign(session, a, case, "somebody")
+    kyc.reassign(session, a, case, "kyc.b")
+    session.commit()
+    session.refresh(case)
+    assert case.assignee == "kyc.b"
+    with pytest.raises(kyc.KycError, match=r"kyc\.not_yours"):
+        kyc.release(session, a, case)
+    actions = session.exec(
+        select(AuditEntry.action).where(AuditEntry.entity == "kyc_case").order_by(AuditEntry.id)
+    ).all()
+    assert actions[-2:] == ["kyc_case.claim", "kyc_case.reassign"]
+
+
+def test_a_low_risk_case_is_approved_by_its_officer_alone(session, officers):
+    a, b = officers
+    customer = _customer(session)
+    case = _open_case(session, a, customer)
+    kyc.claim(session, a, case)
+    session.commit()
+    assert _take(session, b, case, "approve").message == "kyc.not_yours"
+    assert _take(session, a, case, "propose").message == "kyc.no_second_needed"
+    assert _take(session, a, case, "approve").ok
+    session.refresh(customer)
+    assert customer.kyc_status == "approved"
+    assert customer.kyc_review_due.year == date.today().year + 3
+
+
+def test_a_high_risk_case_waits_for_a_second_officer(session, officers):
+    a, b = officers
+    customer = _customer(session)
+    case = _open_case(session, a, customer, risk="high")
+    kyc.claim(session, a, case)
+    session.commit()
+    assert _take(session, a, case, "approve").message == "kyc.needs_second"
+    assert _take(session, a, case, "propose").ok
+    assert case.status == "pending_second"
+    assert _take(session, a, case, "confirm").message == "workflow.maker_checker"
+    assert customer.kyc_status != "approved"
+    assert _take(session, b, case, "confirm").ok
+    session.refresh(customer)
+    assert (case.status, customer.kyc_status) == ("approved", "approved")
+    assert customer.kyc_review_due.year == date.today().year + 1
+
+
+def test_screening_matches_characters_pinyin_birth_date_and_id_number(session, officers):
+    a, _b = officers
+    session.add_all(
+        [
+            WatchlistEntry(list_kind="pep", name="张伟", birth_date="1990-03-07"),
+            WatchlistEntry(list_kind="sanctions", name="Zhang Wei", birth_date="1961-01-01"),
+            WatchlistEntry(list_kind="internal_blacklist", name="李娜"),
+            WatchlistEntry(
+                list_kind="internal_blacklist",
+                name="王某",
+                id_number_hash=screening.id_hash(ID_NUMBER),
+            ),
+        ]
+    )
+    session.commit()
+    case = _open_case(session, a, _customer(session))
+    hits = session.exec(select(ScreeningHit).where(ScreeningHit.case_id == case.id)).all()
+    entries = {session.get(WatchlistEntry, h.entry_id).name: h for h in hits}
+    assert set(entries) == {"张伟", "王某"}  # the 1961 Zhang Wei differs in birth date
+    assert entries["张伟"].matched_on == "name,birth_date" and entries["张伟"].score == 100
+    assert entries["王某"].matched_on == "id_number"
+    homophone = screening.compare(
+        "张玮", date(1990, 3, 7), "", screening.load_lists(session)
+    )  # another character, the same sound
+    assert any(m.matched_on == ("name", "birth_date") for m in homophone)
+    assert screening.rescreen_all(session).endswith("0 new hits")  # nothing repeated
+
+
+def test_hits_need_a_reason_are_decided_once_and_gate_second_approval(session, officers):
+    a, b = officers
+    session.add(WatchlistEntry(list_kind="pep", name="张伟"))
+    session.commit()
+    case = _open_case(session, a, _customer(session))
+    kyc.claim(session, a, case)
+    session.commit()
+    hit = session.exec(select(ScreeningHit)).one()
+    assert _take(session, a, case, "approve").message == "kyc.needs_second"
+    assert (
+        screening.dispose(session, hit_id=hit.id, status="false_positive", reason="", actor="kyc.a")
+        == "screening.reason_required"
+    )
+    assert (
+        screening.dispose(
+            session,
+            hit_id=hit.id,
+            status="false_positive",
+            reason="出生日期与证件不符，非同一人",
+            actor="kyc.a",
+        )
+        is None
+    )
+    session.commit()
+    assert (
+        screening.dispose(
+            session, hit_id=hit.id, status="true_match", reason="再次核对后确认", actor="kyc.b"
+        )
+        == "screening.already_disposed"
+    )
+    assert _take(session, a, case, "approve").ok
+    del b
+
+
+def test_personal_data_is_masked_and_revealed_only_with_a_reason(session, officers):
+    a, _b = officers
+    agent = _person(session, "cs.x", ["cs_agent"])
+    customer = _customer(session)
+    masked = kyc.masked_identity(customer)
+    assert masked["id_number"] == ID_NUMBER[:3] + "*" * 11 + ID_NUMBER[-4:]
+    assert masked["phone"] == "138****5678" and masked["name"] == "张*"
+    with pytest.raises(kyc.KycError, match=r"auth\.denied"):
+        kyc.reveal(session, principal=agent, customer_id=customer.id, field="id_number", reason="x")
+    with pytest.raises(kyc.KycError, match=r"kyc\.reveal_reason"):
+        kyc.reveal(session, principal=a, customer_id=customer.id, field="id_number", reason=" ")
+    value = kyc.reveal(
+        session, principal=a, customer_id=customer.id, field="id_number", reason="核对证件照片"
+    )
+    session.commit()
+    assert value == ID_NUMBER
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "customer.reveal")).one()
+    assert entry.actor == "kyc.a" and "核对证件照片" in entry.changes
+    assert ID_NUMBER not in entry.changes
+
+
+def test_overdue_cases_escalate_once_and_compliance_is_told(session, officers):
+    a, _b = officers
+    case = _open_case(session, a, _customer(session))
+    case.due_at = utcnow() - timedelta(minutes=1)
+    session.add(case)
+    session.commit()
+    assert kyc.escalate_overdue(session) == "escalated 1"
+    session.commit()
+    assert kyc.escalate_overdue(session) == "escalated 0"
+    session.refresh(case)
+    assert case.status == "escalated" and case.escalated_at is not None
+    note = session.exec(select(Notification)).one()
+    assert note.role == "compliance" and case.case_no in note.title_zh
+
+
+def test_periodic_reviews_open_one_case_when_due(session, officers):
+    customer = _customer(session)
+    customer.kyc_review_due = date.today() - timedelta(days=1)
+    session.add(customer)
+    session.commit()
+    assert kyc.open_periodic_reviews(session) == "opened 1 periodic reviews"
+    session.commit()
+    assert kyc.open_periodic_reviews(session) == "opened 0 periodic reviews"
+    case = session.exec(select(KycCase).where(KycCase.customer_id == customer.id)).one()
+    assert case.kind == "periodic" and case.status == "new"
+
+
+def test_the_evidence_pack_holds_the_case_hits_documents_and_trail_without_clear_ids(
+    session, officers
+):
+    from backoffice.services import attachments
+
+    a, _b = officers
+    session.add(WatchlistEntry(list_kind="pep", name="张伟"))
+    session.commit()
+    case = _open_case(session, a, _customer(session))
+    kyc.claim(session, a, case)
+    attachments.add(
+        session,
+        principal=a,
+        resource=CASE,
+        record_id=case.id,
+        filename="身份证.png",
+        data=b"\x89PNG\r\n\x1a\n" + b"0" * 64,
+        category="id_front",
+    )
+    session.commit()
+    name, data = kyc.evidence_pack(session, principal=a, case=case)
+    session.commit()
+    assert name == f"evidence-{case.case_no}.zip"
+    pack = zipfile.ZipFile(io.BytesIO(data))
+    names = pack.namelist()
+    assert {"case.pdf", "audit.csv", "screening.json"} <= set(names)
+    assert any(n.startswith("documents/") and n.endswith("身份证.png") for n in names)
+    trail = list(csv.reader(io.StringIO(pack.read("audit.csv").decode("utf-8-sig"))))
+    assert any(row[3] == "kyc_case.claim" for row in trail[1:])
+    assert json.loads(pack.read("screening.json"))[0]["entry"] == "张伟"
+    assert all(ID_NUMBER.encode() not in pack.read(n) for n in names)
+    assert session.exec(
+        select(AuditEntry).where(AuditEntry.action == "kyc_case.evidence_pack")
+    ).one()
