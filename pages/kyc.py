@@ -33,13 +33,16 @@ def _identity() -> rx.Component:
                         rx.cond(
                             item.contains("revealed"),
                             rx.badge(t("kyc.revealed_badge"), color_scheme="amber"),
-                            rx.icon_button(
-                                rx.icon("eye", size=12),
-                                size="1",
-                                variant="soft",
-                                on_click=K.open_reveal(item["field"]),
-                                id="reveal-" + item["field"].to(str),
-                                title=t("kyc.reveal"),
+                            rx.cond(
+                                K.can_reveal,
+                                rx.icon_button(
+                                    rx.icon("eye", size=12),
+                                    size="1",
+                                    variant="soft",
+                                    on_click=K.open_reveal(item["field"]),
+                                    id="reveal-" + item["field"].to(str),
+                                    title=t("kyc.reveal"),
+                                ),
                             ),
                         ),
                         align="center",
@@ -101,7 +104,7 @@ def _work_bar() -> rx.Component:
         ),
         rx.spacer(),
         rx.cond(
-            K.is_open & ~K.mine,
+            K.is_open & ~K.mine & K.can_work,
             rx.button(t("kyc.claim"), on_click=K.claim, id="case-claim", size="2"),
         ),
         rx.cond(
@@ -111,7 +114,7 @@ def _work_bar() -> rx.Component:
             ),
         ),
         rx.cond(
-            K.is_open,
+            K.is_open & K.can_work,
             rx.select(
                 K.officers,
                 placeholder=t("kyc.reassign"),
@@ -120,13 +123,16 @@ def _work_bar() -> rx.Component:
                 size="2",
             ),
         ),
-        rx.button(
-            rx.icon("package", size=14),
-            t("kyc.evidence_pack"),
-            on_click=K.evidence_pack,
-            variant="outline",
-            id="case-evidence",
-            size="2",
+        rx.cond(
+            K.can_export,
+            rx.button(
+                rx.icon("package", size=14),
+                t("kyc.evidence_pack"),
+                on_click=K.evidence_pack,
+                variant="outline",
+                id="case-evidence",
+                size="2",
+            ),
         ),
         width="100%",
         align="center",
@@ -142,7 +148,7 @@ def _hit(hit: rx.Var) -> rx.Component:
         rx.table.cell(hit["matched_on"]),
         rx.table.cell(
             rx.cond(
-                (hit["status"] == "open") & K.is_open,
+                (hit["status"] == "open") & K.is_open & K.can_work,
                 rx.form(
                     rx.hstack(
                         rx.input(name="hit", type="hidden", value=hit["id"]),
@@ -153,12 +159,19 @@ def _hit(hit: rx.Var) -> rx.Component:
                             width="14em",
                             class_name="hit-reason",
                         ),
-                        rx.select(
-                            ["true_match", "false_positive"],
+                        rx.select.root(
+                            rx.select.trigger(class_name="hit-status"),
+                            rx.select.content(
+                                rx.select.item(
+                                    t("choice.hit_status.false_positive"), value="false_positive"
+                                ),
+                                rx.select.item(
+                                    t("choice.hit_status.true_match"), value="true_match"
+                                ),
+                            ),
                             name="status",
                             default_value="false_positive",
                             size="1",
-                            class_name="hit-status",
                         ),
                         rx.button(t("kyc.dispose"), size="1", type="submit", class_name="hit-save"),
                         spacing="1",

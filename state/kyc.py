@@ -31,6 +31,9 @@ class KycPanelState(rx.State):
     identity: list[dict[str, str]] = []
     hits: list[dict[str, str]] = []
     reveal_field: str = ""  # the field whose reveal dialog is open
+    can_reveal: bool = False
+    can_work: bool = False
+    can_export: bool = False
 
     async def _lang(self) -> str:
         return (await self.get_state(UIState)).lang
@@ -52,6 +55,9 @@ class KycPanelState(rx.State):
         self.is_open = bool(case and case.status in OPEN_CASE_STATES)
         self.mine = bool(case and case.assignee == principal.username)
         self.officers = kyc.officers(session) if case else []
+        self.can_reveal = principal.can("customer", "reveal")
+        self.can_work = principal.can("kyc_case", "edit")
+        self.can_export = principal.can("kyc_case", "export")
         masked = kyc.masked_identity(customer) if customer else {}
         self.identity = [
             {
@@ -202,6 +208,7 @@ class KycPanelState(rx.State):
                     field=field,
                     reason=str(form_data.get("reason", "")),
                     client=session_state.client,
+                    case_id=self.case_id or None,
                 )
         except kyc.KycError as error:
             return rx.toast.error(translate(error.key, lang))

@@ -918,13 +918,7 @@ def history(
         lines = []
         for name, (before, after) in sorted(changes.items()):
             spec = current_schema.field(name)
-            label = (
-                spec.label(lang)
-                if spec
-                else translate("record.attachments", lang)
-                if name == "attachment"
-                else name
-            )
+            label = spec.label(lang) if spec else _field_label(name, lang)
             if spec is not None and not can_read(principal, spec):
                 before = after = MASK
             elif spec is not None and spec.kind == "choice":
@@ -943,6 +937,14 @@ def history(
             }
         )
     return rows
+
+
+def _field_label(name: str, lang: str) -> str:
+    """Names in audit changes that are not fields of the resource (attachments, hits, …)."""
+    try:
+        return translate(f"history.field.{name}", lang)
+    except KeyError:
+        return name
 
 
 def _action_label(resource: Resource, verb: str, lang: str) -> str:

@@ -351,6 +351,7 @@ KYC_CASE = register(
         after_create=screen_new_case,
         summary=case_summary,
         importable=False,
+        archivable=False,  # a case is decided, never removed
     )
 )
 

@@ -70,7 +70,7 @@ def officers(session: Session) -> list[str]:
 def _assign(
     session: Session, case: KycCase, principal: Principal, assignee: str, verb: str, client: str
 ) -> None:
-    before = case.assignee
+    before, before_status = case.assignee, case.status
     values: dict[str, Any] = {"assignee": assignee}
     if case.status == S.NEW and assignee:
         values["status"] = S.IN_REVIEW
@@ -83,7 +83,7 @@ def _assign(
         raise KycError("kyc.changed_meanwhile")
     changes = {"assignee": [before, assignee]}
     if "status" in values:
-        changes["status"] = [case.status, values["status"]]
+        changes["status"] = [before_status, values["status"]]
     audit.record(
         session,
         actor=principal.username,
@@ -293,6 +293,7 @@ def reveal(
     field: str,
     reason: str,
     client: str = "",
+    case_id: int | None = None,
 ) -> str:
     """The clear value of one personal-data field, for a stated reason; audited. The caller
     must hold customer.reveal (and the state's guard asks for a fresh TOTP)."""
@@ -308,13 +309,17 @@ def reveal(
         raise KycError("error.not_found")
     cipher = getattr(customer, REVEALABLE[field])
     value = fields.decrypt(cipher) if cipher else ""
-    audit.record(
+    audit.record(  # on the case when revealed while working one: its trail shows why
         session,
         actor=principal.username,
-        action="customer.reveal",
-        entity="customer",
-        entity_id=customer.id,
-        changes={field: ["***", "revealed"], "reason": [None, reason[:500]]},
+        action="kyc_case.reveal" if case_id else "customer.reveal",
+        entity="kyc_case" if case_id else "customer",
+        entity_id=case_id or customer.id,
+        changes={
+            "customer": [None, customer.customer_no],
+            field: ["***", "revealed"],
+            "reason": [None, reason[:500]],
+        },
         client=client,
     )
     return value
