@@ -96,7 +96,9 @@ class SessionState(rx.State):
         self.username = principal.username if principal else ""
         viewable = [r for r in all_resources() if principal and principal.can(r.permission, "view")]
         self.resources = [r.key for r in viewable]
-        modules = set(principal.modules() if principal else []) | {r.module for r in viewable}
+        modules = set(principal.modules() if principal else []) | {
+            r.module for r in viewable if r.opens_module
+        }
         self.modules = [m.key for m in MODULES if m.key in modules]
         self.roles = sorted(principal.roles) if principal else []
 

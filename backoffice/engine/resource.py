@@ -64,6 +64,9 @@ class Resource:
     # (session, record, lang) → [(label, value)] shown at the top of the record page
     summary: Callable[[Any, Any, str], list[tuple[str, str]]] | None = None
     queues: tuple[Queue, ...] = ()
+    # False: seeing this resource alone does not put its module in the caller's sidebar (shared
+    # records such as customers, reached from other modules' pages)
+    opens_module: bool = True
     icon: str = "table"
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -105,6 +105,7 @@ CUSTOMER = register(
         search_fields=("customer_no",),
         default_sort="-id",
         archivable=False,  # customers are never removed; retention is recorded instead
+        opens_module=False,  # agents read customers from their tickets, not from the KYC module
         importable=False,
         summary=customer_summary,
     )

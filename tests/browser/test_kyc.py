@@ -13,6 +13,7 @@ def _case_with_open_hit(app_env: dict[str, str]) -> tuple[int, str]:
         return db.execute(
             "SELECT k.id, k.case_no FROM kyc_case k JOIN screening_hit h ON h.case_id = k.id "
             "WHERE h.status = 'open' AND k.status = 'new' AND k.aml_risk != 'high' "
+            "AND (SELECT COUNT(*) FROM screening_hit x WHERE x.customer_id = k.customer_id) = 1 "
             "ORDER BY k.id LIMIT 1"
         ).fetchone()
 
@@ -51,10 +52,10 @@ def test_officer_claims_reveals_clears_a_hit_and_a_second_officer_approves(
     row.locator(".hit-save").click()
     expect(page.get_by_text("已记录命中处理结果。")).to_be_visible()
     expect(page.locator(".hit-row").first).to_contain_text("误报")
+    expect(page.locator("#transition-approve")).to_be_visible()  # cleared: the officer decides
     page.screenshot(path=str(screenshot_dir / "kyc-case.png"), full_page=True)
 
-    # … unless other hits stay open, it is now the officer's own decision; risk raised to
-    # high, it goes to a second officer instead
+    # risk raised to high, it goes to a second officer instead
     page.locator("#field-aml_risk button").first.click()
     page.get_by_role("option", name="高", exact=True).click()
     page.locator("#record-save").click()
