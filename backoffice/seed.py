@@ -1036,7 +1036,7 @@ class DemoData:
                 .where(WatchlistEntry.id == entry_id)
                 .values(name_pinyin=screening.pinyin_of(name))
             )
-        candidates = self._screening_candidates()
+        candidates = screening.load_lists(c)
         hits = []
         for case_id, customer_id in open_cases:
             customer = c.execute(
@@ -1085,18 +1085,6 @@ class DemoData:
                     for customer_id, risk, decided in approved
                 ],
             )
-
-    def _screening_candidates(self) -> list[screening.Candidate]:
-        rows = self.conn.execute(
-            sa.select(
-                WatchlistEntry.id,
-                WatchlistEntry.name,
-                WatchlistEntry.name_pinyin,
-                WatchlistEntry.birth_date,
-                WatchlistEntry.id_number_hash,
-            )
-        ).all()
-        return [screening.Candidate(i, n, p, b or "", h or "") for i, n, p, b, h in rows]
 
     # --- customer service ------------------------------------------------------------------------
     def _seed_tickets(self) -> None:

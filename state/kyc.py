@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from sqlmodel import select
 
 from backoffice.config import get_settings
 from backoffice.db import session_scope
 from backoffice.i18n import choice_label, translate
 from backoffice.services import kyc, screening
 from models.customers import Customer
-from models.kyc import OPEN_CASE_STATES, KycCase, ScreeningHit, WatchlistEntry
+from models.kyc import OPEN_CASE_STATES, KycCase, ScreeningHit
 from state.auth import SessionState, requires
 from state.resource import ResourceRecordState
 from state.ui import UIState
@@ -67,16 +66,7 @@ class KycPanelState(rx.State):
             }
             for name in IDENTITY_FIELDS
         ]
-        rows = (
-            session.exec(
-                select(ScreeningHit, WatchlistEntry)
-                .join(WatchlistEntry, WatchlistEntry.id == ScreeningHit.entry_id)
-                .where(ScreeningHit.customer_id == customer.id)
-                .order_by(ScreeningHit.id)
-            ).all()
-            if customer
-            else []
-        )
+        rows = screening.hits_of(session, customer.id) if customer else []
         self.hits = [
             {
                 "id": str(hit.id),

@@ -202,7 +202,7 @@ class ResourceListState(rx.State):
         self.available_columns = [
             {"name": f.name, "label": f.label(lang), "shown": f.name in shown}
             for f in schema.fields
-            if service.can_read(principal, f) and f.kind != "multi_ref"
+            if service.can_read(principal, f) and f.in_row
         ]
         self.rows = page.rows
         self.page, self.pages, self.has_next = page.page, page.pages, page.has_next

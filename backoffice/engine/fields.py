@@ -74,6 +74,11 @@ class FieldSpec:
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_zh
 
+    @property
+    def in_row(self) -> bool:
+        """Stored in the record's own row (not in a link table): listable, exportable."""
+        return self.kind != "multi_ref"
+
     def applies(self, values: dict[str, Any]) -> bool:
         if self.shown_when is None:
             return True

@@ -74,9 +74,9 @@ class Resource:
         names = [f.name for f in self.fields]
         columns = set(self.model.model_fields)  # type: ignore[attr-defined]
         for spec in self.fields:
-            if spec.kind != "multi_ref" and spec.name not in columns:
+            if spec.in_row and spec.name not in columns:
                 raise ValueError(f"{self.key}: field {spec.name} is not a column of the model")
-        links = {f.name for f in self.fields if f.kind == "multi_ref"}
+        links = {f.name for f in self.fields if not f.in_row}
         if links & set(self.list_columns + self.filters + self.search_fields):
             raise ValueError(f"{self.key}: linked records are shown on the record page only")
         declared = set(names) | {"id", "created_at", "updated_at", "version"}

@@ -155,7 +155,7 @@ def parse_query(schema: Schema, params: Mapping[str, str]) -> ListQuery:
 def parse_columns(schema: Schema, raw: str) -> list[str]:
     """The columns a view asks for (``cols=a,b``), limited to declared or custom fields."""
     names = [n for n in str(raw)[:1000].split(",") if n]
-    allowed = {f.name for f in schema.fields if f.kind != "multi_ref"}
+    allowed = {f.name for f in schema.fields if f.in_row}
     seen: list[str] = []
     for name in names:
         if name in allowed and name not in seen:
@@ -558,7 +558,7 @@ def _split(
     resource: Resource, clean: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """(model columns, custom fields, linked records)."""
-    links = {f.name for f in resource.fields if f.kind == "multi_ref"}
+    links = {f.name for f in resource.fields if not f.in_row}
     columns = {k: v for k, v in clean.items() if not k.startswith(custom.PREFIX) and k not in links}
     extra = {k: v for k, v in clean.items() if k.startswith(custom.PREFIX)}
     return columns, extra, {k: v for k, v in clean.items() if k in links}

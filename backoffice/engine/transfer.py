@@ -62,7 +62,7 @@ def export_view(
     select, _errors = service.filtered_select(
         session, principal=principal, schema=schema, query=query
     )
-    specs = [s for s in schema.fields if service.can_read(principal, s) and s.kind != "multi_ref"]
+    specs = [s for s in schema.fields if service.can_read(principal, s) and s.in_row]
     header = ["ID", *[s.label(lang) for s in specs]]
     rows: list[list[str]] = []
     records = session.exec(
@@ -179,9 +179,7 @@ def read_table(data: bytes, filename: str) -> ImportFile:
 
 def importable_fields(schema: service.Schema, principal: Principal) -> list[FieldSpec]:
     return [
-        s
-        for s in schema.fields
-        if service.can_edit(principal, schema.resource, s) and s.kind != "multi_ref"
+        s for s in schema.fields if service.can_edit(principal, schema.resource, s) and s.in_row
     ]
 
 

@@ -148,9 +148,7 @@ def prepare_case(session: Any, _principal: Principal, values: dict[str, Any]) ->
         return {"customer_id": "field.not_found"}
     if screening.open_case_of(session, customer.id):
         return {"customer_id": "kyc.case_already_open"}
-    last = session.execute(sa.select(sa.func.max(KycCase.id))).scalar() or 0
-    now = utcnow()
-    values.update(case_no=f"K{last + 1:09d}", opened_at=now, due_at=now + rules.SLA)
+    values.update(rules.opening(session))
     values["high_risk"] = values.get("aml_risk") == AmlRisk.HIGH
     return {}
 

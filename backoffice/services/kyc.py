@@ -19,7 +19,7 @@ from backoffice import pdf
 from backoffice.config import get_settings
 from backoffice.security import fields
 from backoffice.security.rbac import Principal
-from backoffice.services import attachments, audit, notifications
+from backoffice.services import attachments, audit, notifications, screening
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.customers import Customer, KycStatus
@@ -32,7 +32,6 @@ from models.kyc import (
     KycCaseKind,
     KycCaseStatus,
     ScreeningHit,
-    WatchlistEntry,
 )
 
 S = KycCaseStatus
@@ -237,12 +236,7 @@ def open_periodic_reviews(session: Session, today: date | None = None) -> str:
     ).all()
     opened = 0
     for customer in due:
-        has_open = session.exec(
-            select(KycCase.id).where(
-                KycCase.customer_id == customer.id, KycCase.status.in_(OPEN_CASE_STATES)
-            )
-        ).first()
-        if has_open:
+        if screening.open_case_of(session, customer.id):
             continue
         case = new_case(session, customer, kind=KycCaseKind.PERIODIC)
         audit.record(
@@ -257,29 +251,30 @@ def open_periodic_reviews(session: Session, today: date | None = None) -> str:
     return f"opened {opened} periodic reviews"
 
 
-def new_case(session: Session, customer: Customer, *, kind: str) -> KycCase:
+def opening(session: Session) -> dict[str, Any]:
+    """The number and times of a case opened now (by a job or by hand)."""
     now = utcnow()
     last = session.execute(sa.select(sa.func.max(KycCase.id))).scalar() or 0
+    return {"case_no": f"K{last + 1:09d}", "opened_at": now, "due_at": now + SLA}
+
+
+def new_case(session: Session, customer: Customer, *, kind: str) -> KycCase:
     previous = session.exec(
         select(KycCase)
         .where(KycCase.customer_id == customer.id, KycCase.status == S.APPROVED)
         .order_by(KycCase.id.desc())
     ).first()
     case = KycCase(
-        case_no=f"K{last + 1:09d}",
+        **opening(session),
         customer_id=customer.id,
         kind=kind,
         status=S.NEW,
         aml_risk=previous.aml_risk if previous else AmlRisk.LOW,
         high_risk=previous.high_risk if previous else False,
         risk_tolerance=previous.risk_tolerance if previous else None,
-        opened_at=now,
-        due_at=now + SLA,
     )
     session.add(case)
     session.flush()
-    from backoffice.services import screening
-
     screening.screen_customer(session, customer, case_id=case.id)
     return case
 
@@ -349,12 +344,7 @@ def evidence_pack(
     zone = get_settings().zone
     customer = session.get(Customer, case.customer_id)
     identity = masked_identity(customer) if customer else {}
-    hits = session.exec(
-        select(ScreeningHit, WatchlistEntry)
-        .join(WatchlistEntry, WatchlistEntry.id == ScreeningHit.entry_id)
-        .where(ScreeningHit.customer_id == case.customer_id)
-        .order_by(ScreeningHit.id)
-    ).all()
+    hits = screening.hits_of(session, case.customer_id)
     trail = session.exec(
         select(AuditEntry)
         .where(

@@ -146,6 +146,18 @@ def screen_customer(
     return raised
 
 
+def hits_of(session: Session, customer_id: int) -> list[tuple[ScreeningHit, WatchlistEntry]]:
+    """A customer's hits with the entries they resemble, oldest first."""
+    return list(
+        session.exec(
+            select(ScreeningHit, WatchlistEntry)
+            .join(WatchlistEntry, WatchlistEntry.id == ScreeningHit.entry_id)
+            .where(ScreeningHit.customer_id == customer_id)
+            .order_by(ScreeningHit.id)
+        ).all()
+    )
+
+
 def open_case_of(session: Session, customer_id: int) -> int | None:
     from models.kyc import OPEN_CASE_STATES
 
