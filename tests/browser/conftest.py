@@ -186,7 +186,7 @@ def sign_in_as(page, app_url: str, authenticator: Authenticator):
             authenticator.secrets[username] = key.inner_text().strip()
             page.locator("#enrol-code").fill(authenticator.code(username))
             page.locator("#enrol-code-submit").click()
-            expect(page.locator("#recovery-codes")).to_be_visible()
+            expect(page.locator("#recovery-codes")).to_be_visible(timeout=30_000)
             if screenshot_dir:
                 page.screenshot(path=str(screenshot_dir / "login-recovery-codes.png"))
             page.locator("#continue").click()
