@@ -721,14 +721,15 @@ class ResourceRecordState(rx.State):
                             if spec.kind == "datetime" and value is not None
                             else fieldlib.to_text(value)
                         )
-                        if readable
+                        if readable and not spec.one_way
                         else "",
                         "display": (
                             fieldlib.display(spec, value, lang, zone_settings)
                             if readable
                             else service.MASK
                         ),
-                        "editable": service.can_edit(principal, resource, spec),
+                        "editable": service.can_edit(principal, resource, spec)
+                        and not (spec.fixed and record is not None),
                         "choices": (
                             _choices(spec, lang)
                             if spec.kind in ("choice", "multi_choice")

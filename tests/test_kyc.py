@@ -282,3 +282,68 @@ def test_the_evidence_pack_holds_the_case_hits_documents_and_trail_without_clear
     assert session.exec(
         select(AuditEntry).where(AuditEntry.action == "kyc_case.evidence_pack")
     ).one()
+
+
+def test_a_cases_customer_is_fixed_once_the_case_exists(session, officers):
+    a, _b = officers
+    case = _open_case(session, a, _customer(session))
+    other = _customer(session, "李娜", "11010119850101" + "002" + "X")
+    result = service.update(
+        session,
+        principal=a,
+        resource=CASE,
+        record_id=case.id,
+        version=case.version,
+        values={"customer_id": str(other.id), "aml_risk": "medium"},
+    )
+    assert result.errors == {"customer_id": "field.fixed"}
+    session.rollback()
+    session.refresh(case)
+    assert case.aml_risk == "low"  # nothing of the refused edit was kept
+    unchanged = service.update(
+        session,
+        principal=a,
+        resource=CASE,
+        record_id=case.id,
+        version=case.version,
+        values={"customer_id": str(case.customer_id), "aml_risk": "medium"},
+    )
+    assert unchanged.ok, unchanged.errors
+
+
+def test_watch_list_id_numbers_are_validated_and_kept_only_as_a_hash(session, officers):
+    a, _b = officers
+    entries = get("watchlist_entry")
+    bad = service.create(
+        session,
+        principal=a,
+        resource=entries,
+        values={"list_kind": "sanctions", "name": "王某", "id_number_hash": "110101199003071230"},
+    )
+    assert bad.errors == {"id_number_hash": "field.not_an_id_number"}  # wrong check character
+    made = service.create(
+        session,
+        principal=a,
+        resource=entries,
+        values={"list_kind": "sanctions", "name": "王某", "id_number_hash": ID_NUMBER.lower()},
+    )
+    session.commit()
+    assert made.ok, made.errors
+    entry = session.get(WatchlistEntry, made.record_id)
+    assert entry.id_number_hash == screening.id_hash(ID_NUMBER) and ID_NUMBER not in str(
+        session.exec(select(AuditEntry.changes)).all()
+    )
+    kept = service.update(
+        session,
+        principal=a,
+        resource=entries,
+        record_id=entry.id,
+        version=entry.version,
+        values={"id_number_hash": "", "source": "OFAC"},
+    )
+    session.commit()
+    session.refresh(entry)
+    assert kept.ok and entry.id_number_hash == screening.id_hash(ID_NUMBER)  # blank keeps it
+    case = _open_case(session, a, _customer(session, "张伟"))
+    hit = session.exec(select(ScreeningHit).where(ScreeningHit.case_id == case.id)).one()
+    assert (hit.entry_id, hit.matched_on) == (entry.id, "id_number")

@@ -60,6 +60,11 @@ class FieldSpec:
     # multi_ref: (link table model, column naming this record, column naming the other record);
     # the value is the linked ids as "3,5,7" and lives in the link table, not in a column
     link: tuple[Any, str, str] | None = None
+    # set when the record is created and never changed after (e.g. the customer of a case)
+    fixed: bool = False
+    # a blind-index purpose: the clear value is validated, then only its keyed hash is stored
+    # (exact matching without keeping the value); it is never shown back, and a blank edit keeps it
+    one_way: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -70,6 +75,8 @@ class FieldSpec:
             raise ValueError(f"{self.name}: a ref field needs the resource it points at")
         if (self.kind == "multi_ref") != (self.link is not None):
             raise ValueError(f"{self.name}: a link table goes with a multi_ref field")
+        if self.one_way and self.kind != "text":
+            raise ValueError(f"{self.name}: only a text field can be stored one way")
 
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_zh
@@ -222,6 +229,8 @@ def display(spec: FieldSpec, value: Any, lang: str, zone: ZoneInfo) -> str:
     """A stored value as a list or detail page shows it."""
     if value is None or value == "":
         return "—"
+    if spec.one_way:
+        return "已登记（仅存散列）" if lang == "zh" else "On file (hash only)"
     if spec.kind == "money":
         return f"¥{value:,.2f}"
     if spec.kind == "percent":

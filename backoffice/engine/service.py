@@ -21,6 +21,7 @@ from backoffice.engine.fields import FieldError, FieldSpec
 from backoffice.engine.resource import COUNT_CAP, PAGE_SIZES, Resource
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
+from backoffice.security import fields as secure_fields
 from backoffice.security.rbac import Principal
 from backoffice.services import audit
 from models.audit import AuditEntry
@@ -491,8 +492,19 @@ def validate(
             continue
         if spec.name not in values and not creating:
             continue
+        if not creating and (spec.fixed or spec.one_way):
+            sent = fieldlib.to_text(values.get(spec.name)).strip()
+            if spec.one_way and not sent:
+                continue  # a blank one-way field keeps the stored hash
+            if spec.fixed and sent != fieldlib.to_text((current or {}).get(spec.name)):
+                errors[spec.name] = "field.fixed"
+                continue
+            if spec.fixed:
+                continue
         try:
             value = fieldlib.parse(spec, values.get(spec.name))
+            if spec.one_way and value:
+                value = secure_fields.blind_index(value, spec.one_way)
             if spec.kind == "ref" and value is not None and not _ref_exists(session, spec, value):
                 raise FieldError("field.not_found")
             if spec.kind == "multi_ref" and not all(

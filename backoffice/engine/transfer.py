@@ -34,7 +34,7 @@ CHUNK = 1000
 
 # --- export ---------------------------------------------------------------------------------
 def _export_text(spec: FieldSpec, value: Any, lang: str) -> str:
-    if value is None:
+    if value is None or spec.one_way:  # a hash is no use outside; re-importing it would re-hash
         return ""
     if spec.kind == "choice":
         return spec.choice_text(str(value), lang)

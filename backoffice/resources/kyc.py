@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import select
 
+from backoffice import national_id
 from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Queue, Resource, register
 from backoffice.engine.workflow import Transition as T
@@ -274,7 +275,15 @@ KYC_CASE = register(
         icon="file-search",
         fields=(
             F("case_no", "案件号", "Case no.", editable=False),
-            F("customer_id", "客户", "Customer", kind="ref", ref="customer", required=True),
+            F(
+                "customer_id",
+                "客户",
+                "Customer",
+                kind="ref",
+                ref="customer",
+                required=True,
+                fixed=True,  # a case reviews one customer; another customer needs its own case
+            ),
             F(
                 "kind",
                 "类型",
@@ -360,6 +369,16 @@ def prepare_entry(_session: Any, _principal: Principal, values: dict[str, Any]) 
     return {}
 
 
+def _id_number(value: Any) -> str | None:
+    """A resident ID (18 characters, check character) or another document's number."""
+    text = str(value).strip().upper()
+    if len(text) == 18 and text[:17].isdigit():
+        return None if national_id.is_valid(text) else "field.not_an_id_number"
+    if 5 <= len(text) <= 20 and text.isalnum() and text.isascii():
+        return None
+    return "field.not_an_id_number"
+
+
 def _birth_date(value: Any) -> str | None:
     if not value:
         return None
@@ -399,6 +418,17 @@ WATCHLIST = register(
                 validator=_birth_date,
                 help_zh="YYYY-MM-DD，可空",
                 help_en="YYYY-MM-DD, optional",
+            ),
+            F(
+                "id_number_hash",
+                "证件号码",
+                "ID number",
+                max_length=30,
+                validator=_id_number,
+                one_way=screening.ID_PURPOSE,
+                help_zh="只保存散列值，用于与客户证件号精确比对；不再显示",
+                help_en="Only a keyed hash is kept, to match customers' ID numbers exactly; "
+                "never shown again",
             ),
             F("source", "来源", "Source", max_length=200),
             F("reason", "列入原因", "Reason", kind="longtext", max_length=2000),
