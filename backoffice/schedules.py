@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from backoffice.config import get_settings
 from backoffice.db import engine, refresh_statistics
 from backoffice.jobs import job
-from backoffice.services import campaigns, kyc, notifications, products, screening
+from backoffice.services import campaigns, kyc, notifications, products, risk, screening
 from models.base import utcnow
 from models.jobs import JobRun
 from models.partners import Partner, PartnerStatus
@@ -92,3 +92,8 @@ def kyc_rescreen(session: Session) -> str:
     if not screening.lists_changed_since(session, last):
         return "lists unchanged"
     return screening.rescreen_all(session)
+
+
+@job("risk.indicators", timedelta(minutes=15), "风险指标评估与预警", "Risk indicators and alerts")
+def risk_indicators(session: Session) -> str:
+    return risk.evaluate_all(session)

@@ -8,6 +8,7 @@ Seeding is idempotent: a database that already holds demo data is left as it is.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +26,7 @@ from backoffice import national_id, pdf
 from backoffice.db import refresh_statistics, session_scope
 from backoffice.security import fields
 from backoffice.services import attachments, audit, screening, users
+from backoffice.services.risk import evaluate_all as evaluate_risk_indicators
 from models.attachments import Attachment
 from models.campaigns import (
     Campaign,
@@ -58,8 +60,11 @@ from models.kyc import (
     KycCase,
     KycCaseKind,
     KycCaseStatus,
+    QuestionnaireStatus,
     RiskCategory,
     RiskIndicator,
+    RiskQuestion,
+    RiskQuestionnaire,
     ScreeningHit,
     WatchlistEntry,
     WatchlistKind,
@@ -219,6 +224,44 @@ DISCLOSURE_TEXTS = (
     ),
 )
 OFFICERS = ("kyc.liu", "kyc.sun")
+# The risk questionnaire in use (version 1): (中文, English, weight, answers as
+# "points | 中文 | English")
+QUESTIONS: list[tuple[str, str, int, tuple[str, ...]]] = [
+    ("您的年龄", "Your age", 1, (
+        "4 | 18–35 岁 | 18–35", "3 | 36–50 岁 | 36–50", "2 | 51–60 岁 | 51–60",
+        "1 | 61–70 岁 | 61–70", "0 | 70 岁以上 | Over 70")),
+    ("家庭年收入", "Household income per year", 1, (
+        "0 | 10 万元以下 | Under ¥100k",
+        "1 | 10–30 万元 | ¥100k–300k",
+        "2 | 30–50 万元 | ¥300k–500k", "3 | 50–100 万元 | ¥500k–1m",
+        "4 | 100 万元以上 | Over ¥1m")),
+    ("拟投资金额占家庭金融资产的比例", "Share of your financial assets to invest", 1, (
+        "4 | 10% 以下 | Under 10%", "3 | 10%–25% | 10–25%", "2 | 25%–50% | 25–50%",
+        "1 | 50%–75% | 50–75%", "0 | 75% 以上 | Over 75%")),
+    ("投资经验", "Investment experience", 2, (
+        "0 | 没有 | None", "1 | 2 年以下 | Under 2 years", "2 | 2–5 年 | 2–5 years",
+        "3 | 5–10 年 | 5–10 years", "4 | 10 年以上 | Over 10 years")),
+    ("金融投资知识", "Knowledge of investing", 1, (
+        "0 | 基本没有 | Little or none", "1 | 了解一些 | Some", "2 | 较为丰富 | Good",
+        "3 | 专业 | Professional")),
+    ("计划投资期限", "How long you plan to invest", 2, (
+        "0 | 1 年以内 | Under a year", "1 | 1–3 年 | 1–3 years", "2 | 3–5 年 | 3–5 years",
+        "3 | 5 年以上 | Over 5 years")),
+    ("投资目的", "What you invest for", 1, (
+        "0 | 保本为主 | Keeping the capital", "1 | 稳定增值 | Steady growth",
+        "2 | 较高收益 | Higher returns", "3 | 收益最大化 | The highest returns")),
+    ("可承受的最大亏损", "The largest loss you could bear", 3, (
+        "0 | 不能承受亏损 | No loss", "1 | 10% 以内 | Up to 10%",
+        "2 | 10%–30% | 10–30%", "3 | 30%–50% | 30–50%", "4 | 50% 以上 | Over 50%")),
+    ("收入来源的稳定性", "How steady your income is", 1, (
+        "0 | 无固定收入 | No regular income", "1 | 不稳定 | Irregular",
+        "2 | 较稳定 | Fairly steady",
+        "3 | 非常稳定 | Very steady")),
+    ("投资出现 20% 亏损时您会", "If an investment fell 20 %, you would", 2, (
+        "0 | 全部赎回 | Sell it all", "1 | 部分赎回 | Sell some", "2 | 继续持有 | Hold",
+        "3 | 追加投资 | Buy more")),
+]  # fmt: skip
+BANDS = (12, 22, 32, 42)  # the totals from which C2, C3, C4 and C5 start (the maximum is 53)
 PRODUCT_NAMES: dict[ProductType, list[str]] = {
     ProductType.MONEY_MARKET: ["现金宝", "日日盈", "零钱通", "添利宝"],
     ProductType.FIXED_TERM: ["稳盈90天", "安享半年", "年年丰", "季季红"],
@@ -274,6 +317,26 @@ RISK_INDICATORS = [
         9.0,
     ),
     ("OPS_ERRORS", "交易差错笔数", "Trade errors", RiskCategory.OPERATIONAL, "", 3, 10, 1),
+    (
+        "OPS_KYC_OVERDUE",
+        "超时未决 KYC 案件",
+        "KYC cases past their SLA",
+        RiskCategory.OPERATIONAL,
+        "",
+        5,
+        20,
+        0,
+    ),
+    (
+        "IT_JOB_FAILURES",
+        "后台任务失败次数（24 小时）",
+        "Failed background jobs (24 h)",
+        RiskCategory.IT,
+        "",
+        1,
+        3,
+        0,
+    ),
     ("OPS_COMPLAINTS", "日投诉量", "Complaints per day", RiskCategory.OPERATIONAL, "", 20, 50, 12),
     ("IT_UPTIME", "系统可用率", "System availability", RiskCategory.IT, "%", 99.9, 99.5, 99.97),
     (
@@ -287,6 +350,7 @@ RISK_INDICATORS = [
         180,
     ),
 ]
+MEASURED = {"OPS_KYC_OVERDUE": "kyc_overdue_cases", "IT_JOB_FAILURES": "failed_jobs_1d"}
 MILESTONES: list[tuple[ProjectPhase, str, int, int]] = [
     (ProjectPhase.KICKOFF, "项目章程与立项审批", 0, 14),
     (ProjectPhase.KICKOFF, "需求调研与范围确认", 14, 30),
@@ -898,8 +962,66 @@ class DemoData:
         self.counts["transaction"] = _bulk(self.conn, Transaction, rows())
 
     # --- compliance -----------------------------------------------------------------------------
+    def _seed_questionnaire(self) -> tuple[int, list[tuple[int, int, list[int]]]]:
+        """Version 1, in use; returns its id and [(question id, weight, answer points)]."""
+        c = self.conn
+        c.execute(
+            sa.insert(RiskQuestionnaire.__table__),  # type: ignore[attr-defined]
+            {
+                **self._stamp(),
+                "number": 1,
+                "title_zh": "个人投资者风险承受能力评估问卷",
+                "title_en": "Individual investor risk assessment",
+                "status": QuestionnaireStatus.ACTIVE.value,
+                **dict(zip(("c2_from", "c3_from", "c4_from", "c5_from"), BANDS, strict=True)),
+                "activated_at": self.now - timedelta(days=400),
+                "retired_at": None,
+                "change_note": "首版 / first version",
+            },
+        )
+        questionnaire_id = c.execute(sa.select(sa.func.max(RiskQuestionnaire.id))).scalar_one()
+        self.counts["risk_question"] = _bulk(
+            c,
+            RiskQuestion,
+            (
+                {
+                    **self._stamp(),
+                    "questionnaire_id": questionnaire_id,
+                    "position": n,
+                    "text_zh": zh,
+                    "text_en": en,
+                    "weight": weight,
+                    "answers": "\n".join(answers),
+                }
+                for n, (zh, en, weight, answers) in enumerate(QUESTIONS, 1)
+            ),
+        )
+        ids = c.execute(sa.select(RiskQuestion.id).order_by(RiskQuestion.position)).scalars()
+        return questionnaire_id, [
+            (qid, weight, [int(a.split("|")[0]) for a in answers])
+            for qid, (_zh, _en, weight, answers) in zip(ids, QUESTIONS, strict=True)
+        ]
+
+    def _answers_for(
+        self, questions: list[tuple[int, int, list[int]]], tolerance: str
+    ) -> tuple[str, int]:
+        """Answers whose total falls in the tolerance's band: (JSON, total)."""
+        index = RISK_TOLERANCES.index(tolerance)
+        bounds = (0, *BANDS, 54)
+        remaining = self.rng.randrange(bounds[index], bounds[index + 1])
+        chosen: dict[str, int] = {}
+        order = sorted(questions, key=lambda q: (-q[1], self.rng.random()))
+        for qid, weight, points in order:
+            most = max(p for p in points if weight * p <= remaining)
+            best = self.rng.choice([i for i, p in enumerate(points) if p == most])
+            chosen[str(qid)] = best
+            remaining -= weight * points[best]
+        total = sum(w * pts[chosen[str(q)]] for q, w, pts in questions)
+        return json.dumps(chosen, sort_keys=True, separators=(",", ":")), total
+
     def _seed_kyc(self) -> None:
         c, rng = self.conn, self.rng
+        questionnaire_id, questions = self._seed_questionnaire()
         open_states = [
             KycCaseStatus.NEW,
             KycCaseStatus.NEW,
@@ -920,15 +1042,20 @@ class DemoData:
                     if (status != KycCaseStatus.APPROVED and recent)
                     else registered
                 )
-                score = rng.randrange(10, 100)
-                aml = AmlRisk.HIGH if score > 85 else AmlRisk.MEDIUM if score > 60 else AmlRisk.LOW
+                scored = status != KycCaseStatus.NEW
+                assessed = tolerance or rng.choice(RISK_TOLERANCES)
+                answers, score = self._answers_for(questions, assessed) if scored else ("", None)
+                draw = rng.random()
+                aml = AmlRisk.HIGH if draw > 0.9 else AmlRisk.MEDIUM if draw > 0.65 else AmlRisk.LOW
                 yield {
                     **self._stamp(opened),
                     "case_no": f"K{n:09d}",
                     "customer_id": customer_id,
                     "status": status.value,
                     "questionnaire_score": score,
-                    "risk_tolerance": tolerance,
+                    "risk_tolerance": assessed if scored else None,
+                    "questionnaire_id": questionnaire_id if scored else None,
+                    "answers": answers,
                     "kind": KycCaseKind.ONBOARDING.value,
                     "aml_risk": aml,
                     "high_risk": aml == AmlRisk.HIGH,
@@ -992,7 +1119,11 @@ class DemoData:
                     "breach_threshold": Decimal(str(breach)),
                     "higher_is_worse": breach >= warn,
                     "current_value": Decimal(str(value)),
-                    "owner_role": "compliance",
+                    "owner_role": "admin" if cat == RiskCategory.IT else "compliance",
+                    "source": MEASURED.get(code, "manual"),
+                    "level": "normal",  # the evaluation job sets the level from the value
+                    "measured_at": self.now,
+                    "opens_task": True,
                 }
                 for code, zh, en, cat, unit, warn, breach, value in RISK_INDICATORS
             ),
@@ -1307,6 +1438,7 @@ def seed(engine: Engine, size: str = "small", progress: Callable[[str], None] = 
         counts = DemoData(conn, SIZES[size]).run(progress)
     refresh_statistics(engine)
     with session_scope() as session:
+        evaluate_risk_indicators(session)  # levels and alerts as the job would find them
         audit.record(
             session,
             actor="system",

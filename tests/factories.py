@@ -71,3 +71,44 @@ def run(awaitable: object) -> object:
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, wrapper()).result()
+
+
+def make_questionnaire(session: Session, *, status: str = "active", number: int = 1):
+    """A questionnaire version with two questions (weights 1 and 2; points 0-4 and 0-3);
+    totals from 2 are C2, 4 C3, 7 C4 and 9 C5 (the maximum is 10)."""
+    from models.kyc import RiskQuestion, RiskQuestionnaire
+
+    version = RiskQuestionnaire(
+        number=number,
+        title_zh="测试问卷",
+        title_en="Test questionnaire",
+        status=status,
+        c2_from=2,
+        c3_from=4,
+        c4_from=7,
+        c5_from=9,
+    )
+    session.add(version)
+    session.flush()
+    session.add_all(
+        [
+            RiskQuestion(
+                questionnaire_id=version.id,
+                position=1,
+                text_zh="年龄",
+                text_en="Age",
+                weight=1,
+                answers="0 | 70 岁以上 | Over 70\n2 | 36–70 岁 | 36–70\n4 | 18–35 岁 | 18–35",
+            ),
+            RiskQuestion(
+                questionnaire_id=version.id,
+                position=2,
+                text_zh="可承受亏损",
+                text_en="Loss you could bear",
+                weight=2,
+                answers="0 | 不能亏损 | None\n1 | 10% 以内 | Up to 10%\n3 | 10% 以上 | Over 10%",
+            ),
+        ]
+    )
+    session.commit()
+    return version

@@ -71,6 +71,9 @@ def test_every_key_used_in_pages_exists():
         ("transaction_kind", transactions.TransactionKind),
         ("transaction_status", transactions.TransactionStatus),
         ("product_change_status", products.ProductChangeStatus),
+        ("questionnaire_status", kyc.QuestionnaireStatus),
+        ("risk_state", kyc.RiskLevel),
+        ("alert_status", kyc.AlertStatus),
     ],
 )
 def test_every_choice_has_a_label_in_both_languages(group: str, enum: type[StrEnum]):

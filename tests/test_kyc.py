@@ -15,13 +15,13 @@ from backoffice import national_id
 from backoffice.engine import service
 from backoffice.engine.resource import get
 from backoffice.security import fields
-from backoffice.services import auth, kyc, screening
+from backoffice.services import auth, kyc, questionnaire, screening
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.customers import Customer
 from models.kyc import KycCase, ScreeningHit, WatchlistEntry
 from models.notifications import Notification
-from tests.factories import make_user, sign_in
+from tests.factories import make_questionnaire, make_user, sign_in
 
 CASE = get("kyc_case")
 ID_NUMBER = "110101199003071234"[:17] + national_id.check_character("11010119900307123")
@@ -66,6 +66,16 @@ def _open_case(session, officer, customer, risk="low"):
     session.commit()
     assert result.ok, result.errors
     return session.get(KycCase, result.record_id)
+
+
+def _score(session, officer, case, first=2, second=1):
+    """Answer the active questionnaire (made on first use); returns (total, tolerance)."""
+    version = questionnaire.active(session) or make_questionnaire(session)
+    ids = [q.id for q in questionnaire.questions_of(session, version.id)]
+    session.refresh(case)
+    result = questionnaire.score_case(session, officer, case, {ids[0]: first, ids[1]: second})
+    session.commit()
+    return result
 
 
 def _take(session, principal, case, key):
@@ -113,11 +123,13 @@ def test_a_low_risk_case_is_approved_by_its_officer_alone(session, officers):
     case = _open_case(session, a, customer)
     kyc.claim(session, a, case)
     session.commit()
+    assert _take(session, a, case, "approve").message == "kyc.not_scored"
+    assert _score(session, a, case) == (6, "C3")  # 4 points × 1 + 1 point × 2
     assert _take(session, b, case, "approve").message == "kyc.not_yours"
     assert _take(session, a, case, "propose").message == "kyc.no_second_needed"
     assert _take(session, a, case, "approve").ok
     session.refresh(customer)
-    assert customer.kyc_status == "approved"
+    assert (customer.kyc_status, customer.risk_tolerance) == ("approved", "C3")
     assert customer.kyc_review_due.year == date.today().year + 3
 
 
@@ -127,6 +139,7 @@ def test_a_high_risk_case_waits_for_a_second_officer(session, officers):
     case = _open_case(session, a, customer, risk="high")
     kyc.claim(session, a, case)
     session.commit()
+    _score(session, a, case)
     assert _take(session, a, case, "approve").message == "kyc.needs_second"
     assert _take(session, a, case, "propose").ok
     assert case.status == "pending_second"
@@ -174,6 +187,7 @@ def test_hits_need_a_reason_are_decided_once_and_gate_second_approval(session, o
     kyc.claim(session, a, case)
     session.commit()
     hit = session.exec(select(ScreeningHit)).one()
+    _score(session, a, case)
     assert _take(session, a, case, "approve").message == "kyc.needs_second"
     assert (
         screening.dispose(session, hit_id=hit.id, status="false_positive", reason="", actor="kyc.a")

@@ -773,9 +773,12 @@ def set_archived(
         return SaveResult(record_id=record_id)
     if record.version != version:
         return _stale(session, resource, record_id)
-    if not _write(
-        session, resource, record, version, {"archived_at": utcnow() if archived else None}
-    ):
+    change = {"archived_at": utcnow() if archived else None}
+    if resource.edit_guard is not None:
+        refused = resource.edit_guard(record, change)
+        if refused:
+            return SaveResult(record_id=record_id, message=next(iter(refused.values())))
+    if not _write(session, resource, record, version, change):
         return _stale(session, resource, record_id)
     audit.record(
         session,
@@ -891,6 +894,8 @@ def transition(
     values: dict[str, Any] = {workflow.state_field: step.target}
     if step.effect is not None:
         values.update(step.effect(record) or {})
+    if step.assign_to:
+        values[step.assign_to] = principal.username
     if not _write(session, resource, record, version, values):
         return _stale(session, resource, record_id)
     audit.record(

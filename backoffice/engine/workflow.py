@@ -23,6 +23,7 @@ class Transition:
     # (session, principal, record) → a refusal or None: rules about who, e.g. only the assignee
     actor_guard: Callable[[Any, Any, Any], str | None] | None = None
     effect: Callable[[Any], None] | None = None  # record → changes made with the transition
+    assign_to: str = ""  # a field set to the username of whoever takes the transition
     bulk: bool = False  # offered on selected rows of the list
 
     def label(self, lang: str) -> str:

@@ -6,7 +6,18 @@ from backoffice.resources import (
     partners,
     partners_tiers,
     products,
+    questionnaire,
+    risk,
     transactions,
 )
 
-__all__ = ["campaigns", "kyc", "partners", "partners_tiers", "products", "transactions"]
+__all__ = [
+    "campaigns",
+    "kyc",
+    "partners",
+    "partners_tiers",
+    "products",
+    "questionnaire",
+    "risk",
+    "transactions",
+]

@@ -319,8 +319,7 @@ KYC_CASE = register(
                 "问卷得分",
                 "Questionnaire score",
                 kind="int",
-                min_value=0,
-                max_value=100,
+                editable=False,  # scored from the answers with the questionnaire in use
             ),
             F(
                 "risk_tolerance",
@@ -328,6 +327,15 @@ KYC_CASE = register(
                 "Risk tolerance",
                 kind="choice",
                 choices=RISK_TOLERANCES,
+                editable=False,
+            ),
+            F(
+                "questionnaire_id",
+                "问卷版本",
+                "Questionnaire version",
+                kind="ref",
+                ref="questionnaire",
+                editable=False,
             ),
             F("opened_at", "开立时间", "Opened", kind="datetime", editable=False),
             F("due_at", "处理时限", "Due", kind="datetime", editable=False),

@@ -21,7 +21,8 @@ STEP_UP_ACTIONS = frozenset({"approve", "publish", "export", "reveal", "manage"}
 STEP_UP_SECONDS = 300
 
 RESOURCES = (
-    "product", "partner", "campaign", "customer", "kyc_case", "watchlist", "risk_indicator",
+    "product", "partner", "campaign", "customer", "kyc_case", "watchlist", "questionnaire",
+    "risk_indicator",
     "ticket", "employee", "salary", "hiring", "training", "appraisal", "kpi", "project",
     "user", "role", "session", "audit", "custom_field", "transaction", "job",
 )  # fmt: skip
@@ -68,6 +69,7 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "kyc_case": (*_EDIT, "approve"),
         "customer": ("view", "reveal", "export"),
         "watchlist": _EDIT,
+        "questionnaire": (*_EDIT, "approve"),
         "risk_indicator": _EDIT,
         "product": ("view",),
         "audit": ("view",),

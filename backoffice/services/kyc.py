@@ -140,15 +140,24 @@ def only_assignee(_session: Session, principal: Principal, case: KycCase) -> str
     return None if case.assignee == principal.username else "kyc.not_yours"
 
 
+def _scored(case: KycCase) -> str | None:
+    """A decision stands on a scored questionnaire (it gives the customer's risk tolerance)."""
+    return None if case.questionnaire_id and case.risk_tolerance else "kyc.not_scored"
+
+
 def approve_alone(session: Session, principal: Principal, case: KycCase) -> str | None:
-    return only_assignee(session, principal, case) or (
-        "kyc.needs_second" if needs_second(session, case) else None
+    return (
+        only_assignee(session, principal, case)
+        or _scored(case)
+        or ("kyc.needs_second" if needs_second(session, case) else None)
     )
 
 
 def propose(session: Session, principal: Principal, case: KycCase) -> str | None:
-    return only_assignee(session, principal, case) or (
-        None if needs_second(session, case) else "kyc.no_second_needed"
+    return (
+        only_assignee(session, principal, case)
+        or _scored(case)
+        or (None if needs_second(session, case) else "kyc.no_second_needed")
     )
 
 
