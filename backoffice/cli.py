@@ -8,7 +8,8 @@ import sys
 import time
 
 from backoffice import db, migrations, seed
-from backoffice.services import audit, users
+from backoffice.config import get_settings
+from backoffice.services import audit, field_keys, users
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
@@ -46,6 +47,42 @@ def cmd_verify_audit(_args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_new_field_key(args: argparse.Namespace) -> int:
+    key = field_keys.new_key()
+    settings = get_settings()
+    if args.install:
+        if settings.is_production or os.environ.get("BACKOFFICE_FIELD_KEYS"):
+            print("BACKOFFICE_FIELD_KEYS is set in the environment: put the key first there")
+            return 1
+        path = settings.data_dir / "backoffice_field_keys.txt"
+        path.write_text(",".join((key, *settings.field_keys)) + "\n")
+        print(f"new key put first in {path}; now run: python -m backoffice rotate-keys")
+        return 0
+    print(key)
+    print(
+        "Put it first in BACKOFFICE_FIELD_KEYS (comma-separated, the old keys after it), restart,\n"
+        "run `python -m backoffice rotate-keys`, then remove the old keys.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_rotate_keys(_args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    try:
+        counts = field_keys.rotate_all(progress=lambda line: print(f"  {line}"))
+    except field_keys.RotationError as error:
+        print(f"rotation stopped: {error}")
+        return 1
+    for column, count in sorted(counts.items()):
+        print(f"  {column:<32} {count:>10,}")
+    print(
+        f"{sum(counts.values()):,} values re-encrypted under the newest key in "
+        f"{time.perf_counter() - started:.1f}s; the older keys can now be removed"
+    )
+    return 0
+
+
 def cmd_sign_ins(_args: argparse.Namespace) -> int:
     port = os.environ.get("PORT", "3000")
     print(f"\n  Back office: http://localhost:{port}")
@@ -67,6 +104,14 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("verify-audit", help="check the audit log's hash chain").set_defaults(
         func=cmd_verify_audit
     )
+    new_key = commands.add_parser("new-field-key", help="make a field-encryption key")
+    new_key.add_argument(
+        "--install", action="store_true", help="put it first in the data folder's key file"
+    )
+    new_key.set_defaults(func=cmd_new_field_key)
+    commands.add_parser(
+        "rotate-keys", help="re-encrypt every encrypted field under the newest key"
+    ).set_defaults(func=cmd_rotate_keys)
     commands.add_parser("sign-ins", help="print the address and demo sign-ins").set_defaults(
         func=cmd_sign_ins
     )
