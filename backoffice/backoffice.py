@@ -9,7 +9,8 @@ import pages.admin
 import pages.campaigns
 import pages.kyc
 import pages.overview
-import pages.partners  # noqa: F401  (registers the commission report)
+import pages.partners
+import pages.risk  # noqa: F401  (risk indicator and questionnaire panels)
 from backoffice import jobs
 from backoffice.i18n import translate
 from pages.layout import registered_pages

@@ -221,10 +221,93 @@ def _hits() -> rx.Component:
     )
 
 
+def _question(question: rx.Var) -> rx.Component:
+    key = question["id"].to(str)
+    return rx.vstack(
+        rx.text(question["text"], size="2", weight="medium"),
+        rx.select.root(
+            rx.select.trigger(placeholder="—", width="100%", class_name="answer"),
+            rx.select.content(
+                rx.foreach(
+                    K.options[key],
+                    lambda option: rx.select.item(option["label"], value=option["value"]),
+                )
+            ),
+            name="q-" + key,
+            size="2",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _questionnaire() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("clipboard-list", size=16),
+                rx.text(t("kyc.questionnaire_title"), weight="bold"),
+                rx.text(
+                    rx.cond(K.score_text != "", K.score_text, t("kyc.not_scored")),
+                    size="2",
+                    color_scheme="gray",
+                    id="case-score",
+                ),
+                align="center",
+                wrap="wrap",
+            ),
+            rx.cond(
+                K.scored.length() > 0,
+                rx.table.root(
+                    rx.table.body(
+                        rx.foreach(
+                            K.scored,
+                            lambda row: rx.table.row(
+                                rx.table.cell(row["question"]),
+                                rx.table.cell(row["answer"]),
+                                rx.table.cell(row["points"]),
+                            ),
+                        )
+                    ),
+                    size="1",
+                    width="100%",
+                    id="scored-answers",
+                ),
+            ),
+            rx.cond(
+                K.can_score,
+                rx.form(
+                    rx.vstack(
+                        rx.grid(
+                            rx.foreach(K.questions, _question),
+                            columns=rx.breakpoints(initial="1", md="2"),
+                            spacing="3",
+                            width="100%",
+                        ),
+                        rx.button(
+                            rx.icon("calculator", size=14),
+                            t("kyc.score"),
+                            type="submit",
+                            id="case-score-submit",
+                        ),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    on_submit=K.score,
+                    width="100%",
+                ),
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
 def case_panel() -> rx.Component:
     return rx.vstack(
         _work_bar(),
         _identity(),
+        _questionnaire(),
         _hits(),
         _reveal_dialog(),
         width="100%",

@@ -10,9 +10,9 @@ import reflex as rx
 from backoffice.config import get_settings
 from backoffice.db import session_scope
 from backoffice.i18n import choice_label, translate
-from backoffice.services import kyc, screening
+from backoffice.services import kyc, questionnaire, screening
 from models.customers import Customer
-from models.kyc import OPEN_CASE_STATES, KycCase, ScreeningHit
+from models.kyc import OPEN_CASE_STATES, KycCase, RiskQuestionnaire, ScreeningHit
 from state.auth import SessionState, requires
 from state.resource import ResourceRecordState
 from state.ui import UIState
@@ -33,6 +33,12 @@ class KycPanelState(rx.State):
     can_reveal: bool = False
     can_work: bool = False
     can_export: bool = False
+    # the risk questionnaire: the answers as scored, and the version in use for scoring
+    score_text: str = ""
+    scored: list[dict[str, str]] = []
+    can_score: bool = False
+    questions: list[dict[str, str]] = []
+    options: dict[str, list[dict[str, str]]] = {}
 
     async def _lang(self) -> str:
         return (await self.get_state(UIState)).lang
@@ -66,6 +72,7 @@ class KycPanelState(rx.State):
             }
             for name in IDENTITY_FIELDS
         ]
+        self._fill_questionnaire(session, case, lang)
         rows = screening.hits_of(session, customer.id) if customer else []
         self.hits = [
             {
@@ -87,6 +94,59 @@ class KycPanelState(rx.State):
             }
             for hit, entry in rows
         ]
+
+    def _fill_questionnaire(self, session: Any, case: KycCase | None, lang: str) -> None:
+        self.scored = questionnaire.scored_answers(session, case, lang) if case else []
+        self.score_text = ""
+        if case is not None and case.questionnaire_id:
+            version = session.get(RiskQuestionnaire, case.questionnaire_id)
+            self.score_text = translate("kyc.score_line", lang).format(
+                score=case.questionnaire_score,
+                tolerance=choice_label("risk_tolerance", case.risk_tolerance or "", lang),
+                version=version.number if version else "?",
+            )
+        current = questionnaire.active(session)
+        self.can_score = bool(
+            case is not None
+            and current is not None
+            and self.mine
+            and self.can_work
+            and case.status in questionnaire.SCORABLE
+        )
+        self.questions, self.options = [], {}
+        if self.can_score and current is not None:
+            for question in questionnaire.questions_of(session, current.id):
+                key = str(question.id)
+                self.questions.append(
+                    {"id": key, "text": f"{question.position}. {question.text(lang)}"}
+                )
+                self.options[key] = [
+                    {"value": str(i), "label": answer.text(lang)}
+                    for i, answer in enumerate(question.answers)
+                ]
+
+    @rx.event
+    @requires("kyc_case", "edit")
+    async def score(self, form_data: dict) -> Any:
+        """Score the case from the answers chosen (the version in use; kept on the case)."""
+        lang = await self._lang()
+        session_state = await self.get_state(SessionState)
+        chosen = {
+            int(name[2:]): int(value)
+            for name, value in form_data.items()
+            if name.startswith("q-") and name[2:].isdigit() and str(value).isdigit()
+        }
+        try:
+            with session_scope() as session:
+                case = session.get(KycCase, self.case_id)
+                if case is None:
+                    raise questionnaire.QuestionnaireError("error.not_found")
+                questionnaire.score_case(
+                    session, session_state.principal, case, chosen, session_state.client
+                )
+        except questionnaire.QuestionnaireError as error:
+            return rx.toast.error(translate(error.key, lang))
+        return await self._after("kyc.scored")
 
     @rx.event
     @requires("kyc_case", "view")

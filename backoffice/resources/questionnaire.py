@@ -68,6 +68,7 @@ QUESTIONNAIRE = register(
             states=tuple(Q),
             initial=Q.DRAFT,
             editable_in=(Q.DRAFT,),
+            # a version in use is retired only by approving its successor: scoring never stops
             transitions=(
                 T(
                     "submit",
@@ -97,15 +98,6 @@ QUESTIONNAIRE = register(
                     "Send back",
                     action="approve",
                     not_by_maker_of="submit",
-                ),
-                T(
-                    "retire",
-                    (Q.ACTIVE,),
-                    Q.RETIRED,
-                    "停用",
-                    "Retire",
-                    action="approve",
-                    effect=rules.on_retired,
                 ),
             ),
         ),

@@ -219,10 +219,6 @@ def on_activated(questionnaire: RiskQuestionnaire) -> dict[str, Any]:
     return {"activated_at": now}
 
 
-def on_retired(_questionnaire: RiskQuestionnaire) -> dict[str, Any]:
-    return {"retired_at": utcnow()}
-
-
 def _next_number(session: Session) -> int:
     return (session.execute(sa.select(sa.func.max(RiskQuestionnaire.number))).scalar() or 0) + 1
 

@@ -18,8 +18,19 @@ def _case_with_open_hit(app_env: dict[str, str]) -> tuple[int, str]:
         ).fetchone()
 
 
+def _age_step_up(app_env: dict[str, str], username: str) -> None:
+    """As if the officer entered their last TOTP code an hour ago."""
+    database = app_env["BACKOFFICE_DB_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "UPDATE staff_session SET totp_verified_at = datetime('now', '-1 hour') "
+            "WHERE user_id = (SELECT id FROM app_user WHERE username = ?)",
+            (username,),
+        )
+
+
 def test_officer_claims_reveals_clears_a_hit_and_a_second_officer_approves(
-    page: Page, app_url, app_env, sign_in_as, screenshot_dir
+    page: Page, app_url, app_env, sign_in_as, authenticator, screenshot_dir
 ):
     case_id, case_no = _case_with_open_hit(app_env)
     sign_in_as("kyc.liu")
@@ -40,10 +51,31 @@ def test_officer_claims_reveals_clears_a_hit_and_a_second_officer_approves(
     page.locator("#reveal-id_number").click()
     page.locator("#reveal-submit").click()  # no reason: refused, still masked
     expect(page.get_by_text("请写明查看理由（至少 4 个字）。")).to_be_visible()
+    _age_step_up(app_env, "kyc.liu")  # a reveal needs a fresh TOTP code
+    page.locator("#reveal-reason").fill("核对客户上传的身份证件")
+    page.locator("#reveal-submit").click()
+    expect(page.locator("#step-up-code")).to_be_visible(timeout=15_000)
+    expect(id_cell).to_contain_text("***********")
+    page.screenshot(path=str(screenshot_dir / "kyc-step-up.png"))
+    page.locator("#step-up-code").fill(authenticator.code("kyc.liu"))
+    page.locator("#step-up-submit").click()
+    expect(page.locator("#step-up-code")).to_have_count(0, timeout=15_000)
     page.locator("#reveal-reason").fill("核对客户上传的身份证件")
     page.locator("#reveal-submit").click()
     expect(id_cell).not_to_contain_text("*", timeout=15_000)
     expect(id_cell).to_have_text(re.compile(r"^\d{17}[\dX]$"))
+
+    # the risk questionnaire in use, answered with the last choice of each question (C5)
+    expect(page.locator("#case-score")).to_have_text("请先完成风险测评问卷。")
+    page.locator("#case-score-submit").click()  # nothing answered: refused
+    expect(page.get_by_text("请回答每一道题。")).to_be_visible()
+    answers = page.locator(".answer")
+    for index in range(answers.count()):
+        answers.nth(index).click()
+        page.get_by_role("option").last.click()
+    page.locator("#case-score-submit").click()
+    expect(page.locator("#case-score")).to_contain_text("C5", timeout=15_000)
+    expect(page.locator("#scored-answers")).to_contain_text("10 年以上")
 
     # an open hit means the case cannot be approved alone …
     expect(page.locator("#transition-approve")).to_have_count(0)
@@ -74,6 +106,14 @@ def test_officer_claims_reveals_clears_a_hit_and_a_second_officer_approves(
     page.locator("#tab-history").click()
     expect(page.locator("#history")).to_contain_text("复核通过")
     expect(page.locator("#history")).to_contain_text("查看明文")
+    database = app_env["BACKOFFICE_DB_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as db:
+        tolerance = db.execute(
+            "SELECT c.risk_tolerance FROM customer c JOIN kyc_case k ON k.customer_id = c.id "
+            "WHERE k.id = ?",
+            (case_id,),
+        ).fetchone()[0]
+    assert tolerance == "C5"  # suitability now lets this customer buy R5 products
 
 
 def test_an_agent_sees_customers_masked_and_cannot_reveal(page: Page, app_url, app_env, sign_in_as):

@@ -1,0 +1,143 @@
+"""Panels of the risk indicator and questionnaire pages: readings and recording a value; the
+questionnaire as officers will see it, and starting the next version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from backoffice.config import get_settings
+from backoffice.db import session_scope
+from backoffice.i18n import choice_label, translate
+from backoffice.services import questionnaire, risk
+from models.kyc import RiskIndicator, RiskQuestionnaire
+from state.auth import SessionState, requires
+from state.resource import ResourceRecordState
+from state.ui import UIState
+
+
+def _param_id(state: rx.State) -> int:
+    raw = str(state.router.url.query_parameters.get("id", ""))
+    return int(raw) if raw.isdigit() else 0
+
+
+class RiskPanelState(rx.State):
+    indicator_id: int = 0
+    manual: bool = False
+    can_record: bool = False
+    readings: list[dict[str, str]] = []
+
+    @rx.event
+    @requires("risk_indicator", "view")
+    async def load(self) -> None:
+        lang = (await self.get_state(UIState)).lang
+        principal = (await self.get_state(SessionState)).principal
+        zone = get_settings().zone
+        self.indicator_id = _param_id(self)
+        with session_scope() as session:
+            indicator = session.get(RiskIndicator, self.indicator_id)
+            self.manual = bool(indicator and indicator.source == "manual")
+            self.can_record = self.manual and principal.can("risk_indicator", "edit")
+            self.readings = [
+                {
+                    "at": r.measured_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    "value": f"{r.value.normalize():f}",
+                    "level": r.level,
+                    "level_label": choice_label("risk_state", r.level, lang),
+                    "by": r.recorded_by,
+                    "note": r.note,
+                }
+                for r in risk.readings(session, self.indicator_id)
+            ]
+
+    @rx.event
+    @requires("risk_indicator", "edit")
+    async def record(self, form_data: dict) -> Any:
+        lang = (await self.get_state(UIState)).lang
+        principal = (await self.get_state(SessionState)).principal
+        try:
+            with session_scope() as session:
+                indicator = session.get(RiskIndicator, self.indicator_id)
+                if indicator is None:
+                    raise risk.RiskError("error.not_found")
+                level = risk.record_reading(
+                    session,
+                    principal,
+                    indicator,
+                    str(form_data.get("value", "")),
+                    str(form_data.get("note", "")),
+                )
+        except risk.RiskError as error:
+            return rx.toast.error(translate(error.key, lang))
+        return [
+            rx.toast.success(
+                translate("risk.recorded", lang).format(
+                    level=choice_label("risk_state", level, lang)
+                )
+            ),
+            RiskPanelState.load,
+            ResourceRecordState.open("risk_indicator"),
+        ]
+
+
+class QuestionnairePanelState(rx.State):
+    questionnaire_id: int = 0
+    questions: list[dict[str, str]] = []
+    bands: list[dict[str, str]] = []
+    max_score: str = ""
+    can_copy: bool = False
+
+    @rx.event
+    @requires("questionnaire", "view")
+    async def load(self) -> None:
+        lang = (await self.get_state(UIState)).lang
+        principal = (await self.get_state(SessionState)).principal
+        self.questionnaire_id = _param_id(self)
+        with session_scope() as session:
+            version = session.get(RiskQuestionnaire, self.questionnaire_id)
+            try:
+                questions = questionnaire.questions_of(session, self.questionnaire_id)
+            except questionnaire.QuestionnaireError:
+                questions = []
+            self.questions = [
+                {
+                    "text": f"{q.position}. {q.text(lang)}",
+                    "weight": f"× {q.weight}",
+                    "answers": " / ".join(f"{a.text(lang)} ({a.points})" for a in q.answers),
+                }
+                for q in questions
+            ]
+            self.max_score = str(questionnaire.max_score(questions)) if questions else "—"
+            self.bands = (
+                [{"band": b, "range": r} for b, r in questionnaire.bands_text(version)]
+                if version
+                else []
+            )
+            self.can_copy = bool(
+                version
+                and version.status in ("active", "retired")
+                and principal.can("questionnaire", "create")
+            )
+
+    @rx.event
+    @requires("questionnaire", "create")
+    async def new_version(self) -> Any:
+        lang = (await self.get_state(UIState)).lang
+        session_state = await self.get_state(SessionState)
+        try:
+            with session_scope() as session:
+                source = session.get(RiskQuestionnaire, self.questionnaire_id)
+                if source is None:
+                    raise questionnaire.QuestionnaireError("error.not_found")
+                draft = questionnaire.new_draft(
+                    session, session_state.principal, source, session_state.client
+                )
+                draft_id = draft.id
+        except questionnaire.QuestionnaireError as error:
+            return rx.toast.error(translate(error.key, lang))
+        return [
+            rx.toast.success(translate("questionnaire.draft_made", lang)),
+            # a full load: the record page and this panel both start from the new id
+            rx.call_script(f"window.location.assign('/r/questionnaire/record?id={draft_id}')"),
+        ]
