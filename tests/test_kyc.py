@@ -282,6 +282,7 @@ def test_the_evidence_pack_holds_the_case_hits_documents_and_trail_without_clear
         category="id_front",
     )
     session.commit()
+    _score(session, a, case)
     name, data = kyc.evidence_pack(session, principal=a, case=case)
     session.commit()
     assert name == f"evidence-{case.case_no}.zip"
@@ -290,7 +291,7 @@ def test_the_evidence_pack_holds_the_case_hits_documents_and_trail_without_clear
     assert {"case.pdf", "audit.csv", "screening.json"} <= set(names)
     assert any(n.startswith("documents/") and n.endswith("身份证.png") for n in names)
     trail = list(csv.reader(io.StringIO(pack.read("audit.csv").decode("utf-8-sig"))))
-    assert any(row[3] == "kyc_case.claim" for row in trail[1:])
+    assert {"kyc_case.claim", "kyc_case.score"} <= {row[3] for row in trail[1:]}
     assert json.loads(pack.read("screening.json"))[0]["entry"] == "张伟"
     assert all(ID_NUMBER.encode() not in pack.read(n) for n in names)
     assert session.exec(

@@ -125,3 +125,25 @@ def test_open_kyc_cases_exist_for_the_queues(clean_db, session, monkeypatch):
     _seed(clean_db, monkeypatch)
     statuses = set(session.exec(select(KycCase.status)).all())
     assert {"new", "approved"} <= statuses
+
+
+def test_scored_cases_agree_with_the_questionnaire_in_use(clean_db, session, monkeypatch):
+    import json
+
+    from backoffice.services import questionnaire
+
+    _seed(clean_db, monkeypatch)
+    version = questionnaire.active(session)
+    questions = questionnaire.questions_of(session, version.id)
+    assert len(questions) == 10 and questionnaire.max_score(questions) >= version.c5_from
+    scored = session.exec(select(KycCase).where(KycCase.questionnaire_id.is_not(None))).all()
+    assert scored
+    for case in scored:
+        chosen = {int(k): v for k, v in json.loads(case.answers).items()}
+        total = questionnaire.score(questions, chosen)
+        assert (total, questionnaire.band(version, total)) == (
+            case.questionnaire_score,
+            case.risk_tolerance,
+        )
+        if case.status == "approved":
+            assert session.get(Customer, case.customer_id).risk_tolerance == case.risk_tolerance

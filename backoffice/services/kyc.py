@@ -19,7 +19,7 @@ from backoffice import pdf
 from backoffice.config import get_settings
 from backoffice.security import fields
 from backoffice.security.rbac import Principal
-from backoffice.services import attachments, audit, notifications, screening
+from backoffice.services import attachments, audit, notifications, questionnaire, screening
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.customers import Customer, KycStatus
@@ -384,6 +384,10 @@ def evidence_pack(
         pdf.Line(
             f"开立 Opened: {when(case.opened_at)}    到期 Due: {when(case.due_at)}    "
             f"决定 Decided: {when(case.decided_at)}"
+        ),
+        *(
+            pdf.Line(f"  {row['question']}: {row['answer']} ({row['points']})", 9)
+            for row in questionnaire.scored_answers(session, case, "zh")
         ),
         pdf.Line(f"补充材料 Requested: {case.requested_items or '—'}"),
         pdf.Line(f"决定说明 Decision note: {case.decision_note or '—'}"),
