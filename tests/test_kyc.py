@@ -362,3 +362,42 @@ def test_watch_list_id_numbers_are_validated_and_kept_only_as_a_hash(session, of
     case = _open_case(session, a, _customer(session, "张伟"))
     hit = session.exec(select(ScreeningHit).where(ScreeningHit.case_id == case.id)).one()
     assert (hit.entry_id, hit.matched_on) == (entry.id, "id_number")
+
+
+def test_a_watch_list_imports_with_id_numbers_hashed(session, officers):
+    from backoffice.engine import transfer
+
+    a, _b = officers
+    entries = get("watchlist_entry")
+    file = transfer.read_table(
+        (
+            "名单类型,姓名,证件号码,来源\n"
+            f"制裁名单,王某,{ID_NUMBER},OFAC\n"
+            "政治公众人物,李某,,公开资料\n"
+        ).encode(),
+        "list.csv",
+    )
+    fields_ = transfer.importable_fields(service.schema_of(session, entries), a)
+    mapping = transfer.suggest_mapping(fields_, file.columns)
+    assert "id_number_hash" in mapping
+    check = transfer.run_import(
+        session, principal=a, resource=entries, file=file, mapping=mapping, lang="zh", commit=True
+    )
+    session.commit()
+    assert (check.ok, check.created) == (True, 2), check.errors
+    stored = session.exec(select(WatchlistEntry).order_by(WatchlistEntry.id)).all()
+    assert [e.id_number_hash for e in stored] == [screening.id_hash(ID_NUMBER), ""]
+    bad = transfer.read_table(
+        f"名单类型,姓名,证件号码\n制裁名单,赵某,{ID_NUMBER[:-1]}0\n".encode(), "b.csv"
+    )
+    refused = transfer.run_import(
+        session,
+        principal=a,
+        resource=entries,
+        file=bad,
+        mapping=mapping[:3],
+        lang="zh",
+        commit=True,
+    )
+    session.rollback()
+    assert refused.errors and len(session.exec(select(WatchlistEntry)).all()) == 2
