@@ -112,3 +112,21 @@ def make_questionnaire(session: Session, *, status: str = "active", number: int 
     )
     session.commit()
     return version
+
+
+def take(session: Session, principal, resource, record, key: str):
+    """Take a workflow transition on a record as the user saw it, committed; the result."""
+    from backoffice.engine import service
+
+    session.refresh(record)
+    result = service.transition(
+        session,
+        principal=principal,
+        resource=resource,
+        record_id=record.id,
+        version=record.version,
+        transition_key=key,
+    )
+    session.commit()
+    session.refresh(record)
+    return result

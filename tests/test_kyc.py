@@ -21,7 +21,7 @@ from models.base import utcnow
 from models.customers import Customer
 from models.kyc import KycCase, ScreeningHit, WatchlistEntry
 from models.notifications import Notification
-from tests.factories import make_questionnaire, make_user, sign_in
+from tests.factories import make_questionnaire, make_user, sign_in, take
 
 CASE = get("kyc_case")
 ID_NUMBER = "110101199003071234"[:17] + national_id.check_character("11010119900307123")
@@ -79,18 +79,7 @@ def _score(session, officer, case, first=2, second=1):
 
 
 def _take(session, principal, case, key):
-    session.refresh(case)
-    result = service.transition(
-        session,
-        principal=principal,
-        resource=CASE,
-        record_id=case.id,
-        version=case.version,
-        transition_key=key,
-    )
-    session.commit()
-    session.refresh(case)
-    return result
+    return take(session, principal, CASE, case, key)
 
 
 def test_claim_release_and_hand_over_are_audited_and_exclusive(session, officers):

@@ -9,19 +9,14 @@ from sqlmodel import select
 import backoffice.resources  # noqa: F401
 from backoffice.engine import service
 from backoffice.engine.resource import get
-from backoffice.services import auth, kyc, questionnaire
+from backoffice.services import kyc, questionnaire
 from models.audit import AuditEntry
 from models.kyc import KycCase, RiskQuestion, RiskQuestionnaire
-from tests.factories import make_questionnaire, make_user, sign_in
-from tests.test_kyc import _customer, _open_case
+from tests.factories import make_questionnaire, take
+from tests.test_kyc import _customer, _open_case, _person
 
 VERSIONS = get("questionnaire")
 QUESTIONS = get("risk_question")
-
-
-def _person(session, name, roles):
-    user, _ = make_user(session, name, roles)
-    return auth.resolve(session, sign_in(session, user))
 
 
 @pytest.fixture
@@ -30,18 +25,7 @@ def officers(session):
 
 
 def _move(session, principal, version, key):
-    session.refresh(version)
-    result = service.transition(
-        session,
-        principal=principal,
-        resource=VERSIONS,
-        record_id=version.id,
-        version=version.version,
-        transition_key=key,
-    )
-    session.commit()
-    session.refresh(version)
-    return result
+    return take(session, principal, VERSIONS, version, key)
 
 
 @pytest.mark.parametrize(
