@@ -200,8 +200,12 @@ def test_attach_view_and_download_a_disclosure_document(
     page.goto(app_url + "/r/product?q=P0000")
     page.locator(".list-row a").first.click()
     page.locator("#tab-attachments").click()
+    rows = page.locator(".attachment-row")
+    expect(page.locator("#attachment-upload")).to_be_visible(timeout=30_000)
+    seeded = rows.count()  # products past draft already carry a (one-page) disclosure
     page.locator("#attachment-upload input[type=file]").set_input_files(str(pdf))
-    expect(page.locator(".attachment-row").first).to_contain_text("风险揭示书.pdf", timeout=30_000)
+    expect(rows).to_have_count(seeded + 1, timeout=30_000)  # the new version is listed first
+    expect(rows.first).to_contain_text("风险揭示书.pdf")
     page.locator(".attachment-view").first.click()  # read in the page, page by page, zoomed
     expect(page.locator("#viewer-page")).to_have_text("1 / 2")
     expect(page.locator("#viewer-image")).to_be_visible()
