@@ -25,7 +25,7 @@ from sqlmodel import SQLModel, select
 from backoffice import national_id, pdf
 from backoffice.db import refresh_statistics, session_scope
 from backoffice.security import fields
-from backoffice.services import attachments, audit, screening, users
+from backoffice.services import attachments, audit, questionnaire, screening, users
 from backoffice.services.risk import evaluate_all as evaluate_risk_indicators
 from models.attachments import Attachment
 from models.campaigns import (
@@ -962,8 +962,8 @@ class DemoData:
         self.counts["transaction"] = _bulk(self.conn, Transaction, rows())
 
     # --- compliance -----------------------------------------------------------------------------
-    def _seed_questionnaire(self) -> tuple[int, list[tuple[int, int, list[int]]]]:
-        """Version 1, in use; returns its id and [(question id, weight, answer points)]."""
+    def _seed_questionnaire(self) -> tuple[int, list[questionnaire.Question]]:
+        """Version 1, in use; returns its id and its questions."""
         c = self.conn
         c.execute(
             sa.insert(RiskQuestionnaire.__table__),  # type: ignore[attr-defined]
@@ -998,26 +998,31 @@ class DemoData:
         )
         ids = c.execute(sa.select(RiskQuestion.id).order_by(RiskQuestion.position)).scalars()
         return questionnaire_id, [
-            (qid, weight, [int(a.split("|")[0]) for a in answers])
-            for qid, (_zh, _en, weight, answers) in zip(ids, QUESTIONS, strict=True)
+            questionnaire.Question(
+                qid, n, zh, en, weight, questionnaire.parse_answers("\n".join(answers))
+            )
+            for n, (qid, (zh, en, weight, answers)) in enumerate(
+                zip(ids, QUESTIONS, strict=True), 1
+            )
         ]
 
     def _answers_for(
-        self, questions: list[tuple[int, int, list[int]]], tolerance: str
+        self, questions: list[questionnaire.Question], tolerance: str
     ) -> tuple[str, int]:
         """Answers whose total falls in the tolerance's band: (JSON, total)."""
         index = RISK_TOLERANCES.index(tolerance)
-        bounds = (0, *BANDS, 54)
+        bounds = (0, *BANDS, questionnaire.max_score(questions) + 1)
         remaining = self.rng.randrange(bounds[index], bounds[index + 1])
-        chosen: dict[str, int] = {}
-        order = sorted(questions, key=lambda q: (-q[1], self.rng.random()))
-        for qid, weight, points in order:
-            most = max(p for p in points if weight * p <= remaining)
-            best = self.rng.choice([i for i, p in enumerate(points) if p == most])
-            chosen[str(qid)] = best
-            remaining -= weight * points[best]
-        total = sum(w * pts[chosen[str(q)]] for q, w, pts in questions)
-        return json.dumps(chosen, sort_keys=True, separators=(",", ":")), total
+        chosen: dict[int, int] = {}
+        for question in sorted(questions, key=lambda q: (-q.weight, self.rng.random())):
+            points = [a.points for a in question.answers]
+            most = max(p for p in points if question.weight * p <= remaining)
+            chosen[question.id] = self.rng.choice([i for i, p in enumerate(points) if p == most])
+            remaining -= question.weight * most
+        answers = json.dumps(
+            {str(k): v for k, v in chosen.items()}, sort_keys=True, separators=(",", ":")
+        )
+        return answers, questionnaire.score(questions, chosen)
 
     def _seed_kyc(self) -> None:
         c, rng = self.conn, self.rng

@@ -14,7 +14,7 @@ from backoffice.services import kyc, questionnaire, screening
 from models.customers import Customer
 from models.kyc import OPEN_CASE_STATES, KycCase, RiskQuestionnaire, ScreeningHit
 from state.auth import SessionState, requires
-from state.resource import ResourceRecordState
+from state.resource import ResourceRecordState, record_id_param
 from state.ui import UIState
 
 IDENTITY_FIELDS = ("name", "id_number", "phone", "address")
@@ -45,10 +45,6 @@ class KycPanelState(rx.State):
 
     async def _principal(self) -> Any:
         return (await self.get_state(SessionState)).principal
-
-    def _param_id(self) -> int:
-        raw = str(self.router.url.query_parameters.get("id", ""))
-        return int(raw) if raw.isdigit() else 0
 
     async def _fill(self, session: Any, customer: Customer | None, case: KycCase | None) -> None:
         lang = await self._lang()
@@ -153,7 +149,7 @@ class KycPanelState(rx.State):
     async def load_case(self) -> None:
         self.reveal_field = ""
         with session_scope() as session:
-            case = session.get(KycCase, self._param_id())
+            case = session.get(KycCase, record_id_param(self))
             customer = session.get(Customer, case.customer_id) if case else None
             await self._fill(session, customer, case)
 
@@ -162,7 +158,7 @@ class KycPanelState(rx.State):
     async def load_customer(self) -> None:
         self.reveal_field = ""
         with session_scope() as session:
-            customer = session.get(Customer, self._param_id())
+            customer = session.get(Customer, record_id_param(self))
             await self._fill(session, customer, None)
 
     async def _after(self, key: str) -> Any:

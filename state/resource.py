@@ -445,6 +445,12 @@ class ResourceListState(rx.State):
         return self._go(params)
 
 
+def record_id_param(state: rx.State) -> int:
+    """The id of the record page being shown (``?id=``), or 0; for panels above that page."""
+    raw = str(state.router.url.query_parameters.get("id", ""))
+    return int(raw) if raw.isdigit() else 0
+
+
 class ResourceRecordState(rx.State):
     resource_key: str = ""
     record_id: int = 0

@@ -13,13 +13,8 @@ from backoffice.i18n import choice_label, translate
 from backoffice.services import questionnaire, risk
 from models.kyc import RiskIndicator, RiskQuestionnaire
 from state.auth import SessionState, requires
-from state.resource import ResourceRecordState
+from state.resource import ResourceRecordState, record_id_param
 from state.ui import UIState
-
-
-def _param_id(state: rx.State) -> int:
-    raw = str(state.router.url.query_parameters.get("id", ""))
-    return int(raw) if raw.isdigit() else 0
 
 
 class RiskPanelState(rx.State):
@@ -34,7 +29,7 @@ class RiskPanelState(rx.State):
         lang = (await self.get_state(UIState)).lang
         principal = (await self.get_state(SessionState)).principal
         zone = get_settings().zone
-        self.indicator_id = _param_id(self)
+        self.indicator_id = record_id_param(self)
         with session_scope() as session:
             indicator = session.get(RiskIndicator, self.indicator_id)
             self.manual = bool(indicator and indicator.source == "manual")
@@ -93,7 +88,7 @@ class QuestionnairePanelState(rx.State):
     async def load(self) -> None:
         lang = (await self.get_state(UIState)).lang
         principal = (await self.get_state(SessionState)).principal
-        self.questionnaire_id = _param_id(self)
+        self.questionnaire_id = record_id_param(self)
         with session_scope() as session:
             version = session.get(RiskQuestionnaire, self.questionnaire_id)
             try:
