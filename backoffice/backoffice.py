@@ -10,7 +10,8 @@ import pages.campaigns
 import pages.kyc
 import pages.overview
 import pages.partners
-import pages.risk  # noqa: F401  (risk indicator and questionnaire panels)
+import pages.risk
+import pages.tickets  # noqa: F401  (the imports above register pages, panels and states)
 from backoffice import jobs
 from backoffice.i18n import translate
 from pages.layout import registered_pages

@@ -34,7 +34,17 @@ MODULES: tuple[Module, ...] = (
         reports=(("results.title", "/campaigns/results", "chart-column"),),
     ),
     Module("kyc", "/kyc", "shield-check", "kyc_case", ("kyc_open", "watchlist")),
-    Module("tickets", "/tickets", "headset", "ticket", ("tickets_open",)),
+    Module(
+        "tickets",
+        "/tickets",
+        "headset",
+        "ticket",
+        ("tickets_open",),
+        reports=(
+            ("tickets.workspace", "/tickets/workspace", "inbox"),
+            ("tickets.reports", "/tickets/reports", "chart-column"),
+        ),
+    ),
     Module("hr", "/hr", "users", "employee", ("employees", "openings")),
     Module("kpi", "/kpi", "chart-line", "kpi", ("transactions", "customers")),
     Module("projects", "/projects", "calendar-range", "project", ("milestones", "risks")),

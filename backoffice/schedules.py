@@ -9,7 +9,15 @@ from sqlmodel import Session, select
 from backoffice.config import get_settings
 from backoffice.db import engine, refresh_statistics
 from backoffice.jobs import job
-from backoffice.services import campaigns, kyc, notifications, products, risk, screening
+from backoffice.services import (
+    campaigns,
+    kyc,
+    notifications,
+    products,
+    risk,
+    screening,
+    tickets,
+)
 from models.base import utcnow
 from models.jobs import JobRun
 from models.partners import Partner, PartnerStatus
@@ -97,3 +105,13 @@ def kyc_rescreen(session: Session) -> str:
 @job("risk.indicators", timedelta(minutes=15), "风险指标评估与预警", "Risk indicators and alerts")
 def risk_indicators(session: Session) -> str:
     return risk.evaluate_all(session)
+
+
+@job("tickets.sla_escalation", timedelta(minutes=5), "工单超时升级", "Ticket SLA escalation")
+def ticket_escalation(session: Session) -> str:
+    return tickets.escalate_breaches(session)
+
+
+@job("tickets.auto_close", timedelta(hours=1), "已解决工单自动关闭", "Resolved tickets close")
+def ticket_auto_close(session: Session) -> str:
+    return tickets.close_resolved(session)

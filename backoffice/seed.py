@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from decimal import Decimal
 from typing import Any
 
@@ -23,9 +24,11 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel, select
 
 from backoffice import national_id, pdf
+from backoffice.config import get_settings
 from backoffice.db import refresh_statistics, session_scope
 from backoffice.security import fields
 from backoffice.services import attachments, audit, questionnaire, screening, users
+from backoffice.services.business_time import Calendar
 from backoffice.services.risk import evaluate_all as evaluate_risk_indicators
 from models.attachments import Attachment
 from models.campaigns import (
@@ -73,10 +76,17 @@ from models.partners import Partner, PartnerKind, PartnerStatus
 from models.products import CoverageType, EarlyRedemption, Product, ProductStatus, ProductType
 from models.projects import Milestone, MilestoneStatus, Project, ProjectPhase, ProjectRisk
 from models.tickets import (
+    AssignmentRule,
+    BusinessHoliday,
+    CannedReply,
+    HolidayKind,
+    SlaPolicy,
     Ticket,
     TicketCategory,
     TicketChannel,
     TicketMessage,
+    TicketSettings,
+    TicketSlaBreach,
     TicketStatus,
 )
 from models.transactions import Transaction, TransactionKind, TransactionStatus
@@ -224,6 +234,85 @@ DISCLOSURE_TEXTS = (
     ),
 )
 OFFICERS = ("kyc.liu", "kyc.sun")
+AGENTS = ("cs.zhou", "cs.he")  # cs.wu leads them
+# priority, first response and resolution targets in minutes, counted in business hours
+SLA_POLICIES = (
+    ("urgent", 30, 240, False),
+    ("high", 60, 480, True),
+    ("normal", 120, 1440, True),
+    ("low", 480, 4320, True),
+)
+ASSIGNMENT = (
+    ("account", "round_robin"),
+    ("transaction", "round_robin"),
+    ("investment_consultation", "least_loaded"),
+    ("complaint", "least_loaded"),
+    ("other", "manual"),
+)
+HOLIDAYS = (  # the public holidays of the demo years and the weekend days worked instead
+    ("2026-01-01", "元旦", "holiday"),
+    ("2026-01-02", "元旦", "holiday"),
+    ("2026-01-04", "元旦调休上班", "workday"),
+    ("2026-02-16", "春节", "holiday"),
+    ("2026-02-17", "春节", "holiday"),
+    ("2026-02-18", "春节", "holiday"),
+    ("2026-02-19", "春节", "holiday"),
+    ("2026-02-20", "春节", "holiday"),
+    ("2026-02-14", "春节调休上班", "workday"),
+    ("2026-02-28", "春节调休上班", "workday"),
+    ("2026-04-06", "清明节", "holiday"),
+    ("2026-05-01", "劳动节", "holiday"),
+    ("2026-05-04", "劳动节", "holiday"),
+    ("2026-05-05", "劳动节", "holiday"),
+    ("2026-06-19", "端午节", "holiday"),
+    ("2026-09-25", "中秋节", "holiday"),
+    ("2026-10-01", "国庆节", "holiday"),
+    ("2026-10-02", "国庆节", "holiday"),
+    ("2026-10-05", "国庆节", "holiday"),
+    ("2026-10-06", "国庆节", "holiday"),
+    ("2026-10-07", "国庆节", "holiday"),
+    ("2026-09-27", "国庆调休上班", "workday"),
+    ("2026-10-10", "国庆调休上班", "workday"),
+    ("2027-01-01", "元旦", "holiday"),
+)
+CANNED_REPLIES = (
+    (
+        "问候与受理",
+        None,
+        "{customer_name}您好，您的工单 {ticket_no}（{subject}）已受理，"
+        "我是客服{agent_name}，将尽快为您处理。",
+    ),
+    (
+        "请补充信息",
+        None,
+        "{customer_name}您好，为尽快处理工单 {ticket_no}，请您补充相关截图或"
+        "交易流水号，我们收到后会立即跟进。",
+    ),
+    (
+        "赎回到账说明",
+        "transaction",
+        "{customer_name}您好，赎回资金一般在 T+1 个工作日内到账，"
+        "节假日顺延。工单 {ticket_no} 我们会持续跟踪。",
+    ),
+    (
+        "登录问题处理",
+        "account",
+        "{customer_name}您好，请您在 App 登录页点击“忘记密码”重置，"
+        "若仍无法登录请回复本工单 {ticket_no}。",
+    ),
+    (
+        "投诉已升级",
+        "complaint",
+        "{customer_name}您好，非常抱歉给您带来不便，您的投诉 {ticket_no} "
+        "已提交主管处理，我们将在 1 个工作日内回复。",
+    ),
+    (
+        "结案确认",
+        None,
+        "{customer_name}您好，工单 {ticket_no} 已处理完毕，如仍有疑问欢迎随时联系，"
+        "祝您投资顺利！——{agent_name}",
+    ),
+)
 # The risk questionnaire in use (version 1): (中文, English, weight, answers as
 # "points | 中文 | English")
 QUESTIONS: list[tuple[str, str, int, tuple[str, ...]]] = [
@@ -1225,12 +1314,18 @@ class DemoData:
     # --- customer service ------------------------------------------------------------------------
     def _seed_tickets(self) -> None:
         c, rng = self.conn, self.rng
-        agents = self.staff_by_team[TeamCode.CUSTOMER_SERVICE.value]
         team_id = self.team_ids[TeamCode.CUSTOMER_SERVICE.value]
+        self._link_agents(team_id)
+        calendar = self._seed_desk(team_id)
+        policies = {p: (first, total, hours) for p, first, total, hours in SLA_POLICIES}
         categories = list(TicketCategory)
         span = 180 * 86400
         start = self.now - timedelta(seconds=span)
-        hours = {"urgent": 4, "high": 8, "normal": 24, "low": 72}
+
+        def later(start: datetime, priority: str, minutes: int) -> datetime:
+            if policies[priority][2]:
+                return calendar.add(start, minutes)
+            return start + timedelta(minutes=minutes)
 
         def rows() -> Iterator[dict[str, Any]]:
             for n in range(1, self.size.tickets + 1):
@@ -1247,8 +1342,17 @@ class DemoData:
                 assigned = status != TicketStatus.NEW
                 responded = status not in (TicketStatus.NEW, TicketStatus.ASSIGNED)
                 done = status in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
-                first_response = created + timedelta(minutes=rng.randrange(5, 600))
-                resolved = first_response + timedelta(hours=rng.randrange(1, 96))
+                first, total, _business = policies[priority]
+                first_due = later(created, priority, first)
+                resolution_due = later(created, priority, total)
+                # most tickets meet their targets, some miss them (the reports show both)
+                first_response = later(created, priority, rng.randrange(3, int(first * 1.2)))
+                resolved = later(first_response, priority, rng.randrange(20, int(total * 1.1)))
+                if responded and first_response > self.now:
+                    first_response = self.now - timedelta(minutes=1)
+                if done and resolved > self.now:
+                    resolved = self.now - timedelta(minutes=1)
+                closed = resolved + timedelta(days=3) if status == TicketStatus.CLOSED else None
                 yield {
                     **self._stamp(created),
                     "ticket_no": f"S{n:09d}",
@@ -1257,13 +1361,20 @@ class DemoData:
                     "category": category.value,
                     "priority": priority,
                     "subject": rng.choice(TICKET_SUBJECTS[category]),
+                    "description": "您好，我遇到了问题，请尽快帮我处理，谢谢。",
                     "status": status.value,
                     "team_id": team_id,
-                    "assignee_id": rng.choice(agents) if assigned else None,
-                    "first_response_due": created + timedelta(hours=1),
-                    "resolution_due": created + timedelta(hours=hours[priority]),
+                    "assignee": rng.choice(AGENTS) if assigned else "",
+                    "first_response_due": first_due,
+                    "resolution_due": resolution_due,
                     "first_responded_at": first_response if responded else None,
+                    "waiting_since": self.now - timedelta(hours=rng.randrange(1, 30))
+                    if status == TicketStatus.WAITING_CUSTOMER
+                    else None,
                     "resolved_at": resolved if done else None,
+                    "closed_at": min(closed, self.now) if closed else None,
+                    "reopened_count": 0,
+                    "resolution_note": "已为客户处理完毕并电话确认。" if done else "",
                     "satisfaction": rng.choice((3, 4, 4, 5, 5, 5, 2, 1))
                     if done and rng.random() < 0.6
                     else None,
@@ -1271,10 +1382,11 @@ class DemoData:
                 }
 
         self.counts["ticket"] = _bulk(c, Ticket, rows())
+        self._seed_breaches()
         if self.size.tickets > 20_000:
             return  # conversations are only needed where people read them
         tickets = c.execute(
-            sa.select(Ticket.id, Ticket.status, Ticket.assignee_id, Ticket.created_at)
+            sa.select(Ticket.id, Ticket.status, Ticket.assignee, Ticket.created_at)
         ).all()
 
         def messages() -> Iterator[dict[str, Any]]:
@@ -1283,26 +1395,139 @@ class DemoData:
                     "created_at": created,
                     "ticket_id": ticket_id,
                     "kind": "customer",
-                    "author_id": None,
+                    "author": assignee or AGENTS[0],
                     "body": "您好，我遇到了问题，请尽快帮我处理，谢谢。",
                 }
                 if status not in (TicketStatus.NEW, TicketStatus.ASSIGNED):
                     yield {
-                        "created_at": created + timedelta(minutes=30),
+                        "created_at": created + timedelta(minutes=3),
                         "ticket_id": ticket_id,
                         "kind": "note",
-                        "author_id": assignee,
+                        "author": assignee,
                         "body": "已核实客户身份，查询交易记录中。",
                     }
                     yield {
-                        "created_at": created + timedelta(hours=1),
+                        "created_at": created + timedelta(minutes=4),
                         "ticket_id": ticket_id,
                         "kind": "reply",
-                        "author_id": assignee,
+                        "author": assignee,
                         "body": "您好，您的问题已收到，我们正在处理，稍后回复您。",
                     }
 
         self.counts["ticket_message"] = _bulk(c, TicketMessage, messages())
+
+    def _link_agents(self, team_id: int) -> None:
+        """The demo agents' staff accounts belong to customer-service employees (the team an
+        assignment rule hands tickets to), who carry their names."""
+        members = self.staff_by_team[TeamCode.CUSTOMER_SERVICE.value]
+        names = {username: name for username, name, _roles in DEMO_USERS}
+        for username, employee_id in zip(("cs.wu", *AGENTS), members, strict=False):
+            self.conn.execute(
+                sa.update(User.__table__)
+                .where(User.__table__.c.username == username)
+                .values(employee_id=employee_id)
+            )
+            self.conn.execute(
+                sa.update(Employee.__table__)
+                .where(Employee.__table__.c.id == employee_id)
+                .values(name=names[username].split("（")[0])
+            )
+
+    def _seed_desk(self, team_id: int) -> Calendar:
+        c = self.conn
+        _bulk(c, TicketSettings, [{**self._stamp(), "workday_start": "09:00",
+              "workday_end": "18:00", "workdays": "1,2,3,4,5", "reopen_days": 7,
+              "auto_close_days": 3}])  # fmt: skip
+        self.counts["business_holiday"] = _bulk(
+            c,
+            BusinessHoliday,
+            (
+                {**self._stamp(), "day": date.fromisoformat(day), "name": name, "kind": kind}
+                for day, name, kind in HOLIDAYS
+            ),
+        )
+        self.counts["sla_policy"] = _bulk(
+            c,
+            SlaPolicy,
+            (
+                {
+                    **self._stamp(),
+                    "priority": priority,
+                    "first_response_minutes": first,
+                    "resolution_minutes": total,
+                    "business_hours": business,
+                }
+                for priority, first, total, business in SLA_POLICIES
+            ),
+        )
+        self.counts["assignment_rule"] = _bulk(
+            c,
+            AssignmentRule,
+            (
+                {**self._stamp(), "category": category, "team_id": team_id, "method": method,
+                 "last_assignee": ""}
+                for category, method in ASSIGNMENT
+            ),
+        )  # fmt: skip
+        self.counts["canned_reply"] = _bulk(
+            c,
+            CannedReply,
+            (
+                {**self._stamp(), "title": title, "category": category, "body": body}
+                for title, category, body in CANNED_REPLIES
+            ),
+        )
+        return Calendar(
+            start=dt_time(9),
+            end=dt_time(18),
+            weekdays=frozenset(range(1, 6)),
+            zone=get_settings().zone,
+            holidays=frozenset(
+                date.fromisoformat(d) for d, _n, k in HOLIDAYS if k == HolidayKind.HOLIDAY
+            ),
+            extra_workdays=frozenset(
+                date.fromisoformat(d) for d, _n, k in HOLIDAYS if k == HolidayKind.WORKDAY
+            ),
+        )
+
+    def _seed_breaches(self) -> None:
+        """Targets the demo history missed, recorded as the escalation job would have."""
+        c = self.conn
+        table = Ticket.__table__
+        open_states = [s.value for s in (TicketStatus.NEW, TicketStatus.ASSIGNED,
+                                         TicketStatus.IN_PROGRESS)]  # fmt: skip
+        rows = []
+        for target, due, done in (
+            ("first_response", table.c.first_response_due, table.c.first_responded_at),
+            ("resolution", table.c.resolution_due, table.c.resolved_at),
+        ):
+            missed = sa.or_(
+                sa.and_(done.is_not(None), done > due),
+                sa.and_(done.is_(None), due < self.now, table.c.status.in_(open_states)),
+            )
+            found = c.execute(
+                sa.select(table.c.id, due, table.c.priority, table.c.assignee).where(missed)
+            ).all()
+            for ticket_id, due_at, priority, assignee in found:
+                at = min(self.now, due_at + timedelta(minutes=15))
+                rows.append(
+                    {
+                        "created_at": at,
+                        "ticket_id": ticket_id,
+                        "target": target,
+                        "due_at": due_at,
+                        "breached_at": at,
+                        "priority_before": priority,
+                        "priority_after": priority,
+                        "assignee": assignee,
+                    }
+                )
+            c.execute(
+                sa.update(table)
+                .where(missed)
+                .values({f"{target}_breached_at": sa.func.coalesce(due, self.now)})
+            )
+        self.counts["ticket_sla_breach"] = _bulk(c, TicketSlaBreach, rows)
 
     # --- project ---------------------------------------------------------------------------------
     def _seed_projects(self) -> None:
@@ -1402,6 +1627,7 @@ DEMO_USERS: list[tuple[str, str, list[str]]] = [
     ("kyc.liu", "刘洋", ["compliance"]),
     ("kyc.sun", "孙悦", ["compliance"]),
     ("cs.zhou", "周婷", ["cs_agent"]),
+    ("cs.he", "何静", ["cs_agent"]),
     ("cs.wu", "吴昊", ["cs_lead"]),
     ("hr.zheng", "郑敏", ["hr"]),
     ("ceo.huang", "黄伟", ["executive"]),

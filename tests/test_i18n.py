@@ -74,6 +74,10 @@ def test_every_key_used_in_pages_exists():
         ("questionnaire_status", kyc.QuestionnaireStatus),
         ("risk_state", kyc.RiskLevel),
         ("alert_status", kyc.AlertStatus),
+        ("holiday_kind", tickets.HolidayKind),
+        ("assignment_method", tickets.AssignmentMethod),
+        ("sla_target", tickets.SlaTarget),
+        ("ticket_message_kind", tickets.TicketMessageKind),
     ],
 )
 def test_every_choice_has_a_label_in_both_languages(group: str, enum: type[StrEnum]):

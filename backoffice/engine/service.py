@@ -896,6 +896,12 @@ def transition(
         values.update(step.effect(record) or {})
     if step.assign_to:
         values[step.assign_to] = principal.username
+    changes = {  # the state and whatever the effect and assignment changed with it
+        name: [fieldlib.to_text(getattr(record, name)), fieldlib.to_text(value)]
+        for name, value in values.items()
+        if name != workflow.state_field and getattr(record, name) != value
+    }
+    changes[workflow.state_field] = [before, step.target]
     if not _write(session, resource, record, version, values):
         return _stale(session, resource, record_id)
     audit.record(
@@ -904,7 +910,7 @@ def transition(
         action=f"{resource.key}.transition.{step.key}",
         entity=resource.key,
         entity_id=record_id,
-        changes={workflow.state_field: [before, step.target]},
+        changes=changes,
         client=client,
     )
     return SaveResult(record_id=record_id)

@@ -8,6 +8,7 @@ from backoffice.resources import (
     products,
     questionnaire,
     risk,
+    tickets,
     transactions,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "products",
     "questionnaire",
     "risk",
+    "tickets",
     "transactions",
 ]

@@ -22,7 +22,7 @@ STEP_UP_SECONDS = 300
 
 RESOURCES = (
     "product", "partner", "campaign", "customer", "kyc_case", "watchlist", "questionnaire",
-    "risk_indicator",
+    "risk_indicator", "ticket_config",
     "ticket", "employee", "salary", "hiring", "training", "appraisal", "kpi", "project",
     "user", "role", "session", "audit", "custom_field", "transaction", "job",
 )  # fmt: skip
@@ -77,11 +77,13 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "cs_agent": {
         "ticket": ("view", "create", "edit"),
+        "ticket_config": ("view",),
         "customer": ("view",),
         "product": ("view",),
     },
     "cs_lead": {
         "ticket": (*_EDIT, "approve"),
+        "ticket_config": _EDIT,
         "customer": ("view",),
         "product": ("view",),
         "kpi": ("view",),

@@ -1,0 +1,84 @@
+"""Business hours: adding working minutes to a moment, and counting working time between two.
+
+The desk works from ``start`` to ``end`` local time on its weekdays, except on holidays; a
+weekend day declared a workday (调休) is worked. Times go in and come out as aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+MAX_DAYS = 3660  # a target ten years of working days away is a configuration error
+
+
+@dataclass(frozen=True)
+class Calendar:
+    start: time
+    end: time
+    weekdays: frozenset[int]  # ISO weekdays, Monday = 1
+    zone: ZoneInfo
+    holidays: frozenset[date] = frozenset()
+    extra_workdays: frozenset[date] = frozenset()
+
+    def is_workday(self, day: date) -> bool:
+        if day in self.holidays:
+            return False
+        return day in self.extra_workdays or day.isoweekday() in self.weekdays
+
+    def _window(self, day: date) -> tuple[datetime, datetime]:
+        return (
+            datetime.combine(day, self.start, self.zone),
+            datetime.combine(day, self.end, self.zone),
+        )
+
+    def add(self, moment: datetime, minutes: int) -> datetime:
+        """The moment ``minutes`` working minutes after ``moment``."""
+        remaining = timedelta(minutes=minutes)
+        local = moment.astimezone(self.zone)
+        day = local.date()
+        for _ in range(MAX_DAYS):
+            if self.is_workday(day):
+                opens, closes = self._window(day)
+                begin = max(local, opens)
+                if begin < closes:
+                    if begin + remaining <= closes:
+                        return (begin + remaining).astimezone(moment.tzinfo)
+                    remaining -= closes - begin
+            day += timedelta(days=1)
+            local = datetime.combine(day, time(0), self.zone)
+        raise ValueError("no working hours in the calendar")
+
+    def between(self, first: datetime, last: datetime) -> timedelta:
+        """Working time from ``first`` to ``last`` (zero if ``last`` is not later)."""
+        if last <= first:
+            return timedelta(0)
+        total = timedelta(0)
+        day = first.astimezone(self.zone).date()
+        final = last.astimezone(self.zone).date()
+        while day <= final:
+            if self.is_workday(day):
+                opens, closes = self._window(day)
+                begin, finish = max(first, opens), min(last, closes)
+                if finish > begin:
+                    total += finish - begin
+            day += timedelta(days=1)
+        return total
+
+
+def parse_clock(text: str) -> time | None:
+    """ "09:00" → 09:00; anything else → None."""
+    try:
+        value = time.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return value if len(text.strip()) == 5 else None
+
+
+def parse_weekdays(text: str) -> frozenset[int] | None:
+    """ "1,2,3,4,5" → {1…5}; None when a part is not a weekday number or none is given."""
+    parts = [p.strip() for p in text.replace("，", ",").split(",") if p.strip()]
+    if not parts or not all(p.isdigit() and 1 <= int(p) <= 7 for p in parts):
+        return None
+    return frozenset(int(p) for p in parts)

@@ -1,0 +1,885 @@
+"""Ticket work: routing a new ticket to a team and an agent, SLA targets over business hours
+(paused while waiting on the customer), the conversation, merging duplicates, satisfaction,
+escalation of breaches and the desk's reports.
+
+Every write to a ticket is a version-checked UPDATE of a row read ``FOR UPDATE``, so two agents
+working the same ticket are serialised: messages are never lost, and a status change made on a
+stale view is refused with who changed the ticket, instead of overwriting their work.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import object_session
+from sqlmodel import Session, select
+
+from backoffice.config import get_settings
+from backoffice.i18n import choice_label
+from backoffice.security.rbac import Principal
+from backoffice.services import audit, notifications
+from backoffice.services.business_time import Calendar, parse_clock, parse_weekdays
+from models.base import utcnow
+from models.customers import Customer
+from models.hr import Employee, EmployeeStatus, Team
+from models.identity import RolePermission, User, UserRole
+from models.products import Product
+from models.tickets import (
+    OPEN_TICKET_STATES,
+    PRIORITY_ORDER,
+    AssignmentMethod,
+    AssignmentRule,
+    BusinessHoliday,
+    CannedReply,
+    HolidayKind,
+    SlaPolicy,
+    SlaTarget,
+    Ticket,
+    TicketMessage,
+    TicketMessageKind,
+    TicketSettings,
+    TicketSlaBreach,
+    TicketStatus,
+)
+from models.transactions import Transaction, TransactionKind, TransactionStatus
+
+S = TicketStatus
+MAX_MESSAGE = 10_000
+LEAD = ("ticket", "approve")  # leads reassign, and work any agent's tickets
+
+
+class TicketError(ValueError):
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+# --- configuration --------------------------------------------------------------------------
+def settings_of(session: Session) -> TicketSettings:
+    row = session.exec(
+        select(TicketSettings)
+        .where(TicketSettings.archived_at.is_(None))
+        .order_by(TicketSettings.id)
+    ).first()
+    return row or TicketSettings()
+
+
+def calendar_of(session: Session) -> Calendar:
+    desk = settings_of(session)
+    days = session.exec(select(BusinessHoliday).where(BusinessHoliday.archived_at.is_(None))).all()
+    return Calendar(
+        start=parse_clock(desk.workday_start) or time(9),
+        end=parse_clock(desk.workday_end) or time(18),
+        weekdays=parse_weekdays(desk.workdays) or frozenset(range(1, 6)),
+        zone=get_settings().zone,
+        holidays=frozenset(d.day for d in days if d.kind == HolidayKind.HOLIDAY),
+        extra_workdays=frozenset(d.day for d in days if d.kind == HolidayKind.WORKDAY),
+    )
+
+
+def policy_of(session: Session, priority: str) -> SlaPolicy | None:
+    return session.exec(
+        select(SlaPolicy).where(SlaPolicy.priority == priority, SlaPolicy.archived_at.is_(None))
+    ).first()
+
+
+def _after(policy: SlaPolicy, calendar: Calendar | None, start: datetime, minutes: int) -> datetime:
+    if policy.business_hours and calendar is not None:
+        return calendar.add(start, minutes)
+    return start + timedelta(minutes=minutes)
+
+
+def targets(session: Session, priority: str, start: datetime) -> dict[str, datetime | None]:
+    """The first-response and resolution due times of a ticket opened at ``start``."""
+    policy = policy_of(session, priority)
+    if policy is None:
+        return {"first_response_due": None, "resolution_due": None}
+    calendar = calendar_of(session) if policy.business_hours else None
+    return {
+        "first_response_due": _after(policy, calendar, start, policy.first_response_minutes),
+        "resolution_due": _after(policy, calendar, start, policy.resolution_minutes),
+    }
+
+
+def paused_until_now(session: Session, ticket: Ticket, now: datetime) -> dict[str, Any]:
+    """Leaving "waiting on customer": the resolution target moves by the working time waited."""
+    values: dict[str, Any] = {"waiting_since": None}
+    if ticket.waiting_since is None or ticket.resolution_due is None:
+        return values
+    policy = policy_of(session, ticket.priority)
+    if policy is not None and policy.business_hours:
+        calendar = calendar_of(session)
+        waited = calendar.between(ticket.waiting_since, now)
+        minutes = int(waited.total_seconds() // 60)
+        values["resolution_due"] = calendar.add(ticket.resolution_due, minutes)
+    else:
+        values["resolution_due"] = ticket.resolution_due + (now - ticket.waiting_since)
+    return values
+
+
+# --- who works tickets ----------------------------------------------------------------------
+def agents(session: Session, team_id: int | None = None) -> list[str]:
+    """Active staff accounts allowed to work tickets; with a team, those whose employee record
+    is in that team (and still employed)."""
+    query = (
+        select(User.username)
+        .join(UserRole, UserRole.user_id == User.id)
+        .join(RolePermission, RolePermission.role_id == UserRole.role_id)
+        .where(
+            RolePermission.resource == "ticket",
+            RolePermission.action == "edit",
+            User.is_active.is_(True),
+        )
+    )
+    if team_id is not None:
+        query = query.join(Employee, Employee.id == User.employee_id).where(
+            Employee.team_id == team_id, Employee.status != EmployeeStatus.LEFT
+        )
+    return sorted(set(session.exec(query).all()))
+
+
+def _leads_query() -> Any:
+    return (
+        select(User.id, User.username)
+        .join(UserRole, UserRole.user_id == User.id)
+        .join(RolePermission, RolePermission.role_id == UserRole.role_id)
+        .where(
+            RolePermission.resource == LEAD[0],
+            RolePermission.action == LEAD[1],
+            User.is_active.is_(True),
+        )
+    )
+
+
+def leads(session: Session) -> list[int]:
+    """User ids of everyone who may reassign tickets (told of breaches)."""
+    return sorted({user_id for user_id, _name in session.exec(_leads_query()).all()})
+
+
+def lead_names(session: Session) -> list[str]:
+    return sorted({name for _id, name in session.exec(_leads_query()).all()})
+
+
+def open_load(session: Session, usernames: list[str]) -> dict[str, int]:
+    """Open tickets per agent (waiting ones count: they come back)."""
+    rows = session.execute(
+        sa.select(Ticket.assignee, sa.func.count())
+        .where(Ticket.assignee.in_(usernames), Ticket.status.in_(OPEN_TICKET_STATES))
+        .group_by(Ticket.assignee)
+    ).all()
+    counts = dict.fromkeys(usernames, 0)
+    counts.update({name: count for name, count in rows})
+    return counts
+
+
+def choose_agent(session: Session, rule: AssignmentRule) -> str:
+    """The next agent of the rule's team: the one after the last (round robin), or the one with
+    the fewest open tickets (least loaded, ties by name); "" when no one can take it."""
+    supervising = set(lead_names(session))  # leads supervise; routing feeds the agents
+    members = [name for name in agents(session, rule.team_id) if name not in supervising]
+    if not members or rule.method == AssignmentMethod.MANUAL:
+        return ""
+    if rule.method == AssignmentMethod.LEAST_LOADED:
+        load = open_load(session, members)
+        return min(members, key=lambda name: (load[name], name))
+    later = [name for name in members if name > rule.last_assignee]
+    return later[0] if later else members[0]
+
+
+def rule_of(session: Session, category: str) -> AssignmentRule | None:
+    return session.exec(
+        select(AssignmentRule)
+        .where(AssignmentRule.category == category, AssignmentRule.archived_at.is_(None))
+        .with_for_update()
+    ).first()
+
+
+def next_number(session: Session) -> str:
+    last = session.execute(sa.select(sa.func.max(Ticket.id))).scalar() or 0
+    return f"S{last + 1:09d}"
+
+
+# --- opening a ticket (the resource's create hooks) -----------------------------------------
+def prepare(session: Session, _principal: Principal, values: dict[str, Any]) -> dict[str, str]:
+    """Number the ticket, time it by its priority's policy and give it its category's team."""
+    if session.get(Customer, values.get("customer_id")) is None:
+        return {"customer_id": "field.not_found"}
+    values["ticket_no"] = next_number(session)
+    values.update(targets(session, str(values.get("priority")), utcnow()))
+    rule = rule_of(session, str(values.get("category")))
+    if rule is not None:
+        values["team_id"] = rule.team_id
+    return {}
+
+
+def route(session: Session, principal: Principal, ticket: Ticket) -> None:
+    """After the create: the customer's words open the conversation, and the category's rule
+    picks the agent (recorded as its own audit entry by the system)."""
+    if ticket.description:
+        session.add(
+            TicketMessage(
+                ticket_id=ticket.id,
+                kind=TicketMessageKind.CUSTOMER,
+                author=principal.username,
+                body=ticket.description,
+                created_at=ticket.created_at,
+            )
+        )
+    rule = rule_of(session, ticket.category)
+    if rule is None:
+        return
+    agent = choose_agent(session, rule)
+    if not agent:
+        return
+    rule.last_assignee = agent
+    rule.version += 1
+    session.add(rule)
+    ticket.assignee, ticket.status = agent, S.ASSIGNED
+    session.add(ticket)
+    session.flush()
+    audit.record(
+        session,
+        actor="system",
+        action="ticket.auto_assign",
+        entity="ticket",
+        entity_id=ticket.id,
+        changes={
+            "assignee": ["", agent],
+            "status": [S.NEW, S.ASSIGNED],
+            "method": [None, rule.method],
+        },
+    )
+
+
+# --- writes ---------------------------------------------------------------------------------
+def locked(session: Session, ticket_id: int) -> Ticket:
+    ticket = session.exec(select(Ticket).where(Ticket.id == ticket_id).with_for_update()).first()
+    if ticket is None:
+        raise TicketError("error.not_found")
+    return ticket
+
+
+def _write(
+    session: Session,
+    ticket: Ticket,
+    values: dict[str, Any],
+    *,
+    actor: str,
+    action: str,
+    client: str = "",
+    seen_version: int | None = None,
+    extra: dict[str, list[Any]] | None = None,
+) -> None:
+    """UPDATE … WHERE version = seen: a change made meanwhile by someone else is refused."""
+    version = ticket.version if seen_version is None else seen_version
+    before = {name: getattr(ticket, name) for name in values}
+    result = session.execute(
+        sa.update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.version == version)
+        .values(**values, version=version + 1, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        raise TicketError("ticket.changed_meanwhile")
+    changes = {
+        name: [_text(before[name]), _text(value)]
+        for name, value in values.items()
+        if before[name] != value
+    }
+    changes.update(extra or {})
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity="ticket",
+        entity_id=ticket.id,
+        changes=changes,
+        client=client,
+    )
+    session.expire(ticket)
+
+
+def _text(value: Any) -> Any:
+    return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value
+
+
+def is_lead(principal: Principal) -> bool:
+    return principal.can(*LEAD)
+
+
+def only_assignee(_session: Any, principal: Principal, ticket: Ticket) -> str | None:
+    """Workflow guard: the ticket's agent, or a lead."""
+    if ticket.assignee == principal.username or is_lead(principal):
+        return None
+    return "ticket.not_yours"
+
+
+def may_take(_session: Any, principal: Principal, ticket: Ticket) -> str | None:
+    if ticket.assignee in ("", principal.username) or is_lead(principal):
+        return None
+    return "ticket.not_yours"
+
+
+def reassign(
+    session: Session,
+    principal: Principal,
+    ticket_id: int,
+    to: str,
+    seen_version: int,
+    client: str = "",
+) -> None:
+    """A lead hands a ticket to an agent (or back to the team queue with "")."""
+    if not is_lead(principal):
+        raise TicketError("auth.denied")
+    ticket = locked(session, ticket_id)
+    if ticket.status not in OPEN_TICKET_STATES:
+        raise TicketError("ticket.not_open")
+    if to and to not in agents(session):
+        raise TicketError("ticket.not_an_agent")
+    values: dict[str, Any] = {"assignee": to}
+    if ticket.status in (S.NEW, S.ASSIGNED):
+        values["status"] = S.ASSIGNED if to else S.NEW
+    _write(
+        session,
+        ticket,
+        values,
+        actor=principal.username,
+        action="ticket.reassign",
+        client=client,
+        seen_version=seen_version,
+    )
+
+
+# --- workflow effects (declared on the resource) --------------------------------------------
+def on_waiting(ticket: Ticket) -> dict[str, Any]:
+    return {"waiting_since": utcnow()}
+
+
+def replied(_session: Any, ticket: Ticket) -> str | None:
+    """Waiting on the customer needs something sent to them first."""
+    return None if ticket.first_responded_at else "ticket.reply_first"
+
+
+def on_resumed(ticket: Ticket) -> dict[str, Any]:
+    session = object_session(ticket)
+    assert session is not None
+    return paused_until_now(session, ticket, utcnow())  # type: ignore[arg-type]
+
+
+def on_resolved(ticket: Ticket) -> dict[str, Any]:
+    now = utcnow()
+    values = on_resumed(ticket) if ticket.waiting_since else {}
+    return {**values, "resolved_at": now}
+
+
+def on_closed(ticket: Ticket) -> dict[str, Any]:
+    return {"closed_at": utcnow()}
+
+
+def within_reopen_window(session: Any, ticket: Ticket) -> str | None:
+    if ticket.merged_into_id is not None:
+        return "ticket.merged"
+    if ticket.resolved_at is None:
+        return "ticket.not_resolved"
+    days = settings_of(session).reopen_days
+    if utcnow() > ticket.resolved_at + timedelta(days=days):
+        return "ticket.reopen_window_over"
+    return None
+
+
+def on_reopened(ticket: Ticket) -> dict[str, Any]:
+    session = object_session(ticket)
+    assert session is not None
+    now = utcnow()
+    due = targets(session, ticket.priority, now)["resolution_due"]  # type: ignore[arg-type]
+    return {
+        "resolved_at": None,
+        "closed_at": None,
+        "reopened_count": ticket.reopened_count + 1,
+        "resolution_due": due,
+        "resolution_breached_at": None,
+        "satisfaction": None,
+        "satisfaction_comment": "",
+        "rated_at": None,
+    }
+
+
+# --- the conversation -----------------------------------------------------------------------
+def post(
+    session: Session,
+    principal: Principal,
+    ticket_id: int,
+    kind: str,
+    body: str,
+    client: str = "",
+) -> TicketMessage:
+    """Add a reply to the customer, an internal note, or the customer's words as taken down.
+
+    A reply is the first response if none was sent, starts work on a new or assigned ticket
+    (taking it when unassigned); the customer's words bring a waiting ticket back, and reopen a
+    resolved one within the reopen window. Notes change nothing but the conversation."""
+    text = (body or "").strip()
+    if kind not in tuple(TicketMessageKind):
+        raise TicketError("ticket.unknown_kind")
+    if not text:
+        raise TicketError("ticket.empty_message")
+    if len(text) > MAX_MESSAGE:
+        raise TicketError("field.too_long", max=MAX_MESSAGE)
+    if not principal.can("ticket", "edit"):
+        raise TicketError("auth.denied")
+    ticket = locked(session, ticket_id)
+    if ticket.merged_into_id is not None:
+        raise TicketError("ticket.merged")
+    now = utcnow()
+    values: dict[str, Any] = {}
+    if kind == TicketMessageKind.REPLY:
+        if ticket.status in (S.RESOLVED, S.CLOSED):
+            raise TicketError("ticket.reopen_first")
+        if ticket.assignee and only_assignee(session, principal, ticket):
+            raise TicketError("ticket.not_yours")
+        if not ticket.assignee:
+            values["assignee"] = principal.username
+        if ticket.status in (S.NEW, S.ASSIGNED):
+            values["status"] = S.IN_PROGRESS
+        if ticket.first_responded_at is None:
+            values["first_responded_at"] = now
+    elif kind == TicketMessageKind.CUSTOMER:
+        if ticket.status == S.CLOSED:
+            raise TicketError("ticket.closed_open_new")
+        if ticket.status == S.WAITING_CUSTOMER:
+            values.update(paused_until_now(session, ticket, now), status=S.IN_PROGRESS)
+        elif ticket.status == S.RESOLVED:
+            refusal = within_reopen_window(session, ticket)
+            if refusal:
+                raise TicketError(refusal)
+            values.update(on_reopened(ticket), status=S.IN_PROGRESS)
+    message = TicketMessage(
+        ticket_id=ticket.id, kind=kind, author=principal.username, body=text, created_at=now
+    )
+    session.add(message)
+    session.flush()
+    _write(
+        session,
+        ticket,
+        values,
+        actor=principal.username,
+        action=f"ticket.message.{kind}",
+        client=client,
+        extra={"message": [None, f"#{message.id} {text[:200]}"]},
+    )
+    return message
+
+
+def thread_ids(session: Session, ticket_id: int) -> list[int]:
+    """The ticket and every ticket merged into it (and into those), oldest first."""
+    ids, frontier = [ticket_id], [ticket_id]
+    while frontier:
+        frontier = list(
+            session.exec(select(Ticket.id).where(Ticket.merged_into_id.in_(frontier))).all()
+        )
+        ids.extend(i for i in frontier if i not in ids)
+    return sorted(ids)
+
+
+def conversation(session: Session, ticket_id: int) -> list[tuple[TicketMessage, str]]:
+    """Messages of the ticket and of the duplicates merged into it, in time order, each with
+    the number of the ticket it was written on."""
+    ids = thread_ids(session, ticket_id)
+    numbers = dict(
+        session.execute(sa.select(Ticket.id, Ticket.ticket_no).where(Ticket.id.in_(ids))).all()
+    )
+    messages = session.exec(
+        select(TicketMessage)
+        .where(TicketMessage.ticket_id.in_(ids))
+        .order_by(TicketMessage.created_at, TicketMessage.id)
+    ).all()
+    return [(m, numbers[m.ticket_id]) for m in messages]
+
+
+# --- merging duplicates ---------------------------------------------------------------------
+def merge(
+    session: Session, principal: Principal, ticket_id: int, into_no: str, client: str = ""
+) -> Ticket:
+    """Close a duplicate into another open ticket of the same customer; its conversation then
+    shows on that ticket, and both keep a note of the merge."""
+    source = locked(session, ticket_id)
+    target = session.exec(
+        select(Ticket).where(Ticket.ticket_no == into_no.strip().upper()).with_for_update()
+    ).first()
+    if target is None:
+        raise TicketError("ticket.merge_target_missing")
+    if target.id == source.id:
+        raise TicketError("ticket.merge_self")
+    refusal = only_assignee(session, principal, source)
+    if refusal:
+        raise TicketError(refusal)
+    if target.customer_id != source.customer_id:
+        raise TicketError("ticket.merge_other_customer")
+    if source.merged_into_id is not None or target.merged_into_id is not None:
+        raise TicketError("ticket.merged")
+    if source.status == S.CLOSED or target.status not in OPEN_TICKET_STATES:
+        raise TicketError("ticket.merge_closed")
+    now = utcnow()
+    session.add(
+        TicketMessage(
+            ticket_id=source.id,
+            kind=TicketMessageKind.NOTE,
+            author=principal.username,
+            body=f"已合并至 {target.ticket_no} / Merged into {target.ticket_no}",
+            created_at=now,
+        )
+    )
+    session.add(
+        TicketMessage(
+            ticket_id=target.id,
+            kind=TicketMessageKind.NOTE,
+            author=principal.username,
+            body=f"已并入重复工单 {source.ticket_no} / Duplicate {source.ticket_no} merged in",
+            created_at=now,
+        )
+    )
+    _write(
+        session,
+        source,
+        {"merged_into_id": target.id, "status": S.CLOSED, "closed_at": now, "waiting_since": None},
+        actor=principal.username,
+        action="ticket.merge",
+        client=client,
+    )
+    _write(
+        session,
+        target,
+        {},
+        actor=principal.username,
+        action="ticket.merge_in",
+        client=client,
+        extra={"merged": [None, source.ticket_no]},
+    )
+    return target
+
+
+# --- satisfaction ---------------------------------------------------------------------------
+def rate(
+    session: Session,
+    principal: Principal,
+    ticket_id: int,
+    score: object,
+    comment: str,
+    client: str = "",
+) -> None:
+    """The customer's rating of a resolved ticket (1–5, and what they said), as recorded."""
+    text = str(score).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 5:
+        raise TicketError("ticket.rating_range")
+    if len(comment or "") > 1000:
+        raise TicketError("field.too_long", max=1000)
+    if not principal.can("ticket", "edit"):
+        raise TicketError("auth.denied")
+    ticket = locked(session, ticket_id)
+    if ticket.status not in (S.RESOLVED, S.CLOSED) or ticket.merged_into_id is not None:
+        raise TicketError("ticket.rate_after_resolution")
+    _write(
+        session,
+        ticket,
+        {
+            "satisfaction": int(text),
+            "satisfaction_comment": (comment or "").strip(),
+            "rated_at": utcnow(),
+        },
+        actor=principal.username,
+        action="ticket.rate",
+        client=client,
+    )
+
+
+# --- canned replies -------------------------------------------------------------------------
+def address(customer: Customer | None, lang: str = "zh") -> str:
+    """How a reply addresses the customer without revealing more than the masked name."""
+    if customer is None or not customer.name_masked:
+        return "客户" if lang == "zh" else "Customer"
+    surname = customer.name_masked[0]
+    if customer.gender == "M":
+        return f"{surname}先生"
+    if customer.gender == "F":
+        return f"{surname}女士"
+    return f"{surname}*"
+
+
+PLACEHOLDERS = ("customer_name", "ticket_no", "subject", "agent_name")
+
+
+def render(reply: CannedReply, ticket: Ticket, customer: Customer | None, agent_name: str) -> str:
+    values = {
+        "customer_name": address(customer),
+        "ticket_no": ticket.ticket_no,
+        "subject": ticket.subject,
+        "agent_name": agent_name,
+    }
+    text = reply.body
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value)
+    return text
+
+
+def canned_for(session: Session, category: str) -> list[CannedReply]:
+    return list(
+        session.exec(
+            select(CannedReply)
+            .where(
+                CannedReply.archived_at.is_(None),
+                sa.or_(CannedReply.category.is_(None), CannedReply.category == category),
+            )
+            .order_by(CannedReply.title)
+        ).all()
+    )
+
+
+def unknown_placeholders(body: str) -> list[str]:
+    """Names in braces a canned reply uses that nothing fills in (a typo shown to customers)."""
+    return sorted({name for name in re.findall(r"\{(\w+)\}", body) if name not in PLACEHOLDERS})
+
+
+# --- scheduled work -------------------------------------------------------------------------
+def _raised(priority: str) -> str:
+    order = list(PRIORITY_ORDER)
+    index = order.index(priority) if priority in order else 1
+    return order[min(index + 1, len(order) - 1)]
+
+
+def escalate_breaches(session: Session, now: datetime | None = None) -> str:
+    """Open tickets past a target: the breach is recorded, the priority raised one step, the
+    leads and the agent told. Each target breaches once (a reopen sets a new target)."""
+    now = now or utcnow()
+    working = (S.NEW, S.ASSIGNED, S.IN_PROGRESS)  # waiting on the customer pauses the clock
+    found = 0
+    for target, due, breached in (
+        (SlaTarget.FIRST_RESPONSE, Ticket.first_response_due, Ticket.first_response_breached_at),
+        (SlaTarget.RESOLUTION, Ticket.resolution_due, Ticket.resolution_breached_at),
+    ):
+        conditions = [Ticket.status.in_(working), due < now, breached.is_(None)]
+        if target == SlaTarget.FIRST_RESPONSE:
+            conditions.append(Ticket.first_responded_at.is_(None))
+        overdue = session.exec(
+            select(Ticket).where(*conditions).order_by(due).with_for_update()
+        ).all()
+        for ticket in overdue:
+            raised = _raised(ticket.priority)
+            session.add(
+                TicketSlaBreach(
+                    ticket_id=ticket.id,
+                    target=target,
+                    due_at=getattr(ticket, f"{target}_due"),
+                    breached_at=now,
+                    priority_before=ticket.priority,
+                    priority_after=raised,
+                    assignee=ticket.assignee,
+                )
+            )
+            _write(
+                session,
+                ticket,
+                {f"{target}_breached_at": now, "priority": raised},
+                actor="system",
+                action=f"ticket.sla_breach.{target}",
+            )
+            _tell(session, ticket.id, target)
+            found += 1
+    return f"{found} breaches"
+
+
+def _tell(session: Session, ticket_id: int, target: str) -> None:
+    ticket = session.get(Ticket, ticket_id)
+    assert ticket is not None
+    what_zh = "首次响应" if target == SlaTarget.FIRST_RESPONSE else "解决"
+    what_en = "first response" if target == SlaTarget.FIRST_RESPONSE else "resolution"
+    link = f"/tickets/workspace?id={ticket.id}"
+    level_zh = choice_label("ticket_priority", ticket.priority, "zh")
+    level_en = choice_label("ticket_priority", ticket.priority, "en")
+    for user_id in leads(session):
+        notifications.notify(
+            session,
+            dedupe_key=f"ticket:{ticket.id}:{target}:{ticket.reopened_count}:lead:{user_id}",
+            user_id=user_id,
+            severity="warning",
+            link=link,
+            title_zh=f"工单 {ticket.ticket_no} {what_zh}超时，已升为{level_zh}",
+            title_en=f"Ticket {ticket.ticket_no} missed its {what_en} target; now {level_en}",
+        )
+    if ticket.assignee:
+        agent = session.exec(select(User.id).where(User.username == ticket.assignee)).first()
+        if agent is not None and agent not in leads(session):
+            notifications.notify(
+                session,
+                dedupe_key=f"ticket:{ticket.id}:{target}:{ticket.reopened_count}:agent",
+                user_id=agent,
+                severity="warning",
+                link=link,
+                title_zh=f"你的工单 {ticket.ticket_no} {what_zh}超时",
+                title_en=f"Your ticket {ticket.ticket_no} missed its {what_en} target",
+            )
+
+
+def close_resolved(session: Session, now: datetime | None = None) -> str:
+    """Resolved tickets the customer did not come back on close after the configured days."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=settings_of(session).auto_close_days)
+    stale = session.exec(
+        select(Ticket)
+        .where(Ticket.status == S.RESOLVED, Ticket.resolved_at < cutoff)
+        .with_for_update()
+    ).all()
+    for ticket in stale:
+        _write(
+            session,
+            ticket,
+            {"status": S.CLOSED, "closed_at": now},
+            actor="system",
+            action="ticket.auto_close",
+        )
+    return f"closed {len(stale)}"
+
+
+# --- the agent's view of the customer -------------------------------------------------------
+@dataclass
+class CustomerContext:
+    customer: Customer
+    holdings: list[tuple[str, Decimal]] = field(default_factory=list)
+    past: list[Ticket] = field(default_factory=list)
+
+
+def customer_context(
+    session: Session, customer_id: int, ticket_id: int | None = None
+) -> CustomerContext | None:
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        return None
+    signed = sa.case(
+        (Transaction.kind == TransactionKind.REDEMPTION, -Transaction.amount),
+        else_=Transaction.amount,
+    )
+    rows = session.execute(
+        sa.select(Product.name, sa.func.sum(signed))
+        .join(Product, Product.id == Transaction.product_id)
+        .where(
+            Transaction.customer_id == customer_id, Transaction.status == TransactionStatus.SETTLED
+        )
+        .group_by(Product.name)
+        .order_by(sa.func.sum(signed).desc())
+    ).all()
+    holdings = [(name, Decimal(total)) for name, total in rows if total and Decimal(total) > 0]
+    past = session.exec(
+        select(Ticket)
+        .where(Ticket.customer_id == customer_id, Ticket.id != (ticket_id or 0))
+        .order_by(Ticket.id.desc())
+        .limit(8)
+    ).all()
+    return CustomerContext(customer=customer, holdings=holdings[:8], past=list(past))
+
+
+# --- reports --------------------------------------------------------------------------------
+GROUPINGS = ("team", "assignee", "category", "channel", "priority")
+
+
+@dataclass
+class ReportRow:
+    key: str
+    volume: int = 0
+    resolved: int = 0
+    first_response_minutes: list[float] = field(default_factory=list)
+    resolution_hours: list[float] = field(default_factory=list)
+    first_response_met: int = 0
+    first_response_timed: int = 0
+    resolution_met: int = 0
+    resolution_timed: int = 0
+    ratings: list[int] = field(default_factory=list)
+
+    @staticmethod
+    def _mean(values: list[float] | list[int]) -> float | None:
+        return sum(values) / len(values) if values else None
+
+    @property
+    def avg_first_response_minutes(self) -> float | None:
+        return self._mean(self.first_response_minutes)
+
+    @property
+    def avg_resolution_hours(self) -> float | None:
+        return self._mean(self.resolution_hours)
+
+    @property
+    def first_response_compliance(self) -> float | None:
+        return (
+            self.first_response_met / self.first_response_timed
+            if self.first_response_timed
+            else None
+        )
+
+    @property
+    def resolution_compliance(self) -> float | None:
+        return self.resolution_met / self.resolution_timed if self.resolution_timed else None
+
+    @property
+    def satisfaction(self) -> float | None:
+        return self._mean(self.ratings)
+
+
+def report(session: Session, start: date, end: date, by: str) -> tuple[list[ReportRow], ReportRow]:
+    """Tickets opened from ``start`` to ``end`` (local days, inclusive) grouped ``by`` one of
+    GROUPINGS: volume, mean first-response and resolution times (clock time), the share of
+    targets met, and the mean rating. Merged duplicates are not counted."""
+    if by not in GROUPINGS:
+        raise TicketError("ticket.report_grouping")
+    if end < start:
+        raise TicketError("ticket.report_range")
+    zone = get_settings().zone
+    begin = datetime.combine(start, time(0), zone)
+    finish = datetime.combine(end + timedelta(days=1), time(0), zone)
+    key = Ticket.team_id if by == "team" else getattr(Ticket, by)
+    rows = session.execute(
+        sa.select(
+            key,
+            Ticket.created_at,
+            Ticket.first_responded_at,
+            Ticket.first_response_due,
+            Ticket.resolved_at,
+            Ticket.resolution_due,
+            Ticket.satisfaction,
+        ).where(
+            Ticket.created_at >= begin,
+            Ticket.created_at < finish,
+            Ticket.merged_into_id.is_(None),
+        )
+    ).all()
+    now = utcnow()
+    groups: dict[str, ReportRow] = {}
+    total = ReportRow(key="")
+    for group, created, responded, response_due, resolved, resolution_due, rating in rows:
+        label = str(group if group not in (None, "") else "")
+        for row in (groups.setdefault(label, ReportRow(key=label)), total):
+            row.volume += 1
+            if responded is not None:
+                row.first_response_minutes.append((responded - created).total_seconds() / 60)
+            if response_due is not None and (responded is not None or response_due < now):
+                row.first_response_timed += 1
+                row.first_response_met += responded is not None and responded <= response_due
+            if resolved is not None:
+                row.resolved += 1
+                row.resolution_hours.append((resolved - created).total_seconds() / 3600)
+            if resolution_due is not None and (resolved is not None or resolution_due < now):
+                row.resolution_timed += 1
+                row.resolution_met += resolved is not None and resolved <= resolution_due
+            if rating is not None:
+                row.ratings.append(int(rating))
+    ordered = sorted(groups.values(), key=lambda r: (-r.volume, r.key))
+    return ordered, total
+
+
+def team_names(session: Session, lang: str) -> dict[str, str]:
+    return {
+        str(team.id): team.name_en if lang == "en" else team.name_zh
+        for team in session.exec(select(Team)).all()
+    }

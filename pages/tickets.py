@@ -1,0 +1,617 @@
+"""The agent workspace (queue · conversation · customer) and the desk's reports."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pages.layout import template
+from pages.ui import t
+from state.tickets import QUEUES
+from state.tickets import TicketDeskState as D
+from state.tickets import TicketReportState as R
+
+PRIORITY_COLOURS = {"low": "gray", "normal": "blue", "high": "orange", "urgent": "red"}
+KIND_COLOURS = {"customer": "gray", "reply": "indigo", "note": "amber"}
+
+# r: reply, n: internal note, j: next ticket, Ctrl+Enter: send (typing in a field is left alone)
+SHORTCUTS = """
+if (!window.__ticketKeys) {
+  window.__ticketKeys = true;
+  document.addEventListener('keydown', function (event) {
+    if (!document.getElementById('ticket-workspace')) return;
+    const target = event.target;
+    const typing = target && (target.tagName === 'TEXTAREA' || target.tagName === 'INPUT'
+      || target.isContentEditable);
+    if (typing) {
+      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)
+          && target.id === 'ticket-composer') {
+        event.preventDefault();
+        document.getElementById('ticket-send')?.click();
+      }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const click = (id) => document.getElementById(id)?.click();
+    const focus = () => setTimeout(() => document.getElementById('ticket-composer')?.focus(), 50);
+    if (event.key === 'r') { event.preventDefault(); click('mode-reply'); focus(); }
+    else if (event.key === 'n') { event.preventDefault(); click('mode-note'); focus(); }
+    else if (event.key === 'j') { event.preventDefault(); click('ticket-next'); }
+  });
+}
+"""
+
+
+def _queue_row(row: rx.Var) -> rx.Component:
+    return rx.box(
+        rx.vstack(
+            rx.hstack(
+                rx.text(row["no"], size="1", font_family="monospace", color_scheme="gray"),
+                rx.spacer(),
+                rx.badge(
+                    row["priority_label"],
+                    color_scheme=rx.match(
+                        row["priority"],
+                        *[(k, v) for k, v in PRIORITY_COLOURS.items()],
+                        "gray",
+                    ),
+                    size="1",
+                ),
+                width="100%",
+                align="center",
+            ),
+            rx.text(row["subject"], size="2", weight="medium", trim="both"),
+            rx.hstack(
+                rx.text(row["status_label"], size="1", color_scheme="gray"),
+                rx.spacer(),
+                rx.text(
+                    row["due"],
+                    size="1",
+                    color_scheme=rx.cond(row["overdue"] == "1", "red", "gray"),
+                    weight=rx.cond(row["overdue"] == "1", "bold", "regular"),
+                ),
+                width="100%",
+            ),
+            spacing="1",
+            width="100%",
+        ),
+        padding="0.6em",
+        border_radius="6px",
+        cursor="pointer",
+        background=rx.cond(row["id"] == D.ticket_id.to(str), "var(--accent-3)", "transparent"),
+        _hover={"background": "var(--gray-3)"},
+        on_click=D.open_ticket(row["id"]),
+        class_name="queue-row",
+        id="queue-" + row["no"].to(str),
+        width="100%",
+    )
+
+
+def _queue() -> rx.Component:
+    return rx.vstack(
+        rx.segmented_control.root(
+            *[rx.segmented_control.item(t(f"tickets.queue.{q}"), value=q) for q in QUEUES],
+            value=D.queue,
+            on_change=D.set_queue,
+            size="1",
+            id="queue-tabs",
+        ),
+        rx.cond(
+            D.rows.length() > 0,
+            rx.vstack(rx.foreach(D.rows, _queue_row), spacing="1", width="100%"),
+            rx.text(t("tickets.queue_empty"), size="2", color_scheme="gray", id="queue-empty"),
+        ),
+        spacing="2",
+        width="100%",
+        min_width="16em",
+        max_height="calc(100vh - 10em)",
+        overflow_y="auto",
+    )
+
+
+def _message(message: rx.Var) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.badge(
+                message["kind_label"],
+                color_scheme=rx.match(
+                    message["kind"], *[(k, v) for k, v in KIND_COLOURS.items()], "gray"
+                ),
+                size="1",
+            ),
+            rx.text(message["author"], size="1", weight="bold"),
+            rx.text(message["at"], size="1", color_scheme="gray"),
+            rx.cond(
+                message["from"] != "",
+                rx.badge(message["from"], variant="outline", size="1"),
+            ),
+            spacing="2",
+            align="center",
+        ),
+        rx.text(message["body"], size="2", white_space="pre-wrap", padding_top="0.3em"),
+        padding="0.6em 0.8em",
+        border_radius="8px",
+        border_left=rx.cond(
+            message["kind"] == "note", "3px solid var(--amber-9)", "3px solid var(--gray-6)"
+        ),
+        background=rx.match(
+            message["kind"],
+            ("note", "var(--amber-2)"),
+            ("reply", "var(--accent-2)"),
+            "var(--gray-2)",
+        ),
+        width="100%",
+        class_name="message message-" + message["kind"].to(str),
+    )
+
+
+def _composer() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.button(
+                t("tickets.mode.reply"),
+                variant=rx.cond(D.mode == "reply", "solid", "soft"),
+                on_click=D.set_mode("reply"),
+                size="1",
+                id="mode-reply",
+                title="r",
+            ),
+            rx.button(
+                t("tickets.mode.note"),
+                variant=rx.cond(D.mode == "note", "solid", "soft"),
+                color_scheme="amber",
+                on_click=D.set_mode("note"),
+                size="1",
+                id="mode-note",
+                title="n",
+            ),
+            rx.button(
+                t("tickets.mode.customer"),
+                variant=rx.cond(D.mode == "customer", "solid", "soft"),
+                color_scheme="gray",
+                on_click=D.set_mode("customer"),
+                size="1",
+                id="mode-customer",
+            ),
+            rx.spacer(),
+            rx.cond(
+                D.canned.length() > 0,
+                rx.select.root(
+                    rx.select.trigger(placeholder=t("tickets.canned"), id="canned-select"),
+                    rx.select.content(
+                        rx.foreach(
+                            D.canned,
+                            lambda c: rx.select.item(c["title"], value=c["id"]),
+                        )
+                    ),
+                    value="",
+                    on_change=D.use_canned,
+                    size="1",
+                ),
+            ),
+            width="100%",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.text_area(
+            value=D.draft,
+            on_change=D.set_draft,
+            placeholder=rx.match(
+                D.mode,
+                ("note", t("tickets.placeholder.note")),
+                ("customer", t("tickets.placeholder.customer")),
+                t("tickets.placeholder.reply"),
+            ),
+            rows="4",
+            width="100%",
+            id="ticket-composer",
+        ),
+        rx.hstack(
+            rx.text(t("tickets.shortcuts"), size="1", color_scheme="gray"),
+            rx.spacer(),
+            rx.button(
+                rx.icon("send", size=14),
+                t("tickets.send"),
+                on_click=D.send,
+                id="ticket-send",
+                disabled=D.draft.strip() == "",
+            ),
+            width="100%",
+            align="center",
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _resolve_form() -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.input(
+                name="note",
+                placeholder=t("tickets.resolution_note"),
+                id="resolution-note",
+                width="100%",
+            ),
+            rx.button(
+                t("tickets.resolve"), type="submit", color_scheme="green", id="ticket-resolve"
+            ),
+            width="100%",
+        ),
+        on_submit=D.resolve,
+        reset_on_submit=True,
+        width="100%",
+    )
+
+
+def _rating_form() -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.select.root(
+                rx.select.trigger(placeholder=t("tickets.rating"), id="rating-score"),
+                rx.select.content(
+                    *[rx.select.item(f"{n} ★", value=str(n)) for n in (5, 4, 3, 2, 1)]
+                ),
+                name="score",
+            ),
+            rx.input(
+                name="comment", placeholder=t("tickets.rating_comment"), id="rating-comment",
+                width="100%",
+            ),
+            rx.button(t("tickets.rate"), type="submit", id="rating-submit"),
+            width="100%",
+        ),
+        on_submit=D.rate,
+        width="100%",
+    )  # fmt: skip
+
+
+def _header() -> rx.Component:
+    ticket = D.ticket
+    return rx.vstack(
+        rx.hstack(
+            rx.link(
+                rx.text(ticket["no"], font_family="monospace", size="2"),
+                href="/r/ticket/record?id=" + D.ticket_id.to(str),
+                id="ticket-no",
+            ),
+            rx.badge(ticket["status_label"], id="ticket-status"),
+            rx.badge(
+                ticket["priority_label"],
+                color_scheme=rx.match(
+                    ticket["priority"], *[(k, v) for k, v in PRIORITY_COLOURS.items()], "gray"
+                ),
+                id="ticket-priority",
+            ),
+            rx.badge(ticket["category_label"], variant="outline"),
+            rx.badge(ticket["channel_label"], variant="outline"),
+            rx.spacer(),
+            rx.button(
+                t("tickets.next"),
+                rx.icon("chevron-right", size=14),
+                variant="ghost",
+                size="1",
+                on_click=D.next_ticket,
+                id="ticket-next",
+                title="j",
+            ),
+            width="100%",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.heading(ticket["subject"], size="4", id="ticket-subject"),
+        rx.hstack(
+            rx.text(t("tickets.agent"), size="1", color_scheme="gray"),
+            rx.text(ticket["assignee"], size="1", weight="bold", id="ticket-assignee"),
+            rx.text(t("tickets.due"), size="1", color_scheme="gray"),
+            rx.text(
+                ticket["due"],
+                size="1",
+                color_scheme=rx.cond(ticket["overdue"] == "1", "red", "gray"),
+                id="ticket-due",
+            ),
+            rx.text("SLA", size="1", color_scheme="gray"),
+            rx.text(ticket["sla"], size="1", weight="bold", id="ticket-sla"),
+            spacing="2",
+            wrap="wrap",
+        ),
+        rx.hstack(
+            rx.foreach(
+                D.actions,
+                lambda a: rx.button(
+                    a["label"],
+                    on_click=D.act(a["key"]),
+                    size="1",
+                    variant="soft",
+                    id="act-" + a["key"].to(str),
+                ),
+            ),
+            rx.cond(
+                D.is_lead & (ticket["open"] == "1"),
+                rx.select(
+                    D.agents,
+                    placeholder=t("tickets.reassign"),
+                    on_change=D.reassign,
+                    size="1",
+                    id="ticket-reassign",
+                ),
+            ),
+            spacing="2",
+            wrap="wrap",
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _ticket() -> rx.Component:
+    ticket = D.ticket
+    return rx.cond(
+        D.ticket_id > 0,
+        rx.vstack(
+            _header(),
+            rx.cond(
+                ticket["merged_into"] != "",
+                rx.callout(
+                    t("tickets.merged_note"),
+                    icon="merge",
+                    color_scheme="gray",
+                    size="1",
+                    width="100%",
+                ),
+            ),
+            rx.vstack(
+                rx.foreach(D.messages, _message),
+                spacing="2",
+                width="100%",
+                id="ticket-conversation",
+            ),
+            rx.cond(
+                D.can_work & (ticket["merged_into"] == ""),
+                rx.vstack(
+                    _composer(),
+                    rx.cond(
+                        (ticket["status"] == "in_progress")
+                        | (ticket["status"] == "waiting_customer"),
+                        _resolve_form(),
+                    ),
+                    rx.cond(ticket["resolved"] == "1", _resolved_box()),
+                    spacing="3",
+                    width="100%",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        rx.text(t("tickets.none_open"), color_scheme="gray"),
+    )
+
+
+def _resolved_box() -> rx.Component:
+    ticket = D.ticket
+    return rx.card(
+        rx.vstack(
+            rx.text(t("tickets.resolution"), size="1", color_scheme="gray"),
+            rx.text(ticket["resolution_note"], size="2"),
+            rx.cond(
+                ticket["rated"] != "",
+                rx.text(
+                    t("tickets.rated_line"),
+                    " ",
+                    ticket["rated"],
+                    "/5 ",
+                    ticket["rating_comment"],
+                    size="2",
+                    weight="bold",
+                    id="ticket-rating",
+                ),
+                _rating_form(),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _side() -> rx.Component:
+    ticket = D.ticket
+    return rx.vstack(
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.icon("user", size=14),
+                    rx.text(t("tickets.customer_panel"), weight="bold", size="2"),
+                    rx.text(t("kyc.identity.masked_note"), size="1", color_scheme="gray"),
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.foreach(
+                    D.customer,
+                    lambda item: rx.hstack(
+                        rx.text(item["label"], size="1", color_scheme="gray", min_width="6em"),
+                        rx.text(item["value"], size="2", font_family="monospace"),
+                    ),
+                ),
+                rx.text(t("tickets.holdings"), size="1", weight="bold", padding_top="0.4em"),
+                rx.cond(
+                    D.holdings.length() > 0,
+                    rx.foreach(
+                        D.holdings,
+                        lambda h: rx.hstack(
+                            rx.text(h["product"], size="1"),
+                            rx.spacer(),
+                            rx.text(h["amount"], size="1", font_family="monospace"),
+                            width="100%",
+                        ),
+                    ),
+                    rx.text("—", size="1", color_scheme="gray"),
+                ),
+                rx.text(t("tickets.past"), size="1", weight="bold", padding_top="0.4em"),
+                rx.cond(
+                    D.past.length() > 0,
+                    rx.foreach(
+                        D.past,
+                        lambda p: rx.hstack(
+                            rx.link(
+                                p["no"],
+                                size="1",
+                                on_click=D.open_ticket(p["id"]),
+                                cursor="pointer",
+                            ),
+                            rx.text(p["subject"], size="1", trim="both"),
+                            rx.spacer(),
+                            rx.text(p["status"], size="1", color_scheme="gray"),
+                            width="100%",
+                        ),
+                    ),
+                    rx.text("—", size="1", color_scheme="gray"),
+                ),
+                spacing="1",
+                width="100%",
+                id="customer-panel",
+            ),
+            width="100%",
+        ),
+        rx.card(
+            rx.vstack(
+                rx.text(t("tickets.links"), weight="bold", size="2"),
+                rx.hstack(
+                    rx.text(t("tickets.product"), size="1", color_scheme="gray"),
+                    rx.cond(
+                        ticket["product"] != "",
+                        rx.link(
+                            ticket["product"],
+                            href="/r/product/record?id=" + ticket["product_id"],
+                            size="1",
+                        ),
+                        rx.text("—", size="1"),
+                    ),
+                ),
+                rx.hstack(
+                    rx.text(t("tickets.kyc_case"), size="1", color_scheme="gray"),
+                    rx.cond(
+                        ticket["kyc_case"] != "",
+                        rx.link(
+                            ticket["kyc_case"],
+                            href="/r/kyc_case/record?id=" + ticket["kyc_case_id"],
+                            size="1",
+                        ),
+                        rx.text("—", size="1"),
+                    ),
+                ),
+                rx.link(
+                    t("tickets.edit_links"),
+                    href="/r/ticket/record?id=" + D.ticket_id.to(str),
+                    size="1",
+                ),
+                rx.cond(
+                    D.can_work & (ticket["open"] == "1"),
+                    rx.form(
+                        rx.hstack(
+                            rx.input(name="into", placeholder=t("tickets.merge_into"), size="1",
+                                     id="merge-into"),
+                            rx.button(t("tickets.merge"), size="1", variant="soft", type="submit",
+                                      id="merge-submit"),
+                        ),
+                        on_submit=D.merge,
+                        reset_on_submit=True,
+                    ),
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+        min_width="17em",
+    )  # fmt: skip
+
+
+@template(
+    "/tickets/workspace",
+    "tickets.workspace",
+    on_load=D.load,
+    active_route="/tickets",
+)
+def workspace() -> rx.Component:
+    return rx.vstack(
+        rx.script(SHORTCUTS),
+        rx.heading(t("tickets.workspace"), size="6", id="page-title"),
+        rx.grid(
+            _queue(),
+            rx.card(_ticket(), width="100%"),
+            rx.cond(D.ticket_id > 0, _side()),
+            columns=rx.breakpoints(initial="1", lg="18em 1fr 19em"),
+            spacing="4",
+            width="100%",
+            align_items="start",
+        ),
+        width="100%",
+        spacing="3",
+        id="ticket-workspace",
+    )
+
+
+REPORT_COLUMNS = (
+    "key", "volume", "resolved", "first_response", "resolution", "first_sla", "resolution_sla",
+    "csat",
+)  # fmt: skip
+
+
+@template(
+    "/tickets/reports",
+    "tickets.reports",
+    on_load=R.load,
+    active_route="/tickets",
+)
+def reports() -> rx.Component:
+    return rx.vstack(
+        rx.heading(t("tickets.reports"), size="6", id="page-title"),
+        rx.text(t("tickets.report.help"), size="2", color_scheme="gray"),
+        rx.form(
+            rx.hstack(
+                rx.input(type="date", name="start", default_value=R.start, id="report-start"),
+                rx.input(type="date", name="end", default_value=R.end, id="report-end"),
+                rx.select.root(
+                    rx.select.trigger(id="report-by"),
+                    rx.select.content(
+                        *[
+                            rx.select.item(t(f"tickets.report.by.{g}"), value=g)
+                            for g in ("team", "assignee", "category", "channel", "priority")
+                        ]
+                    ),
+                    name="by",
+                    default_value="team",
+                ),
+                rx.button(t("tickets.report.apply"), type="submit", id="report-apply"),
+                spacing="2",
+                wrap="wrap",
+            ),
+            on_submit=R.apply,
+        ),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[rx.table.column_header_cell(t(f"tickets.report.{c}")) for c in REPORT_COLUMNS]
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    R.rows,
+                    lambda r: rx.table.row(
+                        *[rx.table.cell(r[c]) for c in REPORT_COLUMNS], class_name="report-row"
+                    ),
+                ),
+                rx.table.row(
+                    *[rx.table.cell(rx.text(R.total[c], weight="bold")) for c in REPORT_COLUMNS],
+                    id="report-total",
+                ),
+            ),
+            width="100%",
+            variant="surface",
+            id="report-table",
+        ),
+        width="100%",
+        spacing="4",
+    )

@@ -1,0 +1,522 @@
+"""The agent workspace (queue, conversation, customer panel) and the desk's reports."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import reflex as rx
+import sqlalchemy as sa
+from sqlmodel import select
+
+from backoffice.config import get_settings
+from backoffice.db import session_scope
+from backoffice.engine import service
+from backoffice.engine.resource import get as get_resource
+from backoffice.i18n import choice_label, translate
+from backoffice.services import kyc
+from backoffice.services import tickets as desk
+from models.base import utcnow
+from models.customers import Customer
+from models.hr import Employee
+from models.identity import User
+from models.kyc import KycCase
+from models.products import Product
+from models.tickets import OPEN_TICKET_STATES, CannedReply, Ticket, TicketStatus
+from state.auth import SessionState, requires
+from state.ui import UIState
+
+TICKET = "ticket"
+QUEUES = ("mine", "team", "unassigned", "waiting")
+MODES = ("reply", "note", "customer")
+QUEUE_SIZE = 50
+S = TicketStatus
+
+
+def _queue_condition(queue: str, username: str, team_id: int | None) -> sa.ColumnElement[bool]:
+    working = Ticket.status.in_((S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_CUSTOMER))
+    if queue == "mine":
+        return sa.and_(Ticket.assignee == username, working)
+    if queue == "unassigned":
+        return Ticket.status == S.NEW
+    if queue == "waiting":
+        return sa.and_(Ticket.status == S.WAITING_CUSTOMER, Ticket.assignee == username)
+    team = Ticket.team_id == team_id if team_id is not None else sa.true()
+    return sa.and_(team, working)
+
+
+def _due(ticket: Ticket) -> Any:
+    """The target the ticket is working towards now (first response until one is sent)."""
+    if ticket.first_responded_at is None and ticket.first_response_due is not None:
+        return ticket.first_response_due
+    return ticket.resolution_due
+
+
+class TicketDeskState(rx.State):
+    queue: str = "mine"
+    rows: list[dict[str, str]] = []
+    ticket_id: int = 0
+    version: int = 0
+    ticket: dict[str, str] = {}
+    messages: list[dict[str, str]] = []
+    actions: list[dict[str, str]] = []
+    mode: str = "reply"
+    draft: str = ""
+    canned: list[dict[str, str]] = []
+    customer: list[dict[str, str]] = []
+    holdings: list[dict[str, str]] = []
+    past: list[dict[str, str]] = []
+    agents: list[str] = []
+    is_lead: bool = False
+    can_work: bool = False
+    notice: str = ""  # why the view was refreshed under the agent (someone else's change)
+
+    async def _lang(self) -> str:
+        return (await self.get_state(UIState)).lang
+
+    async def _principal(self) -> Any:
+        return (await self.get_state(SessionState)).principal
+
+    @rx.event
+    @requires(TICKET, "view")
+    async def load(self) -> None:
+        params = self.router.url.query_parameters
+        queue = str(params.get("queue", ""))
+        if queue in QUEUES:
+            self.queue = queue
+        raw = str(params.get("id", ""))
+        self.notice = ""
+        await self._fill_queue()
+        if raw.isdigit():
+            await self._fill_ticket(int(raw))
+        elif self.rows:
+            await self._fill_ticket(int(self.rows[0]["id"]))
+        else:
+            await self._fill_ticket(0)
+
+    async def _fill_queue(self) -> None:
+        lang = await self._lang()
+        principal = await self._principal()
+        zone = get_settings().zone
+        now = utcnow()
+        with session_scope() as session:
+            me = session.exec(select(User).where(User.username == principal.username)).first()
+            team_id = None
+            if me is not None and me.employee_id:
+                employee = session.get(Employee, me.employee_id)
+                team_id = employee.team_id if employee else None
+            due = sa.case(
+                (Ticket.first_responded_at.is_(None), Ticket.first_response_due),
+                else_=Ticket.resolution_due,
+            )
+            found = session.exec(
+                select(Ticket)
+                .where(_queue_condition(self.queue, principal.username, team_id))
+                .order_by(due.is_(None), due, Ticket.id)  # overdue first, then the nearest due
+                .limit(QUEUE_SIZE)
+            ).all()
+            self.rows = [
+                {
+                    "id": str(t.id),
+                    "no": t.ticket_no,
+                    "subject": t.subject,
+                    "priority": t.priority,
+                    "priority_label": choice_label("ticket_priority", t.priority, lang),
+                    "status_label": choice_label("ticket_status", t.status, lang),
+                    "assignee": t.assignee or "—",
+                    "due": _due(t).astimezone(zone).strftime("%m-%d %H:%M") if _due(t) else "—",
+                    "overdue": "1"
+                    if _due(t) and _due(t) < now and t.status != S.WAITING_CUSTOMER
+                    else "",
+                }
+                for t in found
+            ]
+
+    async def _fill_ticket(self, ticket_id: int) -> None:
+        lang = await self._lang()
+        principal = await self._principal()
+        zone = get_settings().zone
+        resource = get_resource(TICKET)
+        assert resource is not None
+        self.is_lead = desk.is_lead(principal)
+        self.can_work = principal.can(TICKET, "edit")
+        with session_scope() as session:
+            ticket = session.get(Ticket, ticket_id) if ticket_id else None
+            if ticket is None:
+                self.ticket_id, self.version, self.ticket = 0, 0, {}
+                self.messages, self.actions, self.canned = [], [], []
+                self.customer, self.holdings, self.past = [], [], []
+                return
+            self.ticket_id, self.version = ticket.id, ticket.version
+
+            def when(value: Any) -> str:
+                return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+            summary = dict(resource.summary(session, ticket, lang)) if resource.summary else {}
+            product = session.get(Product, ticket.product_id) if ticket.product_id else None
+            case = session.get(KycCase, ticket.kyc_case_id) if ticket.kyc_case_id else None
+            merged = session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
+            due = _due(ticket)
+            self.ticket = {
+                "no": ticket.ticket_no,
+                "subject": ticket.subject,
+                "status": ticket.status,
+                "status_label": choice_label("ticket_status", ticket.status, lang),
+                "priority": ticket.priority,
+                "priority_label": choice_label("ticket_priority", ticket.priority, lang),
+                "category_label": choice_label("ticket_category", ticket.category, lang),
+                "channel_label": choice_label("ticket_channel", ticket.channel, lang),
+                "assignee": ticket.assignee or translate("tickets.unassigned", lang),
+                "first_due": when(ticket.first_response_due),
+                "resolution_due": when(ticket.resolution_due),
+                "due": when(due),
+                "overdue": "1"
+                if due and due < utcnow() and ticket.status in (S.NEW, S.ASSIGNED, S.IN_PROGRESS)
+                else "",
+                "sla": next(iter(summary.values()), ""),
+                "product": product.name if product else "",
+                "product_id": str(product.id) if product else "",
+                "kyc_case": case.case_no if case else "",
+                "kyc_case_id": str(case.id) if case else "",
+                "merged_into": merged.ticket_no if merged else "",
+                "merged_into_id": str(merged.id) if merged else "",
+                "rated": str(ticket.satisfaction or ""),
+                "rating_comment": ticket.satisfaction_comment,
+                "resolved": "1" if ticket.status in (S.RESOLVED, S.CLOSED) else "",
+                "open": "1" if ticket.status in OPEN_TICKET_STATES else "",
+                "resolution_note": ticket.resolution_note,
+            }
+            names = dict(session.execute(sa.select(User.username, User.display_name)).all())
+            self.messages = [
+                {
+                    "id": str(message.id),
+                    "kind": message.kind,
+                    "kind_label": choice_label("ticket_message_kind", message.kind, lang),
+                    "author": translate("tickets.the_customer", lang)
+                    if message.kind == "customer"
+                    else names.get(message.author, message.author),
+                    "at": when(message.created_at),
+                    "body": message.body,
+                    "from": number if number != ticket.ticket_no else "",
+                }
+                for message, number in desk.conversation(session, ticket.id)
+            ]
+            self.actions = [
+                {"key": key, "label": resource.workflow.get(key).label(lang)}  # type: ignore[union-attr]
+                for key in service.available_transitions(
+                    session, principal=principal, resource=resource, record=ticket
+                )
+                if key != "resolve"  # resolving asks for the resolution note below
+            ]
+            self.canned = [
+                {"id": str(reply.id), "title": reply.title}
+                for reply in desk.canned_for(session, ticket.category)
+            ]
+            self.agents = desk.agents(session) if self.is_lead else []
+            self._fill_customer(session, ticket, lang, when)
+
+    def _fill_customer(self, session: Any, ticket: Ticket, lang: str, when: Any) -> None:
+        context = desk.customer_context(session, ticket.customer_id, ticket.id)
+        if context is None:
+            self.customer, self.holdings, self.past = [], [], []
+            return
+        person = context.customer
+        masked = kyc.masked_identity(person)  # agents never see identity in clear
+        self.customer = [
+            {"label": translate("tickets.customer.no", lang), "value": person.customer_no},
+            {"label": translate("kyc.identity.name", lang), "value": masked["name"]},
+            {"label": translate("kyc.identity.phone", lang), "value": masked["phone"]},
+            {
+                "label": translate("tickets.customer.kyc", lang),
+                "value": choice_label("kyc_status", person.kyc_status, lang),
+            },
+            {
+                "label": translate("tickets.customer.tolerance", lang),
+                "value": person.risk_tolerance or "—",
+            },
+            {
+                "label": translate("tickets.customer.since", lang),
+                "value": when(person.registered_at),
+            },
+        ]
+        self.holdings = [
+            {"product": name, "amount": f"¥{amount:,.2f}"} for name, amount in context.holdings
+        ]
+        self.past = [
+            {
+                "id": str(t.id),
+                "no": t.ticket_no,
+                "subject": t.subject,
+                "status": choice_label("ticket_status", t.status, lang),
+                "at": when(t.created_at),
+            }
+            for t in context.past
+        ]
+
+    async def _refresh(self, toast: Any = None) -> Any:
+        await self._fill_queue()
+        await self._fill_ticket(self.ticket_id)
+        return toast
+
+    async def _refused(self, key: str, **params: Any) -> Any:
+        """A refusal: say why, and show the ticket as it is now (the draft stays)."""
+        lang = await self._lang()
+        text = translate(key, lang)
+        if params:
+            text = text.format(**params)
+        await self._fill_ticket(self.ticket_id)
+        return rx.toast.error(text)
+
+    # --- navigation -------------------------------------------------------------------------
+    @rx.event
+    @requires(TICKET, "view")
+    async def set_queue(self, queue: str | list[str]) -> None:
+        if isinstance(queue, str) and queue in QUEUES:
+            self.queue = queue
+        await self._fill_queue()
+        await self._fill_ticket(int(self.rows[0]["id"]) if self.rows else 0)
+
+    @rx.event
+    @requires(TICKET, "view")
+    async def open_ticket(self, ticket_id: str) -> None:
+        self.notice = ""
+        await self._fill_ticket(int(ticket_id) if str(ticket_id).isdigit() else 0)
+
+    @rx.event
+    @requires(TICKET, "view")
+    async def next_ticket(self) -> None:
+        """The next ticket of the queue after the one open (keyboard: j)."""
+        await self._fill_queue()
+        ids = [int(row["id"]) for row in self.rows]
+        if not ids:
+            return
+        later = ids[ids.index(self.ticket_id) + 1 :] if self.ticket_id in ids else ids
+        await self._fill_ticket((later or ids)[0])
+
+    # --- the composer -----------------------------------------------------------------------
+    @rx.event
+    @requires(TICKET, "view")
+    def set_draft(self, text: str) -> None:
+        self.draft = str(text)[: desk.MAX_MESSAGE + 1]
+
+    @rx.event
+    @requires(TICKET, "view")
+    def set_mode(self, mode: str) -> None:
+        if mode in MODES:
+            self.mode = mode
+
+    @rx.event
+    @requires(TICKET, "edit")
+    async def use_canned(self, reply_id: str) -> None:
+        principal = await self._principal()
+        with session_scope() as session:
+            reply = session.get(CannedReply, int(reply_id)) if str(reply_id).isdigit() else None
+            ticket = session.get(Ticket, self.ticket_id)
+            if reply is None or ticket is None or reply.archived_at is not None:
+                return
+            customer = session.get(Customer, ticket.customer_id)
+            text = desk.render(reply, ticket, customer, principal.display_name)
+        self.mode = "reply"
+        self.draft = f"{self.draft.rstrip()}\n{text}".strip() if self.draft.strip() else text
+
+    @rx.event
+    @requires(TICKET, "edit")
+    async def send(self) -> Any:
+        lang = await self._lang()
+        session_state = await self.get_state(SessionState)
+        try:
+            with session_scope() as session:
+                desk.post(
+                    session,
+                    session_state.principal,
+                    self.ticket_id,
+                    self.mode,
+                    self.draft,
+                    session_state.client,
+                )
+        except desk.TicketError as error:
+            return await self._refused(error.key, **error.params)
+        self.draft = ""
+        return await self._refresh(rx.toast.success(translate(f"tickets.sent.{self.mode}", lang)))
+
+    # --- state changes ----------------------------------------------------------------------
+    async def _transition(self, key: str) -> Any:
+        lang = await self._lang()
+        session_state = await self.get_state(SessionState)
+        resource = get_resource(TICKET)
+        with session_scope() as session:
+            result = service.transition(
+                session,
+                principal=session_state.principal,
+                resource=resource,  # type: ignore[arg-type]
+                record_id=self.ticket_id,
+                version=self.version,
+                transition_key=key,
+                client=session_state.client,
+            )
+            if not result.ok:
+                session.rollback()
+        if not result.ok:
+            return await self._refused(result.message or "error.generic", **result.message_params)
+        return await self._refresh(rx.toast.success(translate("tickets.done", lang)))
+
+    @rx.event
+    @requires(TICKET, "edit")
+    async def act(self, key: str) -> Any:
+        return await self._transition(str(key))
+
+    @rx.event
+    @requires(TICKET, "edit")
+    async def resolve(self, form_data: dict) -> Any:
+        """Record the resolution note and resolve, on the version the agent saw."""
+        note = str(form_data.get("note", "")).strip()
+        if not note:
+            return await self._refused("tickets.note_required")
+        session_state = await self.get_state(SessionState)
+        resource = get_resource(TICKET)
+        with session_scope() as session:
+            saved = service.update(
+                session,
+                principal=session_state.principal,
+                resource=resource,  # type: ignore[arg-type]
+                record_id=self.ticket_id,
+                version=self.version,
+                values={"resolution_note": note},
+                client=session_state.client,
+            )
+            if not saved.ok:
+                session.rollback()
+        if not saved.ok:
+            message = saved.message or next(iter(saved.errors.values()), "error.generic")
+            return await self._refused(message, **saved.message_params)
+        self.version += 1
+        return await self._transition("resolve")
+
+    @rx.event
+    @requires(TICKET, "edit")
+    async def rate(self, form_data: dict) -> Any:
+        lang = await self._lang()
+        session_state = await self.get_state(SessionState)
+        try:
+            with session_scope() as session:
+                desk.rate(
+                    session,
+                    session_state.principal,
+                    self.ticket_id,
+                    form_data.get("score", ""),
+                    str(form_data.get("comment", "")),
+                    session_state.client,
+                )
+        except desk.TicketError as error:
+            return await self._refused(error.key, **error.params)
+        return await self._refresh(rx.toast.success(translate("tickets.rated", lang)))
+
+    @rx.event
+    @requires(TICKET, "edit")
+    async def merge(self, form_data: dict) -> Any:
+        lang = await self._lang()
+        session_state = await self.get_state(SessionState)
+        try:
+            with session_scope() as session:
+                target = desk.merge(
+                    session,
+                    session_state.principal,
+                    self.ticket_id,
+                    str(form_data.get("into", "")),
+                    session_state.client,
+                )
+                target_id = target.id
+        except desk.TicketError as error:
+            return await self._refused(error.key, **error.params)
+        await self._fill_queue()
+        await self._fill_ticket(target_id)
+        return rx.toast.success(translate("tickets.merged", lang))
+
+    @rx.event
+    @requires(TICKET, "approve")
+    async def reassign(self, to: str) -> Any:
+        lang = await self._lang()
+        session_state = await self.get_state(SessionState)
+        try:
+            with session_scope() as session:
+                desk.reassign(
+                    session,
+                    session_state.principal,
+                    self.ticket_id,
+                    str(to),
+                    self.version,
+                    session_state.client,
+                )
+        except desk.TicketError as error:
+            return await self._refused(error.key, **error.params)
+        return await self._refresh(rx.toast.success(translate("tickets.reassigned", lang)))
+
+
+class TicketReportState(rx.State):
+    start: str = ""
+    end: str = ""
+    by: str = "team"
+    rows: list[dict[str, str]] = []
+    total: dict[str, str] = {}
+
+    @rx.event
+    @requires(TICKET, "view")
+    async def load(self) -> Any:
+        return await self._load()
+
+    async def _load(self) -> Any:
+        lang = (await self.get_state(UIState)).lang
+        today = utcnow().astimezone(get_settings().zone).date()
+        if not self.start:
+            self.start = (today - timedelta(days=29)).isoformat()
+            self.end = today.isoformat()
+        try:
+            start, end = date.fromisoformat(self.start), date.fromisoformat(self.end)
+        except ValueError:
+            return rx.toast.error(translate("field.not_a_date", lang))
+        try:
+            with session_scope() as session:
+                rows, total = desk.report(session, start, end, self.by)
+                teams = desk.team_names(session, lang)
+        except desk.TicketError as error:
+            return rx.toast.error(translate(error.key, lang))
+
+        def name(key: str) -> str:
+            if not key:
+                return translate("tickets.report.none", lang)
+            if self.by == "team":
+                return teams.get(key, key)
+            if self.by in ("category", "channel", "priority"):
+                return choice_label(f"ticket_{self.by}", key, lang)
+            return key
+
+        def cells(row: desk.ReportRow) -> dict[str, str]:
+            def pct(value: float | None) -> str:
+                return f"{value * 100:.1f}%" if value is not None else "—"
+
+            def num(value: float | None, unit: str) -> str:
+                return f"{value:,.1f} {unit}" if value is not None else "—"
+
+            return {
+                "key": name(row.key),
+                "volume": f"{row.volume:,}",
+                "resolved": f"{row.resolved:,}",
+                "first_response": num(row.avg_first_response_minutes, "min"),
+                "resolution": num(row.avg_resolution_hours, "h"),
+                "first_sla": pct(row.first_response_compliance),
+                "resolution_sla": pct(row.resolution_compliance),
+                "csat": f"{row.satisfaction:.2f} ({len(row.ratings)})" if row.satisfaction else "—",
+            }
+
+        self.rows = [cells(row) for row in rows]
+        self.total = {**cells(total), "key": translate("tickets.report.total", lang)}
+        return None
+
+    @rx.event
+    @requires(TICKET, "view")
+    async def apply(self, form_data: dict) -> Any:
+        self.start = str(form_data.get("start", self.start))
+        self.end = str(form_data.get("end", self.end))
+        by = str(form_data.get("by", self.by))
+        self.by = by if by in desk.GROUPINGS else "team"
+        return await self._load()

@@ -1,0 +1,488 @@
+"""Customer-service tickets: routing, SLA over business hours with pauses, the conversation,
+reopening, merging, ratings, escalation, reports, and no lost updates between two agents."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+import backoffice.resources  # noqa: F401
+from backoffice.engine import service
+from backoffice.engine.resource import get
+from backoffice.services import auth
+from backoffice.services import tickets as desk
+from backoffice.services.business_time import Calendar
+from models.audit import AuditEntry
+from models.base import utcnow
+from models.hr import Employee, Team
+from models.notifications import Notification
+from models.products import Product
+from models.tickets import (
+    AssignmentRule,
+    BusinessHoliday,
+    CannedReply,
+    SlaPolicy,
+    Ticket,
+    TicketSettings,
+    TicketSlaBreach,
+)
+from models.transactions import Transaction
+from tests.factories import make_user, sign_in, take
+from tests.test_engine import _partner, _product
+from tests.test_kyc import _customer
+
+TICKET = get("ticket")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _local(day: str, clock: str) -> datetime:
+    return datetime.combine(date.fromisoformat(day), time.fromisoformat(clock), SHANGHAI)
+
+
+CALENDAR = Calendar(
+    start=time(9),
+    end=time(18),
+    weekdays=frozenset(range(1, 6)),
+    zone=SHANGHAI,
+    holidays=frozenset({date(2026, 10, 1), date(2026, 10, 2)}),
+    extra_workdays=frozenset({date(2026, 10, 10)}),  # a Saturday worked instead
+)
+
+
+def test_business_minutes_skip_nights_weekends_and_holidays_but_count_worked_saturdays():
+    # Friday 17:30 + 60 working minutes: 30 on Friday, 30 on Monday morning
+    assert CALENDAR.add(_local("2026-11-20", "17:30"), 60) == _local("2026-11-23", "09:30")
+    # opened at night: the clock starts at 09:00
+    assert CALENDAR.add(_local("2026-11-24", "22:00"), 15) == _local("2026-11-25", "09:15")
+    # Wednesday 30 Sept 17:00 + 2 h: Thursday and Friday are holidays → Monday 5 Oct 10:00
+    assert CALENDAR.add(_local("2026-09-30", "17:00"), 120) == _local("2026-10-05", "10:00")
+    # Friday 9 Oct 17:00 + 2 h lands on the worked Saturday
+    assert CALENDAR.add(_local("2026-10-09", "17:00"), 120) == _local("2026-10-10", "10:00")
+    assert CALENDAR.between(_local("2026-11-20", "17:00"), _local("2026-11-23", "10:00")) == (
+        timedelta(hours=2)
+    )
+    assert CALENDAR.between(_local("2026-11-23", "10:00"), _local("2026-11-23", "09:00")) == (
+        timedelta(0)
+    )
+
+
+@pytest.fixture
+def desk_setup(session):
+    """A service team with agents a1, a2 (their accounts linked to team employees), a lead, a
+    round-robin rule for accounts, least-loaded for complaints, and clock-time SLA policies."""
+    team = Team(code="customer_service", name_zh="客服", name_en="Customer service")
+    other = Team(code="marketing", name_zh="市场", name_en="Marketing")
+    session.add_all([team, other])
+    session.commit()
+    people = {}
+    for username, roles, team_id in (
+        ("cs.a1", ["cs_agent"], team.id),
+        ("cs.a2", ["cs_agent"], team.id),
+        ("cs.a3", ["cs_agent"], other.id),  # an agent of another team: never routed here
+        ("cs.lead", ["cs_lead"], team.id),
+    ):
+        user, _ = make_user(session, username, roles)
+        employee = Employee(
+            employee_no=f"E-{username}",
+            name=username,
+            team_id=team_id,
+            position="客服",
+            hire_date=date(2025, 1, 1),
+        )
+        session.add(employee)
+        session.flush()
+        user.employee_id = employee.id
+        session.add(user)
+        session.commit()
+        people[username] = auth.resolve(session, sign_in(session, user))
+    session.add_all(
+        [
+            SlaPolicy(priority=p, first_response_minutes=60, resolution_minutes=m,
+                      business_hours=False)
+            for p, m in (("low", 2880), ("normal", 480), ("high", 240), ("urgent", 120))
+        ]
+        + [
+            AssignmentRule(category="account", team_id=team.id, method="round_robin"),
+            AssignmentRule(category="complaint", team_id=team.id, method="least_loaded"),
+            AssignmentRule(category="other", team_id=team.id, method="manual"),
+            TicketSettings(reopen_days=7, auto_close_days=3),
+        ]
+    )  # fmt: skip
+    session.commit()
+    people["customer"] = _customer(session)
+    people["team"] = team
+    return people
+
+
+def _open(session, principal, customer, category="account", priority="normal", subject="无法登录"):
+    result = service.create(
+        session,
+        principal=principal,
+        resource=TICKET,
+        values={
+            "customer_id": str(customer.id),
+            "channel": "phone",
+            "category": category,
+            "priority": priority,
+            "subject": subject,
+            "description": "客户来电：登录时提示密码错误。",
+        },
+    )
+    assert result.ok, (result.errors, result.message)
+    session.commit()
+    return session.get(Ticket, result.record_id)
+
+
+def test_new_tickets_are_numbered_timed_and_routed_round_robin_within_the_team(session, desk_setup):
+    lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
+    opened = [_open(session, lead, customer) for _ in range(3)]
+    assert [t.assignee for t in opened] == [
+        "cs.a1",
+        "cs.a2",
+        "cs.a1",
+    ]  # a lead and cs.a3 (another team) are not routed to
+    first = opened[0]
+    assert first.status == "assigned" and first.team_id == desk_setup["team"].id
+    assert first.ticket_no.startswith("S")
+    opened_at = first.created_at
+    assert abs(first.first_response_due - opened_at - timedelta(minutes=60)) < timedelta(seconds=1)
+    assert abs(first.resolution_due - opened_at - timedelta(minutes=480)) < timedelta(seconds=1)
+    # the customer's words open the conversation; the routing is audited as the system's
+    thread = desk.conversation(session, first.id)
+    assert [(m.kind, m.body) for m, _no in thread] == [
+        ("customer", "客户来电：登录时提示密码错误。")
+    ]
+    routed = session.exec(
+        select(AuditEntry).where(
+            AuditEntry.action == "ticket.auto_assign", AuditEntry.entity_id == str(first.id)
+        )
+    ).one()
+    assert routed.actor == "system"
+
+
+def test_least_loaded_routing_and_manual_rules(session, desk_setup):
+    lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
+    _open(session, lead, customer)  # round robin → a1 has one open ticket
+    complaint = _open(session, lead, customer, category="complaint")
+    assert complaint.assignee == "cs.a2"  # fewer open tickets than a1
+    left = _open(session, lead, customer, category="other")
+    assert (left.assignee, left.status) == ("", "new")  # manual: waits in the team queue
+    no_rule = _open(session, lead, customer, category="transaction")
+    assert no_rule.assignee == "" and no_rule.team_id is None
+
+
+def test_a_reply_is_the_first_response_and_a_note_never_is(session, desk_setup):
+    a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
+    ticket = _open(session, lead, customer)
+    desk.post(session, a1, ticket.id, "note", "已核实身份")
+    session.commit()
+    session.refresh(ticket)
+    assert ticket.first_responded_at is None and ticket.status == "assigned"
+    desk.post(session, a1, ticket.id, "reply", "您好，已为您重置密码")
+    session.commit()
+    session.refresh(ticket)
+    assert ticket.first_responded_at is not None and ticket.status == "in_progress"
+    with pytest.raises(desk.TicketError, match=r"ticket\.empty_message"):
+        desk.post(session, a1, ticket.id, "reply", "   ")
+    # another agent may not reply on a1's ticket; the lead may
+    with pytest.raises(desk.TicketError, match=r"ticket\.not_yours"):
+        desk.post(session, desk_setup["cs.a2"], ticket.id, "reply", "我来回复")
+    desk.post(session, lead, ticket.id, "reply", "主管补充说明")
+    session.commit()
+    assert [m.kind for m, _ in desk.conversation(session, ticket.id)] == [
+        "customer", "note", "reply", "reply",
+    ]  # fmt: skip
+
+
+def test_waiting_on_the_customer_pauses_the_resolution_clock(session, desk_setup):
+    a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
+    ticket = _open(session, lead, customer)
+    refused = take(session, a1, TICKET, ticket, "take")
+    assert refused.ok
+    assert take(session, a1, TICKET, ticket, "wait").message == "ticket.reply_first"
+    desk.post(session, a1, ticket.id, "reply", "请提供截图")
+    session.commit()
+    assert take(session, a1, TICKET, ticket, "wait").ok
+    due_before = ticket.resolution_due
+    # the customer answers three hours later: the target moves by those three hours
+    session.execute(
+        sa.update(Ticket)
+        .where(Ticket.id == ticket.id)
+        .values(waiting_since=utcnow() - timedelta(hours=3))
+    )
+    session.commit()
+    desk.post(session, a1, ticket.id, "customer", "截图已发送")
+    session.commit()
+    session.refresh(ticket)
+    assert ticket.status == "in_progress" and ticket.waiting_since is None
+    moved = ticket.resolution_due - due_before
+    assert timedelta(hours=2, minutes=59) < moved < timedelta(hours=3, minutes=1)
+
+
+def test_resolve_needs_a_note_and_reopen_only_within_the_window(session, desk_setup):
+    a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
+    ticket = _open(session, lead, customer)
+    desk.post(session, a1, ticket.id, "reply", "已处理")
+    session.commit()
+    assert take(session, a1, TICKET, ticket, "resolve").message == "workflow.missing_fields"
+    saved = service.update(
+        session,
+        principal=a1,
+        resource=TICKET,
+        record_id=ticket.id,
+        version=ticket.version,
+        values={"resolution_note": "已重置密码"},
+    )
+    assert saved.ok
+    session.commit()
+    assert take(session, a1, TICKET, ticket, "resolve").ok
+    assert ticket.resolved_at is not None
+    resolved = session.exec(
+        select(AuditEntry).where(AuditEntry.action == "ticket.transition.resolve")
+    ).one()
+    assert "resolved_at" in resolved.changes  # the effect is audited with the state
+    with pytest.raises(desk.TicketError, match=r"ticket\.reopen_first"):
+        desk.post(session, a1, ticket.id, "reply", "再补充一句")
+    # the customer writes again within the window: the ticket reopens
+    desk.post(session, a1, ticket.id, "customer", "还是登录不了")
+    session.commit()
+    session.refresh(ticket)
+    assert (ticket.status, ticket.reopened_count, ticket.resolved_at) == ("in_progress", 1, None)
+    # resolved eight days ago with a seven-day window: reopening is refused
+    session.execute(
+        sa.update(Ticket)
+        .where(Ticket.id == ticket.id)
+        .values(status="resolved", resolved_at=utcnow() - timedelta(days=8))
+    )
+    session.commit()
+    assert take(session, lead, TICKET, ticket, "reopen").message == "ticket.reopen_window_over"
+    with pytest.raises(desk.TicketError, match=r"ticket\.reopen_window_over"):
+        desk.post(session, a1, ticket.id, "customer", "又出问题了")
+
+
+def test_the_escalation_job_records_each_breach_once_and_raises_priority(session, desk_setup):
+    lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
+    late = _open(session, lead, customer)
+    waiting = _open(session, lead, customer)
+    on_time = _open(session, lead, customer)
+    past = utcnow() - timedelta(minutes=5)
+    session.execute(
+        sa.update(Ticket)
+        .where(Ticket.id.in_((late.id, waiting.id)))
+        .values(first_response_due=past, resolution_due=past)
+    )
+    session.execute(
+        sa.update(Ticket)
+        .where(Ticket.id == waiting.id)
+        .values(status="waiting_customer", first_responded_at=past)
+    )
+    session.commit()
+    assert desk.escalate_breaches(session) == "2 breaches"  # first response and resolution
+    session.commit()
+    for ticket in (late, waiting, on_time):
+        session.refresh(ticket)
+    assert late.priority == "urgent"  # normal → high → urgent, one step per breach
+    assert late.first_response_breached_at is not None
+    assert waiting.priority == "normal" and on_time.priority == "normal"  # paused; not due
+    breaches = session.exec(select(TicketSlaBreach).order_by(TicketSlaBreach.id)).all()
+    assert [(b.target, b.priority_before, b.priority_after) for b in breaches] == [
+        ("first_response", "normal", "high"),
+        ("resolution", "high", "urgent"),
+    ]
+    told = session.exec(select(Notification.user_id, Notification.link)).all()
+    assert (desk_setup["cs.lead"].user_id, f"/tickets/workspace?id={late.id}") in told
+    assert desk_setup["cs.a1"].user_id in {user for user, _ in told}  # the agent too
+    assert desk.escalate_breaches(session) == "0 breaches"
+
+
+def test_merging_a_duplicate_keeps_its_conversation_on_the_other_ticket(session, desk_setup):
+    a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
+    first = _open(session, lead, customer)
+    duplicate = _open(session, lead, customer, subject="登录不了（重复）")
+    stranger = _open(session, lead, _customer(session, "李四", "11010519491231002X"))
+    with pytest.raises(desk.TicketError, match=r"ticket\.merge_other_customer"):
+        desk.merge(session, lead, duplicate.id, stranger.ticket_no)
+    with pytest.raises(desk.TicketError, match=r"ticket\.merge_self"):
+        desk.merge(session, lead, duplicate.id, duplicate.ticket_no)
+    desk.merge(session, lead, duplicate.id, first.ticket_no.lower())
+    session.commit()
+    session.refresh(duplicate)
+    assert duplicate.status == "closed" and duplicate.merged_into_id == first.id
+    numbers = [no for _m, no in desk.conversation(session, first.id)]
+    assert numbers.count(duplicate.ticket_no) == 2  # its customer message and the merge note
+    with pytest.raises(desk.TicketError, match=r"ticket\.merged"):
+        desk.post(session, a1, duplicate.id, "note", "写在已合并的工单上")
+    assert take(session, lead, TICKET, duplicate, "reopen").message == "ticket.merged"
+
+
+def test_satisfaction_is_recorded_after_resolution_only(session, desk_setup):
+    a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
+    ticket = _open(session, lead, customer)
+    with pytest.raises(desk.TicketError, match=r"ticket\.rate_after_resolution"):
+        desk.rate(session, a1, ticket.id, "5", "")
+    session.execute(
+        sa.update(Ticket).where(Ticket.id == ticket.id).values(status="resolved",
+                                                               resolved_at=utcnow())
+    )  # fmt: skip
+    session.commit()
+    for bad in ("0", "6", "four", ""):
+        with pytest.raises(desk.TicketError, match=r"ticket\.rating_range"):
+            desk.rate(session, a1, ticket.id, bad, "")
+    desk.rate(session, a1, ticket.id, "4", "处理及时")
+    session.commit()
+    session.refresh(ticket)
+    assert (ticket.satisfaction, ticket.satisfaction_comment) == (4, "处理及时")
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "ticket.rate")).one()
+
+
+def test_two_agents_on_one_ticket_lose_nothing(session, desk_setup):
+    a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
+    ticket = _open(session, lead, customer)
+    seen = ticket.version  # a1 opened the ticket …
+    desk.post(session, lead, ticket.id, "note", "主管：客户是VIP")  # … the lead writes meanwhile
+    session.commit()
+    stale = service.transition(
+        session,
+        principal=a1,
+        resource=TICKET,
+        record_id=ticket.id,
+        version=seen,
+        transition_key="take",
+    )
+    assert stale.message == "record.stale_by" and stale.message_params["who"] == "cs.lead"
+    edit = service.update(
+        session,
+        principal=a1,
+        resource=TICKET,
+        record_id=ticket.id,
+        version=seen,
+        values={"priority": "high"},
+    )
+    assert edit.message == "record.stale_by"
+    session.rollback()
+    with pytest.raises(desk.TicketError, match=r"ticket\.changed_meanwhile"):
+        desk.reassign(session, lead, ticket.id, "cs.a2", seen)
+    session.rollback()
+    desk.post(session, a1, ticket.id, "reply", "您好")
+    session.commit()
+    assert len(desk.conversation(session, ticket.id)) == 3  # both writers' messages are kept
+
+
+def test_only_leads_reassign_and_only_to_agents(session, desk_setup):
+    a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
+    ticket = _open(session, lead, customer)
+    with pytest.raises(desk.TicketError, match=r"auth\.denied"):
+        desk.reassign(session, a1, ticket.id, "cs.a1", ticket.version)
+    with pytest.raises(desk.TicketError, match=r"ticket\.not_an_agent"):
+        desk.reassign(session, lead, ticket.id, "nobody", ticket.version)
+    desk.reassign(session, lead, ticket.id, "cs.a2", ticket.version)
+    session.commit()
+    session.refresh(ticket)
+    assert ticket.assignee == "cs.a2"
+    # a2 now owns it: a1 can no longer take it, a2 can
+    assert take(session, a1, TICKET, ticket, "take").message == "ticket.not_yours"
+    assert take(session, desk_setup["cs.a2"], TICKET, ticket, "take").ok
+
+
+def test_canned_replies_fill_placeholders_and_refuse_unknown_ones(session, desk_setup):
+    lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
+    ticket = _open(session, lead, customer)
+    reply = CannedReply(title="问候", body="{customer_name}您好，工单 {ticket_no}：{subject}")
+    session.add(reply)
+    session.commit()
+    text = desk.render(reply, ticket, customer, "周婷")
+    assert text == f"张*您好，工单 {ticket.ticket_no}：无法登录"  # masked: no gender on file
+    bad = service.create(
+        session,
+        principal=lead,
+        resource=get("canned_reply"),
+        values={"title": "错字", "body": "{customer_nmae}您好"},
+    )
+    assert bad.errors == {"body": "ticket.unknown_placeholder"}
+
+
+def test_business_hours_policy_and_holidays_set_the_targets(session, desk_setup):
+    session.execute(sa.update(SlaPolicy).values(business_hours=True))
+    session.add(BusinessHoliday(day=date(2030, 1, 1), name="元旦"))
+    session.commit()
+    opened = datetime(2029, 12, 31, 17, 30, tzinfo=SHANGHAI).astimezone(UTC)  # Monday
+    targets = desk.targets(session, "normal", opened)
+    # 60 minutes: 30 on Monday, the holiday is skipped, 30 on Wednesday
+    assert targets["first_response_due"] == datetime(2030, 1, 2, 9, 30, tzinfo=SHANGHAI)
+
+
+def test_the_report_measures_volume_times_compliance_and_satisfaction(session, desk_setup):
+    lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
+    met, missed = _open(session, lead, customer), _open(session, lead, customer)
+    now = utcnow()
+    session.execute(
+        sa.update(Ticket)
+        .where(Ticket.id == met.id)
+        .values(first_responded_at=met.created_at + timedelta(minutes=30),
+                resolved_at=met.created_at + timedelta(hours=2), satisfaction=5)
+    )  # fmt: skip
+    session.execute(
+        sa.update(Ticket)
+        .where(Ticket.id == missed.id)
+        .values(first_responded_at=missed.created_at + timedelta(minutes=90),
+                resolved_at=missed.created_at + timedelta(hours=10), satisfaction=2)
+    )  # fmt: skip
+    session.commit()
+    today = now.astimezone(SHANGHAI).date()
+    rows, total = desk.report(session, today, today, "assignee")
+    assert [(r.key, r.volume) for r in rows] == [("cs.a1", 1), ("cs.a2", 1)]
+    assert total.volume == 2 and total.resolved == 2
+    assert total.avg_first_response_minutes == pytest.approx(60)
+    assert total.first_response_compliance == pytest.approx(0.5)
+    assert total.resolution_compliance == pytest.approx(0.5)
+    assert total.satisfaction == pytest.approx(3.5)
+    with pytest.raises(desk.TicketError):
+        desk.report(session, today, today - timedelta(days=1), "assignee")
+
+
+def test_the_customer_panel_shows_holdings_and_past_tickets(session, desk_setup):
+    lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
+    earlier = _open(session, lead, customer, subject="更早的工单")
+    ticket = _open(session, lead, customer)
+    pm, _ = make_user(session, "pm.t", ["product_manager"])
+    pm = auth.resolve(session, sign_in(session, pm))
+    product = session.get(Product, _product(session, pm, _partner(session, pm)))
+    for n, (kind, amount, status) in enumerate(
+        (
+            ("subscription", "50000.00", "settled"),
+            ("redemption", "20000.00", "settled"),
+            ("subscription", "99999.00", "failed"),  # never held
+        )
+    ):
+        session.add(
+            Transaction(txn_no=f"T{n}", customer_id=customer.id, product_id=product.id, kind=kind,
+                        amount=Decimal(amount), status=status, occurred_at=utcnow())
+        )  # fmt: skip
+    session.commit()
+    context = desk.customer_context(session, customer.id, ticket.id)
+    assert context.holdings == [("稳盈90天", Decimal("30000.00"))]
+    assert [t.id for t in context.past] == [earlier.id]  # the ticket itself is not "past"
+
+
+def test_a_resolved_ticket_closes_by_itself_after_the_configured_days(session, desk_setup):
+    lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
+    old, fresh = _open(session, lead, customer), _open(session, lead, customer)
+    session.execute(
+        sa.update(Ticket)
+        .where(Ticket.id == old.id)
+        .values(status="resolved", resolved_at=utcnow() - timedelta(days=4))
+    )
+    session.execute(
+        sa.update(Ticket).where(Ticket.id == fresh.id).values(status="resolved",
+                                                              resolved_at=utcnow())
+    )  # fmt: skip
+    session.commit()
+    assert desk.close_resolved(session) == "closed 1"
+    session.commit()
+    session.refresh(old)
+    assert old.status == "closed" and old.closed_at is not None
+    session.refresh(fresh)
+    assert fresh.status == "resolved"
