@@ -147,31 +147,22 @@ def _message(message: rx.Var) -> rx.Component:
 def _composer() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.button(
-                t("tickets.mode.reply"),
-                variant=rx.cond(D.mode == "reply", "solid", "soft"),
-                on_click=D.set_mode("reply"),
-                size="1",
-                id="mode-reply",
-                title="r",
-            ),
-            rx.button(
-                t("tickets.mode.note"),
-                variant=rx.cond(D.mode == "note", "solid", "soft"),
-                color_scheme="amber",
-                on_click=D.set_mode("note"),
-                size="1",
-                id="mode-note",
-                title="n",
-            ),
-            rx.button(
-                t("tickets.mode.customer"),
-                variant=rx.cond(D.mode == "customer", "solid", "soft"),
-                color_scheme="gray",
-                on_click=D.set_mode("customer"),
-                size="1",
-                id="mode-customer",
-            ),
+            *[
+                rx.button(
+                    t(f"tickets.mode.{mode}"),
+                    variant=rx.cond(D.mode == mode, "solid", "soft"),
+                    color_scheme=colour,
+                    on_click=D.set_mode(mode),
+                    size="1",
+                    id=f"mode-{mode}",
+                    title=key,
+                )
+                for mode, colour, key in (
+                    ("reply", "indigo", "r"),
+                    ("note", "amber", "n"),
+                    ("customer", "gray", ""),
+                )
+            ],
             rx.spacer(),
             rx.cond(
                 D.canned.length() > 0,
@@ -413,6 +404,24 @@ def _resolved_box() -> rx.Component:
     )
 
 
+def _link_line(label_key: str, field: str, resource: str) -> rx.Component:
+    """A linked record of the ticket, opening its own page ("—" when none)."""
+    ticket = D.ticket
+    return rx.hstack(
+        rx.text(t(label_key), size="1", color_scheme="gray"),
+        rx.cond(
+            ticket[field] != "",
+            rx.link(
+                ticket[field],
+                href=f"/r/{resource}/record?id=" + ticket[f"{field}_id"],
+                size="1",
+                id=f"link-{field}",
+            ),
+            rx.text("—", size="1"),
+        ),
+    )
+
+
 def _side() -> rx.Component:
     ticket = D.ticket
     return rx.vstack(
@@ -475,30 +484,8 @@ def _side() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.text(t("tickets.links"), weight="bold", size="2"),
-                rx.hstack(
-                    rx.text(t("tickets.product"), size="1", color_scheme="gray"),
-                    rx.cond(
-                        ticket["product"] != "",
-                        rx.link(
-                            ticket["product"],
-                            href="/r/product/record?id=" + ticket["product_id"],
-                            size="1",
-                        ),
-                        rx.text("—", size="1"),
-                    ),
-                ),
-                rx.hstack(
-                    rx.text(t("tickets.kyc_case"), size="1", color_scheme="gray"),
-                    rx.cond(
-                        ticket["kyc_case"] != "",
-                        rx.link(
-                            ticket["kyc_case"],
-                            href="/r/kyc_case/record?id=" + ticket["kyc_case_id"],
-                            size="1",
-                        ),
-                        rx.text("—", size="1"),
-                    ),
-                ),
+                _link_line("tickets.product", "product", "product"),
+                _link_line("tickets.kyc_case", "kyc_case", "kyc_case"),
                 rx.link(
                     t("tickets.edit_links"),
                     href="/r/ticket/record?id=" + D.ticket_id.to(str),

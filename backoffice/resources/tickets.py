@@ -28,6 +28,7 @@ from models.tickets import (
     Ticket,
     TicketCategory,
     TicketChannel,
+    TicketMessage,
     TicketPriority,
     TicketSettings,
     TicketStatus,
@@ -198,7 +199,11 @@ def ticket_summary(session: Any, ticket: Any, lang: str) -> list[tuple[str, str]
         sla = "overdue" if en else "已超时"
     else:
         sla = "on time" if en else "正常"
-    messages = len(rules.conversation(session, ticket.id))
+    messages = session.execute(
+        sa.select(sa.func.count()).where(
+            TicketMessage.ticket_id.in_(rules.thread_ids(session, ticket.id))
+        )
+    ).scalar_one()
     rating = f"{ticket.satisfaction}/5" if ticket.satisfaction else "—"
     merged = ""
     if ticket.merged_into_id:

@@ -525,24 +525,19 @@ def merge(
     if source.status == S.CLOSED or target.status not in OPEN_TICKET_STATES:
         raise TicketError("ticket.merge_closed")
     now = utcnow()
-    session.add(
-        TicketMessage(
-            ticket_id=source.id,
-            kind=TicketMessageKind.NOTE,
-            author=principal.username,
-            body=f"已合并至 {target.ticket_no} / Merged into {target.ticket_no}",
-            created_at=now,
+    for on, text in (
+        (source, f"已合并至 {target.ticket_no} / Merged into {target.ticket_no}"),
+        (target, f"已并入重复工单 {source.ticket_no} / Duplicate {source.ticket_no} merged in"),
+    ):
+        session.add(
+            TicketMessage(
+                ticket_id=on.id,
+                kind=TicketMessageKind.NOTE,
+                author=principal.username,
+                body=text,
+                created_at=now,
+            )
         )
-    )
-    session.add(
-        TicketMessage(
-            ticket_id=target.id,
-            kind=TicketMessageKind.NOTE,
-            author=principal.username,
-            body=f"已并入重复工单 {source.ticket_no} / Duplicate {source.ticket_no} merged in",
-            created_at=now,
-        )
-    )
     _write(
         session,
         source,
