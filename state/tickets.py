@@ -7,7 +7,6 @@ from typing import Any
 
 import reflex as rx
 import sqlalchemy as sa
-from sqlmodel import select
 
 from backoffice.config import get_settings
 from backoffice.db import session_scope
@@ -18,7 +17,6 @@ from backoffice.services import kyc
 from backoffice.services import tickets as desk
 from models.base import utcnow
 from models.customers import Customer
-from models.hr import Employee
 from models.identity import User
 from models.kyc import KycCase
 from models.products import Product
@@ -27,29 +25,10 @@ from state.auth import SessionState, requires
 from state.ui import UIState
 
 TICKET = "ticket"
-QUEUES = ("mine", "team", "unassigned", "waiting")
+QUEUES = desk.QUEUES
 MODES = ("reply", "note", "customer")
 QUEUE_SIZE = 50
 S = TicketStatus
-
-
-def _queue_condition(queue: str, username: str, team_id: int | None) -> sa.ColumnElement[bool]:
-    working = Ticket.status.in_((S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_CUSTOMER))
-    if queue == "mine":
-        return sa.and_(Ticket.assignee == username, working)
-    if queue == "unassigned":
-        return Ticket.status == S.NEW
-    if queue == "waiting":
-        return sa.and_(Ticket.status == S.WAITING_CUSTOMER, Ticket.assignee == username)
-    team = Ticket.team_id == team_id if team_id is not None else sa.true()
-    return sa.and_(team, working)
-
-
-def _due(ticket: Ticket) -> Any:
-    """The target the ticket is working towards now (first response until one is sent)."""
-    if ticket.first_responded_at is None and ticket.first_response_due is not None:
-        return ticket.first_response_due
-    return ticket.resolution_due
 
 
 class TicketDeskState(rx.State):
@@ -100,37 +79,25 @@ class TicketDeskState(rx.State):
         zone = get_settings().zone
         now = utcnow()
         with session_scope() as session:
-            me = session.exec(select(User).where(User.username == principal.username)).first()
-            team_id = None
-            if me is not None and me.employee_id:
-                employee = session.get(Employee, me.employee_id)
-                team_id = employee.team_id if employee else None
-            due = sa.case(
-                (Ticket.first_responded_at.is_(None), Ticket.first_response_due),
-                else_=Ticket.resolution_due,
-            )
-            found = session.exec(
-                select(Ticket)
-                .where(_queue_condition(self.queue, principal.username, team_id))
-                .order_by(due.is_(None), due, Ticket.id)  # overdue first, then the nearest due
-                .limit(QUEUE_SIZE)
-            ).all()
-            self.rows = [
-                {
-                    "id": str(t.id),
-                    "no": t.ticket_no,
-                    "subject": t.subject,
-                    "priority": t.priority,
-                    "priority_label": choice_label("ticket_priority", t.priority, lang),
-                    "status_label": choice_label("ticket_status", t.status, lang),
-                    "assignee": t.assignee or "—",
-                    "due": _due(t).astimezone(zone).strftime("%m-%d %H:%M") if _due(t) else "—",
-                    "overdue": "1"
-                    if _due(t) and _due(t) < now and t.status != S.WAITING_CUSTOMER
-                    else "",
-                }
-                for t in found
-            ]
+            found = desk.queue(session, principal, self.queue, QUEUE_SIZE)
+            self.rows = []
+            for t in found:
+                due = desk.current_due(t)
+                self.rows.append(
+                    {
+                        "id": str(t.id),
+                        "no": t.ticket_no,
+                        "subject": t.subject,
+                        "priority": t.priority,
+                        "priority_label": choice_label("ticket_priority", t.priority, lang),
+                        "status_label": choice_label("ticket_status", t.status, lang),
+                        "assignee": t.assignee or "—",
+                        "due": due.astimezone(zone).strftime("%m-%d %H:%M") if due else "—",
+                        "overdue": "1"
+                        if due and due < now and t.status != S.WAITING_CUSTOMER
+                        else "",
+                    }
+                )
 
     async def _fill_ticket(self, ticket_id: int) -> None:
         lang = await self._lang()
@@ -156,7 +123,7 @@ class TicketDeskState(rx.State):
             product = session.get(Product, ticket.product_id) if ticket.product_id else None
             case = session.get(KycCase, ticket.kyc_case_id) if ticket.kyc_case_id else None
             merged = session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
-            due = _due(ticket)
+            due = desk.current_due(ticket)
             self.ticket = {
                 "no": ticket.ticket_no,
                 "subject": ticket.subject,

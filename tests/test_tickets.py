@@ -486,3 +486,19 @@ def test_a_resolved_ticket_closes_by_itself_after_the_configured_days(session, d
     assert old.status == "closed" and old.closed_at is not None
     session.refresh(fresh)
     assert fresh.status == "resolved"
+
+
+def test_the_queues_put_the_most_urgent_due_time_first(session, desk_setup):
+    a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
+    later, sooner = _open(session, lead, customer), _open(session, lead, customer)
+    session.execute(
+        sa.update(Ticket)
+        .where(Ticket.id == sooner.id)
+        .values(first_response_due=utcnow() - timedelta(minutes=1))
+    )
+    manual = _open(session, lead, customer, category="other")
+    session.commit()
+    assert [t.id for t in desk.queue(session, a1, "mine", 10)] == [later.id]  # sooner is cs.a2's
+    team = [t.id for t in desk.queue(session, lead, "team", 10)]
+    assert team[:2] == [sooner.id, later.id] and manual.id in team
+    assert [t.id for t in desk.queue(session, a1, "unassigned", 10)] == [manual.id]

@@ -78,17 +78,8 @@ TEAM = register(
 )
 
 
-def _working(principal: Principal) -> sa.ColumnElement[bool]:
-    return Ticket.status.in_(OPEN_TICKET_STATES)
-
-
 QUEUES = (
-    Queue(
-        "mine",
-        "我的工单",
-        "Mine",
-        lambda p: sa.and_(Ticket.assignee == p.username, _working(p)),
-    ),
+    Queue("mine", "我的工单", "Mine", lambda p: rules.mine(p.username)),
     Queue("unassigned", "待分配", "Unassigned", lambda p: Ticket.status == S.NEW),
     Queue(
         "waiting",

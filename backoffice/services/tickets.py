@@ -20,6 +20,7 @@ from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
 from backoffice.config import get_settings
+from backoffice.engine.fields import to_text
 from backoffice.i18n import choice_label
 from backoffice.security.rbac import Principal
 from backoffice.services import audit, notifications
@@ -287,7 +288,7 @@ def _write(
     if result.rowcount != 1:
         raise TicketError("ticket.changed_meanwhile")
     changes = {
-        name: [_text(before[name]), _text(value)]
+        name: [to_text(before[name]), to_text(value)]
         for name, value in values.items()
         if before[name] != value
     }
@@ -302,10 +303,6 @@ def _write(
         client=client,
     )
     session.expire(ticket)
-
-
-def _text(value: Any) -> Any:
-    return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value
 
 
 def is_lead(principal: Principal) -> bool:
@@ -499,6 +496,55 @@ def conversation(session: Session, ticket_id: int) -> list[tuple[TicketMessage, 
         .order_by(TicketMessage.created_at, TicketMessage.id)
     ).all()
     return [(m, numbers[m.ticket_id]) for m in messages]
+
+
+# --- the agent's queues ---------------------------------------------------------------------
+QUEUES = ("mine", "team", "unassigned", "waiting")
+
+
+def mine(username: str) -> sa.ColumnElement[bool]:
+    return sa.and_(Ticket.assignee == username, Ticket.status.in_(OPEN_TICKET_STATES))
+
+
+def team_of(session: Session, username: str) -> int | None:
+    """The team of the employee a staff account belongs to (None without one)."""
+    return session.exec(
+        select(Employee.team_id)
+        .join(User, User.employee_id == Employee.id)
+        .where(User.username == username)
+    ).first()
+
+
+def current_due(ticket: Ticket) -> datetime | None:
+    """The target the ticket works towards now: first response until one is sent."""
+    if ticket.first_responded_at is None and ticket.first_response_due is not None:
+        return ticket.first_response_due
+    return ticket.resolution_due
+
+
+def queue(session: Session, principal: Principal, name: str, limit: int) -> list[Ticket]:
+    """One of QUEUES for this user, overdue first, then by the nearest due time."""
+    if name == "mine":
+        condition = mine(principal.username)
+    elif name == "unassigned":
+        condition = Ticket.status == S.NEW
+    elif name == "waiting":
+        condition = sa.and_(
+            Ticket.status == S.WAITING_CUSTOMER, Ticket.assignee == principal.username
+        )
+    else:
+        team_id = team_of(session, principal.username)
+        team = Ticket.team_id == team_id if team_id is not None else sa.true()
+        condition = sa.and_(team, Ticket.status.in_(OPEN_TICKET_STATES))
+    due = sa.case(
+        (Ticket.first_responded_at.is_(None), Ticket.first_response_due),
+        else_=Ticket.resolution_due,
+    )
+    return list(
+        session.exec(
+            select(Ticket).where(condition).order_by(due.is_(None), due, Ticket.id).limit(limit)
+        ).all()
+    )
 
 
 # --- merging duplicates ---------------------------------------------------------------------
