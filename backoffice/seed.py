@@ -42,6 +42,7 @@ from models.customers import RISK_TOLERANCES, Customer, KycStatus
 from models.hr import (
     Appraisal,
     AppraisalCycle,
+    AppraisalStatus,
     Candidate,
     CandidateStage,
     Employee,
@@ -49,11 +50,17 @@ from models.hr import (
     HeadcountPlan,
     HiringChannel,
     JobOpening,
+    OpeningStatus,
+    Promotion,
+    PromotionStatus,
     Team,
     TeamCode,
+    TeamKpi,
     TrainingKind,
     TrainingProgram,
     TrainingRecord,
+    TrainingResult,
+    TrainingSession,
 )
 from models.identity import User
 from models.kyc import (
@@ -578,10 +585,37 @@ class DemoData:
                         "salary_cipher": fields.encrypt(str(Decimal(salary))),
                         "email": f"e{number:04d}@wealth.example.cn",
                         "phone": f"0571-8{rng.randrange(1000000, 9999999)}",
+                        "grade": ("M4" if code == TeamCode.SENIOR_MANAGEMENT else "M2")
+                        if i == 0
+                        else f"P{rng.randrange(4, 8)}",
+                        "left_on": None,
                     }
                 )
+        for code, days in ((TeamCode.TECHNOLOGY, 200), (TeamCode.MARKETING, 40)):
+            number += 1  # former staff: on the books until they left
+            rows.append(
+                {
+                    **self._stamp(),
+                    "employee_no": f"E{number:04d}",
+                    "name": self.fake.name(),
+                    "team_id": team_ids[code.value],
+                    "position": POSITIONS[code][0],
+                    "manager_id": None,
+                    "hire_date": self.today - timedelta(days=days + 400),
+                    "status": EmployeeStatus.LEFT,
+                    "salary_cipher": fields.encrypt("20000"),
+                    "email": "",
+                    "phone": "",
+                    "grade": "P5",
+                    "left_on": self.today - timedelta(days=days),
+                }
+            )
         self.counts["employee"] = _bulk(c, Employee, rows)
-        employees = c.execute(sa.select(Employee.id, Employee.team_id).order_by(Employee.id)).all()
+        employees = c.execute(
+            sa.select(Employee.id, Employee.team_id)
+            .where(Employee.status != EmployeeStatus.LEFT)
+            .order_by(Employee.id)
+        ).all()
         by_team: dict[int, list[int]] = {}
         for emp_id, team_id in employees:
             by_team.setdefault(team_id, []).append(emp_id)
@@ -622,14 +656,48 @@ class DemoData:
             ),
         )
 
+    def _link_staff(self) -> None:
+        """Demo staff accounts belong to employees of their teams (customer service is linked
+        with the desk, see ``_link_agents``): the managers among them rate their reports."""
+        names = {username: name for username, name, _roles in DEMO_USERS}
+        links = (
+            ("ceo.huang", TeamCode.SENIOR_MANAGEMENT, 0, "首席执行官 CEO"),
+            ("pm.li", TeamCode.PRODUCT_DESIGN, 0, "产品总监"),
+            ("pm.zhao", TeamCode.PRODUCT_DESIGN, 1, "产品经理"),
+            ("mkt.chen", TeamCode.MARKETING, 0, "市场总监"),
+            ("kyc.liu", TeamCode.RISK_COMPLIANCE, 0, "合规总监"),
+            ("kyc.sun", TeamCode.RISK_COMPLIANCE, 1, "反洗钱专员"),
+            ("pmo.xu", TeamCode.TECHNOLOGY, 1, "项目经理"),
+            ("hr.zheng", TeamCode.CUSTOMER_SERVICE, -1, "人力资源经理"),
+        )
+        for username, team, index, position in links:
+            employee_id = self.staff_by_team[team.value][index]
+            self.conn.execute(
+                sa.update(User.__table__)
+                .where(User.__table__.c.username == username)
+                .values(employee_id=employee_id)
+            )
+            self.conn.execute(
+                sa.update(Employee.__table__)
+                .where(Employee.__table__.c.id == employee_id)
+                .values(name=names[username], position=position)
+            )
+
     def _seed_hr_records(self) -> None:
+        self._link_staff()
+        self._seed_hiring()
+        self._seed_training()
+        self._seed_appraisals()
+
+    def _seed_hiring(self) -> None:
         c, rng = self.conn, self.rng
         openings = [
-            ("高级后端工程师", TeamCode.TECHNOLOGY),
-            ("反洗钱分析师", TeamCode.RISK_COMPLIANCE),
-            ("客服专员", TeamCode.CUSTOMER_SERVICE),
-            ("增长营销经理", TeamCode.MARKETING),
-            ("数据产品经理", TeamCode.PRODUCT_DESIGN),
+            ("高级后端工程师", TeamCode.TECHNOLOGY, 2, OpeningStatus.OPEN),
+            ("反洗钱分析师", TeamCode.RISK_COMPLIANCE, 1, OpeningStatus.OPEN),
+            ("客服专员", TeamCode.CUSTOMER_SERVICE, 2, OpeningStatus.OPEN),
+            ("增长营销经理", TeamCode.MARKETING, 1, OpeningStatus.OPEN),
+            ("数据产品经理", TeamCode.PRODUCT_DESIGN, 1, OpeningStatus.OPEN),
+            ("测试工程师", TeamCode.TECHNOLOGY, 1, OpeningStatus.FILLED),
         ]
         self.counts["job_opening"] = _bulk(
             c,
@@ -639,65 +707,160 @@ class DemoData:
                     **self._stamp(),
                     "title": title,
                     "team_id": self.team_ids[team.value],
-                    "headcount": rng.choice((1, 1, 2)),
-                    "status": "open",
-                    "opened_on": self.today - timedelta(days=rng.randrange(5, 60)),
-                    "description": "",
+                    "headcount": headcount,
+                    "status": status,
+                    "opened_on": self.today - timedelta(days=rng.randrange(20, 90)),
+                    "closed_on": self.today - timedelta(days=10)
+                    if status == OpeningStatus.FILLED
+                    else None,
+                    "description": f"负责{title}相关工作，向团队负责人汇报。",
                 }
-                for title, team in openings
+                for title, team, headcount, status in openings
             ),
         )
-        opening_ids = list(_ids(c, JobOpening, "title").values())
-        stages = list(CandidateStage)
-        self.counts["candidate"] = _bulk(
-            c,
-            Candidate,
-            (
+        opening_rows = c.execute(
+            sa.select(JobOpening.id, JobOpening.title, JobOpening.team_id, JobOpening.status)
+        ).all()
+        open_ids = [row.id for row in opening_rows if row.status == OpeningStatus.OPEN]
+        filled = next(row for row in opening_rows if row.status == OpeningStatus.FILLED)
+        reasons = ("经验与岗位要求不符", "薪资期望差距较大", "候选人接受了其他录用")
+        stages = [CandidateStage.APPLIED] * 10 + [CandidateStage.SCREENED] * 6
+        stages += [CandidateStage.INTERVIEWED] * 5 + [CandidateStage.OFFER] * 3
+        stages += [CandidateStage.REJECTED] * 6
+        rows = []
+        for stage in stages:
+            applied = self.today - timedelta(days=rng.randrange(1, 50))
+            offered = stage == CandidateStage.OFFER
+            rows.append(
                 {
                     **self._stamp(),
-                    "opening_id": rng.choice(opening_ids),
+                    "opening_id": rng.choice(open_ids),
                     "name": self.fake.name(),
                     "channel": rng.choice(list(HiringChannel)).value,
-                    "stage": rng.choice(stages).value,
-                    "applied_on": self.today - timedelta(days=rng.randrange(1, 50)),
+                    "stage": stage.value,
+                    "applied_on": applied,
                     "email": self.fake.email(),
                     "notes": "",
+                    "offer_salary_cipher": fields.encrypt(str(rng.randrange(15, 40) * 1000))
+                    if offered
+                    else "",
+                    "start_on": self.today + timedelta(days=rng.randrange(7, 30))
+                    if offered
+                    else None,
+                    "hired_on": None,
+                    "employee_id": None,
+                    "rejection_reason": rng.choice(reasons)
+                    if stage == CandidateStage.REJECTED
+                    else "",
                 }
-                for _ in range(30)
-            ),
-        )
+            )
+        # the people hired through the system are the most recent joiners of each team
+        joiners = c.execute(
+            sa.select(Employee.id, Employee.name, Employee.team_id, Employee.hire_date)
+            .where(Employee.hire_date >= self.today - timedelta(days=240))
+            .order_by(Employee.hire_date.desc())
+        ).all()
+        team_openings = {row.team_id: row.id for row in opening_rows}
+        team_openings[filled.team_id] = filled.id
+        for joiner in joiners[:6]:
+            hired_on = joiner.hire_date - timedelta(days=rng.randrange(7, 21))
+            rows.append(
+                {
+                    **self._stamp(),
+                    "opening_id": team_openings.get(joiner.team_id, filled.id),
+                    "name": joiner.name,
+                    "channel": rng.choice(list(HiringChannel)).value,
+                    "stage": CandidateStage.HIRED.value,
+                    "applied_on": hired_on - timedelta(days=rng.randrange(14, 60)),
+                    "email": self.fake.email(),
+                    "notes": "",
+                    "offer_salary_cipher": fields.encrypt(str(rng.randrange(15, 40) * 1000)),
+                    "start_on": joiner.hire_date,
+                    "hired_on": hired_on,
+                    "employee_id": joiner.id,
+                    "rejection_reason": "",
+                }
+            )
+        self.counts["candidate"] = _bulk(c, Candidate, rows)
+
+    def _seed_training(self) -> None:
+        c, rng = self.conn, self.rng
         programs = [
-            ("新员工入职培训", TrainingKind.ONBOARDING, True, "8"),
-            ("反洗钱与合规必修课", TrainingKind.ON_THE_JOB, True, "4"),
-            ("信息安全意识培训", TrainingKind.ON_THE_JOB, True, "2"),
-            ("理财产品知识进阶", TrainingKind.ON_THE_JOB, False, "6"),
-            ("CFA 外部研修", TrainingKind.EXTERNAL, False, "16"),
+            ("新员工入职培训", TrainingKind.ONBOARDING, True, "8", 14),
+            ("反洗钱与合规必修课", TrainingKind.ON_THE_JOB, True, "4", 30),
+            ("信息安全意识培训", TrainingKind.ON_THE_JOB, True, "2", 60),
+            ("理财产品知识进阶", TrainingKind.ON_THE_JOB, False, "6", 0),
+            ("CFA 外部研修", TrainingKind.EXTERNAL, False, "16", 0),
         ]
         self.counts["training_program"] = _bulk(
             c,
             TrainingProgram,
             (
-                {**self._stamp(), "title": t, "kind": k.value, "mandatory": m, "hours": Decimal(h)}
-                for t, k, m, h in programs
+                {
+                    **self._stamp(),
+                    "title": t,
+                    "kind": k.value,
+                    "mandatory": m,
+                    "hours": Decimal(h),
+                    "due_within_days": d,
+                }
+                for t, k, m, h, d in programs
             ),
         )
-        program_rows = c.execute(sa.select(TrainingProgram.id, TrainingProgram.hours)).all()
-        all_staff = [e for members in self.staff_by_team.values() for e in members]
+        program_rows = c.execute(
+            sa.select(TrainingProgram.id, TrainingProgram.hours, TrainingProgram.mandatory)
+        ).all()
+        trainers = ("郑敏", "刘洋", "外部讲师", "技术部")
+        _bulk(
+            c,
+            TrainingSession,
+            (
+                {
+                    **self._stamp(),
+                    "program_id": program.id,
+                    "held_on": self.today - timedelta(days=days),
+                    "trainer": rng.choice(trainers),
+                    "location": rng.choice(("总部 3 楼培训室", "线上会议", "外部机构")),
+                    "hours": program.hours,
+                }
+                for program in program_rows
+                for days in (20, 110, 250)
+            ),
+        )
+        sessions: dict[int, list[tuple[int, date]]] = {}
+        for session_id, program_id, held_on in c.execute(
+            sa.select(TrainingSession.id, TrainingSession.program_id, TrainingSession.held_on)
+        ):
+            sessions.setdefault(program_id, []).append((session_id, held_on))
+        staff = c.execute(sa.select(Employee.id, Employee.hire_date)).all()
         records = []
-        for emp in all_staff:
-            for program_id, hours in program_rows:
-                if rng.random() < 0.6:
-                    records.append(
-                        {
-                            **self._stamp(),
-                            "program_id": program_id,
-                            "employee_id": emp,
-                            "attended_on": self.today - timedelta(days=rng.randrange(1, 300)),
-                            "hours": hours,
-                            "result": rng.choice(("passed", "passed", "failed")),
-                        }
-                    )
+        for person in staff:
+            for program in program_rows:
+                attended = [s for s in sessions[program.id] if s[1] >= person.hire_date]
+                recent = (self.today - person.hire_date).days < 60
+                if not attended or (recent and rng.random() < 0.6):
+                    continue  # new joiners have mandatory training still to do
+                if not program.mandatory and rng.random() < 0.6:
+                    continue
+                session_id, held_on = rng.choice(attended)
+                result = rng.choice(
+                    (TrainingResult.PASSED,) * 6 + (TrainingResult.FAILED, TrainingResult.ABSENT)
+                )
+                records.append(
+                    {
+                        **self._stamp(),
+                        "program_id": program.id,
+                        "session_id": session_id,
+                        "employee_id": person.id,
+                        "attended_on": held_on,
+                        "hours": Decimal(0) if result == TrainingResult.ABSENT else program.hours,
+                        "result": result.value,
+                    }
+                )
         self.counts["training_record"] = _bulk(c, TrainingRecord, records)
+
+    def _seed_appraisals(self) -> None:
+        c, rng = self.conn, self.rng
         year = self.today.year
         self.counts["appraisal_cycle"] = _bulk(
             c,
@@ -712,33 +875,117 @@ class DemoData:
                 },
                 {
                     **self._stamp(),
-                    "name": f"{year} 年中考核",
+                    "name": f"{year} 年度考核",
                     "period_start": date(year, 1, 1),
-                    "period_end": date(year, 6, 30),
+                    "period_end": date(year, 12, 31),
                     "status": "open",
                 },
             ],
         )
-        cycles = list(_ids(c, AppraisalCycle, "name").values())
-        self.counts["appraisal"] = _bulk(
+        last, current = (
+            c.execute(sa.select(AppraisalCycle.id).order_by(AppraisalCycle.period_start))
+            .scalars()
+            .all()
+        )
+        staff = c.execute(
+            sa.select(Employee.id, Employee.hire_date, Employee.manager_id).order_by(Employee.id)
+        ).all()
+        cs_agents = set(self.staff_by_team[TeamCode.CUSTOMER_SERVICE.value][1:3])
+        goals = "完成年度 OKR；提升客户满意度；按时完成必修培训"
+        rows = []
+        for person in staff:
+            if person.hire_date <= date(year - 1, 12, 31):
+                rating = rng.choice("ABBBC")
+                final = rating if rng.random() < 0.8 else rng.choice("SABC")
+                rows.append(
+                    {**self._stamp(), "cycle_id": last, "employee_id": person.id,
+                     "status": AppraisalStatus.CALIBRATED, "goals": goals,
+                     "self_assessment": "按计划完成了主要目标。", "manager_rating": rating,
+                     "manager_comment": "表现稳定。", "rated_by": "", "final_rating": final,
+                     "calibration_note": "" if final == rating else "跨团队校准后调整"}
+                )  # fmt: skip
+            if person.manager_id is None:
+                status = AppraisalStatus.OPEN
+            elif person.id in cs_agents:
+                status = AppraisalStatus.SELF_ASSESSED  # waiting for cs.wu's rating
+            else:
+                status = rng.choice(
+                    (AppraisalStatus.OPEN, AppraisalStatus.SELF_ASSESSED, AppraisalStatus.RATED)
+                )
+            assessed = status != AppraisalStatus.OPEN
+            rated = status == AppraisalStatus.RATED
+            rows.append(
+                {
+                    **self._stamp(),
+                    "cycle_id": current,
+                    "employee_id": person.id,
+                    "status": status,
+                    "goals": goals,
+                    "self_assessment": "上半年完成了主要目标，下半年重点提升专业能力。"
+                    if assessed
+                    else "",
+                    "manager_rating": rng.choice("ABBC") if rated else None,
+                    "manager_comment": "完成目标，沟通顺畅。" if rated else "",
+                    "rated_by": "",
+                    "final_rating": None,
+                    "calibration_note": "",
+                }
+            )
+        self.counts["appraisal"] = _bulk(c, Appraisal, rows)
+        kpis = {
+            TeamCode.TECHNOLOGY: ("系统可用性", "%", "99.9"),
+            TeamCode.PRODUCT_DESIGN: ("新上架产品数", "个", "12"),
+            TeamCode.MARKETING: ("新增注册客户", "人", "20000"),
+            TeamCode.RISK_COMPLIANCE: ("KYC 按时完成率", "%", "95"),
+            TeamCode.CUSTOMER_SERVICE: ("客户满意度", "分", "4.5"),
+            TeamCode.SENIOR_MANAGEMENT: ("管理资产规模", "亿元", "50"),
+        }
+        _bulk(
             c,
-            Appraisal,
+            TeamKpi,
             (
                 {
                     **self._stamp(),
                     "cycle_id": cycle,
-                    "employee_id": emp,
-                    "goals": "完成季度 OKR；提升客户满意度",
-                    "self_assessment": "",
-                    "manager_rating": rng.choice(("A", "B", "B", "C")) if i == 0 else None,
-                    "final_rating": rng.choice(("A", "B", "B", "C")) if i == 0 else None,
+                    "team_id": self.team_ids[team.value],
+                    "name": name,
+                    "unit": unit,
+                    "target": Decimal(target),
+                    "actual": (
+                        Decimal(target) * Decimal(rng.choice(("0.9", "0.97", "1.02")))
+                    ).quantize(Decimal("0.01"))
+                    if cycle == last
+                    else None,
+                    "weight": 100,
                 }
-                for i, cycle in enumerate(cycles)
-                for emp in all_staff
+                for cycle in (last, current)
+                for team, (name, unit, target) in kpis.items()
             ),
         )
+        engineer = self.staff_by_team[TeamCode.TECHNOLOGY.value][2]
+        position, grade = c.execute(
+            sa.select(Employee.position, Employee.grade).where(Employee.id == engineer)
+        ).one()
+        _bulk(
+            c,
+            Promotion,
+            [
+                {
+                    **self._stamp(),
+                    "employee_id": engineer,
+                    "from_position": position,
+                    "to_position": "高级" + position,
+                    "from_grade": grade,
+                    "to_grade": "P7",
+                    "effective_on": date(year + 1, 1, 1),
+                    "reason": f"{year - 1} 年度考核优秀，承担核心系统开发",
+                    "new_salary_cipher": fields.encrypt("42000"),
+                    "status": PromotionStatus.PROPOSED,
+                    "applied_at": None,
+                }
+            ],
+        )
 
-    # --- products, partners, campaigns ------------------------------------------------------
     def _seed_partners_products(self) -> None:
         c, rng = self.conn, self.rng
         partner_rows = []

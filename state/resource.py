@@ -705,7 +705,11 @@ class ResourceRecordState(rx.State):
             )
         with session_scope() as session:
             schema = service.schema_of(session, resource)
-            values = service.record_values(session, schema, record) if record is not None else {}
+            values = (
+                service.record_values(session, schema, record, principal)
+                if record is not None
+                else {}
+            )
             self.fields = []
             controls = {f.shown_when[0] for f in schema.fields if f.shown_when}
             self.switches = {name: fieldlib.to_text(values.get(name)) for name in controls}

@@ -20,6 +20,7 @@ KINDS = (
     "text", "longtext", "int", "money", "percent", "decimal", "date", "datetime", "bool",
     "choice", "multi_choice", "ref", "multi_ref",
 )  # fmt: skip
+ENCRYPTABLE_NOT = ("multi_ref", "ref", "bool", "multi_choice")
 MONEY_QUANTUM = Decimal("0.01")
 PERCENT_QUANTUM = Decimal("0.0001")
 MAX_MONEY = Decimal("9999999999999999.99")
@@ -65,6 +66,10 @@ class FieldSpec:
     # a blind-index purpose: the clear value is validated, then only its keyed hash is stored
     # (exact matching without keeping the value); it is never shown back, and a blank edit keeps it
     one_way: str = ""
+    # stored encrypted in the column ``<name>_cipher``; read only through the engine, which
+    # decrypts for callers with ``read_permission`` and never for anyone else. Not listable by
+    # value in SQL: no filters, search or sorting on it
+    encrypted: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -77,9 +82,16 @@ class FieldSpec:
             raise ValueError(f"{self.name}: a link table goes with a multi_ref field")
         if self.one_way and self.kind != "text":
             raise ValueError(f"{self.name}: only a text field can be stored one way")
+        if self.encrypted and (self.read_permission is None or self.kind in ENCRYPTABLE_NOT):
+            raise ValueError(f"{self.name}: encrypt a plain value, readable under a permission")
 
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_zh
+
+    @property
+    def column(self) -> str:
+        """The model column holding the value."""
+        return f"{self.name}_cipher" if self.encrypted else self.name
 
     @property
     def in_row(self) -> bool:

@@ -74,8 +74,11 @@ class Resource:
         names = [f.name for f in self.fields]
         columns = set(self.model.model_fields)  # type: ignore[attr-defined]
         for spec in self.fields:
-            if spec.in_row and spec.name not in columns:
+            if spec.in_row and spec.column not in columns:
                 raise ValueError(f"{self.key}: field {spec.name} is not a column of the model")
+        sealed = {f.name for f in self.fields if f.encrypted}
+        if sealed & {*self.filters, *self.search_fields, self.default_sort.lstrip("-")}:
+            raise ValueError(f"{self.key}: encrypted fields cannot be filtered, searched or sorted")
         links = {f.name for f in self.fields if not f.in_row}
         if links & set(self.list_columns + self.filters + self.search_fields):
             raise ValueError(f"{self.key}: linked records are shown on the record page only")

@@ -58,6 +58,35 @@ def _column(resource: Resource, name: str) -> sa.ColumnElement:
     return getattr(resource.model, name)
 
 
+def stored_value(spec: FieldSpec, record: Any, principal: Principal | None = None) -> Any:
+    """A built-in field's value on a record. An encrypted one is decrypted only for a caller
+    who may read it (None when no caller is given: the engine's own comparisons); anyone else
+    gets None and the cipher text is never opened."""
+    if not spec.encrypted:
+        return getattr(record, spec.name)
+    if principal is not None and not can_read(principal, spec):
+        return None
+    token = getattr(record, spec.column)
+    if not token:
+        return None
+    try:
+        return fieldlib.parse(spec, secure_fields.decrypt(token))
+    except FieldError:
+        return None
+
+
+def sealed(spec: FieldSpec, value: Any) -> str:
+    """What an encrypted field's column stores for a value."""
+    return secure_fields.encrypt(fieldlib.to_text(value)) if value not in (None, "") else ""
+
+
+def audit_value(spec: FieldSpec, value: Any) -> str | None:
+    """Audit entries never hold an encrypted field's clear value, only that it was set."""
+    if spec.encrypted:
+        return MASK if value not in (None, "") else ""
+    return fieldlib.to_text(value)
+
+
 @dataclass(frozen=True)
 class Schema:
     """A resource's declared fields plus the custom fields administrators added."""
@@ -165,7 +194,8 @@ def parse_columns(schema: Schema, raw: str) -> list[str]:
 
 
 def sortable(resource: Resource) -> set[str]:
-    return {*resource.list_columns, "id", "created_at", "updated_at"}
+    sealed_fields = {f.name for f in resource.fields if f.encrypted}
+    return {*resource.list_columns, "id", "created_at", "updated_at"} - sealed_fields
 
 
 @dataclass
@@ -296,6 +326,8 @@ def display_row(
                 value = fieldlib.parse(spec, raw) if raw is not None else None
             except FieldError:
                 value = raw  # a value stored before the field's rules changed
+        elif spec is not None:
+            value = stored_value(spec, record, principal)
         else:
             value = getattr(record, name)
         if spec is None:
@@ -421,8 +453,11 @@ def load(session: Session, *, principal: Principal, resource: Resource, record_i
     return record
 
 
-def record_values(session: Session, schema: Schema, record: Any) -> dict[str, Any]:
-    """Every field's typed value for one record, custom fields included."""
+def record_values(
+    session: Session, schema: Schema, record: Any, principal: Principal | None = None
+) -> dict[str, Any]:
+    """Every field's typed value for one record, custom fields included; with a caller, the
+    encrypted fields they may not read are None (see :func:`stored_value`)."""
     extra = custom.values_for(session, schema.resource.key, [record.id]).get(record.id, {})
     values = {}
     for spec in schema.fields:
@@ -435,7 +470,7 @@ def record_values(session: Session, schema: Schema, record: Any) -> dict[str, An
         elif spec.kind == "multi_ref":
             values[spec.name] = linked_ids(session, spec, record.id)
         else:
-            values[spec.name] = getattr(record, spec.name)
+            values[spec.name] = stored_value(spec, record, principal)
     return values
 
 
@@ -569,9 +604,16 @@ def _apply_conditions(
 def _split(
     resource: Resource, clean: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """(model columns, custom fields, linked records)."""
+    """(model columns, custom fields, linked records); encrypted values are sealed here."""
     links = {f.name for f in resource.fields if not f.in_row}
-    columns = {k: v for k, v in clean.items() if not k.startswith(custom.PREFIX) and k not in links}
+    sealed_fields = {f.name: f for f in resource.fields if f.encrypted}
+    columns = {
+        (sealed_fields[k].column if k in sealed_fields else k): (
+            sealed(sealed_fields[k], v) if k in sealed_fields else v
+        )
+        for k, v in clean.items()
+        if not k.startswith(custom.PREFIX) and k not in links
+    }
     extra = {k: v for k, v in clean.items() if k.startswith(custom.PREFIX)}
     return columns, extra, {k: v for k, v in clean.items() if k in links}
 
@@ -588,12 +630,19 @@ class SaveResult:
         return not self.errors and not self.message
 
 
-def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    return {
-        name: [fieldlib.to_text(before.get(name)), fieldlib.to_text(value)]
-        for name, value in after.items()
-        if fieldlib.to_text(before.get(name)) != fieldlib.to_text(value)
-    }
+def _changes(
+    resource: Resource, before: dict[str, Any], after: dict[str, Any]
+) -> dict[str, list[Any]]:
+    changed = {}
+    for name, value in after.items():
+        if fieldlib.to_text(before.get(name)) == fieldlib.to_text(value):
+            continue
+        spec = resource.field(name)
+        if spec is not None and spec.encrypted:
+            changed[name] = [audit_value(spec, before.get(name)), audit_value(spec, value)]
+        else:
+            changed[name] = [fieldlib.to_text(before.get(name)), fieldlib.to_text(value)]
+    return changed
 
 
 def create(
@@ -641,7 +690,11 @@ def create(
         action=f"{resource.key}.create",
         entity=resource.key,
         entity_id=record.id,
-        changes={k: [None, fieldlib.to_text(v)] for k, v in clean.items() if v not in (None, "")},
+        changes={
+            k: [None, audit_value(spec, v) if (spec := resource.field(k)) else fieldlib.to_text(v)]
+            for k, v in clean.items()
+            if v not in (None, "")
+        },
         client=client,
     )
     return SaveResult(record_id=record.id)
@@ -727,7 +780,7 @@ def update(
         name: stored_extra.get(name) if name.startswith(custom.PREFIX) else stored[name]
         for name in clean
     }
-    changes = _changes(before, clean)
+    changes = _changes(resource, before, clean)
     if not changes:
         return SaveResult(record_id=record_id)
     if resource.edit_guard is not None:
@@ -837,7 +890,8 @@ def transition_refusal(
     ):
         return "workflow.maker_checker"
     for name in transition.required_fields:
-        if getattr(record, name) in (None, ""):
+        spec = resource.field(name)
+        if getattr(record, spec.column if spec else name) in (None, ""):
             return "workflow.missing_fields"
     if transition.actor_guard is not None:
         refusal = transition.actor_guard(session, principal, record)
@@ -913,6 +967,9 @@ def transition(
         changes=changes,
         client=client,
     )
+    if step.after is not None:
+        session.refresh(record)
+        step.after(session, principal, record)
     return SaveResult(record_id=record_id)
 
 

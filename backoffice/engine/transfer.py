@@ -80,7 +80,11 @@ def export_view(
             values = extra.get(record.id, {})
             line = [str(record.id)]
             for spec in specs:
-                raw = values.get(spec.name) if spec.custom else getattr(record, spec.name)
+                raw = (
+                    values.get(spec.name)
+                    if spec.custom
+                    else service.stored_value(spec, record, principal)
+                )
                 line.append(
                     raw
                     if spec.custom and raw is not None and spec.kind != "choice"

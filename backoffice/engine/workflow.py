@@ -23,6 +23,9 @@ class Transition:
     # (session, principal, record) → a refusal or None: rules about who, e.g. only the assignee
     actor_guard: Callable[[Any, Any, Any], str | None] | None = None
     effect: Callable[[Any], None] | None = None  # record → changes made with the transition
+    # (session, principal, record) after the change is written, in the same transaction: work
+    # on other records, e.g. hiring a candidate creates the employee (audited on its own)
+    after: Callable[[Any, Any, Any], None] | None = None
     assign_to: str = ""  # a field set to the username of whoever takes the transition
     bulk: bool = False  # offered on selected rows of the list
 

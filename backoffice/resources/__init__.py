@@ -2,6 +2,7 @@
 
 from backoffice.resources import (
     campaigns,
+    hr,
     kyc,
     partners,
     partners_tiers,
@@ -14,6 +15,7 @@ from backoffice.resources import (
 
 __all__ = [
     "campaigns",
+    "hr",
     "kyc",
     "partners",
     "partners_tiers",

@@ -16,7 +16,6 @@ from backoffice.security.rbac import Principal
 from backoffice.services import tickets as rules
 from backoffice.services.business_time import parse_clock, parse_weekdays
 from models.base import utcnow
-from models.hr import Team
 from models.tickets import (
     OPEN_TICKET_STATES,
     AssignmentMethod,
@@ -53,30 +52,6 @@ PRIORITY = F(
     choices=tuple(TicketPriority),
     choice_group="ticket_priority",
 )
-
-TEAM = register(
-    Resource(
-        key="team",
-        model=Team,
-        permission="employee",
-        module="hr",
-        label_zh="团队",
-        label_en="Teams",
-        icon="network",
-        fields=(
-            F("code", "代码", "Code", required=True, max_length=40, fixed=True),
-            F("name_zh", "中文名称", "Name (Chinese)", required=True, max_length=100),
-            F("name_en", "英文名称", "Name (English)", required=True, max_length=100),
-        ),
-        list_columns=("code", "name_zh", "name_en"),
-        title_field="name_zh",
-        search_fields=("code", "name_zh", "name_en"),
-        default_sort="id",
-        opens_module=False,
-        importable=False,
-    )
-)
-
 
 QUEUES = (
     Queue("mine", "我的工单", "Mine", lambda p: rules.mine(p.username)),

@@ -58,12 +58,14 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaign": ("view",),
         "kpi": ("view",),
         "transaction": ("view",),
+        "appraisal": ("view",),
     },
     "marketing": {
         "campaign": (*_EDIT, "approve"),
         "product": ("view",),
         "partner": ("view",),
         "kpi": ("view",),
+        "appraisal": ("view",),
     },
     "compliance": {
         "kyc_case": (*_EDIT, "approve"),
@@ -74,12 +76,14 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "product": ("view",),
         "audit": ("view",),
         "transaction": ("view", "export"),
+        "appraisal": ("view",),
     },
     "cs_agent": {
         "ticket": ("view", "create", "edit"),
         "ticket_config": ("view",),
         "customer": ("view",),
         "product": ("view",),
+        "appraisal": ("view",),
     },
     "cs_lead": {
         "ticket": (*_EDIT, "approve"),
@@ -87,6 +91,7 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "customer": ("view",),
         "product": ("view",),
         "kpi": ("view",),
+        "appraisal": ("view",),
     },
     "hr": {
         "employee": _EDIT,
@@ -112,6 +117,7 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "project": (*_EDIT, "approve"),
         "kpi": ("view",),
         "employee": ("view",),
+        "appraisal": ("view",),
     },
 }
 
