@@ -7,6 +7,7 @@ import reflex as rx
 import backoffice.resources  # noqa: F401  (registers every resource declaration)
 import pages.admin
 import pages.campaigns
+import pages.hr
 import pages.kyc
 import pages.overview
 import pages.partners

@@ -11,6 +11,7 @@ from backoffice.db import engine, refresh_statistics
 from backoffice.jobs import job
 from backoffice.services import (
     campaigns,
+    hr,
     kyc,
     notifications,
     products,
@@ -115,3 +116,9 @@ def ticket_escalation(session: Session) -> str:
 @job("tickets.auto_close", timedelta(hours=1), "已解决工单自动关闭", "Resolved tickets close")
 def ticket_auto_close(session: Session) -> str:
     return tickets.close_resolved(session)
+
+
+@job("hr.promotions", timedelta(hours=1), "晋升到期生效", "Promotions take effect")
+def promotions(session: Session) -> str:
+    applied = hr.apply_due_promotions(session, hr.local_today())
+    return f"{applied} applied"

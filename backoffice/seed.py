@@ -728,9 +728,10 @@ class DemoData:
         stages += [CandidateStage.INTERVIEWED] * 5 + [CandidateStage.OFFER] * 3
         stages += [CandidateStage.REJECTED] * 6
         rows = []
-        for stage in stages:
+        for index, stage in enumerate(stages):
             applied = self.today - timedelta(days=rng.randrange(1, 50))
             offered = stage == CandidateStage.OFFER
+            first_offer = offered and stages[index - 1] != CandidateStage.OFFER
             rows.append(
                 {
                     **self._stamp(),
@@ -744,7 +745,11 @@ class DemoData:
                     "offer_salary_cipher": fields.encrypt(str(rng.randrange(15, 40) * 1000))
                     if offered
                     else "",
-                    "start_on": self.today + timedelta(days=rng.randrange(7, 30))
+                    "start_on": (
+                        self.today  # one accepted offer starts today
+                        if first_offer
+                        else self.today + timedelta(days=rng.randrange(7, 30))
+                    )
                     if offered
                     else None,
                     "hired_on": None,

@@ -252,6 +252,17 @@ def top_bar(active_route: str) -> rx.Component:
         rx.hstack(
             rx.icon("circle-user", size=20),
             rx.text(SessionState.user_name, size="2", id="current-user"),
+            rx.cond(
+                SessionState.resources.contains("appraisal"),
+                rx.tooltip(
+                    rx.link(
+                        rx.icon_button(rx.icon("star", size=16), variant="ghost"),
+                        href="/hr/appraisals",
+                        id="my-appraisals",
+                    ),
+                    content=t("hr.my_appraisal"),
+                ),
+            ),
             rx.tooltip(
                 rx.icon_button(
                     rx.icon("key-round", size=16),

@@ -32,7 +32,7 @@ from models.hr import (
 from tests.factories import make_user, sign_in
 
 EMPLOYEE, CANDIDATE, PROMOTION = get("employee"), get("candidate"), get("promotion")
-TODAY = date.today()
+TODAY = rules.local_today()
 
 
 def _principal(session, username, roles, employee_id=None):
@@ -436,13 +436,13 @@ def test_self_assessment_then_the_managers_rating_then_calibration(session, org,
     mine = appraisals["李工"]  # rep.a's own
     other = appraisals["张工"]  # also mgr.a's report, but not rep.a
     rep, mgr, hr, hr2 = org["rep"], org["mgr"], org["hr"], org["hr2"]
-    with pytest.raises(rules.HrError, match="appraisal.not_yours"):
+    with pytest.raises(rules.HrError, match=r"appraisal.not_yours"):
         rules.self_assess(session, rep, other.id, other.version, "不是我的")
     session.rollback()
-    with pytest.raises(rules.HrError, match="appraisal.needs_self_assessment"):
+    with pytest.raises(rules.HrError, match=r"appraisal.needs_self_assessment"):
         rules.rate(session, mgr, mine.id, mine.version, "A", "不错")
     session.rollback()
-    with pytest.raises(rules.HrError, match="appraisal.self_assessment_required"):
+    with pytest.raises(rules.HrError, match=r"appraisal.self_assessment_required"):
         rules.self_assess(session, rep, mine.id, mine.version, "  ")
     session.rollback()
     rules.self_assess(session, rep, mine.id, mine.version, "完成了全部目标")
@@ -450,16 +450,16 @@ def test_self_assessment_then_the_managers_rating_then_calibration(session, org,
     session.refresh(mine)
     assert mine.status == "self_assessed"
     # only the manager rates, with a comment and a valid rating
-    with pytest.raises(rules.HrError, match="appraisal.not_your_report"):
+    with pytest.raises(rules.HrError, match=r"appraisal.not_your_report"):
         rules.rate(session, rep, mine.id, mine.version, "S", "我很好")
     session.rollback()
-    with pytest.raises(rules.HrError, match="appraisal.comment_required"):
+    with pytest.raises(rules.HrError, match=r"appraisal.comment_required"):
         rules.rate(session, mgr, mine.id, mine.version, "A", "")
     session.rollback()
-    with pytest.raises(rules.HrError, match="field.not_a_choice"):
+    with pytest.raises(rules.HrError, match=r"field.not_a_choice"):
         rules.rate(session, mgr, mine.id, mine.version, "E", "好")
     session.rollback()
-    with pytest.raises(rules.HrError, match="record.stale"):
+    with pytest.raises(rules.HrError, match=r"record.stale"):
         rules.rate(session, mgr, mine.id, mine.version - 1, "A", "表现突出")
     session.rollback()
     rules.rate(session, mgr, mine.id, mine.version, "A", "表现突出")
@@ -467,10 +467,10 @@ def test_self_assessment_then_the_managers_rating_then_calibration(session, org,
     session.refresh(mine)
     assert (mine.status, mine.manager_rating, mine.rated_by) == ("rated", "A", "mgr.a")
     # calibration: HR only; a change needs a reason
-    with pytest.raises(rules.HrError, match="auth.denied"):
+    with pytest.raises(rules.HrError, match=r"auth.denied"):
         rules.calibrate(session, mgr, mine.id, mine.version, "A", "")
     session.rollback()
-    with pytest.raises(rules.HrError, match="appraisal.calibration_reason"):
+    with pytest.raises(rules.HrError, match=r"appraisal.calibration_reason"):
         rules.calibrate(session, hr, mine.id, mine.version, "B", "")
     session.rollback()
     rules.calibrate(session, hr2, mine.id, mine.version, "B", "部门间强制分布校准")
@@ -497,14 +497,14 @@ def test_nobody_calibrates_their_own_appraisal_and_closed_cycles_are_frozen(sess
     boss.status, boss.manager_rating, boss.self_assessment = "rated", "A", "好"
     session.add(boss)
     session.commit()
-    with pytest.raises(rules.HrError, match="workflow.maker_checker"):
+    with pytest.raises(rules.HrError, match=r"workflow.maker_checker"):
         rules.calibrate(session, hr_self, boss.id, boss.version, "A", "")
     session.rollback()
     the_cycle.status = "closed"
     session.add(the_cycle)
     session.commit()
     mine = appraisals["李工"]
-    with pytest.raises(rules.HrError, match="appraisal.cycle_closed"):
+    with pytest.raises(rules.HrError, match=r"appraisal.cycle_closed"):
         rules.self_assess(session, org["rep"], mine.id, mine.version, "迟交")
 
 

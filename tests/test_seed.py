@@ -12,7 +12,7 @@ from backoffice.security import fields
 from backoffice.services import attachments, audit, documents
 from models.attachments import Attachment
 from models.customers import Customer
-from models.hr import Employee, Team, TeamCode
+from models.hr import Candidate, CandidateStage, Employee, EmployeeStatus, Team, TeamCode
 from models.kyc import KycCase
 from models.products import RISK_LEVELS, Product, ProductType
 from models.transactions import Transaction
@@ -58,8 +58,17 @@ def test_seed_covers_the_domain(clean_db, session, monkeypatch):
     _seed(clean_db, monkeypatch)
     teams = set(session.exec(select(Team.code)).all())
     assert teams == {t.value for t in TeamCode}
-    staff = session.execute(sa.select(sa.func.count()).select_from(Employee)).scalar_one()
+    staff = session.execute(
+        sa.select(sa.func.count()).where(Employee.status != EmployeeStatus.LEFT)
+    ).scalar_one()
     assert 20 <= staff <= 30, "the launch plan is 20-30 people"
+    # hires made through the board point at their employee records; leavers have a date
+    hired = session.exec(select(Candidate).where(Candidate.stage == CandidateStage.HIRED)).all()
+    assert hired and all(c.employee_id and c.hired_on and c.start_on for c in hired)
+    offers = session.exec(select(Candidate).where(Candidate.stage == CandidateStage.OFFER)).all()
+    assert all(c.offer_salary_cipher and c.start_on for c in offers)
+    left = session.exec(select(Employee).where(Employee.status == EmployeeStatus.LEFT)).all()
+    assert left and all(e.left_on for e in left)
     products = session.exec(select(Product)).all()
     assert {p.product_type for p in products} == {t.value for t in ProductType}
     assert {p.risk_level for p in products} == set(RISK_LEVELS)

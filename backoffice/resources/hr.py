@@ -4,7 +4,6 @@ programmes, sessions and attendance, appraisal cycles, team KPIs, appraisals and
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -108,7 +107,7 @@ def _employee_summary(session: Any, employee: Any, lang: str) -> list[tuple[str,
     en = lang == "en"
     accounts = rules.accounts_of(session, employee.id)
     reports = len(rules.reports_of(session, employee.id))
-    years = (date.today() - employee.hire_date).days / 365.25
+    years = (rules.local_today() - employee.hire_date).days / 365.25
     return [
         ("Staff account" if en else "系统账号", ", ".join(accounts) or "—"),
         ("Direct reports" if en else "直接下属", str(reports)),
@@ -287,7 +286,7 @@ def _hire_guard(session: Any, candidate: Any) -> str | None:
 
 
 def _on_hired(candidate: Any) -> dict[str, Any]:
-    return {"hired_on": date.today()}
+    return {"hired_on": rules.local_today()}
 
 
 C = CandidateStage
@@ -751,7 +750,7 @@ def _promotion_from(session: Any, principal: Any, values: dict[str, Any]) -> dic
 
 
 def _apply_if_due(session: Any, principal: Any, promotion: Any) -> None:
-    if promotion.effective_on <= date.today():
+    if promotion.effective_on <= rules.local_today():
         rules.apply_promotion(session, promotion, principal.username)
 
 

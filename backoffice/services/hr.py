@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from backoffice.config import get_settings
 from backoffice.engine.fields import to_text
 from backoffice.security.rbac import Principal
 from backoffice.services import audit
@@ -40,6 +41,11 @@ from models.identity import User
 
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 MASK = "******"
+
+
+def local_today() -> date:
+    """Today where the company works (hire and effective dates are its calendar days)."""
+    return utcnow().astimezone(get_settings().zone).date()
 
 
 class HrError(Exception):
@@ -207,7 +213,7 @@ def hire(session: Session, principal: Principal, candidate: Candidate) -> Employ
         team_id=opening.team_id,
         position=opening.title,
         manager_id=team.manager_id if team else None,
-        hire_date=candidate.start_on or date.today(),
+        hire_date=candidate.start_on or local_today(),
         status=EmployeeStatus.PROBATION,
         salary_cipher=candidate.offer_salary_cipher,
         email=candidate.email,
@@ -246,7 +252,7 @@ def hire(session: Session, principal: Principal, candidate: Candidate) -> Employ
             .where(JobOpening.id == opening.id)
             .values(
                 status=OpeningStatus.FILLED,
-                closed_on=date.today(),
+                closed_on=local_today(),
                 version=JobOpening.version + 1,
                 updated_at=utcnow(),
             )

@@ -8,7 +8,7 @@ from sqlmodel import Session, SQLModel
 from models.audit import AuditEntry
 from models.campaigns import Campaign
 from models.customers import Customer
-from models.hr import Employee, JobOpening
+from models.hr import Employee, EmployeeStatus, JobOpening, OpeningStatus
 from models.kyc import KycCase, KycCaseStatus, WatchlistEntry
 from models.partners import Partner
 from models.products import Product, ProductStatus
@@ -39,8 +39,8 @@ STATS: dict[str, tuple[type[SQLModel], sa.ColumnElement[bool] | None]] = {
     "kyc_open": (KycCase, KycCase.status.in_(OPEN_KYC)),
     "watchlist": (WatchlistEntry, None),
     "tickets_open": (Ticket, Ticket.status.in_(OPEN_TICKETS)),
-    "employees": (Employee, None),
-    "openings": (JobOpening, None),
+    "employees": (Employee, Employee.status != EmployeeStatus.LEFT),
+    "openings": (JobOpening, JobOpening.status == OpeningStatus.OPEN),
     "milestones": (Milestone, None),
     "risks": (ProjectRisk, None),
     "audit_entries": (AuditEntry, None),

@@ -1,0 +1,508 @@
+"""HR pages: overview (headcount against plan with a chart, the organisation chart, training
+gaps, time to hire), the hiring board, and the appraisal desk."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pages.layout import template
+from pages.ui import t
+from state.hr import RATINGS
+from state.hr import AppraisalDeskState as A
+from state.hr import HiringBoardState as H
+from state.hr import HrOverviewState as O
+
+
+def _section(title_key: str, *children: rx.Component, **props: object) -> rx.Component:
+    return rx.card(
+        rx.vstack(rx.heading(t(title_key), size="4"), *children, spacing="3", width="100%"),
+        width="100%",
+        **props,
+    )
+
+
+def _headcount() -> rx.Component:
+    return _section(
+        "hr.headcount",
+        rx.hstack(
+            rx.text(t("hr.quarter"), size="2"),
+            rx.select(O.quarters, value=O.quarter, on_change=O.pick_quarter, id="hr-quarter"),
+            rx.text(t("hr.headcount_help"), size="1", color_scheme="gray"),
+            align="center",
+            spacing="2",
+            wrap="wrap",
+        ),
+        rx.recharts.bar_chart(
+            rx.recharts.bar(data_key="planned", name=t("hr.planned"), fill=rx.color("gray", 8)),
+            rx.recharts.bar(data_key="actual", name=t("hr.actual"), fill=rx.color("accent", 9)),
+            rx.recharts.x_axis(data_key="team", font_size=11),
+            rx.recharts.y_axis(allow_decimals=False),
+            rx.recharts.legend(),
+            rx.recharts.graphing_tooltip(),
+            data=O.headcount,
+            width="100%",
+            height=260,
+        ),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(t(k))
+                        for k in ("hr.team", "hr.planned", "hr.actual", "hr.gap")
+                    ]
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    O.headcount,
+                    lambda r: rx.table.row(
+                        rx.table.cell(r["team"]),
+                        rx.table.cell(r["planned"]),
+                        rx.table.cell(r["actual"]),
+                        rx.table.cell(
+                            rx.text(r["gap"], color=rx.cond(r["short"].to(bool), "red", "inherit"))
+                        ),
+                        class_name="headcount-row",
+                    ),
+                ),
+                rx.table.row(
+                    rx.table.cell(rx.text(t("hr.total"), weight="bold")),
+                    rx.table.cell(rx.text(O.total["planned"], weight="bold")),
+                    rx.table.cell(rx.text(O.total["actual"], weight="bold"), id="headcount-actual"),
+                    rx.table.cell(rx.text(O.total["gap"], weight="bold")),
+                ),
+            ),
+            width="100%",
+            variant="surface",
+            id="headcount-table",
+        ),
+        id="hr-headcount",
+    )
+
+
+def _org_chart() -> rx.Component:
+    return _section(
+        "hr.org_chart",
+        rx.vstack(
+            rx.foreach(
+                O.org,
+                lambda n: rx.hstack(
+                    rx.icon("corner-down-right", size=14, color=rx.color("gray", 8)),
+                    rx.link(n["name"], href="/r/employee/record?id=" + n["id"], weight="medium"),
+                    rx.text(n["position"], size="2", color_scheme="gray"),
+                    rx.badge(n["team"], variant="soft", size="1"),
+                    rx.cond(
+                        n["reports"] != "",
+                        rx.text("· " + n["reports"], size="1", color_scheme="gray"),
+                    ),
+                    padding_left=n["indent"],
+                    align="center",
+                    spacing="2",
+                    class_name="org-node",
+                ),
+            ),
+            spacing="1",
+            width="100%",
+            max_height="32em",
+            overflow_y="auto",
+        ),
+        id="hr-org-chart",
+    )
+
+
+def _training_gaps() -> rx.Component:
+    return _section(
+        "hr.training_gaps",
+        rx.text(t("hr.training_gaps_help"), size="1", color_scheme="gray"),
+        rx.hstack(
+            rx.badge(O.gaps.length().to(str) + " ", t("hr.gaps_open"), color_scheme="amber"),
+            rx.badge(O.overdue_gaps.to(str) + " ", t("hr.gaps_overdue"), color_scheme="red"),
+        ),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(t(k))
+                        for k in ("hr.employee", "hr.program", "hr.due")
+                    ]
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    O.gaps,
+                    lambda g: rx.table.row(
+                        rx.table.cell(
+                            rx.link(g["employee"], href="/r/employee/record?id=" + g["employee_id"])
+                        ),
+                        rx.table.cell(g["program"]),
+                        rx.table.cell(
+                            rx.text(g["due"], color=rx.cond(g["overdue"] != "", "red", "inherit"))
+                        ),
+                        class_name="gap-row",
+                    ),
+                )
+            ),
+            width="100%",
+            size="1",
+        ),
+        max_height="36em",
+        overflow_y="auto",
+        id="hr-training-gaps",
+    )
+
+
+def _time_to_hire() -> rx.Component:
+    columns = ("hr.channel", "hr.applicants", "hr.hired", "hr.rejected", "hr.days_to_hire")
+    return _section(
+        "hr.time_to_hire",
+        rx.text(t("hr.time_to_hire_help"), size="1", color_scheme="gray"),
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(k)) for k in columns])),
+            rx.table.body(
+                rx.foreach(
+                    O.hiring,
+                    lambda r: rx.table.row(
+                        *[
+                            rx.table.cell(r[k])
+                            for k in ("channel", "applicants", "hired", "rejected", "days")
+                        ],
+                        class_name="hiring-row",
+                    ),
+                )
+            ),
+            width="100%",
+            size="1",
+        ),
+        id="hr-time-to-hire",
+    )
+
+
+@template("/hr/overview", "hr.overview", on_load=O.load, active_route="/hr")
+def overview() -> rx.Component:
+    return rx.vstack(
+        rx.heading(t("hr.overview"), size="6", id="page-title"),
+        rx.grid(
+            _headcount(),
+            _org_chart(),
+            rx.cond(O.can_train, _training_gaps()),
+            rx.cond(O.can_hire, _time_to_hire()),
+            columns=rx.breakpoints(initial="1", lg="2"),
+            spacing="4",
+            width="100%",
+            align_items="start",
+        ),
+        width="100%",
+        spacing="4",
+    )
+
+
+def _card(card: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.link(
+                card["name"], href="/r/candidate/record?id=" + card["id"].to(str), weight="bold"
+            ),
+            rx.text(card["opening"], size="1"),
+            rx.hstack(
+                rx.badge(card["channel"], variant="soft", size="1"),
+                rx.text(card["applied"], size="1", color_scheme="gray"),
+                rx.text("· " + card["days"].to(str) + "d", size="1", color_scheme="gray"),
+                spacing="1",
+                wrap="wrap",
+            ),
+            rx.cond(
+                card["employee_id"] != "",
+                rx.link(
+                    t("hr.employee_record"),
+                    href="/r/employee/record?id=" + card["employee_id"].to(str),
+                    size="1",
+                    class_name="employee-link",
+                ),
+            ),
+            rx.hstack(
+                rx.foreach(
+                    card["moves"].to(list[dict[str, str]]),
+                    lambda m: rx.button(
+                        m["label"],
+                        size="1",
+                        variant=rx.cond(m["key"] == "reject", "soft", "solid"),
+                        color_scheme=rx.cond(m["key"] == "reject", "red", "indigo"),
+                        on_click=H.move(card["id"].to(str), card["version"].to(str), m["key"]),
+                        class_name="move-" + m["key"],
+                    ),
+                ),
+                spacing="1",
+                wrap="wrap",
+            ),
+            spacing="1",
+            width="100%",
+        ),
+        width="100%",
+        size="1",
+        class_name="candidate-card",
+        data_name=card["name"],
+    )
+
+
+@template("/hr/hiring", "hr.hiring_board", on_load=H.load, active_route="/hr")
+def hiring_board() -> rx.Component:
+    return rx.vstack(
+        rx.heading(t("hr.hiring_board"), size="6", id="page-title"),
+        rx.text(t("hr.hiring_help"), size="2", color_scheme="gray"),
+        rx.hstack(
+            rx.text(t("hr.opening"), size="2"),
+            rx.select.root(
+                rx.select.trigger(placeholder=t("hr.all_openings"), id="hiring-opening"),
+                rx.select.content(
+                    rx.foreach(H.openings, lambda o: rx.select.item(o["title"], value=o["id"]))
+                ),
+                value=H.opening,
+                on_change=H.pick_opening,
+            ),
+            rx.cond(
+                H.opening != "",
+                rx.button(t("hr.all_openings"), variant="ghost", on_click=H.pick_opening("")),
+            ),
+            align="center",
+            spacing="2",
+        ),
+        rx.cond(H.message != "", rx.callout(H.message, icon="info", color_scheme="red")),
+        rx.hstack(
+            rx.foreach(
+                H.columns,
+                lambda column: rx.vstack(
+                    rx.hstack(
+                        rx.text(column["label"], weight="bold"),
+                        rx.badge(column["count"].to(str)),
+                        align="center",
+                    ),
+                    rx.foreach(column["cards"].to(list[dict]), _card),
+                    width="15em",
+                    min_width="15em",
+                    padding="0.5em",
+                    background=rx.color("gray", 2),
+                    border_radius="var(--radius-3)",
+                    spacing="2",
+                    id="stage-" + column["stage"].to(str),
+                ),
+            ),
+            align="start",
+            spacing="3",
+            overflow_x="auto",
+            width="100%",
+            padding_bottom="1em",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _rating_select(name: str) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(placeholder=t("hr.rating")),
+        rx.select.content(*[rx.select.item(r, value=r) for r in RATINGS]),
+        name=name,
+    )
+
+
+def _hidden(row: rx.Var) -> list[rx.Component]:
+    return [
+        rx.el.input(type="hidden", name="id", value=row["id"]),
+        rx.el.input(type="hidden", name="version", value=row["version"]),
+    ]
+
+
+def _mine() -> rx.Component:
+    m = A.mine
+    return _section(
+        "hr.my_appraisal",
+        rx.cond(
+            m.contains("id"),
+            rx.vstack(
+                rx.badge(m["status_label"], id="my-appraisal-status"),
+                rx.text(t("hr.goals"), weight="bold", size="2"),
+                rx.text(m["goals"], size="2", white_space="pre-wrap"),
+                rx.cond(
+                    m["status"] == "open",
+                    rx.form(
+                        *_hidden(m),
+                        rx.text_area(
+                            name="self_assessment",
+                            placeholder=t("hr.self_assessment"),
+                            rows="5",
+                            width="100%",
+                            id="self-assessment",
+                        ),
+                        rx.button(t("hr.submit_self"), type="submit", id="submit-self"),
+                        on_submit=A.submit_self,
+                        reset_on_submit=False,
+                        width="100%",
+                    ),
+                    rx.vstack(
+                        rx.text(t("hr.self_assessment"), weight="bold", size="2"),
+                        rx.text(m["self_assessment"], size="2", white_space="pre-wrap"),
+                        rx.text(t("hr.manager_rating"), ": ", m["manager_rating_label"], size="2"),
+                        rx.text(m["manager_comment"], size="2", color_scheme="gray"),
+                        rx.text(t("hr.final_rating"), ": ", m["final_rating_label"], size="2"),
+                        spacing="1",
+                    ),
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            rx.text(
+                rx.cond(A.no_employee, t("hr.no_employee"), t("hr.no_appraisal")),
+                size="2",
+                color_scheme="gray",
+            ),
+        ),
+        id="my-appraisal",
+    )
+
+
+def _report_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.text(row["employee"], weight="medium"), rx.text(row["position"], size="1")
+        ),
+        rx.table.cell(rx.badge(row["status_label"])),
+        rx.table.cell(rx.text(row["self_assessment"], size="1", white_space="pre-wrap")),
+        rx.table.cell(
+            rx.cond(
+                row["status"] == "self_assessed",
+                rx.form(
+                    *_hidden(row),
+                    rx.hstack(
+                        _rating_select("rating"),
+                        rx.input(name="comment", placeholder=t("hr.comment"), width="14em"),
+                        rx.button(t("hr.submit_rating"), type="submit", size="2"),
+                        spacing="2",
+                        wrap="wrap",
+                    ),
+                    on_submit=A.submit_rating,
+                    reset_on_submit=False,
+                ),
+                rx.text(row["manager_rating_label"], " ", row["manager_comment"], size="2"),
+            )
+        ),
+        class_name="report-appraisal",
+        data_name=row["employee"],
+    )
+
+
+def _reports() -> rx.Component:
+    return _section(
+        "hr.my_reports",
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(t(k))
+                        for k in ("hr.employee", "hr.status", "hr.self_assessment", "hr.rating")
+                    ]
+                )
+            ),
+            rx.table.body(rx.foreach(A.reports, _report_row)),
+            width="100%",
+        ),
+        id="my-reports",
+    )
+
+
+def _calibration_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row["employee"]),
+        rx.table.cell(row["manager_rating_label"], rx.text(row["rated_by"], size="1")),
+        rx.table.cell(rx.text(row["manager_comment"], size="1")),
+        rx.table.cell(
+            rx.cond(
+                row["status"] == "rated",
+                rx.form(
+                    *_hidden(row),
+                    rx.hstack(
+                        _rating_select("final_rating"),
+                        rx.input(name="note", placeholder=t("hr.calibration_note"), width="12em"),
+                        rx.button(t("hr.calibrate"), type="submit", size="2"),
+                        spacing="2",
+                        wrap="wrap",
+                    ),
+                    on_submit=A.submit_calibration,
+                    reset_on_submit=False,
+                ),
+                rx.text(row["final_rating_label"], " ", row["calibration_note"], size="2"),
+            )
+        ),
+        class_name="calibration-row",
+    )
+
+
+def _calibration() -> rx.Component:
+    return _section(
+        "hr.calibration",
+        rx.text(t("hr.calibration_help"), size="1", color_scheme="gray"),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(t(k))
+                        for k in ("hr.rating", "hr.manager_rating", "hr.final_rating")
+                    ]
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    A.distribution,
+                    lambda d: rx.table.row(
+                        rx.table.cell(d["rating"]),
+                        rx.table.cell(d["manager"]),
+                        rx.table.cell(d["final"]),
+                    ),
+                )
+            ),
+            size="1",
+            id="rating-distribution",
+        ),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(t(k))
+                        for k in (
+                            "hr.employee",
+                            "hr.manager_rating",
+                            "hr.comment",
+                            "hr.final_rating",
+                        )
+                    ]
+                )
+            ),
+            rx.table.body(rx.foreach(A.calibration, _calibration_row)),
+            width="100%",
+        ),
+        id="calibration",
+    )
+
+
+@template("/hr/appraisals", "hr.appraisals", on_load=A.load, active_route="/hr")
+def appraisals() -> rx.Component:
+    return rx.vstack(
+        rx.heading(t("hr.appraisals"), size="6", id="page-title"),
+        rx.hstack(
+            rx.text(t("hr.cycle"), size="2"),
+            rx.select.root(
+                rx.select.trigger(id="appraisal-cycle"),
+                rx.select.content(
+                    rx.foreach(A.cycles, lambda c: rx.select.item(c["name"], value=c["id"]))
+                ),
+                value=A.cycle_id,
+                on_change=A.pick_cycle,
+            ),
+            align="center",
+            spacing="2",
+        ),
+        _mine(),
+        rx.cond(A.reports.length() > 0, _reports()),
+        rx.cond(A.can_calibrate, _calibration()),
+        width="100%",
+        spacing="4",
+    )

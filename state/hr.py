@@ -1,0 +1,390 @@
+"""HR pages: the overview (headcount, organisation chart, training gaps, time to hire), the
+hiring board, and the appraisal desk (my appraisal, my reports, HR's calibration)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import reflex as rx
+from sqlmodel import select
+
+from backoffice.db import session_scope
+from backoffice.engine import service
+from backoffice.engine.resource import get as get_resource
+from backoffice.i18n import choice_label, translate
+from backoffice.services import hr as rules
+from models.hr import (
+    Appraisal,
+    AppraisalCycle,
+    AppraisalStatus,
+    Candidate,
+    Employee,
+    JobOpening,
+    Rating,
+)
+from state.auth import SessionState, requires
+from state.ui import UIState
+
+CANDIDATE = "candidate"
+
+
+class _HrState(rx.State):
+    async def _lang(self) -> str:
+        return (await self.get_state(UIState)).lang
+
+    async def _principal(self) -> Any:
+        return (await self.get_state(SessionState)).principal
+
+
+class HrOverviewState(_HrState):
+    quarter: str = ""
+    quarters: list[str] = []
+    headcount: list[dict[str, Any]] = []
+    total: dict[str, str] = {}
+    org: list[dict[str, str]] = []
+    gaps: list[dict[str, str]] = []
+    overdue_gaps: int = 0
+    hiring: list[dict[str, str]] = []
+    can_train: bool = False
+    can_hire: bool = False
+
+    @rx.event
+    @requires("employee", "view")
+    async def load(self) -> None:
+        today = rules.local_today()
+        if not self.quarter:
+            self.quarter = rules.quarter_of(today)
+        self.quarters = [f"{y}-Q{q}" for y in (today.year - 1, today.year) for q in range(1, 5)]
+        await self._fill()
+
+    @rx.event
+    @requires("employee", "view")
+    async def pick_quarter(self, quarter: str | list[str]) -> None:
+        if isinstance(quarter, str) and rules.QUARTER.match(quarter):
+            self.quarter = quarter
+            await self._fill()
+
+    async def _fill(self) -> None:
+        lang, principal = await self._lang(), await self._principal()
+        today = rules.local_today()
+        self.can_train = principal.can("training", "view")
+        self.can_hire = principal.can("hiring", "view")
+        with session_scope() as session:
+            rows = rules.headcount(session, self.quarter, today, lang)
+            self.headcount = [
+                {
+                    "team": r.team,
+                    "planned": r.planned,
+                    "actual": r.actual,
+                    "gap": f"{r.gap:+d}" if r.gap else "0",
+                    "short": r.gap < 0,
+                }
+                for r in rows
+            ]
+            planned, actual = sum(r.planned for r in rows), sum(r.actual for r in rows)
+            self.total = {
+                "planned": str(planned),
+                "actual": str(actual),
+                "gap": f"{actual - planned:+d}" if actual != planned else "0",
+            }
+            self.org = [
+                {
+                    "id": str(n.id),
+                    "name": n.name,
+                    "position": n.position,
+                    "team": n.team,
+                    "indent": f"{n.depth * 1.5}em",
+                    "reports": str(n.reports) if n.reports else "",
+                }
+                for n in rules.org_chart(session, lang)
+            ]
+            self.gaps, self.overdue_gaps = [], 0
+            if self.can_train:
+                gaps = rules.training_gaps(session)
+                self.overdue_gaps = sum(1 for g in gaps if g.overdue(today))
+                self.gaps = [
+                    {
+                        "employee_id": str(g.employee_id),
+                        "employee": g.employee,
+                        "program": g.program,
+                        "due": g.due_on.isoformat(),
+                        "overdue": "1" if g.overdue(today) else "",
+                    }
+                    for g in gaps[:200]
+                ]
+            self.hiring = []
+            if self.can_hire:
+                self.hiring = [
+                    {
+                        "channel": choice_label("hiring_channel", r.key, lang),
+                        "applicants": str(r.applicants),
+                        "hired": str(r.hired),
+                        "rejected": str(r.rejected),
+                        "days": str(r.mean_days) if r.mean_days is not None else "—",
+                    }
+                    for r in rules.time_to_hire(session, today - timedelta(days=365))
+                ]
+
+
+class HiringBoardState(_HrState):
+    opening: str = ""  # an opening id, or "" for all
+    openings: list[dict[str, str]] = []
+    columns: list[dict[str, Any]] = []
+    message: str = ""
+
+    @rx.event
+    @requires("hiring", "view")
+    async def load(self) -> None:
+        raw = str(self.router.url.query_parameters.get("opening", ""))
+        self.opening = raw if raw.isdigit() else ""
+        self.message = ""
+        await self._fill()
+
+    @rx.event
+    @requires("hiring", "view")
+    async def pick_opening(self, opening: str | list[str]) -> None:
+        self.opening = opening if isinstance(opening, str) and opening.isdigit() else ""
+        await self._fill()
+
+    async def _fill(self) -> None:
+        lang, principal = await self._lang(), await self._principal()
+        resource = get_resource(CANDIDATE)
+        today = rules.local_today()
+        with session_scope() as session:
+            openings = session.exec(
+                select(JobOpening).where(JobOpening.archived_at.is_(None)).order_by(JobOpening.id)
+            ).all()
+            titles = {o.id: o.title for o in openings}
+            self.openings = [
+                {
+                    "id": str(o.id),
+                    "title": f"{o.title}（{choice_label('opening_status', o.status, lang)}）",
+                }
+                for o in openings
+            ]
+            board = rules.pipeline(session, int(self.opening) if self.opening else None)
+            columns = []
+            for stage, candidates in board.items():
+                cards = []
+                for c in candidates:
+                    moves = service.available_transitions(
+                        session, principal=principal, resource=resource, record=c
+                    )
+                    cards.append(
+                        {
+                            "id": str(c.id),
+                            "version": str(c.version),
+                            "name": c.name,
+                            "opening": titles.get(c.opening_id, ""),
+                            "channel": choice_label("hiring_channel", c.channel, lang),
+                            "applied": c.applied_on.isoformat(),
+                            "days": str((today - c.applied_on).days),
+                            "employee_id": str(c.employee_id or ""),
+                            "moves": [
+                                {"key": m, "label": resource.workflow.get(m).label(lang)}  # type: ignore[union-attr]
+                                for m in moves
+                            ],
+                        }
+                    )
+                columns.append(
+                    {
+                        "stage": stage,
+                        "label": choice_label("candidate_stage", stage, lang),
+                        "count": str(len(cards)),
+                        "cards": cards,
+                    }
+                )
+            self.columns = columns
+
+    @rx.event
+    @requires("hiring", "view")
+    async def move(self, candidate_id: str, version: str, transition: str) -> Any:
+        """Take a stage transition from the board (the engine checks the right and the rules)."""
+        lang, principal = await self._lang(), await self._principal()
+        if not (candidate_id.isdigit() and version.isdigit()):
+            return None
+        client = (await self.get_state(SessionState)).client
+        with session_scope() as session:
+            result = service.transition(
+                session,
+                principal=principal,
+                resource=get_resource(CANDIDATE),
+                record_id=int(candidate_id),
+                version=int(version),
+                transition_key=str(transition),
+                client=client,
+            )
+            hired = None
+            if result.ok:
+                session.commit()
+                if transition == "hire":
+                    hired = session.get(Candidate, int(candidate_id))
+        if not result.ok:
+            self.message = translate(
+                result.message or "record.invalid", lang, **result.message_params
+            )
+            await self._fill()
+            return rx.toast.error(self.message)
+        self.message = ""
+        await self._fill()
+        if hired is not None and hired.employee_id:
+            return rx.toast.success(translate("hr.hired_toast", lang, name=hired.name))
+        return rx.toast.success(translate("record.saved", lang))
+
+
+class AppraisalDeskState(_HrState):
+    cycle_id: str = ""
+    cycles: list[dict[str, str]] = []
+    mine: dict[str, str] = {}
+    reports: list[dict[str, str]] = []
+    calibration: list[dict[str, str]] = []
+    distribution: list[dict[str, str]] = []
+    can_calibrate: bool = False
+    no_employee: bool = False
+
+    @rx.event
+    @requires("appraisal", "view")
+    async def load(self) -> None:
+        with session_scope() as session:
+            cycles = session.exec(
+                select(AppraisalCycle).order_by(AppraisalCycle.period_start.desc())
+            ).all()
+        self.cycles = [{"id": str(c.id), "name": c.name} for c in cycles]
+        open_ids = [str(c.id) for c in cycles if c.status == "open"]
+        if self.cycle_id not in {c["id"] for c in self.cycles}:
+            self.cycle_id = open_ids[0] if open_ids else (self.cycles[0]["id"] if cycles else "")
+        await self._fill()
+
+    @rx.event
+    @requires("appraisal", "view")
+    async def pick_cycle(self, cycle_id: str | list[str]) -> None:
+        if isinstance(cycle_id, str) and cycle_id in {c["id"] for c in self.cycles}:
+            self.cycle_id = cycle_id
+            await self._fill()
+
+    def _row(self, appraisal: Appraisal, employee: Employee | None, lang: str) -> dict[str, str]:
+        def rating(value: str | None) -> str:
+            return choice_label("rating", value, lang) if value else "—"
+
+        return {
+            "id": str(appraisal.id),
+            "version": str(appraisal.version),
+            "employee": employee.name if employee else "?",
+            "position": employee.position if employee else "",
+            "status": appraisal.status,
+            "status_label": choice_label("appraisal_status", appraisal.status, lang),
+            "goals": appraisal.goals,
+            "self_assessment": appraisal.self_assessment,
+            "manager_rating": appraisal.manager_rating or "",
+            "manager_rating_label": rating(appraisal.manager_rating),
+            "manager_comment": appraisal.manager_comment,
+            "rated_by": appraisal.rated_by,
+            "final_rating_label": rating(appraisal.final_rating),
+            "calibration_note": appraisal.calibration_note,
+        }
+
+    async def _fill(self) -> None:
+        lang, principal = await self._lang(), await self._principal()
+        self.can_calibrate = principal.can("appraisal", "approve")
+        self.mine, self.reports, self.calibration, self.distribution = {}, [], [], []
+        if not self.cycle_id:
+            return
+        cycle_id = int(self.cycle_id)
+        with session_scope() as session:
+            me = rules.employee_of(session, principal)
+            self.no_employee = me is None
+            if me is not None:
+                own = session.exec(
+                    select(Appraisal).where(
+                        Appraisal.cycle_id == cycle_id, Appraisal.employee_id == me.id
+                    )
+                ).first()
+                self.mine = self._row(own, me, lang) if own else {}
+                team = {e.id: e for e in rules.reports_of(session, me.id)}
+                if team:
+                    self.reports = [
+                        self._row(a, team.get(a.employee_id), lang)
+                        for a in session.exec(
+                            select(Appraisal)
+                            .where(
+                                Appraisal.cycle_id == cycle_id,
+                                Appraisal.employee_id.in_(list(team)),
+                            )
+                            .order_by(Appraisal.employee_id)
+                        )
+                    ]
+            if self.can_calibrate:
+                rated = session.exec(
+                    select(Appraisal)
+                    .where(
+                        Appraisal.cycle_id == cycle_id,
+                        Appraisal.status.in_((AppraisalStatus.RATED, AppraisalStatus.CALIBRATED)),
+                    )
+                    .order_by(Appraisal.status.desc(), Appraisal.employee_id)
+                    .limit(300)
+                ).all()
+                people = {
+                    e.id: e
+                    for e in session.exec(
+                        select(Employee).where(Employee.id.in_([a.employee_id for a in rated]))
+                    )
+                }
+                self.calibration = [self._row(a, people.get(a.employee_id), lang) for a in rated]
+                counts = rules.rating_distribution(session, cycle_id)
+                self.distribution = [
+                    {
+                        "rating": choice_label("rating", r, lang),
+                        "manager": str(counts[r]["manager"]),
+                        "final": str(counts[r]["final"]),
+                    }
+                    for r in counts
+                ]
+
+    async def _act(self, action: Any) -> Any:
+        lang, principal = await self._lang(), await self._principal()
+        try:
+            with session_scope() as session:
+                action(session, principal)
+                session.commit()
+        except rules.HrError as error:
+            await self._fill()
+            return rx.toast.error(translate(error.key, lang))
+        await self._fill()
+        return rx.toast.success(translate("record.saved", lang))
+
+    @rx.event
+    @requires("appraisal", "view")
+    async def submit_self(self, form: dict) -> Any:
+        appraisal_id, version = str(form.get("id", "")), str(form.get("version", ""))
+        if not (appraisal_id.isdigit() and version.isdigit()):
+            return None
+        text = str(form.get("self_assessment", ""))
+        return await self._act(
+            lambda s, p: rules.self_assess(s, p, int(appraisal_id), int(version), text)
+        )
+
+    @rx.event
+    @requires("appraisal", "view")
+    async def submit_rating(self, form: dict) -> Any:
+        appraisal_id, version = str(form.get("id", "")), str(form.get("version", ""))
+        if not (appraisal_id.isdigit() and version.isdigit()):
+            return None
+        rating, comment = str(form.get("rating", "")), str(form.get("comment", ""))
+        return await self._act(
+            lambda s, p: rules.rate(s, p, int(appraisal_id), int(version), rating, comment)
+        )
+
+    @rx.event
+    @requires("appraisal", "approve")
+    async def submit_calibration(self, form: dict) -> Any:
+        appraisal_id, version = str(form.get("id", "")), str(form.get("version", ""))
+        if not (appraisal_id.isdigit() and version.isdigit()):
+            return None
+        final, note = str(form.get("final_rating", "")), str(form.get("note", ""))
+        return await self._act(
+            lambda s, p: rules.calibrate(s, p, int(appraisal_id), int(version), final, note)
+        )
+
+
+RATINGS = tuple(r.value for r in Rating)
