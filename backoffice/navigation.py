@@ -54,7 +54,7 @@ MODULES: tuple[Module, ...] = (
         reports=(
             ("hr.overview", "/hr/overview", "chart-column"),
             ("hr.hiring_board", "/hr/hiring", "kanban"),
-            ("hr.appraisals", "/hr/appraisals", "star"),
+            ("hr.appraisals", "/me/appraisals", "star"),
         ),
     ),
     Module("kpi", "/kpi", "chart-line", "kpi", ("transactions", "customers")),

@@ -677,10 +677,13 @@ class DemoData:
                 .where(User.__table__.c.username == username)
                 .values(employee_id=employee_id)
             )
+            values = {"name": names[username], "position": position}
+            if username == "hr.zheng":  # HR reports to the CEO, whatever team holds the post
+                values["manager_id"] = self.staff_by_team[TeamCode.SENIOR_MANAGEMENT.value][0]
             self.conn.execute(
                 sa.update(Employee.__table__)
                 .where(Employee.__table__.c.id == employee_id)
-                .values(name=names[username], position=position)
+                .values(**values)
             )
 
     def _seed_hr_records(self) -> None:

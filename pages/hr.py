@@ -6,9 +6,11 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.layout import template
+from pages.resource import RECORD_PANELS
 from pages.ui import t
 from state.hr import RATINGS
 from state.hr import AppraisalDeskState as A
+from state.hr import EmployeePanelState as E
 from state.hr import HiringBoardState as H
 from state.hr import HrOverviewState as O
 
@@ -35,7 +37,7 @@ def _headcount() -> rx.Component:
         rx.recharts.bar_chart(
             rx.recharts.bar(data_key="planned", name=t("hr.planned"), fill=rx.color("gray", 8)),
             rx.recharts.bar(data_key="actual", name=t("hr.actual"), fill=rx.color("accent", 9)),
-            rx.recharts.x_axis(data_key="team", font_size=11),
+            rx.recharts.x_axis(data_key="team", font_size=10, interval=0),
             rx.recharts.y_axis(allow_decimals=False),
             rx.recharts.legend(),
             rx.recharts.graphing_tooltip(),
@@ -483,7 +485,7 @@ def _calibration() -> rx.Component:
     )
 
 
-@template("/hr/appraisals", "hr.appraisals", on_load=A.load, active_route="/hr")
+@template("/me/appraisals", "hr.appraisals", on_load=A.load, active_route="/me")
 def appraisals() -> rx.Component:
     return rx.vstack(
         rx.heading(t("hr.appraisals"), size="6", id="page-title"),
@@ -506,3 +508,56 @@ def appraisals() -> rx.Component:
         width="100%",
         spacing="4",
     )
+
+
+def _small_table(rows: rx.Var, columns: tuple[str, ...], keys: tuple[str, ...]) -> rx.Component:
+    return rx.table.root(
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(c)) for c in columns])),
+        rx.table.body(
+            rx.foreach(rows, lambda r: rx.table.row(*[rx.table.cell(r[k]) for k in keys]))
+        ),
+        size="1",
+        width="100%",
+    )
+
+
+def employee_panel() -> rx.Component:
+    return rx.card(
+        rx.grid(
+            rx.vstack(
+                rx.text(t("hr.file.training"), weight="bold"),
+                _small_table(
+                    E.training,
+                    ("hr.program", "hr.file.date", "hr.file.hours", "hr.file.result"),
+                    ("program", "date", "hours", "result"),
+                ),
+                spacing="2",
+                id="employee-training",
+            ),
+            rx.vstack(
+                rx.text(t("hr.file.appraisals"), weight="bold"),
+                _small_table(
+                    E.appraisals,
+                    ("hr.cycle", "hr.status", "hr.manager_rating", "hr.final_rating"),
+                    ("cycle", "status", "manager", "final"),
+                ),
+                rx.text(t("hr.file.promotions"), weight="bold"),
+                _small_table(
+                    E.promotions,
+                    ("hr.file.change", "hr.file.effective", "hr.status"),
+                    ("change", "date", "status"),
+                ),
+                spacing="2",
+                id="employee-appraisals",
+            ),
+            columns=rx.breakpoints(initial="1", lg="2"),
+            spacing="4",
+            width="100%",
+        ),
+        width="100%",
+        on_mount=E.load,
+        id="employee-panel",
+    )
+
+
+RECORD_PANELS["employee"] = employee_panel

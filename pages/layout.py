@@ -253,11 +253,11 @@ def top_bar(active_route: str) -> rx.Component:
             rx.icon("circle-user", size=20),
             rx.text(SessionState.user_name, size="2", id="current-user"),
             rx.cond(
-                SessionState.resources.contains("appraisal"),
+                SessionState.can_self_appraise,
                 rx.tooltip(
                     rx.link(
                         rx.icon_button(rx.icon("star", size=16), variant="ghost"),
-                        href="/hr/appraisals",
+                        href="/me/appraisals",
                         id="my-appraisals",
                     ),
                     content=t("hr.my_appraisal"),

@@ -77,6 +77,7 @@ class SessionState(rx.State):
     modules: list[str] = []
     resources: list[str] = []
     roles: list[str] = []
+    can_self_appraise: bool = False
     _principal: rbac.Principal | None = None
 
     @property
@@ -101,6 +102,7 @@ class SessionState(rx.State):
         }
         self.modules = [m.key for m in MODULES if m.key in modules]
         self.roles = sorted(principal.roles) if principal else []
+        self.can_self_appraise = bool(principal and principal.can("self_appraisal", "view"))
 
     def _resolve(self) -> rbac.Principal | None:
         with session_scope() as session:

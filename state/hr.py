@@ -24,6 +24,7 @@ from models.hr import (
     Rating,
 )
 from state.auth import SessionState, requires
+from state.resource import record_id_param
 from state.ui import UIState
 
 CANDIDATE = "candidate"
@@ -244,7 +245,7 @@ class AppraisalDeskState(_HrState):
     no_employee: bool = False
 
     @rx.event
-    @requires("appraisal", "view")
+    @requires("self_appraisal", "view")
     async def load(self) -> None:
         with session_scope() as session:
             cycles = session.exec(
@@ -257,7 +258,7 @@ class AppraisalDeskState(_HrState):
         await self._fill()
 
     @rx.event
-    @requires("appraisal", "view")
+    @requires("self_appraisal", "view")
     async def pick_cycle(self, cycle_id: str | list[str]) -> None:
         if isinstance(cycle_id, str) and cycle_id in {c["id"] for c in self.cycles}:
             self.cycle_id = cycle_id
@@ -354,7 +355,7 @@ class AppraisalDeskState(_HrState):
         return rx.toast.success(translate("record.saved", lang))
 
     @rx.event
-    @requires("appraisal", "view")
+    @requires("self_appraisal", "view")
     async def submit_self(self, form: dict) -> Any:
         appraisal_id, version = str(form.get("id", "")), str(form.get("version", ""))
         if not (appraisal_id.isdigit() and version.isdigit()):
@@ -365,7 +366,7 @@ class AppraisalDeskState(_HrState):
         )
 
     @rx.event
-    @requires("appraisal", "view")
+    @requires("self_appraisal", "view")
     async def submit_rating(self, form: dict) -> Any:
         appraisal_id, version = str(form.get("id", "")), str(form.get("version", ""))
         if not (appraisal_id.isdigit() and version.isdigit()):
@@ -388,3 +389,48 @@ class AppraisalDeskState(_HrState):
 
 
 RATINGS = tuple(r.value for r in Rating)
+
+
+class EmployeePanelState(_HrState):
+    """Above an employee's record page: their training, appraisals and promotions."""
+
+    training: list[dict[str, str]] = []
+    appraisals: list[dict[str, str]] = []
+    promotions: list[dict[str, str]] = []
+
+    @rx.event
+    @requires("employee", "view")
+    async def load(self) -> None:
+        lang, principal = await self._lang(), await self._principal()
+        with session_scope() as session:
+            file = rules.employee_file(session, principal, record_id_param(self))
+
+        def rating(value: str | None) -> str:
+            return choice_label("rating", value, lang) if value else "—"
+
+        self.training = [
+            {
+                "program": title,
+                "date": day.isoformat(),
+                "hours": f"{hours.normalize():f}",
+                "result": choice_label("training_result", result, lang),
+            }
+            for title, day, hours, result in file.training
+        ]
+        self.appraisals = [
+            {
+                "cycle": cycle,
+                "status": choice_label("appraisal_status", status, lang),
+                "manager": rating(manager),
+                "final": rating(final),
+            }
+            for cycle, status, manager, final in file.appraisals
+        ]
+        self.promotions = [
+            {
+                "change": f"{before or '—'} → {after}",
+                "date": day.isoformat(),
+                "status": choice_label("promotion_status", status, lang),
+            }
+            for before, after, day, status in file.promotions
+        ]

@@ -3,6 +3,7 @@ candidate through the stages into an employee, headcount against plan, training 
 appraisals (self-assessment, the manager's rating, calibration) and promotions."""
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -508,7 +509,9 @@ def test_nobody_calibrates_their_own_appraisal_and_closed_cycles_are_frozen(sess
         rules.self_assess(session, org["rep"], mine.id, mine.version, "迟交")
 
 
-def test_staff_see_their_own_appraisals_and_their_reports_only(session, org, cycle):
+def test_a_view_right_alone_shows_own_and_reports_appraisals_only(session, org, cycle):
+    """HR and executives see every appraisal; a role given only the view right (an
+    administrator's choice in the matrix) sees its own and its direct reports'."""
     resource = get("appraisal")
     _cycle, appraisals = cycle
 
@@ -518,15 +521,23 @@ def test_staff_see_their_own_appraisals_and_their_reports_only(session, org, cyc
         )
         return {int(r["id"]) for r in page.rows}
 
+    def viewer(principal):
+        return replace(principal, permissions=principal.permissions | {("appraisal", "view")})
+
     everyone = {a.id for a in appraisals.values()}
     assert visible(org["hr"]) == everyone and visible(org["ceo"]) == everyone
-    assert visible(org["mgr"]) == everyone  # their own and both reports'
-    assert visible(org["rep"]) == {appraisals["李工"].id}
-    assert visible(org["pm"]) == set()  # no employee record linked
+    assert visible(viewer(org["mgr"])) == everyone  # their own and both reports'
+    assert visible(viewer(org["rep"])) == {appraisals["李工"].id}
+    assert visible(viewer(org["pm"])) == set()  # no employee record linked
     with pytest.raises(service.EngineError):
         service.load(
-            session, principal=org["rep"], resource=resource, record_id=appraisals["张工"].id
+            session,
+            principal=viewer(org["rep"]),
+            resource=resource,
+            record_id=appraisals["张工"].id,
         )
+    with pytest.raises(service.EngineError):  # the desk's right is not the list's
+        visible(org["mgr"])
 
 
 def test_a_promotion_needs_a_second_approver_and_applies_on_its_date(session, org):

@@ -23,7 +23,8 @@ STEP_UP_SECONDS = 300
 RESOURCES = (
     "product", "partner", "campaign", "customer", "kyc_case", "watchlist", "questionnaire",
     "risk_indicator", "ticket_config",
-    "ticket", "employee", "salary", "hiring", "training", "appraisal", "kpi", "project",
+    "ticket", "employee", "salary", "hiring", "training", "appraisal", "self_appraisal", "kpi",
+    "project",
     "user", "role", "session", "audit", "custom_field", "transaction", "job",
 )  # fmt: skip
 
@@ -58,14 +59,14 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaign": ("view",),
         "kpi": ("view",),
         "transaction": ("view",),
-        "appraisal": ("view",),
+        "self_appraisal": ("view",),
     },
     "marketing": {
         "campaign": (*_EDIT, "approve"),
         "product": ("view",),
         "partner": ("view",),
         "kpi": ("view",),
-        "appraisal": ("view",),
+        "self_appraisal": ("view",),
     },
     "compliance": {
         "kyc_case": (*_EDIT, "approve"),
@@ -76,14 +77,14 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "product": ("view",),
         "audit": ("view",),
         "transaction": ("view", "export"),
-        "appraisal": ("view",),
+        "self_appraisal": ("view",),
     },
     "cs_agent": {
         "ticket": ("view", "create", "edit"),
         "ticket_config": ("view",),
         "customer": ("view",),
         "product": ("view",),
-        "appraisal": ("view",),
+        "self_appraisal": ("view",),
     },
     "cs_lead": {
         "ticket": (*_EDIT, "approve"),
@@ -91,7 +92,7 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "customer": ("view",),
         "product": ("view",),
         "kpi": ("view",),
-        "appraisal": ("view",),
+        "self_appraisal": ("view",),
     },
     "hr": {
         "employee": _EDIT,
@@ -99,6 +100,7 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "hiring": _EDIT,
         "training": _EDIT,
         "appraisal": (*_EDIT, "approve"),
+        "self_appraisal": ("view",),
     },
     "executive": {
         "kpi": ("view", "export"),
@@ -112,12 +114,13 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "salary": ("view",),
         "project": ("view",),
         "appraisal": ("view", "approve"),
+        "self_appraisal": ("view",),
     },
     "pmo": {
         "project": (*_EDIT, "approve"),
         "kpi": ("view",),
         "employee": ("view",),
-        "appraisal": ("view",),
+        "self_appraisal": ("view",),
     },
 }
 

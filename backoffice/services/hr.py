@@ -439,7 +439,7 @@ def self_assess(
     session: Session, principal: Principal, appraisal_id: int, version: int, text: str
 ) -> None:
     """The employee's own account of the period; only they may give it, once, before rating."""
-    if not principal.can("appraisal", "view"):
+    if not principal.can("self_appraisal", "view"):
         raise HrError("auth.denied")
     appraisal = _locked_appraisal(session, appraisal_id)
     me = employee_of(session, principal)
@@ -472,7 +472,7 @@ def rate(
     comment: str,
 ) -> None:
     """The manager's rating of a direct report, after the self-assessment."""
-    if not principal.can("appraisal", "view"):
+    if not principal.can("self_appraisal", "view"):
         raise HrError("auth.denied")
     appraisal = _locked_appraisal(session, appraisal_id)
     me = employee_of(session, principal)
@@ -558,8 +558,8 @@ def rating_distribution(session: Session, cycle_id: int) -> dict[str, dict[str, 
 
 
 def appraisal_scope(principal: Principal) -> sa.ColumnElement[bool] | None:
-    """Appraisals a caller sees: all with HR's or executives' approval right; otherwise their
-    own and their direct reports'."""
+    """Appraisals a caller sees in the engine's list: all with HR's or executives' approval
+    right; otherwise (a view right granted alone) their own and their direct reports'."""
     if principal.can("appraisal", "approve"):
         return None
     mine = (
@@ -634,3 +634,48 @@ def apply_due_promotions(session: Session, today: date) -> int:
     for promotion in due:
         apply_promotion(session, promotion, "system")
     return len(due)
+
+
+# --- an employee's file ---------------------------------------------------------------------
+@dataclass
+class EmployeeFile:
+    training: list[tuple[str, date, Decimal, str]] = field(default_factory=list)
+    appraisals: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
+    promotions: list[tuple[str, str, date, str]] = field(default_factory=list)
+
+
+def employee_file(session: Session, principal: Principal, employee_id: int) -> EmployeeFile:
+    """Training, appraisals and promotions of one employee, each only with its view right."""
+    if not principal.can("employee", "view"):
+        raise HrError("auth.denied")
+    file = EmployeeFile()
+    if principal.can("training", "view"):
+        file.training = [
+            (title, row.attended_on, row.hours, row.result)
+            for row, title in session.execute(
+                sa.select(TrainingRecord, TrainingProgram.title)
+                .join(TrainingProgram, TrainingProgram.id == TrainingRecord.program_id)
+                .where(TrainingRecord.employee_id == employee_id)
+                .order_by(TrainingRecord.attended_on.desc())
+                .limit(100)
+            ).all()
+        ]
+    if principal.can("appraisal", "view") and principal.can("appraisal", "approve"):
+        file.appraisals = [
+            (name, row.status, row.manager_rating, row.final_rating)
+            for row, name in session.execute(
+                sa.select(Appraisal, AppraisalCycle.name)
+                .join(AppraisalCycle, AppraisalCycle.id == Appraisal.cycle_id)
+                .where(Appraisal.employee_id == employee_id)
+                .order_by(AppraisalCycle.period_start.desc())
+            ).all()
+        ]
+        file.promotions = [
+            (p.from_position, p.to_position, p.effective_on, p.status)
+            for p in session.exec(
+                select(Promotion)
+                .where(Promotion.employee_id == employee_id)
+                .order_by(Promotion.effective_on.desc())
+            )
+        ]
+    return file
