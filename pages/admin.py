@@ -112,6 +112,14 @@ def _edit_dialog() -> rx.Component:
                         wrap="wrap",
                         spacing="3",
                     ),
+                    rx.text(t("admin.employee_no"), size="2", weight="medium"),
+                    rx.input(
+                        name="employee_no",
+                        default_value=AdminUsersState.editing_employee_no,
+                        key=AdminUsersState.editing_user_id,
+                        placeholder="E0001",
+                        id="edit-employee-no",
+                    ),
                     rx.text(t("admin.new_password_optional"), size="2", weight="medium"),
                     rx.input(name="new_password", type="password", id="edit-password"),
                     rx.hstack(

@@ -362,6 +362,35 @@ def _mine() -> rx.Component:
     )
 
 
+def _rating_cell(
+    row: rx.Var,
+    waiting_in: str,
+    inputs: tuple[str, str, str],
+    submit: tuple[str, rx.EventHandler],
+    shown: tuple[str, str],
+) -> rx.Component:
+    """A rating form while the appraisal waits for it (``waiting_in``), else what was given."""
+    rating, note, note_label = inputs
+    return rx.table.cell(
+        rx.cond(
+            row["status"] == waiting_in,
+            rx.form(
+                *_hidden(row),
+                rx.hstack(
+                    _rating_select(rating),
+                    rx.input(name=note, placeholder=t(note_label), width="13em"),
+                    rx.button(t(submit[0]), type="submit", size="2"),
+                    spacing="2",
+                    wrap="wrap",
+                ),
+                on_submit=submit[1],
+                reset_on_submit=False,
+            ),
+            rx.text(row[shown[0]], " ", row[shown[1]], size="2"),
+        )
+    )
+
+
 def _report_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
@@ -369,23 +398,12 @@ def _report_row(row: rx.Var) -> rx.Component:
         ),
         rx.table.cell(rx.badge(row["status_label"])),
         rx.table.cell(rx.text(row["self_assessment"], size="1", white_space="pre-wrap")),
-        rx.table.cell(
-            rx.cond(
-                row["status"] == "self_assessed",
-                rx.form(
-                    *_hidden(row),
-                    rx.hstack(
-                        _rating_select("rating"),
-                        rx.input(name="comment", placeholder=t("hr.comment"), width="14em"),
-                        rx.button(t("hr.submit_rating"), type="submit", size="2"),
-                        spacing="2",
-                        wrap="wrap",
-                    ),
-                    on_submit=A.submit_rating,
-                    reset_on_submit=False,
-                ),
-                rx.text(row["manager_rating_label"], " ", row["manager_comment"], size="2"),
-            )
+        _rating_cell(
+            row,
+            "self_assessed",
+            ("rating", "comment", "hr.comment"),
+            ("hr.submit_rating", A.submit_rating),
+            ("manager_rating_label", "manager_comment"),
         ),
         class_name="report-appraisal",
         data_name=row["employee"],
@@ -416,23 +434,12 @@ def _calibration_row(row: rx.Var) -> rx.Component:
         rx.table.cell(row["employee"]),
         rx.table.cell(row["manager_rating_label"], rx.text(row["rated_by"], size="1")),
         rx.table.cell(rx.text(row["manager_comment"], size="1")),
-        rx.table.cell(
-            rx.cond(
-                row["status"] == "rated",
-                rx.form(
-                    *_hidden(row),
-                    rx.hstack(
-                        _rating_select("final_rating"),
-                        rx.input(name="note", placeholder=t("hr.calibration_note"), width="12em"),
-                        rx.button(t("hr.calibrate"), type="submit", size="2"),
-                        spacing="2",
-                        wrap="wrap",
-                    ),
-                    on_submit=A.submit_calibration,
-                    reset_on_submit=False,
-                ),
-                rx.text(row["final_rating_label"], " ", row["calibration_note"], size="2"),
-            )
+        _rating_cell(
+            row,
+            "rated",
+            ("final_rating", "note", "hr.calibration_note"),
+            ("hr.calibrate", A.submit_calibration),
+            ("final_rating_label", "calibration_note"),
         ),
         class_name="calibration-row",
     )

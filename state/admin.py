@@ -17,6 +17,7 @@ from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
 from backoffice.security import rbac
 from backoffice.services import audit, auth, users
+from models.hr import Employee
 from models.identity import User
 from state.auth import SessionState, requires
 from state.ui import UIState
@@ -40,6 +41,7 @@ class AdminUsersState(rx.State):
     error: str = ""
     editing_user_id: int = 0
     editing_username: str = ""
+    editing_employee_no: str = ""
 
     def _reload(self) -> None:
         with session_scope() as session:
@@ -112,6 +114,10 @@ class AdminUsersState(rx.State):
             user = session.get(User, user_id) if isinstance(user_id, int) else None
             self.editing_user_id = user.id if user else 0
             self.editing_username = user.username if user else ""
+            employee = (
+                session.get(Employee, user.employee_id) if user and user.employee_id else None
+            )
+            self.editing_employee_no = employee.employee_no if employee else ""
         self.error = ""
 
     @rx.event
@@ -127,6 +133,13 @@ class AdminUsersState(rx.State):
             problems = users.set_roles(
                 session, actor=actor, user_id=self.editing_user_id, roles=_checked_roles(form_data)
             )
+            if not problems and "employee_no" in form_data:
+                problems = users.link_employee(
+                    session,
+                    actor=actor,
+                    user_id=self.editing_user_id,
+                    employee_no=str(form_data.get("employee_no", "")),
+                )
             new_password = str(form_data.get("new_password", ""))
             if not problems and new_password:
                 problems = users.reset_password(

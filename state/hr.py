@@ -357,35 +357,36 @@ class AppraisalDeskState(_HrState):
     @rx.event
     @requires("self_appraisal", "view")
     async def submit_self(self, form: dict) -> Any:
-        appraisal_id, version = str(form.get("id", "")), str(form.get("version", ""))
-        if not (appraisal_id.isdigit() and version.isdigit()):
+        target, text = _target(form), str(form.get("self_assessment", ""))
+        if target is None:
             return None
-        text = str(form.get("self_assessment", ""))
-        return await self._act(
-            lambda s, p: rules.self_assess(s, p, int(appraisal_id), int(version), text)
-        )
+        return await self._act(lambda s, p: rules.self_assess(s, p, *target, text))
 
     @rx.event
     @requires("self_appraisal", "view")
     async def submit_rating(self, form: dict) -> Any:
-        appraisal_id, version = str(form.get("id", "")), str(form.get("version", ""))
-        if not (appraisal_id.isdigit() and version.isdigit()):
-            return None
+        target = _target(form)
         rating, comment = str(form.get("rating", "")), str(form.get("comment", ""))
-        return await self._act(
-            lambda s, p: rules.rate(s, p, int(appraisal_id), int(version), rating, comment)
-        )
+        if target is None:
+            return None
+        return await self._act(lambda s, p: rules.rate(s, p, *target, rating, comment))
 
     @rx.event
     @requires("appraisal", "approve")
     async def submit_calibration(self, form: dict) -> Any:
-        appraisal_id, version = str(form.get("id", "")), str(form.get("version", ""))
-        if not (appraisal_id.isdigit() and version.isdigit()):
-            return None
+        target = _target(form)
         final, note = str(form.get("final_rating", "")), str(form.get("note", ""))
-        return await self._act(
-            lambda s, p: rules.calibrate(s, p, int(appraisal_id), int(version), final, note)
-        )
+        if target is None:
+            return None
+        return await self._act(lambda s, p: rules.calibrate(s, p, *target, final, note))
+
+
+def _target(form: dict) -> tuple[int, int] | None:
+    """(appraisal id, the version the user saw) from a desk form's hidden fields."""
+    appraisal_id, version = str(form.get("id", "")), str(form.get("version", ""))
+    if appraisal_id.isdigit() and version.isdigit():
+        return int(appraisal_id), int(version)
+    return None
 
 
 RATINGS = tuple(r.value for r in Rating)

@@ -617,3 +617,37 @@ def test_the_org_chart_walks_down_from_the_top(session, org):
         ("李工", 1, 0),
         ("张工", 1, 0),
     ]
+
+
+def test_an_administrator_links_an_account_to_its_employee_record(session, org):
+    from backoffice.services import users
+    from models.identity import User
+
+    admin = _principal(session, "admin.a", ["admin"])
+    hr_user = session.exec(select(User).where(User.username == "hr.a")).one()
+    employee = org["reports"][1]
+    assert users.link_employee(session, actor=admin, user_id=hr_user.id, employee_no="e0099") == [
+        "user.employee_not_found"
+    ]
+    assert users.link_employee(session, actor=admin, user_id=hr_user.id, employee_no="E0002") == [
+        "user.employee_taken"
+    ]  # rep.a's record
+    assert (
+        users.link_employee(session, actor=admin, user_id=hr_user.id, employee_no=" e0003 ") == []
+    )
+    session.commit()
+    assert rules.employee_of(session, org["hr"]).id == employee.id
+    assert users.link_employee(session, actor=admin, user_id=hr_user.id, employee_no="") == []
+    session.commit()
+    assert rules.employee_of(session, org["hr"]) is None
+    changes = (
+        session.execute(
+            sa.select(AuditEntry.changes).where(AuditEntry.action == "user.link_employee")
+        )
+        .scalars()
+        .all()
+    )
+    assert [json.loads(c)["employee_id"] for c in changes] == [
+        [None, employee.id],
+        [employee.id, None],
+    ]

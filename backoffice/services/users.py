@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from backoffice.security import passwords, rbac, sessions
 from backoffice.services import audit
 from models.base import utcnow
+from models.hr import Employee
 from models.identity import RecoveryCode, Role, RolePermission, StaffSession, User, UserRole
 
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
@@ -171,6 +172,44 @@ def reset_totp(session: Session, *, actor: rbac.Principal, user_id: int) -> list
         entity="user",
         entity_id=user.id,
         changes={"sessions_ended": [None, ended]},
+    )
+    return []
+
+
+def link_employee(
+    session: Session, *, actor: rbac.Principal, user_id: int, employee_no: str
+) -> list[str]:
+    """Link a staff account to its employee record by employee number ("" unlinks): managers
+    rate their reports and agents join their team's queue through this link."""
+    user = _user(session, user_id)
+    if user is None:
+        return ["error.not_found"]
+    employee_no = employee_no.strip().upper()[:20]
+    employee_id = None
+    if employee_no:
+        employee_id = session.exec(
+            select(Employee.id).where(Employee.employee_no == employee_no)
+        ).first()
+        if employee_id is None:
+            return ["user.employee_not_found"]
+        taken = session.exec(
+            select(User.id).where(User.employee_id == employee_id, User.id != user.id)
+        ).first()
+        if taken is not None:
+            return ["user.employee_taken"]
+    if user.employee_id == employee_id:
+        return []
+    before = user.employee_id
+    user.employee_id = employee_id
+    user.version += 1
+    session.add(user)
+    audit.record(
+        session,
+        actor=actor.username,
+        action="user.link_employee",
+        entity="user",
+        entity_id=user.id,  # type: ignore[arg-type]
+        changes={"employee_id": [before, employee_id]},
     )
     return []
 
