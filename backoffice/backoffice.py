@@ -8,6 +8,7 @@ import backoffice.resources  # noqa: F401  (registers every resource declaration
 import pages.admin
 import pages.campaigns
 import pages.hr
+import pages.kpi
 import pages.kyc
 import pages.overview
 import pages.partners

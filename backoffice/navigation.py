@@ -57,7 +57,14 @@ MODULES: tuple[Module, ...] = (
             ("hr.appraisals", "/me/appraisals", "star"),
         ),
     ),
-    Module("kpi", "/kpi", "chart-line", "kpi", ("transactions", "customers")),
+    Module(
+        "kpi",
+        "/kpi",
+        "chart-line",
+        "kpi",
+        ("transactions", "customers"),
+        reports=(("kpi.catalogue", "/kpi/metrics", "book-open"),),
+    ),
     Module("projects", "/projects", "calendar-range", "project", ("milestones", "risks")),
     Module("admin", "/admin", "settings", "user", ("audit_entries",)),
 )

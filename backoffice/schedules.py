@@ -12,6 +12,7 @@ from backoffice.jobs import job
 from backoffice.services import (
     campaigns,
     hr,
+    kpi,
     kyc,
     notifications,
     products,
@@ -122,3 +123,18 @@ def ticket_auto_close(session: Session) -> str:
 def promotions(session: Session) -> str:
     applied = hr.apply_due_promotions(session, hr.local_today())
     return f"{applied} applied"
+
+
+@job("kpi.snapshots", timedelta(hours=6), "KPI 每日快照", "KPI daily snapshots")
+def kpi_snapshots(session: Session) -> str:
+    return kpi.take_snapshots(session)
+
+
+@job("kpi.alerts", timedelta(minutes=15), "KPI 预警检查", "KPI alert rules")
+def kpi_alerts(session: Session) -> str:
+    return kpi.evaluate_alerts(session)
+
+
+@job("kpi.weekly_report", timedelta(hours=6), "KPI 周报", "Weekly KPI report")
+def kpi_weekly_report(session: Session) -> str:
+    return kpi.weekly_report(session)

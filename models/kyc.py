@@ -57,7 +57,7 @@ class KycCase(EditableBase, table=True):
     opened_at: datetime = time_field(index=True)
     due_at: datetime = time_field(index=True)
     escalated_at: datetime | None = time_field(None)
-    decided_at: datetime | None = time_field(None)
+    decided_at: datetime | None = time_field(None, index=True)
     requested_items: str = text_field()  # what the customer was asked to provide
     decision_note: str = text_field()
     # the questionnaire version the case was scored with, and the answers given (JSON)

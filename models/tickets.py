@@ -59,6 +59,7 @@ class Ticket(EditableBase, table=True):
         sa.Index("ix_ticket_status_created", "status", "created_at"),
         sa.Index("ix_ticket_assignee_status", "assignee", "status"),
         sa.Index("ix_ticket_team_status", "team_id", "status"),
+        sa.Index("ix_ticket_created", "created_at"),  # KPI ranges and the ticket report
     )
 
     ticket_no: str = code_field(20, unique=True, index=True)

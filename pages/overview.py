@@ -119,5 +119,5 @@ def module_page(module: Module) -> None:
 
 
 for _module in MODULES:
-    if _module.key != "admin":
+    if _module.key not in ("admin", "kpi"):  # KPI's own page is the dashboard (pages/kpi.py)
         module_page(_module)

@@ -236,7 +236,7 @@ class ResourceListState(rx.State):
             (
                 translate("list.bad_filter", lang)
                 + ": "
-                + ", ".join(schema.field(n).label(lang) for n in page.errors)
+                + ", ".join(schema.filter_field(n).label(lang) for n in page.errors)
             )
             if page.errors
             else ""
@@ -339,7 +339,7 @@ class ResourceListState(rx.State):
     ) -> list[dict[str, Any]]:
         result = []
         for name in schema.filters:
-            spec = schema.field(name)
+            spec = schema.filter_field(name)
             if spec is None:
                 continue
             ranged = spec.kind in service.RANGE_KINDS

@@ -18,6 +18,21 @@ COUNT_CAP = 2_000  # counts stop here ("2,000+"); pages go on with "next"
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """A filter on a field of the record that one of this resource's ref fields points at:
+    ``Lookup("product_type", via="product_id")`` lists transactions by their product's type.
+    Filter-only: nothing is stored, shown or exported for it."""
+
+    name: str
+    via: str  # a ref field of this resource
+    field: str = ""  # the referenced resource's field; its name by default
+
+    @property
+    def target_field(self) -> str:
+        return self.field or self.name
+
+
+@dataclass(frozen=True)
 class Queue:
     """A named slice of a list, e.g. "mine" or "overdue": tabs above the list (``?queue=``)."""
 
@@ -59,11 +74,14 @@ class Resource:
     before_create: Callable[[Any, Principal, dict[str, Any]], dict[str, str]] | None = None
     # (session, principal, new record): effects of a create, in the same transaction
     after_create: Callable[[Any, Principal, Any], None] | None = None
+    # (session, principal, saved record): effects of an edit, in the same transaction
+    after_update: Callable[[Any, Principal, Any], None] | None = None
     # (record, {field: new value}) → {field: i18n key}: edits refused in the record's state
     edit_guard: Callable[[Any, dict[str, Any]], dict[str, str]] | None = None
     # (session, record, lang) → [(label, value)] shown at the top of the record page
     summary: Callable[[Any, Any, str], list[tuple[str, str]]] | None = None
     queues: tuple[Queue, ...] = ()
+    lookups: tuple[Lookup, ...] = ()  # filters through ref fields (see Lookup)
     # False: seeing this resource alone does not put its module in the caller's sidebar (shared
     # records such as customers, reached from other modules' pages)
     opens_module: bool = True
@@ -89,6 +107,10 @@ class Resource:
                 raise ValueError(f"{self.key}: {sorted(missing)} are not declared fields")
         if self.default_sort.lstrip("-") not in declared:
             raise ValueError(f"{self.key}: default sort on an undeclared field")
+        for lookup in self.lookups:
+            via = self.field(lookup.via)
+            if via is None or via.kind != "ref" or lookup.name in declared:
+                raise ValueError(f"{self.key}: lookup {lookup.name} needs a ref field, own name")
         if self.workflow and self.workflow.state_field not in names:
             raise ValueError(f"{self.key}: the workflow's state field is not declared")
 
@@ -97,6 +119,9 @@ class Resource:
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    def lookup(self, name: str) -> Lookup | None:
+        return next((lookup for lookup in self.lookups if lookup.name == name), None)
 
     def queue(self, key: str) -> Queue | None:
         return next((q for q in self.queues if q.key == key), None)

@@ -99,6 +99,18 @@ class Schema:
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
 
+    def filter_field(self, name: str) -> FieldSpec | None:
+        """The spec a filter parses and shows its value with: the field's own, or for a
+        lookup the referenced resource's field under the lookup's name."""
+        lookup = self.resource.lookup(name)
+        if lookup is None:
+            return self.field(name)
+        target = get_resource(self.resource.field(lookup.via).ref)  # type: ignore[union-attr]
+        spec = target.field(lookup.target_field) if target else None
+        if spec is None or spec.encrypted or not spec.in_row:
+            return None
+        return FieldSpec(**{**spec.__dict__, "name": lookup.name, "editable": False})
+
     @property
     def custom_fields(self) -> tuple[FieldSpec, ...]:
         return tuple(f for f in self.fields if f.custom)
@@ -112,7 +124,7 @@ def schema_of(session: Session, resource: Resource) -> Schema:
         resource,
         resource.fields + extra,
         resource.list_columns + in_list,
-        resource.filters + tuple(f.name for f in extra),
+        resource.filters + tuple(f.name for f in extra) + tuple(x.name for x in resource.lookups),
     )
 
 
@@ -147,7 +159,7 @@ class ListQuery:
 def filter_keys(schema: Schema) -> set[str]:
     keys = set()
     for name in schema.filters:
-        spec = schema.field(name)
+        spec = schema.filter_field(name)
         if spec and spec.kind in RANGE_KINDS:
             keys |= {f"{name}__min", f"{name}__max"}
         else:
@@ -236,7 +248,7 @@ def _apply_filters(
     errors = []
     for key, raw in list_query.filters.items():
         name, _, bound = key.partition("__")
-        spec = schema.field(name)
+        spec = schema.filter_field(name)
         if spec is None or not can_read(principal, spec):
             continue
         try:
@@ -260,6 +272,10 @@ def _apply_filters(
                 custom.condition(session, resource.key, _column(resource, "id"), spec, bound, value)
             )
             continue
+        lookup = resource.lookup(name)
+        if lookup is not None:
+            query = query.where(_through(resource, lookup, bound, value))
+            continue
         column = _column(resource, name)
         if spec.kind == "multi_choice":
             query = query.where(contains_choices(column, value))
@@ -273,6 +289,17 @@ def _apply_filters(
     if list_query.search and resource.search_fields:
         query = query.where(_search(resource, list_query.search))
     return query, errors
+
+
+def _through(resource: Resource, lookup: Any, bound: str, value: Any) -> sa.ColumnElement[bool]:
+    """``via IN (SELECT id FROM target WHERE target.field <op> value)``."""
+    target = get_resource(resource.field(lookup.via).ref)  # type: ignore[union-attr]
+    column = _column(target, lookup.target_field)  # type: ignore[arg-type]
+    condition = column >= value if bound == "min" else column <= value if bound == "max" else None
+    if condition is None:
+        condition = column == value
+    ids = sa.select(_column(target, "id")).where(condition)  # type: ignore[arg-type]
+    return _column(resource, lookup.via).in_(ids)
 
 
 def contains_choices(column: sa.ColumnElement, value: str) -> sa.ColumnElement[bool]:
@@ -806,6 +833,8 @@ def update(
         changes=changes,
         client=client,
     )
+    if resource.after_update is not None:
+        resource.after_update(session, principal, record)  # expired by _write: reads afresh
     return SaveResult(record_id=record_id)
 
 

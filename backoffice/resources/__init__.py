@@ -3,6 +3,7 @@
 from backoffice.resources import (
     campaigns,
     hr,
+    kpi,
     kyc,
     partners,
     partners_tiers,
@@ -16,6 +17,7 @@ from backoffice.resources import (
 __all__ = [
     "campaigns",
     "hr",
+    "kpi",
     "kyc",
     "partners",
     "partners_tiers",

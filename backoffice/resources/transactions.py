@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from backoffice.engine.fields import FieldSpec as F
-from backoffice.engine.resource import Resource, register
+from backoffice.engine.resource import Lookup, Resource, register
 from models.transactions import Transaction, TransactionKind, TransactionStatus
 
 TRANSACTION = register(
@@ -45,6 +45,12 @@ TRANSACTION = register(
         list_columns=("txn_no", "occurred_at", "product_id", "kind", "amount", "status"),
         title_field="txn_no",
         filters=("kind", "status", "product_id", "occurred_at", "amount"),
+        # the product's type, risk level and partner: KPI charts open their records through these
+        lookups=(
+            Lookup("product_type", via="product_id"),
+            Lookup("risk_level", via="product_id"),
+            Lookup("partner_id", via="product_id"),
+        ),
         search_fields=("txn_no",),
         default_sort="-occurred_at",
         archivable=False,

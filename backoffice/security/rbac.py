@@ -24,7 +24,7 @@ RESOURCES = (
     "product", "partner", "campaign", "customer", "kyc_case", "watchlist", "questionnaire",
     "risk_indicator", "ticket_config",
     "ticket", "employee", "salary", "hiring", "training", "appraisal", "self_appraisal", "kpi",
-    "project",
+    "kpi_alert_rule", "kpi_alert", "project",
     "user", "role", "session", "audit", "custom_field", "transaction", "job",
 )  # fmt: skip
 
@@ -52,6 +52,8 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "audit": ("view", "export"),
         "custom_field": ("view", "manage"),
         "job": ("view", "manage"),
+        "kpi_alert_rule": _EDIT,
+        "kpi_alert": ("view", "edit"),
     },
     "product_manager": {
         "product": (*_EDIT, "approve", "publish"),
@@ -60,6 +62,7 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "kpi": ("view",),
         "transaction": ("view",),
         "self_appraisal": ("view",),
+        "kpi_alert": ("view", "edit"),
     },
     "marketing": {
         "campaign": (*_EDIT, "approve"),
@@ -67,6 +70,7 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "partner": ("view",),
         "kpi": ("view",),
         "self_appraisal": ("view",),
+        "kpi_alert": ("view", "edit"),
     },
     "compliance": {
         "kyc_case": (*_EDIT, "approve"),
@@ -78,6 +82,8 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "audit": ("view",),
         "transaction": ("view", "export"),
         "self_appraisal": ("view",),
+        "kpi": ("view",),
+        "kpi_alert": ("view", "edit"),
     },
     "cs_agent": {
         "ticket": ("view", "create", "edit"),
@@ -93,6 +99,7 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "product": ("view",),
         "kpi": ("view",),
         "self_appraisal": ("view",),
+        "kpi_alert": ("view", "edit"),
     },
     "hr": {
         "employee": _EDIT,
@@ -101,6 +108,8 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "training": _EDIT,
         "appraisal": (*_EDIT, "approve"),
         "self_appraisal": ("view",),
+        "kpi": ("view",),
+        "kpi_alert": ("view", "edit"),
     },
     "executive": {
         "kpi": ("view", "export"),
@@ -115,12 +124,15 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "project": ("view",),
         "appraisal": ("view", "approve"),
         "self_appraisal": ("view",),
+        "kpi_alert_rule": ("view",),
+        "kpi_alert": ("view", "edit"),
     },
     "pmo": {
         "project": (*_EDIT, "approve"),
         "kpi": ("view",),
         "employee": ("view",),
         "self_appraisal": ("view",),
+        "kpi_alert": ("view", "edit"),
     },
 }
 

@@ -45,6 +45,15 @@ def _clean_name(filename: str) -> str:
     return "".join(c for c in name if c.isprintable() and c not in '<>:"|?*')[:255]
 
 
+def read_stored(sha256: str) -> bytes:
+    """Bytes the portal itself stored (e.g. a generated report), checked against their hash.
+    Callers check the permission: these files belong to no record's attachments."""
+    data = _path(sha256).read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise service.EngineError("attachment.corrupt")
+    return data
+
+
 def store(data: bytes) -> str:
     """Put the bytes in the content-addressed store (once); returns their SHA-256."""
     digest = hashlib.sha256(data).hexdigest()

@@ -1,0 +1,303 @@
+"""KPI pages: the dashboard (areas, date range, cards with the change against the previous
+period, charts that open their records, forecasts, alerts, reports) and the metric catalogue."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pages.layout import template
+from pages.ui import t
+from state.kpi import CHART_SLOTS
+from state.kpi import KpiCatalogueState as C
+from state.kpi import KpiState as K
+
+
+def _section(title_key: str, *children: rx.Component, **props: object) -> rx.Component:
+    return rx.card(
+        rx.vstack(rx.heading(t(title_key), size="4"), *children, spacing="3", width="100%"),
+        width="100%",
+        **props,
+    )
+
+
+def _areas() -> rx.Component:
+    return rx.hstack(
+        rx.foreach(
+            K.areas,
+            lambda a: rx.button(
+                a["label"],
+                variant=rx.cond(K.area == a["key"], "solid", "soft"),
+                on_click=K.choose_area(a["key"]),
+                id="area-" + a["key"],
+                size="2",
+            ),
+        ),
+        wrap="wrap",
+        spacing="2",
+    )
+
+
+def _range() -> rx.Component:
+    return rx.hstack(
+        rx.form(
+            rx.hstack(
+                rx.text(t("kpi.start"), size="2"),
+                rx.input(
+                    type="date", name="start", default_value=K.start, key=K.start, id="kpi-start"
+                ),
+                rx.text(t("kpi.end"), size="2"),
+                rx.input(type="date", name="end", default_value=K.end, key=K.end, id="kpi-end"),
+                rx.button(t("kpi.apply"), type="submit", id="kpi-apply"),
+                align="center",
+                spacing="2",
+            ),
+            on_submit=K.apply_range,
+        ),
+        *[
+            rx.button(t(f"kpi.preset.{p}"), variant="outline", size="1", on_click=K.preset(p))
+            for p in ("7", "30", "90", "ytd")
+        ],
+        rx.cond(
+            K.can_export,
+            rx.button(
+                rx.icon("download", size=14),
+                t("kpi.export_page"),
+                variant="soft",
+                size="1",
+                on_click=K.export_page,
+                id="kpi-export-page",
+            ),
+        ),
+        align="center",
+        spacing="3",
+        wrap="wrap",
+    )
+
+
+def _card(c: rx.Var) -> rx.Component:
+    return rx.link(
+        rx.card(
+            rx.vstack(
+                rx.text(c["name"], size="2", color_scheme="gray"),
+                rx.text(c["value"], size="6", weight="bold", class_name="kpi-value"),
+                rx.hstack(
+                    rx.badge(c["change"], color_scheme=c["tone"], class_name="kpi-change"),
+                    rx.text(t("kpi.previous"), ": ", c["previous"], size="1", color_scheme="gray"),
+                    spacing="2",
+                    align="center",
+                    wrap="wrap",
+                ),
+                spacing="1",
+            ),
+            width="100%",
+        ),
+        href=c["link"],
+        underline="none",
+        id="card-" + c["key"],
+        class_name="kpi-card",
+    )
+
+
+def _chart(slot: int) -> rx.Component:
+    data = getattr(K, f"chart{slot}")
+    return rx.cond(
+        K.chart_titles.length() > slot,
+        rx.card(
+            rx.vstack(
+                rx.plotly(
+                    data=data,
+                    on_click=lambda points: K.drill(slot, points),
+                    width="100%",
+                    id=f"kpi-chart-{slot}",
+                ),
+                rx.hstack(
+                    rx.text(t("kpi.open_records"), size="1", color_scheme="gray"),
+                    rx.spacer(),
+                    rx.cond(
+                        K.can_export,
+                        rx.button(
+                            rx.icon("file-down", size=14),
+                            t("kpi.export_csv"),
+                            size="1",
+                            variant="soft",
+                            on_click=K.export_chart(slot),
+                            id=f"kpi-export-{slot}",
+                        ),
+                    ),
+                    width="100%",
+                    align="center",
+                ),
+                width="100%",
+                spacing="1",
+            ),
+            width="100%",
+        ),
+    )
+
+
+def _forecast() -> rx.Component:
+    return rx.cond(
+        K.show_forecast,
+        _section(
+            "kpi.forecasts",
+            rx.hstack(
+                rx.text(t("kpi.horizon"), size="2"),
+                rx.select(["30", "90"], value=K.horizon, on_change=K.set_horizon, id="kpi-horizon"),
+                align="center",
+                spacing="2",
+            ),
+            rx.grid(
+                rx.plotly(data=K.forecast_aum, width="100%", id="kpi-forecast-aum"),
+                rx.plotly(data=K.forecast_sales, width="100%", id="kpi-forecast-sales"),
+                columns=rx.breakpoints(initial="1", lg="2"),
+                spacing="3",
+                width="100%",
+            ),
+            rx.text(K.forecast_note, size="1", color_scheme="gray", id="kpi-forecast-method"),
+        ),
+    )
+
+
+def _alerts() -> rx.Component:
+    return rx.cond(
+        K.can_alerts,
+        _section(
+            "kpi.alerts_open",
+            rx.foreach(
+                K.open_alerts,
+                lambda a: rx.link(
+                    rx.hstack(
+                        rx.icon("siren", size=14, color=rx.color("amber", 10)),
+                        rx.text(a["no"], weight="medium"),
+                        rx.text(a["metric"]),
+                        rx.text(a["value"], color_scheme="gray"),
+                        rx.badge(a["status"]),
+                        spacing="2",
+                        align="center",
+                    ),
+                    href="/r/kpi_alert/record?id=" + a["id"],
+                    class_name="kpi-alert",
+                ),
+            ),
+            rx.hstack(
+                rx.link(t("resource.kpi_alert"), href="/r/kpi_alert?queue=open", size="2"),
+                rx.link(t("resource.kpi_alert_rule"), href="/r/kpi_alert_rule", size="2"),
+                spacing="4",
+            ),
+        ),
+    )
+
+
+def _reports() -> rx.Component:
+    return rx.cond(
+        K.can_reports,
+        _section(
+            "kpi.reports",
+            rx.text(t("kpi.reports_help"), size="1", color_scheme="gray"),
+            rx.foreach(
+                K.reports,
+                lambda r: rx.hstack(
+                    rx.icon("file-text", size=14),
+                    rx.text(r["title"], size="2"),
+                    rx.text(r["period"], size="1", color_scheme="gray"),
+                    rx.button(
+                        t("kpi.download"),
+                        size="1",
+                        variant="soft",
+                        on_click=K.download_report(r["id"]),
+                    ),
+                    align="center",
+                    spacing="2",
+                    class_name="kpi-report",
+                ),
+            ),
+            rx.cond(
+                K.can_export,
+                rx.button(
+                    t("kpi.generate_report"),
+                    size="1",
+                    on_click=K.generate_report,
+                    id="kpi-generate-report",
+                ),
+            ),
+        ),
+    )
+
+
+@template("/kpi", "kpi.title", on_load=K.load)
+def kpi_dashboard() -> rx.Component:
+    return rx.vstack(
+        rx.heading(t("kpi.title"), size="6", id="page-title"),
+        rx.text(t("kpi.subtitle"), size="2", color_scheme="gray"),
+        rx.cond(
+            K.has_metrics,
+            rx.vstack(
+                _areas(),
+                _range(),
+                rx.cond(
+                    K.error != "", rx.callout(K.error, color_scheme="red", icon="triangle-alert")
+                ),
+                rx.text(
+                    t("kpi.vs_previous"), ": ", K.previous_label, size="1", color_scheme="gray"
+                ),
+                rx.grid(
+                    rx.foreach(K.cards, _card),
+                    columns=rx.breakpoints(initial="1", sm="2", lg="4"),
+                    spacing="3",
+                    width="100%",
+                    id="kpi-cards",
+                ),
+                rx.grid(
+                    *[_chart(slot) for slot in range(CHART_SLOTS)],
+                    columns=rx.breakpoints(initial="1", lg="2"),
+                    spacing="3",
+                    width="100%",
+                ),
+                _forecast(),
+                rx.grid(
+                    _alerts(),
+                    _reports(),
+                    columns=rx.breakpoints(initial="1", lg="2"),
+                    spacing="3",
+                    width="100%",
+                ),
+                width="100%",
+                spacing="4",
+            ),
+            rx.callout(t("kpi.no_metrics"), icon="info", id="kpi-no-metrics"),
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+@template("/kpi/metrics", "kpi.catalogue", on_load=C.load, active_route="/kpi")
+def kpi_catalogue() -> rx.Component:
+    columns = ("name", "area", "formula", "unit", "owner", "roles", "latest")
+    return rx.vstack(
+        rx.heading(t("kpi.catalogue"), size="6", id="page-title"),
+        rx.text(t("kpi.catalogue_help"), size="2", color_scheme="gray"),
+        rx.plotly(data=C.history, width="100%", id="kpi-history"),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(*[rx.table.column_header_cell(t(f"kpi.col.{c}")) for c in columns])
+            ),
+            rx.table.body(
+                rx.foreach(
+                    C.rows,
+                    lambda r: rx.table.row(
+                        rx.table.cell(
+                            rx.link(r["name"], on_click=C.pick(r["key"]), cursor="pointer")
+                        ),
+                        *[rx.table.cell(r[c], white_space="normal") for c in columns[1:]],
+                        class_name="metric-row",
+                    ),
+                )
+            ),
+            width="100%",
+            variant="surface",
+            id="metric-table",
+        ),
+        width="100%",
+        spacing="3",
+    )

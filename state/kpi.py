@@ -1,0 +1,434 @@
+"""KPI pages: the dashboard per area over a date range, forecasts, exports, reports, and the
+metric catalogue. Thin: the service decides what the caller may see and computes it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import plotly.graph_objects as go
+import reflex as rx
+from sqlmodel import select
+
+from backoffice.db import session_scope
+from backoffice.i18n import translate
+from backoffice.security.rbac import ROLES
+from backoffice.services import audit, kpi
+from backoffice.services.metrics import (
+    AREAS,
+    EVERY_AREA,
+    ChartData,
+    Period,
+    areas_of,
+    metric,
+    visible,
+)
+from models.kpi import KpiAlert, KpiAlertStatus, KpiReport, KpiSnapshot
+from state.auth import SessionState, requires
+from state.ui import UIState
+
+CHART_SLOTS = 4
+TONES = {True: "green", False: "red", None: "gray"}
+
+
+def shown(value: Decimal | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "cny":
+        if abs(value) >= 100_000_000:
+            return f"¥{value / 100_000_000:,.2f} 亿"
+        if abs(value) >= 10_000:
+            return f"¥{value / 10_000:,.1f} 万"
+        return f"¥{value:,.2f}"
+    if unit == "percent":
+        return f"{value}%"
+    if unit == "hours":
+        return f"{value} h"
+    return f"{value:,}"
+
+
+def figure(data: ChartData, lang: str) -> go.Figure:
+    """A plotly figure of the service's chart data (numbers as floats only here, for drawing)."""
+    traces: list[Any] = []
+    bands = [s for s in data.series if s.style == "band"]
+    for series in data.series:
+        if series.style == "band":
+            continue
+        y = [None if v is None else float(v) for v in series.values]
+        if data.kind == "bar":
+            traces.append(go.Bar(name=series.name, x=data.x, y=y))
+        else:
+            dash = "dash" if series.style == "dash" else None
+            traces.append(go.Scatter(name=series.name, x=data.x, y=y, mode="lines", line_dash=dash))
+    if len(bands) == 2:
+        low, high = ([None if v is None else float(v) for v in b.values] for b in bands)
+        traces.append(go.Scatter(x=data.x, y=high, mode="lines", line_width=0, showlegend=False))
+        traces.append(
+            go.Scatter(
+                name=bands[0].name.split("（")[0] if lang == "zh" else "95% band",
+                x=data.x,
+                y=low,
+                mode="lines",
+                line_width=0,
+                fill="tonexty",
+                fillcolor="rgba(110,86,207,0.2)",
+            )
+        )
+    fig = go.Figure(traces)
+    fig.update_layout(
+        title=data.title,
+        barmode="group",
+        margin={"t": 40, "b": 60, "l": 50, "r": 10},
+        height=340,
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+class _KpiBase(rx.State):
+    async def _lang(self) -> str:
+        return (await self.get_state(UIState)).lang
+
+    async def _principal(self) -> Any:
+        return (await self.get_state(SessionState)).principal
+
+
+class KpiState(_KpiBase):
+    area: str = "overview"
+    areas: list[dict[str, str]] = []
+    start: str = ""
+    end: str = ""
+    previous_label: str = ""
+    cards: list[dict[str, str]] = []
+    chart_titles: list[str] = []
+    chart0: go.Figure = go.Figure()
+    chart1: go.Figure = go.Figure()
+    chart2: go.Figure = go.Figure()
+    chart3: go.Figure = go.Figure()
+    show_forecast: bool = False
+    horizon: str = "30"
+    forecast_aum: go.Figure = go.Figure()
+    forecast_sales: go.Figure = go.Figure()
+    forecast_note: str = ""
+    reports: list[dict[str, str]] = []
+    open_alerts: list[dict[str, str]] = []
+    can_export: bool = False
+    can_reports: bool = False
+    can_alerts: bool = False
+    has_metrics: bool = True
+    error: str = ""
+    _chart_keys: list[str] = []
+    _links: list[list[list[str]]] = []
+
+    def _period(self) -> Period:
+        return kpi.parse_period(self.start, self.end)
+
+    @rx.event
+    @requires("kpi", "view")
+    async def load(self) -> None:
+        params = self.router.url.query_parameters
+        principal = await self._principal()
+        areas = areas_of(principal)
+        self.has_metrics = bool(areas)
+        if not areas:
+            return
+        wanted = str(params.get("area", ""))
+        overview = len(areas) > 1
+        choices = (["overview"] if overview else []) + areas
+        self.area = wanted if wanted in choices else choices[0]
+        default = kpi.default_period()
+        self.start = str(params.get("start", "")) or default.start.isoformat()
+        self.end = str(params.get("end", "")) or default.end.isoformat()
+        lang = await self._lang()
+        self.areas = [{"key": a, "label": translate(f"kpi.area.{a}", lang)} for a in choices]
+        self.can_export = principal.can("kpi", "export")
+        self.can_reports = kpi.sees_everything(principal)
+        self.can_alerts = principal.can("kpi_alert", "view")
+        await self._fill()
+
+    async def _fill(self) -> None:
+        principal, lang = await self._principal(), await self._lang()
+        try:
+            period = self._period()
+        except kpi.KpiError as exc:
+            self.error = translate(exc.key, lang)
+            return
+        self.error = ""
+        with session_scope() as session:
+            board = kpi.dashboard(
+                session, principal=principal, area=self.area, period=period, lang=lang
+            )
+            self.show_forecast = self.area in ("overview", "products") and any(
+                m.key == "aum" for m in visible(principal)
+            )
+            if self.show_forecast:
+                self._fill_forecast(session, principal, lang)
+            self.reports = (
+                []
+                if not kpi.sees_everything(principal)
+                else [
+                    {
+                        "id": str(r.id),
+                        "title": r.title,
+                        "period": f"{r.period_start} – {r.period_end}",
+                        "by": r.generated_by,
+                    }
+                    for r in session.exec(
+                        select(KpiReport).order_by(KpiReport.id.desc()).limit(8)
+                    ).all()
+                ]
+            )
+            self.open_alerts = self._alerts(session, principal, lang)
+        previous = board.previous
+        self.previous_label = f"{previous.start} – {previous.end}"
+        self.cards = [
+            {
+                "key": c.key,
+                "name": c.name,
+                "value": shown(c.value, c.unit),
+                "previous": shown(c.previous, c.unit),
+                "change": "—" if c.change is None else f"{c.change:+}%",
+                "tone": TONES[c.good],
+                "link": c.link,
+            }
+            for c in board.cards
+        ]
+        charts = board.charts[:CHART_SLOTS]
+        self._chart_keys = [c.key for c in charts]
+        self._links = [[s.links for s in c.series if s.style != "band"] for c in charts]
+        self.chart_titles = [c.title for c in charts]
+        blank = go.Figure()
+        for slot in range(CHART_SLOTS):
+            setattr(
+                self, f"chart{slot}", figure(charts[slot], lang) if slot < len(charts) else blank
+            )
+
+    def _fill_forecast(self, session: Any, principal: Any, lang: str) -> None:
+        try:
+            aum, sales = kpi.forecasts(
+                session, principal=principal, horizon=int(self.horizon), lang=lang
+            )
+        except kpi.KpiError as exc:
+            self.forecast_note = translate(exc.key, lang)
+            self.forecast_aum = self.forecast_sales = go.Figure()
+            return
+        self.forecast_aum, self.forecast_sales = figure(aum, lang), figure(sales, lang)
+        self.forecast_note = aum.note
+
+    def _alerts(self, session: Any, principal: Any, lang: str) -> list[dict[str, str]]:
+        if not principal.can("kpi_alert", "view"):
+            return []
+        query = select(KpiAlert).where(KpiAlert.status != KpiAlertStatus.CLEARED)
+        if not principal.roles & (EVERY_AREA | {"admin"}):
+            query = query.where(KpiAlert.owner_role.in_(sorted(principal.roles)))
+        return [
+            {
+                "id": str(a.id),
+                "no": a.alert_no,
+                "metric": translate(f"metric.{a.metric}", lang),
+                "value": f"{a.value.normalize():f}",
+                "status": translate(f"choice.kpi_alert_status.{a.status}", lang),
+            }
+            for a in session.exec(query.order_by(KpiAlert.id.desc()).limit(5)).all()
+        ]
+
+    def _go(self, area: str, start: str, end: str) -> Any:
+        return rx.redirect(f"/kpi?area={area}&start={start}&end={end}")
+
+    @rx.event
+    @requires("kpi", "view")
+    async def choose_area(self, area: str) -> Any:
+        if area in ("overview", *AREAS):
+            return self._go(area, self.start, self.end)
+        return None
+
+    @rx.event
+    @requires("kpi", "view")
+    async def apply_range(self, form: dict[str, Any]) -> Any:
+        start, end = str(form.get("start", "")), str(form.get("end", ""))
+        try:
+            kpi.parse_period(start, end)
+        except kpi.KpiError as exc:
+            return rx.toast.error(translate(exc.key, await self._lang()))
+        return self._go(self.area, start, end)
+
+    @rx.event
+    @requires("kpi", "view")
+    async def preset(self, days: str) -> Any:
+        today = kpi.local_today()
+        if days == "ytd":
+            first = date(today.year, 1, 1)
+        elif days in ("7", "30", "90"):
+            first = today - timedelta(days=int(days) - 1)
+        else:
+            return None
+        return self._go(self.area, first.isoformat(), today.isoformat())
+
+    @rx.event
+    @requires("kpi", "view")
+    async def set_horizon(self, horizon: str) -> None:
+        if horizon in ("30", "90"):
+            self.horizon = horizon
+            with session_scope() as session:
+                self._fill_forecast(session, await self._principal(), await self._lang())
+
+    @rx.event
+    @requires("kpi", "view")
+    async def drill(self, slot: int, points: list[dict[str, Any]]) -> Any:
+        """A click on a bar or point opens the records behind it (links made on the server)."""
+        try:
+            point = points[0]
+            curve, index = int(point.get("curveNumber", 0)), int(point.get("pointNumber", 0))
+            link = self._links[int(slot)][curve][index]
+        except (IndexError, KeyError, TypeError, ValueError, AttributeError):
+            return None
+        return rx.redirect(link)
+
+    @rx.event
+    @requires("kpi", "export")
+    async def export_chart(self, slot: int) -> Any:
+        principal, lang = await self._principal(), await self._lang()
+        try:
+            key = self._chart_keys[int(slot)]
+            period = self._period()
+            with session_scope() as session:
+                data = kpi.chart_data(
+                    session, principal=principal, key=key, period=period, lang=lang
+                )
+                await self._audit(
+                    session, "kpi.export_chart", {"chart": key, "period": str(period)}
+                )
+        except (IndexError, TypeError, ValueError):
+            return rx.toast.error(translate("kpi.chart_unknown", lang))
+        except kpi.KpiError as exc:
+            return rx.toast.error(translate(exc.key, lang))
+        return rx.download(
+            data=kpi.chart_csv(data).encode("utf-8-sig"),
+            filename=f"{key}-{period.start}-{period.end}.csv",
+        )
+
+    @rx.event
+    @requires("kpi", "export")
+    async def export_page(self) -> Any:
+        principal, lang = await self._principal(), await self._lang()
+        try:
+            period = self._period()
+        except kpi.KpiError as exc:
+            return rx.toast.error(translate(exc.key, lang))
+        with session_scope() as session:
+            page = kpi.render_report(
+                session,
+                period,
+                f"{translate('kpi.title', lang)} {period.start} – {period.end}",
+                lang,
+                visible(principal),
+            )
+            await self._audit(session, "kpi.export_page", {"period": str(period)})
+        return rx.download(
+            data=page.encode("utf-8"), filename=f"kpi-{period.start}-{period.end}.html"
+        )
+
+    @rx.event
+    @requires("kpi", "export")
+    async def generate_report(self) -> Any:
+        principal, lang = await self._principal(), await self._lang()
+        if not kpi.sees_everything(principal):
+            return rx.toast.error(translate("auth.denied", lang))
+        try:
+            period = self._period()
+        except kpi.KpiError as exc:
+            return rx.toast.error(translate(exc.key, lang))
+        with session_scope() as session:
+            kpi.create_report(session, period, "range", principal.username)
+        await self._fill()
+        return rx.toast.success(translate("kpi.report_written", lang))
+
+    @rx.event
+    @requires("kpi", "view")
+    async def download_report(self, report_id: int) -> Any:
+        principal, lang = await self._principal(), await self._lang()
+        try:
+            with session_scope() as session:
+                name, data = kpi.report_file(session, principal=principal, report_id=int(report_id))
+                await self._audit(session, "kpi_report.download", {"report": str(report_id)})
+        except (kpi.KpiError, TypeError, ValueError):
+            return rx.toast.error(translate("field.not_found", lang))
+        return rx.download(data=data, filename=name, mime_type="text/html")
+
+    async def _audit(self, session: Any, action: str, details: dict[str, str]) -> None:
+        session_state = await self.get_state(SessionState)
+        principal = session_state.principal
+        audit.record(
+            session,
+            actor=principal.username,
+            action=action,
+            entity="kpi",
+            changes={k: [None, v] for k, v in details.items()},
+            client=session_state.client,
+        )
+
+
+class KpiCatalogueState(_KpiBase):
+    rows: list[dict[str, str]] = []
+    selected: str = ""
+    history: go.Figure = go.Figure()
+
+    @rx.event
+    @requires("kpi", "view")
+    async def load(self) -> None:
+        principal, lang = await self._principal(), await self._lang()
+        shown_metrics = visible(principal)
+        with session_scope() as session:
+            latest = {
+                row.metric: row
+                for row in session.exec(
+                    select(KpiSnapshot).where(
+                        KpiSnapshot.day >= kpi.local_today() - timedelta(days=3)
+                    )
+                ).all()
+            }
+        self.rows = [
+            {
+                "key": m.key,
+                "name": m.name(lang),
+                "area": translate(f"kpi.area.{m.area}", lang),
+                "formula": m.formula(lang),
+                "unit": translate(f"kpi.unit.{m.unit}", lang),
+                "owner": ROLES[m.owner][1 if lang == "en" else 0],
+                "roles": "、".join(
+                    ROLES[r][1 if lang == "en" else 0] for r in sorted(m.roles | EVERY_AREA)
+                ),
+                "latest": (
+                    f"{latest[m.key].day}: {shown(latest[m.key].value.normalize(), m.unit)}"
+                    if m.key in latest
+                    else "—"
+                ),
+            }
+            for m in shown_metrics
+        ]
+        if shown_metrics and not self.selected:
+            await self._history(shown_metrics[0].key)
+
+    @rx.event
+    @requires("kpi", "view")
+    async def pick(self, key: str) -> Any:
+        await self._history(key)
+
+    async def _history(self, key: str) -> None:
+        principal, lang = await self._principal(), await self._lang()
+        item = metric(key)
+        if item is None or not item.visible_to(principal):
+            return
+        with session_scope() as session:
+            points = kpi.history(session, principal=principal, key=key)
+        self.selected = key
+        fig = go.Figure(
+            [go.Scatter(x=[d.isoformat() for d, _v in points], y=[float(v) for _d, v in points])]
+        )
+        fig.update_layout(
+            title=f"{item.name(lang)} · {translate('kpi.history_of', lang)}",
+            height=300,
+            margin={"t": 40, "b": 40, "l": 50, "r": 10},
+        )
+        self.history = fig
