@@ -27,7 +27,7 @@ from backoffice import national_id, pdf
 from backoffice.config import get_settings
 from backoffice.db import refresh_statistics, session_scope
 from backoffice.security import fields
-from backoffice.services import attachments, audit, questionnaire, screening, users
+from backoffice.services import attachments, audit, kpi, questionnaire, screening, users
 from backoffice.services.business_time import Calendar
 from backoffice.services.risk import evaluate_all as evaluate_risk_indicators
 from models.attachments import Attachment
@@ -63,6 +63,7 @@ from models.hr import (
     TrainingSession,
 )
 from models.identity import User
+from models.kpi import AlertCondition, KpiAlertRule
 from models.kyc import (
     OPEN_CASE_STATES,
     AmlRisk,
@@ -1913,6 +1914,42 @@ def seed_demo_users() -> int:
     return created
 
 
+# (name, metric, condition, threshold, days, owning role): the demo's first two fire at once
+DEMO_ALERT_RULES = (
+    ("近 7 天工单量过高", "tickets_opened", AlertCondition.ABOVE, "50", 7, "cs_lead"),
+    ("KYC 积压超过 20 件", "kyc_backlog", AlertCondition.ABOVE, "20", 1, "compliance"),
+    (
+        "周申购额环比下降超过 30%",
+        "subscriptions",
+        AlertCondition.FALLS_BY,
+        "30",
+        7,
+        "product_manager",
+    ),
+    ("首次响应达标率低于 60%", "sla_compliance", AlertCondition.BELOW, "60", 30, "cs_lead"),
+)
+
+
+def seed_kpi(session: Any) -> None:
+    """Alert rules, then what the KPI jobs would have done: a year of daily snapshots, the
+    rules evaluated, last week's report written."""
+    for name, metric_key, condition, threshold, days, role in DEMO_ALERT_RULES:
+        session.add(
+            KpiAlertRule(
+                name=name,
+                metric=metric_key,
+                condition=condition,
+                threshold=Decimal(threshold),
+                period_days=days,
+                owner_role=role,
+            )
+        )
+    session.flush()
+    kpi.take_snapshots(session)
+    kpi.evaluate_alerts(session)
+    kpi.weekly_report(session)
+
+
 def seed(engine: Engine, size: str = "small", progress: Callable[[str], None] = print) -> dict:
     """Load the demo data once; returns the row counts, or an empty dict when already there."""
     if size not in SIZES:
@@ -1925,6 +1962,8 @@ def seed(engine: Engine, size: str = "small", progress: Callable[[str], None] = 
     refresh_statistics(engine)
     with session_scope() as session:
         evaluate_risk_indicators(session)  # levels and alerts as the job would find them
+    with session_scope() as session:
+        seed_kpi(session)
         audit.record(
             session,
             actor="system",

@@ -181,7 +181,10 @@ def _alerts() -> rx.Component:
             ),
             rx.hstack(
                 rx.link(t("resource.kpi_alert"), href="/r/kpi_alert?queue=open", size="2"),
-                rx.link(t("resource.kpi_alert_rule"), href="/r/kpi_alert_rule", size="2"),
+                rx.cond(
+                    K.can_rules,
+                    rx.link(t("resource.kpi_alert_rule"), href="/r/kpi_alert_rule", size="2"),
+                ),
                 spacing="4",
             ),
         ),

@@ -48,7 +48,7 @@ def shown(value: Decimal | None, unit: str) -> str:
     return f"{value:,}"
 
 
-def figure(data: ChartData, lang: str) -> go.Figure:
+def figure(data: ChartData) -> go.Figure:
     """A plotly figure of the service's chart data (numbers as floats only here, for drawing)."""
     traces: list[Any] = []
     bands = [s for s in data.series if s.style == "band"]
@@ -66,7 +66,7 @@ def figure(data: ChartData, lang: str) -> go.Figure:
         traces.append(go.Scatter(x=data.x, y=high, mode="lines", line_width=0, showlegend=False))
         traces.append(
             go.Scatter(
-                name=bands[0].name.split("（")[0] if lang == "zh" else "95% band",
+                name=bands[0].name,
                 x=data.x,
                 y=low,
                 mode="lines",
@@ -116,7 +116,8 @@ class KpiState(_KpiBase):
     can_export: bool = False
     can_reports: bool = False
     can_alerts: bool = False
-    has_metrics: bool = True
+    can_rules: bool = False
+    has_metrics: bool = False
     error: str = ""
     _chart_keys: list[str] = []
     _links: list[list[list[str]]] = []
@@ -145,6 +146,7 @@ class KpiState(_KpiBase):
         self.can_export = principal.can("kpi", "export")
         self.can_reports = kpi.sees_everything(principal)
         self.can_alerts = principal.can("kpi_alert", "view")
+        self.can_rules = principal.can("kpi_alert_rule", "view")
         await self._fill()
 
     async def _fill(self) -> None:
@@ -200,9 +202,7 @@ class KpiState(_KpiBase):
         self.chart_titles = [c.title for c in charts]
         blank = go.Figure()
         for slot in range(CHART_SLOTS):
-            setattr(
-                self, f"chart{slot}", figure(charts[slot], lang) if slot < len(charts) else blank
-            )
+            setattr(self, f"chart{slot}", figure(charts[slot]) if slot < len(charts) else blank)
 
     def _fill_forecast(self, session: Any, principal: Any, lang: str) -> None:
         try:
@@ -213,7 +213,7 @@ class KpiState(_KpiBase):
             self.forecast_note = translate(exc.key, lang)
             self.forecast_aum = self.forecast_sales = go.Figure()
             return
-        self.forecast_aum, self.forecast_sales = figure(aum, lang), figure(sales, lang)
+        self.forecast_aum, self.forecast_sales = figure(aum), figure(sales)
         self.forecast_note = aum.note
 
     def _alerts(self, session: Any, principal: Any, lang: str) -> list[dict[str, str]]:

@@ -273,8 +273,8 @@ def forecasts(
                 series=[
                     Series(translate("kpi.history", lang), [*history, *[None] * horizon], []),
                     Series(translate("kpi.forecast", lang), [*blank, *ahead.values], [], "dash"),
-                    Series(translate("kpi.band_low", lang), [*blank, *ahead.lower], [], "band"),
-                    Series(translate("kpi.band_high", lang), [*blank, *ahead.upper], [], "band"),
+                    Series(translate("kpi.band", lang), [*blank, *ahead.lower], [], "band"),
+                    Series(translate("kpi.band", lang), [*blank, *ahead.upper], [], "band"),
                 ],
             )
         )
