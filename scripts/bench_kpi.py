@@ -27,7 +27,7 @@ from state.kpi import KpiState
 
 RUNS = 15
 GOAL_MS, GOAL_RATIO = 500.0, 2.0
-AREAS = ("overview", "products", "customers", "service", "compliance")
+AREAS = ("overview", "products", "customers", "service", "compliance", "people", "projects")
 
 
 def ensure_snapshots() -> None:
@@ -52,7 +52,8 @@ def _refresh(token: str, url: str, statements: list[tuple[str, Any]] | None = No
     engine = db.engine()
 
     def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statements is not None:
+        # the reads: the session bookkeeping around them (BEGIN, last-seen UPDATE) is not KPI SQL
+        if statements is not None and statement.lstrip().upper().startswith("SELECT"):
             statements.append((statement, parameters))
 
     sa.event.listen(engine, "before_cursor_execute", capture)
