@@ -15,6 +15,7 @@ from backoffice.services import (
     kyc,
     notifications,
     products,
+    projects,
     risk,
     screening,
     tickets,
@@ -122,3 +123,13 @@ def ticket_auto_close(session: Session) -> str:
 def promotions(session: Session) -> str:
     applied = hr.apply_due_promotions(session, hr.local_today())
     return f"{applied} applied"
+
+
+@job(
+    "projects.milestone_alerts",
+    timedelta(hours=1),
+    "里程碑逾期与风险预警",
+    "Overdue and at-risk milestone alerts",
+)
+def milestone_alerts(session: Session) -> str:
+    return projects.milestone_alerts(session)
