@@ -6,12 +6,25 @@ from __future__ import annotations
 
 import reflex as rx
 
+from backoffice.i18n import catalogue
+from backoffice.services.projects import BEHIND_POINTS, RED_SLIP_DAYS, RISK_HIGH, RISK_MEDIUM
 from models.projects import ProjectPhase
 from pages.layout import template
 from pages.ui import t
 from state.projects import ALL
 from state.projects import ProjectPlanState as P
 from state.projects import RiskMapState as R
+from state.ui import UIState
+
+
+def _both(key: str, **numbers: int) -> rx.Var:
+    """A label with the rule's numbers filled in, in the language the browser shows."""
+    return rx.cond(
+        UIState.lang == "en",
+        catalogue("en")[key].format(**numbers),
+        catalogue("zh")[key].format(**numbers),
+    )
+
 
 RESOURCE_LINKS = (
     ("resource.milestone", "/r/milestone"),
@@ -132,38 +145,39 @@ def _filters() -> rx.Component:
 
 MILESTONE_COLUMNS = (
     "project.milestone",
-    "project.phase",
-    "project.owner",
+    "project.health",
+    "project.progress",
+    "project.slip",
     "project.baseline",
     "project.forecast",
     "project.actual",
-    "project.progress",
-    "project.slip",
-    "project.predecessor",
     "project.earliest",
-    "project.health",
+    "project.predecessor",
+    "project.phase",
+    "project.owner",
 )
 
 
 def _milestone_row(r: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.link(r["name"], href="/r/milestone/record?id=" + r["id"])),
-        rx.table.cell(r["phase"]),
-        rx.table.cell(r["owner"]),
-        rx.table.cell(r["baseline"], white_space="nowrap"),
-        rx.table.cell(r["forecast"], white_space="nowrap"),
-        rx.table.cell(r["actual"], white_space="nowrap"),
-        rx.table.cell(r["progress"]),
-        rx.table.cell(r["slip"]),
-        rx.table.cell(r["predecessor"]),
-        rx.table.cell(r["earliest"], class_name="earliest", white_space="nowrap"),
         rx.table.cell(
-            rx.vstack(
+            rx.hstack(
                 _rag_badge(r["rag"]),
                 rx.text(r["why"], size="1", color_scheme="gray"),
                 spacing="1",
+                align="center",
             )
         ),
+        rx.table.cell(r["progress"]),
+        rx.table.cell(r["slip"]),
+        rx.table.cell(r["baseline"]),
+        rx.table.cell(r["forecast"]),
+        rx.table.cell(r["actual"]),
+        rx.table.cell(r["earliest"], class_name="earliest"),
+        rx.table.cell(r["predecessor"]),
+        rx.table.cell(r["phase"]),
+        rx.table.cell(r["owner"]),
         rx.table.cell(
             rx.cond(
                 P.can_edit,
@@ -196,6 +210,7 @@ def _milestones() -> rx.Component:
                 rx.table.body(rx.foreach(P.shown, _milestone_row)),
                 size="1",
                 width="100%",
+                white_space="nowrap",
                 id="milestone-table",
             ),
             overflow_x="auto",
@@ -266,12 +281,25 @@ def _move_dialog() -> rx.Component:
 
 
 def _small_table(
-    rows: rx.Var, columns: tuple[str, ...], keys: tuple[str, ...], **props: object
+    rows: rx.Var,
+    columns: tuple[str, ...],
+    keys: tuple[str, ...],
+    wraps: tuple[str, ...] = (),
+    **props: object,
 ) -> rx.Component:
+    """A plain table; only the ``wraps`` columns break their lines."""
     return rx.table.root(
         rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(c)) for c in columns])),
         rx.table.body(
-            rx.foreach(rows, lambda r: rx.table.row(*[rx.table.cell(r[k]) for k in keys]))
+            rx.foreach(
+                rows,
+                lambda r: rx.table.row(
+                    *[
+                        rx.table.cell(r[k], white_space="normal" if k in wraps else "nowrap")
+                        for k in keys
+                    ]
+                ),
+            )
         ),
         size="1",
         width="100%",
@@ -286,7 +314,12 @@ def project_plan() -> rx.Component:
         _project_picker(P),
         _summary(),
         rx.callout(
-            P.rule, icon="info", size="1", color_scheme="gray", width="100%", id="health-rule"
+            _both("project.rule", red=RED_SLIP_DAYS, behind=BEHIND_POINTS),
+            icon="info",
+            size="1",
+            color_scheme="gray",
+            width="100%",
+            id="health-rule",
         ),
         _section(
             "project.gantt",
@@ -327,10 +360,11 @@ def project_plan() -> rx.Component:
                         "project.pushed_by",
                     ),
                     ("at", "milestone", "kind", "field", "change", "reason", "by", "cause"),
+                    wraps=("reason",),
                     id="adjustment-table",
                 ),
             ),
-            columns=rx.breakpoints(initial="1", xl="2"),
+            columns="1",
             spacing="4",
             width="100%",
         ),
@@ -365,8 +399,8 @@ def _heat_cell(cell: rx.Var) -> rx.Component:
 
 
 def _heat_map() -> rx.Component:
-    return rx.hstack(
-        rx.text(t("project.impact"), size="2", style={"writing_mode": "vertical-rl"}),
+    return rx.vstack(
+        rx.text(t("project.impact") + " ↑", size="2"),
         rx.vstack(
             rx.foreach(
                 R.cells,
@@ -382,11 +416,11 @@ def _heat_map() -> rx.Component:
                 *[rx.center(rx.text(str(p), size="2"), width="64px") for p in range(1, 6)],
                 spacing="1",
             ),
-            rx.center(rx.text(t("project.probability"), size="2"), width="100%"),
+            rx.center(rx.text(t("project.probability") + " →", size="2"), width="100%"),
             spacing="1",
             id="heat-map",
         ),
-        align="center",
+        spacing="1",
     )
 
 
@@ -395,7 +429,14 @@ def risk_map() -> rx.Component:
     return rx.vstack(
         rx.heading(t("project.risk_map"), size="6", id="page-title"),
         _project_picker(R),
-        rx.callout(R.bands, icon="info", size="1", color_scheme="gray", width="100%"),
+        rx.callout(
+            _both("project.risk_bands", high=RISK_HIGH, medium=RISK_MEDIUM),
+            icon="info",
+            size="1",
+            color_scheme="gray",
+            width="100%",
+            id="risk-bands",
+        ),
         rx.grid(
             _section("project.heat_map", _heat_map()),
             _section(
@@ -447,6 +488,7 @@ def risk_map() -> rx.Component:
                     ),
                     size="1",
                     width="100%",
+                    white_space="nowrap",
                     id="risk-table",
                 ),
             ),

@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from backoffice.config import get_settings
 from backoffice.db import session_scope
+from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import choice_label, translate
 from backoffice.services import projects as rules
 from models.projects import ProjectIndicator, ProjectPhase, ProjectRisk
@@ -55,7 +56,7 @@ def gantt_figure(rows: list[rules.Row], today: date, lang: str) -> go.Figure:
     """Two bars per milestone (baseline in grey; the current plan, or actual dates where known,
     coloured by health), arrows for finish-to-start links, and today's line."""
     en = lang == "en"
-    labels = [f"{choice_label('project_phase', r.m.phase, lang)} · {r.m.name}" for r in rows]
+    labels = [r.m.name for r in rows]
     by_id = {r.m.id: (label, r) for label, r in zip(labels, rows, strict=True)}
     figure = go.Figure()
     figure.add_bar(
@@ -66,7 +67,11 @@ def gantt_figure(rows: list[rules.Row], today: date, lang: str) -> go.Figure:
         x=[_ms((r.m.planned_end - r.m.planned_start).days + 1) for r in rows],
         marker_color="#b0b4ba",
         offsetgroup="baseline",
-        hovertext=[f"{r.m.planned_start} → {r.m.planned_end}" for r in rows],
+        hovertext=[
+            f"{choice_label('project_phase', r.m.phase, lang)} · {r.m.planned_start} → "
+            f"{r.m.planned_end}"
+            for r in rows
+        ],
         hoverinfo="text+name",
     )
     starts = [rules.current_start(r.m) for r in rows]
@@ -130,12 +135,21 @@ def gantt_figure(rows: list[rules.Row], today: date, lang: str) -> go.Figure:
         barmode="group",
         bargap=0.25,
         height=max(320, 44 * len(rows) + 140),
-        margin={"l": 10, "r": 10, "t": 40, "b": 40},
+        margin={"l": 190, "r": 10, "t": 40, "b": 40},
         xaxis={"type": "date"},
-        yaxis={"autorange": "reversed", "automargin": True},
+        yaxis={"autorange": "reversed", "automargin": True, "tickfont": {"size": 12}},
         legend={"orientation": "h", "y": 1.08, "x": 0},
     )
     return figure
+
+
+def _field_label(name: str, lang: str) -> str:
+    """A milestone date's label for the adjustment log ("scope" entries keep their word)."""
+    milestone = get_resource("milestone")
+    spec = milestone.field(name) if milestone else None
+    if spec is not None:
+        return spec.label(lang)
+    return choice_label("project_adjustment_kind", name, lang) if name == "scope" else name
 
 
 class ProjectPlanState(_ProjectsState):
@@ -147,7 +161,6 @@ class ProjectPlanState(_ProjectsState):
     rag: str = ALL
     counts: dict[str, str] = {}
     overall: str = ""
-    rule: str = ""
     adjustments: list[dict[str, str]] = []
     indicators: list[dict[str, str]] = []
     can_edit: bool = False
@@ -255,12 +268,6 @@ class ProjectPlanState(_ProjectsState):
         lang, principal = await self._lang(), await self._principal()
         today = rules.local_today()
         self.can_edit = bool(principal and principal.can("project", "edit"))
-        self.rule = translate(
-            "project.rule",
-            lang,
-            red=rules.RED_SLIP_DAYS,
-            behind=rules.BEHIND_POINTS,
-        )
         with session_scope() as session:
             project_id = self._pick_default(session)
             if project_id is None:
@@ -287,7 +294,7 @@ class ProjectPlanState(_ProjectsState):
                     "at": a.created_at.astimezone(get_settings().zone).strftime("%Y-%m-%d %H:%M"),
                     "milestone": names.get(a.milestone_id, "—") if a.milestone_id else "—",
                     "kind": choice_label("project_adjustment_kind", a.kind, lang),
-                    "field": a.field,
+                    "field": _field_label(a.field, lang),
                     "change": f"{a.old_value or '—'} → {a.new_value or '—'}",
                     "reason": a.reason,
                     "by": a.made_by,
@@ -351,7 +358,6 @@ class ProjectPlanState(_ProjectsState):
 class RiskMapState(_ProjectsState):
     cells: list[list[dict[str, str]]] = []  # rows: impact 5 → 1; columns: probability 1 → 5
     risks: list[dict[str, str]] = []
-    bands: str = ""
 
     @rx.event
     @requires("project", "view")
@@ -367,9 +373,6 @@ class RiskMapState(_ProjectsState):
 
     async def _fill(self) -> None:
         lang = await self._lang()
-        self.bands = translate(
-            "project.risk_bands", lang, high=rules.RISK_HIGH, medium=rules.RISK_MEDIUM
-        )
         with session_scope() as session:
             project_id = self._pick_default(session)
             self.cells, self.risks = [], []

@@ -349,6 +349,20 @@ def test_dependency_loops_and_links_across_projects_are_refused(session, plan):
     )
     assert created.errors == {"depends_on_id": "project.dependency_other_project"}
     assert rules.would_cycle(session, a.id, c.id) and not rules.would_cycle(session, c.id, a.id)
+    # F (days 0–30) cannot follow B (ends day 19): move it first
+    f = plan["F"]
+    early = service.update(
+        session,
+        principal=plan["pmo"],
+        resource=MILESTONE,
+        record_id=f.id,
+        version=f.version,
+        values={"depends_on_id": str(plan["B"].id)},
+    )
+    assert early.errors == {"depends_on_id": "project.starts_before_predecessor"}
+    session.rollback()
+    session.refresh(f)
+    assert f.depends_on_id is None and f.version == 1
 
 
 def test_engine_milestones_start_with_the_baseline_as_plan_and_need_an_actual_end_to_be_done(
@@ -589,3 +603,38 @@ def test_the_plan_view_rows(session, plan):
     assert by_name["B"].predecessor == "A" and by_name["B"].earliest == TODAY + D(10)
     assert by_name["A"].owner == "王工" and by_name["F"].owner == "李工"
     assert by_name["A"].health.rag == "green"
+
+
+# --- the demo project ---------------------------------------------------------------------------
+def test_the_demo_project_shows_a_real_picture(clean_db, session, monkeypatch):
+    from tests.test_seed import _seed
+
+    _seed(clean_db, monkeypatch)
+    project = session.exec(select(Project).where(Project.code == "PLATFORM-1")).one()
+    today = rules.local_today()
+    rows = rules.plan(session, project.id, today)
+    assert {r.m.phase for r in rows} == {
+        "kickoff",
+        "development",
+        "testing",
+        "go_live",
+        "maintenance",
+    }
+    assert sum(1 for r in rows if r.m.depends_on_id) >= 10
+    assert sum(1 for r in rows if rules.is_done(r.m)) >= 5
+    overdue = [r for r in rows if r.health.overdue]
+    assert [r.m.name for r in overdue] == ["安全测试与等保测评"]
+    assert any(r.health.rag == "amber" for r in rows)
+    assert any(r.m.forecast_end != r.m.planned_end for r in rows)
+    assert any(r.m.actual_end and r.m.actual_end != r.m.planned_end for r in rows)
+    for r in rows:  # the demo plan keeps its own finish-to-start links
+        if r.earliest is not None and r.m.actual_start is None:
+            assert (r.m.forecast_start or r.m.planned_start) >= r.earliest, r.m.name
+    assert len(rules.heat_map(session, project.id)) >= 7
+    kinds = set(session.exec(select(PlanAdjustment.kind)).all())
+    assert kinds == {"dates", "scope"}
+    owner_accounts = session.execute(
+        sa.text("SELECT username FROM app_user WHERE employee_id = :e"),
+        {"e": overdue[0].m.owner_id},
+    ).scalars()
+    assert list(owner_accounts) == ["pmo.xu"]

@@ -175,6 +175,15 @@ def dependency_problem(
     return None
 
 
+def _starts_too_early(session: Session, predecessor_id: int | None, start: date) -> bool:
+    """Finish-to-start: a start on or before the predecessor's finish breaks the link (move the
+    dates first, then link)."""
+    if predecessor_id is None:
+        return False
+    predecessor = session.get(Milestone, predecessor_id)
+    return predecessor is not None and start <= finish(predecessor)
+
+
 def milestone_edit_guard(record: Any, changes: dict[str, Any]) -> dict[str, str]:
     """Engine edits of a milestone: no loops, same project; done needs an actual end."""
     session = object_session(record)
@@ -187,6 +196,8 @@ def milestone_edit_guard(record: Any, changes: dict[str, Any]) -> dict[str, str]
         )
         if problem:
             return {"depends_on_id": problem}
+        if _starts_too_early(session, changes["depends_on_id"], current_start(record)):
+            return {"depends_on_id": "project.starts_before_predecessor"}
     if changes.get("status") == MilestoneStatus.DONE and record.actual_end is None:
         return {"status": "project.done_needs_actual_end"}
     return {}
@@ -200,6 +211,9 @@ def milestone_before_create(
     )
     if problem:
         return {"depends_on_id": problem}
+    start = values.get("planned_start")
+    if start is not None and _starts_too_early(session, values.get("depends_on_id"), start):
+        return {"depends_on_id": "project.starts_before_predecessor"}
     if values.get("status") == MilestoneStatus.DONE:
         return {"status": "project.done_needs_actual_end"}
     values["forecast_start"] = values.get("planned_start")
