@@ -14,7 +14,7 @@ from backoffice import jobs
 from backoffice.engine import service
 from backoffice.engine.resource import get
 from backoffice.engine.service import EngineError
-from backoffice.services import auth
+from backoffice.services import audit, auth
 from backoffice.services import projects as rules
 from models.audit import AuditEntry
 from models.hr import Employee, Team
@@ -219,6 +219,7 @@ def test_moving_a_milestone_pushes_its_dependants_transitively_and_logs_each_cha
             ("milestone.pushed", str(c.id)),
         ]
     )
+    assert audit.verify_chain(session).ok
 
 
 def test_a_dependant_with_room_or_already_started_is_not_moved(session, plan):
