@@ -119,12 +119,6 @@ def ticket_auto_close(session: Session) -> str:
     return tickets.close_resolved(session)
 
 
-@job("hr.promotions", timedelta(hours=1), "晋升到期生效", "Promotions take effect")
-def promotions(session: Session) -> str:
-    applied = hr.apply_due_promotions(session, hr.local_today())
-    return f"{applied} applied"
-
-
 @job(
     "projects.milestone_alerts",
     timedelta(hours=1),
@@ -133,3 +127,9 @@ def promotions(session: Session) -> str:
 )
 def milestone_alerts(session: Session) -> str:
     return projects.milestone_alerts(session)
+
+
+@job("hr.promotions", timedelta(hours=1), "晋升到期生效", "Promotions take effect")
+def promotions(session: Session) -> str:
+    applied = hr.apply_due_promotions(session, hr.local_today())
+    return f"{applied} applied"
