@@ -12,6 +12,7 @@ import pages.kpi
 import pages.kyc
 import pages.overview
 import pages.partners
+import pages.projects
 import pages.risk
 import pages.tickets  # noqa: F401  (the imports above register pages, panels and states)
 from backoffice import jobs

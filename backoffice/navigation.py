@@ -65,6 +65,16 @@ MODULES: tuple[Module, ...] = (
         ("transactions", "customers"),
         reports=(("kpi.catalogue", "/kpi/metrics", "book-open"),),
     ),
-    Module("projects", "/projects", "calendar-range", "project", ("milestones", "risks")),
+    Module(
+        "projects",
+        "/projects",
+        "calendar-range",
+        "project",
+        ("milestones", "risks"),
+        reports=(
+            ("project.plan_title", "/projects/gantt", "chart-gantt"),
+            ("project.risk_map", "/projects/risks", "grid-3x3"),
+        ),
+    ),
     Module("admin", "/admin", "settings", "user", ("audit_entries",)),
 )

@@ -16,6 +16,7 @@ from backoffice.services import (
     kyc,
     notifications,
     products,
+    projects,
     risk,
     screening,
     tickets,
@@ -117,6 +118,16 @@ def ticket_escalation(session: Session) -> str:
 @job("tickets.auto_close", timedelta(hours=1), "已解决工单自动关闭", "Resolved tickets close")
 def ticket_auto_close(session: Session) -> str:
     return tickets.close_resolved(session)
+
+
+@job(
+    "projects.milestone_alerts",
+    timedelta(hours=1),
+    "里程碑逾期与风险预警",
+    "Overdue and at-risk milestone alerts",
+)
+def milestone_alerts(session: Session) -> str:
+    return projects.milestone_alerts(session)
 
 
 @job("hr.promotions", timedelta(hours=1), "晋升到期生效", "Promotions take effect")

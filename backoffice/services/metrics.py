@@ -402,8 +402,11 @@ def _headcount_vs_plan(session: Session, period: Period) -> Decimal | None:
 
 # --- projects -----------------------------------------------------------------------------------
 def _overdue_at(day: date) -> sa.ColumnElement[bool]:
+    """As the plan page's health rule: the end the plan expects (the forecast, else the
+    baseline) has passed and the milestone was not finished by then."""
+    expected_end = sa.func.coalesce(Milestone.forecast_end, Milestone.planned_end)
     return sa.and_(
-        Milestone.planned_end < day,
+        expected_end < day,
         sa.or_(Milestone.actual_end.is_(None), Milestone.actual_end > day),
         sa.or_(Milestone.status != MilestoneStatus.DONE, Milestone.actual_end > day),
         Milestone.archived_at.is_(None),
@@ -595,7 +598,7 @@ METRICS: tuple[Metric, ...] = (
         "pmo",
         PROJECT_ROLES,
         _milestones_overdue,
-        lambda p: list_url("milestone", planned_end__max=p.end.isoformat()),
+        lambda p: list_url("milestone", queue="overdue"),
         higher_is_better=False,
         stock=True,
     ),

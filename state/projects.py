@@ -1,0 +1,410 @@
+"""Project pages: the plan (Gantt with baseline beside forecast/actual, dependencies and today;
+the milestone list with filters; moving a milestone with a reason; indicators; adjustments)
+and the risk heat map."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import plotly.graph_objects as go
+import reflex as rx
+from sqlmodel import select
+
+from backoffice.config import get_settings
+from backoffice.db import session_scope
+from backoffice.engine.resource import get as get_resource
+from backoffice.i18n import choice_label, translate
+from backoffice.services import projects as rules
+from models.projects import ProjectIndicator, ProjectPhase, ProjectRisk
+from state.auth import SessionState, requires
+from state.ui import UIState
+
+RAG_COLOURS = {"red": "#e5484d", "amber": "#f5a623", "green": "#30a46c"}
+DONE_COLOUR = "#3e63dd"
+ALL = "all"
+
+
+class _ProjectsState(rx.State):
+    project_id: str = ""
+    projects: list[dict[str, str]] = []
+
+    async def _lang(self) -> str:
+        return (await self.get_state(UIState)).lang
+
+    async def _principal(self) -> Any:
+        return (await self.get_state(SessionState)).principal
+
+    def _pick_default(self, session: Any) -> int | None:
+        found = rules.projects(session)
+        self.projects = [{"id": str(p.id), "label": f"{p.code} {p.name}"} for p in found]
+        wanted = str(self.router.url.query_parameters.get("project", "") or self.project_id)
+        ids = [str(p.id) for p in found]
+        self.project_id = wanted if wanted in ids else (ids[0] if ids else "")
+        return int(self.project_id) if self.project_id else None
+
+
+def _ms(days: int) -> int:
+    return days * 86_400_000
+
+
+def _iso(day: date) -> str:
+    return datetime.combine(day, time()).isoformat()
+
+
+def gantt_figure(rows: list[rules.Row], today: date, lang: str) -> go.Figure:
+    """Two bars per milestone (baseline in grey; the current plan, or actual dates where known,
+    coloured by health), arrows for finish-to-start links, and today's line."""
+    en = lang == "en"
+    labels = [r.m.name for r in rows]
+    by_id = {r.m.id: (label, r) for label, r in zip(labels, rows, strict=True)}
+    figure = go.Figure()
+    figure.add_bar(
+        name="Baseline" if en else "基线",
+        orientation="h",
+        y=labels,
+        base=[_iso(r.m.planned_start) for r in rows],
+        x=[_ms((r.m.planned_end - r.m.planned_start).days + 1) for r in rows],
+        marker_color="#b0b4ba",
+        offsetgroup="baseline",
+        hovertext=[
+            f"{choice_label('project_phase', r.m.phase, lang)} · {r.m.planned_start} → "
+            f"{r.m.planned_end}"
+            for r in rows
+        ],
+        hoverinfo="text+name",
+    )
+    starts = [rules.current_start(r.m) for r in rows]
+    ends = [rules.finish(r.m) for r in rows]
+    figure.add_bar(
+        name="Forecast / actual" if en else "计划 / 实际",
+        orientation="h",
+        y=labels,
+        base=[_iso(s) for s in starts],
+        x=[_ms((e - s).days + 1) for s, e in zip(starts, ends, strict=True)],
+        marker_color=[
+            DONE_COLOUR if rules.is_done(r.m) else RAG_COLOURS[r.health.rag] for r in rows
+        ],
+        offsetgroup="current",
+        text=[f"{r.m.progress}%" for r in rows],
+        textposition="inside",
+        hovertext=[
+            f"{s} → {e} · {r.m.progress}% · {r.health.rag.upper()}"
+            for s, e, r in zip(starts, ends, rows, strict=True)
+        ],
+        hoverinfo="text+name",
+    )
+    for r in rows:
+        if r.m.depends_on_id in by_id:
+            pred_label, pred = by_id[r.m.depends_on_id]
+            figure.add_annotation(
+                x=_iso(rules.current_start(r.m)),
+                y=labels[rows.index(r)],
+                ax=_iso(rules.finish(pred.m) + timedelta(days=1)),
+                ay=pred_label,
+                xref="x",
+                yref="y",
+                axref="x",
+                ayref="y",
+                showarrow=True,
+                arrowhead=2,
+                arrowsize=1,
+                arrowwidth=1,
+                arrowcolor="#6f6e77",
+                text="",
+            )
+    figure.add_shape(
+        type="line",
+        x0=_iso(today),
+        x1=_iso(today),
+        y0=0,
+        y1=1,
+        yref="paper",
+        line={"color": "#e5484d", "width": 2, "dash": "dash"},
+    )
+    figure.add_annotation(
+        x=_iso(today),
+        y=1,
+        yref="paper",
+        text="Today" if en else "今天",
+        showarrow=False,
+        yanchor="bottom",
+        font={"color": "#e5484d"},
+    )
+    figure.update_layout(
+        barmode="group",
+        bargap=0.25,
+        height=max(320, 44 * len(rows) + 140),
+        margin={"l": 190, "r": 10, "t": 40, "b": 40},
+        xaxis={"type": "date"},
+        yaxis={"autorange": "reversed", "automargin": True, "tickfont": {"size": 12}},
+        legend={"orientation": "h", "y": 1.08, "x": 0},
+    )
+    return figure
+
+
+def _field_label(name: str, lang: str) -> str:
+    """A milestone date's label for the adjustment log ("scope" entries keep their word)."""
+    milestone = get_resource("milestone")
+    spec = milestone.field(name) if milestone else None
+    if spec is not None:
+        return spec.label(lang)
+    return choice_label("project_adjustment_kind", name, lang) if name == "scope" else name
+
+
+class ProjectPlanState(_ProjectsState):
+    gantt: go.Figure = go.Figure()
+    rows: list[dict[str, str]] = []
+    owners: list[str] = []
+    phase: str = ALL
+    owner: str = ALL
+    rag: str = ALL
+    counts: dict[str, str] = {}
+    overall: str = ""
+    adjustments: list[dict[str, str]] = []
+    indicators: list[dict[str, str]] = []
+    can_edit: bool = False
+    move_open: bool = False
+    move_id: str = ""
+    move_name: str = ""
+    move_version: str = ""
+    move_dates: dict[str, str] = {}
+    move_error: str = ""
+
+    @rx.var
+    def shown(self) -> list[dict[str, str]]:
+        return [
+            r
+            for r in self.rows
+            if self.phase in (ALL, r["phase_key"])
+            and self.owner in (ALL, r["owner"])
+            and self.rag in (ALL, r["rag"])
+        ]
+
+    @rx.event
+    @requires("project", "view")
+    async def load(self) -> None:
+        await self._fill()
+
+    @rx.event
+    @requires("project", "view")
+    async def pick_project(self, project_id: str) -> None:
+        if project_id in [p["id"] for p in self.projects]:
+            self.project_id = project_id
+            await self._fill()
+
+    @rx.event
+    @requires("project", "view")
+    def filter_phase(self, value: str) -> None:
+        self.phase = value if value in (ALL, *ProjectPhase) else ALL
+
+    @rx.event
+    @requires("project", "view")
+    def filter_owner(self, value: str) -> None:
+        self.owner = value if value in (ALL, *self.owners) else ALL
+
+    @rx.event
+    @requires("project", "view")
+    def filter_rag(self, value: str) -> None:
+        self.rag = value if value in (ALL, "red", "amber", "green") else ALL
+
+    @rx.event
+    @requires("project", "edit")
+    def open_move(self, milestone_id: str) -> None:
+        row = next((r for r in self.rows if r["id"] == str(milestone_id)), None)
+        if row is None:
+            return
+        self.move_id, self.move_name, self.move_version = row["id"], row["name"], row["version"]
+        self.move_dates = {
+            "forecast_start": row["forecast_start"],
+            "forecast_end": row["forecast_end"],
+            "actual_start": row["actual_start"],
+            "actual_end": row["actual_end"],
+        }
+        self.move_error = ""
+        self.move_open = True
+
+    @rx.event
+    @requires("project", "view")
+    def close_move(self) -> None:
+        self.move_open = False
+        self.move_error = ""
+
+    @rx.event
+    @requires("project", "edit")
+    async def move(self, form_data: dict) -> Any:
+        lang, principal = await self._lang(), await self._principal()
+        dates: dict[str, date | None] = {}
+        for name in ("forecast_start", "forecast_end", "actual_start", "actual_end"):
+            raw = str(form_data.get(name) or "").strip()
+            if raw == self.move_dates.get(name, ""):
+                dates[name] = None  # unchanged
+                continue
+            try:
+                dates[name] = date.fromisoformat(raw) if raw else None
+            except ValueError:
+                self.move_error = translate("field.not_a_date", lang)
+                return None
+        try:
+            with session_scope() as session:
+                moves = rules.move_milestone(
+                    session,
+                    principal=principal,
+                    milestone_id=int(self.move_id or 0),
+                    version=int(self.move_version or 0),
+                    reason=str(form_data.get("reason") or ""),
+                    **dates,
+                )
+                session.commit()
+        except rules.ProjectError as error:
+            self.move_error = translate(error.key, lang)
+            return None
+        self.move_open = False
+        await self._fill()
+        pushed = sum(1 for m in moves if m.pushed)
+        return rx.toast.success(translate("project.moved", lang, pushed=pushed))
+
+    async def _fill(self) -> None:
+        lang, principal = await self._lang(), await self._principal()
+        today = rules.local_today()
+        self.can_edit = bool(principal and principal.can("project", "edit"))
+        with session_scope() as session:
+            project_id = self._pick_default(session)
+            if project_id is None:
+                self.rows, self.owners, self.adjustments, self.indicators = [], [], [], []
+                self.counts, self.overall, self.gantt = {}, "", go.Figure()
+                return
+            plan = rules.plan(session, project_id, today)
+            self.gantt = gantt_figure(plan, today, lang)
+            self.rows = [self._row(r, lang) for r in plan]
+            self.owners = sorted({r.owner for r in plan if r.owner})
+            rags = [r.health.rag for r in plan]
+            self.counts = {
+                "total": str(len(plan)),
+                "done": str(sum(1 for r in plan if rules.is_done(r.m))),
+                "red": str(rags.count("red")),
+                "amber": str(rags.count("amber")),
+                "green": str(rags.count("green")),
+            }
+            self.overall = rules.worst(rags)
+            names = {r.m.id: r.m.name for r in plan}
+            self.adjustments = [
+                {
+                    "id": str(a.id),
+                    "at": a.created_at.astimezone(get_settings().zone).strftime("%Y-%m-%d %H:%M"),
+                    "milestone": names.get(a.milestone_id, "—") if a.milestone_id else "—",
+                    "kind": choice_label("project_adjustment_kind", a.kind, lang),
+                    "field": _field_label(a.field, lang),
+                    "change": f"{a.old_value or '—'} → {a.new_value or '—'}",
+                    "reason": a.reason,
+                    "by": a.made_by,
+                    "cause": names.get(a.cause_id, "") if a.cause_id else "",
+                }
+                for a in rules.adjustments(session, project_id, limit=30)
+            ]
+            order = {p.value: n for n, p in enumerate(ProjectPhase)}
+            found = session.exec(
+                select(ProjectIndicator).where(
+                    ProjectIndicator.project_id == project_id,
+                    ProjectIndicator.archived_at.is_(None),
+                )
+            ).all()
+            found = sorted(found, key=lambda i: (order.get(i.phase, 9), i.recorded_on, i.id))
+            self.indicators = [
+                {
+                    "id": str(i.id),
+                    "phase": choice_label("project_phase", i.phase, lang),
+                    "kind": choice_label("project_indicator_kind", i.kind, lang),
+                    "name": i.name,
+                    "target": f"{i.target} {i.unit}".strip() if i.target is not None else "—",
+                    "actual": f"{i.actual} {i.unit}".strip() if i.actual is not None else "—",
+                    "assessment": choice_label("project_assessment", i.assessment, lang)
+                    if i.assessment
+                    else "—",
+                    "assessment_key": i.assessment,
+                    "on": i.recorded_on.isoformat(),
+                }
+                for i in found
+            ]
+
+    @staticmethod
+    def _row(r: rules.Row, lang: str) -> dict[str, str]:
+        m = r.m
+        reasons = " · ".join(translate(f"project.why.{k}", lang) for k in r.health.reasons)
+        return {
+            "id": str(m.id),
+            "version": str(m.version),
+            "name": m.name,
+            "phase_key": m.phase,
+            "phase": choice_label("project_phase", m.phase, lang),
+            "owner": r.owner,
+            "baseline": f"{m.planned_start} → {m.planned_end}",
+            "forecast": f"{m.forecast_start or m.planned_start} → {rules.current_end(m)}",
+            "actual": f"{m.actual_start or '—'} → {m.actual_end or '—'}",
+            "forecast_start": (m.forecast_start or m.planned_start).isoformat(),
+            "forecast_end": rules.current_end(m).isoformat(),
+            "actual_start": m.actual_start.isoformat() if m.actual_start else "",
+            "actual_end": m.actual_end.isoformat() if m.actual_end else "",
+            "progress": f"{m.progress}% / {r.expected}%",
+            "slip": f"{r.slip:+d}",
+            "earliest": r.earliest.isoformat() if r.earliest else "—",
+            "predecessor": r.predecessor or "—",
+            "status": choice_label("milestone_status", m.status, lang),
+            "rag": r.health.rag,
+            "why": reasons,
+        }
+
+
+class RiskMapState(_ProjectsState):
+    cells: list[list[dict[str, str]]] = []  # rows: impact 5 → 1; columns: probability 1 → 5
+    risks: list[dict[str, str]] = []
+
+    @rx.event
+    @requires("project", "view")
+    async def load(self) -> None:
+        await self._fill()
+
+    @rx.event
+    @requires("project", "view")
+    async def pick_project(self, project_id: str) -> None:
+        if project_id in [p["id"] for p in self.projects]:
+            self.project_id = project_id
+            await self._fill()
+
+    async def _fill(self) -> None:
+        lang = await self._lang()
+        with session_scope() as session:
+            project_id = self._pick_default(session)
+            self.cells, self.risks = [], []
+            if project_id is None:
+                return
+            heat = rules.heat_map(session, project_id)
+            self.cells = [
+                [
+                    {
+                        "p": str(p),
+                        "i": str(i),
+                        "count": str(len(heat.get((p, i), []))) if heat.get((p, i)) else "",
+                        "level": rules.risk_level(p * i),
+                        "titles": "、".join(r.title for r in heat.get((p, i), [])),
+                    }
+                    for p in range(1, 6)
+                ]
+                for i in range(5, 0, -1)
+            ]
+            risks: list[ProjectRisk] = [r for cell in heat.values() for r in cell]
+            risks.sort(key=lambda r: (-r.probability * r.impact, r.id))
+            self.risks = [
+                {
+                    "id": str(r.id),
+                    "title": r.title,
+                    "p": str(r.probability),
+                    "i": str(r.impact),
+                    "score": str(r.probability * r.impact),
+                    "level": rules.risk_level(r.probability * r.impact),
+                    "strategy": choice_label("project_risk_strategy", r.strategy, lang),
+                    "status": choice_label("project_risk_status", r.status, lang),
+                    "review": r.review_date.isoformat() if r.review_date else "—",
+                }
+                for r in risks
+            ]
