@@ -32,14 +32,20 @@ CHART_SLOTS = 4
 TONES = {True: "green", False: "red", None: "gray"}
 
 
-def shown(value: Decimal | None, unit: str) -> str:
+# large amounts as staff read them: 万/亿 in Chinese, K/M/B in English
+SCALES = {
+    "zh": ((Decimal(100_000_000), "亿"), (Decimal(10_000), "万")),
+    "en": ((Decimal(1_000_000_000), "B"), (Decimal(1_000_000), "M"), (Decimal(1_000), "K")),
+}
+
+
+def shown(value: Decimal | None, unit: str, lang: str = "zh") -> str:
     if value is None:
         return "—"
     if unit == "cny":
-        if abs(value) >= 100_000_000:
-            return f"¥{value / 100_000_000:,.2f} 亿"
-        if abs(value) >= 10_000:
-            return f"¥{value / 10_000:,.1f} 万"
+        for size, word in SCALES["en" if lang == "en" else "zh"]:
+            if abs(value) >= size:
+                return f"¥{value / size:,.2f}{' ' if lang != 'en' else ''}{word}"
         return f"¥{value:,.2f}"
     if unit == "percent":
         return f"{value}%"
@@ -188,8 +194,8 @@ class KpiState(_KpiBase):
             {
                 "key": c.key,
                 "name": c.name,
-                "value": shown(c.value, c.unit),
-                "previous": shown(c.previous, c.unit),
+                "value": shown(c.value, c.unit, lang),
+                "previous": shown(c.previous, c.unit, lang),
                 "change": "—" if c.change is None else f"{c.change:+}%",
                 "tone": TONES[c.good],
                 "link": c.link,
@@ -400,7 +406,7 @@ class KpiCatalogueState(_KpiBase):
                     ROLES[r][1 if lang == "en" else 0] for r in sorted(m.roles | EVERY_AREA)
                 ),
                 "latest": (
-                    f"{latest[m.key].day}: {shown(latest[m.key].value.normalize(), m.unit)}"
+                    f"{latest[m.key].day}: {shown(latest[m.key].value.normalize(), m.unit, lang)}"
                     if m.key in latest
                     else "—"
                 ),

@@ -417,3 +417,13 @@ def test_local_days_and_durations_are_computed_in_sql(session):
     ).one()
     assert str(day)[:10] == "2026-12-01"
     assert round(float(seconds)) == 7230
+
+
+def test_amounts_read_as_staff_read_them():
+    from state.kpi import shown
+
+    assert shown(Decimal("175300000.00"), "cny", "zh") == "¥1.75 亿"
+    assert shown(Decimal("21930000.00"), "cny", "zh") == "¥2,193.00 万"
+    assert shown(Decimal("175300000.00"), "cny", "en") == "¥175.30M"
+    assert shown(Decimal("950.5"), "cny", "en") == "¥950.50"
+    assert shown(None, "percent") == "—" and shown(Decimal("65.4"), "percent") == "65.4%"
