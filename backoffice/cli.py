@@ -52,8 +52,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
     if args.keep is not None and args.keep < 1:
         print("--keep must be at least 1")
         return 2
+    target = Path(args.to) if args.to else None
+    if target is not None and args.to.endswith(("/", os.sep)):
+        target.mkdir(parents=True, exist_ok=True)  # "--to folder/" names a folder
     try:
-        made = backup.backup(db.engine(), Path(args.to) if args.to else None, keep=args.keep)
+        made = backup.backup(db.engine(), target, keep=args.keep)
     except backup.BackupError as error:
         print(f"backup refused: {error}")
         return 1

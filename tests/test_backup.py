@@ -233,9 +233,8 @@ def test_the_command_backs_up_keeps_the_newest_and_restores(live, tmp_path, monk
     monkeypatch.setattr(db, "engine", lambda: live)
     _write(live, 1)
     folder = tmp_path / "kept"
-    folder.mkdir()
-    for _ in range(3):
-        assert cli.main(["backup", "--to", str(folder), "--keep", "2"]) == 0
+    for _ in range(3):  # a trailing slash names a folder, made if missing
+        assert cli.main(["backup", "--to", f"{folder}/", "--keep", "2"]) == 0
     kept = sorted(folder.glob("backoffice-*.db"))
     assert len(kept) == 2
     assert "removed old backup" in capsys.readouterr().out
