@@ -181,10 +181,13 @@ def backup(engine: Engine, to: Path | None = None, *, keep: int | None = None) -
     target = target.resolve()
     if target.exists() or target == source:
         raise BackupError(f"{target} already exists; choose another name")
+    if to is None:
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     started = time.perf_counter()
     try:
+        partial.touch(mode=0o600)  # personal data (encrypted) and the audit log: owner only
         src = sqlite3.connect(source)
         dst = sqlite3.connect(partial)
         try:

@@ -107,6 +107,7 @@ def test_backup_while_writing_is_consistent_and_restores_with_the_chain_intact(l
 
     assert made.path.parent == tmp_path / "data" / "backups"
     assert made.path.name.startswith("backoffice-") and made.size > 0
+    assert made.path.stat().st_mode & 0o777 == 0o600
     rows, entries = _file_counts(made.path)
     assert rows == entries, "every row in the copy has its audit entry and no entry lacks its row"
     assert before <= rows <= after + 1
@@ -262,3 +263,21 @@ def test_other_databases_are_pointed_to_their_own_tools(url, monkeypatch, capsys
     assert "README" in message
     with pytest.raises(backup.BackupError):
         backup.restore(server, Path(__file__))
+
+
+def test_restore_refuses_while_the_live_database_is_being_read(live, tmp_path):
+    _write(live, 1)
+    made = backup.backup(live).path
+    _write(live, 2)  # the write-ahead log holds something
+    live_path = backup.database_path(live)
+    reader = sqlite3.connect(live_path)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM job_run").fetchone()
+        with pytest.raises(backup.BackupError, match="in use"):
+            backup.restore(live, made)
+    finally:
+        reader.close()
+    assert not list(live_path.parent.glob("*.before-restore-*"))
+    assert not list(live_path.parent.glob("*.restoring-*"))
+    assert _counts(live) == (2, 2)
