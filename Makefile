@@ -10,7 +10,7 @@ PORT ?= 3000
 POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 MARIADB_TEST_URL ?= mysql+pymysql://root:@127.0.0.1:3306/test
 
-.PHONY: setup db run test lint format test-unit test-databases test-browser bench clean
+.PHONY: setup db run test lint format test-unit test-databases test-browser bench drill clean
 
 $(VENV)/.installed: pyproject.toml scripts/requirements.py
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -51,6 +51,10 @@ test: lint
 
 bench: setup
 	$(PY) scripts/bench.py
+
+# Reliability drill: PostgreSQL goes away for a few seconds under load (a throw-away database).
+drill: setup
+	$(PY) scripts/drill_db_outage.py "$(POSTGRES_TEST_URL)"
 
 clean:
 	rm -rf .web .states test-artifacts

@@ -6,8 +6,9 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
 
-from backoffice import db, migrations, seed
+from backoffice import backup, db, migrations, seed
 from backoffice.config import get_settings
 from backoffice.services import audit, field_keys, users
 
@@ -45,6 +46,43 @@ def cmd_verify_audit(_args: argparse.Namespace) -> int:
         f"({report.checked:,} entries verified before it)"
     )
     return 1
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    if args.keep is not None and args.keep < 1:
+        print("--keep must be at least 1")
+        return 2
+    target = Path(args.to) if args.to else None
+    if target is not None and args.to.endswith(("/", os.sep)):
+        target.mkdir(parents=True, exist_ok=True)  # "--to folder/" names a folder
+    try:
+        made = backup.backup(db.engine(), target, keep=args.keep)
+    except backup.BackupError as error:
+        print(f"backup refused: {error}")
+        return 1
+    print(
+        f"backup written to {made.path} ({made.size / 1e6:.1f} MB in {made.seconds:.2f}s); "
+        f"integrity ok, audit chain intact ({made.audit_entries:,} entries), "
+        f"migration {made.revision}"
+    )
+    for path in made.removed:
+        print(f"  removed old backup {path.name}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    try:
+        done = backup.restore(db.engine(), Path(args.path))
+    except backup.BackupError as error:
+        print(f"restore refused, nothing changed: {error}")
+        return 1
+    print(
+        f"restored {done.source} ({done.audit_entries:,} audit entries verified, "
+        f"migration {done.revision}) in {done.seconds:.2f}s"
+    )
+    if done.kept_aside:
+        print(f"  the previous database is kept as {done.kept_aside}")
+    return 0
 
 
 def cmd_new_field_key(args: argparse.Namespace) -> int:
@@ -104,6 +142,19 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("verify-audit", help="check the audit log's hash chain").set_defaults(
         func=cmd_verify_audit
     )
+    backing = commands.add_parser(
+        "backup", help="online copy of the SQLite database, checked (integrity, audit chain)"
+    )
+    backing.add_argument("--to", help="file or folder (default: data/backups/, timestamped)")
+    backing.add_argument(
+        "--keep", type=int, help="then keep only the newest N backups in that folder"
+    )
+    backing.set_defaults(func=cmd_backup)
+    restoring = commands.add_parser(
+        "restore", help="put a checked backup in place (app stopped); the current file is kept"
+    )
+    restoring.add_argument("path")
+    restoring.set_defaults(func=cmd_restore)
     new_key = commands.add_parser("new-field-key", help="make a field-encryption key")
     new_key.add_argument(
         "--install", action="store_true", help="put it first in the data folder's key file"

@@ -58,6 +58,10 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         sa.event.listen(engine, "connect", _on_sqlite_connect)
         sa.event.listen(engine, "begin", _on_sqlite_begin)
         return engine
+    if url.startswith("postgresql") and "connect_timeout" not in url:
+        # libpq waits for the operating system's TCP timeout (minutes) on an unreachable
+        # server; a save should fail clearly instead (PyMySQL's own default is 10 s).
+        kwargs["connect_args"] = {"connect_timeout": 10, **dict(kwargs.get("connect_args") or {})}
     return sa.create_engine(url, pool_pre_ping=True, pool_recycle=3600, **kwargs)
 
 

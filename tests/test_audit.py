@@ -77,3 +77,32 @@ def test_verify_audit_command_reports_breakage(session, capsys):
     session.commit()
     assert cli.main(["verify-audit"]) == 1
     assert f"BROKEN at entry {entries[0].id}" in capsys.readouterr().out
+
+
+def test_the_first_appends_racing_on_an_empty_log_both_land_in_one_chain(clean_db):
+    """Two transactions append to a log that has no head row yet: both commit, chained."""
+    import threading
+
+    from sqlmodel import Session
+
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def append(n: int) -> None:
+        try:
+            with Session(clean_db) as session:
+                barrier.wait(timeout=10)
+                audit.record(session, actor=f"w{n}", action="race", entity="x", entity_id=n)
+                session.commit()
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=append, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    with Session(clean_db) as session:
+        report = audit.verify_chain(session)
+    assert report.ok and report.checked == 2

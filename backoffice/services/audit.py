@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models.audit import AuditEntry, AuditHead
@@ -63,8 +64,13 @@ def record(
         sa.update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
     )
     if locked.rowcount == 0:
-        session.add(AuditHead(id=1, seq=1, last_hash=GENESIS))
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(AuditHead(id=1, seq=1, last_hash=GENESIS))
+        except IntegrityError:  # the very first appends raced: another one created the head
+            session.execute(
+                sa.update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+            )
     head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
     session.refresh(head)
     entry = AuditEntry(

@@ -1,0 +1,95 @@
+"""Invariant 8 across processes: several scheduler processes on one database, each trying every
+job at every tick, and each tick's job runs exactly once (SQLite file, PostgreSQL, MariaDB)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from backoffice.services import audit
+from models.audit import AuditEntry
+from models.jobs import JobRun
+
+PROCESSES = 3
+TICKS = 3
+EVERY = 2.5  # seconds; the lease lasts 90 % of it
+JOB = "test.process_tick"
+
+
+def _scheduler_process(
+    url: str, schema: str | None, start: multiprocessing.Value, ready: multiprocessing.Barrier
+) -> list[int]:
+    """One app worker's scheduler: try the job at each tick; return the ticks whose run it won."""
+    from backoffice import db, jobs
+    from backoffice.db import make_engine
+
+    connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
+    engine = make_engine(url, **({"connect_args": connect_args} if connect_args else {}))
+    db.set_engine(engine)
+
+    @jobs.job(JOB, timedelta(seconds=EVERY), "测试", "Test")
+    def tick(session: Session) -> str:
+        audit.record(session, actor="system", action=JOB, entity="job", entity_id=jobs.HOLDER)
+        time.sleep(0.05)  # a job takes a while: the others try meanwhile
+        return "ticked"
+
+    with Session(engine) as session:  # connected before the first tick, as a running worker is
+        jobs.last_runs(session)
+    ready.wait(timeout=60)
+    ready.wait(timeout=60)  # the parent has set the start time between the two waits
+    won = []
+    for n in range(TICKS):
+        time.sleep(max(0.0, start.value + n * EVERY - time.time()))
+        if jobs.run_job(JOB) is not None:
+            won.append(n)
+    engine.dispose()
+    return won
+
+
+def _worker(url, schema, start, ready, results) -> None:
+    results.put(_scheduler_process(url, schema, start, ready))
+
+
+def test_several_scheduler_processes_run_each_tick_once(clean_db):
+    url = clean_db.url.render_as_string(hide_password=False)
+    schema = None
+    if clean_db.dialect.name == "postgresql":
+        with clean_db.connect() as conn:
+            schema = conn.execute(sa.text("SELECT current_schema()")).scalar()
+    context = multiprocessing.get_context("spawn")
+    start = context.Value("d", 0.0)
+    ready = context.Barrier(PROCESSES + 1)
+    results = context.Queue()
+    workers = [
+        context.Process(target=_worker, args=(url, schema, start, ready, results))
+        for _ in range(PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        ready.wait(timeout=60)  # every process has started and connected its engine
+        start.value = time.time() + 0.2
+        ready.wait(timeout=60)
+        wins = [results.get(timeout=TICKS * EVERY + 30) for _ in workers]
+    finally:
+        for worker in workers:
+            worker.join(timeout=10)
+            if worker.is_alive():
+                worker.terminate()
+    assert all(worker.exitcode == 0 for worker in workers)
+
+    with Session(clean_db) as session:
+        runs = session.exec(select(JobRun).where(JobRun.name == JOB).order_by(JobRun.id)).all()
+        effects = session.exec(select(AuditEntry).where(AuditEntry.action == JOB)).all()
+        chain = audit.verify_chain(session)
+    assert sorted(tick for won in wins for tick in won) == list(range(TICKS)), (
+        f"ticks won by each process: {wins}"
+    )
+    assert len(runs) == TICKS and len(effects) == TICKS
+    assert all(run.status == "ok" and run.result == "ticked" for run in runs)
+    assert {run.holder for run in runs} == {effect.entity_id for effect in effects}
+    assert chain.ok
