@@ -717,3 +717,27 @@ def test_a_reveal_needs_a_real_field_reason_and_customer_id(
                 field=field,
                 reason="checking the card",
             )
+
+
+def test_the_headcount_page_ignores_a_quarter_without_dates(session: Session) -> None:
+    """``pick_quarter("0000-Q1")`` passed the page's pattern and then crashed the handler."""
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+
+    from state.auth import SessionState
+    from state.hr import HrOverviewState
+    from tests.factories import make_user, run, sign_in
+
+    user, _ = make_user(session, "hr.fuzz", ["hr"])
+    root = State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data(
+        {"headers": {"origin": "http://localhost:3000"}, "asPath": "/hr", "pathname": "/hr"}
+    )
+    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
+    page = root.get_substate(HrOverviewState.get_full_name().split(".")[1:])
+    pick = HrOverviewState.event_handlers["pick_quarter"].fn
+    run(pick(page, "2026-Q1"))
+    assert page.quarter == "2026-Q1"
+    for quarter in ("0000-Q1", "9999-Q4", ["2026-Q2"], "2026-Q5"):
+        run(pick(page, quarter))
+        assert page.quarter == "2026-Q1"
