@@ -64,6 +64,7 @@ NASTY_TEXT = [
     "'; DROP TABLE partner; --", "\" OR 1=1 --", "_", "\\", "%_%", "<script>alert(1)</script>",
     "=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "@SUM(A1)", "-2+3",
     "{customer_name}", "{0.__class__}", "true", "是", "off", ",,,", "1,,2", "1,x",
+    "1e16", "123456789012345.5", "99999999999999999",  # past NUMERIC(18,4), within parsing
 ]  # fmt: skip
 NASTY_JSON: list[Any] = [
     None, True, False, 0, -1, 2**31, 2**63, 2**64, 10**30, -(10**40), 1.5, -0.0, 1e308,
@@ -644,22 +645,21 @@ def test_linked_ids_in_other_scripts_digits_are_refused() -> None:
     assert refused.value.key == "field.not_found"
 
 
-def test_values_wider_than_their_column_are_refused_on_every_database(
-    session: Session, world: dict[str, list[int]]
-) -> None:
-    """NUMERIC(7,4) holds at most 999.9999 and INTEGER 2^31 - 1: PostgreSQL and MariaDB used
-    to raise on such values, SQLite to keep them."""
-    before = _counts(session)
-    result = service.update(
+def test_values_wider_than_their_column_are_refused_on_every_database(session: Session) -> None:
+    """A risk threshold is NUMERIC(18,4): at most 14 digits before the point. PostgreSQL and
+    MariaDB used to raise on a wider one at the save, SQLite to keep it."""
+    indicator = get("risk_indicator")
+    _clean, errors = service.validate(
         session,
         principal=EVERYTHING,
-        resource=get("product"),
-        record_id=world["product"][0],
-        version=1,
-        values={"yield_max": "100000", "term_days": str(2**40)},
+        resource=indicator,
+        values={"warning_threshold": "100000000000000", "breach_threshold": "99999999999999"},
+        creating=False,
     )
-    assert result.errors == {"yield_max": "field.too_large", "term_days": "field.too_large"}
-    assert _counts(session) == before
+    assert errors == {"warning_threshold": "field.too_large"}
+    spec = indicator.field("breach_threshold")
+    assert service.column_problem(indicator, spec, Decimal("-1e14")) == "field.too_large"
+    assert service.column_problem(indicator, spec, Decimal("-99999999999999.9999")) is None
 
 
 def test_a_search_with_characters_no_database_takes_finds_nothing_odd(
