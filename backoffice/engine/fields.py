@@ -113,8 +113,9 @@ class FieldSpec:
 _INT = re.compile(r"\A[+-]?\d+\Z")
 
 
-# The widest whole numbers any column holds (NUMERIC(18,2) money, BIGINT ids); anything beyond
-# is refused here, before Decimal arithmetic or the database would fail on it.
+# The widest numbers any column holds (NUMERIC(18,2) money, 64-bit integers); anything beyond
+# is refused here, before Decimal arithmetic or the database would fail on it. Narrower
+# columns are checked against the model by ``service.column_problem``.
 MAX_DIGITS = 18
 MAX_INT = 2**63 - 1
 MAX_ID = 2**31 - 1  # id columns are INTEGER: PostgreSQL refuses to compare one with more

@@ -543,16 +543,13 @@ def _ref_exists(session: Session, spec: FieldSpec, value: int) -> bool:
     return session.execute(query).first() is not None
 
 
-INT32 = 2**31 - 1
-
-
 def column_problem(resource: Resource, spec: FieldSpec, value: Any) -> str | None:
     """Why a parsed value does not fit the model's column (an i18n key), or None: a text
     longer than its VARCHAR, a number wider than its NUMERIC or INTEGER. The database would
     refuse it (PostgreSQL, MariaDB) or keep it unchecked (SQLite); the form shows it instead."""
-    if spec.custom or spec.encrypted or spec.one_way or spec.kind == "ref" or value is None:
+    if value is None or spec.custom or spec.encrypted or spec.one_way or not spec.in_row:
         return None
-    if not spec.in_row:
+    if spec.kind == "ref":  # parsing already bounds ids (fields.MAX_ID)
         return None
     table = getattr(resource.model, "__table__", None)
     column = table.c.get(spec.column) if table is not None else None
@@ -570,7 +567,7 @@ def column_problem(resource: Resource, spec: FieldSpec, value: Any) -> str | Non
         and isinstance(kind, sa.Integer)
         and not isinstance(kind, sa.BigInteger)
     ):
-        return "field.too_large" if abs(value) > INT32 else None
+        return "field.too_large" if abs(value) > fieldlib.MAX_ID else None  # INTEGER: 32 bits
     return None
 
 
