@@ -33,6 +33,7 @@ from backoffice.i18n import catalogue
 from backoffice.security.rbac import ACTIONS, RESOURCES, Principal
 from backoffice.services import hr, kpi, kyc, tickets
 from models.partners import Partner
+from models.products import Product
 from tests.test_tickets import _open
 from tests.test_tickets import desk_setup as desk_setup  # a fixture
 
@@ -161,6 +162,7 @@ def _values(resource: Resource, ids: dict[str, list[int]]) -> st.SearchStrategy[
 RESOURCES_FUZZED = (
     "partner",
     "product",
+    "product_change",
     "campaign",
     "training_program",
     "risk_indicator",
@@ -196,6 +198,19 @@ def world(session: Session) -> dict[str, list[int]]:
             "early_redemption": "not_allowed",
         },
     )
+    live = make(
+        "product",
+        {
+            "code": "P2",
+            "name": "活期宝",
+            "product_type": "money_market",
+            "partner_id": str(partner),
+            "risk_level": "R1",
+            "min_purchase": "1",
+        },
+    )
+    session.execute(sa.update(Product).where(Product.id == live).values(status="on_sale"))
+    session.commit()  # on sale: change requests apply to it
     team = make("team", {"code": "wealth_1", "name_zh": "财富一组", "name_en": "Wealth 1"})
     employee = make(
         "employee",
@@ -208,7 +223,12 @@ def world(session: Session) -> dict[str, list[int]]:
             "salary": "25000",
         },
     )
-    return {"partner": [partner], "product": [product], "team": [team], "employee": [employee]}
+    return {
+        "partner": [partner],
+        "product": [product, live],
+        "team": [team],
+        "employee": [employee],
+    }
 
 
 # --- (a) the engine -------------------------------------------------------------------------
