@@ -10,7 +10,7 @@ PORT ?= 3000
 POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 MARIADB_TEST_URL ?= mysql+pymysql://root:@127.0.0.1:3306/test
 
-.PHONY: setup db run test lint format test-unit test-databases test-browser bench drill clean
+.PHONY: setup db run test lint format test-unit test-databases test-browser bench bench-django drill clean
 
 $(VENV)/.installed: pyproject.toml scripts/requirements.py
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -51,6 +51,12 @@ test: lint
 
 bench: setup
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_django.py
+
+# The same list in Django admin over the same data (Django goes into data/bench-django-venv/
+# from PyPI on first use, never into the project's environment).
+bench-django: setup
+	$(PY) scripts/bench_django.py
 
 # Reliability drill: PostgreSQL goes away for a few seconds under load (a throw-away database).
 drill: setup

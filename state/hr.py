@@ -62,9 +62,12 @@ class HrOverviewState(_HrState):
     @rx.event
     @requires("employee", "view")
     async def pick_quarter(self, quarter: str | list[str]) -> None:
-        if isinstance(quarter, str) and rules.QUARTER.match(quarter):
-            self.quarter = quarter
-            await self._fill()
+        try:
+            rules.quarter_bounds(quarter)  # a quarter with real dates, e.g. not 0000-Q1
+        except rules.HrError:
+            return
+        self.quarter = str(quarter)
+        await self._fill()
 
     async def _fill(self) -> None:
         lang, principal = await self._lang(), await self._principal()

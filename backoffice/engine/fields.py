@@ -110,7 +110,15 @@ class FieldSpec:
         return value
 
 
-_INT = re.compile(r"^[+-]?\d+$")
+_INT = re.compile(r"\A[+-]?\d+\Z")
+
+
+# The widest numbers any column holds (NUMERIC(18,2) money, 64-bit integers); anything beyond
+# is refused here, before Decimal arithmetic or the database would fail on it. Narrower
+# columns are checked against the model by ``service.column_problem``.
+MAX_DIGITS = 18
+MAX_INT = 2**63 - 1
+MAX_ID = 2**31 - 1  # id columns are INTEGER: PostgreSQL refuses to compare one with more
 
 
 def _decimal(text: str) -> Decimal:
@@ -119,9 +127,35 @@ def _decimal(text: str) -> Decimal:
         value = Decimal(cleaned)
     except InvalidOperation as exc:
         raise FieldError("field.not_a_number") from exc
-    if not value.is_finite():
-        raise FieldError("field.not_a_number")
     return value
+
+
+def _whole(text: str, error: str, limit: int = MAX_INT) -> int:
+    """An integer typed as text (digits, optional sign), within ``limit``."""
+    if not _INT.match(text) or len(text) > 100:  # int() refuses texts of 4,300 digits
+        raise FieldError(error)
+    value = int(text)
+    if abs(value) > limit:
+        raise FieldError("field.too_large" if error == "field.not_an_integer" else error)
+    return value
+
+
+def is_id(value: object) -> bool:
+    """A record id as a caller may send one: a positive int that fits the database (not a
+    bool, a text or a float)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def storable_text(value: str) -> bool:
+    """Text every database stores as sent: no NUL (PostgreSQL refuses it) and no lone
+    surrogate (not encodable as UTF-8)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse(spec: FieldSpec, raw: object) -> Any:
@@ -138,12 +172,18 @@ def parse(spec: FieldSpec, raw: object) -> Any:
         value = str(text)
         if spec.max_length and len(value) > spec.max_length:
             raise FieldError("field.too_long", max=spec.max_length)
+        if not storable_text(value):
+            raise FieldError("field.invalid")
     elif spec.kind == "int":
-        if isinstance(text, bool) or not _INT.match(str(text)):
+        if isinstance(text, bool):
             raise FieldError("field.not_an_integer")
-        value = int(str(text))
+        value = _whole(str(text), "field.not_an_integer")
     elif spec.kind in ("money", "percent", "decimal"):
         value = text if isinstance(text, Decimal) else _decimal(str(text))
+        if not value.is_finite():
+            raise FieldError("field.not_a_number")
+        if value.adjusted() >= MAX_DIGITS:
+            raise FieldError("field.too_large")
         quantum = MONEY_QUANTUM if spec.kind == "money" else PERCENT_QUANTUM
         if value != value.quantize(quantum):
             raise FieldError("field.too_many_decimals", places=-quantum.as_tuple().exponent)
@@ -161,13 +201,13 @@ def parse(spec: FieldSpec, raw: object) -> Any:
     elif spec.kind == "datetime":
         try:
             value = text if isinstance(text, datetime) else datetime.fromisoformat(str(text))
-        except ValueError as exc:
-            raise FieldError("field.not_a_date") from exc
-        if value.tzinfo is None:  # typed by staff: their time zone
-            from backoffice.config import get_settings
+            if value.tzinfo is None:  # typed by staff: their time zone
+                from backoffice.config import get_settings
 
-            value = value.replace(tzinfo=get_settings().zone)
-        value = value.astimezone(UTC)
+                value = value.replace(tzinfo=get_settings().zone)
+            value = value.astimezone(UTC)  # overflows at the ends of the calendar
+        except (ValueError, OverflowError) as exc:
+            raise FieldError("field.not_a_date") from exc
     elif spec.kind == "bool":
         lowered = str(text).lower()
         if lowered not in ("true", "false", "1", "0", "on", "off", "yes", "no", "是", "否"):
@@ -196,18 +236,16 @@ def parse(spec: FieldSpec, raw: object) -> Any:
             raise FieldError("field.required")
         value = ",".join(c for c in spec.choices if c in chosen)  # stored in declared order
     elif spec.kind == "ref":
-        if isinstance(text, bool) or not _INT.match(str(text)):
+        if isinstance(text, bool):
             raise FieldError("field.not_found")
-        value = int(str(text))
+        value = _whole(str(text), "field.not_found", MAX_ID)
     elif spec.kind == "multi_ref":
         items = text if isinstance(text, list | tuple) else str(text).split(",")
         ids = set()
         for item in (str(i).strip() for i in items):
             if not item:
                 continue
-            if not item.isdigit():
-                raise FieldError("field.not_found")
-            ids.add(int(item))
+            ids.add(_whole(item, "field.not_found", MAX_ID))
         if spec.required and not ids:
             raise FieldError("field.required")
         return ",".join(str(i) for i in sorted(ids))

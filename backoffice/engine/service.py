@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -175,7 +176,7 @@ def parse_query(schema: Schema, params: Mapping[str, str]) -> ListQuery:
         value = str(value)[:200]
         if key in allowed and value != "":
             query.filters[key] = value
-    query.search = str(params.get("q", ""))[:100].strip()
+    query.search = _storable(str(params.get("q", ""))[:100]).strip()
     sort = str(params.get("sort", ""))
     if sort.lstrip("-") in sortable(schema.resource):
         query.sort = sort
@@ -192,6 +193,11 @@ def parse_query(schema: Schema, params: Mapping[str, str]) -> ListQuery:
     queue = str(params.get("queue", ""))
     query.queue = queue if schema.resource.queue(queue) else ""
     return query
+
+
+def _storable(text: str) -> str:
+    """The text without what no database takes in a query (NUL, lone surrogates)."""
+    return text.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
 
 
 def parse_columns(schema: Schema, raw: str) -> list[str]:
@@ -267,6 +273,9 @@ def _apply_filters(
         except FieldError:
             errors.append(name)
             continue
+        if not spec.custom and column_problem(resource, spec, value):
+            errors.append(name)  # wider than the column: no row can match, and PostgreSQL
+            continue  # would refuse the comparison
         if spec.custom:
             query = query.where(
                 custom.condition(session, resource.key, _column(resource, "id"), spec, bound, value)
@@ -316,14 +325,13 @@ def _search(resource: Resource, text: str) -> sa.ColumnElement[bool]:
     """
     needle = text.replace("\\", "").replace("%", "").replace("_", "")
     variants = list(dict.fromkeys([needle, needle.upper()]))
-    return sa.or_(
-        *[
-            _column(resource, name).like(f"{variant}%")
-            for name in resource.search_fields
-            for variant in variants
-            if variant
-        ]
-    )
+    conditions = [
+        _column(resource, name).like(f"{variant}%")
+        for name in resource.search_fields
+        for variant in variants
+        if variant
+    ]
+    return sa.or_(*conditions) if conditions else sa.true()  # only wildcards: no search
 
 
 def _order(resource: Resource, sort: str) -> list[sa.ColumnElement]:
@@ -467,7 +475,7 @@ def load(session: Session, *, principal: Principal, resource: Resource, record_i
     """The record if it exists and the caller may see it (row scope included)."""
     if not principal.can(resource.permission, "view"):
         raise EngineError("auth.denied")
-    if not isinstance(record_id, int) or isinstance(record_id, bool):
+    if not fieldlib.is_id(record_id):
         raise EngineError("error.not_found")
     query = select(resource.model).where(_column(resource, "id") == record_id)
     if resource.row_scope is not None:
@@ -535,6 +543,34 @@ def _ref_exists(session: Session, spec: FieldSpec, value: int) -> bool:
     return session.execute(query).first() is not None
 
 
+def column_problem(resource: Resource, spec: FieldSpec, value: Any) -> str | None:
+    """Why a parsed value does not fit the model's column (an i18n key), or None: a text
+    longer than its VARCHAR, a number wider than its NUMERIC or INTEGER. The database would
+    refuse it (PostgreSQL, MariaDB) or keep it unchecked (SQLite); the form shows it instead."""
+    if value is None or spec.custom or spec.encrypted or spec.one_way or not spec.in_row:
+        return None
+    if spec.kind == "ref":  # parsing already bounds ids (fields.MAX_ID)
+        return None
+    table = getattr(resource.model, "__table__", None)
+    column = table.c.get(spec.column) if table is not None else None
+    if column is None:
+        return None
+    kind = column.type
+    if isinstance(value, str) and isinstance(kind, sa.String) and kind.length:
+        return "field.too_long" if len(value) > kind.length else None
+    if isinstance(value, Decimal) and isinstance(kind, sa.Numeric) and kind.precision:
+        whole = kind.precision - (kind.scale or 0)
+        return "field.too_large" if abs(value) >= Decimal(10) ** whole else None
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and isinstance(kind, sa.Integer)
+        and not isinstance(kind, sa.BigInteger)
+    ):
+        return "field.too_large" if abs(value) > fieldlib.MAX_ID else None  # INTEGER: 32 bits
+    return None
+
+
 def validate(
     session: Session,
     *,
@@ -567,6 +603,9 @@ def validate(
             value = fieldlib.parse(spec, values.get(spec.name))
             if spec.one_way and value:
                 value = secure_fields.blind_index(value, spec.one_way)
+            problem = column_problem(resource, spec, value)
+            if problem:
+                raise FieldError(problem)
             if spec.kind == "ref" and value is not None and not _ref_exists(session, spec, value):
                 raise FieldError("field.not_found")
             if spec.kind == "multi_ref" and not all(

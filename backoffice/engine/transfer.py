@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlmodel import Session
 
 from backoffice.config import get_settings
@@ -115,20 +117,47 @@ def export_view(
     return content, f"{resource.key}-{stamp}.{fmt}", len(rows)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(text: object) -> bool:
+    """Text a spreadsheet would evaluate (``=HYPERLINK(…)``, ``+1+1``, ``@SUM``); a plain
+    number such as -12.50 is not one."""
+    if not isinstance(text, str) or not text.startswith(FORMULA_STARTS):
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return True
+    return False
+
+
 def _to_csv(header: list[str], rows: list[list[str]]) -> bytes:
+    """CSV for spreadsheets: text that would run as a formula gets a leading apostrophe, which
+    Excel and LibreOffice show as text (OWASP's advice against CSV injection)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([[f"'{c}" if looks_like_formula(c) else c for c in row] for row in rows])
     return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read Chinese correctly
 
 
 def _to_xlsx(header: list[str], rows: list[list[str]], resource: Resource) -> bytes:
+    """XLSX with every value as text (openpyxl would store a string starting with "=" as a live
+    formula), without the control characters the format cannot hold."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(resource.key[:31])
     sheet.append(header)
     for row in rows:
-        sheet.append(row)
+        cells = []
+        for value in row:
+            if isinstance(value, str):  # control characters are not allowed in the XML
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            cell = WriteOnlyCell(sheet, value=value)
+            if cell.data_type == "f":
+                cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

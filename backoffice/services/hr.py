@@ -39,7 +39,7 @@ from models.hr import (
 )
 from models.identity import User
 
-QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+QUARTER = re.compile(r"\A([0-9]{4})-Q([1-4])\Z")
 MASK = "******"
 
 
@@ -141,8 +141,8 @@ def org_chart(session: Session, lang: str = "zh") -> list[OrgNode]:
 
 # --- headcount ------------------------------------------------------------------------------
 def quarter_bounds(quarter: str) -> tuple[date, date]:
-    match = QUARTER.match(quarter)
-    if not match:
+    match = QUARTER.match(quarter) if isinstance(quarter, str) else None
+    if not match or not 1 <= int(match[1]) <= 9998:  # a date exists on both ends
         raise HrError("hr.bad_quarter")
     year, number = int(match[1]), int(match[2])
     start = date(year, 3 * number - 2, 1)
@@ -151,7 +151,7 @@ def quarter_bounds(quarter: str) -> tuple[date, date]:
 
 
 def quarter_of(day: date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
 
 
 @dataclass

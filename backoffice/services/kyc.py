@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from backoffice import pdf
 from backoffice.config import get_settings
+from backoffice.engine.fields import is_id, storable_text
 from backoffice.security import fields
 from backoffice.security.rbac import Principal
 from backoffice.services import attachments, audit, notifications, questionnaire, screening
@@ -303,12 +304,12 @@ def reveal(
     must hold customer.reveal (and the state's guard asks for a fresh TOTP)."""
     if not principal.can("customer", "reveal"):
         raise KycError("auth.denied")
-    if field not in REVEALABLE:
+    if not isinstance(field, str) or field not in REVEALABLE:
         raise KycError("kyc.not_revealable")
-    reason = " ".join(str(reason).split())
-    if len(reason) < 4:
+    reason = " ".join(reason.split()) if isinstance(reason, str) else ""
+    if len(reason) < 4 or not storable_text(reason):
         raise KycError("kyc.reveal_reason")
-    customer = session.get(Customer, customer_id) if isinstance(customer_id, int) else None
+    customer = session.get(Customer, customer_id) if is_id(customer_id) else None
     if customer is None:
         raise KycError("error.not_found")
     cipher = getattr(customer, REVEALABLE[field])

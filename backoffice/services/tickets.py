@@ -20,7 +20,7 @@ from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
 from backoffice.config import get_settings
-from backoffice.engine.fields import to_text
+from backoffice.engine.fields import is_id, storable_text, to_text
 from backoffice.i18n import choice_label
 from backoffice.security.rbac import Principal
 from backoffice.services import audit, notifications
@@ -260,6 +260,8 @@ def route(session: Session, principal: Principal, ticket: Ticket) -> None:
 
 # --- writes ---------------------------------------------------------------------------------
 def locked(session: Session, ticket_id: int) -> Ticket:
+    if not is_id(ticket_id):
+        raise TicketError("error.not_found")
     ticket = session.exec(select(Ticket).where(Ticket.id == ticket_id).with_for_update()).first()
     if ticket is None:
         raise TicketError("error.not_found")
@@ -420,13 +422,17 @@ def post(
     A reply is the first response if none was sent, starts work on a new or assigned ticket
     (taking it when unassigned); the customer's words bring a waiting ticket back, and reopen a
     resolved one within the reopen window. Notes change nothing but the conversation."""
+    if body is not None and not isinstance(body, str):
+        raise TicketError("field.invalid")  # payload coercion lets any JSON value through
     text = (body or "").strip()
-    if kind not in tuple(TicketMessageKind):
+    if not isinstance(kind, str) or kind not in tuple(TicketMessageKind):
         raise TicketError("ticket.unknown_kind")
     if not text:
         raise TicketError("ticket.empty_message")
     if len(text) > MAX_MESSAGE:
         raise TicketError("field.too_long", max=MAX_MESSAGE)
+    if not storable_text(text):
+        raise TicketError("field.invalid")
     if not principal.can("ticket", "edit"):
         raise TicketError("auth.denied")
     ticket = locked(session, ticket_id)
