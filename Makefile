@@ -10,7 +10,7 @@ PORT ?= 3000
 POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 MARIADB_TEST_URL ?= mysql+pymysql://root:@127.0.0.1:3306/test
 
-.PHONY: setup db run test lint format test-unit test-databases test-browser bench clean
+.PHONY: setup db run test lint format test-unit test-databases test-browser bench bench-ws drill-worker clean
 
 $(VENV)/.installed: pyproject.toml scripts/requirements.py
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -50,7 +50,15 @@ test: lint
 	$(PY) scripts/test_databases.py "$(POSTGRES_TEST_URL)" "$(MARIADB_TEST_URL)"
 
 bench: setup
-	$(PY) scripts/bench.py
+	$(PY) scripts/bench.py; status=$$?; $(PY) scripts/bench_ws.py || status=1; exit $$status
+
+# Signed-in sessions over the real websocket (production backend, several workers, Redis).
+bench-ws: setup
+	$(PY) scripts/bench_ws.py $(BENCH_WS_ARGS)
+
+# Kill a backend worker under load: tabs reconnect, no acknowledged write lost.
+drill-worker: setup
+	$(PY) scripts/drill_worker_kill.py
 
 clean:
 	rm -rf .web .states test-artifacts
