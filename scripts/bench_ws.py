@@ -45,6 +45,7 @@ os.environ.pop("BACKOFFICE_DB_URL", None)
 
 import redis  # noqa: E402
 from wsproto import ConnectionType, WSConnection  # noqa: E402
+from wsproto.connection import ConnectionState  # noqa: E402
 from wsproto.events import (  # noqa: E402
     AcceptConnection,
     CloseConnection,
@@ -54,6 +55,7 @@ from wsproto.events import (  # noqa: E402
     Request,
     TextMessage,
 )
+from wsproto.utilities import LocalProtocolError, RemoteProtocolError  # noqa: E402
 
 DEFAULT_REDIS_DB = 11
 LIST_PATH = "/r/transaction"
@@ -201,10 +203,12 @@ def _kb(pid: int, path: str, key: str) -> int:
 
 
 class Server:
-    """``reflex run --env prod --backend-only`` on a free port, in its own process group."""
+    """``reflex run --env prod --backend-only`` on a free port, in its own process group
+    (through scripts/serve_prod.py with ``respawn``)."""
 
-    def __init__(self, workers: int, redis_db: int, log: Path) -> None:
+    def __init__(self, workers: int, redis_db: int, log: Path, respawn: bool = False) -> None:
         self.workers = workers
+        self.respawn = respawn  # scripts/serve_prod.py: granian replaces a worker that died
         self.redis_url = f"redis://127.0.0.1:6379/{redis_db}"
         self.log = log
         self.port = free_port()
@@ -226,7 +230,12 @@ class Server:
             self.process = subprocess.Popen(  # noqa: S603  (our own interpreter, fixed args)
                 [
                     sys.executable,
-                    *("-m", "reflex", "run", "--env", "prod", "--backend-only"),
+                    *(
+                        (str(ROOT / "scripts" / "serve_prod.py"),)
+                        if self.respawn
+                        else ("-m", "reflex", "run")
+                    ),
+                    *("--env", "prod", "--backend-only"),
                     *("--backend-port", str(self.port), "--backend-host", "127.0.0.1"),
                 ],
                 cwd=ROOT,
@@ -264,6 +273,15 @@ class Server:
             elif pid != self.process.pid:
                 leaves.append(pid)
         return sorted(leaves)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time used so far by the live workers."""
+        total = 0
+        for pid in self.worker_pids():
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def memory_kb(self) -> dict[str, int]:
         """RSS and PSS (shared pages counted once) summed over the workers."""
@@ -359,6 +377,18 @@ class BrowserTab:
         self.ws: WSConnection | None = None
         self.receiver: asyncio.Task | None = None
         self.connected = False
+        self.last_ok = 0.0  # when an interaction last finished well
+        self.last_sent = (0.0, "")
+        self.trail: list[tuple[float, str]] = []  # this tab's failures and reconnects
+
+    def fail(self, message: str) -> None:
+        now = time.monotonic()
+        self.stats.errors.append((now, message))
+        self.trail.append((now, message))
+
+    def reconnected(self, ms: float) -> None:
+        self.stats.reconnects.append(ms)
+        self.trail.append((time.monotonic(), f"reconnected in {ms:.0f} ms"))
 
     # ----- wire
 
@@ -375,12 +405,14 @@ class BrowserTab:
         return {self.names.cookie_key: self.cookie, self.names.lang_key: "zh"}
 
     async def _send_text(self, text: str) -> None:
-        if self.writer is None or self.ws is None:
+        if self.writer is None or self.ws is None or self.writer.is_closing():
             raise Closed("not connected")
+        if self.ws.state is not ConnectionState.OPEN:
+            raise Closed("the websocket closed")
         try:
             self.writer.write(self.ws.send(TextMessage(data=text)))
             await self.writer.drain()
-        except (ConnectionError, RuntimeError) as error:
+        except (ConnectionError, RuntimeError, LocalProtocolError) as error:
             raise Closed(str(error)) from error
 
     async def _receive(self) -> None:
@@ -402,7 +434,7 @@ class BrowserTab:
                         return
                 if not data:
                     return
-        except (ConnectionError, OSError):
+        except (ConnectionError, OSError, LocalProtocolError, RemoteProtocolError):
             return
         finally:
             self.connected = False
@@ -425,6 +457,7 @@ class BrowserTab:
                 self.updates.put_nowait(None)
 
     async def _emit(self, event: dict[str, Any]) -> None:
+        self.last_sent = (time.monotonic(), event["name"].rsplit(".", 1)[-1])
         await self._send_text("42/_event," + json.dumps(["event", event], ensure_ascii=False))
 
     def _event(self, name: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -531,6 +564,7 @@ class BrowserTab:
                 ]
                 if failed:
                     raise ErrorToast(json.dumps(failed[0]["payload"], ensure_ascii=False)[:300])
+                self.last_ok = time.monotonic()
                 return seen
 
     def _hydrated(self, update: dict[str, Any], _events: list) -> bool:
@@ -650,11 +684,19 @@ class StaffSession:
         self._record(time.monotonic(), "page load", await tab.follow(path))
 
     async def run(self, stop: asyncio.Event) -> None:
+        try:
+            await self._work(stop)
+        except Exception as error:  # a client fault must show, not end a tab silently
+            self.tab.fail(f"load client: {type(error).__name__}: {error}")
+        finally:
+            await self.tab.close()
+
+    async def _work(self, stop: asyncio.Event) -> None:
         tab = self.tab
         try:
             self._record(time.monotonic(), "hydrate + list", await tab.hydrate())
         except (Closed, Refused, OSError) as error:
-            tab.stats.errors.append((time.monotonic(), f"connect: {error}"))
+            tab.fail(f"connect: {error}")
             return
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
@@ -664,17 +706,16 @@ class StaffSession:
             try:
                 await self._step()
             except ErrorToast as error:  # answered, with an error: the page still works
-                tab.stats.errors.append((time.monotonic(), f"error toast: {error}"))
+                tab.fail(f"error toast: {error}")
             except (Closed, Refused, OSError) as error:
-                tab.stats.errors.append((time.monotonic(), f"{type(error).__name__}: {error}"))
+                tab.fail(f"{type(error).__name__}: {error}")
                 closed = time.perf_counter()
                 try:
                     await tab.reconnect()
                 except (Closed, Refused, OSError) as again:
-                    tab.stats.errors.append((time.monotonic(), f"reconnect failed: {again}"))
+                    tab.fail(f"reconnect failed: {again}")
                     return
-                tab.stats.reconnects.append((time.perf_counter() - closed) * 1000)
-        await tab.close()
+                tab.reconnected((time.perf_counter() - closed) * 1000)
 
 
 # --------------------------------------------------------------------------- the run
@@ -748,6 +789,7 @@ async def run_levels(args: argparse.Namespace, names: Names, server: Server) -> 
             tasks.append(asyncio.create_task(session.run(stop)))
             await asyncio.sleep(args.ramp / max(new, 1))
         hold_start = time.monotonic()
+        cpu_start, client_cpu_start = server.cpu_seconds(), time.process_time()
         print(
             f"{level} sessions connected in {hold_start - ramp_start:.0f}s; holding {args.hold}s",
             flush=True,
@@ -765,6 +807,8 @@ async def run_levels(args: argparse.Namespace, names: Names, server: Server) -> 
                 }
             )
         hold_end = time.monotonic()
+        cpu = server.cpu_seconds() - cpu_start
+        client_cpu = time.process_time() - client_cpu_start
         memory = server.memory_kb()
         rds = redis_figures(server.redis_url)
         figures = summarise(stats, hold_start, hold_end)
@@ -777,6 +821,11 @@ async def run_levels(args: argparse.Namespace, names: Names, server: Server) -> 
                 "workers": memory["workers"],
                 "rss_kb": memory["rss_kb"],
                 "pss_kb": memory["pss_kb"],
+                "server_cpu_ms_per_interaction": round(
+                    1000 * cpu / max(figures["interactions"], 1), 1
+                ),
+                "server_cpu_cores": round(cpu / (hold_end - hold_start), 2),
+                "client_cpu_cores": round(client_cpu / (hold_end - hold_start), 2),
                 "rss_kb_per_session": round((memory["rss_kb"] - baseline["rss_kb"]) / level, 1),
                 "pss_kb_per_session": round((memory["pss_kb"] - baseline["pss_kb"]) / level, 1),
                 "redis_keys": rds["keys"],
@@ -790,6 +839,11 @@ async def run_levels(args: argparse.Namespace, names: Names, server: Server) -> 
                 "memory_samples": samples,
             }
         )
+        if levels:  # what each added session costs, between this level and the previous one
+            previous = levels[-1]
+            figures["pss_kb_per_added_session"] = round(
+                (memory["pss_kb"] - previous["pss_kb"]) / (level - previous["sessions"]), 1
+            )
         levels.append(figures)
         print_level(figures)
     stop.set()
@@ -805,9 +859,17 @@ def print_level(f: dict[str, Any]) -> None:
         flush=True,
     )
     print(
+        f"        CPU: workers {f['server_cpu_cores']} cores "
+        f"({f['server_cpu_ms_per_interaction']} ms per interaction), load client "
+        f"{f['client_cpu_cores']} cores",
+        flush=True,
+    )
+    added = f.get("pss_kb_per_added_session")
+    print(
         f"        memory per session: workers RSS {f['rss_kb_per_session']} KB, "
         f"PSS {f['pss_kb_per_session']} KB; Redis {f['redis_db_kb_per_session']} KB "
-        f"({f['redis_keys']} keys); load average {f['load_average']}",
+        f"({f['redis_keys']} keys); load average {f['load_average']}"
+        + (f"; each added session: worker PSS {added} KB" if added is not None else ""),
         flush=True,
     )
     for kind, k in f["by_kind"].items():
