@@ -65,6 +65,7 @@ GOAL_KB_PER_SESSION = 200.0
 EVENT_TIMEOUT = 30.0
 DEBUG = bool(os.environ.get("BENCH_WS_DEBUG"))
 ERROR_TOAST = '["error"]('  # rx.toast.error(...) as the frontend receives it
+ERROR_GRACE = 2.0
 
 
 # --------------------------------------------------------------------------- the app's names
@@ -538,10 +539,13 @@ class BrowserTab:
         """Apply updates until ``done(update, frontend events)``; the events seen on the way."""
         seen: list[dict[str, Any]] = []
         deadline = time.monotonic() + EVENT_TIMEOUT
+        failed: list[dict[str, Any]] = []
         while True:
             try:
                 update = await asyncio.wait_for(self.updates.get(), deadline - time.monotonic())
             except TimeoutError as error:
+                if failed:  # a handler raised: its chain may never finish
+                    raise ErrorToast(json.dumps(failed[0]["payload"])[:300]) from error
                 raise Refused(f"no answer in {EVENT_TIMEOUT:.0f}s") from error
             if update is None:
                 raise Closed("the websocket closed")
@@ -549,6 +553,14 @@ class BrowserTab:
                 raise Refused(update["connect_error"][:200])
             events = self._apply(update)
             seen.extend(events)
+            if not failed:
+                failed = [
+                    e
+                    for e in events
+                    if ERROR_TOAST in str((e.get("payload") or {}).get("function", ""))
+                ]
+                if failed:  # wait a moment for the rest of the chain, not the full timeout
+                    deadline = min(deadline, time.monotonic() + ERROR_GRACE)
             if DEBUG and events:
                 print("frontend events:", json.dumps(events, ensure_ascii=False)[:600])
             for event in events:
@@ -557,11 +569,6 @@ class BrowserTab:
                 ).startswith("/login"):
                     raise Refused("sent to the sign-in page")
             if done(update, events):
-                failed = [
-                    e
-                    for e in seen
-                    if ERROR_TOAST in str((e.get("payload") or {}).get("function", ""))
-                ]
                 if failed:
                     raise ErrorToast(json.dumps(failed[0]["payload"], ensure_ascii=False)[:300])
                 self.last_ok = time.monotonic()
