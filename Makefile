@@ -10,7 +10,7 @@ PORT ?= 3000
 POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 MARIADB_TEST_URL ?= mysql+pymysql://root:@127.0.0.1:3306/test
 
-.PHONY: setup db run test lint format test-unit test-databases test-browser bench bench-django drill clean
+.PHONY: setup db run test lint format test-unit test-databases test-browser bench bench-django bench-ws drill drill-worker clean
 
 $(VENV)/.installed: pyproject.toml scripts/requirements.py
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -50,17 +50,26 @@ test: lint
 	$(PY) scripts/test_databases.py "$(POSTGRES_TEST_URL)" "$(MARIADB_TEST_URL)"
 
 bench: setup
-	$(PY) scripts/bench.py
-	$(PY) scripts/bench_django.py
+	$(PY) scripts/bench.py; status=$$?; \
+	$(PY) scripts/bench_django.py || status=1; \
+	$(PY) scripts/bench_ws.py || status=1; exit $$status
 
 # The same list in Django admin over the same data (Django goes into data/bench-django-venv/
 # from PyPI on first use, never into the project's environment).
 bench-django: setup
 	$(PY) scripts/bench_django.py
 
+# Signed-in sessions over the real websocket (production backend, several workers, Redis).
+bench-ws: setup
+	$(PY) scripts/bench_ws.py $(BENCH_WS_ARGS)
+
 # Reliability drill: PostgreSQL goes away for a few seconds under load (a throw-away database).
 drill: setup
 	$(PY) scripts/drill_db_outage.py "$(POSTGRES_TEST_URL)"
+
+# Kill a backend worker under load: tabs reconnect, no acknowledged write lost.
+drill-worker: setup
+	$(PY) scripts/drill_worker_kill.py
 
 clean:
 	rm -rf .web .states test-artifacts

@@ -815,7 +815,9 @@ class ResourceRecordState(rx.State):
         except (ValueError, service.EngineError):
             self.loaded, self.fields = False, []
             return rx.toast.error(translate("error.not_found", lang))
-        self.is_new, self.record_id, self.version = False, record.id, record.version
+        # read-only tables (transactions) carry no version column
+        self.is_new, self.record_id = False, record.id
+        self.version = getattr(record, "version", 0)
         self.archived = getattr(record, "archived_at", None) is not None
         self.title = str(getattr(record, resource.title_field))
         self.state_label = (

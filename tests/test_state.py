@@ -33,3 +33,68 @@ def test_overview_counts_only_the_modules_the_caller_may_view(session):
     assert state.loaded
     assert state.counts["tickets_open"] == "0"
     assert "transactions" not in state.counts and "employees" not in state.counts
+
+
+def test_a_read_only_record_opens_without_a_version_column(session):
+    """Transactions have no version column; their record page opened with an error toast
+    (found by scripts/bench_ws.py, whose staff open records from the transactions list)."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+
+    import backoffice.resources  # noqa: F401  (registers the transaction resource)
+    from models.customers import Customer
+    from models.partners import Partner
+    from models.products import Product
+    from models.transactions import Transaction
+    from state.auth import SessionState
+    from state.resource import ResourceRecordState
+    from tests.factories import make_user, run, sign_in
+
+    session.add(
+        Customer(
+            id=1,
+            customer_no="C1",
+            name_masked="x",
+            name_cipher="x",
+            name_hash="h",
+            id_number_cipher="x",
+            id_number_hash="h",
+            phone_cipher="x",
+            phone_hash="h",
+            registered_at=datetime.now(UTC),
+        )
+    )
+    bank = Partner(name="甲银行", kind="bank", licence_no="1", status="active")
+    session.add(bank)
+    session.flush()
+    product = Product(code="A", name="a", product_type="bond", partner_id=bank.id, risk_level="R2")
+    session.add(product)
+    session.flush()
+    txn = Transaction(
+        txn_no="T1",
+        customer_id=1,
+        product_id=product.id,
+        kind="subscription",
+        status="settled",
+        amount=Decimal("100.00"),
+        occurred_at=datetime(2026, 10, 3, tzinfo=UTC),
+    )
+    session.add(txn)
+    session.commit()
+    user, _ = make_user(session, "ceo", ["executive"])
+    root = State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data(
+        {
+            "headers": {"origin": "http://localhost:3000"},
+            "asPath": f"/r/transaction/record?id={txn.id}",
+            "pathname": "/r/transaction/record",
+        }
+    )
+    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
+    state = root.get_substate(ResourceRecordState.get_full_name().split(".")[1:])
+    result = run(_handler(ResourceRecordState, "open")(state, "transaction"))
+    assert result is None, str(result)[:3000]
+    assert state.loaded and state.title == "T1" and state.version == 0

@@ -57,9 +57,22 @@ def live(session: Session, token: str, now: datetime | None = None) -> StaffSess
         session.add(row)
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
-        row.last_seen_at = now
-        session.add(row)
+        _touch(session, row, now)
     return row
+
+
+def _touch(session: Session, row: StaffSession, now: datetime) -> None:
+    """Move last_seen_at on; best effort. With several workers on SQLite, a transaction that
+    has read cannot write once another process committed (SQLITE_BUSY_SNAPSHOT, "database is
+    locked"); failing the caller's event for that would be wrong, and the next event touches
+    again. The savepoint keeps the caller's transaction usable."""
+    try:
+        with session.begin_nested():
+            row.last_seen_at = now
+            session.add(row)
+    except sa.exc.OperationalError as error:
+        if "locked" not in str(error):
+            raise
 
 
 def revoke(session: Session, *, session_id: int, reason: str) -> bool:
