@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
 from pathlib import Path
 
-from backoffice import backup, db, migrations, seed
+from backoffice import backup, db, jobs, migrations, seed
 from backoffice.config import get_settings
 from backoffice.services import audit, field_keys, users
 
@@ -121,6 +122,12 @@ def cmd_rotate_keys(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scheduler(_args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per run
+    return jobs.serve()
+
+
 def cmd_sign_ins(_args: argparse.Namespace) -> int:
     port = os.environ.get("PORT", "3000")
     print(f"\n  Back office: http://localhost:{port}")
@@ -163,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "rotate-keys", help="re-encrypt every encrypted field under the newest key"
     ).set_defaults(func=cmd_rotate_keys)
+    commands.add_parser(
+        "scheduler", help="run the scheduled jobs in this process (production: one per site)"
+    ).set_defaults(func=cmd_scheduler)
     commands.add_parser("sign-ins", help="print the address and demo sign-ins").set_defaults(
         func=cmd_sign_ins
     )

@@ -1,30 +1,43 @@
-"""Scheduled jobs: one APScheduler per app worker, and a database lease so that each job runs
-once per tick however many workers there are. Jobs must be idempotent (a rerun changes nothing
-more); modules register them with ``@job``.
+"""Scheduled jobs: an APScheduler, and a database lease so that each job runs once per tick
+however many schedulers there are. Jobs must be idempotent (a rerun changes nothing more);
+modules register them with ``@job``.
+
+Where the scheduler runs (``BACKOFFICE_SCHEDULER``):
+- ``on`` (the default): inside each app worker, for development and a single-process ``make run``;
+- ``off``: not in this process. Production runs the web workers with ``off`` and the scheduler as
+  a process of its own, ``python -m backoffice scheduler`` (``scripts/serve_prod.py`` starts and
+  restarts it), so a job's CPU and memory never stall a staff member's events.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
+import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from backoffice.db import retry_when_busy, session_scope
+from backoffice.db import engine, retry_when_busy, session_scope
 from models.base import utcnow
 from models.jobs import JobLease, JobRun
 
 log = logging.getLogger("backoffice.jobs")
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+# Jobs of one scheduler run on two threads, so a long job (a full re-screening) does not hold
+# the minute jobs back; on SQLite one at a time, as two writers in one process only refuse
+# each other (SQLITE_BUSY_SNAPSHOT).
+JOB_THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -91,10 +104,13 @@ def run_job(name: str, *, holder: str = HOLDER, force: bool = False) -> JobRun |
             session.add(started)
         return started
 
+    def work() -> str:
+        with session_scope() as session:
+            return found.run(session)
+
     record = retry_when_busy(start_run)
     try:
-        with session_scope() as session:
-            result = found.run(session)
+        result = retry_when_busy(work)  # a job is idempotent: a refused write runs it again
         status = "ok"
     except Exception:
         log.exception("job %s failed", name)
@@ -124,14 +140,15 @@ def last_runs(session: Session) -> dict[str, JobRun]:
 _scheduler: BackgroundScheduler | None = None
 
 
-def start() -> BackgroundScheduler | None:
-    """Start this worker's scheduler (BACKOFFICE_SCHEDULER=off disables it)."""
-    global _scheduler
-    if os.environ.get("BACKOFFICE_SCHEDULER", "on") == "off" or _scheduler is not None:
-        return _scheduler
+def _new_scheduler() -> BackgroundScheduler:
     import backoffice.schedules  # noqa: F401  (registers every module's jobs)
 
-    scheduler = BackgroundScheduler(timezone="UTC")
+    threads = 1 if engine().dialect.name == "sqlite" else JOB_THREADS
+    scheduler = BackgroundScheduler(
+        timezone="UTC", executors={"default": ThreadPoolExecutor(threads)}
+    )
+    # the first tick of every job waits a little after a (re)start
+    first_run_after = timedelta(seconds=float(os.environ.get("BACKOFFICE_SCHEDULER_DELAY", "15")))
     for item in _JOBS.values():
         scheduler.add_job(
             run_job,
@@ -140,18 +157,54 @@ def start() -> BackgroundScheduler | None:
             id=item.name,
             max_instances=1,
             coalesce=True,
-            next_run_time=utcnow() + timedelta(seconds=15),
+            misfire_grace_time=None,  # a tick waiting for a free thread runs late, not never
+            next_run_time=utcnow() + first_run_after,
         )
-    scheduler.start()
-    _scheduler = scheduler
     return scheduler
 
 
-def next_run(name: str) -> str:
-    if _scheduler is None:
-        return ""
-    scheduled = _scheduler.get_job(name)
-    return scheduled.next_run_time.isoformat() if scheduled and scheduled.next_run_time else ""
+def in_process() -> bool:
+    return os.environ.get("BACKOFFICE_SCHEDULER", "on") != "off"
+
+
+def start() -> BackgroundScheduler | None:
+    """Start this app worker's scheduler, unless ``BACKOFFICE_SCHEDULER=off``."""
+    global _scheduler
+    if not in_process() or _scheduler is not None:
+        return _scheduler
+    _scheduler = _new_scheduler()
+    _scheduler.start()
+    return _scheduler
+
+
+def serve(stop: threading.Event | None = None) -> int:
+    """``python -m backoffice scheduler``: the scheduler as a process of its own, until SIGTERM
+    or SIGINT (or ``stop``); a job that is running then is let finish."""
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+    scheduler = _new_scheduler()
+    scheduler.start()
+    log.info("scheduler %s running %d jobs", HOLDER, len(_JOBS))
+    try:
+        stop.wait()
+    finally:
+        scheduler.shutdown(wait=True)
+    return 0
+
+
+def next_run(session: Session, name: str) -> datetime | None:
+    """When the job is due next: this process's scheduler knows; otherwise the lease's last
+    start plus the interval (the scheduler runs in another process)."""
+    if _scheduler is not None:
+        scheduled = _scheduler.get_job(name)
+        if scheduled is not None and scheduled.next_run_time is not None:
+            return scheduled.next_run_time
+    found, lease = _JOBS.get(name), session.get(JobLease, name)
+    if found is None or lease is None or lease.last_started_at is None:
+        return None
+    return lease.last_started_at + found.every
 
 
 def stop() -> None:

@@ -425,9 +425,7 @@ def template(
 
         wrapped.__name__ = page.__name__
         loads = on_load if isinstance(on_load, list) else [on_load] if on_load else []
-        registered_pages.append(
-            (route, title_key, wrapped, [SessionState.gate, NotificationState.load, *loads])
-        )
+        registered_pages.append((route, title_key, wrapped, [SessionState.gate, *loads]))
         return wrapped
 
     return decorator

@@ -205,12 +205,14 @@ def _kb(pid: int, path: str, key: str) -> int:
 
 
 class Server:
-    """``reflex run --env prod --backend-only`` on a free port, in its own process group
-    (through scripts/serve_prod.py with ``respawn``)."""
+    """The production backend on a free port, in its own process group: scripts/serve_prod.py
+    (granian respawns a worker that died; the jobs in one scheduler process beside the web
+    workers), or with ``respawn=False`` plain ``reflex run --env prod --backend-only`` (the
+    scheduler then runs inside every web worker)."""
 
-    def __init__(self, workers: int, redis_db: int, log: Path, respawn: bool = False) -> None:
+    def __init__(self, workers: int, redis_db: int, log: Path, respawn: bool = True) -> None:
         self.workers = workers
-        self.respawn = respawn  # scripts/serve_prod.py: granian replaces a worker that died
+        self.respawn = respawn
         self.redis_url = f"redis://127.0.0.1:6379/{redis_db}"
         self.log = log
         self.port = free_port()
@@ -261,8 +263,7 @@ class Server:
             f"the backend did not answer in {timeout}s:\n{self.log.read_text()[-3000:]}"
         )
 
-    def worker_pids(self) -> list[int]:
-        """The granian workers: the processes of the tree that have no children."""
+    def _leaves(self) -> list[int]:
         if self.process is None:
             return []
         tree = _children()
@@ -276,22 +277,38 @@ class Server:
                 leaves.append(pid)
         return sorted(leaves)
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU time used so far by the live workers."""
+    @staticmethod
+    def _is_scheduler(pid: int) -> bool:
+        try:
+            return b"backoffice\0scheduler" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+
+    def worker_pids(self) -> list[int]:
+        """The granian workers: the processes of the tree that have no children, but the
+        scheduler's."""
+        return [pid for pid in self._leaves() if not self._is_scheduler(pid)]
+
+    def scheduler_pids(self) -> list[int]:
+        return [pid for pid in self._leaves() if self._is_scheduler(pid)]
+
+    def cpu_seconds(self, pids: list[int] | None = None) -> float:
+        """User + system CPU time used so far by the live workers (or by ``pids``)."""
         total = 0
-        for pid in self.worker_pids():
+        for pid in self.worker_pids() if pids is None else pids:
             with contextlib.suppress(OSError):
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 total += int(fields[11]) + int(fields[12])
         return total / os.sysconf("SC_CLK_TCK")
 
     def memory_kb(self) -> dict[str, int]:
-        """RSS and PSS (shared pages counted once) summed over the workers."""
-        pids = self.worker_pids()
+        """RSS and PSS (shared pages counted once) summed over the workers; the scheduler's."""
+        pids, scheduler = self.worker_pids(), self.scheduler_pids()
         return {
             "workers": len(pids),
             "rss_kb": sum(_kb(p, "status", "VmRSS") for p in pids),
             "pss_kb": sum(_kb(p, "smaps_rollup", "Pss") for p in pids),
+            "scheduler_rss_kb": sum(_kb(p, "status", "VmRSS") for p in scheduler),
         }
 
     def stop(self) -> None:
@@ -798,6 +815,7 @@ async def run_levels(args: argparse.Namespace, names: Names, server: Server) -> 
             await asyncio.sleep(args.ramp / max(new, 1))
         hold_start = time.monotonic()
         cpu_start, client_cpu_start = server.cpu_seconds(), time.process_time()
+        scheduler_cpu_start = server.cpu_seconds(server.scheduler_pids())
         print(
             f"{level} sessions connected in {hold_start - ramp_start:.0f}s; holding {args.hold}s",
             flush=True,
@@ -816,6 +834,7 @@ async def run_levels(args: argparse.Namespace, names: Names, server: Server) -> 
             )
         hold_end = time.monotonic()
         cpu = server.cpu_seconds() - cpu_start
+        scheduler_cpu = server.cpu_seconds(server.scheduler_pids()) - scheduler_cpu_start
         client_cpu = time.process_time() - client_cpu_start
         memory = server.memory_kb()
         rds = redis_figures(server.redis_url)
@@ -834,6 +853,8 @@ async def run_levels(args: argparse.Namespace, names: Names, server: Server) -> 
                 ),
                 "server_cpu_cores": round(cpu / (hold_end - hold_start), 2),
                 "client_cpu_cores": round(client_cpu / (hold_end - hold_start), 2),
+                "scheduler_cpu_cores": round(scheduler_cpu / (hold_end - hold_start), 2),
+                "scheduler_rss_kb": memory["scheduler_rss_kb"],
                 "rss_kb_per_session": round((memory["rss_kb"] - baseline["rss_kb"]) / level, 1),
                 "pss_kb_per_session": round((memory["pss_kb"] - baseline["pss_kb"]) / level, 1),
                 "redis_keys": rds["keys"],
@@ -869,7 +890,8 @@ def print_level(f: dict[str, Any]) -> None:
     print(
         f"        CPU: workers {f['server_cpu_cores']} cores "
         f"({f['server_cpu_ms_per_interaction']} ms per interaction), load client "
-        f"{f['client_cpu_cores']} cores",
+        f"{f['client_cpu_cores']} cores, scheduler process {f['scheduler_cpu_cores']} cores "
+        f"(RSS {f['scheduler_rss_kb'] / 1024:.0f} MiB)",
         flush=True,
     )
     added = f.get("pss_kb_per_added_session")
@@ -932,6 +954,13 @@ def main() -> int:
     parser.add_argument("--ramp", type=float, default=20.0, help="seconds to reach a level")
     parser.add_argument("--soak", type=int, default=0, help="hold the last level this long instead")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--launcher",
+        choices=("serve_prod", "reflex"),
+        default="serve_prod",
+        help="scripts/serve_prod.py (the production recipe: jobs in their own process) or plain "
+        "`reflex run` (jobs inside every web worker)",
+    )
     parser.add_argument("--redis-db", type=int, default=DEFAULT_REDIS_DB)
     parser.add_argument("--think-min", type=float, default=1.0)
     parser.add_argument("--think-max", type=float, default=3.0)
@@ -942,7 +971,12 @@ def main() -> int:
 
     names = app_names()
     redis.Redis.from_url(f"redis://127.0.0.1:6379/{args.redis_db}").flushdb()
-    server = Server(args.workers, args.redis_db, ROOT / "bench-results" / "ws-server.log")
+    server = Server(
+        args.workers,
+        args.redis_db,
+        ROOT / "bench-results" / "ws-server.log",
+        respawn=args.launcher == "serve_prod",
+    )
     print(
         f"starting the production backend ({args.workers} workers, Redis db {args.redis_db})…",
         flush=True,
@@ -964,6 +998,7 @@ def main() -> int:
     result.update(
         {
             "workers": args.workers,
+            "launcher": args.launcher,
             "think_s": [args.think_min, args.think_max],
             "hold_s": args.hold,
             "soak_s": args.soak,

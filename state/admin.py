@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import Any
 
 import reflex as rx
@@ -30,6 +31,10 @@ async def _messages(state: rx.State, problems: list[str]) -> str:
         if lang == "zh"
         else "; ".join(translate(p, lang) for p in problems)
     )
+
+
+def _at(moment: datetime | None, zone: tzinfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
 
 
 def _checked_roles(form_data: dict) -> list[str]:
@@ -317,12 +322,10 @@ class JobsState(rx.State):
                         "name": item.name,
                         "label": item.label_en if lang == "en" else item.label_zh,
                         "every": f"{int(item.every.total_seconds() // 60)} min",
-                        "last": run.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
-                        if run
-                        else "—",
+                        "last": _at(run.started_at if run else None, zone),
                         "status": run.status if run else "—",
                         "result": (run.result if run else "")[:200],
-                        "next": jobs.next_run(item.name)[:19].replace("T", " ") or "—",
+                        "next": _at(jobs.next_run(session, item.name), zone),
                     }
                 )
 

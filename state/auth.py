@@ -2,9 +2,12 @@
 
 Any client can call any public handler of any state by name, so every handler is declared with
 ``@requires(resource, action)``, ``@signed_in`` or ``@public``; ``tests/test_permissions.py``
-fails on an undeclared one. The caller is resolved from the session cookie on every guarded
-event (a database look-up), so disabling a user, revoking a session or editing the permission
-matrix applies on the user's next event.
+fails on an undeclared one. The caller is resolved from the session cookie on every event the
+browser sends (a database look-up), so disabling a user, revoking a session or editing the
+permission matrix applies on the user's next event. The events a server-side chain enqueues
+(a page's on_load handlers after ``on_load_internal``, the events a handler returns) reuse
+what their chain's first event resolved: the chain was started by that one checked event, and
+its ids come from the server, never from the browser.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+from reflex_base.event.context import EventContext
 
 from backoffice.db import session_scope
 from backoffice.engine.resource import all_resources
@@ -68,6 +72,16 @@ def requires(resource: str, action: str) -> Callable[[Callable], Callable]:
 signed_in = _guard(SIGNED_IN)
 
 
+def _event_chain() -> str:
+    """The id of the chain the current event belongs to: a browser's event starts one, and the
+    events it enqueues on the server carry its id as their parent. "" outside an event."""
+    try:
+        context = EventContext.get()
+    except LookupError:
+        return ""
+    return context.parent_txid or context.txid
+
+
 class SessionState(rx.State):
     """The signed-in user as far as the browser may know it, and the guard's server side."""
 
@@ -79,6 +93,7 @@ class SessionState(rx.State):
     roles: list[str] = []
     can_self_appraise: bool = False
     _principal: rbac.Principal | None = None
+    _resolved_in: tuple[str, str] = ("", "")  # (event chain, token) _principal was resolved in
 
     @property
     def principal(self) -> rbac.Principal | None:
@@ -105,9 +120,13 @@ class SessionState(rx.State):
         self.can_self_appraise = bool(principal and principal.can("self_appraisal", "view"))
 
     def _resolve(self) -> rbac.Principal | None:
+        chain = _event_chain()
+        if chain and self._resolved_in == (chain, self.token):
+            return self._principal
         with session_scope() as session:
             principal = auth.resolve(session, self.token)
         self._refresh(principal)
+        self._resolved_in = (chain, self.token)
         return principal
 
     def _log_refusal(
@@ -154,7 +173,10 @@ class SessionState(rx.State):
     @rx.event
     @public
     async def gate(self) -> Any:
-        """on_load of every shell page: signed-in users only, and only modules they may view."""
+        """on_load of every shell page: signed-in users only, and only modules they may view;
+        then the bell's notifications (in this event: one state lock and load, not two)."""
+        from state.notifications import NotificationState  # it imports this module
+
         principal = self._resolve()
         if principal is None:
             return rx.redirect("/login")
@@ -167,6 +189,7 @@ class SessionState(rx.State):
                 "module not allowed",
             )
             return [rx.toast.error(translate("auth.denied", await self._lang())), rx.redirect("/")]
+        await (await self.get_state(NotificationState))._reload()
         return None
 
     @rx.event
@@ -176,6 +199,7 @@ class SessionState(rx.State):
             auth.sign_out(session, token=self.token, client=self.client)
         self.token = ""
         self._refresh(None)
+        self._resolved_in = ("", "")
         return rx.redirect("/login")
 
 

@@ -1,4 +1,5 @@
-"""The bell in the top bar: the caller's notifications (their own and their roles')."""
+"""The bell in the top bar: the caller's notifications (their own and their roles'), loaded by
+the page gate on every page and after marking them read."""
 
 from __future__ import annotations
 
@@ -32,11 +33,6 @@ class NotificationState(rx.State):
                 }
                 for i in notifications.recent(session, principal=principal, lang=lang)
             ]
-
-    @rx.event
-    @signed_in
-    async def load(self) -> None:
-        await self._reload()
 
     @rx.event
     @signed_in

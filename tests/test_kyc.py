@@ -239,6 +239,25 @@ def test_overdue_cases_escalate_once_and_compliance_is_told(session, officers):
     assert note.role == "compliance" and case.case_no in note.title_zh
 
 
+def test_the_sla_and_periodic_jobs_work_in_committed_batches(session, officers):
+    """A backlog larger than one batch is worked through in one run, batch by batch."""
+    a, _b = officers
+    customers = [_customer(session, id_number=f"11010519900307{n:03d}X") for n in range(5)]
+    for customer in customers[:3]:
+        case = _open_case(session, a, customer)
+        case.due_at = utcnow() - timedelta(minutes=1)
+        session.add(case)
+    for customer in customers:
+        customer.kyc_review_due = date.today() - timedelta(days=1)
+        session.add(customer)
+    session.commit()
+    assert kyc.escalate_overdue(session, batch=2) == "escalated 3"
+    assert len(session.exec(select(Notification)).all()) == 3
+    # the two customers without an open case get one; the three with one are left alone
+    assert kyc.open_periodic_reviews(session, batch=2) == "opened 2 periodic reviews"
+    assert kyc.open_periodic_reviews(session, batch=2) == "opened 0 periodic reviews"
+
+
 def test_periodic_reviews_open_one_case_when_due(session, officers):
     customer = _customer(session)
     customer.kyc_review_due = date.today() - timedelta(days=1)

@@ -4,8 +4,13 @@ job at every tick, and each tick's job runs exactly once (SQLite file, PostgreSQ
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
+import subprocess
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -14,6 +19,7 @@ from backoffice.services import audit
 from models.audit import AuditEntry
 from models.jobs import JobRun
 
+ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = 3
 TICKS = 3
 EVERY = 2.5  # seconds; the lease lasts 90 % of it
@@ -93,3 +99,53 @@ def test_several_scheduler_processes_run_each_tick_once(clean_db):
     assert all(run.status == "ok" and run.result == "ticked" for run in runs)
     assert {run.holder for run in runs} == {effect.entity_id for effect in effects}
     assert chain.ok
+
+
+def test_the_scheduler_runs_as_a_process_of_its_own_and_stops_on_sigterm(clean_db):
+    """Production: web workers with BACKOFFICE_SCHEDULER=off and `python -m backoffice
+    scheduler` beside them. Every job runs in that process, and SIGTERM ends it cleanly."""
+    import backoffice.schedules  # noqa: F401  (every module's jobs)
+    from backoffice import jobs
+
+    url = clean_db.url.render_as_string(hide_password=False)
+    if clean_db.dialect.name == "postgresql":
+        with clean_db.connect() as conn:
+            schema = conn.execute(sa.text("SELECT current_schema()")).scalar()
+        url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+    env = {
+        **os.environ,
+        "BACKOFFICE_DB_URL": url,
+        "BACKOFFICE_SCHEDULER_DELAY": "0.5",
+        "PYTHONPATH": str(ROOT),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backoffice", "scheduler"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    expected = {job.name for job in jobs.registered()} - {JOB}
+    assert len(expected) > 10
+    finished: set[str] = set()
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and finished != expected:
+            time.sleep(0.5)
+            with Session(clean_db) as session:
+                finished = set(
+                    session.exec(select(JobRun.name).where(JobRun.status != "running")).all()
+                )
+            assert process.poll() is None, process.stdout.read().decode()[-2000:]
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    output = process.stdout.read().decode()
+    assert finished >= expected, f"not run: {expected - finished}\n{output[-2000:]}"
+    assert code == 0, f"exit {code}\n{output[-3000:]}"
+    with Session(clean_db) as session:
+        holders = set(session.exec(select(JobRun.holder).where(JobRun.name.in_(expected))).all())
+    assert len(holders) == 1 and not holders & {jobs.HOLDER}  # all in that one other process

@@ -98,3 +98,50 @@ def test_a_read_only_record_opens_without_a_version_column(session):
     result = run(_handler(ResourceRecordState, "open")(state, "transaction"))
     assert result is None, str(result)[:3000]
     assert state.loaded and state.title == "T1" and state.version == 0
+
+
+def test_an_event_chain_resolves_the_caller_once_and_a_new_browser_event_again(session):
+    """The on_load handlers a page's navigation enqueues share what the chain's first event
+    resolved; the browser's next event resolves afresh, so disabling the user applies to it."""
+    import sqlalchemy as sa
+    from reflex.state import State
+    from reflex_base.event.context import EventContext
+
+    from models.identity import User
+    from state.auth import SessionState
+    from tests.factories import make_user, sign_in
+
+    user, _ = make_user(session, "lead", ["cs_lead"])
+    root = State(_reflex_internal_init=True)
+    state = root.get_substate(SessionState.get_full_name().split(".")[1:])
+    state.token = sign_in(session, user)
+
+    def event(parent: str | None, txid: str) -> EventContext:
+        return EventContext(
+            token="tab", state_manager=None, enqueue_impl=None, txid=txid, parent_txid=parent
+        )
+
+    queries = []
+
+    def count(*_args: object) -> None:
+        queries.append(1)
+
+    sa.event.listen(session.get_bind(), "before_cursor_execute", count)
+    try:
+        with event(None, "navigation"):  # on_load_internal, sent by the browser
+            assert state._resolve() is not None
+        resolved_once = len(queries)
+        for handler in ("gate", "open"):  # the handlers it enqueued on the server
+            with event("navigation", handler):
+                assert state._resolve().username == "lead"
+        assert len(queries) == resolved_once, "the chain's own events did not query again"
+
+        session.execute(sa.update(User).where(User.id == user.id).values(is_active=False))
+        session.commit()
+        with event("navigation", "late"):  # still the chain the user started when active
+            assert state._resolve() is not None
+        with event(None, "click"):  # the browser's next event
+            assert state._resolve() is None
+        assert state.username == "" and state.modules == []
+    finally:
+        sa.event.remove(session.get_bind(), "before_cursor_execute", count)

@@ -502,3 +502,22 @@ def test_the_queues_put_the_most_urgent_due_time_first(session, desk_setup):
     team = [t.id for t in desk.queue(session, lead, "team", 10)]
     assert team[:2] == [sooner.id, later.id] and manual.id in team
     assert [t.id for t in desk.queue(session, a1, "unassigned", 10)] == [manual.id]
+
+
+def test_auto_close_works_in_committed_batches_and_audits_each_ticket(session, desk_setup):
+    lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
+    stale = [_open(session, lead, customer) for _ in range(5)]
+    session.execute(
+        sa.update(Ticket)
+        .where(Ticket.id.in_([t.id for t in stale]))
+        .values(status="resolved", resolved_at=utcnow() - timedelta(days=30))
+    )
+    session.commit()
+    assert desk.close_resolved(session, batch=2) == "closed 5"
+    statuses = session.exec(select(Ticket.status).where(Ticket.id.in_([t.id for t in stale])))
+    assert set(statuses.all()) == {"closed"}
+    audited = session.exec(
+        select(AuditEntry.entity_id).where(AuditEntry.action == "ticket.auto_close")
+    ).all()
+    assert sorted(int(i) for i in audited) == sorted(t.id for t in stale)
+    assert desk.close_resolved(session, batch=2) == "closed 0"  # a rerun changes nothing

@@ -168,7 +168,7 @@ def open_case_of(session: Session, customer_id: int) -> int | None:
     ).first()
 
 
-def rescreen_all(session: Session, batch: int = 2_000) -> str:
+def rescreen_all(session: Session, batch: int = 500) -> str:
     """Screen every customer against the current lists (after a list changed)."""
     candidates = load_lists(session)
     if not candidates:
