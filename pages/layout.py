@@ -167,7 +167,7 @@ def notification_bell() -> rx.Component:
                 rx.cond(
                     NotificationState.unread > 0,
                     rx.badge(
-                        NotificationState.unread,
+                        NotificationState.unread_text,
                         color_scheme="red",
                         variant="solid",
                         radius="full",

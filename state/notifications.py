@@ -14,8 +14,14 @@ from state.ui import UIState
 
 
 class NotificationState(rx.State):
-    unread: int = 0
+    unread: int = 0  # counted up to notifications.UNREAD_CAP + 1
     items: list[dict[str, Any]] = []
+
+    @rx.var
+    def unread_text(self) -> str:
+        return f"{notifications.UNREAD_CAP}+" if self.unread > notifications.UNREAD_CAP else str(
+            self.unread
+        )
 
     async def _reload(self) -> None:
         principal = (await self.get_state(SessionState)).principal

@@ -239,6 +239,25 @@ def test_notifications_reach_the_role_and_are_marked_read(session):
         notifications.notify(session, dedupe_key="k3", title_zh="", title_en="")
 
 
+def test_the_unread_count_stops_counting_past_its_cap(session):
+    """A busy role's bell shows "3+" (99+ in the app) without counting every row."""
+    from state.notifications import NotificationState
+
+    officer = _principal(session, "kyc.n", ["compliance"])
+    for n in range(5):
+        notifications.notify(
+            session, role="compliance", dedupe_key=f"c{n}", title_zh="案", title_en="Case"
+        )
+    session.commit()
+    assert notifications.unread_count(session, principal=officer, cap=3) == 4
+    assert notifications.unread_count(session, principal=officer) == 5
+    bell = NotificationState(_reflex_internal_init=True)
+    bell.unread = notifications.UNREAD_CAP + 1
+    assert bell.unread_text == "99+"
+    bell.unread = 7
+    assert bell.unread_text == "7"
+
+
 def test_results_count_new_customers_conversions_and_cpa(session):
     from models.customers import Customer
     from models.transactions import Transaction

@@ -93,15 +93,21 @@ def recent(session: Session, *, principal: Principal, lang: str, limit: int = 20
     ]
 
 
-def unread_count(session: Session, *, principal: Principal) -> int:
+UNREAD_CAP = 99  # the bell shows "99+"; counting a busy role's thousands on every page is waste
+
+
+def unread_count(session: Session, *, principal: Principal, cap: int = UNREAD_CAP) -> int:
+    """Unread notifications, counted up to ``cap + 1`` (more than ``cap`` shows as "cap+")."""
     read = select(NotificationRead.notification_id).where(
         NotificationRead.user_id == principal.user_id
     )
-    return session.execute(
-        sa.select(sa.func.count())
-        .select_from(Notification)
+    unread = (
+        sa.select(Notification.id)
         .where(_mine(principal), Notification.id.not_in(read))
-    ).scalar_one()
+        .limit(cap + 1)
+        .subquery()
+    )
+    return session.execute(sa.select(sa.func.count()).select_from(unread)).scalar_one()
 
 
 def mark_all_read(session: Session, *, principal: Principal) -> int:
