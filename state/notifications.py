@@ -19,8 +19,10 @@ class NotificationState(rx.State):
 
     @rx.var
     def unread_text(self) -> str:
-        return f"{notifications.UNREAD_CAP}+" if self.unread > notifications.UNREAD_CAP else str(
-            self.unread
+        return (
+            f"{notifications.UNREAD_CAP}+"
+            if self.unread > notifications.UNREAD_CAP
+            else str(self.unread)
         )
 
     async def _reload(self) -> None:
