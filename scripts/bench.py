@@ -110,7 +110,9 @@ def raw_ms(token: str, params: dict[str, str]) -> float:
             session, principal=principal, schema=schema, query=query
         )
         count_sql = sa.select(sa.func.count()).select_from(
-            filtered.with_only_columns(sa.literal(1)).limit(service.COUNT_CAP + 1).subquery()
+            filtered.with_only_columns(sa.literal(1), maintain_column_froms=True)
+            .limit(service.COUNT_CAP + 1)
+            .subquery()
         )
         total = min(session.execute(count_sql).scalar_one(), service.COUNT_CAP)
         page = min(query.page, max(1, -(-total // query.page_size)))

@@ -9,8 +9,9 @@ over a websocket to ``/_event``) and sends what Reflex's compiled frontend sends
 named ``state.sub_state.handler`` with the router data of the page. Each session then works the
 transactions list like staff do (page, sort, filter, open a record, back), thinking 1–3 s
 between clicks. Every interaction's round trip is timed from the first frame sent to the delta
-that finishes it (``is_hydrated`` back to true for a page load, the ``_redirect`` for a handler
-that moves to another URL).
+that finishes it (``is_hydrated`` back to true for a page load; for a list handler the update
+carrying its rows and the ``history.pushState`` of its URL, or a ``_redirect``, which the tab
+then loads as a navigation).
 
 Figures are printed and written to bench-results/ws.json. ``--soak 600`` holds the last level
 ten minutes, sampling the server's memory every 30 s.
@@ -597,8 +598,16 @@ class BrowserTab:
         return root.get("is_hydrated_rx_state_") is True
 
     @staticmethod
-    def _redirected(_update: dict[str, Any], events: list) -> bool:
-        return any(e.get("name") == "_redirect" for e in events)
+    def _pushed(event: dict[str, Any]) -> str:
+        """The URL a list handler put in the address bar (``history.pushState``), or ""."""
+        code = str((event.get("payload") or {}).get("javascript_code", ""))
+        if event.get("name") != "_call_script" or "history.pushState" not in code:
+            return ""
+        return json.loads(code[code.index('"') : code.rindex('"') + 1])
+
+    @classmethod
+    def _moved(cls, _update: dict[str, Any], events: list) -> bool:
+        return any(e.get("name") == "_redirect" or cls._pushed(e) for e in events)
 
     async def hydrate(self, first: bool = True) -> float:
         started = time.perf_counter()
@@ -615,14 +624,24 @@ class BrowserTab:
         await self._until(self._hydrated)
         return (time.perf_counter() - started) * 1000
 
-    async def click(self, state: str, handler: str, payload: dict[str, Any]) -> tuple[float, str]:
-        """A handler that answers with a redirect (the list's URL is the source of truth)."""
+    async def click(
+        self, state: str, handler: str, payload: dict[str, Any]
+    ) -> tuple[float, str | None]:
+        """A list handler: it answers with the new rows and the URL it pushed into the address
+        bar (the tab is then on that URL, nothing more to load), or with a redirect whose path
+        is returned for the caller to load."""
         started = time.perf_counter()
         await self._emit(self._event(self.names.handler(state, handler), payload))
-        events = await self._until(self._redirected)
+        events = await self._until(self._moved)
         elapsed = (time.perf_counter() - started) * 1000
-        path = next(e for e in events if e.get("name") == "_redirect")["payload"]["path"]
-        return elapsed, path
+        for event in events:
+            if event.get("name") == "_redirect":
+                return elapsed, event["payload"]["path"]
+            if pushed := self._pushed(event):
+                parts = urlsplit(pushed)
+                self.path, self.query = parts.path, parts.query
+                return elapsed, None
+        raise AssertionError("unreachable")
 
     async def call(
         self, state: str, handler: str, payload: dict[str, Any], until: Callable
@@ -706,7 +725,8 @@ class StaffSession:
             ms = await tab.follow(f"{RECORD_PATH}?id={row['id']}")
             self._record(time.monotonic(), "open record", ms)
             return
-        self._record(time.monotonic(), "page load", await tab.follow(path))
+        if path is not None:  # redirected: the browser loads that page
+            self._record(time.monotonic(), "page load", await tab.follow(path))
 
     async def run(self, stop: asyncio.Event) -> None:
         try:

@@ -27,6 +27,7 @@ from backoffice.i18n import translate
 from backoffice.navigation import MODULES
 from backoffice.security import rbac
 from backoffice.services import audit, auth
+from state.changes import assign
 from state.ui import UIState
 
 log = logging.getLogger("backoffice.access")
@@ -108,16 +109,19 @@ class SessionState(rx.State):
 
     def _refresh(self, principal: rbac.Principal | None) -> None:
         self._principal = principal
-        self.user_name = principal.display_name if principal else ""
-        self.username = principal.username if principal else ""
         viewable = [r for r in all_resources() if principal and principal.can(r.permission, "view")]
-        self.resources = [r.key for r in viewable]
         modules = set(principal.modules() if principal else []) | {
             r.module for r in viewable if r.opens_module
         }
-        self.modules = [m.key for m in MODULES if m.key in modules]
-        self.roles = sorted(principal.roles) if principal else []
-        self.can_self_appraise = bool(principal and principal.can("self_appraisal", "view"))
+        assign(
+            self,
+            user_name=principal.display_name if principal else "",
+            username=principal.username if principal else "",
+            resources=[r.key for r in viewable],
+            modules=[m.key for m in MODULES if m.key in modules],
+            roles=sorted(principal.roles) if principal else [],
+            can_self_appraise=bool(principal and principal.can("self_appraisal", "view")),
+        )
 
     def _resolve(self) -> rbac.Principal | None:
         chain = _event_chain()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -24,6 +25,7 @@ from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
 from backoffice.services import attachments, documents
 from state.auth import PERMISSION_ATTR, SessionState
+from state.changes import assign
 from state.ui import UIState
 
 ON_RESOURCE = "$resource"
@@ -125,15 +127,25 @@ class ResourceListState(rx.State):
     query_string: str = ""
     queue: str = ""
     queues: list[dict[str, str]] = []
+    _filters_of: tuple[str, str] = ("", "")  # (resource, language) of filter_fields' pick-lists
 
     def _resource(self) -> Resource:
         resource = get_resource(self.resource_key)
         assert resource is not None
         return resource
 
-    def _go(self, params: dict[str, str]) -> Any:
-        query = urlencode({k: v for k, v in params.items() if v not in ("", None)})
-        return rx.redirect(f"/r/{self.resource_key}" + (f"?{query}" if query else ""))
+    async def _go(self, params: dict[str, str]) -> list[Any]:
+        """Show the list for ``params`` in this event, and put them in the address bar with
+        ``history.pushState``: the URL stays the list's shareable source of truth and the back
+        button steps back through it (the router then loads that URL), without the second
+        round of events a navigation costs (update_vars, on_load_internal, gate, open)."""
+        clean = {k: str(v) for k, v in params.items() if v not in ("", None)}
+        query = urlencode(clean)
+        url = f"/r/{self.resource_key}" + (f"?{query}" if query else "")
+        refusal = await self._load(self._resource(), clean, again=True)
+        if refusal is not None:
+            return [refusal]
+        return [rx.call_script(f"window.history.pushState(null, '', {json.dumps(url)})")]
 
     def _params(self) -> dict[str, str]:
         params = dict(self.active_filters)
@@ -151,15 +163,19 @@ class ResourceListState(rx.State):
     @rx.event
     @requires_on_resource("view")
     async def open(self, key: str) -> Any:
-        resource = get_resource(key)
+        """on_load of a list page: the list the URL asks for."""
+        return await self._load(get_resource(key), dict(self.router.url.query_parameters))
+
+    async def _load(self, resource: Resource, raw: dict[str, str], again: bool = False) -> Any:
+        """The list for ``raw`` (URL parameters). ``again``: the same list page changes its
+        query, so the pick-lists of its reference filters are kept, not read again."""
         lang = await _lang(self)
         principal = await _principal(self)
-        self.resource_key = key
+        self.resource_key = resource.key
         self.title = resource.label(lang)
         try:
             with session_scope() as session:
                 schema = service.schema_of(session, resource)
-                raw = dict(self.router.url.query_parameters)
                 query = service.parse_query(schema, raw)
                 chosen = service.parse_columns(schema, raw.get("cols", ""))
                 page = service.list_page(
@@ -171,7 +187,7 @@ class ResourceListState(rx.State):
                     schema=schema,
                     columns=tuple(chosen) or None,
                 )
-                self.views = views.visible(session, principal=principal, resource=resource)
+                visible_views = views.visible(session, principal=principal, resource=resource)
                 counts = (
                     service.queue_counts(session, principal=principal, resource=resource)
                     if resource.queues
@@ -180,8 +196,8 @@ class ResourceListState(rx.State):
         except service.EngineError as error:
             self.rows, self.error = [], translate(error.key, lang)
             return rx.toast.error(self.error)
-        self.queue = query.queue
-        self.queues = [
+        assign(self, views=visible_views)
+        queues = [
             {
                 "key": q.key,
                 "label": q.label(lang),
@@ -190,43 +206,56 @@ class ResourceListState(rx.State):
             for q in resource.queues
         ]
         if resource.queues:
-            self.queues.insert(
-                0, {"key": "", "label": translate("list.all_records", lang), "count": ""}
-            )
+            queues.insert(0, {"key": "", "label": translate("list.all_records", lang), "count": ""})
         shown = chosen or list(schema.list_columns)
-        self.cols = ",".join(chosen)
-        self.columns = [
-            {"name": n, "label": (schema.field(n).label(lang) if schema.field(n) else n)}
-            for n in shown
-        ]
-        self.available_columns = [
-            {"name": f.name, "label": f.label(lang), "shown": f.name in shown}
-            for f in schema.fields
-            if service.can_read(principal, f) and f.in_row
-        ]
-        self.rows = page.rows
-        self.page, self.pages, self.has_next = page.page, page.pages, page.has_next
-        self.pages_text = f"{page.pages:,}{'+' if page.capped else ''}"
-        self.total_text = f"{page.total:,}{'+' if page.capped else ''}"
-        self.sort, self.search_text, self.archived = query.sort, query.search, query.archived
-        self.active_filters = query.filters
-        self.filter_fields = self._filter_fields(schema, lang, query)
-        self.can_create = principal.can(resource.permission, "create")
-        self.can_archive = principal.can(resource.permission, "archive")
-        self.can_export = resource.exportable and principal.can(resource.permission, "export")
-        self.can_import = resource.importable and principal.can(resource.permission, "import")
-        self.selected = []
-        self.bulk = [
-            {
-                "key": key,
-                "label": (
-                    resource.workflow.get(label).label(lang)
-                    if label
-                    else translate(f"bulk.{key}", lang)
-                ),
-            }
-            for key, _perm, label in service.bulk_actions(resource, principal)
-        ]
+        kept = (
+            {f["name"]: f["choices"] for f in self.filter_fields if f["kind"] == "ref"}
+            if again and self._filters_of == (resource.key, lang)
+            else {}
+        )
+        self._filters_of = (resource.key, lang)
+        assign(
+            self,
+            queue=query.queue,
+            queues=queues,
+            cols=",".join(chosen),
+            columns=[
+                {"name": n, "label": (schema.field(n).label(lang) if schema.field(n) else n)}
+                for n in shown
+            ],
+            available_columns=[
+                {"name": f.name, "label": f.label(lang), "shown": f.name in shown}
+                for f in schema.fields
+                if service.can_read(principal, f) and f.in_row
+            ],
+            rows=page.rows,
+            page=page.page,
+            pages=page.pages,
+            has_next=page.has_next,
+            pages_text=f"{page.pages:,}{'+' if page.capped else ''}",
+            total_text=f"{page.total:,}{'+' if page.capped else ''}",
+            sort=query.sort,
+            search_text=query.search,
+            archived=query.archived,
+            active_filters=query.filters,
+            filter_fields=self._filter_fields(schema, lang, query, kept),
+            can_create=principal.can(resource.permission, "create"),
+            can_archive=principal.can(resource.permission, "archive"),
+            can_export=resource.exportable and principal.can(resource.permission, "export"),
+            can_import=resource.importable and principal.can(resource.permission, "import"),
+            selected=[],
+            bulk=[
+                {
+                    "key": key,
+                    "label": (
+                        resource.workflow.get(label).label(lang)
+                        if label
+                        else translate(f"bulk.{key}", lang)
+                    ),
+                }
+                for key, _perm, label in service.bulk_actions(resource, principal)
+            ],
+        )
         params = query.to_params()
         params.pop("page", None)
         if self.cols:
@@ -246,7 +275,7 @@ class ResourceListState(rx.State):
 
     @rx.event
     @requires_on_resource("view")
-    def toggle_column(self, name: str) -> Any:
+    async def toggle_column(self, name: str) -> Any:
         shown = [c["name"] for c in self.columns]
         known = {c["name"] for c in self.available_columns}
         if name not in known:
@@ -254,7 +283,7 @@ class ResourceListState(rx.State):
         shown = [c for c in shown if c != name] if name in shown else [*shown, name]
         params = self._params()
         params["cols"] = ",".join(shown)
-        return self._go(params)
+        return await self._go(params)
 
     @rx.event
     @requires_on_resource("view")
@@ -300,7 +329,7 @@ class ResourceListState(rx.State):
             )
         message = translate("bulk.result", lang, done=result.done, refused=len(result.refused))
         self.selected = []
-        return [rx.toast.info(message), self._go(self._params())]
+        return [rx.toast.info(message), *(await self._go(self._params()))]
 
     @rx.event
     @requires_on_resource("view")
@@ -318,7 +347,7 @@ class ResourceListState(rx.State):
             )
         if problem:
             return rx.toast.error(translate(problem, lang))
-        return [rx.toast.success(translate("view.saved", lang)), self._go(self._params())]
+        return [rx.toast.success(translate("view.saved", lang)), *(await self._go(self._params()))]
 
     @rx.event
     @requires_on_resource("view")
@@ -328,15 +357,20 @@ class ResourceListState(rx.State):
             views.delete(
                 session, principal=principal, view_id=int(view_id) if str(view_id).isdigit() else 0
             )
-        return self._go(self._params())
+        return await self._go(self._params())
 
     def _ref_choices(self, spec: fieldlib.FieldSpec) -> list[dict[str, str]]:
         with session_scope() as session:
             return _ref_options(session, spec)
 
     def _filter_fields(
-        self, schema: service.Schema, lang: str, query: service.ListQuery
+        self,
+        schema: service.Schema,
+        lang: str,
+        query: service.ListQuery,
+        kept: dict[str, list[dict[str, str]]] | None = None,
     ) -> list[dict[str, Any]]:
+        kept = kept or {}
         result = []
         for name in schema.filters:
             spec = schema.filter_field(name)
@@ -352,7 +386,7 @@ class ResourceListState(rx.State):
                     "choices": (
                         _choices(spec, lang)
                         if spec.kind in ("choice", "multi_choice")
-                        else self._ref_choices(spec)
+                        else kept.get(name) or self._ref_choices(spec)
                         if spec.kind == "ref"
                         else []
                     ),
@@ -366,24 +400,24 @@ class ResourceListState(rx.State):
 
     @rx.event
     @requires_on_resource("view")
-    def sort_by(self, name: str) -> Any:
+    async def sort_by(self, name: str) -> Any:
         if name not in service.sortable(self._resource()):
             return None
         params = self._params()
         params["sort"] = f"-{name}" if self.sort == name else name
-        return self._go(params)
+        return await self._go(params)
 
     @rx.event
     @requires_on_resource("view")
-    def go_to_page(self, page: int) -> Any:
+    async def go_to_page(self, page: int) -> Any:
         params = self._params()
         last = service.MAX_PAGE if self.has_next else self.pages
         params["page"] = str(max(1, min(int(page), last)))
-        return self._go(params)
+        return await self._go(params)
 
     @rx.event
     @requires_on_resource("view")
-    def apply(self, form_data: dict) -> Any:
+    async def apply(self, form_data: dict) -> Any:
         """The filter bar was submitted: search text and every filter at once."""
         with session_scope() as session:
             allowed = service.filter_keys(service.schema_of(session, self._resource()))
@@ -398,20 +432,20 @@ class ResourceListState(rx.State):
                 "queue": self.queue,
             }
         )
-        return self._go(params)
+        return await self._go(params)
 
     @rx.event
     @requires_on_resource("view")
-    def clear(self) -> Any:
-        return self._go({"sort": self.sort, "queue": self.queue})
+    async def clear(self) -> Any:
+        return await self._go({"sort": self.sort, "queue": self.queue})
 
     @rx.event
     @requires_on_resource("view")
-    def set_queue(self, key: str) -> Any:
+    async def set_queue(self, key: str) -> Any:
         resource = self._resource()
         params = {k: v for k, v in self._params().items() if k != "page"}
         params["queue"] = str(key) if resource.queue(str(key)) else ""
-        return self._go(params)
+        return await self._go(params)
 
     @rx.event
     @requires_on_resource("export")
@@ -439,10 +473,10 @@ class ResourceListState(rx.State):
 
     @rx.event
     @requires_on_resource("archive")
-    def toggle_archived(self) -> Any:
+    async def toggle_archived(self) -> Any:
         params = self._params()
         params["archived"] = "" if self.archived else "1"
-        return self._go(params)
+        return await self._go(params)
 
 
 def record_id_param(state: rx.State) -> int:

@@ -145,3 +145,67 @@ def test_an_event_chain_resolves_the_caller_once_and_a_new_browser_event_again(s
         assert state.username == "" and state.modules == []
     finally:
         sa.event.remove(session.get_bind(), "before_cursor_execute", count)
+
+
+def test_a_list_click_loads_its_page_in_the_same_event_and_pushes_its_url(session):
+    """Paging, sorting and filtering answer in one event: the rows for the new query and a
+    history.pushState of its URL (the back button and a reload load that URL). An unfiltered
+    list on a table without an archive column counts its rows (it once counted 1: the count's
+    SELECT lost its FROM clause)."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+
+    import backoffice.resources  # noqa: F401  (registers the transaction resource)
+    from backoffice.engine.resource import PAGE_SIZES
+    from models.customers import Customer
+    from models.partners import Partner
+    from models.products import Product
+    from models.transactions import Transaction
+    from state.auth import SessionState
+    from state.resource import ResourceListState
+    from tests.factories import make_user, run, sign_in
+
+    session.add(
+        Customer(id=1, customer_no="C1", name_masked="x", name_cipher="x", name_hash="h",
+                 id_number_cipher="x", id_number_hash="h", phone_cipher="x", phone_hash="h",
+                 registered_at=datetime.now(UTC))
+    )  # fmt: skip
+    bank = Partner(name="甲银行", kind="bank", licence_no="1", status="active")
+    session.add(bank)
+    session.flush()
+    product = Product(code="A", name="a", product_type="bond", partner_id=bank.id, risk_level="R2")
+    session.add(product)
+    session.flush()
+    rows = PAGE_SIZES[0] + 5
+    for n in range(rows):
+        session.add(
+            Transaction(txn_no=f"T{n:03d}", customer_id=1, product_id=product.id,
+                        kind="redemption" if n % 2 else "subscription", status="settled",
+                        amount=Decimal(100 + n), occurred_at=datetime(2026, 10, 3, tzinfo=UTC))
+        )  # fmt: skip
+    session.commit()
+    user, _ = make_user(session, "ceo", ["executive"])
+    root = State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data(
+        {"headers": {"origin": "http://localhost:3000"}, "asPath": "/r/transaction",
+         "pathname": "/r/transaction"}
+    )  # fmt: skip
+    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
+    state = root.get_substate(ResourceListState.get_full_name().split(".")[1:])
+    assert run(_handler(ResourceListState, "open")(state, "transaction")) is None
+    assert state.total_text == str(rows) and state.pages == 2
+
+    def pushed(events: object) -> str:
+        (spec,) = events
+        return str(spec.args[0][1]._var_value)
+
+    events = run(_handler(ResourceListState, "go_to_page")(state, 2))
+    assert pushed(events) == "window.history.pushState(null, '', \"/r/transaction?page=2\")"
+    assert state.page == 2 and len(state.rows) == 5
+    events = run(_handler(ResourceListState, "apply")(state, {"kind": "redemption", "q": ""}))
+    assert '"/r/transaction?kind=redemption"' in pushed(events)
+    assert state.page == 1 and state.total_text == str(rows // 2)
+    assert {r["kind"] for r in state.rows} == {"赎回"}

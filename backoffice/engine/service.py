@@ -397,7 +397,9 @@ def queue_counts(session: Session, *, principal: Principal, resource: Resource) 
         base = _base_select(resource, principal, False).where(queue.condition(principal))
         counts[queue.key] = session.execute(
             sa.select(sa.func.count()).select_from(
-                base.with_only_columns(sa.literal(1)).limit(COUNT_CAP + 1).subquery()
+                base.with_only_columns(sa.literal(1), maintain_column_froms=True)
+                .limit(COUNT_CAP + 1)
+                .subquery()
             )
         ).scalar_one()
     return counts
@@ -446,7 +448,9 @@ def list_page(
     filtered, errors = filtered_select(session, principal=principal, schema=schema, query=query)
     counted = session.execute(
         sa.select(sa.func.count()).select_from(
-            filtered.with_only_columns(sa.literal(1)).limit(COUNT_CAP + 1).subquery()
+            filtered.with_only_columns(sa.literal(1), maintain_column_froms=True)
+            .limit(COUNT_CAP + 1)
+            .subquery()
         )
     ).scalar_one()
     capped = counted > COUNT_CAP

@@ -103,7 +103,8 @@ def app_url(app_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
     log = tmp_path_factory.mktemp("app-log") / "app.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port)],
+            # as production starts it: the scheduled jobs in a process of their own
+            [sys.executable, "scripts/serve_prod.py", "--env", "prod", "--frontend-port", str(port)],
             cwd=ROOT,
             env=app_env,
             stdout=out,

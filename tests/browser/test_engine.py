@@ -69,7 +69,7 @@ def test_a_stale_edit_is_refused_with_who_changed_it(
     expect(other_page.locator("#record-save")).to_be_visible(timeout=30_000)
     other_page.locator("#field-notes").fill("第一位同事的修改")
     other_page.locator("#record-save").click()
-    expect(other_page.get_by_text("已保存。").first).to_be_visible()
+    expect(other_page.get_by_text("已保存。").first).to_be_visible(timeout=30_000)
     page.locator("#field-notes").fill("我的修改")
     page.locator("#record-save").click()
     expect(page.locator("#record-message")).to_contain_text("pm.li")
