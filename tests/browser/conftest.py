@@ -104,7 +104,11 @@ def app_url(app_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
     with log.open("w") as out:
         process = subprocess.Popen(
             # as production starts it: the scheduled jobs in a process of their own
-            [sys.executable, "scripts/serve_prod.py", "--env", "prod", "--frontend-port", str(port)],
+            [
+                sys.executable,
+                "scripts/serve_prod.py",
+                *("--env", "prod", "--frontend-port", str(port)),
+            ],
             cwd=ROOT,
             env=app_env,
             stdout=out,
