@@ -16,7 +16,7 @@ from backoffice.services import audit, field_keys, users
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
     migrations.upgrade(db.engine())
-    with db.session_scope() as session:
+    with db.session_scope(write=True) as session:
         users.ensure_roles(session)
     print("database is at the latest migration")
     return 0

@@ -6,6 +6,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import TypeVar
 
@@ -47,8 +48,14 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
     cursor.close()
 
 
+# Whether the transactions begun now are units of work that will write (see session_scope).
+_writing: ContextVar[bool] = ContextVar("backoffice_db_writing", default=False)
+
+
 def _on_sqlite_begin(connection: sa.Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock now (waiting up to busy_timeout), so a later write cannot
+    # be refused for a snapshot another connection made stale; reads stay deferred (no lock).
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
@@ -88,15 +95,28 @@ def engine() -> Engine:
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """A unit of work: commits when the block succeeds, rolls back when it raises."""
-    with Session(engine(), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+def session_scope(write: bool = False) -> Iterator[Session]:
+    """A unit of work: commits when the block succeeds, rolls back when it raises.
+
+    Pass ``write=True`` when the block may write. On SQLite (WAL) a transaction that read and
+    then writes is refused ("database is locked", SQLITE_BUSY_SNAPSHOT) if another process
+    committed in between, and busy_timeout does not help; a write scope therefore begins with
+    ``BEGIN IMMEDIATE``, taking the write lock up front. Read-only scopes (the hot path) stay
+    deferred and take no lock. The flag holds for every transaction begun while the block runs
+    (a nested scope sets its own until it ends); on PostgreSQL and MySQL/MariaDB it changes
+    nothing.
+    """
+    token = _writing.set(write)
+    try:
+        with Session(engine(), expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        _writing.reset(token)
 
 
 def refresh_statistics(engine: Engine) -> None:

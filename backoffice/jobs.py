@@ -72,7 +72,7 @@ def claim(name: str, every: timedelta, holder: str = HOLDER) -> bool:
 def _claim(name: str, every: timedelta, holder: str) -> bool:
     now = utcnow()
     until = now + every * 0.9  # expires before the next tick is due
-    with session_scope() as session:
+    with session_scope(write=True) as session:
         taken = session.execute(
             sa.update(JobLease)
             .where(JobLease.name == name, JobLease.leased_until <= now)
@@ -83,7 +83,7 @@ def _claim(name: str, every: timedelta, holder: str) -> bool:
         if session.get(JobLease, name) is not None:
             return False
     try:
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             session.add(JobLease(name=name, holder=holder, leased_until=until, last_started_at=now))
         return True
     except IntegrityError:  # another worker created it first: it holds this tick
@@ -99,12 +99,14 @@ def run_job(name: str, *, holder: str = HOLDER, force: bool = False) -> JobRun |
         return None
 
     def start_run() -> JobRun:
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             started = JobRun(name=name, holder=holder, started_at=utcnow())
             session.add(started)
         return started
 
     def work() -> str:
+        # Deferred on purpose: a job may read for long before it writes, and holding the write
+        # lock that long would make staff saves wait; a refused write reruns it (idempotent).
         with session_scope() as session:
             return found.run(session)
 
@@ -117,7 +119,7 @@ def run_job(name: str, *, holder: str = HOLDER, force: bool = False) -> JobRun |
         result, status = traceback.format_exc(limit=3)[-2000:], "failed"
 
     def finish_run() -> JobRun:
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             done = session.get(JobRun, record.id)
             done.finished_at, done.status, done.result = utcnow(), status, str(result)[:4000]
             session.add(done)

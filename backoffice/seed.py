@@ -2123,7 +2123,7 @@ DEMO_USERS: list[tuple[str, str, list[str]]] = [
 def seed_demo_users() -> int:
     """The roles with their default matrix, and one demo account per role (first time only)."""
     created = 0
-    with session_scope() as session:
+    with session_scope(write=True) as session:
         users.ensure_roles(session)
         if session.exec(select(User.id)).first() is not None:
             return 0
@@ -2189,9 +2189,9 @@ def seed(engine: Engine, size: str = "small", progress: Callable[[str], None] = 
     with engine.begin() as conn:
         counts = DemoData(conn, SIZES[size]).run(progress)
     refresh_statistics(engine)
-    with session_scope() as session:
+    with session_scope(write=True) as session:
         evaluate_risk_indicators(session)  # levels and alerts as the job would find them
-    with session_scope() as session:
+    with session_scope(write=True) as session:
         seed_kpi(session)
         audit.record(
             session,

@@ -36,7 +36,7 @@ class AccountState(rx.State):
         if new != str(form_data.get("confirm_password", "")):
             self.error = translate("password.mismatch", lang)
             return None
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             problems = auth.change_password(
                 session,
                 principal=session_state.principal,

@@ -84,7 +84,7 @@ class AdminUsersState(rx.State):
     @requires("user", "manage")
     async def create_user(self, form_data: dict) -> Any:
         actor = await self._actor()
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             _user, problems = users.create_user(
                 session,
                 actor=actor,
@@ -100,7 +100,7 @@ class AdminUsersState(rx.State):
     @requires("user", "manage")
     async def set_active(self, user_id: int, active: bool) -> Any:
         actor = await self._actor()
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             problems = users.set_active(session, actor=actor, user_id=user_id, active=bool(active))
         return await self._done(problems, "admin.saved")
 
@@ -108,7 +108,7 @@ class AdminUsersState(rx.State):
     @requires("user", "manage")
     async def reset_totp(self, user_id: int) -> Any:
         actor = await self._actor()
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             problems = users.reset_totp(session, actor=actor, user_id=user_id)
         return await self._done(problems, "admin.totp_reset")
 
@@ -134,7 +134,7 @@ class AdminUsersState(rx.State):
     @requires("user", "manage")
     async def save_user(self, form_data: dict) -> Any:
         actor = await self._actor()
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             problems = users.set_roles(
                 session, actor=actor, user_id=self.editing_user_id, roles=_checked_roles(form_data)
             )
@@ -183,7 +183,7 @@ class RolesState(rx.State):
     @requires("role", "manage")
     async def toggle(self, resource: str, action: str, granted: bool) -> Any:
         actor = (await self.get_state(SessionState)).principal
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             problems = users.set_permission(
                 session,
                 actor=actor,
@@ -227,7 +227,7 @@ class SessionsState(rx.State):
     @requires("session", "manage")
     async def revoke(self, session_id: int) -> Any:
         actor = (await self.get_state(SessionState)).principal
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             users.revoke_session(session, actor=actor, session_id=session_id)
         self._reload()
         return rx.toast.success(
@@ -277,7 +277,7 @@ class CustomFieldsState(rx.State):
         lang = (await self.get_state(UIState)).lang
         actor = (await self.get_state(SessionState)).principal
         resource = get_resource(self.resource)
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             _definition, errors = custom.add_definition(
                 session,
                 actor=actor,
@@ -300,7 +300,7 @@ class CustomFieldsState(rx.State):
     @requires("custom_field", "manage")
     async def archive(self, field_id: int) -> Any:
         actor = (await self.get_state(SessionState)).principal
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             custom.archive_definition(session, actor=actor, field_id=int(field_id))
         await self._reload()
         return rx.toast.success(translate("admin.saved", (await self.get_state(UIState)).lang))
@@ -342,7 +342,7 @@ class JobsState(rx.State):
             return rx.toast.error(translate("error.not_found", lang))
         actor = (await self.get_state(SessionState)).principal
         run = jobs.run_job(name, force=True)
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             audit.record(
                 session,
                 actor=actor.username,

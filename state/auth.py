@@ -142,7 +142,7 @@ class SessionState(rx.State):
     ) -> None:
         actor = principal.username if principal else "anonymous"
         log.warning("refused %s for %s: %s (%s)", handler, actor, reason, permission)
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             audit.record(
                 session,
                 actor=actor,
@@ -199,7 +199,7 @@ class SessionState(rx.State):
     @rx.event
     @public
     def sign_out(self) -> Any:
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             auth.sign_out(session, token=self.token, client=self.client)
         self.token = ""
         self._refresh(None)
@@ -219,7 +219,7 @@ class StepUpState(rx.State):
         session_state = await self.get_state(SessionState)
         lang = (await self.get_state(UIState)).lang
         code = str(form_data.get("code", ""))[:20]
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             problem = auth.step_up(
                 session, principal=session_state.principal, code=code, client=session_state.client
             )

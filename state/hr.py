@@ -209,7 +209,7 @@ class HiringBoardState(_HrState):
         if not (candidate_id.isdigit() and version.isdigit()):
             return None
         client = (await self.get_state(SessionState)).client
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             result = service.transition(
                 session,
                 principal=principal,
@@ -348,7 +348,7 @@ class AppraisalDeskState(_HrState):
     async def _act(self, action: Any) -> Any:
         lang, principal = await self._lang(), await self._principal()
         try:
-            with session_scope() as session:
+            with session_scope(write=True) as session:
                 action(session, principal)
                 session.commit()
         except rules.HrError as error:

@@ -133,7 +133,7 @@ class KycPanelState(rx.State):
             if name.startswith("q-") and name[2:].isdigit() and str(value).isdigit()
         }
         try:
-            with session_scope() as session:
+            with session_scope(write=True) as session:
                 case = session.get(KycCase, self.case_id)
                 if case is None:
                     raise questionnaire.QuestionnaireError("error.not_found")
@@ -175,7 +175,7 @@ class KycPanelState(rx.State):
         lang = await self._lang()
         session_state = await self.get_state(SessionState)
         try:
-            with session_scope() as session:
+            with session_scope(write=True) as session:
                 case = session.get(KycCase, self.case_id)
                 if case is None:
                     raise kyc.KycError("error.not_found")
@@ -211,7 +211,7 @@ class KycPanelState(rx.State):
         lang = await self._lang()
         session_state = await self.get_state(SessionState)
         raw_id = str(form_data.get("hit", ""))
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             hit = session.get(ScreeningHit, int(raw_id)) if raw_id.isdigit() else None
             if hit is None or hit.customer_id != self.customer_id:
                 return rx.toast.error(translate("error.not_found", lang))
@@ -246,7 +246,7 @@ class KycPanelState(rx.State):
         session_state = await self.get_state(SessionState)
         field = self.reveal_field
         try:
-            with session_scope() as session:
+            with session_scope(write=True) as session:
                 value = kyc.reveal(
                     session,
                     principal=session_state.principal,
@@ -271,7 +271,7 @@ class KycPanelState(rx.State):
         lang = await self._lang()
         session_state = await self.get_state(SessionState)
         try:
-            with session_scope() as session:
+            with session_scope(write=True) as session:
                 case = session.get(KycCase, self.case_id)
                 if case is None:
                     raise kyc.KycError("error.not_found")

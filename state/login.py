@@ -51,7 +51,7 @@ class LoginState(rx.State):
         session_state, lang = await self._context()
         username = str(form_data.get("username", ""))
         password = str(form_data.get("password", ""))
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             result = auth.check_password(
                 session, username=username, password=password, client=session_state.client
             )
@@ -92,7 +92,7 @@ class LoginState(rx.State):
     @public
     async def submit_totp(self, form_data: dict) -> Any:
         session_state, _lang = await self._context()
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             result = auth.verify_totp(
                 session,
                 user_id=self._pending(),
@@ -106,7 +106,7 @@ class LoginState(rx.State):
     @public
     async def submit_recovery(self, form_data: dict) -> Any:
         session_state, _lang = await self._context()
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             result = auth.verify_recovery_code(
                 session,
                 user_id=self._pending(),
@@ -120,7 +120,7 @@ class LoginState(rx.State):
     @public
     async def confirm_enrolment(self, form_data: dict) -> Any:
         session_state, _lang = await self._context()
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             result = auth.confirm_enrolment(
                 session,
                 user_id=self._pending(),

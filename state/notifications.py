@@ -46,6 +46,6 @@ class NotificationState(rx.State):
     @signed_in
     async def mark_all_read(self) -> None:
         principal = (await self.get_state(SessionState)).principal
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             notifications.mark_all_read(session, principal=principal)
         await self._reload()

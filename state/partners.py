@@ -60,7 +60,7 @@ class CommissionState(rx.State):
     @requires("partner", "export")
     async def export(self) -> Any:
         session_state = await self.get_state(SessionState)
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             lines = partners.monthly_report(session, self.month)
             audit.record(
                 session,

@@ -318,7 +318,7 @@ class ResourceListState(rx.State):
         if refusal is not None:
             return refusal
         ids = [int(i) for i in self.selected if str(i).isdigit()]
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             result = service.run_bulk(
                 session,
                 principal=session_state.principal,
@@ -336,7 +336,7 @@ class ResourceListState(rx.State):
     async def save_view(self, form_data: dict) -> Any:
         lang = await _lang(self)
         principal = await _principal(self)
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             problem = views.save(
                 session,
                 principal=principal,
@@ -353,7 +353,7 @@ class ResourceListState(rx.State):
     @requires_on_resource("view")
     async def delete_view(self, view_id: str) -> Any:
         principal = await _principal(self)
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             views.delete(
                 session, principal=principal, view_id=int(view_id) if str(view_id).isdigit() else 0
             )
@@ -455,6 +455,8 @@ class ResourceListState(rx.State):
         lang = await _lang(self)
         session_state = await self.get_state(SessionState)
         try:
+            # Deferred although the export is audited: it may read up to 200,000 rows first,
+            # and holding SQLite's write lock that long would make every save wait.
             with session_scope() as session:
                 schema = service.schema_of(session, resource)
                 query = service.parse_query(schema, self._params())
@@ -582,19 +584,21 @@ class ResourceRecordState(rx.State):
         lang = await _lang(self)
         principal = await _principal(self)
         problems = []
-        with session_scope() as session:
-            for upload in files[:10]:
+        # read first: no await while the write scope holds SQLite's write lock
+        uploads = [(upload.name or "file", await upload.read()) for upload in files[:10]]
+        with session_scope(write=True) as session:
+            for filename, data in uploads:
                 _item, problem = attachments.add(
                     session,
                     principal=principal,
                     resource=resource,
                     record_id=self.record_id,
-                    filename=upload.name or "file",
-                    data=await upload.read(),
+                    filename=filename,
+                    data=data,
                     category=self.attach_category,
                 )
                 if problem:
-                    problems.append(f"{upload.name}: {translate(problem, lang)}")
+                    problems.append(f"{filename}: {translate(problem, lang)}")
         await self._after_files(principal, resource)
         if problems:
             return rx.toast.error(" ".join(problems))
@@ -603,12 +607,12 @@ class ResourceRecordState(rx.State):
     @rx.event
     @requires_on_resource("view")
     async def download_attachment(self, attachment_id: str) -> Any:
-        lang = await _lang(self)
+        lang, principal = await _lang(self), await _principal(self)
         try:
-            with session_scope() as session:
+            with session_scope(write=True) as session:
                 content = attachments.read(
                     session,
-                    principal=await _principal(self),
+                    principal=principal,
                     resource=self._resource(),
                     attachment_id=int(attachment_id) if str(attachment_id).isdigit() else 0,
                 )
@@ -619,12 +623,12 @@ class ResourceRecordState(rx.State):
         )
 
     async def _show(self, attachment_id: int, page: int, zoom: int, purpose: str) -> Any:
-        lang = await _lang(self)
+        lang, principal = await _lang(self), await _principal(self)
         try:
-            with session_scope() as session:
+            with session_scope(write=bool(purpose)) as session:
                 content = attachments.read(
                     session,
-                    principal=await _principal(self),
+                    principal=principal,
                     resource=self._resource(),
                     attachment_id=attachment_id,
                     purpose=purpose,
@@ -683,7 +687,7 @@ class ResourceRecordState(rx.State):
     async def remove_attachment(self, attachment_id: str) -> Any:
         resource = self._resource()
         principal = await _principal(self)
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             attachments.archive(
                 session,
                 principal=principal,
@@ -915,7 +919,7 @@ class ResourceRecordState(rx.State):
                     if form_data.get(f"{item['name']}__{c['value']}") in ("on", True, "true")
                 )
         client = (await self.get_state(SessionState)).client
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             if self.is_new:
                 result = service.create(
                     session, principal=principal, resource=resource, values=values, client=client
@@ -938,7 +942,8 @@ class ResourceRecordState(rx.State):
     @requires_on_resource("archive")
     async def set_archived(self, archived: bool) -> Any:
         principal = await _principal(self)
-        with session_scope() as session:
+        client = (await self.get_state(SessionState)).client
+        with session_scope(write=True) as session:
             result = service.set_archived(
                 session,
                 principal=principal,
@@ -946,7 +951,7 @@ class ResourceRecordState(rx.State):
                 record_id=self.record_id,
                 version=self.version,
                 archived=bool(archived),
-                client=(await self.get_state(SessionState)).client,
+                client=client,
             )
         return await self._after(result, "record.archived_done" if archived else "record.restored")
 
@@ -964,7 +969,7 @@ class ResourceRecordState(rx.State):
         )
         if refusal is not None:
             return refusal
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             result = service.transition(
                 session,
                 principal=session_state.principal,
@@ -1060,7 +1065,7 @@ class ResourceImportState(rx.State):
         session_state = await self.get_state(SessionState)
         table = self._file if rows is None else transfer.ImportFile(self._file.columns, rows)
         try:
-            with session_scope() as session:
+            with session_scope(write=commit) as session:
                 check = transfer.run_import(
                     session,
                     principal=session_state.principal,

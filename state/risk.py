@@ -52,7 +52,7 @@ class RiskPanelState(rx.State):
         lang = (await self.get_state(UIState)).lang
         principal = (await self.get_state(SessionState)).principal
         try:
-            with session_scope() as session:
+            with session_scope(write=True) as session:
                 indicator = session.get(RiskIndicator, self.indicator_id)
                 if indicator is None:
                     raise risk.RiskError("error.not_found")
@@ -121,7 +121,7 @@ class QuestionnairePanelState(rx.State):
         lang = (await self.get_state(UIState)).lang
         session_state = await self.get_state(SessionState)
         try:
-            with session_scope() as session:
+            with session_scope(write=True) as session:
                 source = session.get(RiskQuestionnaire, self.questionnaire_id)
                 if source is None:
                     raise questionnaire.QuestionnaireError("error.not_found")

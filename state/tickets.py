@@ -292,7 +292,7 @@ class TicketDeskState(rx.State):
         lang = await self._lang()
         session_state = await self.get_state(SessionState)
         try:
-            with session_scope() as session:
+            with session_scope(write=True) as session:
                 desk.post(
                     session,
                     session_state.principal,
@@ -311,7 +311,7 @@ class TicketDeskState(rx.State):
         lang = await self._lang()
         session_state = await self.get_state(SessionState)
         resource = get_resource(TICKET)
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             result = service.transition(
                 session,
                 principal=session_state.principal,
@@ -341,7 +341,7 @@ class TicketDeskState(rx.State):
             return await self._refused("tickets.note_required")
         session_state = await self.get_state(SessionState)
         resource = get_resource(TICKET)
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             saved = service.update(
                 session,
                 principal=session_state.principal,
@@ -365,7 +365,7 @@ class TicketDeskState(rx.State):
         lang = await self._lang()
         session_state = await self.get_state(SessionState)
         try:
-            with session_scope() as session:
+            with session_scope(write=True) as session:
                 desk.rate(
                     session,
                     session_state.principal,
@@ -384,7 +384,7 @@ class TicketDeskState(rx.State):
         lang = await self._lang()
         session_state = await self.get_state(SessionState)
         try:
-            with session_scope() as session:
+            with session_scope(write=True) as session:
                 target = desk.merge(
                     session,
                     session_state.principal,
@@ -405,7 +405,7 @@ class TicketDeskState(rx.State):
         lang = await self._lang()
         session_state = await self.get_state(SessionState)
         try:
-            with session_scope() as session:
+            with session_scope(write=True) as session:
                 desk.reassign(
                     session,
                     session_state.principal,

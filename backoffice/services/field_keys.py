@@ -76,7 +76,7 @@ def rotate_all(
                 break
             last_id = rows[-1].id
             progress(f"{table.name}: up to id {last_id:,}")
-    with db.session_scope() as session:
+    with db.session_scope(write=True) as session:
         audit.record(
             session,
             actor="system",
