@@ -9,14 +9,15 @@ from backoffice.db import session_scope
 from backoffice.i18n import choice_label, translate
 from backoffice.services import campaigns
 from state.auth import requires
+from state.charts import Chart, as_chart
 from state.ui import UIState
 
 
 class CampaignResultsState(rx.State):
     rows: list[dict[str, str]] = []
-    budget_chart: go.Figure = go.Figure()
-    cpa_chart: go.Figure = go.Figure()
-    spend_chart: go.Figure = go.Figure()
+    budget_chart: Chart = {}
+    cpa_chart: Chart = {}
+    spend_chart: Chart = {}
 
     @rx.event
     @requires("campaign", "view")
@@ -76,7 +77,7 @@ class CampaignResultsState(rx.State):
         cpa.update_layout(
             title=translate("results.cpa_chart", lang), margin={"t": 40, "b": 80}, height=360
         )
-        self.budget_chart, self.cpa_chart = budget, cpa
+        self.budget_chart, self.cpa_chart = as_chart(budget), as_chart(cpa)
         names_by_id = {r["id"]: r["name"] for r in data}
         spend = go.Figure(
             [
@@ -101,4 +102,4 @@ class CampaignResultsState(rx.State):
             margin={"t": 40, "b": 40},
             height=400,
         )
-        self.spend_chart = spend
+        self.spend_chart = as_chart(spend)

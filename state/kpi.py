@@ -26,6 +26,7 @@ from backoffice.services.metrics import (
 )
 from models.kpi import KpiAlert, KpiAlertStatus, KpiReport, KpiSnapshot
 from state.auth import SessionState, requires
+from state.charts import Chart, as_chart
 from state.ui import UIState
 
 CHART_SLOTS = 4
@@ -108,14 +109,14 @@ class KpiState(_KpiBase):
     previous_label: str = ""
     cards: list[dict[str, str]] = []
     chart_titles: list[str] = []
-    chart0: go.Figure = go.Figure()
-    chart1: go.Figure = go.Figure()
-    chart2: go.Figure = go.Figure()
-    chart3: go.Figure = go.Figure()
+    chart0: Chart = {}
+    chart1: Chart = {}
+    chart2: Chart = {}
+    chart3: Chart = {}
     show_forecast: bool = False
     horizon: str = "30"
-    forecast_aum: go.Figure = go.Figure()
-    forecast_sales: go.Figure = go.Figure()
+    forecast_aum: Chart = {}
+    forecast_sales: Chart = {}
     forecast_note: str = ""
     reports: list[dict[str, str]] = []
     open_alerts: list[dict[str, str]] = []
@@ -206,9 +207,10 @@ class KpiState(_KpiBase):
         self._chart_keys = [c.key for c in charts]
         self._links = [[s.links for s in c.series if s.style != "band"] for c in charts]
         self.chart_titles = [c.title for c in charts]
-        blank = go.Figure()
         for slot in range(CHART_SLOTS):
-            setattr(self, f"chart{slot}", figure(charts[slot]) if slot < len(charts) else blank)
+            setattr(
+                self, f"chart{slot}", as_chart(figure(charts[slot])) if slot < len(charts) else {}
+            )
 
     def _fill_forecast(self, session: Any, principal: Any, lang: str) -> None:
         try:
@@ -217,9 +219,9 @@ class KpiState(_KpiBase):
             )
         except kpi.KpiError as exc:
             self.forecast_note = translate(exc.key, lang)
-            self.forecast_aum = self.forecast_sales = go.Figure()
+            self.forecast_aum = self.forecast_sales = {}
             return
-        self.forecast_aum, self.forecast_sales = figure(aum), figure(sales)
+        self.forecast_aum, self.forecast_sales = as_chart(figure(aum)), as_chart(figure(sales))
         self.forecast_note = aum.note
 
     def _alerts(self, session: Any, principal: Any, lang: str) -> list[dict[str, str]]:
@@ -302,9 +304,7 @@ class KpiState(_KpiBase):
                 data = kpi.chart_data(
                     session, principal=principal, key=key, period=period, lang=lang
                 )
-                await self._audit(
-                    session, "kpi.export_chart", {"chart": key, "period": str(period)}
-                )
+            await self._audit("kpi.export_chart", {"chart": key, "period": str(period)})
         except (IndexError, TypeError, ValueError):
             return rx.toast.error(translate("kpi.chart_unknown", lang))
         except kpi.KpiError as exc:
@@ -330,7 +330,7 @@ class KpiState(_KpiBase):
                 lang,
                 visible(principal),
             )
-            await self._audit(session, "kpi.export_page", {"period": str(period)})
+        await self._audit("kpi.export_page", {"period": str(period)})
         return rx.download(
             data=page.encode("utf-8"), filename=f"kpi-{period.start}-{period.end}.html"
         )
@@ -345,7 +345,7 @@ class KpiState(_KpiBase):
             period = self._period()
         except kpi.KpiError as exc:
             return rx.toast.error(translate(exc.key, lang))
-        with session_scope() as session:
+        with session_scope(write=True) as session:
             kpi.create_report(session, period, "range", principal.username)
         await self._fill()
         return rx.toast.success(translate("kpi.report_written", lang))
@@ -357,28 +357,30 @@ class KpiState(_KpiBase):
         try:
             with session_scope() as session:
                 name, data = kpi.report_file(session, principal=principal, report_id=int(report_id))
-                await self._audit(session, "kpi_report.download", {"report": str(report_id)})
+            await self._audit("kpi_report.download", {"report": str(report_id)})
         except (kpi.KpiError, TypeError, ValueError):
             return rx.toast.error(translate("field.not_found", lang))
         return rx.download(data=data, filename=name, mime_type="text/html")
 
-    async def _audit(self, session: Any, action: str, details: dict[str, str]) -> None:
+    async def _audit(self, action: str, details: dict[str, str]) -> None:
+        """Audit an export once its data is read: a short write of its own, so SQLite's write
+        lock is never held through the (possibly long) read or across an await."""
         session_state = await self.get_state(SessionState)
-        principal = session_state.principal
-        audit.record(
-            session,
-            actor=principal.username,
-            action=action,
-            entity="kpi",
-            changes={k: [None, v] for k, v in details.items()},
-            client=session_state.client,
-        )
+        with session_scope(write=True) as session:
+            audit.record(
+                session,
+                actor=session_state.principal.username,
+                action=action,
+                entity="kpi",
+                changes={k: [None, v] for k, v in details.items()},
+                client=session_state.client,
+            )
 
 
 class KpiCatalogueState(_KpiBase):
     rows: list[dict[str, str]] = []
     selected: str = ""
-    history: go.Figure = go.Figure()
+    history: Chart = {}
 
     @rx.event
     @requires("kpi", "view")
@@ -437,4 +439,4 @@ class KpiCatalogueState(_KpiBase):
             height=300,
             margin={"t": 40, "b": 40, "l": 50, "r": 10},
         )
-        self.history = fig
+        self.history = as_chart(fig)

@@ -18,6 +18,7 @@ from backoffice.i18n import choice_label, translate
 from backoffice.services import projects as rules
 from models.projects import ProjectIndicator, ProjectPhase, ProjectRisk
 from state.auth import SessionState, requires
+from state.charts import Chart, as_chart
 from state.ui import UIState
 
 RAG_COLOURS = {"red": "#e5484d", "amber": "#f5a623", "green": "#30a46c"}
@@ -153,7 +154,7 @@ def _field_label(name: str, lang: str) -> str:
 
 
 class ProjectPlanState(_ProjectsState):
-    gantt: go.Figure = go.Figure()
+    gantt: Chart = {}
     rows: list[dict[str, str]] = []
     owners: list[str] = []
     phase: str = ALL
@@ -246,7 +247,7 @@ class ProjectPlanState(_ProjectsState):
                 self.move_error = translate("field.not_a_date", lang)
                 return None
         try:
-            with session_scope() as session:
+            with session_scope(write=True) as session:
                 moves = rules.move_milestone(
                     session,
                     principal=principal,
@@ -272,10 +273,10 @@ class ProjectPlanState(_ProjectsState):
             project_id = self._pick_default(session)
             if project_id is None:
                 self.rows, self.owners, self.adjustments, self.indicators = [], [], [], []
-                self.counts, self.overall, self.gantt = {}, "", go.Figure()
+                self.counts, self.overall, self.gantt = {}, "", {}
                 return
             plan = rules.plan(session, project_id, today)
-            self.gantt = gantt_figure(plan, today, lang)
+            self.gantt = as_chart(gantt_figure(plan, today, lang))
             self.rows = [self._row(r, lang) for r in plan]
             self.owners = sorted({r.owner for r in plan if r.owner})
             rags = [r.health.rag for r in plan]

@@ -244,6 +244,9 @@ def test_the_dashboard_state_drills_exports_and_refuses_bad_ranges(session, sale
     assert state.show_forecast and state.can_reports
     # a click on the first bar of the second chart (subscriptions by product type)
     assert state.chart_titles[1] == "按产品类型的申购"
+    bars = state.chart1["data"][0]  # the JSON plotly.js draws; the page adds the template
+    assert bars["type"] == "bar" and len(bars["x"]) == len(bars["y"]) > 0
+    assert "template" not in state.chart1["layout"] and state.chart3["data"]
     event = run(_handler("drill")(state, 1, [{"curveNumber": 0, "pointNumber": 0}]))
     assert "product_type=money_market" in str(event)
     assert run(_handler("drill")(state, 9, [{"curveNumber": 0, "pointNumber": 0}])) is None

@@ -1,5 +1,7 @@
 """State handlers called directly, without a browser."""
 
+import json
+
 from state.overview import OverviewState
 from state.ui import UIState
 
@@ -209,3 +211,49 @@ def test_a_list_click_loads_its_page_in_the_same_event_and_pushes_its_url(sessio
     assert '"/r/transaction?kind=redemption"' in pushed(events)
     assert state.page == 1 and state.total_text == str(rows // 2)
     assert {r["kind"] for r in state.rows} == {"赎回"}
+
+
+def _every_state() -> list[type]:
+    from reflex.state import State
+
+    import backoffice.backoffice  # noqa: F401  (registers every state)
+
+    found, todo = [], [State]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.get_substates())
+    return found
+
+
+def test_no_state_var_holds_a_plotly_figure():
+    """A hydration (new tab, reload, reconnect) copies every var's default of every state, and
+    each event pickles its states into Redis: a Figure default cost about 20 ms per copy (220 ms
+    a hydration). Charts are kept as the JSON plotly.js draws (state/charts.py)."""
+    import plotly.graph_objects as go
+
+    figures = [
+        f"{cls.__name__}.{name}"
+        for cls in _every_state()
+        for name, var in cls.base_vars.items()
+        if "Figure" in str(var._var_type) or isinstance(cls.get_fields()[name].default, go.Figure)
+    ]
+    assert figures == []
+    charts = [
+        (cls.__name__, name)
+        for cls in _every_state()
+        for name in cls.base_vars
+        if name.endswith(("chart", "chart0", "gantt", "history", "forecast_aum"))
+    ]
+    assert len(charts) >= 6, charts  # the check above looked at the chart vars
+
+
+def test_a_chart_is_plain_json_without_its_template():
+    import plotly.graph_objects as go
+
+    from state.charts import as_chart
+
+    chart = as_chart(go.Figure(go.Bar(x=["a", "b"], y=[1, 2]), layout={"title": "t"}))
+    assert chart["data"][0]["type"] == "bar" and chart["data"][0]["y"] == [1, 2]
+    assert chart["layout"]["title"]["text"] == "t" and "template" not in chart["layout"]
+    assert json.loads(json.dumps(chart)) == chart
