@@ -119,6 +119,36 @@ def session_scope(write: bool = False) -> Iterator[Session]:
         _writing.reset(token)
 
 
+# Between two batches of a long job on SQLite: longer than the busy handler's longest sleep
+# (100 ms), so a staff save waiting for the write lock gets it before the next batch does.
+BATCH_GAP_SECONDS = 0.15
+
+
+@contextmanager
+def write_batches(session: Session) -> Iterator[None]:
+    """Around a job's batch loop: end the transaction its set-up reads opened, then begin every
+    batch IMMEDIATE on SQLite, so no batch is refused because a save committed after it read
+    (the whole job would start again); ``commit_batch`` keeps each one short."""
+    session.commit()
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
+def commit_batch(session: Session) -> None:
+    """Commit one batch of a long job and, on SQLite, leave the write lock free for a moment.
+
+    A web worker waiting for SQLite's write lock waits inside its event loop (the driver is
+    synchronous): every tab of that worker stalls until the lock comes. Without the gap a job
+    commits and takes the lock again at once, and a save can wait batch after batch.
+    """
+    session.commit()
+    if session.get_bind().dialect.name == "sqlite":
+        time.sleep(BATCH_GAP_SECONDS)
+
+
 def refresh_statistics(engine: Engine) -> None:
     """Give the query planner fresh table statistics (after bulk loads, and nightly).
 

@@ -174,3 +174,52 @@ def test_a_write_scope_commits_and_rolls_back_on_every_database(clean_db):
     with db.session_scope() as session:
         holders = session.exec(select(JobRun.holder).where(JobRun.name == "write-scope")).all()
     assert holders == ["t"]
+
+
+def test_a_long_job_lets_a_waiting_save_in_between_its_batches(two_engines, scopes_on):
+    """A web worker waits for the write lock inside its event loop: a job must not take the
+    lock again the moment it commits a batch, or a save waits for the whole job."""
+    first, second = two_engines
+    job_started, job_done = threading.Event(), threading.Event()
+
+    def job() -> None:
+        scopes_on(first)
+        with db.session_scope() as session:
+            for _batch in range(6):
+                session.execute(sa.text("UPDATE counter SET n = n + 1 WHERE id = 1"))
+                job_started.set()
+                time.sleep(0.3)  # the batch's work, holding the write lock
+                db.commit_batch(session)
+        job_done.set()
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    job_started.wait(5)
+    scopes_on(second)
+    with db.session_scope(write=True) as session:
+        session.execute(sa.text("UPDATE counter SET n = n + 100 WHERE id = 1"))
+    saved_while_the_job_ran = not job_done.is_set()
+    thread.join(15)
+    assert saved_while_the_job_ran, "the save waited for the whole job"
+    assert _value(first) == 106, "every batch and the save landed"
+
+
+def test_a_jobs_batches_begin_immediate_after_its_set_up_reads(two_engines, scopes_on):
+    """A job's session reads its set-up (lists, settings) deferred; write_batches ends that
+    transaction and begins each batch IMMEDIATE, so a save committed between the set-up and a
+    batch cannot get the batch refused (which would start the whole job again)."""
+    first, second = two_engines
+    scopes_on(first)
+    begins = _begins(first)
+    with db.session_scope() as session:
+        seen = session.execute(COUNTER).scalar_one()  # the job's set-up read
+        with second.begin() as other:  # a save lands meanwhile
+            other.execute(sa.text("UPDATE counter SET n = n + 100 WHERE id = 1"))
+        with db.write_batches(session):
+            for _batch in range(2):
+                now = session.execute(COUNTER).scalar_one()
+                _increment(session, now)
+                db.commit_batch(session)
+        after = session.execute(COUNTER).scalar_one()
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE", "BEGIN IMMEDIATE", "BEGIN"]
+    assert seen == 0 and after == 102 and _value(second) == 102

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from backoffice import pdf
 from backoffice.config import get_settings
+from backoffice.db import commit_batch, write_batches
 from backoffice.engine.fields import is_id, storable_text
 from backoffice.security import fields
 from backoffice.security.rbac import Principal
@@ -199,84 +200,86 @@ def retention_date(ended_on: date) -> date:
 
 
 # --- scheduled work -------------------------------------------------------------------------
-def escalate_overdue(session: Session, batch: int = 200) -> str:
+def escalate_overdue(session: Session, batch: int = 100) -> str:
     """Open cases past their due time are escalated once, and compliance is told. In batches,
     each committed: write locks stay short and a stopped run keeps its progress."""
     now = utcnow()
     escalated = 0
-    while True:
-        overdue = session.exec(
-            select(KycCase)
-            .where(
-                KycCase.due_at < now,
-                KycCase.escalated_at.is_(None),
-                KycCase.status.in_((S.NEW, S.IN_REVIEW, S.WAITING_CUSTOMER)),
-            )
-            .order_by(KycCase.id)
-            .limit(batch)
-        ).all()
-        for case in overdue:
-            before = case.status
-            case.status, case.escalated_at = S.ESCALATED, now
-            case.version += 1
-            session.add(case)
-            audit.record(
-                session,
-                actor="system",
-                action="kyc_case.sla_breach",
-                entity="kyc_case",
-                entity_id=case.id,
-                changes={"status": [before, S.ESCALATED]},
-            )
-            notifications.notify(
-                session,
-                dedupe_key=f"kyc.overdue.{case.id}",
-                severity="warning",
-                role="compliance",
-                title_zh=f"KYC 案件 {case.case_no} 已超时，已升级",
-                title_en=f"KYC case {case.case_no} is overdue and was escalated",
-                link=f"/r/kyc_case/record?id={case.id}",
-            )
-        escalated += len(overdue)
-        session.commit()
-        if len(overdue) < batch:
-            return f"escalated {escalated}"
+    with write_batches(session):
+        while True:
+            overdue = session.exec(
+                select(KycCase)
+                .where(
+                    KycCase.due_at < now,
+                    KycCase.escalated_at.is_(None),
+                    KycCase.status.in_((S.NEW, S.IN_REVIEW, S.WAITING_CUSTOMER)),
+                )
+                .order_by(KycCase.id)
+                .limit(batch)
+            ).all()
+            for case in overdue:
+                before = case.status
+                case.status, case.escalated_at = S.ESCALATED, now
+                case.version += 1
+                session.add(case)
+                audit.record(
+                    session,
+                    actor="system",
+                    action="kyc_case.sla_breach",
+                    entity="kyc_case",
+                    entity_id=case.id,
+                    changes={"status": [before, S.ESCALATED]},
+                )
+                notifications.notify(
+                    session,
+                    dedupe_key=f"kyc.overdue.{case.id}",
+                    severity="warning",
+                    role="compliance",
+                    title_zh=f"KYC 案件 {case.case_no} 已超时，已升级",
+                    title_en=f"KYC case {case.case_no} is overdue and was escalated",
+                    link=f"/r/kyc_case/record?id={case.id}",
+                )
+            escalated += len(overdue)
+            commit_batch(session)
+            if len(overdue) < batch:
+                return f"escalated {escalated}"
 
 
-def open_periodic_reviews(session: Session, today: date | None = None, batch: int = 500) -> str:
+def open_periodic_reviews(session: Session, today: date | None = None, batch: int = 200) -> str:
     """Customers whose periodic review is due get a new case (one at a time). In batches of
     customers, each committed."""
     today = today or datetime.now(get_settings().zone).date()
     opened, last_id = 0, 0
-    while True:
-        due = session.exec(
-            select(Customer)
-            .where(
-                Customer.id > last_id,
-                Customer.kyc_review_due.is_not(None),
-                Customer.kyc_review_due <= today,
-                Customer.archived_at.is_(None),
-            )
-            .order_by(Customer.id)
-            .limit(batch)
-        ).all()
-        for customer in due:
-            if screening.open_case_of(session, customer.id):
-                continue
-            case = new_case(session, customer, kind=KycCaseKind.PERIODIC)
-            audit.record(
-                session,
-                actor="system",
-                action="kyc_case.create",
-                entity="kyc_case",
-                entity_id=case.id,
-                changes={"kind": [None, "periodic"], "customer_id": [None, str(customer.id)]},
-            )
-            opened += 1
-        session.commit()
-        if len(due) < batch:
-            return f"opened {opened} periodic reviews"
-        last_id = due[-1].id
+    with write_batches(session):
+        while True:
+            due = session.exec(
+                select(Customer)
+                .where(
+                    Customer.id > last_id,
+                    Customer.kyc_review_due.is_not(None),
+                    Customer.kyc_review_due <= today,
+                    Customer.archived_at.is_(None),
+                )
+                .order_by(Customer.id)
+                .limit(batch)
+            ).all()
+            for customer in due:
+                if screening.open_case_of(session, customer.id):
+                    continue
+                case = new_case(session, customer, kind=KycCaseKind.PERIODIC)
+                audit.record(
+                    session,
+                    actor="system",
+                    action="kyc_case.create",
+                    entity="kyc_case",
+                    entity_id=case.id,
+                    changes={"kind": [None, "periodic"], "customer_id": [None, str(customer.id)]},
+                )
+                opened += 1
+            commit_batch(session)
+            if len(due) < batch:
+                return f"opened {opened} periodic reviews"
+            last_id = due[-1].id
 
 
 def opening(session: Session) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
 from sqlmodel import Session, select
 
+from backoffice.db import commit_batch, write_batches
 from backoffice.security import fields
 from backoffice.services import audit
 from models.base import utcnow
@@ -168,29 +169,30 @@ def open_case_of(session: Session, customer_id: int) -> int | None:
     ).first()
 
 
-def rescreen_all(session: Session, batch: int = 500) -> str:
+def rescreen_all(session: Session, batch: int = 100) -> str:
     """Screen every customer against the current lists (after a list changed)."""
     candidates = load_lists(session)
     if not candidates:
         return "no list entries"
     last_id, seen, raised = 0, 0, 0
-    while True:
-        customers = session.exec(
-            select(Customer).where(Customer.id > last_id).order_by(Customer.id).limit(batch)
-        ).all()
-        if not customers:
-            break
-        for customer in customers:
-            hits = screen_customer(
-                session,
-                customer,
-                candidates=candidates,
-                case_id=open_case_of(session, customer.id),
-            )
-            raised += len(hits)
-        seen += len(customers)
-        last_id = customers[-1].id
-        session.commit()
+    with write_batches(session):
+        while True:
+            customers = session.exec(
+                select(Customer).where(Customer.id > last_id).order_by(Customer.id).limit(batch)
+            ).all()
+            if not customers:
+                break
+            for customer in customers:
+                hits = screen_customer(
+                    session,
+                    customer,
+                    candidates=candidates,
+                    case_id=open_case_of(session, customer.id),
+                )
+                raised += len(hits)
+            seen += len(customers)
+            last_id = customers[-1].id
+            commit_batch(session)
     return f"screened {seen} customers, {raised} new hits"
 
 

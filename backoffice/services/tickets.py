@@ -20,6 +20,7 @@ from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
 from backoffice.config import get_settings
+from backoffice.db import commit_batch, write_batches
 from backoffice.engine.fields import is_id, storable_text, to_text
 from backoffice.i18n import choice_label
 from backoffice.security.rbac import Principal
@@ -698,53 +699,58 @@ def _raised(priority: str) -> str:
     return order[min(index + 1, len(order) - 1)]
 
 
-def escalate_breaches(session: Session, now: datetime | None = None, batch: int = 200) -> str:
+def escalate_breaches(session: Session, now: datetime | None = None, batch: int = 100) -> str:
     """Open tickets past a target: the breach is recorded, the priority raised one step, the
     leads and the agent told. Each target breaches once (a reopen sets a new target). In
     batches, each committed."""
     now = now or utcnow()
     working = (S.NEW, S.ASSIGNED, S.IN_PROGRESS)  # waiting on the customer pauses the clock
     found = 0
-    for target, due, breached in (
-        (SlaTarget.FIRST_RESPONSE, Ticket.first_response_due, Ticket.first_response_breached_at),
-        (SlaTarget.RESOLUTION, Ticket.resolution_due, Ticket.resolution_breached_at),
-    ):
-        conditions = [Ticket.status.in_(working), due < now, breached.is_(None)]
-        if target == SlaTarget.FIRST_RESPONSE:
-            conditions.append(Ticket.first_responded_at.is_(None))
-        while True:
-            overdue = session.exec(
-                select(Ticket)
-                .where(*conditions)
-                .order_by(due, Ticket.id)
-                .limit(batch)
-                .with_for_update()
-            ).all()
-            for ticket in overdue:
-                raised = _raised(ticket.priority)
-                session.add(
-                    TicketSlaBreach(
-                        ticket_id=ticket.id,
-                        target=target,
-                        due_at=getattr(ticket, f"{target}_due"),
-                        breached_at=now,
-                        priority_before=ticket.priority,
-                        priority_after=raised,
-                        assignee=ticket.assignee,
+    with write_batches(session):
+        for target, due, breached in (
+            (
+                SlaTarget.FIRST_RESPONSE,
+                Ticket.first_response_due,
+                Ticket.first_response_breached_at,
+            ),
+            (SlaTarget.RESOLUTION, Ticket.resolution_due, Ticket.resolution_breached_at),
+        ):
+            conditions = [Ticket.status.in_(working), due < now, breached.is_(None)]
+            if target == SlaTarget.FIRST_RESPONSE:
+                conditions.append(Ticket.first_responded_at.is_(None))
+            while True:
+                overdue = session.exec(
+                    select(Ticket)
+                    .where(*conditions)
+                    .order_by(due, Ticket.id)
+                    .limit(batch)
+                    .with_for_update()
+                ).all()
+                for ticket in overdue:
+                    raised = _raised(ticket.priority)
+                    session.add(
+                        TicketSlaBreach(
+                            ticket_id=ticket.id,
+                            target=target,
+                            due_at=getattr(ticket, f"{target}_due"),
+                            breached_at=now,
+                            priority_before=ticket.priority,
+                            priority_after=raised,
+                            assignee=ticket.assignee,
+                        )
                     )
-                )
-                _write(
-                    session,
-                    ticket,
-                    {f"{target}_breached_at": now, "priority": raised},
-                    actor="system",
-                    action=f"ticket.sla_breach.{target}",
-                )
-                _tell(session, ticket.id, target)
-            found += len(overdue)
-            session.commit()
-            if len(overdue) < batch:
-                break
+                    _write(
+                        session,
+                        ticket,
+                        {f"{target}_breached_at": now, "priority": raised},
+                        actor="system",
+                        action=f"ticket.sla_breach.{target}",
+                    )
+                    _tell(session, ticket.id, target)
+                found += len(overdue)
+                commit_batch(session)
+                if len(overdue) < batch:
+                    break
     return f"{found} breaches"
 
 
@@ -780,32 +786,33 @@ def _tell(session: Session, ticket_id: int, target: str) -> None:
             )
 
 
-def close_resolved(session: Session, now: datetime | None = None, batch: int = 500) -> str:
+def close_resolved(session: Session, now: datetime | None = None, batch: int = 200) -> str:
     """Resolved tickets the customer did not come back on close after the configured days.
     In batches, each committed: write locks stay short and a stopped run keeps its progress."""
     now = now or utcnow()
     cutoff = now - timedelta(days=settings_of(session).auto_close_days)
     closed = 0
-    while True:
-        stale = session.exec(
-            select(Ticket)
-            .where(Ticket.status == S.RESOLVED, Ticket.resolved_at < cutoff)
-            .order_by(Ticket.id)
-            .limit(batch)
-            .with_for_update()
-        ).all()
-        for ticket in stale:
-            _write(
-                session,
-                ticket,
-                {"status": S.CLOSED, "closed_at": now},
-                actor="system",
-                action="ticket.auto_close",
-            )
-        closed += len(stale)
-        session.commit()
-        if len(stale) < batch:
-            return f"closed {closed}"
+    with write_batches(session):
+        while True:
+            stale = session.exec(
+                select(Ticket)
+                .where(Ticket.status == S.RESOLVED, Ticket.resolved_at < cutoff)
+                .order_by(Ticket.id)
+                .limit(batch)
+                .with_for_update()
+            ).all()
+            for ticket in stale:
+                _write(
+                    session,
+                    ticket,
+                    {"status": S.CLOSED, "closed_at": now},
+                    actor="system",
+                    action="ticket.auto_close",
+                )
+            closed += len(stale)
+            commit_batch(session)
+            if len(stale) < batch:
+                return f"closed {closed}"
 
 
 # --- the agent's view of the customer -------------------------------------------------------
