@@ -18,9 +18,10 @@ this launcher's own environment no scheduler runs here at all (a second host of 
 the job lease would let only one of them run each tick anyway).
 
 Reflex's opportunistic lock is on unless set otherwise (``REFLEX_OPLOCK_ENABLED``,
-``REFLEX_OPLOCK_HOLD_TIME_MS``): a tab's state stays in its worker for a second after an event,
-so the events of one navigation take the tab's Redis lock once instead of four times. A worker
-killed meanwhile loses at most that second of the tab's view state, never a saved record.
+``REFLEX_OPLOCK_HOLD_TIME``, default ``1000ms``): a tab's state stays in its worker for a second
+after an event, so the events of one navigation take the tab's Redis lock once instead of four
+times. A worker killed meanwhile loses at most that second of the tab's view state, never a saved
+record.
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ def main() -> None:
         scheduler.start()
     os.environ["BACKOFFICE_SCHEDULER"] = "off"  # the web workers schedule nothing
     os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
-    os.environ.setdefault("REFLEX_OPLOCK_HOLD_TIME_MS", "1000")
+    if "REFLEX_OPLOCK_HOLD_TIME_MS" not in os.environ:  # the older name (deprecated) wins if set
+        os.environ.setdefault("REFLEX_OPLOCK_HOLD_TIME", "1000ms")
     from reflex.reflex import cli
 
     try:
