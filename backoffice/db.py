@@ -119,34 +119,46 @@ def session_scope(write: bool = False) -> Iterator[Session]:
         _writing.reset(token)
 
 
-# Between two batches of a long job on SQLite: longer than the busy handler's longest sleep
-# (100 ms), so a staff save waiting for the write lock gets it before the next batch does.
+# A long job's transaction on SQLite holds the one write lock; a web worker waiting for it waits
+# inside its event loop (the driver is synchronous), so every tab of that worker stalls. A job
+# therefore commits at least every BATCH_SECONDS, then leaves the lock free for longer than the
+# busy handler's longest sleep (100 ms), so the waiting save gets it before the next batch.
+BATCH_SECONDS = 0.25
 BATCH_GAP_SECONDS = 0.15
 
 
+class WriteBatches:
+    """A job's batch loop: ``commit()`` after each page of rows, ``done_one()`` after each row
+    (on SQLite it commits when the batch has held the write lock BATCH_SECONDS; an item that
+    screens names or opens cases can take 100 ms, and 200 of them held saves for 20 s)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.sqlite = session.get_bind().dialect.name == "sqlite"
+        self.started = time.monotonic()
+
+    def done_one(self) -> None:
+        if self.sqlite and time.monotonic() - self.started >= BATCH_SECONDS:
+            self.commit()
+
+    def commit(self) -> None:
+        self.session.commit()
+        if self.sqlite:
+            time.sleep(BATCH_GAP_SECONDS)
+        self.started = time.monotonic()
+
+
 @contextmanager
-def write_batches(session: Session) -> Iterator[None]:
+def write_batches(session: Session) -> Iterator[WriteBatches]:
     """Around a job's batch loop: end the transaction its set-up reads opened, then begin every
     batch IMMEDIATE on SQLite, so no batch is refused because a save committed after it read
-    (the whole job would start again); ``commit_batch`` keeps each one short."""
+    (the whole job would start again)."""
     session.commit()
     token = _writing.set(True)
     try:
-        yield
+        yield WriteBatches(session)
     finally:
         _writing.reset(token)
-
-
-def commit_batch(session: Session) -> None:
-    """Commit one batch of a long job and, on SQLite, leave the write lock free for a moment.
-
-    A web worker waiting for SQLite's write lock waits inside its event loop (the driver is
-    synchronous): every tab of that worker stalls until the lock comes. Without the gap a job
-    commits and takes the lock again at once, and a save can wait batch after batch.
-    """
-    session.commit()
-    if session.get_bind().dialect.name == "sqlite":
-        time.sleep(BATCH_GAP_SECONDS)
 
 
 def refresh_statistics(engine: Engine) -> None:

@@ -177,19 +177,21 @@ def test_a_write_scope_commits_and_rolls_back_on_every_database(clean_db):
 
 
 def test_a_long_job_lets_a_waiting_save_in_between_its_batches(two_engines, scopes_on):
-    """A web worker waits for the write lock inside its event loop: a job must not take the
-    lock again the moment it commits a batch, or a save waits for the whole job."""
+    """A web worker waits for the write lock inside its event loop: a job's page of slow items
+    (screening names, opening cases) must not hold the lock to its end, nor take it again the
+    moment it commits, or a save waits for the whole job."""
     first, second = two_engines
     job_started, job_done = threading.Event(), threading.Event()
 
     def job() -> None:
         scopes_on(first)
-        with db.session_scope() as session:
-            for _batch in range(6):
+        with db.session_scope() as session, db.write_batches(session) as batches:
+            for _item in range(20):  # one page of rows, 2 s of work in all
                 session.execute(sa.text("UPDATE counter SET n = n + 1 WHERE id = 1"))
                 job_started.set()
-                time.sleep(0.3)  # the batch's work, holding the write lock
-                db.commit_batch(session)
+                time.sleep(0.1)  # the item's work, holding the write lock
+                batches.done_one()
+            batches.commit()
         job_done.set()
 
     thread = threading.Thread(target=job)
@@ -197,11 +199,12 @@ def test_a_long_job_lets_a_waiting_save_in_between_its_batches(two_engines, scop
     job_started.wait(5)
     scopes_on(second)
     with db.session_scope(write=True) as session:
+        items_before_the_save = session.execute(COUNTER).scalar_one()
         session.execute(sa.text("UPDATE counter SET n = n + 100 WHERE id = 1"))
-    saved_while_the_job_ran = not job_done.is_set()
     thread.join(15)
-    assert saved_while_the_job_ran, "the save waited for the whole job"
-    assert _value(first) == 106, "every batch and the save landed"
+    assert job_done.is_set()
+    assert items_before_the_save < 10, "the save waited for the job's whole page"
+    assert _value(first) == 120, "every item and the save landed"
 
 
 def test_a_jobs_batches_begin_immediate_after_its_set_up_reads(two_engines, scopes_on):
@@ -215,11 +218,11 @@ def test_a_jobs_batches_begin_immediate_after_its_set_up_reads(two_engines, scop
         seen = session.execute(COUNTER).scalar_one()  # the job's set-up read
         with second.begin() as other:  # a save lands meanwhile
             other.execute(sa.text("UPDATE counter SET n = n + 100 WHERE id = 1"))
-        with db.write_batches(session):
+        with db.write_batches(session) as batches:
             for _batch in range(2):
                 now = session.execute(COUNTER).scalar_one()
                 _increment(session, now)
-                db.commit_batch(session)
+                batches.commit()
         after = session.execute(COUNTER).scalar_one()
     assert begins == ["BEGIN", "BEGIN IMMEDIATE", "BEGIN IMMEDIATE", "BEGIN"]
     assert seen == 0 and after == 102 and _value(second) == 102

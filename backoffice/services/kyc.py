@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from backoffice import pdf
 from backoffice.config import get_settings
-from backoffice.db import commit_batch, write_batches
+from backoffice.db import write_batches
 from backoffice.engine.fields import is_id, storable_text
 from backoffice.security import fields
 from backoffice.security.rbac import Principal
@@ -205,7 +205,7 @@ def escalate_overdue(session: Session, batch: int = 100) -> str:
     each committed: write locks stay short and a stopped run keeps its progress."""
     now = utcnow()
     escalated = 0
-    with write_batches(session):
+    with write_batches(session) as batches:
         while True:
             overdue = session.exec(
                 select(KycCase)
@@ -239,8 +239,9 @@ def escalate_overdue(session: Session, batch: int = 100) -> str:
                     title_en=f"KYC case {case.case_no} is overdue and was escalated",
                     link=f"/r/kyc_case/record?id={case.id}",
                 )
+                batches.done_one()
             escalated += len(overdue)
-            commit_batch(session)
+            batches.commit()
             if len(overdue) < batch:
                 return f"escalated {escalated}"
 
@@ -250,7 +251,7 @@ def open_periodic_reviews(session: Session, today: date | None = None, batch: in
     customers, each committed."""
     today = today or datetime.now(get_settings().zone).date()
     opened, last_id = 0, 0
-    with write_batches(session):
+    with write_batches(session) as batches:
         while True:
             due = session.exec(
                 select(Customer)
@@ -276,7 +277,8 @@ def open_periodic_reviews(session: Session, today: date | None = None, batch: in
                     changes={"kind": [None, "periodic"], "customer_id": [None, str(customer.id)]},
                 )
                 opened += 1
-            commit_batch(session)
+                batches.done_one()
+            batches.commit()
             if len(due) < batch:
                 return f"opened {opened} periodic reviews"
             last_id = due[-1].id

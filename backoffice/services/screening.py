@@ -17,7 +17,7 @@ from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
 from sqlmodel import Session, select
 
-from backoffice.db import commit_batch, write_batches
+from backoffice.db import write_batches
 from backoffice.security import fields
 from backoffice.services import audit
 from models.base import utcnow
@@ -175,7 +175,7 @@ def rescreen_all(session: Session, batch: int = 100) -> str:
     if not candidates:
         return "no list entries"
     last_id, seen, raised = 0, 0, 0
-    with write_batches(session):
+    with write_batches(session) as batches:
         while True:
             customers = session.exec(
                 select(Customer).where(Customer.id > last_id).order_by(Customer.id).limit(batch)
@@ -190,9 +190,10 @@ def rescreen_all(session: Session, batch: int = 100) -> str:
                     case_id=open_case_of(session, customer.id),
                 )
                 raised += len(hits)
+                batches.done_one()
             seen += len(customers)
             last_id = customers[-1].id
-            commit_batch(session)
+            batches.commit()
     return f"screened {seen} customers, {raised} new hits"
 
 

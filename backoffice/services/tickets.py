@@ -20,7 +20,7 @@ from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
 from backoffice.config import get_settings
-from backoffice.db import commit_batch, write_batches
+from backoffice.db import write_batches
 from backoffice.engine.fields import is_id, storable_text, to_text
 from backoffice.i18n import choice_label
 from backoffice.security.rbac import Principal
@@ -706,7 +706,7 @@ def escalate_breaches(session: Session, now: datetime | None = None, batch: int 
     now = now or utcnow()
     working = (S.NEW, S.ASSIGNED, S.IN_PROGRESS)  # waiting on the customer pauses the clock
     found = 0
-    with write_batches(session):
+    with write_batches(session) as batches:
         for target, due, breached in (
             (
                 SlaTarget.FIRST_RESPONSE,
@@ -747,8 +747,9 @@ def escalate_breaches(session: Session, now: datetime | None = None, batch: int 
                         action=f"ticket.sla_breach.{target}",
                     )
                     _tell(session, ticket.id, target)
+                    batches.done_one()
                 found += len(overdue)
-                commit_batch(session)
+                batches.commit()
                 if len(overdue) < batch:
                     break
     return f"{found} breaches"
@@ -792,7 +793,7 @@ def close_resolved(session: Session, now: datetime | None = None, batch: int = 2
     now = now or utcnow()
     cutoff = now - timedelta(days=settings_of(session).auto_close_days)
     closed = 0
-    with write_batches(session):
+    with write_batches(session) as batches:
         while True:
             stale = session.exec(
                 select(Ticket)
@@ -809,8 +810,9 @@ def close_resolved(session: Session, now: datetime | None = None, batch: int = 2
                     actor="system",
                     action="ticket.auto_close",
                 )
+                batches.done_one()
             closed += len(stale)
-            commit_batch(session)
+            batches.commit()
             if len(stale) < batch:
                 return f"closed {closed}"
 
