@@ -66,7 +66,7 @@ def prepare() -> str:
         print("generating the large demo data set (once, about a minute)…", flush=True)
         seed.seed(engine, "large", progress=lambda line: print(f"  {line}", flush=True))
     db.refresh_statistics(engine)
-    with db.session_scope() as session:
+    with db.session_scope(write=True) as session:
         users.ensure_roles(session)
         user = session.exec(select(User).where(User.username == "bench.exec")).first()
         if user is None:

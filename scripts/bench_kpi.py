@@ -32,7 +32,7 @@ AREAS = ("overview", "products", "customers", "service", "compliance", "people",
 
 def ensure_snapshots() -> None:
     """What the daily snapshot job keeps in production (done once for the bench data)."""
-    with db.session_scope() as session:
+    with db.session_scope(write=True) as session:
         if session.execute(sa.select(KpiSnapshot.id).limit(1)).first() is None:
             print("taking the KPI daily snapshots (once)…", flush=True)
             print("  " + kpi.take_snapshots(session), flush=True)

@@ -151,7 +151,7 @@ def staff_tokens(count: int, roles: tuple[str, ...] = ROLES, prefix: str = "benc
 
     bench.prepare()
     tokens = []
-    with db.session_scope() as session:
+    with db.session_scope(write=True) as session:
         users.ensure_roles(session)
         staff = []
         for role in roles:
