@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pages.charts import chart
 from pages.layout import template
 from pages.ui import t
 from state.campaigns import CampaignResultsState
@@ -22,13 +23,13 @@ def campaign_results() -> rx.Component:
         rx.heading(t("results.title"), size="6", id="page-title"),
         rx.text(t("results.help"), size="2", color_scheme="gray"),
         rx.grid(
-            rx.plotly(data=CampaignResultsState.budget_chart, id="budget-chart"),
-            rx.plotly(data=CampaignResultsState.cpa_chart, id="cpa-chart"),
+            chart(CampaignResultsState.budget_chart, id="budget-chart"),
+            chart(CampaignResultsState.cpa_chart, id="cpa-chart"),
             columns=rx.breakpoints(initial="1", lg="2"),
             spacing="4",
             width="100%",
         ),
-        rx.plotly(data=CampaignResultsState.spend_chart, id="spend-chart", width="100%"),
+        chart(CampaignResultsState.spend_chart, id="spend-chart", width="100%"),
         rx.table.root(
             rx.table.header(
                 rx.table.row(*[rx.table.column_header_cell(t(f"results.col.{c}")) for c in COLUMNS])

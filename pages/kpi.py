@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pages.charts import chart
 from pages.layout import template
 from pages.ui import t
 from state.kpi import CHART_SLOTS
@@ -104,8 +105,8 @@ def _chart(slot: int) -> rx.Component:
         K.chart_titles.length() > slot,
         rx.card(
             rx.vstack(
-                rx.plotly(
-                    data=data,
+                chart(
+                    data,
                     on_click=lambda points: K.drill(slot, points),
                     width="100%",
                     id=f"kpi-chart-{slot}",
@@ -147,8 +148,8 @@ def _forecast() -> rx.Component:
                 spacing="2",
             ),
             rx.grid(
-                rx.plotly(data=K.forecast_aum, width="100%", id="kpi-forecast-aum"),
-                rx.plotly(data=K.forecast_sales, width="100%", id="kpi-forecast-sales"),
+                chart(K.forecast_aum, width="100%", id="kpi-forecast-aum"),
+                chart(K.forecast_sales, width="100%", id="kpi-forecast-sales"),
                 columns=rx.breakpoints(initial="1", lg="2"),
                 spacing="3",
                 width="100%",
@@ -280,7 +281,7 @@ def kpi_catalogue() -> rx.Component:
     return rx.vstack(
         rx.heading(t("kpi.catalogue"), size="6", id="page-title"),
         rx.text(t("kpi.catalogue_help"), size="2", color_scheme="gray"),
-        rx.plotly(data=C.history, width="100%", id="kpi-history"),
+        chart(C.history, width="100%", id="kpi-history"),
         rx.table.root(
             rx.table.header(
                 rx.table.row(*[rx.table.column_header_cell(t(f"kpi.col.{c}")) for c in columns])

@@ -9,6 +9,7 @@ import reflex as rx
 from backoffice.i18n import catalogue
 from backoffice.services.projects import BEHIND_POINTS, RED_SLIP_DAYS, RISK_HIGH, RISK_MEDIUM
 from models.projects import ProjectPhase
+from pages.charts import chart
 from pages.layout import template
 from pages.ui import t
 from state.projects import ALL
@@ -324,7 +325,7 @@ def project_plan() -> rx.Component:
         _section(
             "project.gantt",
             rx.text(t("project.gantt_help"), size="1", color_scheme="gray"),
-            rx.plotly(data=P.gantt, id="gantt", width="100%"),
+            chart(P.gantt, id="gantt", width="100%"),
         ),
         _milestones(),
         rx.grid(
