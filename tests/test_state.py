@@ -37,6 +37,28 @@ def test_overview_counts_only_the_modules_the_caller_may_view(session):
     assert "transactions" not in state.counts and "employees" not in state.counts
 
 
+def _customer_and_product(session):
+    """Customer 1 and a bond product of a bank: what a transaction row needs."""
+    from datetime import UTC, datetime
+
+    from models.customers import Customer
+    from models.partners import Partner
+    from models.products import Product
+
+    session.add(
+        Customer(id=1, customer_no="C1", name_masked="x", name_cipher="x", name_hash="h",
+                 id_number_cipher="x", id_number_hash="h", phone_cipher="x", phone_hash="h",
+                 registered_at=datetime.now(UTC))
+    )  # fmt: skip
+    bank = Partner(name="甲银行", kind="bank", licence_no="1", status="active")
+    session.add(bank)
+    session.flush()
+    product = Product(code="A", name="a", product_type="bond", partner_id=bank.id, risk_level="R2")
+    session.add(product)
+    session.flush()
+    return product
+
+
 def test_a_read_only_record_opens_without_a_version_column(session):
     """Transactions have no version column; their record page opened with an error toast
     (found by scripts/bench_ws.py, whose staff open records from the transactions list)."""
@@ -47,34 +69,12 @@ def test_a_read_only_record_opens_without_a_version_column(session):
     from reflex.state import State
 
     import backoffice.resources  # noqa: F401  (registers the transaction resource)
-    from models.customers import Customer
-    from models.partners import Partner
-    from models.products import Product
     from models.transactions import Transaction
     from state.auth import SessionState
     from state.resource import ResourceRecordState
     from tests.factories import make_user, run, sign_in
 
-    session.add(
-        Customer(
-            id=1,
-            customer_no="C1",
-            name_masked="x",
-            name_cipher="x",
-            name_hash="h",
-            id_number_cipher="x",
-            id_number_hash="h",
-            phone_cipher="x",
-            phone_hash="h",
-            registered_at=datetime.now(UTC),
-        )
-    )
-    bank = Partner(name="甲银行", kind="bank", licence_no="1", status="active")
-    session.add(bank)
-    session.flush()
-    product = Product(code="A", name="a", product_type="bond", partner_id=bank.id, risk_level="R2")
-    session.add(product)
-    session.flush()
+    product = _customer_and_product(session)
     txn = Transaction(
         txn_no="T1",
         customer_id=1,
@@ -162,25 +162,12 @@ def test_a_list_click_loads_its_page_in_the_same_event_and_pushes_its_url(sessio
 
     import backoffice.resources  # noqa: F401  (registers the transaction resource)
     from backoffice.engine.resource import PAGE_SIZES
-    from models.customers import Customer
-    from models.partners import Partner
-    from models.products import Product
     from models.transactions import Transaction
     from state.auth import SessionState
     from state.resource import ResourceListState
     from tests.factories import make_user, run, sign_in
 
-    session.add(
-        Customer(id=1, customer_no="C1", name_masked="x", name_cipher="x", name_hash="h",
-                 id_number_cipher="x", id_number_hash="h", phone_cipher="x", phone_hash="h",
-                 registered_at=datetime.now(UTC))
-    )  # fmt: skip
-    bank = Partner(name="甲银行", kind="bank", licence_no="1", status="active")
-    session.add(bank)
-    session.flush()
-    product = Product(code="A", name="a", product_type="bond", partner_id=bank.id, risk_level="R2")
-    session.add(product)
-    session.flush()
+    product = _customer_and_product(session)
     rows = PAGE_SIZES[0] + 5
     for n in range(rows):
         session.add(
