@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from datetime import date
 
+from backoffice.services.business_time import local_today
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 REGIONS = ("110101", "310104", "440305", "330106", "320102", "510107", "420106", "610113")
@@ -27,7 +29,7 @@ def is_valid(number: str) -> bool:
     if len(number) != 18 or not number[:17].isdigit():
         return False
     born = birth_date_of(number)
-    if born is None or born > date.today() or born.year < 1900:
+    if born is None or born > local_today() or born.year < 1900:
         return False
     return check_character(number[:17]) == number[17]
 

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from backoffice.config import get_settings
 from backoffice.db import engine, refresh_statistics
 from backoffice.jobs import job
 from backoffice.services import (
@@ -21,7 +20,7 @@ from backoffice.services import (
     screening,
     tickets,
 )
-from models.base import utcnow
+from backoffice.services.business_time import local_today
 from models.jobs import JobRun
 from models.partners import Partner, PartnerStatus
 
@@ -46,7 +45,7 @@ def product_changes(session: Session) -> str:
 @job("partners.contract_expiry", timedelta(hours=1), "合同到期提醒", "Contract expiry warnings")
 def contract_expiry(session: Session) -> str:
     """Warn product managers 30 and 7 days before a partner's contract ends (once each)."""
-    today = utcnow().astimezone(get_settings().zone).date()
+    today = local_today()
     posted = 0
     partners = session.exec(
         select(Partner).where(

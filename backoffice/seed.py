@@ -28,7 +28,7 @@ from backoffice.config import get_settings
 from backoffice.db import refresh_statistics, session_scope
 from backoffice.security import fields
 from backoffice.services import attachments, audit, kpi, questionnaire, screening, users
-from backoffice.services.business_time import Calendar
+from backoffice.services.business_time import Calendar, local_today
 from backoffice.services.risk import evaluate_all as evaluate_risk_indicators
 from models.attachments import Attachment
 from models.campaigns import (
@@ -648,7 +648,7 @@ class DemoData:
         self.fake = Faker("zh_CN")
         self.fake.seed_instance(seed)
         self.now = datetime.now(UTC).replace(microsecond=0)
-        self.today = self.now.date()
+        self.today = local_today()  # the company's calendar day, as the services count it
         self.counts: dict[str, int] = {}
 
     def run(self, progress: Callable[[str], None]) -> dict[str, int]:

@@ -8,10 +8,9 @@ from typing import Any
 
 import reflex as rx
 
-from backoffice.config import get_settings
 from backoffice.db import session_scope
 from backoffice.services import audit, partners
-from models.base import utcnow
+from backoffice.services.business_time import local_today
 from state.auth import SessionState, requires
 
 
@@ -23,7 +22,7 @@ class CommissionState(rx.State):
     total_commission: str = ""
 
     def _load(self, month: str) -> None:
-        today = utcnow().astimezone(get_settings().zone).date()
+        today = local_today()
         self.months = partners.recent_months(today)
         self.month = month if month in self.months else self.months[0]
         with session_scope() as session:

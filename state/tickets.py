@@ -15,6 +15,7 @@ from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import choice_label, translate
 from backoffice.services import kyc
 from backoffice.services import tickets as desk
+from backoffice.services.business_time import local_today
 from models.base import utcnow
 from models.customers import Customer
 from models.identity import User
@@ -433,7 +434,7 @@ class TicketReportState(rx.State):
 
     async def _load(self) -> Any:
         lang = (await self.get_state(UIState)).lang
-        today = utcnow().astimezone(get_settings().zone).date()
+        today = local_today()
         if not self.start:
             self.start = (today - timedelta(days=29)).isoformat()
             self.end = today.isoformat()

@@ -36,6 +36,14 @@ EMPLOYEE, CANDIDATE, PROMOTION = get("employee"), get("candidate"), get("promoti
 TODAY = rules.local_today()
 
 
+@pytest.fixture(autouse=True)
+def _today() -> None:
+    """Read the company's day per test, not once at import (a run can cross midnight in
+    Shanghai, 16:00 UTC, between the two)."""
+    global TODAY
+    TODAY = rules.local_today()
+
+
 def _principal(session, username, roles, employee_id=None):
     user, _ = make_user(session, username, roles)
     if employee_id is not None:

@@ -15,6 +15,7 @@ from backoffice import jobs
 from backoffice.engine import service
 from backoffice.engine.resource import get
 from backoffice.services import auth, campaigns, notifications
+from backoffice.services.business_time import local_today
 from models.base import utcnow
 from models.campaigns import Campaign
 from models.jobs import JobRun
@@ -78,8 +79,8 @@ def _campaign(session, **overrides):
         "name": "首投返现",
         "kind": "cash_back",
         "channel": "online",
-        "start_date": date.today(),
-        "end_date": date.today() + timedelta(days=30),
+        "start_date": local_today(),
+        "end_date": local_today() + timedelta(days=30),
         "budget": Decimal("1000.00"),
         "status": "running",
         **overrides,

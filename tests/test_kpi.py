@@ -37,6 +37,16 @@ PERIOD = Period(TODAY - timedelta(days=6), TODAY)  # this week: the last 7 days
 BEFORE = PERIOD.previous()
 
 
+@pytest.fixture(autouse=True)
+def _todays_period() -> None:
+    """Read the company's day per test, not once at import: a run that crosses midnight in
+    Shanghai (16:00 UTC) would otherwise build yesterday's week while the code reads today's."""
+    global TODAY, PERIOD, BEFORE
+    TODAY = kpi.local_today()
+    PERIOD = Period(TODAY - timedelta(days=6), TODAY)
+    BEFORE = PERIOD.previous()
+
+
 def _at(day: date, hour: int = 10) -> datetime:
     """A moment of a local day, as aware UTC."""
     return datetime.combine(day, time(hour), get_settings().zone).astimezone(UTC)

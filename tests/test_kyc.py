@@ -16,6 +16,7 @@ from backoffice.engine import service
 from backoffice.engine.resource import get
 from backoffice.security import fields
 from backoffice.services import auth, kyc, questionnaire, screening
+from backoffice.services.business_time import local_today
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.customers import Customer
@@ -119,7 +120,7 @@ def test_a_low_risk_case_is_approved_by_its_officer_alone(session, officers):
     assert _take(session, a, case, "approve").ok
     session.refresh(customer)
     assert (customer.kyc_status, customer.risk_tolerance) == ("approved", "C3")
-    assert customer.kyc_review_due.year == date.today().year + 3
+    assert customer.kyc_review_due.year == local_today().year + 3
 
 
 def test_a_high_risk_case_waits_for_a_second_officer(session, officers):
@@ -137,7 +138,7 @@ def test_a_high_risk_case_waits_for_a_second_officer(session, officers):
     assert _take(session, b, case, "confirm").ok
     session.refresh(customer)
     assert (case.status, customer.kyc_status) == ("approved", "approved")
-    assert customer.kyc_review_due.year == date.today().year + 1
+    assert customer.kyc_review_due.year == local_today().year + 1
 
 
 def test_screening_matches_characters_pinyin_birth_date_and_id_number(session, officers):
@@ -248,7 +249,7 @@ def test_the_sla_and_periodic_jobs_work_in_committed_batches(session, officers):
         case.due_at = utcnow() - timedelta(minutes=1)
         session.add(case)
     for customer in customers:
-        customer.kyc_review_due = date.today() - timedelta(days=1)
+        customer.kyc_review_due = local_today() - timedelta(days=1)
         session.add(customer)
     session.commit()
     assert kyc.escalate_overdue(session, batch=2) == "escalated 3"
@@ -260,7 +261,7 @@ def test_the_sla_and_periodic_jobs_work_in_committed_batches(session, officers):
 
 def test_periodic_reviews_open_one_case_when_due(session, officers):
     customer = _customer(session)
-    customer.kyc_review_due = date.today() - timedelta(days=1)
+    customer.kyc_review_due = local_today() - timedelta(days=1)
     session.add(customer)
     session.commit()
     assert kyc.open_periodic_reviews(session) == "opened 1 periodic reviews"

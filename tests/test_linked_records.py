@@ -1,6 +1,6 @@
 """Fields linking a record to several others (a campaign's products) through a link table."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,6 +11,7 @@ import backoffice.resources  # noqa: F401
 from backoffice.engine import service
 from backoffice.engine.resource import get
 from backoffice.services import auth
+from backoffice.services.business_time import local_today
 from models.audit import AuditEntry
 from models.campaigns import CampaignProduct
 from models.partners import Partner
@@ -53,8 +54,8 @@ def _values(**extra: str) -> dict[str, str]:
         "name": "春季理财节",
         "kind": "signup_bonus",
         "channel": "online",
-        "start_date": (date.today() + timedelta(days=3)).isoformat(),
-        "end_date": (date.today() + timedelta(days=30)).isoformat(),
+        "start_date": (local_today() + timedelta(days=3)).isoformat(),
+        "end_date": (local_today() + timedelta(days=30)).isoformat(),
         "budget": "50000",
         **extra,
     }

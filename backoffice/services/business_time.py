@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from backoffice.config import get_settings
+from models.base import utcnow
+
 MAX_DAYS = 3660  # a target ten years of working days away is a configuration error
+
+
+def local_today() -> date:
+    """Today in the company's calendar (BACKOFFICE_TIMEZONE). Dates the staff see and enter
+    (hire, review due, campaign and plan days) are its days, not UTC's: from 16:00 UTC on,
+    Shanghai is already on the next day."""
+    return utcnow().astimezone(get_settings().zone).date()
 
 
 @dataclass(frozen=True)

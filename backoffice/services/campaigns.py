@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from backoffice.config import get_settings
 from backoffice.security.rbac import Principal
 from backoffice.services import audit, notifications
+from backoffice.services.business_time import local_today
 from models.base import utcnow
 from models.campaigns import Campaign, CampaignSpend, CampaignStatus
 
@@ -101,7 +102,7 @@ def apply_spend(session: Session, principal: Principal, spend: Any) -> None:
 
 def advance_schedule(session: Session, today: date | None = None) -> str:
     """Start scheduled campaigns whose start date has come; end running ones past their end."""
-    today = today or utcnow().astimezone(get_settings().zone).date()
+    today = today or local_today()
     started = ended = 0
     for campaign in session.exec(
         select(Campaign).where(

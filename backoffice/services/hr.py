@@ -13,10 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from backoffice.config import get_settings
 from backoffice.engine.fields import to_text
 from backoffice.security.rbac import Principal
 from backoffice.services import audit
+from backoffice.services.business_time import local_today
 from models.base import utcnow
 from models.hr import (
     Appraisal,
@@ -41,11 +41,6 @@ from models.identity import User
 
 QUARTER = re.compile(r"\A([0-9]{4})-Q([1-4])\Z")
 MASK = "******"
-
-
-def local_today() -> date:
-    """Today where the company works (hire and effective dates are its calendar days)."""
-    return utcnow().astimezone(get_settings().zone).date()
 
 
 class HrError(Exception):

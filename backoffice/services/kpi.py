@@ -21,10 +21,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from backoffice.config import get_settings
 from backoffice.i18n import translate
 from backoffice.security.rbac import ROLES, Principal
 from backoffice.services import attachments, audit, notifications
+from backoffice.services.business_time import local_today
 from backoffice.services.metrics import (
     AREAS,
     CHARTS,
@@ -63,10 +63,6 @@ class KpiError(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
-
-
-def local_today() -> date:
-    return utcnow().astimezone(get_settings().zone).date()
 
 
 def parse_period(start: str, end: str) -> Period:

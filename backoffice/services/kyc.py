@@ -22,6 +22,7 @@ from backoffice.engine.fields import is_id, storable_text
 from backoffice.security import fields
 from backoffice.security.rbac import Principal
 from backoffice.services import attachments, audit, notifications, questionnaire, screening
+from backoffice.services.business_time import local_today
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.customers import Customer, KycStatus
@@ -166,7 +167,7 @@ def propose(session: Session, principal: Principal, case: KycCase) -> str | None
 def _decide(case: KycCase, approved: bool) -> None:
     session = object_session(case)
     assert session is not None
-    today = datetime.now(get_settings().zone).date()
+    today = local_today()
     case.decided_at = utcnow()
     customer = session.get(Customer, case.customer_id)
     if customer is None:
@@ -249,7 +250,7 @@ def escalate_overdue(session: Session, batch: int = 100) -> str:
 def open_periodic_reviews(session: Session, today: date | None = None, batch: int = 200) -> str:
     """Customers whose periodic review is due get a new case (one at a time). In batches of
     customers, each committed."""
-    today = today or datetime.now(get_settings().zone).date()
+    today = today or local_today()
     opened, last_id = 0, 0
     with write_batches(session) as batches:
         while True:

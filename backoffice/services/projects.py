@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
-from backoffice.config import get_settings
 from backoffice.engine.fields import to_text
 from backoffice.security.rbac import Principal
 from backoffice.services import audit, notifications
+from backoffice.services.business_time import local_today
 from models.base import utcnow
 from models.hr import Employee
 from models.identity import User
@@ -48,11 +48,6 @@ class ProjectError(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
-
-
-def local_today() -> date:
-    """Today in the company's calendar (plan dates are its calendar days)."""
-    return utcnow().astimezone(get_settings().zone).date()
 
 
 # --- dates ------------------------------------------------------------------------------------
