@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.base import TableBase, code_field
@@ -9,9 +10,14 @@ from models.base import TableBase, code_field
 
 class Notification(TableBase, table=True):
     __tablename__ = "notification"
+    # the bell walks each addressee's notifications newest first (services/notifications.py)
+    __table_args__ = (
+        sa.Index("ix_notification_user_newest", "user_id", "id"),
+        sa.Index("ix_notification_role_newest", "role", "id"),
+    )
 
-    user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
-    role: str | None = code_field(40, default=None, index=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    role: str | None = code_field(40, default=None)
     severity: str = code_field(10, default="info")  # info | warning | critical
     title_zh: str = code_field(300)
     title_en: str = code_field(300)

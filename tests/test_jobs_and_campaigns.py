@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 import backoffice.resources
@@ -238,6 +239,74 @@ def test_notifications_reach_the_role_and_are_marked_read(session):
     assert notifications.unread_count(session, principal=pm) == 0
     with pytest.raises(ValueError):
         notifications.notify(session, dedupe_key="k3", title_zh="", title_en="")
+
+
+def test_the_bell_merges_the_newest_of_the_user_and_each_role(session):
+    officer = _principal(session, "kyc.m", ["compliance", "cs_lead"])
+    other = _principal(session, "pm.m", ["product_manager"])
+    posted = []
+    for n in range(12):  # interleaved: the user, two of their roles, and others' addressees
+        addressee = [
+            {"user_id": officer.user_id},
+            {"role": "compliance"},
+            {"role": "cs_lead"},
+            {"role": "product_manager"},
+            {"user_id": other.user_id},
+        ][n % 5]
+        notifications.notify(
+            session, dedupe_key=f"m{n}", title_zh=f"通知{n}", title_en=f"N{n}", **addressee
+        )
+        if n % 5 < 3:
+            posted.append(f"N{n}")
+    session.commit()
+    newest = [i.title for i in notifications.recent(session, principal=officer, lang="en", limit=4)]
+    assert newest == list(reversed(posted))[:4]
+    everything = notifications.recent(session, principal=officer, lang="en")
+    assert [i.title for i in everything] == list(reversed(posted))  # 8 of the 12, newest first
+    assert not any(i.read for i in everything)
+    assert notifications.unread_count(session, principal=officer) == 8
+    assert notifications.unread_count(session, principal=officer, cap=2) == 3  # shows "2+"
+    assert notifications.mark_all_read(session, principal=officer) == 8
+    session.commit()
+    assert all(i.read for i in notifications.recent(session, principal=officer, lang="en"))
+    assert notifications.unread_count(session, principal=officer) == 0
+    assert notifications.unread_count(session, principal=other) == 4  # theirs stay unread
+
+
+def test_the_bell_walks_indexes_not_the_whole_notification_table(session):
+    """SQLite's plan for the bell's two queries searches each addressee's index and looks up
+    read marks by key; the OR it replaced scanned every notification, newest to oldest, and
+    the IN (the user's read marks) scanned every user's marks."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    officer = _principal(session, "kyc.p", ["compliance", "cs_lead"])
+    statements: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "FROM notification" in statement:
+            statements.append((statement, parameters))
+
+    bind = session.get_bind()
+    sa.event.listen(bind, "before_cursor_execute", capture)
+    try:
+        notifications.recent(session, principal=officer, lang="en")
+        notifications.unread_count(session, principal=officer)
+    finally:
+        sa.event.remove(bind, "before_cursor_execute", capture)
+    assert len(statements) == 2
+    for statement, parameters in statements:
+        plan = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        steps = [row[-1] for row in plan]
+        scans = [
+            s
+            for s in steps
+            if s.split()[:2] in (["SCAN", "notification"], ["SCAN", "notification_read"])
+        ]
+        assert not scans, steps
+        marks = [s for s in steps if s.startswith("SEARCH notification_read")]
+        assert marks and all("(notification_id=? AND user_id=?)" in s for s in marks), steps
+        assert any("ix_notification_role_newest" in s for s in steps), steps
+        assert any("ix_notification_user_newest" in s for s in steps), steps
 
 
 def test_the_unread_count_stops_counting_past_its_cap(session):

@@ -60,6 +60,31 @@ def _mine(principal: Principal) -> sa.ColumnElement[bool]:
     )
 
 
+def _newest_mine(principal: Principal, limit: int, *where: sa.ColumnElement[bool]) -> sa.Subquery:
+    """The ids of the newest ``limit`` notifications of each addressee (the user, each role).
+
+    One index walk per addressee, newest first, stopped at ``limit``. ``_mine``'s OR over two
+    columns with ORDER BY id made every database walk the whole table backwards instead, so
+    a clerk with few notifications read all of them on every page. A notification has one
+    addressee, so the walks never return the same id twice.
+    """
+    addressees = [Notification.user_id == principal.user_id] + [
+        Notification.role == role for role in sorted(principal.roles)
+    ]
+    walks = [
+        sa.select(
+            sa.select(Notification.id)
+            .where(addressee, *where)
+            .order_by(Notification.id.desc())
+            .limit(limit)
+            .subquery()
+            .c.id
+        )
+        for addressee in addressees
+    ]
+    return sa.union_all(*walks).subquery("mine")
+
+
 @dataclass(frozen=True)
 class Item:
     id: int
@@ -71,12 +96,15 @@ class Item:
 
 
 def recent(session: Session, *, principal: Principal, lang: str, limit: int = 20) -> list[Item]:
-    read = select(NotificationRead.notification_id).where(
-        NotificationRead.user_id == principal.user_id
+    newest = _newest_mine(principal, limit)
+    mark = sa.and_(
+        NotificationRead.notification_id == Notification.id,
+        NotificationRead.user_id == principal.user_id,
     )
     rows = session.exec(
-        select(Notification, Notification.id.in_(read))
-        .where(_mine(principal))
+        select(Notification, NotificationRead.user_id.is_not(None))
+        .join(newest, newest.c.id == Notification.id)
+        .outerjoin(NotificationRead, mark)
         .order_by(Notification.id.desc())
         .limit(limit)
     ).all()
@@ -98,25 +126,22 @@ UNREAD_CAP = 99  # the bell shows "99+"; counting a busy role's thousands on eve
 
 def unread_count(session: Session, *, principal: Principal, cap: int = UNREAD_CAP) -> int:
     """Unread notifications, counted up to ``cap + 1`` (more than ``cap`` shows as "cap+")."""
-    read = select(NotificationRead.notification_id).where(
-        NotificationRead.user_id == principal.user_id
+    # a look-up of the read mark's key per candidate: the user's marks can be thousands
+    read = sa.exists().where(
+        NotificationRead.notification_id == Notification.id,
+        NotificationRead.user_id == principal.user_id,
     )
-    unread = (
-        sa.select(Notification.id)
-        .where(_mine(principal), Notification.id.not_in(read))
-        .limit(cap + 1)
-        .subquery()
-    )
-    return session.execute(sa.select(sa.func.count()).select_from(unread)).scalar_one()
+    unread = _newest_mine(principal, cap + 1, ~read)
+    counted = session.execute(sa.select(sa.func.count()).select_from(unread)).scalar_one()
+    return min(counted, cap + 1)
 
 
 def mark_all_read(session: Session, *, principal: Principal) -> int:
-    read = select(NotificationRead.notification_id).where(
-        NotificationRead.user_id == principal.user_id
+    read = sa.exists().where(
+        NotificationRead.notification_id == Notification.id,
+        NotificationRead.user_id == principal.user_id,
     )
-    ids = session.exec(
-        select(Notification.id).where(_mine(principal), Notification.id.not_in(read))
-    ).all()
+    ids = session.exec(select(Notification.id).where(_mine(principal), ~read)).all()
     for notification_id in ids:
         session.add(NotificationRead(notification_id=notification_id, user_id=principal.user_id))
     return len(ids)
