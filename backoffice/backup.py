@@ -1,6 +1,11 @@
 """Backups of the SQLite database: an online copy checked before it counts, and a restore that
 refuses anything it cannot trust.
 
+The attachment files the copy refers to (KYC documents, ticket evidence, generated reports)
+go with it into ``attachments/`` beside the backups: one content-addressed store the backups
+share, so each backup copies only the files the last one did not have. A restore puts back
+any file the live store lacks, and refuses when a file is in neither store.
+
 PostgreSQL and MySQL/MariaDB have their own tools (``pg_dump -Fc``, ``mariadb-dump
 --single-transaction``); the README's production recipe gives the commands.
 """
@@ -24,11 +29,12 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from backoffice import migrations
-from backoffice.services import audit
+from backoffice.services import attachments, audit
 from models.base import utcnow
 
 PREFIX = "backoffice-"
 SUFFIX = ".db"
+FILES = "attachments"  # beside the backups: the store of the files they refer to
 NOT_SQLITE = (
     "backup/restore here covers the SQLite database only; this one is {dialect}. "
     "Use the database's own tools (README, 'Production setup' → 'Backups'): "
@@ -49,6 +55,9 @@ class BackupResult:
     audit_entries: int
     revision: str
     removed: tuple[Path, ...] = ()
+    files: int = 0  # attachment files the backup refers to
+    files_copied: int = 0  # of which this backup added to the backups' store
+    files_missing: tuple[str, ...] = ()  # referred to, but absent or damaged in the live store
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,8 @@ class RestoreResult:
     revision: str
     audit_entries: int
     seconds: float
+    files_restored: int = 0  # attachment files put back into the live store
+    files_missing: tuple[str, ...] = ()  # in neither store (only with allow_missing_files)
 
 
 def database_path(engine: Engine) -> Path:
@@ -156,20 +167,92 @@ def check(path: Path, name: str | None = None) -> tuple[str, int]:
     return revision, report.checked
 
 
+def referenced_files(path: Path) -> set[str]:
+    """The SHA-256 names of the stored files a database file refers to."""
+    conn = _open_read_only(path)
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        digests: set[str] = set()
+        if "attachment" in tables:  # an old backup may predate a table
+            digests |= {row[0] for row in conn.execute("SELECT sha256 FROM attachment")}
+        if "kpi_report" in tables:
+            digests |= {
+                row[0] for row in conn.execute("SELECT file_sha256 FROM kpi_report") if row[0]
+            }
+    finally:
+        conn.close()
+    return digests
+
+
+def _stored(store: Path, digest: str) -> Path:
+    return store / digest[:2] / digest
+
+
+def _sound(store: Path, digest: str) -> bytes | None:
+    """A stored file's bytes if they still hash to its name."""
+    try:
+        data = _stored(store, digest).read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == digest else None
+
+
+def _put(store: Path, digest: str, data: bytes) -> None:
+    target = _stored(store, digest)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.touch(mode=0o600)  # ID documents: owner only
+    partial.write_bytes(data)
+    os.replace(partial, target)
+
+
+def _copy_lacking(
+    digests: set[str], source: Path, target: Path, *, dry_run: bool = False
+) -> tuple[int, tuple[str, ...]]:
+    """Copy the files ``target`` lacks from ``source``; (copied, not sound in ``source``).
+    A file already in ``target`` is taken as is: a content-addressed name is its bytes."""
+    copied, missing = 0, []
+    for digest in sorted(digests):
+        if _stored(target, digest).exists():
+            continue
+        data = _sound(source, digest)
+        if data is None:
+            missing.append(digest)
+        elif not dry_run:
+            _put(target, digest, data)
+            copied += 1
+    return copied, tuple(missing)
+
+
 def _prune(directory: Path, keep: int) -> tuple[Path, ...]:
     backups = sorted(directory.glob(f"{PREFIX}*{SUFFIX}"))
     doomed = tuple(backups[:-keep]) if keep > 0 else ()
     for path in doomed:
         path.unlink()
+    saved = directory / FILES
+    if doomed and saved.is_dir():  # files no kept backup refers to go with the backups
+        wanted = set().union(*(referenced_files(path) for path in backups[-keep:]))
+        for stored in saved.glob("??/*"):
+            if stored.name not in wanted:
+                stored.unlink()
     return doomed
 
 
-def backup(engine: Engine, to: Path | None = None, *, keep: int | None = None) -> BackupResult:
-    """Copy the live database with SQLite's online backup API, check the copy, audit it.
+def backup(
+    engine: Engine,
+    to: Path | None = None,
+    *,
+    keep: int | None = None,
+    files: Path | None = None,
+) -> BackupResult:
+    """Copy the live database with SQLite's online backup API, check the copy, save the
+    attachment files it refers to, audit it.
 
     Writers carry on meanwhile: the copy is one read transaction, a consistent snapshot.
     ``to`` may be a file or a directory (default ``<data>/backups/``); ``keep`` prunes the
-    oldest timestamped backups in that directory down to that many.
+    oldest timestamped backups in that directory down to that many. ``files`` is the live
+    attachment store (default: the app's). A file missing from it is reported, not fatal:
+    the database copy is still the best backup there is.
     """
     source = database_path(engine)
     if not source.exists():
@@ -198,6 +281,10 @@ def backup(engine: Engine, to: Path | None = None, *, keep: int | None = None) -
             dst.close()
             src.close()
         revision, entries = check(partial)
+        digests = referenced_files(partial)
+        copied, missing = _copy_lacking(
+            digests, files or attachments.store_dir(), target.parent / FILES
+        )
         os.replace(partial, target)
     except (BackupError, sqlite3.Error) as error:
         partial.unlink(missing_ok=True)
@@ -219,11 +306,16 @@ def backup(engine: Engine, to: Path | None = None, *, keep: int | None = None) -
                 "sha256": [None, _sha256(target)],
                 "revision": [None, revision],
                 "audit_entries": [None, entries],
+                "files": [None, len(digests)],
+                "files_copied": [None, copied],
+                **({"files_missing": [None, list(missing)]} if missing else {}),
                 **({"pruned": [None, [p.name for p in removed]]} if removed else {}),
             },
         )
         session.commit()
-    return BackupResult(target, size, seconds, entries, revision, removed)
+    return BackupResult(
+        target, size, seconds, entries, revision, removed, len(digests), copied, missing
+    )
 
 
 def _checkpoint(path: Path) -> None:
@@ -241,12 +333,21 @@ def _checkpoint(path: Path) -> None:
         )
 
 
-def restore(engine: Engine, source: Path) -> RestoreResult:
+def restore(
+    engine: Engine,
+    source: Path,
+    *,
+    files: Path | None = None,
+    allow_missing_files: bool = False,
+) -> RestoreResult:
     """Put a checked backup in place of the live database, keeping the current one aside.
 
     The backup is staged next to the live file and checked there; the swap is one rename, so
-    the live path always names a whole database. Afterwards the schema is brought to this
-    code's head and the restore is appended to the (restored) audit chain.
+    the live path always names a whole database. The attachment files it refers to that the
+    live store (``files``, default the app's) lacks are copied from the store beside the
+    backup first; if one is in neither, the restore is refused unless
+    ``allow_missing_files``. Afterwards the schema is brought to this code's head and the
+    restore is appended to the (restored) audit chain.
     """
     live = database_path(engine)
     source = source.resolve()
@@ -261,12 +362,22 @@ def restore(engine: Engine, source: Path) -> RestoreResult:
     shutil.copyfile(source, staging)
     try:
         revision, entries = check(staging, str(source))
+        digests, saved = referenced_files(staging), source.parent / FILES
+        live_files = files or attachments.store_dir()
+        _, missing = _copy_lacking(digests, saved, live_files, dry_run=True)
+        if missing and not allow_missing_files:
+            raise BackupError(
+                f"{len(missing)} attachment file(s) the backup refers to are neither in the "
+                f"live store nor sound in {saved} (first: {missing[0]}); "
+                "find them, or restore without them (--allow-missing-files)"
+            )
         engine.dispose()
         if live.exists():
             _checkpoint(live)
             os.link(live, aside)  # the current database stays, under another name
         else:
             aside = None
+        restored, missing = _copy_lacking(digests, saved, live_files)
         for leftover in ("-wal", "-shm"):
             live.with_name(live.name + leftover).unlink(missing_ok=True)
         os.replace(staging, live)
@@ -287,7 +398,11 @@ def restore(engine: Engine, source: Path) -> RestoreResult:
                 "sha256": [None, _sha256(source)],
                 "revision": [revision, head_revision()],
                 "previous_kept_as": [None, str(aside) if aside else ""],
+                "files_restored": [None, restored],
+                **({"files_missing": [None, list(missing)]} if missing else {}),
             },
         )
         session.commit()
-    return RestoreResult(source, aside, revision, entries, time.perf_counter() - started)
+    return RestoreResult(
+        source, aside, revision, entries, time.perf_counter() - started, restored, missing
+    )

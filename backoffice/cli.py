@@ -66,14 +66,27 @@ def cmd_backup(args: argparse.Namespace) -> int:
         f"integrity ok, audit chain intact ({made.audit_entries:,} entries), "
         f"migration {made.revision}"
     )
+    print(
+        f"  attachment files: {made.files:,} referred to, {made.files_copied:,} newly copied "
+        f"to {made.path.parent / backup.FILES}"
+    )
     for path in made.removed:
         print(f"  removed old backup {path.name}")
+    if made.files_missing:
+        print(
+            f"WARNING: {len(made.files_missing)} attachment file(s) are missing or damaged in "
+            f"the live store and are not in this backup (first: {made.files_missing[0]}); "
+            "the audit entry lists them all"
+        )
+        return 1
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     try:
-        done = backup.restore(db.engine(), Path(args.path))
+        done = backup.restore(
+            db.engine(), Path(args.path), allow_missing_files=args.allow_missing_files
+        )
     except backup.BackupError as error:
         print(f"restore refused, nothing changed: {error}")
         return 1
@@ -83,6 +96,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
     )
     if done.kept_aside:
         print(f"  the previous database is kept as {done.kept_aside}")
+    print(f"  attachment files put back: {done.files_restored:,}")
+    if done.files_missing:
+        print(f"WARNING: restored without {len(done.files_missing)} attachment file(s)")
     return 0
 
 
@@ -150,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
         func=cmd_verify_audit
     )
     backing = commands.add_parser(
-        "backup", help="online copy of the SQLite database, checked (integrity, audit chain)"
+        "backup",
+        help="online copy of the SQLite database, checked (integrity, audit chain), with the "
+        "attachment files it refers to",
     )
     backing.add_argument("--to", help="file or folder (default: data/backups/, timestamped)")
     backing.add_argument(
@@ -161,6 +179,11 @@ def main(argv: list[str] | None = None) -> int:
         "restore", help="put a checked backup in place (app stopped); the current file is kept"
     )
     restoring.add_argument("path")
+    restoring.add_argument(
+        "--allow-missing-files",
+        action="store_true",
+        help="restore even if attachment files it refers to are in neither store",
+    )
     restoring.set_defaults(func=cmd_restore)
     new_key = commands.add_parser("new-field-key", help="make a field-encryption key")
     new_key.add_argument(

@@ -5,6 +5,7 @@ puts it back with the audit chain intact and refuses anything it cannot trust, c
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import sqlite3
 import threading
@@ -18,9 +19,11 @@ from sqlmodel import Session, func, select
 from backoffice import backup, cli, db, migrations
 from backoffice.db import make_engine
 from backoffice.services import audit
+from models.attachments import Attachment
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.jobs import JobRun
+from models.kpi import KpiReport
 
 WRITE = "test.write"
 
@@ -281,3 +284,128 @@ def test_restore_refuses_while_the_live_database_is_being_read(live, tmp_path):
     assert not list(live_path.parent.glob("*.before-restore-*"))
     assert not list(live_path.parent.glob("*.restoring-*"))
     assert _counts(live) == (2, 2)
+
+
+def _attach(engine: Engine, store: Path, data: bytes, *, report: bool = False) -> str:
+    """A file in the content-addressed store and the record that refers to it."""
+    digest = hashlib.sha256(data).hexdigest()
+    path = store / digest[:2] / digest
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    with Session(engine) as session:
+        if report:
+            day = utcnow().date()
+            session.add(
+                KpiReport(
+                    period_start=day, period_end=day, title="周报", summary="", file_sha256=digest
+                )
+            )
+        else:
+            session.add(
+                Attachment(
+                    resource="customer",
+                    record_id=1,
+                    filename="id.pdf",
+                    content_type="application/pdf",
+                    size=len(data),
+                    sha256=digest,
+                    uploaded_by="kyc.wang",
+                )
+            )
+        session.commit()
+    return digest
+
+
+def _stored(store: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in store.glob("??/*")}
+
+
+def test_backups_carry_the_files_they_refer_to_and_a_restore_puts_them_back(live, tmp_path):
+    store, folder = tmp_path / "live-files", tmp_path / "backups"
+    folder.mkdir()
+    first = _attach(live, store, b"%PDF-1.7 passport scan")
+    report = _attach(live, store, b"<html>weekly</html>", report=True)
+    (store / "ab").mkdir()
+    (store / "ab" / ("ab" + "0" * 62)).write_bytes(b"orphan")  # referred to by no record
+    one = backup.backup(live, folder, files=store)
+    assert (one.files, one.files_copied, one.files_missing) == (2, 2, ())
+    assert _stored(folder / backup.FILES) == {
+        first: b"%PDF-1.7 passport scan",
+        report: b"<html>weekly</html>",
+    }
+    second = _attach(live, store, b"%PDF-1.7 bank card")
+    two = backup.backup(live, folder, files=store)
+    assert (two.files, two.files_copied) == (3, 1), "the store is shared: only the new file"
+    with Session(live) as session:
+        entry = session.exec(
+            select(AuditEntry)
+            .where(AuditEntry.action == "system.backup")
+            .order_by(AuditEntry.id.desc())
+        ).first()
+    changes = json.loads(entry.changes)
+    assert changes["files"] == [None, 3] and changes["files_copied"] == [None, 1]
+
+    shutil.rmtree(store)  # the machine is lost: database and files
+    done = backup.restore(live, one.path, files=store)
+    assert done.files_restored == 2 and done.files_missing == ()
+    assert set(_stored(store)) == {first, report}, "only what that backup refers to"
+    assert second in _stored(folder / backup.FILES)
+
+
+def test_a_restore_missing_a_file_is_refused_and_nothing_changes(live, tmp_path):
+    store, folder = tmp_path / "live-files", tmp_path / "backups"
+    folder.mkdir()
+    kept = _attach(live, store, b"%PDF-1.7 kept")
+    lost = _attach(live, store, b"%PDF-1.7 lost")
+    made = backup.backup(live, folder, files=store)
+    (folder / backup.FILES / lost[:2] / lost).write_bytes(b"damaged")  # no longer its hash
+    shutil.rmtree(store)
+    _write(live, 7)
+    live_path = backup.database_path(live)
+    live.dispose()
+    before = _digest(live_path)
+
+    with pytest.raises(backup.BackupError, match=r"1 attachment file.*allow-missing-files"):
+        backup.restore(live, made.path, files=store)
+    assert _digest(live_path) == before and not store.exists()
+
+    done = backup.restore(live, made.path, files=store, allow_missing_files=True)
+    assert (done.files_restored, done.files_missing) == (1, (lost,))
+    assert set(_stored(store)) == {kept}
+
+
+def test_a_file_missing_from_the_live_store_is_reported_and_the_rest_is_saved(
+    live, tmp_path, monkeypatch, capsys
+):
+    store, folder = tmp_path / "live-files", tmp_path / "backups"
+    folder.mkdir()
+    present = _attach(live, store, b"%PDF-1.7 here")
+    gone = _attach(live, store, b"%PDF-1.7 gone")
+    (store / gone[:2] / gone).unlink()
+    made = backup.backup(live, folder, files=store)
+    assert made.path.exists() and made.files_missing == (gone,)
+    assert set(_stored(folder / backup.FILES)) == {present}
+    with Session(live) as session:
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "system.backup")).one()
+    assert json.loads(entry.changes)["files_missing"] == [None, [gone]]
+
+    monkeypatch.setattr(backup.attachments, "store_dir", lambda: store)
+    monkeypatch.setattr(db, "engine", lambda: live)
+    assert cli.main(["backup", "--to", f"{folder}/"]) == 1, "a cron job must notice"
+    assert "1 attachment file(s) are missing" in capsys.readouterr().out
+
+
+def test_pruning_old_backups_removes_the_files_only_they_referred_to(live, tmp_path):
+    store, folder = tmp_path / "live-files", tmp_path / "backups"
+    folder.mkdir()
+    shared = _attach(live, store, b"%PDF-1.7 always")
+    early = _attach(live, store, b"%PDF-1.7 deleted later")
+    backup.backup(live, folder, files=store)
+    with Session(live) as session:
+        session.exec(sa.delete(Attachment).where(Attachment.sha256 == early))
+        session.commit()
+    backup.backup(live, folder, files=store)
+    assert set(_stored(folder / backup.FILES)) == {shared, early}
+    pruned = backup.backup(live, folder, files=store, keep=2)
+    assert len(pruned.removed) == 1
+    assert set(_stored(folder / backup.FILES)) == {shared}
