@@ -226,6 +226,7 @@ class Server:
             **os.environ,
             "REFLEX_REDIS_URL": self.redis_url,
             "GRANIAN_WORKERS": str(self.workers),
+            "WEB_CONCURRENCY": str(self.workers),
             "BACKOFFICE_ALLOWED_ORIGINS": self.origin,
             "REFLEX_USE_NPM": "1",
             "REFLEX_TELEMETRY_ENABLED": "false",
@@ -279,16 +280,24 @@ class Server:
         return sorted(leaves)
 
     @staticmethod
-    def _is_scheduler(pid: int) -> bool:
+    def _cmdline_has(pid: int, text: bytes) -> bool:
         try:
-            return b"backoffice\0scheduler" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            return text in Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             return False
 
+    @classmethod
+    def _is_scheduler(cls, pid: int) -> bool:
+        return cls._cmdline_has(pid, b"backoffice\0scheduler")
+
     def worker_pids(self) -> list[int]:
-        """The granian workers: the processes of the tree that have no children, but the
-        scheduler's."""
-        return [pid for pid in self._leaves() if not self._is_scheduler(pid)]
+        """The web workers: the processes of the tree that have no children, but the
+        scheduler and multiprocessing's resource tracker (uvicorn's spawned workers)."""
+        return [
+            pid
+            for pid in self._leaves()
+            if not self._is_scheduler(pid) and not self._cmdline_has(pid, b"resource_tracker")
+        ]
 
     def scheduler_pids(self) -> list[int]:
         return [pid for pid in self._leaves() if self._is_scheduler(pid)]
@@ -836,12 +845,12 @@ async def run_levels(args: argparse.Namespace, names: Names, server: Server) -> 
         hold_start = time.monotonic()
         cpu_start, client_cpu_start = server.cpu_seconds(), time.process_time()
         scheduler_cpu_start = server.cpu_seconds(server.scheduler_pids())
+        hold = args.hold if level != args.sessions[-1] or not args.soak else args.soak
         print(
-            f"{level} sessions connected in {hold_start - ramp_start:.0f}s; holding {args.hold}s",
+            f"{level} sessions connected in {hold_start - ramp_start:.0f}s; holding {hold}s",
             flush=True,
         )
         samples = []
-        hold = args.hold if level != args.sessions[-1] or not args.soak else args.soak
         end = hold_start + hold
         while time.monotonic() < end:
             await asyncio.sleep(min(30.0, end - time.monotonic()))
@@ -981,6 +990,12 @@ def main() -> int:
         help="scripts/serve_prod.py (the production recipe: jobs in their own process) or plain "
         "`reflex run` (jobs inside every web worker)",
     )
+    parser.add_argument(
+        "--server",
+        choices=("granian", "uvicorn"),
+        default=os.environ.get("BACKOFFICE_WEB_SERVER", "uvicorn"),
+        help="the web server serve_prod.py runs (BACKOFFICE_WEB_SERVER)",
+    )
     parser.add_argument("--redis-db", type=int, default=DEFAULT_REDIS_DB)
     parser.add_argument("--think-min", type=float, default=1.0)
     parser.add_argument("--think-max", type=float, default=3.0)
@@ -990,6 +1005,7 @@ def main() -> int:
     args.sessions = [int(s) for s in args.sessions.split(",")]
 
     names = app_names()
+    os.environ["BACKOFFICE_WEB_SERVER"] = args.server  # the backend's environment inherits it
     redis.Redis.from_url(f"redis://127.0.0.1:6379/{args.redis_db}").flushdb()
     server = Server(
         args.workers,
@@ -998,7 +1014,8 @@ def main() -> int:
         respawn=args.launcher == "serve_prod",
     )
     print(
-        f"starting the production backend ({args.workers} workers, Redis db {args.redis_db})…",
+        f"starting the production backend ({args.server}, {args.workers} workers, "
+        f"Redis db {args.redis_db})…",
         flush=True,
     )
     try:
@@ -1019,6 +1036,7 @@ def main() -> int:
         {
             "workers": args.workers,
             "launcher": args.launcher,
+            "server": args.server,
             "think_s": [args.think_min, args.think_max],
             "hold_s": args.hold,
             "soak_s": args.soak,
