@@ -993,7 +993,7 @@ def main() -> int:
     parser.add_argument(
         "--server",
         choices=("granian", "uvicorn"),
-        default=os.environ.get("BACKOFFICE_WEB_SERVER", "uvicorn"),
+        default=os.environ.get("BACKOFFICE_WEB_SERVER", "granian"),
         help="the web server serve_prod.py runs (BACKOFFICE_WEB_SERVER)",
     )
     parser.add_argument("--redis-db", type=int, default=DEFAULT_REDIS_DB)

@@ -1,19 +1,21 @@
-"""The production backend: `reflex run` on uvicorn's worker supervisor (a worker that dies is
-started again), and the scheduled jobs in one process of their own.
+"""The production backend: `reflex run` with a worker that dies started again (granian, or
+uvicorn's supervisor), and the scheduled jobs in one process of their own.
 
     python scripts/serve_prod.py --env prod --frontend-port 3000
 
 Everything but the web server is Reflex's own command. ``BACKOFFICE_WEB_SERVER`` picks it:
 
-- ``uvicorn`` (default): Reflex's backend on uvicorn's multi-process supervisor, workers from
+- ``uvicorn``: Reflex's backend on uvicorn's multi-process supervisor, workers from
   ``WEB_CONCURRENCY`` (else ``GRANIAN_WORKERS``, else Reflex's default). Each worker is spawned
   and imports the app itself, and a websocket costs it a few KB (wsproto). Measured with
   ``make bench-ws`` (2 workers, 200 sessions, same data and hour): p95 166 ms against granian's
   229 ms, 13.2 against 14.7 ms of CPU a click, 129 against 220 KB more memory per added session
-  (granian's websocket keeps a 128 KiB read buffer per connection).
-- ``granian``: Reflex 0.10.1's own server, with ``respawn_failed_workers`` turned on. Plain
-  ``reflex run --env prod`` leaves it off, and granian then treats one worker's unexpected exit
-  as fatal: every worker stops (``scripts/drill_worker_kill.py`` shows it).
+  (granian's websocket keeps a 128 KiB read buffer per connection). Not yet the default: one
+  of three full test runs on it failed a browser test (a KYC claim's update not seen in 5 s),
+  which has not been explained.
+- ``granian`` (default): Reflex 0.10.1's own server, with ``respawn_failed_workers`` turned
+  on. Plain ``reflex run --env prod`` leaves it off, and granian then treats one worker's
+  unexpected exit as fatal: every worker stops (``scripts/drill_worker_kill.py`` shows it).
 
 Sessions of a dead worker reconnect to the others or its replacement and find their state in
 Redis.
@@ -129,7 +131,7 @@ class Scheduler(threading.Thread):
 
 
 def main() -> None:
-    server = os.environ.get("BACKOFFICE_WEB_SERVER", "uvicorn")
+    server = os.environ.get("BACKOFFICE_WEB_SERVER", "granian")
     if server == "uvicorn":
         os.environ["REFLEX_USE_GRANIAN"] = "true"  # Reflex's granian entry point, replaced
         _serve_with_uvicorn()
