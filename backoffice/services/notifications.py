@@ -85,6 +85,15 @@ def _newest_mine(principal: Principal, limit: int, *where: sa.ColumnElement[bool
     return sa.union_all(*walks).subquery("mine")
 
 
+def _read_by(principal: Principal) -> sa.ColumnElement[bool]:
+    """The user's read mark of the notification in the query: one look-up of the mark's key
+    (a user's marks can be thousands; listing them for an IN read them all)."""
+    return sa.and_(
+        NotificationRead.notification_id == Notification.id,
+        NotificationRead.user_id == principal.user_id,
+    )
+
+
 @dataclass(frozen=True)
 class Item:
     id: int
@@ -97,14 +106,10 @@ class Item:
 
 def recent(session: Session, *, principal: Principal, lang: str, limit: int = 20) -> list[Item]:
     newest = _newest_mine(principal, limit)
-    mark = sa.and_(
-        NotificationRead.notification_id == Notification.id,
-        NotificationRead.user_id == principal.user_id,
-    )
     rows = session.exec(
         select(Notification, NotificationRead.user_id.is_not(None))
         .join(newest, newest.c.id == Notification.id)
-        .outerjoin(NotificationRead, mark)
+        .outerjoin(NotificationRead, _read_by(principal))
         .order_by(Notification.id.desc())
         .limit(limit)
     ).all()
@@ -126,22 +131,14 @@ UNREAD_CAP = 99  # the bell shows "99+"; counting a busy role's thousands on eve
 
 def unread_count(session: Session, *, principal: Principal, cap: int = UNREAD_CAP) -> int:
     """Unread notifications, counted up to ``cap + 1`` (more than ``cap`` shows as "cap+")."""
-    # a look-up of the read mark's key per candidate: the user's marks can be thousands
-    read = sa.exists().where(
-        NotificationRead.notification_id == Notification.id,
-        NotificationRead.user_id == principal.user_id,
-    )
-    unread = _newest_mine(principal, cap + 1, ~read)
+    unread = _newest_mine(principal, cap + 1, ~sa.exists().where(_read_by(principal)))
     counted = session.execute(sa.select(sa.func.count()).select_from(unread)).scalar_one()
     return min(counted, cap + 1)
 
 
 def mark_all_read(session: Session, *, principal: Principal) -> int:
-    read = sa.exists().where(
-        NotificationRead.notification_id == Notification.id,
-        NotificationRead.user_id == principal.user_id,
-    )
-    ids = session.exec(select(Notification.id).where(_mine(principal), ~read)).all()
+    unread = ~sa.exists().where(_read_by(principal))
+    ids = session.exec(select(Notification.id).where(_mine(principal), unread)).all()
     for notification_id in ids:
         session.add(NotificationRead(notification_id=notification_id, user_id=principal.user_id))
     return len(ids)
