@@ -1,6 +1,7 @@
 """The Reflex app: registers every page. The only module of the core that imports Reflex."""
 
 import asyncio
+import os
 
 import reflex as rx
 
@@ -15,7 +16,7 @@ import pages.partners
 import pages.projects
 import pages.risk
 import pages.tickets  # noqa: F401  (the imports above register pages, panels and states)
-from backoffice import jobs
+from backoffice import jobs, memory_probe
 from backoffice.i18n import translate
 from pages.layout import registered_pages
 from pages.login import login
@@ -48,3 +49,5 @@ async def run_scheduler() -> None:
 
 
 app.register_lifespan_task(run_scheduler)
+if os.environ.get("BACKOFFICE_MEMORY_PROBE"):
+    app.register_lifespan_task(memory_probe.run)

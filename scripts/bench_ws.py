@@ -14,7 +14,9 @@ carrying its rows and the ``history.pushState`` of its URL, or a ``_redirect``, 
 then loads as a navigation).
 
 Figures are printed and written to bench-results/ws.json. ``--soak 600`` holds the last level
-ten minutes, sampling the server's memory every 30 s.
+ten minutes, sampling the server's memory every 30 s. ``--memory-probe`` has each worker list
+what it holds every minute (``backoffice/memory_probe.py``) and prints what grew, first sample
+under load to last.
 """
 
 from __future__ import annotations
@@ -976,6 +978,54 @@ def verdicts(result: dict[str, Any], soak: int) -> list[tuple[str, bool]]:
     return checks
 
 
+def probe_growth(directory: Path) -> list[dict[str, Any]]:
+    """Per worker, what grew from its second sample (under load) to its last, printed."""
+    growth = []
+    for path in sorted(directory.glob("memory-*.jsonl")):
+        samples = [json.loads(line) for line in path.read_text().splitlines() if line]
+        if len(samples) < 3:
+            continue
+        first, last = samples[1], samples[-1]
+        minutes = (last["at"] - first["at"]) / 60
+        kinds = {
+            kind: last["types"].get(kind, 0) - first["types"].get(kind, 0)
+            for kind in set(first["types"]) | set(last["types"])
+        }
+        grown = dict(sorted(kinds.items(), key=lambda item: -abs(item[1]))[:8])
+        figures = {
+            "pid": last["pid"],
+            "minutes": round(minutes, 1),
+            **{
+                f"{key}_growth": last.get(key, 0) - first.get(key, 0)
+                for key in (
+                    "rss_kb",
+                    "anon_kb",
+                    "py_blocks",
+                    "gc_objects",
+                    "pymalloc_arenas",
+                    "pymalloc_free_kb",
+                    "malloc_system_kb",
+                    "malloc_used_kb",
+                    "malloc_free_kb",
+                )
+            },
+            "kinds_grown": grown,
+        }
+        growth.append(figures)
+        print(
+            f"worker {figures['pid']} over {minutes:.1f} min: RSS {figures['rss_kb_growth']:+} KB "
+            f"(anonymous {figures['anon_kb_growth']:+} KB), Python blocks "
+            f"{figures['py_blocks_growth']:+}, tracked objects {figures['gc_objects_growth']:+}, "
+            f"Python arenas {figures['pymalloc_arenas_growth']:+} (free in them "
+            f"{figures['pymalloc_free_kb_growth']:+} KB), "
+            f"malloc heap {figures['malloc_system_kb_growth']:+} KB "
+            f"in {last.get('malloc_arenas')} arenas, in use "
+            f"{figures['malloc_used_kb_growth']:+} KB, malloc free "
+            f"{figures['malloc_free_kb_growth']:+} KB; most changed: {grown}"
+        )
+    return growth
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", default="50,200", help="levels, e.g. 50,200")
@@ -996,6 +1046,11 @@ def main() -> int:
         default=os.environ.get("BACKOFFICE_WEB_SERVER", "granian"),
         help="the web server serve_prod.py runs (BACKOFFICE_WEB_SERVER)",
     )
+    parser.add_argument(
+        "--memory-probe",
+        action="store_true",
+        help="each worker samples its objects every minute; what grew is printed at the end",
+    )
     parser.add_argument("--redis-db", type=int, default=DEFAULT_REDIS_DB)
     parser.add_argument("--think-min", type=float, default=1.0)
     parser.add_argument("--think-max", type=float, default=3.0)
@@ -1005,6 +1060,11 @@ def main() -> int:
     args.sessions = [int(s) for s in args.sessions.split(",")]
 
     names = app_names()
+    probe = ROOT / "bench-results" / "memory-probe"
+    if args.memory_probe:
+        for old in probe.glob("memory-*.jsonl"):
+            old.unlink()
+        os.environ["BACKOFFICE_MEMORY_PROBE"] = str(probe)
     os.environ["BACKOFFICE_WEB_SERVER"] = args.server  # the backend's environment inherits it
     redis.Redis.from_url(f"redis://127.0.0.1:6379/{args.redis_db}").flushdb()
     server = Server(
@@ -1027,6 +1087,8 @@ def main() -> int:
         with contextlib.suppress(redis.RedisError):
             redis.Redis.from_url(server.redis_url).flushdb()
     checks = verdicts(result, args.soak)
+    if args.memory_probe:
+        result["memory_probe"] = probe_growth(probe)
     print()
     for text, ok in checks:
         print(f"{'ok    ' if ok else 'MISSED'}  {text}")

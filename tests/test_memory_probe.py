@@ -1,0 +1,42 @@
+"""The worker memory probe bench_ws.py --soak reads: what it samples and where it writes."""
+
+import asyncio
+import json
+import os
+
+import pytest
+
+from backoffice import memory_probe
+
+
+class _Kept:
+    pass
+
+
+def test_a_sample_counts_the_objects_a_worker_holds():
+    before = memory_probe.sample()
+    kept = [_Kept() for _ in range(200_000)]
+    after = memory_probe.sample()
+    assert after["pid"] == os.getpid()
+    assert after["rss_kb"] > 0 and after["py_blocks"] > before["py_blocks"]
+    assert after["types"]["_Kept"] == 200_000  # the most numerous kind is named, with its count
+    assert "_Kept" not in before["types"]
+    assert after["malloc_used_kb"] > 0 and after["malloc_free_kb"] >= 0
+    assert len(kept) == 200_000
+
+
+def test_the_lifespan_task_appends_a_line_per_interval(tmp_path, monkeypatch):
+    monkeypatch.setenv("BACKOFFICE_MEMORY_PROBE", str(tmp_path / "probe"))
+    monkeypatch.setenv("BACKOFFICE_MEMORY_PROBE_EVERY", "0.05")
+
+    async def run_briefly() -> None:
+        task = asyncio.create_task(memory_probe.run())
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(run_briefly())
+    lines = (tmp_path / "probe" / f"memory-{os.getpid()}.jsonl").read_text().splitlines()
+    assert len(lines) >= 3
+    assert {"rss_kb", "py_blocks", "gc_objects", "types"} <= json.loads(lines[-1]).keys()
