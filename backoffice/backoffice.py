@@ -21,8 +21,10 @@ from backoffice.i18n import translate
 from pages.layout import registered_pages
 from pages.login import login
 from pages.resource import register_pages
+from state import admission
 
 register_pages()
+admission.cap_events_in_flight(admission.limit_from_environment())
 
 app = rx.App(
     theme=rx.theme(accent_color="indigo", radius="medium", scaling="100%"),
