@@ -8,6 +8,7 @@ import pytest
 from reflex_base.event.processor.base_state_processor import BaseStateEventProcessor
 
 from state import admission
+from tests.factories import run
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def _run(count: int, *, background: bool = False) -> None:
     async def events() -> None:
         await asyncio.gather(*(_event(background=background) for _ in range(count)))
 
-    asyncio.run(events())
+    run(events())
 
 
 def test_at_most_the_cap_of_foreground_events_run_at_once(counted_events):
@@ -57,7 +58,7 @@ def test_a_freed_place_goes_to_a_chained_event_before_new_clicks(counted_events)
         waiting.append(asyncio.ensure_future(_event("chained", chained=True)))
         await asyncio.gather(first, *waiting)
 
-    asyncio.run(events())
+    run(events())
     assert counted_events["order"] == ["first", "chained", "new-0", "new-1", "new-2"]
 
 
@@ -76,7 +77,7 @@ def test_a_cancelled_waiting_event_gives_no_place_away(counted_events):
             await gone
         await asyncio.gather(*(_event(f"more-{n}") for n in range(5)))
 
-    asyncio.run(events())
+    run(events())
     assert "gone" not in counted_events["order"]
     assert counted_events["most"] == 1 and counted_events["done"] == 7
 

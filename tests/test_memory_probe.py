@@ -7,6 +7,7 @@ import os
 import pytest
 
 from backoffice import memory_probe
+from tests.factories import run
 
 
 class _Kept:
@@ -36,7 +37,7 @@ def test_the_lifespan_task_appends_a_line_per_interval(tmp_path, monkeypatch):
         with pytest.raises(asyncio.CancelledError):
             await task
 
-    asyncio.run(run_briefly())
+    run(run_briefly())
     lines = (tmp_path / "probe" / f"memory-{os.getpid()}.jsonl").read_text().splitlines()
     assert len(lines) >= 3
     assert {"rss_kb", "py_blocks", "gc_objects", "types"} <= json.loads(lines[-1]).keys()
