@@ -28,16 +28,25 @@ def test_a_sample_counts_the_objects_a_worker_holds():
 
 def test_the_lifespan_task_appends_a_line_per_interval(tmp_path, monkeypatch):
     monkeypatch.setenv("BACKOFFICE_MEMORY_PROBE", str(tmp_path / "probe"))
-    monkeypatch.setenv("BACKOFFICE_MEMORY_PROBE_EVERY", "0.05")
+    monkeypatch.setenv("BACKOFFICE_MEMORY_PROBE_EVERY", "0.2")
 
-    async def run_briefly() -> None:
+    path = tmp_path / "probe" / f"memory-{os.getpid()}.jsonl"
+
+    def written() -> list[str]:
+        return path.read_text().splitlines() if path.exists() else []
+
+    async def run_for_three_lines() -> None:
         task = asyncio.create_task(memory_probe.run())
-        await asyncio.sleep(0.3)
+        for _ in range(600):  # a sample of a big test process's heap takes a while
+            if len(written()) >= 3:
+                break
+            await asyncio.sleep(0.05)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
 
-    run(run_briefly())
-    lines = (tmp_path / "probe" / f"memory-{os.getpid()}.jsonl").read_text().splitlines()
+    run(run_for_three_lines())
+    lines = written()
     assert len(lines) >= 3
+    assert len({json.loads(line)["at"] for line in lines}) == len(lines)  # one per interval
     assert {"rss_kb", "py_blocks", "gc_objects", "types"} <= json.loads(lines[-1]).keys()
