@@ -95,10 +95,14 @@ def _pymalloc_kb() -> dict[str, int]:
     }
 
 
-def _proc_kb(path: str, field: str) -> int:
-    for line in Path(path).read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
+def proc_kb(pid: int | str, path: str, field: str) -> int:
+    """A KB figure of ``/proc/<pid>/<path>`` (``status``, ``smaps_rollup``), 0 if it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
     return 0
 
 
@@ -107,8 +111,8 @@ def sample() -> dict[str, object]:
     return {
         "pid": os.getpid(),
         "at": round(time.time(), 1),
-        "rss_kb": _proc_kb("/proc/self/status", "VmRSS"),
-        "anon_kb": _proc_kb("/proc/self/smaps_rollup", "Anonymous"),
+        "rss_kb": proc_kb("self", "status", "VmRSS"),
+        "anon_kb": proc_kb("self", "smaps_rollup", "Anonymous"),
         "py_blocks": sys.getallocatedblocks(),
         **_pymalloc_kb(),
         **_malloc_kb(),

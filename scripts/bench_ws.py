@@ -61,6 +61,8 @@ from wsproto.events import (  # noqa: E402
 )
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError  # noqa: E402
 
+from backoffice.memory_probe import proc_kb  # noqa: E402
+
 DEFAULT_REDIS_DB = 11
 LIST_PATH = "/r/transaction"
 RECORD_PATH = "/r/transaction/record"
@@ -197,16 +199,6 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def _kb(pid: int, path: str, key: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 class Server:
     """The production backend on a free port, in its own process group: scripts/serve_prod.py
     (granian respawns a worker that died; the jobs in one scheduler process beside the web
@@ -318,9 +310,9 @@ class Server:
         pids, scheduler = self.worker_pids(), self.scheduler_pids()
         return {
             "workers": len(pids),
-            "rss_kb": sum(_kb(p, "status", "VmRSS") for p in pids),
-            "pss_kb": sum(_kb(p, "smaps_rollup", "Pss") for p in pids),
-            "scheduler_rss_kb": sum(_kb(p, "status", "VmRSS") for p in scheduler),
+            "rss_kb": sum(proc_kb(p, "status", "VmRSS") for p in pids),
+            "pss_kb": sum(proc_kb(p, "smaps_rollup", "Pss") for p in pids),
+            "scheduler_rss_kb": sum(proc_kb(p, "status", "VmRSS") for p in scheduler),
         }
 
     def stop(self) -> None:
