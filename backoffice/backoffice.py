@@ -16,7 +16,7 @@ import pages.partners
 import pages.projects
 import pages.risk
 import pages.tickets  # noqa: F401  (the imports above register pages, panels and states)
-from backoffice import jobs, memory_probe
+from backoffice import heap_trim, jobs, memory_probe
 from backoffice.i18n import translate
 from pages.layout import registered_pages
 from pages.login import login
@@ -51,5 +51,6 @@ async def run_scheduler() -> None:
 
 
 app.register_lifespan_task(run_scheduler)
+app.register_lifespan_task(heap_trim.run, every=heap_trim.interval_from_environment())
 if os.environ.get("BACKOFFICE_MEMORY_PROBE"):
     app.register_lifespan_task(memory_probe.run)
