@@ -11,7 +11,7 @@ from backoffice.i18n import translate
 from backoffice.navigation import MODULES
 from pages.ui import t
 from state.account import AccountState
-from state.auth import SessionState, StepUpState
+from state.auth import SessionState, StepUpState, gates_its_page
 from state.notifications import NotificationState
 from state.ui import UIState
 
@@ -230,6 +230,7 @@ def notification_bell() -> rx.Component:
                 overflow_y="auto",
             ),
         ),
+        on_open_change=NotificationState.open_bell,
     )
 
 
@@ -425,7 +426,9 @@ def template(
 
         wrapped.__name__ = page.__name__
         loads = on_load if isinstance(on_load, list) else [on_load] if on_load else []
-        registered_pages.append((route, title_key, wrapped, [SessionState.gate, *loads]))
+        if not (loads and gates_its_page(loads[0])):
+            loads = [SessionState.gate, *loads]
+        registered_pages.append((route, title_key, wrapped, loads))
         return wrapped
 
     return decorator

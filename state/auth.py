@@ -51,7 +51,9 @@ def _guard(permission: tuple[str, str]) -> Callable[[Callable], Callable]:
         @functools.wraps(fn)
         async def guarded(self: rx.State, *args: Any, **kwargs: Any) -> Any:
             session_state = await self.get_state(SessionState)
-            refusal = await session_state._authorise(permission, fn.__qualname__)
+            refusal = await session_state._authorise_page_load(guarded)
+            if refusal is None:
+                refusal = await session_state._authorise(permission, fn.__qualname__)
             if refusal is not None:
                 return refusal
             result = fn(self, *args, **kwargs)
@@ -71,6 +73,20 @@ def requires(resource: str, action: str) -> Callable[[Callable], Callable]:
 
 
 signed_in = _guard(SIGNED_IN)
+
+PAGE_LOAD_ATTR = "__page_load__"
+
+
+def gates_its_page(handler: Any) -> bool:
+    """Mark a page's first on_load handler to do the page gate's work itself (the template
+    then registers no separate gate event: one state load and save less per navigation).
+    False, and nothing marked, when the handler is not guarded by this module's guards."""
+    fn = getattr(getattr(handler, "handler", handler), "fn", None)
+    permission = getattr(fn, PERMISSION_ATTR, PUBLIC)
+    if fn is None or permission == PUBLIC:
+        return False
+    setattr(fn, PAGE_LOAD_ATTR, True)
+    return True
 
 
 def _event_chain() -> str:
@@ -177,8 +193,19 @@ class SessionState(rx.State):
     @rx.event
     @public
     async def gate(self) -> Any:
-        """on_load of every shell page: signed-in users only, and only modules they may view;
-        then the bell's notifications (in this event: one state lock and load, not two)."""
+        """on_load of a shell page without a guarded load of its own: signed-in users only, and
+        only modules they may view; then the bell's unread count (in this event: one state lock
+        and load, not two). A page's guarded load does the same first (``gates_its_page``)."""
+        return await self._gate_page()
+
+    async def _authorise_page_load(self, guarded: Callable) -> Any:
+        """The gate's refusal for a handler marked by ``gates_its_page``, else None. A caller
+        not signed in is left to ``_authorise``, which refuses and logs the handler's call."""
+        if not getattr(guarded, PAGE_LOAD_ATTR, False) or self._resolve() is None:
+            return None
+        return await self._gate_page()
+
+    async def _gate_page(self) -> Any:
         from state.notifications import NotificationState  # it imports this module
 
         principal = self._resolve()
@@ -193,7 +220,7 @@ class SessionState(rx.State):
                 "module not allowed",
             )
             return [rx.toast.error(translate("auth.denied", await self._lang())), rx.redirect("/")]
-        await (await self.get_state(NotificationState))._reload()
+        await (await self.get_state(NotificationState))._reload_count()
         return None
 
     @rx.event

@@ -1,5 +1,6 @@
-"""The bell in the top bar: the caller's notifications (their own and their roles'), loaded by
-the page gate on every page and after marking them read."""
+"""The bell in the top bar: the caller's notifications (their own and their roles'). The page
+gate counts the unread ones on every page; the list is read when the bell opens and after
+marking them read."""
 
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ class NotificationState(rx.State):
             else str(self.unread)
         )
 
+    async def _reload_count(self) -> None:
+        principal = (await self.get_state(SessionState)).principal
+        with session_scope() as session:
+            self.unread = notifications.unread_count(session, principal=principal)
+
     async def _reload(self) -> None:
         principal = (await self.get_state(SessionState)).principal
         lang = (await self.get_state(UIState)).lang
@@ -49,3 +55,10 @@ class NotificationState(rx.State):
         with session_scope(write=True) as session:
             notifications.mark_all_read(session, principal=principal)
         await self._reload()
+
+    @rx.event
+    @signed_in
+    async def open_bell(self, opened: bool) -> None:
+        """The list is read when the bell opens, not on every page (the count is)."""
+        if opened:
+            await self._reload()

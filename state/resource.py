@@ -48,7 +48,9 @@ def requires_on_resource(action: str) -> Callable[[Callable], Callable]:
             resource = get_resource(key)
             session_state = await self.get_state(SessionState)
             permission = (resource.permission if resource else f"unknown:{key}"[:40], action)
-            refusal = await session_state._authorise(permission, fn.__qualname__)
+            refusal = await session_state._authorise_page_load(guarded)
+            if refusal is None:
+                refusal = await session_state._authorise(permission, fn.__qualname__)
             if refusal is not None:
                 return refusal
             result = fn(self, *args, **kwargs)

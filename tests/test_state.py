@@ -244,3 +244,84 @@ def test_a_chart_is_plain_json_without_its_template():
     assert chart["data"][0]["type"] == "bar" and chart["data"][0]["y"] == [1, 2]
     assert chart["layout"]["title"]["text"] == "t" and "template" not in chart["layout"]
     assert json.loads(json.dumps(chart)) == chart
+
+
+def _redirected_to(result: object) -> list[str]:
+    specs = result if isinstance(result, list) else [result]
+    return [
+        str(value._var_value)
+        for spec in specs
+        if getattr(getattr(spec, "handler", None), "fn", None)
+        and spec.handler.fn.__qualname__ == "_redirect"
+        for name, value in spec.args
+        if str(name) == "path"
+    ]
+
+
+def _tab_on(path: str, token: str):
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+
+    from state.auth import SessionState
+
+    root = State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data(
+        {"headers": {"origin": "http://localhost:3000"}, "asPath": path, "pathname": path}
+    )
+    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = token
+    return root
+
+
+def test_a_page_load_does_the_gates_work_before_its_own(session):
+    """A page whose first on_load is a guarded handler registers no separate gate event: the
+    handler signs out a stranger, keeps a user out of a module they may not open (to the home
+    page, audited) and counts the bell's unread notices before it loads anything."""
+    from sqlmodel import select
+
+    import backoffice.backoffice  # noqa: F401  (registers every page)
+    from backoffice.services import notifications
+    from models.audit import AuditEntry
+    from pages.layout import registered_pages
+    from state.auth import PAGE_LOAD_ATTR, SessionState
+    from state.hr import HrOverviewState
+    from state.notifications import NotificationState
+    from tests.factories import make_user, run, sign_in
+
+    loads = {route: on_load for route, _title, _page, on_load in registered_pages}
+    assert loads["/hr/overview"] == [HrOverviewState.load]
+    assert getattr(HrOverviewState.load.fn, PAGE_LOAD_ATTR)
+    for route, on_load in loads.items():  # no page goes without the gate's work
+        first = getattr(on_load[0], "handler", on_load[0])
+        assert first == SessionState.gate or getattr(first.fn, PAGE_LOAD_ATTR, False), route
+
+    load = HrOverviewState.load.fn
+    agent, _ = make_user(session, "agent.g", ["cs_agent"])
+    hr, _ = make_user(session, "hr.g", ["hr"])
+    notifications.notify(session, role="hr", dedupe_key="g1", title_zh="通知", title_en="Notice")
+    session.commit()
+
+    def overview(token: str):
+        root = _tab_on("/hr/overview", token)
+        return root, root.get_substate(HrOverviewState.get_full_name().split(".")[1:])
+
+    _root, state = overview("not-a-session")
+    assert _redirected_to(run(load(state))) == ["/login"]
+    assert state.quarter == ""
+
+    _root, state = overview(sign_in(session, agent))
+    assert _redirected_to(run(load(state))) == ["/"]
+    assert state.quarter == ""
+    refusal = session.exec(
+        select(AuditEntry).where(
+            AuditEntry.actor == "agent.g", AuditEntry.action == "access.denied"
+        )
+    ).one()
+    assert refusal.entity_id == "page /hr"
+
+    root, state = overview(sign_in(session, hr))
+    assert run(load(state)) is None
+    assert state.quarter != ""
+    bell = root.get_substate(NotificationState.get_full_name().split(".")[1:])
+    assert bell.unread == 1 and bell.items == []  # the list is read when the bell opens
+    run(NotificationState.open_bell.fn(bell, True))
+    assert [item["title"] for item in bell.items] == ["通知"]
