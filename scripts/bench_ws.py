@@ -61,6 +61,7 @@ from wsproto.events import (  # noqa: E402
 )
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError  # noqa: E402
 
+from backoffice import heap_trim  # noqa: E402
 from backoffice.memory_probe import proc_kb  # noqa: E402
 
 DEFAULT_REDIS_DB = 11
@@ -821,7 +822,7 @@ async def run_levels(args: argparse.Namespace, names: Names, server: Server) -> 
     await asyncio.sleep(3)
     if warm_stats.errors:
         print(f"warm-up errors: {sorted({e for _t, e in warm_stats.errors})[:3]}", flush=True)
-    baseline = {**server.memory_kb(), **redis_figures(server.redis_url)}
+    baseline = {**await settled_memory_kb(server), **redis_figures(server.redis_url)}
     print(
         f"baseline after warm-up: {baseline['workers']} workers, RSS "
         f"{baseline['rss_kb'] / 1024:.0f} MiB, PSS {baseline['pss_kb'] / 1024:.0f} MiB",
@@ -900,7 +901,32 @@ async def run_levels(args: argparse.Namespace, names: Names, server: Server) -> 
         print_level(figures)
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
+    if levels:  # what the sessions themselves held: the last level's memory less what stays
+        await asyncio.sleep(heap_trim.interval_from_environment() + 5)  # their heap given back
+        left = await settled_memory_kb(server)
+        last = levels[-1]
+        last["pss_kb_after_sessions_left"] = left["pss_kb"]
+        last["pss_kb_held_per_session"] = round(
+            (last["pss_kb"] - left["pss_kb"]) / last["sessions"], 1
+        )
+        print(
+            f"after the {last['sessions']} sessions left: workers PSS "
+            f"{left['pss_kb'] / 1024:.0f} MiB (baseline {baseline['pss_kb'] / 1024:.0f} MiB); "
+            f"the sessions held {last['pss_kb_held_per_session']} KB each",
+            flush=True,
+        )
     return {"baseline": baseline, "levels": levels, "reconnects": len(stats.reconnects)}
+
+
+async def settled_memory_kb(server: Server, samples: int = 5, every: float = 2.0) -> dict:
+    """The workers' memory as the median of a few samples: one sample moved by 20 MB between
+    runs (a trim, a collection or a late task caught mid-way)."""
+    taken = []
+    for n in range(samples):
+        taken.append(server.memory_kb())
+        if n < samples - 1:
+            await asyncio.sleep(every)
+    return {key: sorted(sample[key] for sample in taken)[samples // 2] for key in taken[0].keys()}
 
 
 def print_level(f: dict[str, Any]) -> None:
@@ -1024,7 +1050,9 @@ def main() -> int:
     parser.add_argument("--hold", type=int, default=60, help="seconds held at each level")
     parser.add_argument("--ramp", type=float, default=20.0, help="seconds to reach a level")
     parser.add_argument("--soak", type=int, default=0, help="hold the last level this long instead")
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 2, help="web workers (one a core)"
+    )
     parser.add_argument(
         "--launcher",
         choices=("serve_prod", "reflex"),
@@ -1035,7 +1063,7 @@ def main() -> int:
     parser.add_argument(
         "--server",
         choices=("granian", "uvicorn"),
-        default=os.environ.get("BACKOFFICE_WEB_SERVER", "granian"),
+        default=os.environ.get("BACKOFFICE_WEB_SERVER", "uvicorn"),
         help="the web server serve_prod.py runs (BACKOFFICE_WEB_SERVER)",
     )
     parser.add_argument(
