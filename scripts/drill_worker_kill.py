@@ -1,6 +1,7 @@
 """`make drill-worker`: kill a backend worker (SIGKILL) while signed-in staff work.
 
-The production backend runs with several granian workers and its state in Redis, against the
+The production backend runs with several workers (the default web server: uvicorn; with
+``BACKOFFICE_WEB_SERVER=granian``, granian's) and its state in Redis, against the
 bench data set (scripts/bench_ws.py starts it and provides the load client). Readers work the
 transactions list; writers (product managers) each keep one partner record open and save its
 notes through the generic record form (``ResourceRecordState.save``), every save with a unique

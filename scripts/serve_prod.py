@@ -1,21 +1,22 @@
-"""The production backend: `reflex run` with a worker that dies started again (granian, or
-uvicorn's supervisor), and the scheduled jobs in one process of their own.
+"""The production backend: `reflex run` with a worker that dies started again (uvicorn's
+supervisor, or granian), and the scheduled jobs in one process of their own.
 
     python scripts/serve_prod.py --env prod --frontend-port 3000
 
 Everything but the web server is Reflex's own command. ``BACKOFFICE_WEB_SERVER`` picks it:
 
-- ``uvicorn``: Reflex's backend on uvicorn's multi-process supervisor, workers from
-  ``WEB_CONCURRENCY`` (else ``GRANIAN_WORKERS``, else Reflex's default). Each worker is spawned
-  and imports the app itself, and a websocket costs it a few KB (wsproto). Measured with
-  ``make bench-ws`` (2 workers, 200 sessions, same data and hour): p95 166 ms against granian's
-  229 ms, 13.2 against 14.7 ms of CPU a click, 129 against 220 KB more memory per added session
-  (granian's websocket keeps a 128 KiB read buffer per connection). Not yet the default: one
-  of three full test runs on it failed a browser test (a KYC claim's update not seen in 5 s),
-  which has not been explained.
-- ``granian`` (default): Reflex 0.10.1's own server, with ``respawn_failed_workers`` turned
-  on. Plain ``reflex run --env prod`` leaves it off, and granian then treats one worker's
-  unexpected exit as fatal: every worker stops (``scripts/drill_worker_kill.py`` shows it).
+- ``uvicorn`` (default): Reflex's backend on uvicorn's multi-process supervisor, workers from
+  ``WEB_CONCURRENCY`` (else ``GRANIAN_WORKERS``, else Reflex's default), a dead one started
+  again. Each worker is spawned and imports the app itself, and a websocket costs it a few KB
+  (wsproto). Measured with ``make bench-ws`` (2 workers, 200 sessions, same data and hour):
+  126 KB more worker memory per added session against granian's 194 KB, which keeps a 128 KiB
+  read buffer per connection that cannot be sized; CPU and p95 within the run-to-run noise
+  (15.0 and 14.5 ms a click). A browser test failed on it once, two rounds ago (a KYC claim's
+  update not seen in 5 s, one of three full runs); it did not come back in three full runs
+  since (38 of 38 each) nor in 60 claim rounds on one server.
+- ``granian``: Reflex 0.10.1's own server, with ``respawn_failed_workers`` turned on. Plain
+  ``reflex run --env prod`` leaves it off, and granian then treats one worker's unexpected exit
+  as fatal: every worker stops (``scripts/drill_worker_kill.py`` shows it).
 
 Sessions of a dead worker reconnect to the others or its replacement and find their state in
 Redis.
@@ -47,6 +48,7 @@ from typing import Any
 from granian import server as granian_server
 
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WEB_SERVER = "uvicorn"
 RESTART_AFTER = 5.0  # seconds between a scheduler's exit and its replacement
 
 
@@ -131,7 +133,7 @@ class Scheduler(threading.Thread):
 
 
 def main() -> None:
-    server = os.environ.get("BACKOFFICE_WEB_SERVER", "granian")
+    server = os.environ.get("BACKOFFICE_WEB_SERVER", DEFAULT_WEB_SERVER)
     if server == "uvicorn":
         os.environ["REFLEX_USE_GRANIAN"] = "true"  # Reflex's granian entry point, replaced
         _serve_with_uvicorn()

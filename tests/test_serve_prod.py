@@ -46,3 +46,24 @@ def test_an_unknown_web_server_is_refused_by_name(serve_prod, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["serve_prod.py"])
     with pytest.raises(SystemExit, match="granian or uvicorn, not 'apache'"):
         serve_prod.main()
+
+
+def test_uvicorn_serves_unless_granian_is_asked_for(serve_prod, monkeypatch):
+    import reflex.reflex
+
+    chosen: list[str] = []
+    monkeypatch.setattr(serve_prod, "_serve_with_uvicorn", lambda: chosen.append("uvicorn"))
+    monkeypatch.setattr(serve_prod, "_respawn_failed_workers", lambda: chosen.append("granian"))
+    monkeypatch.setattr(reflex.reflex, "cli", lambda args: chosen.append(" ".join(args)))
+    for name, value in (
+        ("BACKOFFICE_SCHEDULER", "off"),  # main() sets these three: restored after the test
+        ("REFLEX_OPLOCK_ENABLED", "false"),
+        ("REFLEX_USE_GRANIAN", "true"),
+    ):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "argv", ["serve_prod.py", "--env", "prod"])
+    monkeypatch.delenv("BACKOFFICE_WEB_SERVER", raising=False)
+    serve_prod.main()
+    monkeypatch.setenv("BACKOFFICE_WEB_SERVER", "granian")
+    serve_prod.main()
+    assert chosen == ["uvicorn", "run --env prod", "granian", "run --env prod"]
