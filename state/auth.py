@@ -51,9 +51,9 @@ def _guard(permission: tuple[str, str]) -> Callable[[Callable], Callable]:
         @functools.wraps(fn)
         async def guarded(self: rx.State, *args: Any, **kwargs: Any) -> Any:
             session_state = await self.get_state(SessionState)
-            refusal = await session_state._authorise_page_load(guarded)
-            if refusal is None:
-                refusal = await session_state._authorise(permission, fn.__qualname__)
+            refusal = await session_state._authorise(
+                permission, fn.__qualname__, getattr(guarded, PAGE_LOAD_ATTR, False)
+            )
             if refusal is not None:
                 return refusal
             result = fn(self, *args, **kwargs)
@@ -169,8 +169,12 @@ class SessionState(rx.State):
                 client=self.client,
             )
 
-    async def _authorise(self, permission: tuple[str, str], handler: str) -> Any:
-        """None when the caller may run the handler; otherwise the events that refuse it."""
+    async def _authorise(
+        self, permission: tuple[str, str], handler: str, page_load: bool = False
+    ) -> Any:
+        """None when the caller may run the handler; otherwise the events that refuse it.
+        ``page_load``: the handler was marked by ``gates_its_page``, so the page gate's checks
+        come first, once the caller is known."""
         if permission == PUBLIC:
             return None
         lang = await self._lang()
@@ -178,6 +182,8 @@ class SessionState(rx.State):
         if principal is None:
             self._log_refusal(None, permission, handler, "not signed in")
             return [rx.toast.error(translate("auth.sign_in_required", lang)), rx.redirect("/login")]
+        if page_load and (refusal := await self._enter_page(principal)) is not None:
+            return refusal
         if permission == SIGNED_IN:
             return None
         resource, action = permission
@@ -196,21 +202,16 @@ class SessionState(rx.State):
         """on_load of a shell page without a guarded load of its own: signed-in users only, and
         only modules they may view; then the bell's unread count (in this event: one state lock
         and load, not two). A page's guarded load does the same first (``gates_its_page``)."""
-        return await self._gate_page()
-
-    async def _authorise_page_load(self, guarded: Callable) -> Any:
-        """The gate's refusal for a handler marked by ``gates_its_page``, else None. A caller
-        not signed in is left to ``_authorise``, which refuses and logs the handler's call."""
-        if not getattr(guarded, PAGE_LOAD_ATTR, False) or self._resolve() is None:
-            return None
-        return await self._gate_page()
-
-    async def _gate_page(self) -> Any:
-        from state.notifications import NotificationState  # it imports this module
-
         principal = self._resolve()
         if principal is None:
             return rx.redirect("/login")
+        return await self._enter_page(principal)
+
+    async def _enter_page(self, principal: rbac.Principal) -> Any:
+        """The page gate's checks for a signed-in caller: the module's access, then the bell's
+        unread count. None when the page may load."""
+        from state.notifications import NotificationState  # it imports this module
+
         module = self.router.url.path.strip("/").split("/")[0]
         if module and module in rbac.MODULE_RESOURCES and module not in self.modules:
             self._log_refusal(

@@ -32,10 +32,10 @@ class NotificationState(rx.State):
             self.unread = notifications.unread_count(session, principal=principal)
 
     async def _reload(self) -> None:
+        await self._reload_count()
         principal = (await self.get_state(SessionState)).principal
         lang = (await self.get_state(UIState)).lang
         with session_scope() as session:
-            self.unread = notifications.unread_count(session, principal=principal)
             self.items = [
                 {
                     "id": i.id,

@@ -24,7 +24,7 @@ from backoffice.engine.resource import Resource
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
 from backoffice.services import attachments, documents
-from state.auth import PERMISSION_ATTR, SessionState
+from state.auth import PAGE_LOAD_ATTR, PERMISSION_ATTR, SessionState
 from state.changes import assign
 from state.ui import UIState
 
@@ -48,9 +48,9 @@ def requires_on_resource(action: str) -> Callable[[Callable], Callable]:
             resource = get_resource(key)
             session_state = await self.get_state(SessionState)
             permission = (resource.permission if resource else f"unknown:{key}"[:40], action)
-            refusal = await session_state._authorise_page_load(guarded)
-            if refusal is None:
-                refusal = await session_state._authorise(permission, fn.__qualname__)
+            refusal = await session_state._authorise(
+                permission, fn.__qualname__, getattr(guarded, PAGE_LOAD_ATTR, False)
+            )
             if refusal is not None:
                 return refusal
             result = fn(self, *args, **kwargs)
