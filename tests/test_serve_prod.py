@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,9 @@ from typing import Any
 import pytest
 import uvicorn
 from reflex.utils import exec as reflex_exec
+from uvicorn.config import Config
+
+from tests.factories import run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +29,7 @@ def serve_prod(monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr(
         reflex_exec, "run_granian_backend_prod", reflex_exec.run_granian_backend_prod
     )
+    monkeypatch.setattr(Config, "bind_socket", Config.bind_socket)
     return module
 
 
@@ -67,3 +73,40 @@ def test_uvicorn_serves_unless_granian_is_asked_for(serve_prod, monkeypatch):
     monkeypatch.setenv("BACKOFFICE_WEB_SERVER", "granian")
     serve_prod.main()
     assert chosen == ["uvicorn", "run --env prod", "granian", "run --env prod"]
+
+
+def nagle_off_on_accepted(listening: socket.socket) -> bool:
+    """Whether asyncio serving ``listening`` (as each uvicorn worker does) turns Nagle's
+    algorithm off on the connection it accepts."""
+
+    async def accept_one() -> bool:
+        made: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                made.set_result(bool(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)))
+                transport.close()
+
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listening)
+        with socket.create_connection(listening.getsockname()[:2]):
+            nodelay = await asyncio.wait_for(made, 5)
+        server.close()
+        return nodelay
+
+    return run(accept_one())
+
+
+def test_uvicorns_workers_answer_without_waiting_for_acks(serve_prod):
+    """uvicorn binds its workers' socket with protocol 0, and asyncio then leaves Nagle on: a
+    reply in two writes waited for the browser's delayed ACK (40 ms, found by bench_ws)."""
+    as_uvicorn_binds = Config(app="app:app", host="127.0.0.1", port=0).bind_socket()
+    assert not nagle_off_on_accepted(as_uvicorn_binds), "the fault this launcher mends"
+
+    serve_prod._bind_tcp_sockets(Config)
+    wrapped = Config.bind_socket
+    serve_prod._bind_tcp_sockets(Config)
+    assert Config.bind_socket is wrapped, "wrapped once, however often the launcher runs"
+    as_launched = Config(app="app:app", host="127.0.0.1", port=0).bind_socket()
+    assert as_launched.proto == socket.IPPROTO_TCP and as_launched.get_inheritable()
+    assert nagle_off_on_accepted(as_launched)
