@@ -13,7 +13,8 @@ Everything but the web server is Reflex's own command. ``BACKOFFICE_WEB_SERVER``
   read buffer per connection that cannot be sized; CPU and p95 within the run-to-run noise
   (15.0 and 14.5 ms a click). A browser test failed on it once, two rounds ago (a KYC claim's
   update not seen in 5 s, one of three full runs); it did not come back in three full runs
-  since (38 of 38 each) nor in 60 claim rounds on one server.
+  since (38 of 38 each) nor in 60 claim rounds on one server. The socket its workers share is
+  bound as TCP, so each connection has Nagle's algorithm off (``_bind_tcp_sockets``).
 - ``granian``: Reflex 0.10.1's own server, with ``respawn_failed_workers`` turned on. Plain
   ``reflex run --env prod`` leaves it off, and granian then treats one worker's unexpected exit
   as fatal: every worker stops (``scripts/drill_worker_kill.py`` shows it).
@@ -105,7 +106,8 @@ def _bind_tcp_sockets(config_class: Any) -> None:
     TCP_NODELAY only on sockets whose protocol reads IPPROTO_TCP (``_set_nodelay``). With Nagle
     on, a reply written in two parts (a list's rows, then the address bar's URL) waited for the
     browser's delayed ACK: 40 ms more on one click in five of a tab that had paused a second
-    (``make bench-ws``, 50 sessions: p95 52 ms with a second mode at 45–55 ms).
+    (``make bench-ws``, 50 sessions: p95 52 ms with a second mode at 45–55 ms). Reported upstream
+    as uvicorn issue #3149; once uvicorn binds with IPPROTO_TCP itself this changes nothing.
     """
     if getattr(config_class.bind_socket, "binds_tcp", False):
         return
