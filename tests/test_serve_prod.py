@@ -101,7 +101,10 @@ def test_uvicorns_workers_answer_without_waiting_for_acks(serve_prod):
     """uvicorn binds its workers' socket with protocol 0, and asyncio then leaves Nagle on: a
     reply in two writes waited for the browser's delayed ACK (40 ms, found by bench_ws)."""
     as_uvicorn_binds = Config(app="app:app", host="127.0.0.1", port=0).bind_socket()
-    assert not nagle_off_on_accepted(as_uvicorn_binds), "the fault this launcher mends"
+    assert not nagle_off_on_accepted(as_uvicorn_binds), (
+        "the fault this launcher mends; if uvicorn now binds as TCP itself (its issue #3149), "
+        "_bind_tcp_sockets can go"
+    )
 
     serve_prod._bind_tcp_sockets(Config)
     wrapped = Config.bind_socket
