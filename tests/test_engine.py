@@ -109,8 +109,10 @@ def test_stale_save_is_refused_and_names_who_changed_what(session, pm, pm2):
         values={"notes": "mine"},
     )
     assert stale.message == "record.stale_by"
-    assert stale.message_params["who"] == "pm.two"
-    assert "commission_rate" in stale.message_params["fields"]
+    assert stale.message_params["who"] == "Pm.Two"  # the display name, not the login
+    label = PARTNER.field("commission_rate")
+    assert stale.message_params["fields_en"] == label.label_en
+    assert stale.message_params["fields_zh"] == label.label_zh
     session.commit()
     partner = session.get(Partner, record_id)
     assert partner.notes == "" and partner.commission_rate == Decimal("0.9000")
@@ -120,8 +122,9 @@ def test_stale_save_is_refused_and_names_who_changed_what(session, pm, pm2):
 def test_concurrent_write_loses_the_race_cleanly(session, pm):
     record_id = _partner(session, pm)
     partner = session.get(Partner, record_id)
-    assert service._write(session, PARTNER, partner, 1, {"notes": "a"})
-    assert not service._write(session, PARTNER, partner, 1, {"notes": "b"})
+    audited = {"actor": "pm.one", "action": "partner.edit", "changes": {"notes": ["", "x"]}}
+    assert service._write(session, PARTNER, partner, 1, {"notes": "a"}, **audited)
+    assert not service._write(session, PARTNER, partner, 1, {"notes": "b"}, **audited)
     session.commit()
     assert session.get(Partner, record_id).notes == "a"
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from backoffice.engine.fields import to_text
+from backoffice.engine.versioned import write_versioned
 from backoffice.security.rbac import Principal
 from backoffice.services import audit
 from backoffice.services.business_time import local_today
@@ -44,11 +45,12 @@ MASK = "******"
 
 
 class HrError(Exception):
-    """A refusal with an i18n key."""
+    """A refusal with an i18n key and its parameters."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, **params: object) -> None:
         super().__init__(key)
         self.key = key
+        self.params = params
 
 
 # --- people ---------------------------------------------------------------------------------
@@ -401,26 +403,16 @@ def _write_appraisal(
     actor: str,
     action: str,
 ) -> None:
-    before = {name: getattr(appraisal, name) for name in values}
-    result = session.execute(
-        sa.update(Appraisal)
-        .where(Appraisal.id == appraisal.id, Appraisal.version == seen_version)
-        .values(**values, version=seen_version + 1, updated_at=utcnow())
-    )
-    if result.rowcount != 1:
-        raise HrError("record.stale")
-    session.expire(appraisal)
-    audit.record(
+    write_versioned(
         session,
+        Appraisal,
+        appraisal,
+        seen_version,
+        values,
         actor=actor,
         action=action,
         entity="appraisal",
-        entity_id=appraisal.id,  # type: ignore[arg-type]
-        changes={
-            name: [to_text(before[name]), to_text(value)]
-            for name, value in values.items()
-            if before[name] != value
-        },
+        refuse=HrError,
     )
 
 

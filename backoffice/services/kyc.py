@@ -19,6 +19,7 @@ from backoffice import pdf
 from backoffice.config import get_settings
 from backoffice.db import write_batches
 from backoffice.engine.fields import is_id, storable_text
+from backoffice.engine.versioned import write_versioned
 from backoffice.security import fields
 from backoffice.security.rbac import Principal
 from backoffice.services import attachments, audit, notifications, questionnaire, screening
@@ -50,9 +51,10 @@ REVEALABLE = {
 
 
 class KycError(ValueError):
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, **params: object) -> None:
         super().__init__(key)
         self.key = key
+        self.params = params
 
 
 # --- who works the case ---------------------------------------------------------------------
@@ -72,30 +74,21 @@ def officers(session: Session) -> list[str]:
 def _assign(
     session: Session, case: KycCase, principal: Principal, assignee: str, verb: str, client: str
 ) -> None:
-    before, before_status = case.assignee, case.status
     values: dict[str, Any] = {"assignee": assignee}
     if case.status == S.NEW and assignee:
         values["status"] = S.IN_REVIEW
-    result = session.execute(
-        sa.update(KycCase)
-        .where(KycCase.id == case.id, KycCase.version == case.version)
-        .values(**values, version=case.version + 1, updated_at=utcnow())
-    )
-    if result.rowcount != 1:
-        raise KycError("kyc.changed_meanwhile")
-    changes = {"assignee": [before, assignee]}
-    if "status" in values:
-        changes["status"] = [before_status, values["status"]]
-    audit.record(
+    write_versioned(
         session,
+        KycCase,
+        case,
+        case.version,
+        values,
         actor=principal.username,
         action=f"kyc_case.{verb}",
         entity="kyc_case",
-        entity_id=case.id,
-        changes=changes,
         client=client,
+        refuse=KycError,
     )
-    session.expire(case)
 
 
 def claim(session: Session, principal: Principal, case: KycCase, client: str = "") -> None:
