@@ -22,7 +22,14 @@ from backoffice.engine.fields import is_id, storable_text
 from backoffice.engine.versioned import write_versioned
 from backoffice.security import fields
 from backoffice.security.rbac import Principal
-from backoffice.services import attachments, audit, notifications, questionnaire, screening
+from backoffice.services import (
+    attachments,
+    audit,
+    exports,
+    notifications,
+    questionnaire,
+    screening,
+)
 from backoffice.services.business_time import local_today
 from models.audit import AuditEntry
 from models.base import utcnow
@@ -481,13 +488,14 @@ def evidence_pack(
                     purpose="",
                 )
                 pack.writestr(f"documents/{item.id}-{content.filename}", content.data)
-    audit.record(
+    exports.audit_export(
         session,
-        actor=principal.username,
-        action="kyc_case.evidence_pack",
+        principal=principal,
+        what="kyc_case.evidence_pack",
         entity="kyc_case",
-        entity_id=case.id,
-        changes={"evidence_pack": [None, f"{len(trail)} audit entries, {len(hits)} hits"]},
+        entity_id=case.id,  # type: ignore[arg-type]
+        rows=None,
         client=client,
+        details={"evidence_pack": f"{len(trail)} audit entries, {len(hits)} hits"},
     )
     return f"evidence-{case.case_no}.zip", buffer.getvalue()

@@ -3,6 +3,8 @@ products, priced by the partner's volume tiers (or its base rate)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -11,6 +13,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from backoffice.config import get_settings
+from backoffice.security.rbac import Principal
+from backoffice.services.exports import ExportFile, produce_audited
 from models.partners import CommissionTier, Partner
 from models.products import Product
 from models.transactions import Transaction, TransactionKind, TransactionStatus
@@ -70,6 +74,40 @@ def monthly_report(session: Session, month: str) -> list[CommissionLine]:
         commission = (volume * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
         lines.append(CommissionLine(partner_id, partner.name, volume, count, rate, commission))
     return sorted(lines, key=lambda line: line.commission, reverse=True)
+
+
+def commission_csv(lines: list[CommissionLine], month: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["partner", "month", "volume_cny", "transactions", "rate_percent", "commission_cny"]
+    )
+    for line in lines:
+        writer.writerow(
+            [line.partner, month, line.volume, line.transactions, line.rate, line.commission]
+        )
+    return out.getvalue().encode("utf-8-sig")
+
+
+def export_commission(*, principal: Principal, month: str, client: str = "") -> ExportFile:
+    """The month's commission report as CSV, audited."""
+
+    def produce(session: Session) -> ExportFile:
+        lines = monthly_report(session, month)
+        return ExportFile(
+            filename=f"commission-{month}.csv",
+            data=commission_csv(lines, month),
+            rows=len(lines),
+        )
+
+    return produce_audited(
+        produce,
+        principal=principal,
+        what="partner.commission_export",
+        entity="partner",
+        client=client,
+        details={"month": month},
+    )
 
 
 def recent_months(today: date, count: int = 12) -> list[str]:

@@ -26,6 +26,8 @@ from models.projects import (
     MilestoneStatus,
     PlanAdjustment,
     Project,
+    ProjectIndicator,
+    ProjectPhase,
     ProjectRisk,
     RiskStatus,
 )
@@ -129,6 +131,18 @@ def worst(rags: list[str]) -> str:
 
 
 # --- dependencies -----------------------------------------------------------------------------
+def indicators(session: Session, project_id: int) -> list[ProjectIndicator]:
+    """A project's live indicators in phase order, then by the day recorded."""
+    order = {p.value: n for n, p in enumerate(ProjectPhase)}
+    found = session.exec(
+        select(ProjectIndicator).where(
+            ProjectIndicator.project_id == project_id,
+            ProjectIndicator.archived_at.is_(None),
+        )
+    ).all()
+    return sorted(found, key=lambda i: (order.get(i.phase, 9), i.recorded_on, i.id))
+
+
 def _milestones(session: Session, project_id: int) -> list[Milestone]:
     return list(
         session.exec(

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
+from backoffice.engine.fields import is_id
 from backoffice.engine.versioned import write_versioned
 from backoffice.security.rbac import Principal
 from backoffice.services import audit
@@ -40,6 +41,10 @@ class QuestionnaireError(ValueError):
         super().__init__(key)
         self.key = key
         self.params = params
+
+
+def version_of(session: Session, questionnaire_id: int) -> RiskQuestionnaire | None:
+    return session.get(RiskQuestionnaire, questionnaire_id) if is_id(questionnaire_id) else None
 
 
 @dataclass(frozen=True)
