@@ -123,3 +123,27 @@ def test_the_kpi_commission_is_the_reports_commission_tiers_included(session):
     assert dict(zip(bars.x, bars.series[0].values, strict=True)) == {
         line.partner: line.commission for line in report
     }
+
+
+def test_the_commission_export_is_audited_with_its_month_and_rows(session):
+    import json
+
+    from sqlmodel import select
+
+    from backoffice.services import auth
+    from models.audit import AuditEntry
+    from tests.factories import make_user, sign_in
+
+    _customer(session)
+    _setup(session)
+    user, _ = make_user(session, "pm.c", ["product_manager"])
+    principal = auth.resolve(session, sign_in(session, user))
+    file = partners.export_commission(principal=principal, month="2026-10", client="10.0.0.2")
+    session.rollback()  # see what the export's own transaction committed
+    assert file.filename == "commission-2026-10.csv" and file.rows == 2
+    assert "880.00" in file.data.decode("utf-8-sig")
+    entry = session.exec(
+        select(AuditEntry).where(AuditEntry.action == "partner.commission_export")
+    ).one()
+    assert (entry.actor, entry.client) == ("pm.c", "10.0.0.2")
+    assert json.loads(entry.changes) == {"month": [None, "2026-10"], "rows": [None, 2]}
