@@ -682,3 +682,36 @@ def test_a_stale_appraisal_write_names_who_changed_it_and_the_fields_by_label(se
     session.refresh(mine)
     assert (mine.status, mine.manager_rating, mine.version) == ("self_assessed", None, seen + 1)
     assert session.exec(select(AuditEntry.id)).all() == before
+
+
+@pytest.mark.parametrize("who", ["mgr", "rep", "hr", "ceo", "pm", "pmo"])
+def test_the_appraisal_list_and_the_desk_follow_one_visibility_rule(session, org, cycle, who):
+    """Own and direct reports' appraisals (a leaver's included: the manager still rates it),
+    or all of them with the approval right: the same in the engine's list and on the desk."""
+    _cycle, appraisals = cycle
+    leaver = org["reports"][1]
+    leaver.status, leaver.left_on = "left", TODAY
+    session.add(leaver)
+    session.commit()
+    principal = org[who]
+    listed = {
+        int(r["id"])
+        for r in service.list_page(
+            session,
+            principal=replace(
+                principal, permissions=principal.permissions | {("appraisal", "view")}
+            ),
+            resource=get("appraisal"),
+            query=service.ListQuery(page_size=100),
+        ).rows
+    }
+    desk = rules.appraisal_desk(session, principal, _cycle.id)
+    on_desk = {a.id for a, _e in desk.reports} | ({desk.mine.id} if desk.mine else set())
+    expected = {
+        "mgr": {a.id for a in appraisals.values()},  # own, a report's and the leaver's
+        "rep": {appraisals["李工"].id},
+    }
+    if principal.can("appraisal", "approve"):
+        assert listed == {a.id for a in appraisals.values()} and on_desk <= listed
+    else:
+        assert listed == on_desk == expected.get(who, set())

@@ -544,11 +544,9 @@ def rating_distribution(session: Session, cycle_id: int) -> dict[str, dict[str, 
     return result
 
 
-def appraisal_scope(principal: Principal) -> sa.ColumnElement[bool] | None:
-    """Appraisals a caller sees in the engine's list: all with HR's or executives' approval
-    right; otherwise (a view right granted alone) their own and their direct reports'."""
-    if principal.can("appraisal", "approve"):
-        return None
+def _own_or_reports(principal: Principal) -> sa.ColumnElement[bool]:
+    """Appraisals of the caller's own employee record and of their direct reports (leavers
+    included: a manager still rates a leaver's appraisal, see :func:`rate`)."""
     mine = (
         sa.select(User.employee_id)
         .where(User.id == principal.user_id, User.employee_id.is_not(None))
@@ -556,6 +554,53 @@ def appraisal_scope(principal: Principal) -> sa.ColumnElement[bool] | None:
     )
     reports = sa.select(Employee.id).where(Employee.manager_id == mine)
     return sa.or_(Appraisal.employee_id == mine, Appraisal.employee_id.in_(reports))
+
+
+def appraisal_scope(principal: Principal) -> sa.ColumnElement[bool] | None:
+    """The one rule for which appraisals a caller sees (the engine's list, the appraisal
+    desk): all with HR's or executives' approval right; otherwise their own and their direct
+    reports'. None: no limit."""
+    if principal.can("appraisal", "approve"):
+        return None
+    return _own_or_reports(principal)
+
+
+@dataclass(frozen=True)
+class AppraisalDesk:
+    """What the appraisal desk shows for one cycle: the caller's own appraisal, their direct
+    reports' (to rate), and for calibrators every rated one."""
+
+    employee: Employee | None
+    mine: Appraisal | None
+    reports: list[tuple[Appraisal, Employee]]
+    calibration: list[tuple[Appraisal, Employee]]
+
+
+def appraisal_desk(session: Session, principal: Principal, cycle_id: int) -> AppraisalDesk:
+    me = employee_of(session, principal)
+    own_and_reports = session.exec(
+        select(Appraisal, Employee)
+        .join(Employee, Employee.id == Appraisal.employee_id)
+        .where(Appraisal.cycle_id == cycle_id, _own_or_reports(principal))
+        .order_by(Appraisal.employee_id)
+    ).all()
+    mine = next((a for a, e in own_and_reports if me is not None and e.id == me.id), None)
+    reports = [(a, e) for a, e in own_and_reports if me is None or e.id != me.id]
+    calibration: list[tuple[Appraisal, Employee]] = []
+    if principal.can("appraisal", "approve"):
+        calibration = list(
+            session.exec(
+                select(Appraisal, Employee)
+                .join(Employee, Employee.id == Appraisal.employee_id)
+                .where(
+                    Appraisal.cycle_id == cycle_id,
+                    Appraisal.status.in_((AppraisalStatus.RATED, AppraisalStatus.CALIBRATED)),
+                )
+                .order_by(Appraisal.status.desc(), Appraisal.employee_id)
+                .limit(300)
+            ).all()
+        )
+    return AppraisalDesk(me, mine, list(reports), calibration)
 
 
 # --- promotions -----------------------------------------------------------------------------
