@@ -744,3 +744,23 @@ def test_fields_a_role_may_not_read_are_masked_and_cannot_be_written(session, pm
         query=service.ListQuery(filters={"commission_rate__min": "1"}),
     )
     assert filtered.total == 1, "a filter on a field one may not read is ignored"
+
+
+def test_a_stale_refusal_names_a_login_only_when_its_account_is_gone(session, pm):
+    from backoffice.engine import versioned
+    from backoffice.services import audit
+
+    record_id = _partner(session, pm)
+    audit.record(
+        session,
+        actor="gone.user",
+        action="partner.edit",
+        entity="partner",
+        entity_id=record_id,
+        changes={"notes": ["", "x"], "unknown_name": [None, 1]},
+    )
+    refusal = versioned.stale(session, "partner", record_id)
+    notes = PARTNER.field("notes")
+    assert refusal.key == "record.stale_by" and refusal.params["who"] == "gone.user"
+    assert refusal.params["fields_en"] == f"{notes.label_en}, unknown_name"
+    assert refusal.params["fields_zh"] == f"{notes.label_zh}、unknown_name"
