@@ -6,7 +6,6 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 import reflex as rx
-from sqlmodel import select
 
 import backoffice.schedules  # noqa: F401  (registers every module's jobs)
 from backoffice import jobs
@@ -17,9 +16,7 @@ from backoffice.engine.resource import all_resources
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
 from backoffice.security import rbac
-from backoffice.services import audit, auth, users
-from models.hr import Employee
-from models.identity import User
+from backoffice.services import auth, users
 from state.auth import SessionState, requires
 from state.ui import UIState
 
@@ -116,13 +113,10 @@ class AdminUsersState(rx.State):
     @requires("user", "manage")
     def edit(self, user_id: int) -> None:
         with session_scope() as session:
-            user = session.get(User, user_id) if isinstance(user_id, int) else None
-            self.editing_user_id = user.id if user else 0
-            self.editing_username = user.username if user else ""
-            employee = (
-                session.get(Employee, user.employee_id) if user and user.employee_id else None
-            )
-            self.editing_employee_no = employee.employee_no if employee else ""
+            link = users.account_link(session, user_id)
+        self.editing_user_id = link.user_id if link else 0
+        self.editing_username = link.username if link else ""
+        self.editing_employee_no = link.employee_no if link else ""
         self.error = ""
 
     @rx.event
@@ -134,24 +128,16 @@ class AdminUsersState(rx.State):
     @requires("user", "manage")
     async def save_user(self, form_data: dict) -> Any:
         actor = await self._actor()
+        employee_no = form_data.get("employee_no")
         with session_scope(write=True) as session:
-            problems = users.set_roles(
-                session, actor=actor, user_id=self.editing_user_id, roles=_checked_roles(form_data)
+            problems = users.update_account(
+                session,
+                actor=actor,
+                user_id=self.editing_user_id,
+                roles=_checked_roles(form_data),
+                employee_no=None if employee_no is None else str(employee_no),
+                new_password=str(form_data.get("new_password", "")),
             )
-            if not problems and "employee_no" in form_data:
-                problems = users.link_employee(
-                    session,
-                    actor=actor,
-                    user_id=self.editing_user_id,
-                    employee_no=str(form_data.get("employee_no", "")),
-                )
-            new_password = str(form_data.get("new_password", ""))
-            if not problems and new_password:
-                problems = users.reset_password(
-                    session, actor=actor, user_id=self.editing_user_id, new_password=new_password
-                )
-            if problems:
-                session.rollback()
         result = await self._done(problems, "admin.saved")
         if not problems:
             self.editing_user_id, self.editing_username = 0, ""
@@ -205,7 +191,7 @@ class SessionsState(rx.State):
 
     def _reload(self) -> None:
         with session_scope() as session:
-            names = dict(session.exec(select(User.id, User.username)).all())
+            names = users.usernames(session)
             self.rows = [
                 {
                     "id": s.id,
@@ -340,16 +326,7 @@ class JobsState(rx.State):
         lang = (await self.get_state(UIState)).lang
         if name not in {j.name for j in jobs.registered()}:
             return rx.toast.error(translate("error.not_found", lang))
-        actor = (await self.get_state(SessionState)).principal
-        run = jobs.run_job(name, force=True)
-        with session_scope(write=True) as session:
-            audit.record(
-                session,
-                actor=actor.username,
-                action="job.run_now",
-                entity="job",
-                entity_id=name,
-                changes={"status": [None, run.status]},
-            )
+        caller = await self.get_state(SessionState)
+        run = jobs.run_now(name, actor=caller.principal.username, client=caller.client)
         await self._reload()
         return rx.toast.success(f"{name}: {run.status} · {run.result[:120]}")

@@ -9,12 +9,11 @@ from typing import Any
 
 import plotly.graph_objects as go
 import reflex as rx
-from sqlmodel import select
 
 from backoffice.db import session_scope
 from backoffice.i18n import translate
 from backoffice.security.rbac import ROLES
-from backoffice.services import audit, kpi
+from backoffice.services import kpi
 from backoffice.services.metrics import (
     AREAS,
     EVERY_AREA,
@@ -24,7 +23,6 @@ from backoffice.services.metrics import (
     metric,
     visible,
 )
-from models.kpi import KpiAlert, KpiAlertStatus, KpiReport, KpiSnapshot
 from state.auth import SessionState, requires
 from state.charts import Chart, as_chart
 from state.ui import UIState
@@ -100,6 +98,9 @@ class _KpiBase(rx.State):
     async def _principal(self) -> Any:
         return (await self.get_state(SessionState)).principal
 
+    async def _client(self) -> str:
+        return (await self.get_state(SessionState)).client
+
 
 class KpiState(_KpiBase):
     area: str = "overview"
@@ -173,21 +174,15 @@ class KpiState(_KpiBase):
             )
             if self.show_forecast:
                 self._fill_forecast(session, principal, lang)
-            self.reports = (
-                []
-                if not kpi.sees_everything(principal)
-                else [
-                    {
-                        "id": str(r.id),
-                        "title": r.title,
-                        "period": f"{r.period_start} – {r.period_end}",
-                        "by": r.generated_by,
-                    }
-                    for r in session.exec(
-                        select(KpiReport).order_by(KpiReport.id.desc()).limit(8)
-                    ).all()
-                ]
-            )
+            self.reports = [
+                {
+                    "id": str(r.id),
+                    "title": r.title,
+                    "period": f"{r.period_start} – {r.period_end}",
+                    "by": r.generated_by,
+                }
+                for r in kpi.recent_reports(session, principal)
+            ]
             self.open_alerts = self._alerts(session, principal, lang)
         previous = board.previous
         self.previous_label = f"{previous.start} – {previous.end}"
@@ -225,11 +220,6 @@ class KpiState(_KpiBase):
         self.forecast_note = aum.note
 
     def _alerts(self, session: Any, principal: Any, lang: str) -> list[dict[str, str]]:
-        if not principal.can("kpi_alert", "view"):
-            return []
-        query = select(KpiAlert).where(KpiAlert.status != KpiAlertStatus.CLEARED)
-        if not principal.roles & (EVERY_AREA | {"admin"}):
-            query = query.where(KpiAlert.owner_role.in_(sorted(principal.roles)))
         return [
             {
                 "id": str(a.id),
@@ -238,7 +228,7 @@ class KpiState(_KpiBase):
                 "value": f"{a.value.normalize():f}",
                 "status": translate(f"choice.kpi_alert_status.{a.status}", lang),
             }
-            for a in session.exec(query.order_by(KpiAlert.id.desc()).limit(5)).all()
+            for a in kpi.open_alerts(session, principal)
         ]
 
     def _go(self, area: str, start: str, end: str) -> Any:
@@ -299,20 +289,18 @@ class KpiState(_KpiBase):
         principal, lang = await self._principal(), await self._lang()
         try:
             key = self._chart_keys[int(slot)]
-            period = self._period()
-            with session_scope() as session:
-                data = kpi.chart_data(
-                    session, principal=principal, key=key, period=period, lang=lang
-                )
-            await self._audit("kpi.export_chart", {"chart": key, "period": str(period)})
+            file = kpi.export_chart(
+                principal=principal,
+                key=key,
+                period=self._period(),
+                lang=lang,
+                client=await self._client(),
+            )
         except (IndexError, TypeError, ValueError):
             return rx.toast.error(translate("kpi.chart_unknown", lang))
         except kpi.KpiError as exc:
             return rx.toast.error(translate(exc.key, lang))
-        return rx.download(
-            data=kpi.chart_csv(data).encode("utf-8-sig"),
-            filename=f"{key}-{period.start}-{period.end}.csv",
-        )
+        return rx.download(data=file.data, filename=file.filename)
 
     @rx.event
     @requires("kpi", "export")
@@ -322,18 +310,14 @@ class KpiState(_KpiBase):
             period = self._period()
         except kpi.KpiError as exc:
             return rx.toast.error(translate(exc.key, lang))
-        with session_scope() as session:
-            page = kpi.render_report(
-                session,
-                period,
-                f"{translate('kpi.title', lang)} {period.start} – {period.end}",
-                lang,
-                visible(principal),
-            )
-        await self._audit("kpi.export_page", {"period": str(period)})
-        return rx.download(
-            data=page.encode("utf-8"), filename=f"kpi-{period.start}-{period.end}.html"
+        file = kpi.export_page(
+            principal=principal,
+            period=period,
+            title=f"{translate('kpi.title', lang)} {period.start} – {period.end}",
+            lang=lang,
+            client=await self._client(),
         )
+        return rx.download(data=file.data, filename=file.filename)
 
     @rx.event
     @requires("kpi", "export")
@@ -355,26 +339,12 @@ class KpiState(_KpiBase):
     async def download_report(self, report_id: int) -> Any:
         principal, lang = await self._principal(), await self._lang()
         try:
-            with session_scope() as session:
-                name, data = kpi.report_file(session, principal=principal, report_id=int(report_id))
-            await self._audit("kpi_report.download", {"report": str(report_id)})
+            file = kpi.download_report(
+                principal=principal, report_id=int(report_id), client=await self._client()
+            )
         except (kpi.KpiError, TypeError, ValueError):
             return rx.toast.error(translate("field.not_found", lang))
-        return rx.download(data=data, filename=name, mime_type="text/html")
-
-    async def _audit(self, action: str, details: dict[str, str]) -> None:
-        """Audit an export once its data is read: a short write of its own, so SQLite's write
-        lock is never held through the (possibly long) read or across an await."""
-        session_state = await self.get_state(SessionState)
-        with session_scope(write=True) as session:
-            audit.record(
-                session,
-                actor=session_state.principal.username,
-                action=action,
-                entity="kpi",
-                changes={k: [None, v] for k, v in details.items()},
-                client=session_state.client,
-            )
+        return rx.download(data=file.data, filename=file.filename, mime_type=file.mime_type)
 
 
 class KpiCatalogueState(_KpiBase):
@@ -388,14 +358,7 @@ class KpiCatalogueState(_KpiBase):
         principal, lang = await self._principal(), await self._lang()
         shown_metrics = visible(principal)
         with session_scope() as session:
-            latest = {
-                row.metric: row
-                for row in session.exec(
-                    select(KpiSnapshot).where(
-                        KpiSnapshot.day >= kpi.local_today() - timedelta(days=3)
-                    )
-                ).all()
-            }
+            latest = kpi.latest_snapshots(session)
         self.rows = [
             {
                 "key": m.key,

@@ -14,8 +14,7 @@ import reflex as rx
 from backoffice.db import session_scope
 from backoffice.i18n import translate
 from backoffice.security import totp
-from backoffice.services import auth
-from models.identity import User
+from backoffice.services import auth, users
 from state.auth import SessionState, public
 from state.ui import UIState
 
@@ -56,11 +55,11 @@ class LoginState(rx.State):
                 session, username=username, password=password, client=session_state.client
             )
             if result.next_step == "enrol":
-                user = session.get(User, result.user_id)
+                username = users.username_of(session, result.user_id)
                 self._enrol_secret = totp.new_secret()
                 self.enrol_key = self._enrol_secret
                 self.qr_svg = totp.qr_svg_data_uri(
-                    totp.provisioning_uri(self._enrol_secret, user.username)
+                    totp.provisioning_uri(self._enrol_secret, username)
                 )
         if not result.next_step:
             self._reset(translate(result.message, lang))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 import reflex as rx
 
 from backoffice.db import session_scope
-from backoffice.services import audit, partners
+from backoffice.services import partners
 from backoffice.services.business_time import local_today
 from state.auth import SessionState, requires
 
@@ -59,32 +57,7 @@ class CommissionState(rx.State):
     @requires("partner", "export")
     async def export(self) -> Any:
         session_state = await self.get_state(SessionState)
-        with session_scope(write=True) as session:
-            lines = partners.monthly_report(session, self.month)
-            audit.record(
-                session,
-                actor=session_state.principal.username,
-                action="partner.commission_export",
-                entity="partner",
-                changes={"month": [None, self.month], "rows": [None, len(lines)]},
-                client=session_state.client,
-            )
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(
-            ["partner", "month", "volume_cny", "transactions", "rate_percent", "commission_cny"]
+        file = partners.export_commission(
+            principal=session_state.principal, month=self.month, client=session_state.client
         )
-        for line in lines:
-            writer.writerow(
-                [
-                    line.partner,
-                    self.month,
-                    line.volume,
-                    line.transactions,
-                    line.rate,
-                    line.commission,
-                ]
-            )
-        return rx.download(
-            data=out.getvalue().encode("utf-8-sig"), filename=f"commission-{self.month}.csv"
-        )
+        return rx.download(data=file.data, filename=file.filename)

@@ -9,14 +9,13 @@ from typing import Any
 
 import plotly.graph_objects as go
 import reflex as rx
-from sqlmodel import select
 
 from backoffice.config import get_settings
 from backoffice.db import session_scope
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import choice_label, translate
 from backoffice.services import projects as rules
-from models.projects import ProjectIndicator, ProjectPhase, ProjectRisk
+from models.projects import ProjectPhase, ProjectRisk
 from state.auth import SessionState, requires
 from state.charts import Chart, as_chart
 from state.ui import UIState
@@ -256,9 +255,8 @@ class ProjectPlanState(_ProjectsState):
                     reason=str(form_data.get("reason") or ""),
                     **dates,
                 )
-                session.commit()
         except rules.ProjectError as error:
-            self.move_error = translate(error.key, lang)
+            self.move_error = translate(error.key, lang, **error.params)
             return None
         self.move_open = False
         await self._fill()
@@ -303,14 +301,6 @@ class ProjectPlanState(_ProjectsState):
                 }
                 for a in rules.adjustments(session, project_id, limit=30)
             ]
-            order = {p.value: n for n, p in enumerate(ProjectPhase)}
-            found = session.exec(
-                select(ProjectIndicator).where(
-                    ProjectIndicator.project_id == project_id,
-                    ProjectIndicator.archived_at.is_(None),
-                )
-            ).all()
-            found = sorted(found, key=lambda i: (order.get(i.phase, 9), i.recorded_on, i.id))
             self.indicators = [
                 {
                     "id": str(i.id),
@@ -325,7 +315,7 @@ class ProjectPlanState(_ProjectsState):
                     "assessment_key": i.assessment,
                     "on": i.recorded_on.isoformat(),
                 }
-                for i in found
+                for i in rules.indicators(session, project_id)
             ]
 
     @staticmethod

@@ -11,7 +11,6 @@ from backoffice.config import get_settings
 from backoffice.db import session_scope
 from backoffice.i18n import choice_label, translate
 from backoffice.services import questionnaire, risk
-from models.kyc import RiskIndicator, RiskQuestionnaire
 from state.auth import SessionState, requires
 from state.resource import ResourceRecordState, record_id_param
 from state.ui import UIState
@@ -31,7 +30,7 @@ class RiskPanelState(rx.State):
         zone = get_settings().zone
         self.indicator_id = record_id_param(self)
         with session_scope() as session:
-            indicator = session.get(RiskIndicator, self.indicator_id)
+            indicator = risk.indicator(session, self.indicator_id)
             self.manual = bool(indicator and indicator.source == "manual")
             self.can_record = self.manual and principal.can("risk_indicator", "edit")
             self.readings = [
@@ -53,7 +52,7 @@ class RiskPanelState(rx.State):
         principal = (await self.get_state(SessionState)).principal
         try:
             with session_scope(write=True) as session:
-                indicator = session.get(RiskIndicator, self.indicator_id)
+                indicator = risk.indicator(session, self.indicator_id)
                 if indicator is None:
                     raise risk.RiskError("error.not_found")
                 level = risk.record_reading(
@@ -90,7 +89,7 @@ class QuestionnairePanelState(rx.State):
         principal = (await self.get_state(SessionState)).principal
         self.questionnaire_id = record_id_param(self)
         with session_scope() as session:
-            version = session.get(RiskQuestionnaire, self.questionnaire_id)
+            version = questionnaire.version_of(session, self.questionnaire_id)
             try:
                 questions = questionnaire.questions_of(session, self.questionnaire_id)
             except questionnaire.QuestionnaireError:
@@ -122,7 +121,7 @@ class QuestionnairePanelState(rx.State):
         session_state = await self.get_state(SessionState)
         try:
             with session_scope(write=True) as session:
-                source = session.get(RiskQuestionnaire, self.questionnaire_id)
+                source = questionnaire.version_of(session, self.questionnaire_id)
                 if source is None:
                     raise questionnaire.QuestionnaireError("error.not_found")
                 draft = questionnaire.new_draft(

@@ -130,3 +130,27 @@ def take(session: Session, principal, resource, record, key: str):
     session.commit()
     session.refresh(record)
     return result
+
+
+def rename(session: Session, username: str, display_name: str) -> None:
+    """Give an account the name staff know its holder by."""
+    session.execute(
+        sa.update(User).where(User.username == username).values(display_name=display_name)
+    )
+    session.commit()
+
+
+def assert_refused_as_stale(
+    key: str, params: dict[str, object], *, who: str, fields: list[tuple[str, str]]
+) -> None:
+    """The one refusal of a write on an out-of-date version, whichever path made it: the
+    person by display name and the changed fields by their labels ((zh, en), sorted by
+    field name), in each language."""
+    from backoffice.i18n import translate
+
+    assert key == "record.stale_by"
+    zh = translate(key, "zh", **params)
+    en = translate(key, "en", **params)
+    assert f"该记录已被 {who} 于 " in zh and f"（{'、'.join(z for z, _ in fields)}）" in zh, zh
+    assert en.startswith(f"{who} changed this record at "), en
+    assert f"({', '.join(e for _, e in fields)})" in en, en

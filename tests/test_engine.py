@@ -109,8 +109,10 @@ def test_stale_save_is_refused_and_names_who_changed_what(session, pm, pm2):
         values={"notes": "mine"},
     )
     assert stale.message == "record.stale_by"
-    assert stale.message_params["who"] == "pm.two"
-    assert "commission_rate" in stale.message_params["fields"]
+    assert stale.message_params["who"] == "Pm.Two"  # the display name, not the login
+    label = PARTNER.field("commission_rate")
+    assert stale.message_params["fields_en"] == label.label_en
+    assert stale.message_params["fields_zh"] == label.label_zh
     session.commit()
     partner = session.get(Partner, record_id)
     assert partner.notes == "" and partner.commission_rate == Decimal("0.9000")
@@ -120,8 +122,9 @@ def test_stale_save_is_refused_and_names_who_changed_what(session, pm, pm2):
 def test_concurrent_write_loses_the_race_cleanly(session, pm):
     record_id = _partner(session, pm)
     partner = session.get(Partner, record_id)
-    assert service._write(session, PARTNER, partner, 1, {"notes": "a"})
-    assert not service._write(session, PARTNER, partner, 1, {"notes": "b"})
+    audited = {"actor": "pm.one", "action": "partner.edit", "changes": {"notes": ["", "x"]}}
+    assert service._write(session, PARTNER, partner, 1, {"notes": "a"}, **audited)
+    assert not service._write(session, PARTNER, partner, 1, {"notes": "b"}, **audited)
     session.commit()
     assert session.get(Partner, record_id).notes == "a"
 
@@ -741,3 +744,23 @@ def test_fields_a_role_may_not_read_are_masked_and_cannot_be_written(session, pm
         query=service.ListQuery(filters={"commission_rate__min": "1"}),
     )
     assert filtered.total == 1, "a filter on a field one may not read is ignored"
+
+
+def test_a_stale_refusal_names_a_login_only_when_its_account_is_gone(session, pm):
+    from backoffice.engine import versioned
+    from backoffice.services import audit
+
+    record_id = _partner(session, pm)
+    audit.record(
+        session,
+        actor="gone.user",
+        action="partner.edit",
+        entity="partner",
+        entity_id=record_id,
+        changes={"notes": ["", "x"], "unknown_name": [None, 1]},
+    )
+    refusal = versioned.stale(session, "partner", record_id)
+    notes = PARTNER.field("notes")
+    assert refusal.key == "record.stale_by" and refusal.params["who"] == "gone.user"
+    assert refusal.params["fields_en"] == f"{notes.label_en}, unknown_name"
+    assert refusal.params["fields_zh"] == f"{notes.label_zh}、unknown_name"

@@ -30,7 +30,7 @@ from models.hr import (
     TrainingProgram,
     TrainingSession,
 )
-from tests.factories import make_user, sign_in
+from tests.factories import assert_refused_as_stale, make_user, rename, sign_in
 
 EMPLOYEE, CANDIDATE, PROMOTION = get("employee"), get("candidate"), get("promotion")
 TODAY = rules.local_today()
@@ -659,3 +659,59 @@ def test_an_administrator_links_an_account_to_its_employee_record(session, org):
         [None, employee.id],
         [employee.id, None],
     ]
+
+
+def test_a_stale_appraisal_write_names_who_changed_it_and_the_fields_by_label(session, org, cycle):
+    _cycle, appraisals = cycle
+    mine = appraisals["李工"]
+    rename(session, "rep.a", "周婷")
+    seen = mine.version  # the manager opened the appraisal here …
+    rules.self_assess(session, org["rep"], mine.id, seen, "完成了全部目标")  # … 周婷 meanwhile
+    session.commit()
+    before = session.exec(select(AuditEntry.id)).all()
+    with pytest.raises(rules.HrError) as refused:
+        rules.rate(session, org["mgr"], mine.id, seen, "A", "表现突出")
+    session.rollback()
+    labels = [get("appraisal").field(n) for n in ("self_assessment", "status")]
+    assert_refused_as_stale(
+        refused.value.key,
+        refused.value.params,
+        who="周婷",
+        fields=[(s.label_zh, s.label_en) for s in labels],
+    )
+    session.refresh(mine)
+    assert (mine.status, mine.manager_rating, mine.version) == ("self_assessed", None, seen + 1)
+    assert session.exec(select(AuditEntry.id)).all() == before
+
+
+@pytest.mark.parametrize("who", ["mgr", "rep", "hr", "ceo", "pm", "pmo"])
+def test_the_appraisal_list_and_the_desk_follow_one_visibility_rule(session, org, cycle, who):
+    """Own and direct reports' appraisals (a leaver's included: the manager still rates it),
+    or all of them with the approval right: the same in the engine's list and on the desk."""
+    _cycle, appraisals = cycle
+    leaver = org["reports"][1]
+    leaver.status, leaver.left_on = "left", TODAY
+    session.add(leaver)
+    session.commit()
+    principal = org[who]
+    listed = {
+        int(r["id"])
+        for r in service.list_page(
+            session,
+            principal=replace(
+                principal, permissions=principal.permissions | {("appraisal", "view")}
+            ),
+            resource=get("appraisal"),
+            query=service.ListQuery(page_size=100),
+        ).rows
+    }
+    desk = rules.appraisal_desk(session, principal, _cycle.id)
+    on_desk = {a.id for a, _e in desk.reports} | ({desk.mine.id} if desk.mine else set())
+    expected = {
+        "mgr": {a.id for a in appraisals.values()},  # own, a report's and the leaver's
+        "rep": {appraisals["李工"].id},
+    }
+    if principal.can("appraisal", "approve"):
+        assert listed == {a.id for a in appraisals.values()} and on_desk <= listed
+    else:
+        assert listed == on_desk == expected.get(who, set())

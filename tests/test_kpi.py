@@ -4,6 +4,7 @@ their band, alert rules raise once and clear themselves, and the weekly report i
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlsplit
@@ -22,7 +23,9 @@ from backoffice.services import auth, kpi, metrics
 from backoffice.services.metrics import Period
 from backoffice.sqltime import epoch_seconds, local_day
 from models.audit import AuditEntry
+from models.base import utcnow
 from models.customers import Customer
+from models.identity import User
 from models.kpi import KpiAlert, KpiAlertRule, KpiReport, KpiSnapshot
 from models.notifications import Notification
 from models.partners import Partner
@@ -440,3 +443,82 @@ def test_amounts_read_as_staff_read_them():
     assert shown(Decimal("175300000.00"), "cny", "en") == "¥175.30M"
     assert shown(Decimal("950.5"), "cny", "en") == "¥950.50"
     assert shown(None, "percent") == "—" and shown(Decimal("65.4"), "percent") == "65.4%"
+
+
+ALERT_ROLES = ("product_manager", "cs_lead", "marketing", "executive", "hr")
+
+
+@pytest.fixture
+def alerts(session):
+    """One open alert sent to each of several roles, and a cleared one."""
+    rule = KpiAlertRule(
+        name="r",
+        metric="subscriptions",
+        condition="above",
+        threshold=Decimal("1"),
+        owner_role="product_manager",
+    )
+    session.add(rule)
+    session.flush()
+    for n, owner in enumerate((*ALERT_ROLES, "product_manager")):
+        session.add(
+            KpiAlert(
+                alert_no=f"KA{n}",
+                rule_id=rule.id,
+                metric="subscriptions",
+                value=Decimal("5"),
+                threshold=Decimal("1"),
+                owner_role=owner,
+                status="cleared" if n == len(ALERT_ROLES) else "open",
+                raised_at=utcnow(),
+            )
+        )
+    session.commit()
+
+
+@pytest.mark.parametrize(
+    "roles",
+    [["executive"], ["admin"], ["product_manager"], ["cs_lead"], ["marketing"], ["hr"], ["pmo"]],
+)
+def test_the_alert_list_and_the_dashboard_show_each_role_the_same_alerts(session, alerts, roles):
+    username = f"{roles[0]}.x"
+    state = _kpi_state(session, username, roles, "/kpi")
+    run(_handler("load")(state))
+    user = session.exec(select(User).where(User.username == username)).one()
+    principal = auth.resolve(session, sign_in(session, user))
+    listed = (
+        service.list_page(
+            session,
+            principal=principal,
+            resource=get("kpi_alert"),
+            query=service.ListQuery(queue="open", page_size=100),
+        ).rows
+        if principal.can("kpi_alert", "view")
+        else []
+    )
+    on_dashboard = sorted(a["no"] for a in state.open_alerts)
+    assert sorted(r["alert_no"] for r in listed) == sorted(
+        a.alert_no for a in kpi.open_alerts(session, principal, limit=100)
+    )
+    if state.has_metrics:
+        assert on_dashboard == sorted(r["alert_no"] for r in listed)
+    sees_all = bool(set(roles) & {"executive", "admin"})
+    expected = {f"KA{n}" for n, owner in enumerate(ALERT_ROLES) if sees_all or owner in roles}
+    assert set(on_dashboard) <= expected
+    assert {r["alert_no"] for r in listed} == (expected if listed else set())
+
+
+def test_an_export_is_audited_by_the_service_that_makes_it(session, sales):
+    ceo = auth.resolve(session, sign_in(session, make_user(session, "ceo3", ["executive"])[0]))
+    lead = auth.resolve(session, sign_in(session, make_user(session, "lead3", ["cs_lead"])[0]))
+    file = kpi.export_chart(
+        principal=ceo, key="sales_by_type", period=PERIOD, lang="en", client="10.0.0.1"
+    )
+    assert file.filename.endswith(".csv") and file.rows == len(file.data.splitlines()) - 1
+    session.rollback()  # see what the export's own transaction committed
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "kpi.export_chart")).one()
+    assert (entry.actor, entry.client) == ("ceo3", "10.0.0.1")
+    assert json.loads(entry.changes)["rows"] == [None, file.rows]
+    with pytest.raises(kpi.KpiError):  # refused: no file, nothing audited
+        kpi.export_chart(principal=lead, key="sales_by_type", period=PERIOD, lang="en")
+    assert len(session.exec(select(AuditEntry).where(AuditEntry.actor == "lead3")).all()) == 0

@@ -22,7 +22,14 @@ from models.base import utcnow
 from models.customers import Customer
 from models.kyc import KycCase, ScreeningHit, WatchlistEntry
 from models.notifications import Notification
-from tests.factories import make_questionnaire, make_user, sign_in, take
+from tests.factories import (
+    assert_refused_as_stale,
+    make_questionnaire,
+    make_user,
+    rename,
+    sign_in,
+    take,
+)
 
 CASE = get("kyc_case")
 ID_NUMBER = "110101199003071234"[:17] + national_id.check_character("11010119900307123")
@@ -410,3 +417,70 @@ def test_a_watch_list_imports_with_id_numbers_hashed(session, officers):
     )
     session.rollback()
     assert refused.errors and len(session.exec(select(WatchlistEntry)).all()) == 2
+
+
+def _as_read(case: KycCase) -> KycCase:
+    """The case as a caller read it: a copy that a later write by someone else leaves behind."""
+    return KycCase(**case.model_dump())
+
+
+def _case_row(session, case_id):
+    session.expire_all()
+    case = session.get(KycCase, case_id)
+    audit_ids = session.exec(select(AuditEntry.id)).all()
+    return case.model_dump(), audit_ids
+
+
+def test_a_stale_claim_names_who_claimed_first_and_the_fields_by_label(session, officers):
+    a, b = officers
+    rename(session, "kyc.b", "周婷")
+    case = _open_case(session, a, _customer(session))
+    seen = _as_read(case)  # both officers opened the new case …
+    kyc.claim(session, b, case)  # … and 周婷 claimed it first
+    session.commit()
+    before = _case_row(session, case.id)
+    with pytest.raises(kyc.KycError) as refused:
+        kyc.claim(session, a, seen)
+    session.rollback()
+    labels = [CASE.field(n) for n in ("assignee", "status")]
+    assert_refused_as_stale(
+        refused.value.key,
+        refused.value.params,
+        who="周婷",
+        fields=[(s.label_zh, s.label_en) for s in labels],
+    )
+    assert _case_row(session, case.id) == before
+
+
+def test_a_stale_score_names_who_changed_the_case_and_the_fields_by_label(session, officers):
+    a, b = officers
+    rename(session, "kyc.b", "周婷")
+    case = _open_case(session, a, _customer(session))
+    kyc.claim(session, a, case)
+    session.commit()
+    session.refresh(case)
+    version = questionnaire.active(session) or make_questionnaire(session)
+    ids = [q.id for q in questionnaire.questions_of(session, version.id)]
+    seen = _as_read(case)  # kyc.a opened the questionnaire …
+    noted = service.update(  # … and 周婷 wrote a note on the case meanwhile
+        session,
+        principal=b,
+        resource=CASE,
+        record_id=case.id,
+        version=case.version,
+        values={"decision_note": "客户资料已核对"},
+    )
+    assert noted.ok, (noted.errors, noted.message)
+    session.commit()
+    before = _case_row(session, case.id)
+    with pytest.raises(questionnaire.QuestionnaireError) as refused:
+        questionnaire.score_case(session, a, seen, {ids[0]: 2, ids[1]: 1})
+    session.rollback()
+    note = CASE.field("decision_note")
+    assert_refused_as_stale(
+        refused.value.key,
+        refused.value.params,
+        who="周婷",
+        fields=[(note.label_zh, note.label_en)],
+    )
+    assert _case_row(session, case.id) == before

@@ -1,9 +1,10 @@
 """The monthly commission report: settled subscriptions per partner, priced by volume tier."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from backoffice.services import partners
+from backoffice.services.metrics import Period, chart, metric
 from models.partners import CommissionTier, Partner
 from models.products import Product
 from models.transactions import Transaction
@@ -70,7 +71,7 @@ def _setup(session):
     session.commit()
 
 
-def test_monthly_commission_uses_tiers_and_the_staff_calendar(session):
+def _customer(session):
     from models.customers import Customer
 
     session.add(
@@ -88,6 +89,10 @@ def test_monthly_commission_uses_tiers_and_the_staff_calendar(session):
         )
     )
     session.commit()
+
+
+def test_monthly_commission_uses_tiers_and_the_staff_calendar(session):
+    _customer(session)
     _setup(session)
     lines = {line.partner: line for line in partners.monthly_report(session, "2026-10")}
     assert lines["甲银行"].volume == Decimal("110000.00")
@@ -103,3 +108,42 @@ def test_recent_months_cross_the_year():
     from datetime import date
 
     assert partners.recent_months(date(2026, 2, 10), 3) == ["2026-02", "2026-01", "2025-12"]
+
+
+def test_the_kpi_commission_is_the_reports_commission_tiers_included(session):
+    _customer(session)
+    _setup(session)
+    october = Period(date(2026, 10, 1), date(2026, 10, 31))
+    report = partners.monthly_report(session, "2026-10")
+    bank = next(line for line in report if line.partner == "甲银行")
+    assert bank.rate == Decimal("0.8000")  # a partner past its first tier
+    kpi_total = metric("commission").value(session, october)
+    assert kpi_total == sum(line.commission for line in report) == Decimal("890.00")
+    bars = chart("commission_by_partner").build(session, october, "zh")
+    assert dict(zip(bars.x, bars.series[0].values, strict=True)) == {
+        line.partner: line.commission for line in report
+    }
+
+
+def test_the_commission_export_is_audited_with_its_month_and_rows(session):
+    import json
+
+    from sqlmodel import select
+
+    from backoffice.services import auth
+    from models.audit import AuditEntry
+    from tests.factories import make_user, sign_in
+
+    _customer(session)
+    _setup(session)
+    user, _ = make_user(session, "pm.c", ["product_manager"])
+    principal = auth.resolve(session, sign_in(session, user))
+    file = partners.export_commission(principal=principal, month="2026-10", client="10.0.0.2")
+    session.rollback()  # see what the export's own transaction committed
+    assert file.filename == "commission-2026-10.csv" and file.rows == 2
+    assert "880.00" in file.data.decode("utf-8-sig")
+    entry = session.exec(
+        select(AuditEntry).where(AuditEntry.action == "partner.commission_export")
+    ).one()
+    assert (entry.actor, entry.client) == ("pm.c", "10.0.0.2")
+    assert json.loads(entry.changes) == {"month": [None, "2026-10"], "rows": [None, 2]}

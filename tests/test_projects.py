@@ -28,7 +28,7 @@ from models.projects import (
     ProjectRisk,
     RiskStatus,
 )
-from tests.factories import make_user, sign_in, take
+from tests.factories import assert_refused_as_stale, make_user, rename, sign_in, take
 
 MILESTONE, ADJUSTMENT, BASELINE = get("milestone"), get("plan_adjustment"), get("baseline_reset")
 TODAY = date(2026, 6, 15)
@@ -639,3 +639,39 @@ def test_the_demo_project_shows_a_real_picture(clean_db, session, monkeypatch):
         {"e": overdue[0].m.owner_id},
     ).scalars()
     assert list(owner_accounts) == ["pmo.xu"]
+
+
+def test_a_stale_move_names_who_moved_the_milestone_and_the_fields_by_label(session, plan):
+    a = plan["A"]
+    rename(session, "pmo.b", "周婷")
+    seen = a.version  # pmo.a opened the plan here …
+    rules.move_milestone(  # … and 周婷 moved A meanwhile
+        session,
+        principal=plan["pmo2"],
+        milestone_id=a.id,
+        version=seen,
+        reason="接口联调延期",
+        forecast_end=TODAY + D(16),
+        today=TODAY,
+    )
+    session.commit()
+    before = _state(session)
+    with pytest.raises(rules.ProjectError) as refused:
+        rules.move_milestone(
+            session,
+            principal=plan["pmo"],
+            milestone_id=a.id,
+            version=seen,
+            reason="供应商延期",
+            forecast_end=TODAY + D(30),
+            today=TODAY,
+        )
+    session.rollback()
+    forecast_end = get("milestone").field("forecast_end")
+    assert_refused_as_stale(
+        refused.value.key,
+        refused.value.params,
+        who="周婷",
+        fields=[(forecast_end.label_zh, forecast_end.label_en), ("理由", "Reason")],
+    )
+    assert _state(session) == before

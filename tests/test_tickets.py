@@ -30,7 +30,7 @@ from models.tickets import (
     TicketSlaBreach,
 )
 from models.transactions import Transaction
-from tests.factories import make_user, sign_in, take
+from tests.factories import assert_refused_as_stale, make_user, rename, sign_in, take
 from tests.test_engine import _partner, _product
 from tests.test_kyc import _customer
 
@@ -352,7 +352,7 @@ def test_two_agents_on_one_ticket_lose_nothing(session, desk_setup):
         version=seen,
         transition_key="take",
     )
-    assert stale.message == "record.stale_by" and stale.message_params["who"] == "cs.lead"
+    assert stale.message == "record.stale_by" and stale.message_params["who"] == "Cs.Lead"
     edit = service.update(
         session,
         principal=a1,
@@ -363,7 +363,7 @@ def test_two_agents_on_one_ticket_lose_nothing(session, desk_setup):
     )
     assert edit.message == "record.stale_by"
     session.rollback()
-    with pytest.raises(desk.TicketError, match=r"ticket\.changed_meanwhile"):
+    with pytest.raises(desk.TicketError, match=r"record\.stale_by"):
         desk.reassign(session, lead, ticket.id, "cs.a2", seen)
     session.rollback()
     desk.post(session, a1, ticket.id, "reply", "您好")
@@ -521,3 +521,41 @@ def test_auto_close_works_in_committed_batches_and_audits_each_ticket(session, d
     ).all()
     assert sorted(int(i) for i in audited) == sorted(t.id for t in stale)
     assert desk.close_resolved(session, batch=2) == "closed 0"  # a rerun changes nothing
+
+
+def test_a_stale_ticket_write_names_who_changed_it_and_the_fields_by_label(session, desk_setup):
+    a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
+    rename(session, "cs.a1", "周婷")
+    ticket = _open(session, lead, customer)
+    desk.post(session, a1, ticket.id, "reply", "您好，请提供截图")
+    session.commit()
+    session.refresh(ticket)
+    seen = ticket.version  # the lead opened the ticket here …
+    waited = service.transition(  # … and 周婷 put it on waiting meanwhile
+        session,
+        principal=a1,
+        resource=TICKET,
+        record_id=ticket.id,
+        version=seen,
+        transition_key="wait",
+    )
+    assert waited.ok, waited.message
+    session.commit()
+    before = session.exec(select(AuditEntry.id)).all()
+    with pytest.raises(desk.TicketError) as refused:
+        desk.reassign(session, lead, ticket.id, "cs.a2", seen)
+    session.rollback()
+    status = TICKET.field("status")
+    assert_refused_as_stale(
+        refused.value.key,
+        refused.value.params,
+        who="周婷",
+        fields=[(status.label_zh, status.label_en), ("等待客户起始时间", "Waiting since")],
+    )
+    session.refresh(ticket)
+    assert (ticket.assignee, ticket.status, ticket.version) == (
+        "cs.a1",
+        "waiting_customer",
+        seen + 1,
+    )
+    assert session.exec(select(AuditEntry.id)).all() == before

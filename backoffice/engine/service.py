@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from backoffice.config import get_settings
-from backoffice.engine import custom
+from backoffice.engine import custom, versioned
 from backoffice.engine import fields as fieldlib
 from backoffice.engine.fields import FieldError, FieldSpec
 from backoffice.engine.resource import COUNT_CAP, PAGE_SIZES, Resource
@@ -771,38 +771,38 @@ def create(
 
 
 def _stale(session: Session, resource: Resource, record_id: int) -> SaveResult:
-    last = session.exec(
-        select(AuditEntry)
-        .where(AuditEntry.entity == resource.key, AuditEntry.entity_id == str(record_id))
-        .order_by(AuditEntry.id.desc())
-    ).first()
-    if last is None:
-        return SaveResult(record_id=record_id, message="record.stale")
-    changed = ", ".join(sorted(json.loads(last.changes))) or "—"
-    return SaveResult(
-        record_id=record_id,
-        message="record.stale_by",
-        message_params={
-            "who": last.actor,
-            "fields": changed,
-            "when": last.at.astimezone(get_settings().zone).strftime("%H:%M:%S"),
-        },
-    )
+    refusal = versioned.stale(session, resource.key, record_id)
+    return SaveResult(record_id=record_id, message=refusal.key, message_params=refusal.params)
 
 
 def _write(
-    session: Session, resource: Resource, record: Any, version: int, values: dict[str, Any]
+    session: Session,
+    resource: Resource,
+    record: Any,
+    version: int,
+    values: dict[str, Any],
+    *,
+    actor: str,
+    action: str,
+    changes: dict[str, Any],
+    client: str = "",
 ) -> bool:
-    """UPDATE … WHERE version = the version the user saw: a concurrent save makes it miss."""
-    table = resource.model.__table__  # type: ignore[attr-defined]
-    result = session.execute(
-        sa.update(table)
-        .where(table.c.id == record.id, table.c.version == version)
-        .values(**values, version=version + 1, updated_at=utcnow())
-    )
-    if result.rowcount != 1:
+    """The versioned write (``engine.versioned``), audited; False when the version missed."""
+    try:
+        versioned.write_versioned(
+            session,
+            resource.model,
+            record,
+            version,
+            values,
+            actor=actor,
+            action=action,
+            entity=resource.key,
+            changes=changes,
+            client=client,
+        )
+    except versioned.StaleRecord:
         return False
-    session.expire(record)
     return True
 
 
@@ -860,22 +860,23 @@ def update(
     columns, extra, links = _split(resource, {k: v for k, v in clean.items() if k in changes})
     try:
         with session.begin_nested():
-            written = _write(session, resource, record, version, columns)
+            written = _write(
+                session,
+                resource,
+                record,
+                version,
+                columns,
+                actor=principal.username,
+                action=f"{resource.key}.edit",
+                changes=changes,
+                client=client,
+            )
     except IntegrityError:
         return SaveResult(record_id=record_id, message="record.not_unique")
     if not written:
         return _stale(session, resource, record_id)
     custom.save_values(session, resource.key, record_id, extra)
     _save_links(session, resource, record_id, links)
-    audit.record(
-        session,
-        actor=principal.username,
-        action=f"{resource.key}.edit",
-        entity=resource.key,
-        entity_id=record_id,
-        changes=changes,
-        client=client,
-    )
     if resource.after_update is not None:
         resource.after_update(session, principal, record)  # expired by _write: reads afresh
     return SaveResult(record_id=record_id)
@@ -903,17 +904,18 @@ def set_archived(
         refused = resource.edit_guard(record, change)
         if refused:
             return SaveResult(record_id=record_id, message=next(iter(refused.values())))
-    if not _write(session, resource, record, version, change):
-        return _stale(session, resource, record_id)
-    audit.record(
+    if not _write(
         session,
+        resource,
+        record,
+        version,
+        change,
         actor=principal.username,
         action=f"{resource.key}.{'archive' if archived else 'restore'}",
-        entity=resource.key,
-        entity_id=record_id,
         changes={"archived": [not archived, archived]},
         client=client,
-    )
+    ):
+        return _stale(session, resource, record_id)
     return SaveResult(record_id=record_id)
 
 
@@ -1028,17 +1030,18 @@ def transition(
         if name != workflow.state_field and getattr(record, name) != value
     }
     changes[workflow.state_field] = [before, step.target]
-    if not _write(session, resource, record, version, values):
-        return _stale(session, resource, record_id)
-    audit.record(
+    if not _write(
         session,
+        resource,
+        record,
+        version,
+        values,
         actor=principal.username,
         action=f"{resource.key}.transition.{step.key}",
-        entity=resource.key,
-        entity_id=record_id,
         changes=changes,
         client=client,
-    )
+    ):
+        return _stale(session, resource, record_id)
     if step.after is not None:
         session.refresh(record)
         step.after(session, principal, record)

@@ -26,7 +26,7 @@ from backoffice.engine.fields import FieldSpec
 from backoffice.engine.resource import Resource
 from backoffice.i18n import translate
 from backoffice.security.rbac import Principal
-from backoffice.services import audit
+from backoffice.services import audit, exports
 
 EXPORT_LIMIT = 200_000
 IMPORT_LIMIT = 50_000
@@ -101,17 +101,14 @@ def export_view(
             flush()
     flush()
     content = _to_csv(header, rows) if fmt == "csv" else _to_xlsx(header, rows, resource)
-    audit.record(
+    exports.audit_export(
         session,
-        actor=principal.username,
-        action=f"{resource.key}.export",
+        principal=principal,
+        what=f"{resource.key}.export",
         entity=resource.key,
+        rows=len(rows),
         client=client,
-        changes={
-            "format": [None, fmt],
-            "rows": [None, len(rows)],
-            "view": [None, query.to_params()],
-        },
+        details={"format": fmt, "view": query.to_params()},
     )
     stamp = service.utcnow().astimezone(get_settings().zone).strftime("%Y%m%d-%H%M")
     return content, f"{resource.key}-{stamp}.{fmt}", len(rows)

@@ -7,7 +7,7 @@ from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Queue, Resource, register
 from backoffice.engine.workflow import Transition as T
 from backoffice.engine.workflow import Workflow
-from backoffice.security.rbac import ROLES, Principal
+from backoffice.security.rbac import ROLES
 from backoffice.services import kpi
 from backoffice.services.metrics import METRICS
 from models.kpi import AlertCondition, KpiAlert, KpiAlertRule, KpiAlertStatus
@@ -82,13 +82,6 @@ ALERT_RULE = register(
 )
 
 
-def _alert_scope(principal: Principal):
-    """Executives and administrators see every alert; others those sent to their roles."""
-    if principal.roles & {"executive", "admin"}:
-        return None
-    return KpiAlert.owner_role.in_(sorted(principal.roles) or [""])
-
-
 ALERT = register(
     Resource(
         key="kpi_alert",
@@ -133,7 +126,7 @@ ALERT = register(
         filters=("status", "metric", "owner_role", "raised_at"),
         search_fields=("alert_no",),
         default_sort="-raised_at",
-        row_scope=_alert_scope,
+        row_scope=kpi.alert_scope,
         archivable=False,
         importable=False,
         queues=(

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from backoffice.engine.fields import to_text
+from backoffice.engine.versioned import write_versioned
 from backoffice.security.rbac import Principal
 from backoffice.services import audit
 from backoffice.services.business_time import local_today
@@ -44,11 +45,12 @@ MASK = "******"
 
 
 class HrError(Exception):
-    """A refusal with an i18n key."""
+    """A refusal with an i18n key and its parameters."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, **params: object) -> None:
         super().__init__(key)
         self.key = key
+        self.params = params
 
 
 # --- people ---------------------------------------------------------------------------------
@@ -401,26 +403,16 @@ def _write_appraisal(
     actor: str,
     action: str,
 ) -> None:
-    before = {name: getattr(appraisal, name) for name in values}
-    result = session.execute(
-        sa.update(Appraisal)
-        .where(Appraisal.id == appraisal.id, Appraisal.version == seen_version)
-        .values(**values, version=seen_version + 1, updated_at=utcnow())
-    )
-    if result.rowcount != 1:
-        raise HrError("record.stale")
-    session.expire(appraisal)
-    audit.record(
+    write_versioned(
         session,
+        Appraisal,
+        appraisal,
+        seen_version,
+        values,
         actor=actor,
         action=action,
         entity="appraisal",
-        entity_id=appraisal.id,  # type: ignore[arg-type]
-        changes={
-            name: [to_text(before[name]), to_text(value)]
-            for name, value in values.items()
-            if before[name] != value
-        },
+        refuse=HrError,
     )
 
 
@@ -552,11 +544,9 @@ def rating_distribution(session: Session, cycle_id: int) -> dict[str, dict[str, 
     return result
 
 
-def appraisal_scope(principal: Principal) -> sa.ColumnElement[bool] | None:
-    """Appraisals a caller sees in the engine's list: all with HR's or executives' approval
-    right; otherwise (a view right granted alone) their own and their direct reports'."""
-    if principal.can("appraisal", "approve"):
-        return None
+def _own_or_reports(principal: Principal) -> sa.ColumnElement[bool]:
+    """Appraisals of the caller's own employee record and of their direct reports (leavers
+    included: a manager still rates a leaver's appraisal, see :func:`rate`)."""
     mine = (
         sa.select(User.employee_id)
         .where(User.id == principal.user_id, User.employee_id.is_not(None))
@@ -564,6 +554,53 @@ def appraisal_scope(principal: Principal) -> sa.ColumnElement[bool] | None:
     )
     reports = sa.select(Employee.id).where(Employee.manager_id == mine)
     return sa.or_(Appraisal.employee_id == mine, Appraisal.employee_id.in_(reports))
+
+
+def appraisal_scope(principal: Principal) -> sa.ColumnElement[bool] | None:
+    """The one rule for which appraisals a caller sees (the engine's list, the appraisal
+    desk): all with HR's or executives' approval right; otherwise their own and their direct
+    reports'. None: no limit."""
+    if principal.can("appraisal", "approve"):
+        return None
+    return _own_or_reports(principal)
+
+
+@dataclass(frozen=True)
+class AppraisalDesk:
+    """What the appraisal desk shows for one cycle: the caller's own appraisal, their direct
+    reports' (to rate), and for calibrators every rated one."""
+
+    employee: Employee | None
+    mine: Appraisal | None
+    reports: list[tuple[Appraisal, Employee]]
+    calibration: list[tuple[Appraisal, Employee]]
+
+
+def appraisal_desk(session: Session, principal: Principal, cycle_id: int) -> AppraisalDesk:
+    me = employee_of(session, principal)
+    own_and_reports = session.exec(
+        select(Appraisal, Employee)
+        .join(Employee, Employee.id == Appraisal.employee_id)
+        .where(Appraisal.cycle_id == cycle_id, _own_or_reports(principal))
+        .order_by(Appraisal.employee_id)
+    ).all()
+    mine = next((a for a, e in own_and_reports if me is not None and e.id == me.id), None)
+    reports = [(a, e) for a, e in own_and_reports if me is None or e.id != me.id]
+    calibration: list[tuple[Appraisal, Employee]] = []
+    if principal.can("appraisal", "approve"):
+        calibration = list(
+            session.exec(
+                select(Appraisal, Employee)
+                .join(Employee, Employee.id == Appraisal.employee_id)
+                .where(
+                    Appraisal.cycle_id == cycle_id,
+                    Appraisal.status.in_((AppraisalStatus.RATED, AppraisalStatus.CALIBRATED)),
+                )
+                .order_by(Appraisal.status.desc(), Appraisal.employee_id)
+                .limit(300)
+            ).all()
+        )
+    return AppraisalDesk(me, mine, list(reports), calibration)
 
 
 # --- promotions -----------------------------------------------------------------------------

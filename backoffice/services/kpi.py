@@ -23,11 +23,12 @@ from sqlmodel import Session, select
 
 from backoffice.i18n import translate
 from backoffice.security.rbac import ROLES, Principal
-from backoffice.services import attachments, audit, notifications
+from backoffice.services import attachments, audit, exports, notifications
 from backoffice.services.business_time import local_today
 from backoffice.services.metrics import (
     AREAS,
     CHARTS,
+    EVERY_AREA,
     HEADLINE,
     HEADLINE_CHARTS,
     METRICS,
@@ -515,6 +516,114 @@ def _cell(value: Decimal | None, unit: str) -> str:
 
 def sees_everything(principal: Principal) -> bool:
     return len(visible(principal)) == len(METRICS)
+
+
+# --- alerts: who sees which -----------------------------------------------------------------
+SEES_EVERY_ALERT = EVERY_AREA | {"admin"}
+
+
+def alert_scope(principal: Principal) -> sa.ColumnElement[bool] | None:
+    """The one rule for which KPI alerts a caller sees (the alert list's row scope, the
+    dashboard's open alerts): executives and administrators every alert, others the alerts
+    sent to their roles. None: no limit."""
+    if principal.roles & SEES_EVERY_ALERT:
+        return None
+    return KpiAlert.owner_role.in_(sorted(principal.roles) or [""])
+
+
+def open_alerts(session: Session, principal: Principal, limit: int = 5) -> list[KpiAlert]:
+    """The newest alerts not yet cleared that the caller sees (none without the view right)."""
+    if not principal.can("kpi_alert", "view"):
+        return []
+    query = select(KpiAlert).where(KpiAlert.status != KpiAlertStatus.CLEARED)
+    scope = alert_scope(principal)
+    if scope is not None:
+        query = query.where(scope)
+    return list(session.exec(query.order_by(KpiAlert.id.desc()).limit(limit)).all())
+
+
+def recent_reports(session: Session, principal: Principal, limit: int = 8) -> list[KpiReport]:
+    """The newest written reports, for callers who may see every metric (they hold all)."""
+    if not sees_everything(principal):
+        return []
+    return list(session.exec(select(KpiReport).order_by(KpiReport.id.desc()).limit(limit)).all())
+
+
+def latest_snapshots(session: Session, days: int = 3) -> dict[str, KpiSnapshot]:
+    """Each metric's snapshot of the last few days (the newest day's, as rows come by day)."""
+    since = local_today() - timedelta(days=days)
+    rows = session.exec(
+        select(KpiSnapshot).where(KpiSnapshot.day >= since).order_by(KpiSnapshot.day)
+    ).all()
+    return {row.metric: row for row in rows}
+
+
+# --- exports: each audited by the function that makes the file -----------------------------
+def export_chart(
+    *, principal: Principal, key: str, period: Period, lang: str, client: str = ""
+) -> exports.ExportFile:
+    """One chart's figures as CSV, audited."""
+
+    def produce(session: Session) -> exports.ExportFile:
+        data = chart_data(session, principal=principal, key=key, period=period, lang=lang)
+        return exports.ExportFile(
+            filename=f"{key}-{period.start}-{period.end}.csv",
+            data=chart_csv(data).encode("utf-8-sig"),
+            rows=len(data.x),
+        )
+
+    return exports.produce_audited(
+        produce,
+        principal=principal,
+        what="kpi.export_chart",
+        entity="kpi",
+        client=client,
+        details={"chart": key, "period": str(period)},
+    )
+
+
+def export_page(
+    *, principal: Principal, period: Period, title: str, lang: str, client: str = ""
+) -> exports.ExportFile:
+    """The dashboard's metrics the caller sees, as one HTML page, audited."""
+
+    def produce(session: Session) -> exports.ExportFile:
+        shown = visible(principal)
+        page = render_report(session, period, title, lang, shown)
+        return exports.ExportFile(
+            filename=f"kpi-{period.start}-{period.end}.html",
+            data=page.encode("utf-8"),
+            rows=len(shown),
+            mime_type="text/html",
+        )
+
+    return exports.produce_audited(
+        produce,
+        principal=principal,
+        what="kpi.export_page",
+        entity="kpi",
+        client=client,
+        details={"period": str(period)},
+    )
+
+
+def download_report(
+    *, principal: Principal, report_id: int, client: str = ""
+) -> exports.ExportFile:
+    """A written report's file, audited."""
+
+    def produce(session: Session) -> exports.ExportFile:
+        name, data = report_file(session, principal=principal, report_id=report_id)
+        return exports.ExportFile(filename=name, data=data, mime_type="text/html")
+
+    return exports.produce_audited(
+        produce,
+        principal=principal,
+        what="kpi_report.download",
+        entity="kpi",
+        client=client,
+        details={"report": str(report_id)},
+    )
 
 
 def render_report(

@@ -19,9 +19,17 @@ from backoffice import pdf
 from backoffice.config import get_settings
 from backoffice.db import write_batches
 from backoffice.engine.fields import is_id, storable_text
+from backoffice.engine.versioned import write_versioned
 from backoffice.security import fields
 from backoffice.security.rbac import Principal
-from backoffice.services import attachments, audit, notifications, questionnaire, screening
+from backoffice.services import (
+    attachments,
+    audit,
+    exports,
+    notifications,
+    questionnaire,
+    screening,
+)
 from backoffice.services.business_time import local_today
 from models.audit import AuditEntry
 from models.base import utcnow
@@ -50,9 +58,10 @@ REVEALABLE = {
 
 
 class KycError(ValueError):
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, **params: object) -> None:
         super().__init__(key)
         self.key = key
+        self.params = params
 
 
 # --- who works the case ---------------------------------------------------------------------
@@ -72,30 +81,21 @@ def officers(session: Session) -> list[str]:
 def _assign(
     session: Session, case: KycCase, principal: Principal, assignee: str, verb: str, client: str
 ) -> None:
-    before, before_status = case.assignee, case.status
     values: dict[str, Any] = {"assignee": assignee}
     if case.status == S.NEW and assignee:
         values["status"] = S.IN_REVIEW
-    result = session.execute(
-        sa.update(KycCase)
-        .where(KycCase.id == case.id, KycCase.version == case.version)
-        .values(**values, version=case.version + 1, updated_at=utcnow())
-    )
-    if result.rowcount != 1:
-        raise KycError("kyc.changed_meanwhile")
-    changes = {"assignee": [before, assignee]}
-    if "status" in values:
-        changes["status"] = [before_status, values["status"]]
-    audit.record(
+    write_versioned(
         session,
+        KycCase,
+        case,
+        case.version,
+        values,
         actor=principal.username,
         action=f"kyc_case.{verb}",
         entity="kyc_case",
-        entity_id=case.id,
-        changes=changes,
         client=client,
+        refuse=KycError,
     )
-    session.expire(case)
 
 
 def claim(session: Session, principal: Principal, case: KycCase, client: str = "") -> None:
@@ -488,13 +488,14 @@ def evidence_pack(
                     purpose="",
                 )
                 pack.writestr(f"documents/{item.id}-{content.filename}", content.data)
-    audit.record(
+    exports.audit_export(
         session,
-        actor=principal.username,
-        action="kyc_case.evidence_pack",
+        principal=principal,
+        what="kyc_case.evidence_pack",
         entity="kyc_case",
-        entity_id=case.id,
-        changes={"evidence_pack": [None, f"{len(trail)} audit entries, {len(hits)} hits"]},
+        entity_id=case.id,  # type: ignore[arg-type]
+        rows=None,
         client=client,
+        details={"evidence_pack": f"{len(trail)} audit entries, {len(hits)} hits"},
     )
     return f"evidence-{case.case_no}.zip", buffer.getvalue()

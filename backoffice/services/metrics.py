@@ -21,13 +21,12 @@ from sqlmodel import Session
 from backoffice.config import get_settings
 from backoffice.i18n import choice_label, translate
 from backoffice.security.rbac import Principal
-from backoffice.services import hr
+from backoffice.services import hr, partners
 from backoffice.sqltime import epoch_seconds, local_day
 from models.campaigns import Campaign, CampaignSpend
 from models.customers import Customer
 from models.kpi import KpiSnapshot
 from models.kyc import OPEN_CASE_STATES, KycCase
-from models.partners import Partner
 from models.products import Product, ProductType
 from models.projects import Milestone, MilestoneStatus, ProjectPhase
 from models.tickets import Ticket
@@ -201,22 +200,12 @@ def _per_product(kind: str, period: Period, campaigns_only: bool = False) -> Any
 
 
 def commission_by_partner(session: Session, period: Period) -> list[tuple[int, str, Decimal]]:
-    """Per partner: settled subscriptions × the partner's base commission rate (the monthly
-    commission report applies volume tiers on top). SQL sums per partner; the few rows are
-    multiplied exactly in Python."""
-    sold = _per_product(TransactionKind.SUBSCRIPTION, period)
-    rows = session.execute(
-        sa.select(Partner.id, Partner.name, Partner.commission_rate, sa.func.sum(sold.c.amount))
-        .select_from(sold)
-        .join(Product, Product.id == sold.c.product_id)
-        .join(Partner, Partner.id == Product.partner_id)
-        .group_by(Partner.id, Partner.name, Partner.commission_rate)
-    ).all()
-    result = [
-        (pid, name, (_money(volume) * Decimal(rate or 0) / 100).quantize(CENT))
-        for pid, name, rate, volume in rows
+    """Per partner, largest first: the commission rule of the monthly report (volume tiers
+    month by month, ``partners.commission_between``) over the period."""
+    return [
+        (line.partner_id, line.partner, line.commission)
+        for line in partners.commission_between(session, period.begin, period.finish)
     ]
-    return sorted(result, key=lambda r: -r[2])
 
 
 def _ratio(part: Any, whole: Any) -> Decimal | None:
@@ -298,15 +287,8 @@ def _campaign_roi(session: Session, period: Period) -> Decimal | None:
     spend = _campaign_spend(session, period)
     if not spend:
         return None
-    sold = _per_product(TransactionKind.SUBSCRIPTION, period, campaigns_only=True)
-    rows = session.execute(
-        sa.select(Partner.commission_rate, sa.func.sum(sold.c.amount))
-        .select_from(sold)
-        .join(Product, Product.id == sold.c.product_id)
-        .join(Partner, Partner.id == Product.partner_id)
-        .group_by(Partner.commission_rate)
-    ).all()
-    earned = sum((_money(volume) * Decimal(rate or 0) / 100 for rate, volume in rows), Decimal(0))
+    lines = partners.commission_between(session, period.begin, period.finish, campaigns_only=True)
+    earned = sum((line.commission for line in lines), Decimal(0))
     return ((earned - spend) * 100 / spend).quantize(Decimal("0.1"))
 
 

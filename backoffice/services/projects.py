@@ -13,10 +13,10 @@ from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
 from backoffice.engine.fields import to_text
+from backoffice.engine.versioned import check_version, write_versioned
 from backoffice.security.rbac import Principal
-from backoffice.services import audit, notifications
+from backoffice.services import notifications
 from backoffice.services.business_time import local_today
-from models.base import utcnow
 from models.hr import Employee
 from models.identity import User
 from models.projects import (
@@ -26,6 +26,8 @@ from models.projects import (
     MilestoneStatus,
     PlanAdjustment,
     Project,
+    ProjectIndicator,
+    ProjectPhase,
     ProjectRisk,
     RiskStatus,
 )
@@ -43,11 +45,12 @@ MAX_REASON = 2000
 
 
 class ProjectError(Exception):
-    """A refusal with an i18n key; nothing was changed."""
+    """A refusal with an i18n key and its parameters; nothing was changed."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, **params: object) -> None:
         super().__init__(key)
         self.key = key
+        self.params = params
 
 
 # --- dates ------------------------------------------------------------------------------------
@@ -128,6 +131,18 @@ def worst(rags: list[str]) -> str:
 
 
 # --- dependencies -----------------------------------------------------------------------------
+def indicators(session: Session, project_id: int) -> list[ProjectIndicator]:
+    """A project's live indicators in phase order, then by the day recorded."""
+    order = {p.value: n for n, p in enumerate(ProjectPhase)}
+    found = session.exec(
+        select(ProjectIndicator).where(
+            ProjectIndicator.project_id == project_id,
+            ProjectIndicator.archived_at.is_(None),
+        )
+    ).all()
+    return sorted(found, key=lambda i: (order.get(i.phase, 9), i.recorded_on, i.id))
+
+
 def _milestones(session: Session, project_id: int) -> list[Milestone]:
     return list(
         session.exec(
@@ -258,14 +273,22 @@ def _write_milestone(
 ) -> None:
     """A version-checked write of a milestone, one adjustment row per changed date, audited."""
     before = {name: getattr(m, name) for name in values}
-    result = session.execute(
-        sa.update(Milestone)
-        .where(Milestone.id == m.id, Milestone.version == seen_version)
-        .values(**values, version=seen_version + 1, updated_at=utcnow())
-    )
-    if result.rowcount != 1:
-        raise ProjectError("record.stale")
     changed = {k: v for k, v in values.items() if before[k] != v}
+    write_versioned(
+        session,
+        Milestone,
+        m,
+        seen_version,
+        values,
+        actor=actor,
+        action=action,
+        entity="milestone",
+        changes={
+            **{k: [to_text(before[k]), to_text(v)] for k, v in changed.items()},
+            "reason": [None, reason[:200]],
+        },
+        refuse=ProjectError,
+    )
     for name, value in changed.items():
         if name not in DATE_FIELDS:
             continue
@@ -283,18 +306,6 @@ def _write_milestone(
             )
         )
     session.flush()
-    session.expire(m)
-    audit.record(
-        session,
-        actor=actor,
-        action=action,
-        entity="milestone",
-        entity_id=m.id,  # type: ignore[arg-type]
-        changes={
-            **{k: [to_text(before[k]), to_text(v)] for k, v in changed.items()},
-            "reason": [None, reason[:200]],
-        },
-    )
 
 
 DATE_FIELDS = (
@@ -337,8 +348,7 @@ def move_milestone(
     m = _locked(session, milestone_id)
     if m.archived_at is not None:
         raise ProjectError("record.archived")
-    if m.version != version:
-        raise ProjectError("record.stale")
+    check_version(session, "milestone", m, version, refuse=ProjectError)
     new_start = forecast_start or m.forecast_start or m.planned_start
     new_end = forecast_end or current_end(m)
     if new_end < new_start:

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
+from backoffice.engine.fields import is_id
+from backoffice.engine.versioned import write_versioned
 from backoffice.security.rbac import Principal
 from backoffice.services import audit
 from models.base import utcnow
@@ -35,9 +37,14 @@ SCORABLE = (KycCaseStatus.NEW, KycCaseStatus.IN_REVIEW, KycCaseStatus.ESCALATED)
 
 
 class QuestionnaireError(ValueError):
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, **params: object) -> None:
         super().__init__(key)
         self.key = key
+        self.params = params
+
+
+def version_of(session: Session, questionnaire_id: int) -> RiskQuestionnaire | None:
+    return session.get(RiskQuestionnaire, questionnaire_id) if is_id(questionnaire_id) else None
 
 
 @dataclass(frozen=True)
@@ -312,27 +319,20 @@ def score_case(
         {str(q.id): chosen[q.id] for q in questions}, sort_keys=True, separators=(",", ":")
     )
     before = (case.questionnaire_score, case.risk_tolerance, case.questionnaire_id)
-    result = session.execute(
-        sa.update(KycCase)
-        .where(KycCase.id == case.id, KycCase.version == case.version)
-        .values(
-            questionnaire_id=current.id,
-            answers=answers,
-            questionnaire_score=total,
-            risk_tolerance=tolerance,
-            version=case.version + 1,
-            updated_at=utcnow(),
-        )
-    )
-    if result.rowcount != 1:
-        raise QuestionnaireError("record.stale")
-    session.expire(case)
-    audit.record(
+    write_versioned(
         session,
+        KycCase,
+        case,
+        case.version,
+        {
+            "questionnaire_id": current.id,
+            "answers": answers,
+            "questionnaire_score": total,
+            "risk_tolerance": tolerance,
+        },
         actor=principal.username,
         action="kyc_case.score",
         entity="kyc_case",
-        entity_id=case.id,
         changes={
             "questionnaire_score": [before[0], total],
             "risk_tolerance": [before[1], tolerance],
@@ -340,6 +340,7 @@ def score_case(
             "answers": [None, answers],
         },
         client=client,
+        refuse=QuestionnaireError,
     )
     return total, tolerance
 

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from backoffice.engine.fields import is_id
 from backoffice.security.rbac import Principal
 from backoffice.services import audit, notifications
 from models.base import utcnow
@@ -41,6 +42,10 @@ class RiskError(ValueError):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
+
+
+def indicator(session: Session, indicator_id: int) -> RiskIndicator | None:
+    return session.get(RiskIndicator, indicator_id) if is_id(indicator_id) else None
 
 
 def level_of(indicator: RiskIndicator, value: Decimal) -> str:

@@ -21,7 +21,8 @@ from sqlmodel import Session, select
 
 from backoffice.config import get_settings
 from backoffice.db import write_batches
-from backoffice.engine.fields import is_id, storable_text, to_text
+from backoffice.engine.fields import is_id, storable_text
+from backoffice.engine.versioned import text_changes, write_versioned
 from backoffice.i18n import choice_label
 from backoffice.security.rbac import Principal
 from backoffice.services import audit, notifications
@@ -280,32 +281,22 @@ def _write(
     seen_version: int | None = None,
     extra: dict[str, list[Any]] | None = None,
 ) -> None:
-    """UPDATE … WHERE version = seen: a change made meanwhile by someone else is refused."""
+    """The versioned write (``engine.versioned``): a change made meanwhile by someone else is
+    refused with who made it."""
     version = ticket.version if seen_version is None else seen_version
-    before = {name: getattr(ticket, name) for name in values}
-    result = session.execute(
-        sa.update(Ticket)
-        .where(Ticket.id == ticket.id, Ticket.version == version)
-        .values(**values, version=version + 1, updated_at=utcnow())
-    )
-    if result.rowcount != 1:
-        raise TicketError("ticket.changed_meanwhile")
-    changes = {
-        name: [to_text(before[name]), to_text(value)]
-        for name, value in values.items()
-        if before[name] != value
-    }
-    changes.update(extra or {})
-    audit.record(
+    write_versioned(
         session,
+        Ticket,
+        ticket,
+        version,
+        values,
         actor=actor,
         action=action,
         entity="ticket",
-        entity_id=ticket.id,
-        changes=changes,
+        changes=text_changes(ticket, values) | (extra or {}),
         client=client,
+        refuse=TicketError,
     )
-    session.expire(ticket)
 
 
 def is_lead(principal: Principal) -> bool:

@@ -245,6 +245,55 @@ def set_roles(
     return []
 
 
+def update_account(
+    session: Session,
+    *,
+    actor: rbac.Principal,
+    user_id: int,
+    roles: list[str],
+    employee_no: str | None,
+    new_password: str,
+) -> list[str]:
+    """The account form: roles, the employee link (None: not on the form), a new password.
+    All or nothing: on any problem none of it is kept."""
+    savepoint = session.begin_nested()
+    problems = set_roles(session, actor=actor, user_id=user_id, roles=roles)
+    if not problems and employee_no is not None:
+        problems = link_employee(session, actor=actor, user_id=user_id, employee_no=employee_no)
+    if not problems and new_password:
+        problems = reset_password(session, actor=actor, user_id=user_id, new_password=new_password)
+    if problems:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+    return problems
+
+
+@dataclass(frozen=True)
+class AccountLink:
+    user_id: int
+    username: str
+    employee_no: str
+
+
+def account_link(session: Session, user_id: int) -> AccountLink | None:
+    """An account and the number of the employee record it is linked to ("" if none)."""
+    user = _user(session, user_id)
+    if user is None:
+        return None
+    employee = session.get(Employee, user.employee_id) if user.employee_id else None
+    return AccountLink(user.id, user.username, employee.employee_no if employee else "")  # type: ignore[arg-type]
+
+
+def username_of(session: Session, user_id: int | None) -> str:
+    user = _user(session, user_id)  # type: ignore[arg-type]
+    return user.username if user else ""
+
+
+def usernames(session: Session) -> dict[int, str]:
+    return dict(session.exec(select(User.id, User.username)).all())  # type: ignore[arg-type]
+
+
 def set_permission(
     session: Session,
     *,
