@@ -808,9 +808,41 @@ def _write(
 
 def editable_now(resource: Resource, record: Any) -> bool:
     workflow = resource.workflow
-    if workflow is None or workflow.editable_in is None:
-        return True
-    return getattr(record, workflow.state_field) in workflow.editable_in
+    return workflow is None or workflow.editable(getattr(record, workflow.state_field))
+
+
+def back_to_preparation(resource: Resource, record: Any) -> dict[str, str]:
+    """{state field: the return state} when the record waits for approval and an edit must
+    send it back (its approval request is void), else {}."""
+    workflow = resource.workflow
+    if workflow is None:
+        return {}
+    state = getattr(record, workflow.state_field)
+    if state not in workflow.awaiting_approval or state == workflow.back_state:
+        return {}
+    return {workflow.state_field: workflow.back_state}
+
+
+def send_back_for_content(session: Session, resource: Resource, record: Any) -> dict[str, list]:
+    """For a content change made outside ``update`` (an attachment): the record waiting for
+    approval goes back to preparation; returns the state change for the caller's audit
+    entry (empty when nothing moved)."""
+    moved = back_to_preparation(resource, record)
+    if not moved:
+        return {}
+    workflow = resource.workflow
+    assert workflow is not None
+    before = getattr(record, workflow.state_field)
+    table = resource.model.__table__  # type: ignore[attr-defined]
+    result = session.execute(
+        sa.update(table)
+        .where(table.c.id == record.id, table.c[workflow.state_field] == before)
+        .values(**moved, version=table.c.version + 1, updated_at=utcnow())
+    )
+    session.expire(record)
+    if result.rowcount != 1:
+        return {}
+    return {workflow.state_field: [before, workflow.back_state]}
 
 
 def update(
@@ -858,6 +890,11 @@ def update(
         if refused:
             return SaveResult(record_id=record_id, errors=refused)
     columns, extra, links = _split(resource, {k: v for k, v in clean.items() if k in changes})
+    moved = back_to_preparation(resource, record)
+    if moved:  # an edit voids the approval request: back to preparation in the same write
+        state_field = next(iter(moved))
+        changes[state_field] = [getattr(record, state_field), moved[state_field]]
+        columns.update(moved)
     try:
         with session.begin_nested():
             written = _write(session, resource, record, version, columns)
@@ -918,23 +955,57 @@ def set_archived(
 
 
 # --- workflow -------------------------------------------------------------------------------
-def _maker(session: Session, resource: Resource, record_id: int, transition_key: str) -> str:
-    """Who last took that transition ("create": who created the record), from the audit."""
-    action = (
-        f"{resource.key}.create"
-        if transition_key == "create"
-        else f"{resource.key}.transition.{transition_key}"
-    )
-    entry = session.exec(
-        select(AuditEntry.actor)
-        .where(
-            AuditEntry.entity == resource.key,
-            AuditEntry.entity_id == str(record_id),
-            AuditEntry.action == action,
-        )
-        .order_by(AuditEntry.id.desc())
-    ).first()
-    return entry or ""
+CONTENT_VERBS = ("create", "edit", "attach", "detach")
+PART_VERBS = (*CONTENT_VERBS, "archive", "restore")
+
+
+def makers(session: Session, resource: Resource, record_id: int) -> set[str]:
+    """Who created, changed or submitted the record's content since it was last approved,
+    read from the audit trail (the record's own entries and those of its content parts)."""
+    workflow = resource.workflow
+    if workflow is None:
+        return set()
+    trail = [
+        (entry_id, action.removeprefix(f"{resource.key}."), actor, False)
+        for entry_id, action, actor in session.execute(
+            sa.select(AuditEntry.id, AuditEntry.action, AuditEntry.actor).where(
+                AuditEntry.entity == resource.key, AuditEntry.entity_id == str(record_id)
+            )
+        ).all()
+    ]
+    for part_key, via in workflow.content_parts:
+        part = get_resource(part_key)
+        if part is None:
+            continue
+        ids = [
+            str(i)
+            for i in session.execute(
+                sa.select(_column(part, "id")).where(_column(part, via) == record_id)
+            ).scalars()
+        ]
+        if ids:
+            trail += [
+                (entry_id, action.removeprefix(f"{part_key}."), actor, True)
+                for entry_id, action, actor in session.execute(
+                    sa.select(AuditEntry.id, AuditEntry.action, AuditEntry.actor).where(
+                        AuditEntry.entity == part_key, AuditEntry.entity_id.in_(ids)
+                    )
+                ).all()
+            ]
+    found: set[str] = set()
+    for _entry_id, verb, actor, of_part in sorted(trail):
+        if of_part:
+            if verb in PART_VERBS:
+                found.add(actor)
+        elif verb.startswith("transition."):
+            step = workflow.get(verb.removeprefix("transition."))
+            if step is not None and workflow.submits(step):
+                found.add(actor)
+            elif step is not None and workflow.closes_round(step):
+                found.clear()
+        elif verb in CONTENT_VERBS or verb in workflow.content_actions:
+            found.add(actor)
+    return found
 
 
 def transition_refusal(
@@ -944,8 +1015,10 @@ def transition_refusal(
     resource: Resource,
     record: Any,
     transition_key: str,
+    record_makers: set[str] | None = None,
 ) -> str | None:
-    """Why the caller may not take the transition now (an i18n key), or None."""
+    """Why the caller may not take the transition now (an i18n key), or None
+    (``record_makers``: :func:`makers` when the caller already read them)."""
     workflow = resource.workflow
     transition = workflow.get(transition_key) if workflow else None
     if workflow is None or transition is None:
@@ -956,11 +1029,11 @@ def transition_refusal(
         return "auth.denied"
     if getattr(record, "archived_at", None) is not None:
         return "record.archived"
-    if (
-        transition.not_by_maker_of
-        and _maker(session, resource, record.id, transition.not_by_maker_of) == principal.username
-    ):
-        return "workflow.maker_checker"
+    if transition.checks_maker:
+        if record_makers is None:
+            record_makers = makers(session, resource, record.id)
+        if principal.username in record_makers:
+            return "workflow.maker_checker"
     for name in transition.required_fields:
         spec = resource.field(name)
         if getattr(record, spec.column if spec else name) in (None, ""):
@@ -980,11 +1053,20 @@ def available_transitions(
     if resource.workflow is None:
         return []
     state = getattr(record, resource.workflow.state_field)
+    steps = resource.workflow.available_from(state)
+    record_makers = (
+        makers(session, resource, record.id) if any(t.checks_maker for t in steps) else None
+    )
     return [
         t.key
-        for t in resource.workflow.available_from(state)
+        for t in steps
         if transition_refusal(
-            session, principal=principal, resource=resource, record=record, transition_key=t.key
+            session,
+            principal=principal,
+            resource=resource,
+            record=record,
+            transition_key=t.key,
+            record_makers=record_makers,
         )
         is None
     ]

@@ -491,6 +491,7 @@ BASELINE_RESET = register(
             states=tuple(BaselineStatus),
             initial=BaselineStatus.SUBMITTED,
             editable_in=(BaselineStatus.SUBMITTED,),
+            awaiting_approval=(BaselineStatus.SUBMITTED,),
             transitions=(
                 T(
                     "approve",
@@ -499,7 +500,6 @@ BASELINE_RESET = register(
                     "批准并重设基线",
                     "Approve and re-set the baseline",
                     action="approve",
-                    not_by_maker_of="create",
                     effect=lambda record: {"applied_on": rules.local_today()},
                     after=rules.baseline_after_approval,
                 ),
@@ -510,7 +510,6 @@ BASELINE_RESET = register(
                     "驳回",
                     "Reject",
                     action="approve",
-                    not_by_maker_of="create",
                 ),
             ),
         ),

@@ -68,6 +68,10 @@ QUESTIONNAIRE = register(
             states=tuple(Q),
             initial=Q.DRAFT,
             editable_in=(Q.DRAFT,),
+            awaiting_approval=(Q.PENDING,),
+            returns_to=Q.DRAFT,
+            content_actions=("new_version",),
+            content_parts=(("risk_question", "questionnaire_id"),),
             # a version in use is retired only by approving its successor: scoring never stops
             transitions=(
                 T(
@@ -86,7 +90,6 @@ QUESTIONNAIRE = register(
                     "批准启用",
                     "Approve and put in use",
                     action="approve",
-                    not_by_maker_of="submit",
                     guard=rules.ready_to_submit,
                     effect=rules.on_activated,
                 ),
@@ -97,7 +100,6 @@ QUESTIONNAIRE = register(
                     "退回修改",
                     "Send back",
                     action="approve",
-                    not_by_maker_of="submit",
                 ),
             ),
         ),
