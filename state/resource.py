@@ -938,7 +938,9 @@ class ResourceRecordState(rx.State):
                 )
             if not result.ok:
                 session.rollback()
-        return await self._after(result, "record.saved")
+        return await self._after(
+            result, "record.saved_sent_back" if result.sent_back else "record.saved"
+        )
 
     @rx.event
     @requires_on_resource("archive")

@@ -694,6 +694,7 @@ class SaveResult:
     errors: dict[str, str] = field(default_factory=dict)
     message: str = ""
     message_params: dict[str, Any] = field(default_factory=dict)
+    sent_back: bool = False  # the edit sent a record awaiting approval back to preparation
 
     @property
     def ok(self) -> bool:
@@ -915,7 +916,7 @@ def update(
     )
     if resource.after_update is not None:
         resource.after_update(session, principal, record)  # expired by _write: reads afresh
-    return SaveResult(record_id=record_id)
+    return SaveResult(record_id=record_id, sent_back=bool(moved))
 
 
 def set_archived(
