@@ -248,7 +248,7 @@ def test_an_attachment_is_content_and_sends_a_product_in_review_back(session, pm
     session.commit()
     session.refresh(product)
     assert problem == "" and product.status == "draft" and product.version == version + 1
-    assert "pm.b" in service.makers(session, PRODUCT, product.id)
+    assert "pm.b" in service.makers(session, PRODUCT, product)
 
 
 # --- questionnaires: the questions are part of the content ----------------------------------
@@ -377,4 +377,4 @@ def test_nobody_ever_approves_content_they_made_since_its_last_approval(
                     made.add(who.username)
             else:
                 assert record.status == before
-        assert service.makers(session, resource, record.id) == made
+        assert service.makers(session, resource, record) == made

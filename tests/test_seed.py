@@ -190,7 +190,7 @@ def test_every_approval_the_demo_shows_has_a_second_person(clean_db, session, mo
             assert len(able) >= 2, (resource.key, step.key, able)
             state = getattr(resource.model, workflow.state_field)
             for record in session.exec(select(resource.model).where(state.in_(step.sources))):
-                makers = service.makers(session, resource, record.id)
+                makers = service.makers(session, resource, record)
                 assert able - makers, (resource.key, record.id, makers)
                 if getattr(record, workflow.state_field) in workflow.awaiting_approval:
                     assert makers, (resource.key, record.id)

@@ -957,46 +957,47 @@ def set_archived(
 
 # --- workflow -------------------------------------------------------------------------------
 CONTENT_VERBS = ("create", "edit", "attach", "detach")
-PART_VERBS = (*CONTENT_VERBS, "archive", "restore")
 
 
-def makers(session: Session, resource: Resource, record_id: int) -> set[str]:
+def _trail(session: Session, entity: str, ids: list[str]) -> list[tuple[int, str, str]]:
+    """(entry id, verb, actor) of the audit entries on those records, oldest first."""
+    if not ids:
+        return []
+    rows = session.execute(
+        sa.select(AuditEntry.id, AuditEntry.action, AuditEntry.actor).where(
+            AuditEntry.entity == entity, AuditEntry.entity_id.in_(ids)
+        )
+    ).all()
+    return sorted((i, action.removeprefix(f"{entity}."), actor) for i, action, actor in rows)
+
+
+def makers(session: Session, resource: Resource, record: Any) -> set[str]:
     """Who created, changed or submitted the record's content since it was last approved,
-    read from the audit trail (the record's own entries and those of its content parts)."""
+    read from the audit trail: the record's own entries and, since it was made, those of its
+    content parts."""
     workflow = resource.workflow
     if workflow is None:
         return set()
-    trail = [
-        (entry_id, action.removeprefix(f"{resource.key}."), actor, False)
-        for entry_id, action, actor in session.execute(
-            sa.select(AuditEntry.id, AuditEntry.action, AuditEntry.actor).where(
-                AuditEntry.entity == resource.key, AuditEntry.entity_id == str(record_id)
-            )
-        ).all()
-    ]
-    for part_key, via in workflow.content_parts:
-        part = get_resource(part_key)
-        if part is None:
+    own = _trail(session, resource.key, [str(record.id)])
+    made_at = own[0][0] if own else 0
+    trail = [(i, verb, actor, None) for i, verb, actor in own]
+    for part in workflow.content_parts:
+        part_resource = get_resource(part.resource)
+        value = getattr(record, part.matches, None)
+        if part_resource is None or value is None:
             continue
-        ids = [
-            str(i)
-            for i in session.execute(
-                sa.select(_column(part, "id")).where(_column(part, via) == record_id)
-            ).scalars()
+        ids = session.execute(
+            sa.select(_column(part_resource, "id")).where(_column(part_resource, part.via) == value)
+        ).scalars()
+        trail += [
+            (i, verb, actor, part)
+            for i, verb, actor in _trail(session, part.resource, [str(i) for i in ids])
+            if i > made_at
         ]
-        if ids:
-            trail += [
-                (entry_id, action.removeprefix(f"{part_key}."), actor, True)
-                for entry_id, action, actor in session.execute(
-                    sa.select(AuditEntry.id, AuditEntry.action, AuditEntry.actor).where(
-                        AuditEntry.entity == part_key, AuditEntry.entity_id.in_(ids)
-                    )
-                ).all()
-            ]
     found: set[str] = set()
-    for _entry_id, verb, actor, of_part in sorted(trail):
-        if of_part:
-            if verb in PART_VERBS:
+    for _entry_id, verb, actor, part in sorted(trail, key=lambda entry: entry[0]):
+        if part is not None:
+            if verb in part.verbs:
                 found.add(actor)
         elif verb.startswith("transition."):
             step = workflow.get(verb.removeprefix("transition."))
@@ -1032,7 +1033,7 @@ def transition_refusal(
         return "record.archived"
     if transition.checks_maker:
         if record_makers is None:
-            record_makers = makers(session, resource, record.id)
+            record_makers = makers(session, resource, record)
         if principal.username in record_makers:
             return "workflow.maker_checker"
     for name in transition.required_fields:
@@ -1056,7 +1057,7 @@ def available_transitions(
     state = getattr(record, resource.workflow.state_field)
     steps = resource.workflow.available_from(state)
     record_makers = (
-        makers(session, resource, record.id) if any(t.checks_maker for t in steps) else None
+        makers(session, resource, record) if any(t.checks_maker for t in steps) else None
     )
     return [
         t.key

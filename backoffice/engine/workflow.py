@@ -11,6 +11,17 @@ APPROVING_ACTIONS = ("approve", "publish")
 
 
 @dataclass(frozen=True)
+class ContentPart:
+    """Records of another resource that are part of a record's content: their changes (these
+    audit verbs) since the record was made count as changes of it (maker ≠ checker)."""
+
+    resource: str  # the part's resource key, its audit entity
+    via: str  # the part's field that holds …
+    matches: str = "id"  # … this record's field (its id: the part belongs to it)
+    verbs: tuple[str, ...] = ("create", "edit", "attach", "detach", "archive", "restore")
+
+
+@dataclass(frozen=True)
 class Transition:
     key: str
     sources: tuple[str, ...]
@@ -66,9 +77,8 @@ class Workflow:
     # audit verbs on the record, besides create, edit, attach and detach, that change its
     # content (scoring a KYC case)
     content_actions: tuple[str, ...] = ()
-    # other resources' records that are part of the content: (resource key, the field that
-    # points at this record), e.g. a questionnaire's questions
-    content_parts: tuple[tuple[str, str], ...] = ()
+    # other resources' records that are part of the content (a questionnaire's questions)
+    content_parts: tuple[ContentPart, ...] = ()
 
     def __post_init__(self) -> None:
         keys = [t.key for t in self.transitions]

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Queue, Resource, register
+from backoffice.engine.workflow import ContentPart, Workflow
 from backoffice.engine.workflow import Transition as T
-from backoffice.engine.workflow import Workflow
 from backoffice.services import projects as rules
 from models.projects import (
     AdjustmentKind,
@@ -492,6 +492,15 @@ BASELINE_RESET = register(
             initial=BaselineStatus.SUBMITTED,
             editable_in=(BaselineStatus.SUBMITTED,),
             awaiting_approval=(BaselineStatus.SUBMITTED,),
+            # the plan it makes the baseline: who moves a milestone meanwhile is a maker
+            content_parts=(
+                ContentPart(
+                    "milestone",
+                    via="project_id",
+                    matches="project_id",
+                    verbs=("create", "edit", "move", "pushed", "archive", "restore"),
+                ),
+            ),
             transitions=(
                 T(
                     "approve",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Resource, register
+from backoffice.engine.workflow import ContentPart, Workflow
 from backoffice.engine.workflow import Transition as T
-from backoffice.engine.workflow import Workflow
 from backoffice.services import questionnaire as rules
 from models.kyc import QuestionnaireStatus, RiskQuestion, RiskQuestionnaire
 
@@ -71,7 +71,7 @@ QUESTIONNAIRE = register(
             awaiting_approval=(Q.PENDING,),
             returns_to=Q.DRAFT,
             content_actions=("new_version",),
-            content_parts=(("risk_question", "questionnaire_id"),),
+            content_parts=(ContentPart("risk_question", via="questionnaire_id"),),
             # a version in use is retired only by approving its successor: scoring never stops
             transitions=(
                 T(
