@@ -986,13 +986,13 @@ def makers(session: Session, resource: Resource, record: Any) -> set[str]:
         value = getattr(record, part.matches, None)
         if part_resource is None or value is None:
             continue
-        ids = session.execute(
+        part_ids = session.execute(
             sa.select(_column(part_resource, "id")).where(_column(part_resource, part.via) == value)
         ).scalars()
         trail += [
-            (i, verb, actor, part)
-            for i, verb, actor in _trail(session, part.resource, [str(i) for i in ids])
-            if i > made_at
+            (entry_id, verb, actor, part)
+            for entry_id, verb, actor in _trail(session, part.resource, [str(p) for p in part_ids])
+            if entry_id > made_at
         ]
     found: set[str] = set()
     for _entry_id, verb, actor, part in sorted(trail, key=lambda entry: entry[0]):
