@@ -200,6 +200,12 @@ def test_a_checker_who_edits_a_product_in_review_sends_it_back_and_cannot_publis
 
     assert take(session, maker, PRODUCT, product, "submit").ok
     assert "publish" not in _offered(session, checker, PRODUCT, product)
+    barred = {
+        who.username
+        for who in pms
+        if service.barred_as_maker(session, principal=who, resource=PRODUCT, record=product)
+    }
+    assert barred == {"pm.a", "pm.b"}  # the record page tells them why they see no button
     refused = take(session, checker, PRODUCT, product, "publish")
     assert refused.message == "workflow.maker_checker"
     assert take(session, checker, PRODUCT, product, "reject").message == "workflow.maker_checker"

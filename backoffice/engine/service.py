@@ -1010,6 +1010,22 @@ def makers(session: Session, resource: Resource, record: Any) -> set[str]:
     return found
 
 
+def barred_as_maker(
+    session: Session, *, principal: Principal, resource: Resource, record: Any
+) -> bool:
+    """The caller holds the right for an approving step from the record's state but made its
+    content since its last approval (the record page says why the step is not offered)."""
+    workflow = resource.workflow
+    if workflow is None:
+        return False
+    held = [
+        t
+        for t in workflow.available_from(getattr(record, workflow.state_field))
+        if t.checks_maker and principal.can(resource.permission, t.action)
+    ]
+    return bool(held) and principal.username in makers(session, resource, record)
+
+
 def transition_refusal(
     session: Session,
     *,
