@@ -801,10 +801,13 @@ class DemoData:
             ("pm.li", TeamCode.PRODUCT_DESIGN, 0, "产品总监"),
             ("pm.zhao", TeamCode.PRODUCT_DESIGN, 1, "产品经理"),
             ("mkt.chen", TeamCode.MARKETING, 0, "市场总监"),
+            ("mkt.lin", TeamCode.MARKETING, 1, "市场经理"),
             ("kyc.liu", TeamCode.RISK_COMPLIANCE, 0, "合规总监"),
             ("kyc.sun", TeamCode.RISK_COMPLIANCE, 1, "反洗钱专员"),
             ("pmo.xu", TeamCode.TECHNOLOGY, 1, "项目经理"),
+            ("pmo.gao", TeamCode.TECHNOLOGY, 3, "项目经理"),
             ("hr.zheng", TeamCode.CUSTOMER_SERVICE, -1, "人力资源经理"),
+            ("hr.qian", TeamCode.CUSTOMER_SERVICE, -2, "人力资源专员"),
         )
         for username, team, index, position in links:
             employee_id = self.staff_by_team[team.value][index]
@@ -814,7 +817,7 @@ class DemoData:
                 .values(employee_id=employee_id)
             )
             values = {"name": names[username], "position": position}
-            if username == "hr.zheng":  # HR reports to the CEO, whatever team holds the post
+            if username.startswith("hr."):  # HR reports to the CEO, whatever team holds it
                 values["manager_id"] = self.staff_by_team[TeamCode.SENIOR_MANAGEMENT.value][0]
             self.conn.execute(
                 sa.update(Employee.__table__)
@@ -1265,8 +1268,13 @@ class DemoData:
             )
             if i == 3:
                 status = CampaignStatus.CANCELLED
+            if i == 4:  # made by one marketer, waiting for another's approval
+                status = CampaignStatus.DRAFT
+                start = self.today + timedelta(days=14)
+                end = start + timedelta(days=30)
             budget = Decimal(rng.randrange(5, 200) * 10_000)
             spent_ratio = {
+                CampaignStatus.DRAFT: 0,
                 CampaignStatus.SCHEDULED: 0,
                 CampaignStatus.CANCELLED: 0.1,
                 CampaignStatus.RUNNING: rng.uniform(0.2, 0.95),
@@ -2109,15 +2117,21 @@ DEMO_USERS: list[tuple[str, str, list[str]]] = [
     ("pm.li", "李娜", ["product_manager"]),
     ("pm.zhao", "赵磊", ["product_manager"]),
     ("mkt.chen", "陈静", ["marketing"]),
+    ("mkt.lin", "林晓", ["marketing"]),
     ("kyc.liu", "刘洋", ["compliance"]),
     ("kyc.sun", "孙悦", ["compliance"]),
     ("cs.zhou", "周婷", ["cs_agent"]),
     ("cs.he", "何静", ["cs_agent"]),
     ("cs.wu", "吴昊", ["cs_lead"]),
     ("hr.zheng", "郑敏", ["hr"]),
+    ("hr.qian", "钱芳", ["hr"]),
     ("ceo.huang", "黄伟", ["executive"]),
     ("pmo.xu", "徐涛", ["pmo"]),
+    ("pmo.gao", "高翔", ["pmo"]),
 ]
+# Maker ≠ checker: every approval the demo shows has a second person. The records waiting for
+# one were made by the first (their audit trail says so, see record_demo_makers).
+DEMO_MAKERS = {"product": "pm.li", "campaign": "mkt.chen", "promotion": "hr.zheng"}
 
 
 def seed_demo_users() -> int:
@@ -2159,6 +2173,40 @@ DEMO_ALERT_RULES = (
 )
 
 
+def record_demo_makers(session: Any) -> None:
+    """The audit trail of the demo records still in preparation or waiting for approval
+    (bulk-inserted, so without one): who made and submitted them, which the maker ≠ checker
+    rule reads, so the second demo account of the role is the one who may approve."""
+    waiting = (
+        ("product", Product, (ProductStatus.DRAFT, ProductStatus.IN_REVIEW)),
+        ("campaign", Campaign, (CampaignStatus.DRAFT,)),
+        ("promotion", Promotion, (PromotionStatus.PROPOSED,)),
+    )
+    for key, model, states in waiting:
+        maker = DEMO_MAKERS[key]
+        rows = session.execute(
+            sa.select(model.id, model.status).where(model.status.in_(states)).order_by(model.id)
+        ).all()
+        for record_id, status in rows:
+            audit.record(
+                session,
+                actor=maker,
+                action=f"{key}.create",
+                entity=key,
+                entity_id=record_id,
+                changes={"status": [None, states[0]]},
+            )
+            if status == ProductStatus.IN_REVIEW:
+                audit.record(
+                    session,
+                    actor=maker,
+                    action=f"{key}.transition.submit",
+                    entity=key,
+                    entity_id=record_id,
+                    changes={"status": [ProductStatus.DRAFT, ProductStatus.IN_REVIEW]},
+                )
+
+
 def seed_kpi(session: Any) -> None:
     """Alert rules, then what the KPI jobs would have done: a year of daily snapshots, the
     rules evaluated, last week's report written."""
@@ -2192,6 +2240,7 @@ def seed(engine: Engine, size: str = "small", progress: Callable[[str], None] = 
     with session_scope(write=True) as session:
         evaluate_risk_indicators(session)  # levels and alerts as the job would find them
     with session_scope(write=True) as session:
+        record_demo_makers(session)
         seed_kpi(session)
         audit.record(
             session,

@@ -864,6 +864,17 @@ def record_view(panel: Callable[[], rx.Component] | None = None) -> rx.Component
             ),
         ),
         rx.cond(
+            ResourceRecordState.maker_note != "",
+            rx.callout(
+                ResourceRecordState.maker_note,
+                icon="info",
+                color_scheme="gray",
+                size="1",
+                width="100%",
+                id="maker-checker-note",
+            ),
+        ),
+        rx.cond(
             (ResourceRecordState.summary.length() > 0) & ~ResourceRecordState.is_new,
             rx.flex(
                 rx.foreach(

@@ -501,6 +501,7 @@ class ResourceRecordState(rx.State):
     errors: dict[str, str] = {}
     message: str = ""
     transitions: list[dict[str, str]] = []
+    maker_note: str = ""  # why the caller is offered no approving step (maker ≠ checker)
     history: list[dict[str, str]] = []
     can_edit: bool = False
     can_archive: bool = False
@@ -813,6 +814,13 @@ class ResourceRecordState(rx.State):
                     if resource.workflow
                     else []
                 )
+                self.maker_note = (
+                    translate("workflow.maker_checker", lang)
+                    if service.barred_as_maker(
+                        session, principal=principal, resource=resource, record=record
+                    )
+                    else ""
+                )
                 self._load_attachments(session, principal, resource, lang)
                 self.summary = [
                     {"label": label, "value": value}
@@ -843,6 +851,7 @@ class ResourceRecordState(rx.State):
             self.is_new, self.record_id, self.version, self.archived = True, 0, 0, False
             self.title = translate("record.new", lang) + " · " + resource.label(lang)
             self.transitions, self.history, self.state_label = [], [], ""
+            self.maker_note = ""
             await self._fill(resource, None, lang)
             self.loaded = True
             return None
@@ -938,7 +947,9 @@ class ResourceRecordState(rx.State):
                 )
             if not result.ok:
                 session.rollback()
-        return await self._after(result, "record.saved")
+        return await self._after(
+            result, "record.saved_sent_back" if result.sent_back else "record.saved"
+        )
 
     @rx.event
     @requires_on_resource("archive")

@@ -484,3 +484,36 @@ def test_a_stale_score_names_who_changed_the_case_and_the_fields_by_label(sessio
         fields=[(note.label_zh, note.label_en)],
     )
     assert _case_row(session, case.id) == before
+
+
+def test_who_opened_or_changed_a_case_gives_no_second_approval_and_an_edit_sends_it_back(
+    session, officers
+):
+    a, b = officers
+    opener, checker = (
+        _person(session, "kyc.c", ["compliance"]),
+        _person(session, "kyc.d", ["compliance"]),
+    )
+    case = _open_case(session, opener, _customer(session), risk="high")
+    kyc.claim(session, a, case)
+    session.commit()
+    _score(session, a, case)
+    assert _take(session, a, case, "propose").ok
+    assert _take(session, opener, case, "confirm").message == "workflow.maker_checker"
+    session.refresh(case)
+    edited = service.update(
+        session,
+        principal=b,
+        resource=CASE,
+        record_id=case.id,
+        version=case.version,
+        values={"decision_note": "补充了资金来源说明"},
+    )
+    session.commit()
+    session.refresh(case)
+    assert edited.ok and edited.sent_back and case.status == "in_review"
+    assert _take(session, a, case, "propose").ok
+    for who in (a, b, opener):
+        assert _take(session, who, case, "confirm").message == "workflow.maker_checker"
+    assert _take(session, checker, case, "confirm").ok
+    assert case.status == "approved"

@@ -159,3 +159,39 @@ def test_an_approved_request_can_no_longer_be_edited(session, people, product_id
     )
     assert edit.message == "workflow.not_editable"
     assert session.get(ProductChange, created.record_id).yield_max == Decimal("2.9500")
+
+
+def test_who_changed_a_pending_request_cannot_approve_it(session, people, product_id):
+    maker, checker = people
+    third_user, _ = make_user(session, "pm.third", ["product_manager"])
+    third = auth.resolve(session, sign_in(session, third_user))
+    created = _request(session, maker, product_id, yield_max="2.95")
+    session.commit()
+    edited = service.update(
+        session,
+        principal=checker,
+        resource=CHANGE,
+        record_id=created.record_id,
+        version=1,
+        values={"reason": "市场利率下行，幅度再议"},
+    )
+    session.commit()
+    assert edited.ok and not edited.sent_back  # a pending request stays pending
+    for who in (maker, checker):
+        refused = service.transition(
+            session,
+            principal=who,
+            resource=CHANGE,
+            record_id=created.record_id,
+            version=2,
+            transition_key="approve",
+        )
+        assert refused.message == "workflow.maker_checker"
+    assert service.transition(
+        session,
+        principal=third,
+        resource=CHANGE,
+        record_id=created.record_id,
+        version=2,
+        transition_key="approve",
+    ).ok

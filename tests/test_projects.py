@@ -475,6 +475,34 @@ def test_baseline_reset_needs_a_second_person_and_copies_the_plan(session, plan)
     assert session.exec(select(AuditEntry).where(AuditEntry.action == "milestone.rebaseline")).all()
 
 
+def test_who_moves_the_plan_while_a_reset_waits_cannot_approve_it(session, plan):
+    a = plan["A"]
+    created = service.create(
+        session,
+        principal=plan["pmo"],
+        resource=BASELINE,
+        values={"project_id": str(plan["project"].id), "reason": "指导委员会批准新计划"},
+    )
+    session.commit()
+    reset = session.get(BaselineReset, created.record_id)
+    rules.move_milestone(  # the plan the reset would make the baseline changes meanwhile
+        session,
+        principal=plan["pmo2"],
+        milestone_id=a.id,
+        version=a.version,
+        reason="供应商延期",
+        forecast_end=TODAY + D(14),
+        today=TODAY,
+    )
+    session.commit()
+    for who in ("pmo", "pmo2"):
+        assert take(session, plan[who], BASELINE, reset, "approve").message == (
+            "workflow.maker_checker"
+        )
+    third = _principal(session, "pmo.c", ["pmo"])
+    assert take(session, third, BASELINE, reset, "approve").ok
+
+
 # --- the alert job --------------------------------------------------------------------------
 def _notes(session):
     return session.exec(select(Notification).order_by(Notification.id)).all()

@@ -156,3 +156,43 @@ def test_scored_cases_agree_with_the_questionnaire_in_use(clean_db, session, mon
         )
         if case.status == "approved":
             assert session.get(Customer, case.customer_id).risk_tolerance == case.risk_tolerance
+
+
+def test_every_approval_the_demo_shows_has_a_second_person(clean_db, session, monkeypatch):
+    """Two demo accounts may take each approving step; a record waiting for approval names
+    its maker in its audit trail, and someone else may approve it."""
+    import backoffice.resources  # noqa: F401  (registers the resources)
+    from backoffice.engine import service
+    from backoffice.engine.resource import all_resources
+    from backoffice.security.rbac import DEFAULT_GRANTS
+
+    _seed(clean_db, monkeypatch)
+    rights = {
+        username: {
+            (resource, action)
+            for role in roles
+            for resource, actions in DEFAULT_GRANTS.get(role, {}).items()
+            for action in actions
+        }
+        for username, _name, roles in seed.DEMO_USERS
+    }
+    waiting = 0
+    for resource in all_resources():
+        workflow = resource.workflow
+        if workflow is None:
+            continue
+        for step in workflow.transitions:
+            if not step.checks_maker:
+                continue
+            able = {
+                u for u, granted in rights.items() if (resource.permission, step.action) in granted
+            }
+            assert len(able) >= 2, (resource.key, step.key, able)
+            state = getattr(resource.model, workflow.state_field)
+            for record in session.exec(select(resource.model).where(state.in_(step.sources))):
+                makers = service.makers(session, resource, record)
+                assert able - makers, (resource.key, record.id, makers)
+                if getattr(record, workflow.state_field) in workflow.awaiting_approval:
+                    assert makers, (resource.key, record.id)
+                    waiting += 1
+    assert waiting >= 3  # a product in review, a draft campaign, a proposed promotion

@@ -694,6 +694,7 @@ class SaveResult:
     errors: dict[str, str] = field(default_factory=dict)
     message: str = ""
     message_params: dict[str, Any] = field(default_factory=dict)
+    sent_back: bool = False  # the edit sent a record awaiting approval back to preparation
 
     @property
     def ok(self) -> bool:
@@ -808,9 +809,41 @@ def _write(
 
 def editable_now(resource: Resource, record: Any) -> bool:
     workflow = resource.workflow
-    if workflow is None or workflow.editable_in is None:
-        return True
-    return getattr(record, workflow.state_field) in workflow.editable_in
+    return workflow is None or workflow.editable(getattr(record, workflow.state_field))
+
+
+def back_to_preparation(resource: Resource, record: Any) -> dict[str, str]:
+    """{state field: the return state} when the record waits for approval and an edit must
+    send it back (its approval request is void), else {}."""
+    workflow = resource.workflow
+    if workflow is None:
+        return {}
+    state = getattr(record, workflow.state_field)
+    if state not in workflow.awaiting_approval or state == workflow.back_state:
+        return {}
+    return {workflow.state_field: workflow.back_state}
+
+
+def send_back_for_content(session: Session, resource: Resource, record: Any) -> dict[str, list]:
+    """For a content change made outside ``update`` (an attachment): the record waiting for
+    approval goes back to preparation; returns the state change for the caller's audit
+    entry (empty when nothing moved)."""
+    moved = back_to_preparation(resource, record)
+    if not moved:
+        return {}
+    workflow = resource.workflow
+    assert workflow is not None
+    before = getattr(record, workflow.state_field)
+    table = resource.model.__table__  # type: ignore[attr-defined]
+    result = session.execute(
+        sa.update(table)
+        .where(table.c.id == record.id, table.c[workflow.state_field] == before)
+        .values(**moved, version=table.c.version + 1, updated_at=utcnow())
+    )
+    session.expire(record)
+    if result.rowcount != 1:
+        return {}
+    return {workflow.state_field: [before, workflow.back_state]}
 
 
 def update(
@@ -858,6 +891,11 @@ def update(
         if refused:
             return SaveResult(record_id=record_id, errors=refused)
     columns, extra, links = _split(resource, {k: v for k, v in clean.items() if k in changes})
+    moved = back_to_preparation(resource, record)
+    if moved:  # an edit voids the approval request: back to preparation in the same write
+        state_field = next(iter(moved))
+        changes[state_field] = [getattr(record, state_field), moved[state_field]]
+        columns.update(moved)
     try:
         with session.begin_nested():
             written = _write(
@@ -879,7 +917,7 @@ def update(
     _save_links(session, resource, record_id, links)
     if resource.after_update is not None:
         resource.after_update(session, principal, record)  # expired by _write: reads afresh
-    return SaveResult(record_id=record_id)
+    return SaveResult(record_id=record_id, sent_back=bool(moved))
 
 
 def set_archived(
@@ -920,23 +958,74 @@ def set_archived(
 
 
 # --- workflow -------------------------------------------------------------------------------
-def _maker(session: Session, resource: Resource, record_id: int, transition_key: str) -> str:
-    """Who last took that transition ("create": who created the record), from the audit."""
-    action = (
-        f"{resource.key}.create"
-        if transition_key == "create"
-        else f"{resource.key}.transition.{transition_key}"
-    )
-    entry = session.exec(
-        select(AuditEntry.actor)
-        .where(
-            AuditEntry.entity == resource.key,
-            AuditEntry.entity_id == str(record_id),
-            AuditEntry.action == action,
+CONTENT_VERBS = ("create", "edit", "attach", "detach")
+
+
+def _trail(session: Session, entity: str, ids: list[str]) -> list[tuple[int, str, str]]:
+    """(entry id, verb, actor) of the audit entries on those records, oldest first."""
+    if not ids:
+        return []
+    rows = session.execute(
+        sa.select(AuditEntry.id, AuditEntry.action, AuditEntry.actor).where(
+            AuditEntry.entity == entity, AuditEntry.entity_id.in_(ids)
         )
-        .order_by(AuditEntry.id.desc())
-    ).first()
-    return entry or ""
+    ).all()
+    return sorted((i, action.removeprefix(f"{entity}."), actor) for i, action, actor in rows)
+
+
+def makers(session: Session, resource: Resource, record: Any) -> set[str]:
+    """Who created, changed or submitted the record's content since it was last approved,
+    read from the audit trail: the record's own entries and, since it was made, those of its
+    content parts."""
+    workflow = resource.workflow
+    if workflow is None:
+        return set()
+    own = _trail(session, resource.key, [str(record.id)])
+    made_at = own[0][0] if own else 0
+    trail = [(i, verb, actor, None) for i, verb, actor in own]
+    for part in workflow.content_parts:
+        part_resource = get_resource(part.resource)
+        value = getattr(record, part.matches, None)
+        if part_resource is None or value is None:
+            continue
+        part_ids = session.execute(
+            sa.select(_column(part_resource, "id")).where(_column(part_resource, part.via) == value)
+        ).scalars()
+        trail += [
+            (entry_id, verb, actor, part)
+            for entry_id, verb, actor in _trail(session, part.resource, [str(p) for p in part_ids])
+            if entry_id > made_at
+        ]
+    found: set[str] = set()
+    for _entry_id, verb, actor, part in sorted(trail, key=lambda entry: entry[0]):
+        if part is not None:
+            if verb in part.verbs:
+                found.add(actor)
+        elif verb.startswith("transition."):
+            step = workflow.get(verb.removeprefix("transition."))
+            if step is not None and workflow.submits(step):
+                found.add(actor)
+            elif step is not None and workflow.closes_round(step):
+                found.clear()
+        elif verb in CONTENT_VERBS or verb in workflow.content_actions:
+            found.add(actor)
+    return found
+
+
+def barred_as_maker(
+    session: Session, *, principal: Principal, resource: Resource, record: Any
+) -> bool:
+    """The caller holds the right for an approving step from the record's state but made its
+    content since its last approval (the record page says why the step is not offered)."""
+    workflow = resource.workflow
+    if workflow is None:
+        return False
+    held = [
+        t
+        for t in workflow.available_from(getattr(record, workflow.state_field))
+        if t.checks_maker and principal.can(resource.permission, t.action)
+    ]
+    return bool(held) and principal.username in makers(session, resource, record)
 
 
 def transition_refusal(
@@ -946,8 +1035,10 @@ def transition_refusal(
     resource: Resource,
     record: Any,
     transition_key: str,
+    record_makers: set[str] | None = None,
 ) -> str | None:
-    """Why the caller may not take the transition now (an i18n key), or None."""
+    """Why the caller may not take the transition now (an i18n key), or None
+    (``record_makers``: :func:`makers` when the caller already read them)."""
     workflow = resource.workflow
     transition = workflow.get(transition_key) if workflow else None
     if workflow is None or transition is None:
@@ -958,11 +1049,11 @@ def transition_refusal(
         return "auth.denied"
     if getattr(record, "archived_at", None) is not None:
         return "record.archived"
-    if (
-        transition.not_by_maker_of
-        and _maker(session, resource, record.id, transition.not_by_maker_of) == principal.username
-    ):
-        return "workflow.maker_checker"
+    if transition.checks_maker:
+        if record_makers is None:
+            record_makers = makers(session, resource, record)
+        if principal.username in record_makers:
+            return "workflow.maker_checker"
     for name in transition.required_fields:
         spec = resource.field(name)
         if getattr(record, spec.column if spec else name) in (None, ""):
@@ -982,11 +1073,20 @@ def available_transitions(
     if resource.workflow is None:
         return []
     state = getattr(record, resource.workflow.state_field)
+    steps = resource.workflow.available_from(state)
+    record_makers = (
+        makers(session, resource, record) if any(t.checks_maker for t in steps) else None
+    )
     return [
         t.key
-        for t in resource.workflow.available_from(state)
+        for t in steps
         if transition_refusal(
-            session, principal=principal, resource=resource, record=record, transition_key=t.key
+            session,
+            principal=principal,
+            resource=resource,
+            record=record,
+            transition_key=t.key,
+            record_makers=record_makers,
         )
         is None
     ]

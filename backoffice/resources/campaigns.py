@@ -130,6 +130,7 @@ CAMPAIGN = register(
             states=tuple(S),
             initial=S.DRAFT,
             editable_in=(S.DRAFT,),
+            awaiting_approval=(S.DRAFT,),
             transitions=(
                 T(
                     "schedule",
@@ -138,7 +139,6 @@ CAMPAIGN = register(
                     "审批排期",
                     "Approve and schedule",
                     action="approve",
-                    not_by_maker_of="create",
                 ),
                 T("start", (S.SCHEDULED,), S.RUNNING, "立即开始", "Start now"),
                 T("end", (S.RUNNING,), S.ENDED, "结束活动", "End"),
@@ -149,6 +149,9 @@ CAMPAIGN = register(
                     "取消活动",
                     "Cancel",
                     action="approve",
+                    maker_checker_exempt=(
+                        "stopping a campaign puts nothing in force; its author may withdraw it"
+                    ),
                 ),
             ),
         ),

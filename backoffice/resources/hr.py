@@ -622,8 +622,27 @@ APPRAISAL_CYCLE = register(
             states=("open", "closed"),
             initial="open",
             transitions=(
-                T("close", ("open",), "closed", "结束考核", "Close cycle", action="approve"),
-                T("reopen", ("closed",), "open", "重新开放", "Reopen", action="approve"),
+                T(
+                    "close",
+                    ("open",),
+                    "closed",
+                    "结束考核",
+                    "Close cycle",
+                    action="approve",
+                    maker_checker_exempt=(
+                        "a cycle's dates are no one's appraisal: each appraisal is rated by "
+                        "the manager and calibrated by someone else (services/hr.calibrate)"
+                    ),
+                ),
+                T(
+                    "reopen",
+                    ("closed",),
+                    "open",
+                    "重新开放",
+                    "Reopen",
+                    action="approve",
+                    maker_checker_exempt="reopening lets the appraisals be worked on again",
+                ),
             ),
         ),
         opens_module=False,
@@ -810,6 +829,7 @@ PROMOTION = register(
             states=tuple(P),
             initial=P.PROPOSED,
             editable_in=(P.PROPOSED,),
+            awaiting_approval=(P.PROPOSED,),
             transitions=(
                 T(
                     "approve",
@@ -818,7 +838,6 @@ PROMOTION = register(
                     "批准",
                     "Approve",
                     action="approve",
-                    not_by_maker_of="create",
                     after=_apply_if_due,
                 ),
                 T(
@@ -828,7 +847,6 @@ PROMOTION = register(
                     "驳回",
                     "Reject",
                     action="approve",
-                    not_by_maker_of="create",
                 ),
             ),
         ),

@@ -82,7 +82,6 @@ PRODUCT_WORKFLOW = Workflow(
             "退回修改",
             "Send back",
             action="approve",
-            not_by_maker_of="submit",
         ),
         T(
             "publish",
@@ -91,13 +90,31 @@ PRODUCT_WORKFLOW = Workflow(
             "审批上架",
             "Approve and publish",
             action="publish",
-            not_by_maker_of="submit",
             guard=disclosures_attached,
         ),
-        T("suspend", (S.ON_SALE,), S.SUSPENDED, "暂停销售", "Suspend", action="publish", bulk=True),
+        T(
+            "suspend",
+            (S.ON_SALE,),
+            S.SUSPENDED,
+            "暂停销售",
+            "Suspend",
+            action="publish",
+            bulk=True,
+            maker_checker_exempt="risk control: stopping sales must not wait for a second person",
+        ),
         T("resume", (S.SUSPENDED,), S.ON_SALE, "恢复销售", "Resume", action="publish", bulk=True),
-        T("close", (S.ON_SALE, S.SUSPENDED), S.CLOSED, "结束产品", "Close", action="publish"),
+        T(
+            "close",
+            (S.ON_SALE, S.SUSPENDED),
+            S.CLOSED,
+            "结束产品",
+            "Close",
+            action="publish",
+            maker_checker_exempt="risk control: ending sales must not wait for a second person",
+        ),
     ),
+    awaiting_approval=(S.IN_REVIEW,),
+    returns_to=S.DRAFT,
 )
 
 
@@ -401,6 +418,7 @@ PRODUCT_CHANGE = register(
             states=tuple(C),
             initial=C.PENDING,
             editable_in=(C.PENDING,),
+            awaiting_approval=(C.PENDING,),
             transitions=(
                 T(
                     "approve",
@@ -409,7 +427,6 @@ PRODUCT_CHANGE = register(
                     "批准变更",
                     "Approve",
                     action="approve",
-                    not_by_maker_of="create",
                 ),
                 T(
                     "reject",
@@ -418,7 +435,6 @@ PRODUCT_CHANGE = register(
                     "驳回",
                     "Reject",
                     action="approve",
-                    not_by_maker_of="create",
                 ),
                 T("cancel", (C.PENDING, C.APPROVED), C.CANCELLED, "撤回", "Withdraw"),
             ),

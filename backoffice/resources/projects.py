@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Queue, Resource, register
+from backoffice.engine.workflow import ContentPart, Workflow
 from backoffice.engine.workflow import Transition as T
-from backoffice.engine.workflow import Workflow
 from backoffice.services import projects as rules
 from models.projects import (
     AdjustmentKind,
@@ -491,6 +491,16 @@ BASELINE_RESET = register(
             states=tuple(BaselineStatus),
             initial=BaselineStatus.SUBMITTED,
             editable_in=(BaselineStatus.SUBMITTED,),
+            awaiting_approval=(BaselineStatus.SUBMITTED,),
+            # the plan it makes the baseline: who moves a milestone meanwhile is a maker
+            content_parts=(
+                ContentPart(
+                    "milestone",
+                    via="project_id",
+                    matches="project_id",
+                    verbs=("create", "edit", "move", "pushed", "archive", "restore"),
+                ),
+            ),
             transitions=(
                 T(
                     "approve",
@@ -499,7 +509,6 @@ BASELINE_RESET = register(
                     "批准并重设基线",
                     "Approve and re-set the baseline",
                     action="approve",
-                    not_by_maker_of="create",
                     effect=lambda record: {"applied_on": rules.local_today()},
                     after=rules.baseline_after_approval,
                 ),
@@ -510,7 +519,6 @@ BASELINE_RESET = register(
                     "驳回",
                     "Reject",
                     action="approve",
-                    not_by_maker_of="create",
                 ),
             ),
         ),

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Resource, register
+from backoffice.engine.workflow import ContentPart, Workflow
 from backoffice.engine.workflow import Transition as T
-from backoffice.engine.workflow import Workflow
 from backoffice.services import questionnaire as rules
 from models.kyc import QuestionnaireStatus, RiskQuestion, RiskQuestionnaire
 
@@ -68,6 +68,10 @@ QUESTIONNAIRE = register(
             states=tuple(Q),
             initial=Q.DRAFT,
             editable_in=(Q.DRAFT,),
+            awaiting_approval=(Q.PENDING,),
+            returns_to=Q.DRAFT,
+            content_actions=("new_version",),
+            content_parts=(ContentPart("risk_question", via="questionnaire_id"),),
             # a version in use is retired only by approving its successor: scoring never stops
             transitions=(
                 T(
@@ -86,7 +90,6 @@ QUESTIONNAIRE = register(
                     "批准启用",
                     "Approve and put in use",
                     action="approve",
-                    not_by_maker_of="submit",
                     guard=rules.ready_to_submit,
                     effect=rules.on_activated,
                 ),
@@ -97,7 +100,6 @@ QUESTIONNAIRE = register(
                     "退回修改",
                     "Send back",
                     action="approve",
-                    not_by_maker_of="submit",
                 ),
             ),
         ),

@@ -79,7 +79,7 @@ def add(
     """Attach a file to a record the caller may edit; returns (attachment, i18n problem)."""
     if not principal.can(resource.permission, "edit"):
         raise service.EngineError("auth.denied")
-    service.load(session, principal=principal, resource=resource, record_id=record_id)
+    record = service.load(session, principal=principal, resource=resource, record_id=record_id)
     categories = {c[0] for c in resource.attachment_categories}
     if categories and category not in categories:
         return None, "attachment.category"
@@ -116,7 +116,9 @@ def add(
         entity=resource.key,
         entity_id=record_id,
         changes={
-            "attachment": [None, f"{category or '-'}: {name} ({len(data):,} B, {digest[:12]})"]
+            "attachment": [None, f"{category or '-'}: {name} ({len(data):,} B, {digest[:12]})"],
+            # a file is content: a record awaiting approval goes back to preparation
+            **service.send_back_for_content(session, resource, record),
         },
     )
     return attachment, ""
@@ -198,7 +200,9 @@ def archive(
     attachment = session.get(Attachment, attachment_id) if isinstance(attachment_id, int) else None
     if attachment is None or attachment.resource != resource.key or attachment.archived_at:
         return False
-    service.load(session, principal=principal, resource=resource, record_id=attachment.record_id)
+    record = service.load(
+        session, principal=principal, resource=resource, record_id=attachment.record_id
+    )
     attachment.archived_at = utcnow()
     attachment.version += 1
     session.add(attachment)
@@ -208,6 +212,9 @@ def archive(
         action=f"{resource.key}.detach",
         entity=resource.key,
         entity_id=attachment.record_id,
-        changes={"attachment": [attachment.filename, None]},
+        changes={
+            "attachment": [attachment.filename, None],
+            **service.send_back_for_content(session, resource, record),
+        },
     )
     return True
