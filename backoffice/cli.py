@@ -11,7 +11,7 @@ from pathlib import Path
 
 from backoffice import backup, db, jobs, migrations, seed
 from backoffice.config import get_settings
-from backoffice.services import audit, field_keys, users
+from backoffice.services import audit_anchor, field_keys, users
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
@@ -38,14 +38,74 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 def cmd_verify_audit(_args: argparse.Namespace) -> int:
     with db.session_scope() as session:
-        report = audit.verify_chain(session)
+        checked = audit_anchor.verify(session)
+    report = checked.report
     if report.ok:
-        print(f"audit chain intact: {report.checked:,} entries verified")
+        print(
+            f"audit chain intact: {report.checked:,} entries verified "
+            f"(keyed hashes, {checked.checkpoints:,} signed checkpoints)"
+        )
         return 0
     print(
         f"audit chain BROKEN at entry {report.first_broken_id}: {report.reason} "
         f"({report.checked:,} entries verified before it)"
     )
+    return 1
+
+
+def cmd_audit_checkpoint(_args: argparse.Namespace) -> int:
+    try:
+        with db.session_scope() as session:
+            written = audit_anchor.write_checkpoint(session)
+    except audit_anchor.ChainBroken as broken:
+        print(f"no checkpoint written: the chain is broken ({broken.report.reason})")
+        return 1
+    except audit_anchor.CheckpointError as error:
+        print(f"no checkpoint written: {error}")
+        return 1
+    if written is None:
+        print("the chain's head has not moved since the last checkpoint")
+    else:
+        print(
+            f"checkpoint {written.seq} appended to {audit_anchor.checkpoint_path()}: "
+            f"entry {written.entry_id}, head {written.head[:16]}…"
+        )
+    return 0
+
+
+def cmd_audit_public_key(_args: argparse.Namespace) -> int:
+    public = audit_anchor.public_key()
+    print(public)
+    print(
+        f"fingerprint {audit_anchor.fingerprint(public)}: give this key to whoever checks "
+        "checkpoints and evidence packs (verify-pack --public-key)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_verify_pack(args: argparse.Namespace) -> int:
+    try:
+        data = Path(args.pack).read_bytes()
+    except OSError as error:
+        print(f"cannot read {args.pack}: {error}")
+        return 2
+    report = audit_anchor.verify_pack(data, public=args.public_key)
+    fingerprint = audit_anchor.fingerprint(report.signer) if report.signer else "none"
+    if report.ok:
+        print(
+            f"pack intact: {report.rows} audit rows link and end under signed checkpoint "
+            f"{report.checkpoint_seq}; signed by key {fingerprint}"
+            + ("" if args.public_key else " (compare this fingerprint with the one you were given)")
+        )
+        if report.keyed_rows_checked:
+            print(
+                f"  {report.keyed_rows_checked} rows' keyed hashes recomputed with this site's keys"
+            )
+        return 0
+    print(f"pack REJECTED ({len(report.problems)} problems, signer {fingerprint}):")
+    for problem in report.problems:
+        print(f"  - {problem}")
     return 1
 
 
@@ -162,9 +222,21 @@ def main(argv: list[str] | None = None) -> int:
     seeding = commands.add_parser("seed", help="load demo data once (migrates first)")
     seeding.add_argument("--size", choices=sorted(seed.SIZES), default="small")
     seeding.set_defaults(func=cmd_seed)
-    commands.add_parser("verify-audit", help="check the audit log's hash chain").set_defaults(
-        func=cmd_verify_audit
+    commands.add_parser(
+        "verify-audit", help="check the audit log's keyed chain against the signed checkpoints"
+    ).set_defaults(func=cmd_verify_audit)
+    commands.add_parser(
+        "audit-checkpoint", help="append a signed checkpoint of the audit chain's head now"
+    ).set_defaults(func=cmd_audit_checkpoint)
+    commands.add_parser(
+        "audit-public-key", help="print the public key that checks checkpoints and packs"
+    ).set_defaults(func=cmd_audit_public_key)
+    checking = commands.add_parser(
+        "verify-pack", help="check an evidence pack: signature, files, audit rows, checkpoint"
     )
+    checking.add_argument("pack")
+    checking.add_argument("--public-key", help="the signing public key you were given (base64)")
+    checking.set_defaults(func=cmd_verify_pack)
     backing = commands.add_parser(
         "backup",
         help="online copy of the SQLite database, checked (integrity, audit chain), with the "
