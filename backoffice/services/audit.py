@@ -129,6 +129,20 @@ BURST_ACTIONS = frozenset(
 EXPORT_SUFFIXES = (".export", "_export", ".export_chart", ".export_page")
 
 
+def _chain_columns(session: Session) -> list[sa.ColumnElement[Any]]:
+    """The columns a hash covers. A file from before migration 0018 (a backup being checked)
+    has no ``key_id``: all its entries are plain SHA-256 ones."""
+    table = AuditEntry.__table__
+    present = {c["name"] for c in sa.inspect(session.connection()).get_columns("audit_entry")}
+    return [
+        table.c[name] if name in present else sa.literal("").label(name)
+        for name in (*HASHED_FIELDS, "id", "prev_hash", "hash", "key_id")
+    ]
+
+
+HASHED_FIELDS = ("at", "actor", "action", "entity", "entity_id", "changes", "client")
+
+
 @dataclass(frozen=True)
 class ChainReport:
     checked: int
@@ -170,9 +184,10 @@ def verify_chain(
     checked = 0
     last_id = start_after.entry_id if start_after else 0
     keyed = bool(start_after and start_after.key_id)
+    columns = _chain_columns(session)
     while True:
-        rows = session.exec(
-            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+        rows = session.execute(
+            sa.select(*columns).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
         ).all()
         if not rows:
             break
