@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from backoffice import backup, db, jobs, migrations, seed
+from backoffice import backup, config, db, jobs, migrations, seed
 from backoffice.config import get_settings
 from backoffice.services import audit_anchor, field_keys, users
 
@@ -182,6 +182,28 @@ def cmd_new_field_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new_audit_key(args: argparse.Namespace) -> int:
+    """A new HMAC key for the audit chain: new entries use it, older ones keep their own."""
+    key = config.new_audit_key()
+    settings = get_settings()
+    if args.install:
+        if settings.is_production or os.environ.get("BACKOFFICE_AUDIT_KEYS"):
+            print("BACKOFFICE_AUDIT_KEYS is set in the environment: put the key first there")
+            return 1
+        path = settings.data_dir / "backoffice_audit_keys.txt"
+        kept = [f"{key_id}:{secret.decode()}" for key_id, secret in settings.audit_keys]
+        path.write_text(",".join((key, *kept)) + "\n")
+        print(f"new audit key {key.split(':')[0]} put first in {path}; restart to use it")
+        return 0
+    print(key)
+    print(
+        "Put it first in BACKOFFICE_AUDIT_KEYS (comma-separated, the old keys after it) and\n"
+        "restart. Keep the old keys: the entries hashed with them verify only with them.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def cmd_rotate_keys(_args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
@@ -262,6 +284,13 @@ def main(argv: list[str] | None = None) -> int:
         "--install", action="store_true", help="put it first in the data folder's key file"
     )
     new_key.set_defaults(func=cmd_new_field_key)
+    new_audit_key = commands.add_parser(
+        "new-audit-key", help="make an HMAC key for the audit chain (key rotation)"
+    )
+    new_audit_key.add_argument(
+        "--install", action="store_true", help="put it first in the data folder's key file"
+    )
+    new_audit_key.set_defaults(func=cmd_new_audit_key)
     commands.add_parser(
         "rotate-keys", help="re-encrypt every encrypted field under the newest key"
     ).set_defaults(func=cmd_rotate_keys)

@@ -443,3 +443,22 @@ def test_hmac_is_what_the_entry_hash_is(session):
         ]
     )
     assert entry.hash == hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def test_new_audit_key_install_rotates_the_chain_key_and_keeps_the_old_one(
+    session, monkeypatch, tmp_path, capsys
+):
+    monkeypatch.setenv("BACKOFFICE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("BACKOFFICE_AUDIT_KEYS", raising=False)
+    config.get_settings.cache_clear()
+    try:
+        first = _write(session, 1)[0]
+        assert cli.main(["new-audit-key", "--install"]) == 0
+        config.get_settings.cache_clear()
+        assert "put first in" in capsys.readouterr().out
+        second = _write(session, 1)[0]
+        assert second.key_id != first.key_id
+        assert [k for k, _ in config.get_settings().audit_keys] == [second.key_id, first.key_id]
+        assert audit.verify_chain(session).ok
+    finally:
+        config.get_settings.cache_clear()

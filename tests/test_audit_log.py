@@ -166,7 +166,7 @@ def test_the_page_loads_its_filters_from_the_address_and_pages(session):
     state = _state(session, "comp.c", ["compliance"], "/audit?actor=officer")
     run(AuditLogState.load.fn(state))
     assert [r["action"] for r in state.rows] == ["transaction.export", "customer.reveal"]
-    assert state.filters["actor"] == "officer" and not state.can_export
+    assert state.filters["actor"] == "officer" and state.can_export
     run(AuditLogState.security_events.fn(state, True))
     assert state.filters["preset"] == "security" and len(state.rows) == 2
     run(AuditLogState.apply.fn(state, {"action": "auth."}))
@@ -176,17 +176,33 @@ def test_the_page_loads_its_filters_from_the_address_and_pages(session):
 
 
 def test_the_export_is_refused_without_audit_export_and_audited_when_done(session):
+    from backoffice.services import users
+
     _entries(session)
+    admin = _principal(session, "adm.x", ["admin"])
+    assert (
+        users.set_permission(
+            session,
+            actor=admin,
+            role="compliance",
+            resource="audit",
+            action="export",
+            granted=False,
+        )
+        == []
+    )
+    session.commit()
     compliance = _state(session, "comp.c", ["compliance"])
     run(AuditLogState.load.fn(compliance))
+    assert compliance.rows and not compliance.can_export
     assert run(AuditLogState.export.fn(compliance)) is not None
     assert len(_denials(session, "comp.c")) == 1
     assert not session.exec(select(AuditEntry).where(AuditEntry.action == "audit.export")).all()
 
-    admin = _state(session, "adm.d", ["admin"], "/audit?action=product.")
-    run(AuditLogState.load.fn(admin))
-    assert admin.can_export
-    result = run(AuditLogState.export.fn(admin))
+    officer = _state(session, "adm.d", ["admin"], "/audit?action=product.")
+    run(AuditLogState.load.fn(officer))
+    assert officer.can_export
+    result = run(AuditLogState.export.fn(officer))
     url = next(str(value._var_value) for name, value in result.args if str(name) == "url")
     exported = base64.b64decode(url.split("base64,", 1)[1]).decode("utf-8-sig")
     assert [row[3] for row in csv.reader(io.StringIO(exported))][1:] == [
@@ -216,6 +232,6 @@ def test_the_export_file_holds_every_filtered_entry_with_its_hashes(session):
     with pytest.raises(audit_log.AuditLogError):
         audit_log.export_csv(
             session,
-            principal=_principal(session, "comp.c", ["compliance"]),
+            principal=_principal(session, "pm.y", ["product_manager"]),
             filters=audit_log.Filters(),
         )

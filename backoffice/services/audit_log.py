@@ -37,6 +37,7 @@ SECURITY_ACTIONS = (
     "kyc_case.reveal",
     "kyc_case.evidence_pack",
     "role.grant",
+    "role.revoke",
     "role.defaults_created",
     "user.create",
     "user.enable",
