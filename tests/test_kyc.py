@@ -487,3 +487,23 @@ def test_a_watch_list_imports_with_id_numbers_hashed(session, officers):
     )
     session.rollback()
     assert refused.errors and len(session.exec(select(WatchlistEntry)).all()) == 2
+
+
+def test_no_evidence_pack_is_signed_over_a_broken_audit_chain(session, officers):
+    import sqlalchemy as sa
+
+    from tests.factories import bypassing_audit_triggers
+
+    a, _b = officers
+    case = _open_case(session, a, _customer(session))
+    kyc.claim(session, a, case)
+    session.commit()
+    claim = session.exec(select(AuditEntry).where(AuditEntry.action == "kyc_case.claim")).one()
+    with bypassing_audit_triggers(session.connection()):
+        session.execute(
+            sa.update(AuditEntry).where(AuditEntry.id == claim.id).values(actor="someone.else")
+        )
+    session.commit()
+    with pytest.raises(kyc.KycError) as refused:
+        kyc.evidence_pack(session, principal=a, case=case)
+    assert refused.value.key == "kyc.pack_chain_broken"

@@ -15,13 +15,14 @@ HMAC key, and rewriting or cutting it below a checkpoint no longer matches the s
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import io
 import json
 import os
 import zipfile
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -154,9 +155,23 @@ def write_checkpoint(session: Session, *, path: Path | None = None) -> Checkpoin
     """Append a signed checkpoint of the chain's head, unless the head has not moved since the
     last one (None then). The entries since the last checkpoint are verified first (with the
     keys; the last checkpoint's entry must still be there): a break raises ChainBroken, so a
-    checkpoint never vouches for an edited chain."""
+    checkpoint never vouches for an edited chain. The file is locked while it is read and
+    appended to, so two writers (the job, the command) never number two checkpoints alike."""
     path = path or checkpoint_path()
-    earlier = read_checkpoints(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, "a") as file:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX)
+        earlier = read_checkpoints(path)
+        checkpoint = _next_checkpoint(session, earlier)
+        if checkpoint is not None:
+            file.write(checkpoint.line() + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+    return checkpoint
+
+
+def _next_checkpoint(session: Session, earlier: list[Checkpoint]) -> Checkpoint | None:
     last = session.exec(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
     if last is None or (earlier and earlier[-1].entry_id == last.id):
         return None
@@ -173,7 +188,7 @@ def write_checkpoint(session: Session, *, path: Path | None = None) -> Checkpoin
     if not report.ok:
         raise ChainBroken(report)
     head = session.get(AuditHead, 1)
-    checkpoint = Checkpoint(
+    unsigned = Checkpoint(
         seq=len(earlier) + 1,
         entry_id=last.id or 0,
         head=last.hash,
@@ -182,14 +197,7 @@ def write_checkpoint(session: Session, *, path: Path | None = None) -> Checkpoin
         key_id=last.key_id,
         signer=public_key(),
     )
-    checkpoint = Checkpoint(**{**asdict(checkpoint), "sig": sign(checkpoint.body())})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    with os.fdopen(descriptor, "a") as file:
-        file.write(checkpoint.line() + "\n")
-        file.flush()
-        os.fsync(file.fileno())
-    return checkpoint
+    return replace(unsigned, sig=sign(unsigned.body()))
 
 
 @dataclass(frozen=True)
