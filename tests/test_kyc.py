@@ -492,6 +492,7 @@ def test_a_watch_list_imports_with_id_numbers_hashed(session, officers):
 def test_no_evidence_pack_is_signed_over_a_broken_audit_chain(session, officers):
     import sqlalchemy as sa
 
+    from backoffice.services import audit_anchor
     from tests.factories import bypassing_audit_triggers
 
     a, _b = officers
@@ -503,6 +504,21 @@ def test_no_evidence_pack_is_signed_over_a_broken_audit_chain(session, officers)
         session.execute(
             sa.update(AuditEntry).where(AuditEntry.id == claim.id).values(actor="someone.else")
         )
+    session.commit()
+    with pytest.raises(kyc.KycError) as refused:
+        kyc.evidence_pack(session, principal=a, case=case)
+    assert refused.value.key == "kyc.pack_chain_broken"
+    # nor over an edited row below a checkpoint that covers it already
+    session.rollback()
+    with bypassing_audit_triggers(session.connection()):
+        session.execute(
+            sa.update(AuditEntry).where(AuditEntry.id == claim.id).values(actor="kyc.a")
+        )
+    session.commit()
+    _score(session, a, case)
+    audit_anchor.write_checkpoint(session)
+    with bypassing_audit_triggers(session.connection()):
+        session.execute(sa.update(AuditEntry).where(AuditEntry.id == claim.id).values(actor="x"))
     session.commit()
     with pytest.raises(kyc.KycError) as refused:
         kyc.evidence_pack(session, principal=a, case=case)

@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -65,7 +65,7 @@ def entry_hash(entry: AuditEntry, keys: Mapping[str, bytes] | None = None) -> st
             entry.client,
         ]
     ).encode()
-    if not entry.key_id:
+    if entry.key_id == LEGACY_KEY_ID:
         return hashlib.sha256(payload).hexdigest()
     key = (audit_keys() if keys is None else keys).get(entry.key_id)
     if key is None:
@@ -154,7 +154,7 @@ class ChainReport:
         return self.first_broken_id is None
 
 
-class CheckpointLike:
+class CheckpointLike(Protocol):
     """What :func:`verify_chain` needs of a signed checkpoint (``audit_anchor.Checkpoint``)."""
 
     seq: int

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import fcntl
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -256,6 +257,19 @@ def audit_row(entry: AuditEntry) -> list[str]:
         entry.prev_hash,
         entry.hash,
     ]
+
+
+def check_rows(entries: Iterable[AuditEntry]) -> None:
+    """Raise ChainBroken unless every entry's hash is right under its key: a pack is signed
+    only over rows that verify."""
+    keys = audit.audit_keys()
+    for entry in entries:
+        try:
+            right = hmac.compare_digest(audit.entry_hash(entry, keys), entry.hash)
+        except audit.UnknownAuditKey:
+            right = False
+        if not right:
+            raise ChainBroken(audit.ChainReport(0, entry.id, "content does not match its hash"))
 
 
 def pack_checkpoint(session: Session, last_entry_id: int) -> Checkpoint | None:

@@ -483,6 +483,7 @@ def evidence_pack(
             files[f"documents/{item.id}-{content.filename}"] = content.data
     # the signed checkpoint covering the trail (one is written now if none covers it yet)
     try:
+        audit_anchor.check_rows(trail)
         checkpoint = audit_anchor.pack_checkpoint(session, trail[-1].id if trail else 0)
     except (audit_anchor.ChainBroken, audit_anchor.CheckpointError) as error:
         raise KycError("kyc.pack_chain_broken") from error
