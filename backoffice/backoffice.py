@@ -7,6 +7,7 @@ import reflex as rx
 
 import backoffice.resources  # noqa: F401  (registers every resource declaration)
 import pages.admin
+import pages.audit_log
 import pages.campaigns
 import pages.hr
 import pages.kpi

@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from backoffice import backup, db, jobs, migrations, seed
+from backoffice import backup, config, db, jobs, migrations, seed
 from backoffice.config import get_settings
-from backoffice.services import audit, field_keys, users
+from backoffice.services import audit_anchor, field_keys, users
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
@@ -38,14 +38,74 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 def cmd_verify_audit(_args: argparse.Namespace) -> int:
     with db.session_scope() as session:
-        report = audit.verify_chain(session)
+        checked = audit_anchor.verify(session)
+    report = checked.report
     if report.ok:
-        print(f"audit chain intact: {report.checked:,} entries verified")
+        print(
+            f"audit chain intact: {report.checked:,} entries verified "
+            f"(keyed hashes, {checked.checkpoints:,} signed checkpoints)"
+        )
         return 0
     print(
         f"audit chain BROKEN at entry {report.first_broken_id}: {report.reason} "
         f"({report.checked:,} entries verified before it)"
     )
+    return 1
+
+
+def cmd_audit_checkpoint(_args: argparse.Namespace) -> int:
+    try:
+        with db.session_scope() as session:
+            written = audit_anchor.write_checkpoint(session)
+    except audit_anchor.ChainBroken as broken:
+        print(f"no checkpoint written: the chain is broken ({broken.report.reason})")
+        return 1
+    except audit_anchor.CheckpointError as error:
+        print(f"no checkpoint written: {error}")
+        return 1
+    if written is None:
+        print("the chain's head has not moved since the last checkpoint")
+    else:
+        print(
+            f"checkpoint {written.seq} appended to {audit_anchor.checkpoint_path()}: "
+            f"entry {written.entry_id}, head {written.head[:16]}…"
+        )
+    return 0
+
+
+def cmd_audit_public_key(_args: argparse.Namespace) -> int:
+    public = audit_anchor.public_key()
+    print(public)
+    print(
+        f"fingerprint {audit_anchor.fingerprint(public)}: give this key to whoever checks "
+        "checkpoints and evidence packs (verify-pack --public-key)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_verify_pack(args: argparse.Namespace) -> int:
+    try:
+        data = Path(args.pack).read_bytes()
+    except OSError as error:
+        print(f"cannot read {args.pack}: {error}")
+        return 2
+    report = audit_anchor.verify_pack(data, public=args.public_key)
+    fingerprint = audit_anchor.fingerprint(report.signer) if report.signer else "none"
+    if report.ok:
+        print(
+            f"pack intact: {report.rows} audit rows link and end under signed checkpoint "
+            f"{report.checkpoint_seq}; signed by key {fingerprint}"
+            + ("" if args.public_key else " (compare this fingerprint with the one you were given)")
+        )
+        if report.keyed_rows_checked:
+            print(
+                f"  {report.keyed_rows_checked} rows' keyed hashes recomputed with this site's keys"
+            )
+        return 0
+    print(f"pack REJECTED ({len(report.problems)} problems, signer {fingerprint}):")
+    for problem in report.problems:
+        print(f"  - {problem}")
     return 1
 
 
@@ -122,6 +182,28 @@ def cmd_new_field_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new_audit_key(args: argparse.Namespace) -> int:
+    """A new HMAC key for the audit chain: new entries use it, older ones keep their own."""
+    key = config.new_audit_key()
+    settings = get_settings()
+    if args.install:
+        if settings.is_production or os.environ.get("BACKOFFICE_AUDIT_KEYS"):
+            print("BACKOFFICE_AUDIT_KEYS is set in the environment: put the key first there")
+            return 1
+        path = settings.data_dir / "backoffice_audit_keys.txt"
+        kept = [f"{key_id}:{secret.decode()}" for key_id, secret in settings.audit_keys]
+        path.write_text(",".join((key, *kept)) + "\n")
+        print(f"new audit key {key.split(':')[0]} put first in {path}; restart to use it")
+        return 0
+    print(key)
+    print(
+        "Put it first in BACKOFFICE_AUDIT_KEYS (comma-separated, the old keys after it) and\n"
+        "restart. Keep the old keys: the entries hashed with them verify only with them.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def cmd_rotate_keys(_args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
@@ -162,9 +244,21 @@ def main(argv: list[str] | None = None) -> int:
     seeding = commands.add_parser("seed", help="load demo data once (migrates first)")
     seeding.add_argument("--size", choices=sorted(seed.SIZES), default="small")
     seeding.set_defaults(func=cmd_seed)
-    commands.add_parser("verify-audit", help="check the audit log's hash chain").set_defaults(
-        func=cmd_verify_audit
+    commands.add_parser(
+        "verify-audit", help="check the audit log's keyed chain against the signed checkpoints"
+    ).set_defaults(func=cmd_verify_audit)
+    commands.add_parser(
+        "audit-checkpoint", help="append a signed checkpoint of the audit chain's head now"
+    ).set_defaults(func=cmd_audit_checkpoint)
+    commands.add_parser(
+        "audit-public-key", help="print the public key that checks checkpoints and packs"
+    ).set_defaults(func=cmd_audit_public_key)
+    checking = commands.add_parser(
+        "verify-pack", help="check an evidence pack: signature, files, audit rows, checkpoint"
     )
+    checking.add_argument("pack")
+    checking.add_argument("--public-key", help="the signing public key you were given (base64)")
+    checking.set_defaults(func=cmd_verify_pack)
     backing = commands.add_parser(
         "backup",
         help="online copy of the SQLite database, checked (integrity, audit chain), with the "
@@ -190,6 +284,13 @@ def main(argv: list[str] | None = None) -> int:
         "--install", action="store_true", help="put it first in the data folder's key file"
     )
     new_key.set_defaults(func=cmd_new_field_key)
+    new_audit_key = commands.add_parser(
+        "new-audit-key", help="make an HMAC key for the audit chain (key rotation)"
+    )
+    new_audit_key.add_argument(
+        "--install", action="store_true", help="put it first in the data folder's key file"
+    )
+    new_audit_key.set_defaults(func=cmd_new_audit_key)
     commands.add_parser(
         "rotate-keys", help="re-encrypt every encrypted field under the newest key"
     ).set_defaults(func=cmd_rotate_keys)

@@ -7,7 +7,9 @@ secret key and the field-encryption keys are generated once and kept under ``dat
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("zh", "en")
@@ -34,6 +37,13 @@ class Settings:
     redis_url: str | None
     timezone: str
     default_language: str
+    # the audit chain's HMAC keys, newest first: (key id, secret); never in the database
+    audit_keys: tuple[tuple[str, bytes], ...] = ()
+    # Ed25519 key signing the audit checkpoints and evidence packs (raw 32 bytes)
+    audit_signing_key: bytes = b""
+    # public keys of signing keys retired by a rotation: their checkpoints still verify
+    audit_retired_signers: tuple[bytes, ...] = ()
+    audit_checkpoint_path: Path = Path()
 
     @property
     def is_production(self) -> bool:
@@ -62,6 +72,48 @@ def _secret(name: str, data_dir: Path, production: bool, make: str) -> str:
     return _read_or_create(data_dir / f"{name.lower()}.txt", make)
 
 
+AUDIT_KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+
+
+def new_audit_key() -> str:
+    """``id:secret`` for BACKOFFICE_AUDIT_KEYS (an id that sorts nowhere in particular)."""
+    return f"k{secrets.token_hex(4)}:{secrets.token_urlsafe(32)}"
+
+
+def parse_audit_keys(raw: str) -> tuple[tuple[str, bytes], ...]:
+    keys: list[tuple[str, bytes]] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        key_id, _, secret = item.partition(":")
+        if not AUDIT_KEY_ID.match(key_id) or len(secret) < 32:
+            raise ConfigurationError(
+                "BACKOFFICE_AUDIT_KEYS holds a malformed key (id:secret, the secret ≥ 32 chars)"
+            )
+        if key_id in {k for k, _ in keys}:
+            raise ConfigurationError(f"BACKOFFICE_AUDIT_KEYS names key {key_id} twice")
+        keys.append((key_id, secret.encode()))
+    if not keys:
+        raise ConfigurationError("BACKOFFICE_AUDIT_KEYS holds no key")
+    return tuple(keys)
+
+
+def new_signing_key() -> str:
+    return base64.b64encode(Ed25519PrivateKey.generate().private_bytes_raw()).decode()
+
+
+def _raw_ed25519(value: str, name: str, public: bool) -> bytes:
+    try:
+        raw = base64.b64decode(value, validate=True)
+        if public:
+            Ed25519PublicKey.from_public_bytes(raw)
+        else:
+            Ed25519PrivateKey.from_private_bytes(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} holds a malformed Ed25519 key (base64)") from exc
+    return raw
+
+
 def load_settings() -> Settings:
     environment = os.environ.get("BACKOFFICE_ENV", "development").strip() or "development"
     production = environment == "production"
@@ -88,6 +140,20 @@ def load_settings() -> Settings:
     language = os.environ.get("BACKOFFICE_DEFAULT_LANG", "zh")
     if language not in LANGUAGES:
         raise ConfigurationError(f"BACKOFFICE_DEFAULT_LANG must be one of {LANGUAGES}")
+    audit_keys = parse_audit_keys(
+        _secret("BACKOFFICE_AUDIT_KEYS", data_dir, production, new_audit_key())
+    )
+    signing_key = _raw_ed25519(
+        _secret("BACKOFFICE_AUDIT_SIGNING_KEY", data_dir, production, new_signing_key()),
+        "BACKOFFICE_AUDIT_SIGNING_KEY",
+        public=False,
+    )
+    retired = tuple(
+        _raw_ed25519(k.strip(), "BACKOFFICE_AUDIT_RETIRED_SIGNERS", public=True)
+        for k in os.environ.get("BACKOFFICE_AUDIT_RETIRED_SIGNERS", "").split(",")
+        if k.strip()
+    )
+    checkpoints = os.environ.get("BACKOFFICE_AUDIT_CHECKPOINTS", "").strip()
     return Settings(
         environment=environment,
         data_dir=data_dir,
@@ -97,6 +163,12 @@ def load_settings() -> Settings:
         redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
         timezone=timezone,
         default_language=language,
+        audit_keys=audit_keys,
+        audit_signing_key=signing_key,
+        audit_retired_signers=retired,
+        audit_checkpoint_path=(
+            Path(checkpoints).resolve() if checkpoints else data_dir / "audit-checkpoints.jsonl"
+        ),
     )
 
 

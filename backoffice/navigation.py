@@ -76,5 +76,6 @@ MODULES: tuple[Module, ...] = (
             ("project.risk_map", "/projects/risks", "grid-3x3"),
         ),
     ),
+    Module("audit", "/audit", "scroll-text", "audit", ()),  # its page is the log (pages/audit_log)
     Module("admin", "/admin", "settings", "user", ("audit_entries",)),
 )

@@ -1,4 +1,5 @@
-"""The append-only, hash-chained audit log."""
+"""The append-only, hash-chained audit log (the database refuses UPDATE and DELETE on
+``audit_entry``: triggers from migration 0018)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ class AuditEntry(SQLModel, table=True):
     client: str = code_field(100, default="")
     prev_hash: str = code_field(64)
     hash: str = code_field(64, unique=True)
+    # the HMAC key the hash was made with; "" for entries from before keyed hashing (SHA-256)
+    key_id: str = code_field(16, default="", sa_column_kwargs={"server_default": ""})
 
 
 class AuditHead(SQLModel, table=True):

@@ -119,5 +119,6 @@ def module_page(module: Module) -> None:
 
 
 for _module in MODULES:
-    if _module.key not in ("admin", "kpi"):  # KPI's own page is the dashboard (pages/kpi.py)
+    # KPI's own page is the dashboard (pages/kpi.py), the audit module's the log
+    if _module.key not in ("admin", "kpi", "audit"):
         module_page(_module)

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine, make_url  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 from backoffice import db, migrations  # noqa: E402
+from backoffice.config import get_settings  # noqa: E402
 from backoffice.db import make_engine, normalise_url  # noqa: E402
 
 TEST_DB_URL = os.environ.get("BACKOFFICE_TEST_DB_URL", "")
@@ -72,13 +73,32 @@ def engine() -> Iterator[Engine]:
 
 
 def _empty_all_tables(engine: Engine) -> None:
+    """Every table emptied. The audit log refuses DELETE (triggers): PostgreSQL deletes with
+    triggers off for the transaction (``session_replication_role``, as before: no stronger
+    lock), MySQL/MariaDB TRUNCATE it (no DELETE trigger fires), SQLite lifts its triggers
+    around the DELETE."""
+    from tests.factories import bypassing_audit_triggers
+
+    dialect = engine.dialect.name
     with engine.begin() as conn:
-        if engine.dialect.name in ("mysql", "mariadb"):
+        if dialect in ("mysql", "mariadb"):
             conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=0"))
+        if dialect == "postgresql":
+            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
         for table in reversed(SQLModel.metadata.sorted_tables):
-            conn.execute(table.delete())
-        if engine.dialect.name in ("mysql", "mariadb"):
+            if table.name != "audit_entry" or dialect == "postgresql":
+                conn.execute(table.delete())
+            elif dialect == "sqlite":
+                with bypassing_audit_triggers(conn):
+                    conn.execute(table.delete())
+        if dialect in ("mysql", "mariadb"):
             conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=1"))
+    if dialect in ("mysql", "mariadb"):
+        with engine.begin() as conn:
+            conn.execute(sa.text("SET SESSION lock_wait_timeout = 30"))  # not a silent hang
+            conn.execute(sa.text("TRUNCATE TABLE audit_entry"))
+    # the signed checkpoints outside the database describe the chain just emptied
+    get_settings().audit_checkpoint_path.unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pyotp
@@ -154,3 +156,39 @@ def assert_refused_as_stale(
     assert f"该记录已被 {who} 于 " in zh and f"（{'、'.join(z for z, _ in fields)}）" in zh, zh
     assert en.startswith(f"{who} changed this record at "), en
     assert f"({', '.join(e for _, e in fields)})" in en, en
+
+
+@contextmanager
+def bypassing_audit_triggers(connection: sa.Connection) -> Iterator[None]:
+    """Lift the triggers that make ``audit_entry`` append-only for the block, as a database
+    administrator could: the threat the keyed chain and the signed checkpoints detect.
+    (PostgreSQL disables them for the transaction; SQLite and MySQL drop and re-create them.)"""
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.exec_driver_sql("ALTER TABLE audit_entry DISABLE TRIGGER USER")
+        try:
+            yield
+        finally:
+            connection.exec_driver_sql("ALTER TABLE audit_entry ENABLE TRIGGER USER")
+        return
+    if dialect == "sqlite":
+        saved = connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND tbl_name = 'audit_entry'"
+        ).all()
+    else:
+        names = connection.exec_driver_sql(
+            "SELECT trigger_name FROM information_schema.triggers "
+            "WHERE event_object_table = 'audit_entry' AND trigger_schema = DATABASE()"
+        ).scalars()
+        saved = [
+            (name, connection.exec_driver_sql(f"SHOW CREATE TRIGGER {name}").one()[2])
+            for name in list(names)
+        ]
+    for name, _sql in saved:
+        connection.exec_driver_sql(f"DROP TRIGGER {name}")
+    try:
+        yield
+    finally:
+        for _name, sql in saved:
+            connection.exec_driver_sql(sql)

@@ -165,7 +165,8 @@ def _foreign(made: Path, tmp_path: Path) -> Path:
 def _tampered(made: Path, tmp_path: Path) -> Path:
     bad = tmp_path / "tampered.db"
     shutil.copyfile(made, bad)
-    with sqlite3.connect(bad) as conn:
+    with sqlite3.connect(bad) as conn:  # the append-only triggers dropped first, as a DBA could
+        conn.execute("DROP TRIGGER audit_entry_no_update")
         conn.execute("UPDATE audit_entry SET actor = 'mallory' WHERE id = 3")
     return bad
 
@@ -214,9 +215,23 @@ def test_restore_brings_an_older_backup_to_the_current_schema(tmp_path):
     path = tmp_path / "old.db"
     old = make_engine(f"sqlite:///{path}")
     migrations.upgrade(old, "0014")
-    with Session(old) as session:
-        audit.record(session, actor="a", action="old.thing", entity="x")
-        session.commit()
+    # an entry as the code of that time wrote it: plain SHA-256, no key id column
+    entry = AuditEntry(
+        at=utcnow(), actor="a", action="old.thing", entity="x", prev_hash=audit.GENESIS, hash=""
+    )
+    entry.hash = audit.entry_hash(entry)
+    with old.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO audit_entry (at, actor, action, entity, entity_id, changes, client, "
+                "prev_hash, hash) VALUES (:at, 'a', 'old.thing', 'x', '', '{}', '', :prev, :hash)"
+            ),
+            {"at": entry.at.replace(tzinfo=None), "prev": entry.prev_hash, "hash": entry.hash},
+        )
+        conn.execute(
+            sa.text("INSERT INTO audit_head (id, seq, last_hash) VALUES (1, 1, :hash)"),
+            {"hash": entry.hash},
+        )
     old.dispose()
     live_path = tmp_path / "live" / "backoffice.db"
     live_path.parent.mkdir()

@@ -15,6 +15,10 @@ def test_default_setup_generates_and_keeps_secrets(tmp_path, monkeypatch):
     second = config.load_settings()
     assert first.secret_key == second.secret_key and len(first.secret_key) >= 32
     assert first.field_keys == second.field_keys
+    assert first.audit_keys == second.audit_keys and first.audit_keys[0][0].startswith("k")
+    assert first.audit_signing_key == second.audit_signing_key
+    assert first.audit_checkpoint_path == tmp_path / "audit-checkpoints.jsonl"
+    assert (tmp_path / "backoffice_audit_keys.txt").stat().st_mode & 0o077 == 0
     assert first.db_url == f"sqlite:///{tmp_path / 'backoffice.db'}"
     assert first.db_url.startswith("sqlite:////"), "the SQLite path must be absolute"
     assert (tmp_path / "backoffice_secret_key.txt").stat().st_mode & 0o077 == 0
@@ -32,6 +36,14 @@ def test_production_requires_explicit_secrets(tmp_path, monkeypatch):
     with pytest.raises(config.ConfigurationError, match="BACKOFFICE_FIELD_KEYS"):
         config.load_settings()
     monkeypatch.setenv("BACKOFFICE_FIELD_KEYS", Fernet.generate_key().decode())
+    for name in ("BACKOFFICE_AUDIT_KEYS", "BACKOFFICE_AUDIT_SIGNING_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(config.ConfigurationError, match="BACKOFFICE_AUDIT_KEYS"):
+        config.load_settings()
+    monkeypatch.setenv("BACKOFFICE_AUDIT_KEYS", config.new_audit_key())
+    with pytest.raises(config.ConfigurationError, match="BACKOFFICE_AUDIT_SIGNING_KEY"):
+        config.load_settings()
+    monkeypatch.setenv("BACKOFFICE_AUDIT_SIGNING_KEY", config.new_signing_key())
     settings = config.load_settings()
     assert settings.is_production
     assert list(tmp_path.iterdir()) == [], "production must not write secrets to disk"
@@ -43,6 +55,10 @@ def test_production_requires_explicit_secrets(tmp_path, monkeypatch):
         ("BACKOFFICE_FIELD_KEYS", "not-a-key", "malformed"),
         ("BACKOFFICE_SECRET_KEY", "short", "at least 32"),
         ("BACKOFFICE_DEFAULT_LANG", "fr", "BACKOFFICE_DEFAULT_LANG"),
+        ("BACKOFFICE_AUDIT_KEYS", "k1:short", "malformed"),
+        ("BACKOFFICE_AUDIT_KEYS", "bad id!:" + "x" * 40, "malformed"),
+        ("BACKOFFICE_AUDIT_KEYS", f"k1:{'x' * 40},k1:{'y' * 40}", "twice"),
+        ("BACKOFFICE_AUDIT_SIGNING_KEY", "bm90IGEga2V5", "malformed Ed25519"),
     ],
 )
 def test_malformed_settings_are_refused(tmp_path, monkeypatch, name, value, message):

@@ -2,6 +2,7 @@
 dispositions, reveal-for-a-reason, SLA escalation, periodic re-KYC and the evidence pack."""
 
 import csv
+import hashlib
 import io
 import json
 import zipfile
@@ -313,6 +314,13 @@ def test_the_evidence_pack_holds_the_case_hits_documents_and_trail_without_clear
     assert session.exec(
         select(AuditEntry).where(AuditEntry.action == "kyc_case.evidence_pack")
     ).one()
+    header, *rows = trail
+    assert header[-3:] == ["key_id", "prev_hash", "hash"]
+    for row in rows:  # each row carries the hash of the entry before it in the whole chain
+        entry = session.get(AuditEntry, int(row[0]))
+        assert (row[-2], row[-1]) == (entry.prev_hash, entry.hash)
+    manifest = json.loads(pack.read("manifest.json"))
+    assert manifest["checkpoint"]["entry_id"] >= int(rows[-1][0])
 
 
 def test_a_cases_customer_is_fixed_once_the_case_exists(session, officers):
@@ -517,3 +525,108 @@ def test_who_opened_or_changed_a_case_gives_no_second_approval_and_an_edit_sends
         assert _take(session, who, case, "confirm").message == "workflow.maker_checker"
     assert _take(session, checker, case, "confirm").ok
     assert case.status == "approved"
+
+
+def _evidence_pack(session, officers) -> bytes:
+    a, _b = officers
+    case = _open_case(session, a, _customer(session))
+    kyc.claim(session, a, case)
+    session.commit()
+    _score(session, a, case)
+    _name, data = kyc.evidence_pack(session, principal=a, case=case)
+    session.commit()
+    return data
+
+
+def _rewrite(data: bytes, name: str, change) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.namelist():
+            content = source.read(item)
+            target.writestr(item, change(content) if item == name else content)
+    return out.getvalue()
+
+
+def test_verify_pack_accepts_a_pack_as_made_and_rejects_an_edited_one(
+    session, officers, tmp_path, capsys
+):
+    from backoffice import cli
+    from backoffice.services import audit_anchor
+
+    data = _evidence_pack(session, officers)
+    good = tmp_path / "pack.zip"
+    good.write_bytes(data)
+    public = audit_anchor.public_key()
+    assert cli.main(["verify-pack", str(good), "--public-key", public]) == 0
+    out = capsys.readouterr().out
+    assert "pack intact" in out and "under signed checkpoint 1" in out
+
+    # an audit row edited in the pack (who claimed the case)
+    edited = tmp_path / "edited.zip"
+    edited.write_bytes(_rewrite(data, "audit.csv", lambda c: c.replace(b"kyc.a", b"kyc.z")))
+    assert cli.main(["verify-pack", str(edited)]) == 1
+    out = capsys.readouterr().out
+    assert "pack REJECTED" in out and "audit.csv was changed after the pack was signed" in out
+
+    # the edit hidden by a manifest re-signed with another key, and the rows re-hashed
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    forger = Ed25519PrivateKey.generate()
+
+    def forge(content: bytes) -> bytes:
+        manifest = json.loads(content)
+        manifest.pop("sig")
+        csv_bytes = zipfile.ZipFile(io.BytesIO(data)).read("audit.csv")
+        manifest["files"]["audit.csv"] = hashlib.sha256(
+            csv_bytes.replace(b"kyc.a", b"kyc.z")
+        ).hexdigest()
+        manifest["signer"] = audit_anchor._b64(forger.public_key().public_bytes_raw())
+        body = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
+        return json.dumps({**manifest, "sig": audit_anchor._b64(forger.sign(body))}).encode()
+
+    forged = _rewrite(
+        _rewrite(data, "audit.csv", lambda c: c.replace(b"kyc.a", b"kyc.z")),
+        "manifest.json",
+        forge,
+    )
+    report = audit_anchor.verify_pack(forged, public=public)
+    assert "the manifest is signed by another key than the one given" in report.problems
+    assert "the checkpoint is signed by another key than the manifest" in report.problems
+    assert any("its content does not match its hash" in p for p in report.problems)
+
+
+def test_no_evidence_pack_is_signed_over_a_broken_audit_chain(session, officers):
+    import sqlalchemy as sa
+
+    from backoffice.services import audit_anchor
+    from tests.factories import bypassing_audit_triggers
+
+    a, _b = officers
+    case = _open_case(session, a, _customer(session))
+    kyc.claim(session, a, case)
+    session.commit()
+    claim = session.exec(select(AuditEntry).where(AuditEntry.action == "kyc_case.claim")).one()
+    with bypassing_audit_triggers(session.connection()):
+        session.execute(
+            sa.update(AuditEntry).where(AuditEntry.id == claim.id).values(actor="someone.else")
+        )
+    session.commit()
+    with pytest.raises(kyc.KycError) as refused:
+        kyc.evidence_pack(session, principal=a, case=case)
+    assert refused.value.key == "kyc.pack_chain_broken"
+    # nor over an edited row below a checkpoint that covers it already
+    session.rollback()
+    with bypassing_audit_triggers(session.connection()):
+        session.execute(
+            sa.update(AuditEntry).where(AuditEntry.id == claim.id).values(actor="kyc.a")
+        )
+    session.commit()
+    _score(session, a, case)
+    audit_anchor.write_checkpoint(session)
+    with bypassing_audit_triggers(session.connection()):
+        session.execute(sa.update(AuditEntry).where(AuditEntry.id == claim.id).values(actor="x"))
+    session.commit()
+    with pytest.raises(kyc.KycError) as refused:
+        kyc.evidence_pack(session, principal=a, case=case)
+    assert refused.value.key == "kyc.pack_chain_broken"

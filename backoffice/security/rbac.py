@@ -79,7 +79,9 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "questionnaire": (*_EDIT, "approve"),
         "risk_indicator": _EDIT,
         "product": ("view",),
-        "audit": ("view",),
+        # extracts for a regulator or internal audit are compliance's to produce (step-up,
+        # audited, and a burst of them alerts compliance itself)
+        "audit": ("view", "export"),
         "transaction": ("view", "export"),
         "self_appraisal": ("view",),
         "kpi": ("view",),

@@ -25,6 +25,7 @@ from backoffice.security.rbac import Principal
 from backoffice.services import (
     attachments,
     audit,
+    audit_anchor,
     exports,
     notifications,
     questionnaire,
@@ -372,7 +373,9 @@ def evidence_pack(
     session: Session, *, principal: Principal, case: KycCase, client: str = ""
 ) -> tuple[str, bytes]:
     """One ZIP for a regulator: the case as the officer saw it (personal data masked), its
-    documents, screening hits and decisions, and the audit trail (CSV and its hashes)."""
+    documents, screening hits and decisions, and the audit trail (CSV with each entry's previous
+    hash and hash). ``manifest.json`` holds every file's SHA-256 and the signed checkpoint
+    covering the trail, signed as a whole (``python -m backoffice verify-pack``)."""
     if not principal.can("kyc_case", "export"):
         raise KycError("auth.denied")
     zone = get_settings().zone
@@ -433,61 +436,59 @@ def evidence_pack(
         pdf.Line("审计记录 Audit trail", 13),
         *(pdf.Line(f"{when(e.at)} {e.actor} {e.action} {e.changes[:160]}", 9) for e in trail),
     ]
+    files: dict[str, bytes] = {"case.pdf": pdf.render(lines, title=f"Evidence {case.case_no}")}
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(audit_anchor.AUDIT_COLUMNS)
+    for e in trail:
+        writer.writerow(audit_anchor.audit_row(e))
+    files["audit.csv"] = ("\ufeff" + table.getvalue()).encode()
+    files["screening.json"] = json.dumps(
+        [
+            {
+                "hit": hit.id,
+                "list": entry.list_kind,
+                "entry": entry.name,
+                "score": hit.score,
+                "matched_on": hit.matched_on,
+                "status": hit.status,
+                "reason": hit.reason,
+                "decided_by": hit.decided_by,
+            }
+            for hit, entry in hits
+        ],
+        ensure_ascii=False,
+        indent=1,
+    ).encode()
+    from backoffice.engine.resource import get as get_resource
+
+    resource = get_resource("kyc_case")
+    if resource is not None:
+        for item in attachments.listing(
+            session, principal=principal, resource=resource, record_id=case.id
+        ):
+            content = attachments.read(
+                session,
+                principal=principal,
+                resource=resource,
+                attachment_id=item.id,
+                purpose="",
+            )
+            files[f"documents/{item.id}-{content.filename}"] = content.data
+    # the signed checkpoint covering the trail (one is written now if none covers it yet)
+    try:
+        audit_anchor.check_rows(trail)
+        checkpoint = audit_anchor.pack_checkpoint(session, trail[-1].id if trail else 0)
+    except (audit_anchor.ChainBroken, audit_anchor.CheckpointError) as error:
+        raise KycError("kyc.pack_chain_broken") from error
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
-        pack.writestr("case.pdf", pdf.render(lines, title=f"Evidence {case.case_no}"))
-        table = io.StringIO()
-        writer = csv.writer(table)
-        writer.writerow(["id", "at", "actor", "action", "entity", "entity_id", "changes", "hash"])
-        for e in trail:
-            writer.writerow(
-                [
-                    e.id,
-                    e.at.isoformat(),
-                    e.actor,
-                    e.action,
-                    e.entity,
-                    e.entity_id,
-                    e.changes,
-                    e.hash,
-                ]
-            )
-        pack.writestr("audit.csv", "\ufeff" + table.getvalue())
+        for name, data in files.items():
+            pack.writestr(name, data)
         pack.writestr(
-            "screening.json",
-            json.dumps(
-                [
-                    {
-                        "hit": hit.id,
-                        "list": entry.list_kind,
-                        "entry": entry.name,
-                        "score": hit.score,
-                        "matched_on": hit.matched_on,
-                        "status": hit.status,
-                        "reason": hit.reason,
-                        "decided_by": hit.decided_by,
-                    }
-                    for hit, entry in hits
-                ],
-                ensure_ascii=False,
-                indent=1,
-            ),
+            audit_anchor.MANIFEST,
+            audit_anchor.sign_manifest(files, checkpoint, f"evidence pack {case.case_no}"),
         )
-        from backoffice.engine.resource import get as get_resource
-
-        resource = get_resource("kyc_case")
-        if resource is not None:
-            for item in attachments.listing(
-                session, principal=principal, resource=resource, record_id=case.id
-            ):
-                content = attachments.read(
-                    session,
-                    principal=principal,
-                    resource=resource,
-                    attachment_id=item.id,
-                    purpose="",
-                )
-                pack.writestr(f"documents/{item.id}-{content.filename}", content.data)
     exports.audit_export(
         session,
         principal=principal,
