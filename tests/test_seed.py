@@ -156,3 +156,17 @@ def test_scored_cases_agree_with_the_questionnaire_in_use(clean_db, session, mon
         )
         if case.status == "approved":
             assert session.get(Customer, case.customer_id).risk_tolerance == case.risk_tolerance
+
+
+def test_suitability_examples_are_made_through_the_rules(clean_db, session, monkeypatch):
+    from backoffice.services import suitability
+    from models.suitability import SuitabilityOverride, SuitabilityReview
+
+    _seed(clean_db, monkeypatch)
+    (override,) = session.exec(select(SuitabilityOverride)).all()
+    assert override.status == "requested" and override.transaction_id is None
+    assert not suitability.may_buy(override.product_risk, override.customer_tolerance)
+    reviews = session.exec(select(SuitabilityReview)).all()
+    assert reviews and all(r.status == "open" for r in reviews)
+    assert all(not suitability.may_buy(r.product_risk, r.customer_tolerance) for r in reviews)
+    assert suitability.unsuitable_holdings(session) == []  # the job has queued them all
