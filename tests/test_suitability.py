@@ -373,7 +373,7 @@ def test_an_override_lifts_only_unsuitability(session, desk):
 def _settle(session, customer, product, amount, kind="subscription"):
     session.add(
         Transaction(
-            txn_no=f"T{customer.id}-{product.id}-{amount}-{kind}",
+            txn_no=f"T{customer.id}-{product.id}-{kind[0]}-{amount}",
             customer_id=customer.id,
             product_id=product.id,
             kind=kind,
