@@ -469,3 +469,61 @@ def test_an_approved_override_is_not_queued_again_and_a_review_is_closed_with_a_
     assert take(session, officer, REVIEW, item, "close").ok
     assert item.status == "reviewed"
     assert take(session, officer, REVIEW, item, "close").message == ("workflow.not_from_this_state")
+
+
+def test_two_redemptions_written_at_once_cannot_both_spend_one_holding(session, desk, monkeypatch):
+    """B checks its redemption while A's is written but not committed; B's write then waits
+    for A's lock and checks again against what A committed."""
+    import threading
+
+    from backoffice.db import session_scope
+
+    lead, _officer = desk
+    customer = _holder(session, "C17", "C3")
+    product = _product(session, "FUND-R3", "R3")
+    _settle(session, customer, product, "10000")
+    a_written, b_checked = threading.Event(), threading.Event()
+    plain_values, plain_position = suitability.transaction_values, suitability.position
+    wait = 1 if session.get_bind().dialect.name == "sqlite" else 10  # SQLite: B waits at BEGIN
+
+    def a_holds_its_lock(*args, **kwargs):
+        if threading.current_thread().name == "a":
+            a_written.set()
+            b_checked.wait(wait)
+        return plain_values(*args, **kwargs)
+
+    def b_reads(*args, lock=False):
+        held = plain_position(*args, lock=lock)
+        if threading.current_thread().name == "b" and not lock:
+            b_checked.set()
+        return held
+
+    monkeypatch.setattr(suitability, "transaction_values", a_holds_its_lock)
+    monkeypatch.setattr(suitability, "position", b_reads)
+    results = {}
+
+    def redeem(name):
+        if name == "b":
+            a_written.wait(10)
+        with session_scope(write=True) as own:
+            results[name] = service.create(
+                own,
+                principal=lead,
+                resource=TRANSACTION,
+                values={
+                    "customer_id": str(customer.id),
+                    "product_id": str(product.id),
+                    "kind": "redemption",
+                    "amount": "8000",
+                },
+            )
+
+    threads = [threading.Thread(target=redeem, args=(n,), name=n) for n in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results["a"].ok, results["a"]
+    assert results["b"].errors == {"amount": "suitability.refused.exceeds_holding"}
+    session.expire_all()
+    assert suitability.position(session, customer.id, product.id) == Decimal("2000.00")

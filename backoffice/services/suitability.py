@@ -112,8 +112,23 @@ class Refusal:
         return self.reason == UNSUITABLE
 
 
-def position(session: Session, customer_id: int, product_id: int) -> Decimal:
-    """What the customer holds of the product: settled subscriptions less redemptions."""
+def position(session: Session, customer_id: int, product_id: int, *, lock: bool = False) -> Decimal:
+    """What the customer holds of the product: settled subscriptions less redemptions.
+
+    ``lock`` reads the rows with FOR UPDATE: the newest committed ones even inside an older
+    snapshot (MariaDB's repeatable read), and held until the caller's transaction ends."""
+    if lock:
+        rows = session.execute(
+            sa.select(Transaction.kind, Transaction.amount)
+            .where(
+                Transaction.customer_id == customer_id,
+                Transaction.product_id == product_id,
+                Transaction.status == TransactionStatus.SETTLED,
+            )
+            .with_for_update()
+        ).all()
+        held = sum((a if k == TransactionKind.SUBSCRIPTION else -a for k, a in rows), Decimal("0"))
+        return Decimal(held).quantize(CENT)
     signed = sa.case(
         (Transaction.kind == TransactionKind.SUBSCRIPTION, Transaction.amount),
         else_=-Transaction.amount,
@@ -135,6 +150,8 @@ def holding_refusal(
     kind: str,
     amount: Decimal,
     on: date,
+    *,
+    lock: bool = False,
 ) -> Refusal | None:
     """Why this subscription or redemption may not be recorded on the day ``on``, or None.
 
@@ -142,9 +159,10 @@ def holding_refusal(
     assessment, a product on sale within its sale window, at least its minimum purchase, and
     the product's risk within the customer's tolerance (checked last, so that ``unsuitable``
     means every other condition holds and an override may lift it). A customer may always
-    sell: a redemption is refused only for more than the customer holds."""
+    sell: a redemption is refused only for more than the customer holds (``lock``: read as it
+    is committed now, and kept so until the caller's transaction ends)."""
     if kind == TransactionKind.REDEMPTION:
-        held = position(session, customer.id, product.id)
+        held = position(session, customer.id, product.id, lock=lock)
         if amount > held:
             return Refusal("exceeds_holding", "amount", {"held": f"{held:,.2f}"})
         return None
@@ -237,15 +255,23 @@ def check_transaction(
 def prepare_transaction(
     session: Session, _principal: Principal, values: dict[str, Any]
 ) -> dict[str, str]:
-    """Once checked: what the platform fills in before the transaction is written."""
+    """Once checked: checked again with the customer's row and holding locked (PostgreSQL,
+    MariaDB; a SQLite write already holds the database), so two redemptions written at once
+    cannot both spend one holding; then what the platform fills in before it is written."""
+    customer = session.execute(
+        sa.select(Customer)
+        .where(Customer.id == values.get("customer_id"))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     product = session.get(Product, values.get("product_id"))
-    if product is None:
-        return {"product_id": "field.not_found"}
-    values.update(
-        transaction_values(
-            session, product, str(values["kind"]), Decimal(values["amount"]), utcnow()
-        )
-    )
+    if customer is None or product is None:
+        return {"customer_id" if customer is None else "product_id": "field.not_found"}
+    kind, amount = str(values["kind"]), Decimal(values["amount"])
+    refusal = holding_refusal(session, customer, product, kind, amount, local_today(), lock=True)
+    if refusal is not None:
+        return {refusal.field: refusal.message}
+    values.update(transaction_values(session, product, kind, amount, utcnow()))
     return {}
 
 
