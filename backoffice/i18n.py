@@ -23,8 +23,23 @@ def catalogue(language: str) -> dict[str, str]:
     return json.loads((LOCALES_DIR / f"{language}.json").read_text(encoding="utf-8"))
 
 
+class Message(str):
+    """An i18n key with the values its text names (a refusal naming levels, dates, amounts).
+
+    It is the key as far as anyone comparing or storing it is concerned, so it travels where
+    a key does (a field's error, an import row's message); :func:`translate` fills it in."""
+
+    params: dict[str, object]
+
+    def __new__(cls, key: str, **params: object) -> Message:
+        message = super().__new__(cls, key)
+        message.params = params
+        return message
+
+
 def translate(key: str, language: str = "zh", **params: object) -> str:
     """The text for ``key``; unknown keys raise so that a typo fails a test, not a page."""
+    params = {**getattr(key, "params", {}), **params}
     text = catalogue(language)[key]
     return text.format(**params) if params else text
 

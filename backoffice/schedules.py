@@ -21,6 +21,7 @@ from backoffice.services import (
     projects,
     risk,
     screening,
+    suitability,
     tickets,
 )
 from backoffice.services.business_time import local_today
@@ -105,6 +106,16 @@ def kyc_rescreen(session: Session) -> str:
     if not screening.lists_changed_since(session, last):
         return "lists unchanged"
     return screening.rescreen_all(session)
+
+
+@job(
+    "suitability.reviews",
+    timedelta(hours=24),
+    "不再适当的持仓进入合规复核",
+    "Holdings that became unsuitable go to compliance review",
+)
+def suitability_reviews(session: Session) -> str:
+    return suitability.queue_unsuitable_holdings(session)
 
 
 @job("risk.indicators", timedelta(minutes=15), "风险指标评估与预警", "Risk indicators and alerts")

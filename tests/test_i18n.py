@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.i18n import catalogue, choice_label, translate
+from backoffice.i18n import Message, catalogue, choice_label, translate
 from models import (
     campaigns,
     customers,
@@ -15,6 +15,7 @@ from models import (
     partners,
     products,
     projects,
+    suitability,
     tickets,
     transactions,
 )
@@ -83,6 +84,8 @@ def test_every_key_used_in_pages_exists():
         ("assignment_method", tickets.AssignmentMethod),
         ("sla_target", tickets.SlaTarget),
         ("ticket_message_kind", tickets.TicketMessageKind),
+        ("override_status", suitability.OverrideStatus),
+        ("review_status", suitability.ReviewStatus),
     ],
 )
 def test_every_choice_has_a_label_in_both_languages(group: str, enum: type[StrEnum]):
@@ -102,6 +105,13 @@ def test_unknown_key_or_language_raises():
         translate("no.such.key")
     with pytest.raises(ValueError):
         catalogue("fr")
+
+
+def test_a_message_carries_its_parameters_where_a_key_goes():
+    message = Message("suitability.refused.below_minimum", minimum="1,000.00")
+    assert message == "suitability.refused.below_minimum"
+    assert {message: 1}["suitability.refused.below_minimum"] == 1
+    assert "1,000.00" in translate(message, "en") and "1,000.00" in translate(message, "zh")
 
 
 def test_parameters_are_filled():

@@ -4,7 +4,6 @@ its last approval may not approve, publish or decide it, in every workflow."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -17,7 +16,7 @@ from sqlmodel import select
 import backoffice.resources  # noqa: F401  (registers every resource)
 from backoffice.engine import service
 from backoffice.engine.resource import all_resources, get
-from backoffice.engine.workflow import APPROVING_ACTIONS, Transition, Workflow
+from backoffice.engine.workflow import APPROVING_ACTIONS
 from backoffice.security.rbac import Principal
 from backoffice.services import attachments, audit, auth
 from backoffice.services.business_time import local_today
@@ -129,7 +128,7 @@ def test_every_approving_transition_enforces_the_rule_or_states_why(session):
         if workflow is None:
             continue
         for step in workflow.transitions:
-            declared = step.approving or step.not_by_maker_of or step.action in APPROVING_ACTIONS
+            declared = step.approving or step.action in APPROVING_ACTIONS
             assert step.is_approving == bool(declared)
             if not step.is_approving:
                 continue
@@ -164,14 +163,6 @@ def test_every_approving_transition_enforces_the_rule_or_states_why(session):
                 assert refusal == "workflow.maker_checker", where
     session.rollback()
     assert approving >= 15  # products, changes, campaigns, questionnaires, KYC, HR, baselines
-
-
-def test_an_older_declaration_still_loads_and_is_checked_on_content():
-    step = Transition("sign", ("a",), "b", "签", "Sign", not_by_maker_of="create")
-    assert step.is_approving and step.checks_maker
-    Workflow("status", ("a", "b"), "a", (step,))
-    with pytest.raises(ValueError, match="unknown maker transition"):
-        Workflow("status", ("a", "b"), "a", (replace(step, not_by_maker_of="nope"),))
 
 
 def test_workflow_declarations_keep_edits_possible_after_a_send_back():

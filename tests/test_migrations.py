@@ -15,3 +15,55 @@ def test_every_table_exists_and_upgrade_is_repeatable(engine):
     tables = set(sa.inspect(engine).get_table_names())
     assert set(SQLModel.metadata.tables) <= tables
     assert "alembic_version" in tables
+
+
+def test_an_existing_installation_gets_the_suitability_rights_once(run_dir):
+    """Roles made before the suitability revision get its default rights from the migration;
+    a right an administrator had already given is kept, not doubled."""
+    from alembic.script import ScriptDirectory
+
+    from alembic import command
+    from backoffice.db import make_engine
+
+    engine = make_engine(f"sqlite:///{run_dir / 'before_suitability.db'}")
+    before = ScriptDirectory.from_config(migrations.alembic_config()).get_revision("0019")
+    with engine.begin() as connection:
+        command.upgrade(migrations.alembic_config(connection), before.down_revision)
+        for code in ("cs_lead", "compliance"):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO role (code, name_zh, name_en, created_at, updated_at, version) "
+                    "VALUES (:code, :code, :code, '2026-01-01', '2026-01-01', 1)"
+                ),
+                {"code": code},
+            )
+        connection.execute(
+            sa.text(
+                "INSERT INTO role_permission (role_id, resource, action) "
+                "SELECT id, 'transaction', 'view' FROM role WHERE code = 'cs_lead'"
+            )
+        )
+    migrations.upgrade(engine)
+    with engine.connect() as connection:
+        grants = connection.execute(
+            sa.text(
+                "SELECT r.code, p.resource, p.action FROM role_permission p "
+                "JOIN role r ON r.id = p.role_id"
+            )
+        ).all()
+    engine.dispose()
+    assert sorted(grants) == sorted(
+        [
+            ("compliance", "suitability_override", "approve"),
+            ("compliance", "suitability_override", "export"),
+            ("compliance", "suitability_override", "view"),
+            ("compliance", "suitability_review", "edit"),
+            ("compliance", "suitability_review", "export"),
+            ("compliance", "suitability_review", "view"),
+            ("cs_lead", "suitability_override", "create"),
+            ("cs_lead", "suitability_override", "view"),
+            ("cs_lead", "transaction", "create"),
+            ("cs_lead", "transaction", "import"),
+            ("cs_lead", "transaction", "view"),
+        ]
+    )

@@ -196,3 +196,17 @@ def test_every_approval_the_demo_shows_has_a_second_person(clean_db, session, mo
                     assert makers, (resource.key, record.id)
                     waiting += 1
     assert waiting >= 3  # a product in review, a draft campaign, a proposed promotion
+
+
+def test_suitability_examples_are_made_through_the_rules(clean_db, session, monkeypatch):
+    from backoffice.services import suitability
+    from models.suitability import SuitabilityOverride, SuitabilityReview
+
+    _seed(clean_db, monkeypatch)
+    (override,) = session.exec(select(SuitabilityOverride)).all()
+    assert override.status == "requested" and override.transaction_id is None
+    assert not suitability.may_buy(override.product_risk, override.customer_tolerance)
+    reviews = session.exec(select(SuitabilityReview)).all()
+    assert reviews and all(r.status == "open" for r in reviews)
+    assert all(not suitability.may_buy(r.product_risk, r.customer_tolerance) for r in reviews)
+    assert suitability.unsuitable_holdings(session) == []  # the job has queued them all

@@ -70,6 +70,10 @@ class Resource:
     row_scope: Callable[[Principal], sa.ColumnElement[bool] | None] | None = None
     # clean values of a create/edit → {field: i18n key} for rules across fields
     validator: Callable[[dict[str, Any]], dict[str, str]] | None = None
+    # (session, principal, clean values) → {field: i18n key}: rules across fields that need the
+    # database and write nothing, checked wherever values are validated (a form's save, each row
+    # of an import's check and of its commit), after the fields and ``validator`` pass
+    db_validator: Callable[[Any, Principal, dict[str, Any]], dict[str, str]] | None = None
     # (session, principal, clean values) → {field: i18n key}: rules that need the database
     before_create: Callable[[Any, Principal, dict[str, Any]], dict[str, str]] | None = None
     # (session, principal, new record): effects of a create, in the same transaction

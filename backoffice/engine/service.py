@@ -636,6 +636,8 @@ def validate(
     _apply_conditions(principal, resource, schema, clean, errors, current, values, creating)
     if resource.validator is not None and not errors:
         errors.update(resource.validator({**(current or {}), **clean}))
+    if resource.db_validator is not None and not errors:
+        errors.update(resource.db_validator(session, principal, {**(current or {}), **clean}))
     return clean, errors
 
 

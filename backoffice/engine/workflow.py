@@ -35,9 +35,6 @@ class Transition:
     # opts out states why in maker_checker_exempt.
     approving: bool = False
     maker_checker_exempt: str = ""
-    # the older declaration (one earlier transition's taker): still accepted, it now makes the
-    # transition approving, checked on content like the others
-    not_by_maker_of: str = ""
     required_fields: tuple[str, ...] = ()
     # (session, record) → the i18n key of a refusal, or None
     guard: Callable[[Any, Any], str | None] | None = None
@@ -55,7 +52,7 @@ class Transition:
 
     @property
     def is_approving(self) -> bool:
-        return self.approving or bool(self.not_by_maker_of) or self.action in APPROVING_ACTIONS
+        return self.approving or self.action in APPROVING_ACTIONS
 
     @property
     def checks_maker(self) -> bool:
@@ -91,8 +88,6 @@ class Workflow:
             unknown = {*t.sources, t.target} - set(self.states)
             if unknown:
                 raise ValueError(f"transition {t.key} names unknown states {unknown}")
-            if t.not_by_maker_of and t.not_by_maker_of not in (*keys, "create"):
-                raise ValueError(f"transition {t.key}: unknown maker transition")
         if self.initial not in self.states:
             raise ValueError("the initial state must be one of the states")
         unknown = {*self.awaiting_approval, self.back_state} - set(self.states)

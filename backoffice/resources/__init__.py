@@ -11,6 +11,7 @@ from backoffice.resources import (
     projects,
     questionnaire,
     risk,
+    suitability,
     tickets,
     transactions,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "projects",
     "questionnaire",
     "risk",
+    "suitability",
     "tickets",
     "transactions",
 ]

@@ -1,9 +1,11 @@
-"""Transactions (subscriptions and redemptions) as a read-only resource."""
+"""Transactions (subscriptions and redemptions): read by every report; staff record one (by
+the form or an import) only through the suitability rules, and never edit one afterwards."""
 
 from decimal import Decimal
 
 from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Lookup, Resource, register
+from backoffice.services import suitability
 from models.transactions import Transaction, TransactionKind, TransactionStatus
 
 TRANSACTION = register(
@@ -18,8 +20,24 @@ TRANSACTION = register(
         fields=(
             F("txn_no", "交易号", "Transaction no.", editable=False),
             F("occurred_at", "交易时间", "Time", kind="datetime", editable=False),
-            F("customer_id", "客户ID", "Customer ID", kind="int", editable=False),
-            F("product_id", "产品", "Product", kind="ref", ref="product", editable=False),
+            F(
+                "customer_id",
+                "客户",
+                "Customer",
+                kind="ref",
+                ref="customer",
+                required=True,
+                fixed=True,
+            ),
+            F(
+                "product_id",
+                "产品",
+                "Product",
+                kind="ref",
+                ref="product",
+                required=True,
+                fixed=True,
+            ),
             F(
                 "kind",
                 "类型",
@@ -27,9 +45,18 @@ TRANSACTION = register(
                 kind="choice",
                 choices=tuple(TransactionKind),
                 choice_group="transaction_kind",
-                editable=False,
+                required=True,
+                fixed=True,
             ),
-            F("amount", "金额", "Amount", kind="money", min_value=Decimal("0"), editable=False),
+            F(
+                "amount",
+                "金额",
+                "Amount",
+                kind="money",
+                min_value=Decimal("0.01"),
+                required=True,
+                fixed=True,
+            ),
             F("fee", "手续费", "Fee", kind="money", editable=False),
             F(
                 "status",
@@ -54,6 +81,9 @@ TRANSACTION = register(
         search_fields=("txn_no",),
         default_sort="-occurred_at",
         archivable=False,
-        importable=False,
+        # refused with the reason (unsuitable, KYC not approved, sale closed, below the minimum,
+        # more than held…), for each row of an import too; then numbered, timed, priced, settled
+        db_validator=suitability.check_transaction,
+        before_create=suitability.prepare_transaction,
     )
 )

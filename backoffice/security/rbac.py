@@ -22,7 +22,7 @@ STEP_UP_SECONDS = 300
 
 RESOURCES = (
     "product", "partner", "campaign", "customer", "kyc_case", "watchlist", "questionnaire",
-    "risk_indicator", "ticket_config",
+    "risk_indicator", "ticket_config", "suitability_override", "suitability_review",
     "ticket", "employee", "salary", "hiring", "training", "appraisal", "self_appraisal", "kpi",
     "kpi_alert_rule", "kpi_alert", "project",
     "user", "role", "session", "audit", "custom_field", "transaction", "job",
@@ -83,6 +83,8 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         # audited, and a burst of them alerts compliance itself)
         "audit": ("view", "export"),
         "transaction": ("view", "export"),
+        "suitability_override": ("view", "approve", "export"),
+        "suitability_review": ("view", "edit", "export"),
         "self_appraisal": ("view",),
         "kpi": ("view",),
         "kpi_alert": ("view", "edit"),
@@ -99,6 +101,9 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "ticket_config": _EDIT,
         "customer": ("view",),
         "product": ("view",),
+        # subscriptions and redemptions customers place by phone or in branch, and files of them
+        "transaction": ("view", "create", "import"),
+        "suitability_override": ("view", "create"),
         "kpi": ("view",),
         "self_appraisal": ("view",),
         "kpi_alert": ("view", "edit"),
