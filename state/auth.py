@@ -24,7 +24,7 @@ from reflex_base.event.context import EventContext
 from backoffice.db import session_scope
 from backoffice.engine.resource import all_resources
 from backoffice.i18n import translate
-from backoffice.navigation import MODULES
+from backoffice.navigation import MODULES, report_at
 from backoffice.security import rbac
 from backoffice.services import audit, auth
 from state.changes import assign
@@ -106,6 +106,7 @@ class SessionState(rx.State):
     user_name: str = ""
     username: str = ""
     modules: list[str] = []
+    reports: list[str] = []  # the routes of the module reports the caller may open
     resources: list[str] = []
     roles: list[str] = []
     can_self_appraise: bool = False
@@ -135,6 +136,13 @@ class SessionState(rx.State):
             username=principal.username if principal else "",
             resources=[r.key for r in viewable],
             modules=[m.key for m in MODULES if m.key in modules],
+            reports=[
+                report.route
+                for m in MODULES
+                if m.key in modules
+                for report in m.reports
+                if principal and principal.can(m.report_resource(report), "view")
+            ],
             roles=sorted(principal.roles) if principal else [],
             can_self_appraise=bool(principal and principal.can("self_appraisal", "view")),
         )
@@ -212,13 +220,23 @@ class SessionState(rx.State):
         unread count. None when the page may load."""
         from state.notifications import NotificationState  # it imports this module
 
-        module = self.router.url.path.strip("/").split("/")[0]
+        path = self.router.url.path
+        module = path.strip("/").split("/")[0]
         if module and module in rbac.MODULE_RESOURCES and module not in self.modules:
             self._log_refusal(
                 principal,
                 (rbac.MODULE_RESOURCES[module], "view"),
                 f"page /{module}",
                 "module not allowed",
+            )
+            return [rx.toast.error(translate("auth.denied", await self._lang())), rx.redirect("/")]
+        report = report_at(path)
+        if report is not None and report[1].route not in self.reports:
+            self._log_refusal(
+                principal,
+                (report[0].report_resource(report[1]), "view"),
+                f"page {report[1].route}",
+                "report not allowed",
             )
             return [rx.toast.error(translate("auth.denied", await self._lang())), rx.redirect("/")]
         await (await self.get_state(NotificationState))._reload_count()

@@ -432,7 +432,7 @@ def test_the_report_measures_volume_times_compliance_and_satisfaction(session, d
     )  # fmt: skip
     session.commit()
     today = now.astimezone(SHANGHAI).date()
-    rows, total = desk.report(session, today, today, "assignee")
+    rows, total = desk.report(session, lead, today, today, "assignee")
     assert [(r.key, r.volume) for r in rows] == [("cs.a1", 1), ("cs.a2", 1)]
     assert total.volume == 2 and total.resolved == 2
     assert total.avg_first_response_minutes == pytest.approx(60)
@@ -440,7 +440,7 @@ def test_the_report_measures_volume_times_compliance_and_satisfaction(session, d
     assert total.resolution_compliance == pytest.approx(0.5)
     assert total.satisfaction == pytest.approx(3.5)
     with pytest.raises(desk.TicketError):
-        desk.report(session, today, today - timedelta(days=1), "assignee")
+        desk.report(session, lead, today, today - timedelta(days=1), "assignee")
 
 
 def test_the_customer_panel_shows_holdings_and_past_tickets(session, desk_setup):
@@ -462,7 +462,7 @@ def test_the_customer_panel_shows_holdings_and_past_tickets(session, desk_setup)
                         amount=Decimal(amount), status=status, occurred_at=utcnow())
         )  # fmt: skip
     session.commit()
-    context = desk.customer_context(session, customer.id, ticket.id)
+    context = desk.customer_context(session, lead, customer.id, ticket.id)
     assert context.holdings == [("稳盈90天", Decimal("30000.00"))]
     assert [t.id for t in context.past] == [earlier.id]  # the ticket itself is not "past"
 
