@@ -20,6 +20,7 @@ from backoffice.services.business_time import local_today
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.customers import Customer
+from models.identity import User
 from models.kyc import KycCase, ScreeningHit, WatchlistEntry
 from models.notifications import Notification
 from tests.factories import make_questionnaire, make_user, sign_in, take
@@ -410,3 +411,35 @@ def test_a_watch_list_imports_with_id_numbers_hashed(session, officers):
     )
     session.rollback()
     assert refused.errors and len(session.exec(select(WatchlistEntry)).all()) == 2
+
+
+def test_watch_list_hits_reach_only_those_who_work_the_lists(session, officers):
+    """A customer-service agent (customer.view) and an executive (kyc_case.view) open the same
+    customer and case as the officer: the officer sees the hit with the listed name, they see no
+    hit at all, not even how many."""
+    from state.kyc import KycPanelState
+    from tests.factories import run, state_for
+
+    a, _b = officers
+    session.add(WatchlistEntry(list_kind="pep", name="张伟", birth_date="1990-03-07"))
+    session.commit()
+    customer = _customer(session)
+    case = _open_case(session, a, customer)
+    officer = session.exec(select(User).where(User.username == "kyc.a")).one()
+    agent, _ = make_user(session, "cs.kyc", ["cs_agent"])
+    boss, _ = make_user(session, "ceo.kyc", ["executive"])
+    handlers = KycPanelState.event_handlers
+
+    seen = state_for(session, officer, KycPanelState, f"/r/customer?id={customer.id}")
+    run(handlers["load_customer"].fn(seen))
+    assert [(h["entry"], h["list"]) for h in seen.hits] == [("张伟", "政治公众人物")]
+
+    for user, handler, url in (
+        (agent, "load_customer", f"/r/customer?id={customer.id}"),
+        (boss, "load_case", f"/r/kyc_case?id={case.id}"),
+    ):
+        state = state_for(session, user, KycPanelState, url)
+        run(handlers[handler].fn(state))
+        assert state.customer_id == customer.id  # the panel loaded
+        assert state.hits == []
+        assert "张伟" not in json.dumps(state.dict(), ensure_ascii=False)
