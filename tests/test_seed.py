@@ -156,3 +156,35 @@ def test_scored_cases_agree_with_the_questionnaire_in_use(clean_db, session, mon
         )
         if case.status == "approved":
             assert session.get(Customer, case.customer_id).risk_tolerance == case.risk_tolerance
+
+
+def test_seeded_tickets_follow_the_ticket_rules_and_the_demo_desk_sees_them(
+    clean_db, session, monkeypatch
+):
+    """Numbers and SLA targets as the ticket service makes them (the desk's calendar and
+    policies), and the demo agents' accounts in the team the tickets are routed to."""
+    from backoffice.engine import service
+    from backoffice.engine.resource import get
+    from backoffice.services import auth
+    from backoffice.services import tickets as desk
+    from models.identity import User
+    from models.tickets import Ticket
+    from tests.factories import sign_in
+
+    _seed(clean_db, monkeypatch)
+    tickets = session.exec(select(Ticket).order_by(Ticket.id)).all()
+    assert len(tickets) == TINY.tickets
+    for ticket in tickets:
+        assert ticket.ticket_no == desk.ticket_number(ticket.id)
+        due = desk.targets(session, ticket.priority, ticket.created_at)
+        assert (ticket.first_response_due, ticket.resolution_due) == (
+            due["first_response_due"],
+            due["resolution_due"],
+        ), ticket.ticket_no
+    for username in ("cs.zhou", "cs.he", "cs.wu"):
+        user = session.exec(select(User).where(User.username == username)).one()
+        principal = auth.resolve(session, sign_in(session, user))
+        page = service.list_page(
+            session, principal=principal, resource=get("ticket"), query=service.ListQuery()
+        )
+        assert page.total == TINY.tickets, username

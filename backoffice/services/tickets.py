@@ -91,22 +91,32 @@ def policy_of(session: Session, priority: str) -> SlaPolicy | None:
     ).first()
 
 
-def _after(policy: SlaPolicy, calendar: Calendar | None, start: datetime, minutes: int) -> datetime:
+def due_after(
+    policy: SlaPolicy, calendar: Calendar | None, start: datetime, minutes: int
+) -> datetime:
+    """``minutes`` after ``start`` as the policy counts them: business minutes on the desk's
+    calendar, or clock minutes around the clock."""
     if policy.business_hours and calendar is not None:
         return calendar.add(start, minutes)
     return start + timedelta(minutes=minutes)
 
 
-def targets(session: Session, priority: str, start: datetime) -> dict[str, datetime | None]:
+def targets_of(
+    policy: SlaPolicy, calendar: Calendar | None, start: datetime
+) -> dict[str, datetime]:
     """The first-response and resolution due times of a ticket opened at ``start``."""
+    return {
+        "first_response_due": due_after(policy, calendar, start, policy.first_response_minutes),
+        "resolution_due": due_after(policy, calendar, start, policy.resolution_minutes),
+    }
+
+
+def targets(session: Session, priority: str, start: datetime) -> dict[str, datetime | None]:
+    """The targets of a ticket of ``priority`` opened at ``start`` (none without a policy)."""
     policy = policy_of(session, priority)
     if policy is None:
         return {"first_response_due": None, "resolution_due": None}
-    calendar = calendar_of(session) if policy.business_hours else None
-    return {
-        "first_response_due": _after(policy, calendar, start, policy.first_response_minutes),
-        "resolution_due": _after(policy, calendar, start, policy.resolution_minutes),
-    }
+    return {**targets_of(policy, calendar_of(session) if policy.business_hours else None, start)}
 
 
 def paused_until_now(session: Session, ticket: Ticket, now: datetime) -> dict[str, Any]:
@@ -202,9 +212,13 @@ def rule_of(session: Session, category: str) -> AssignmentRule | None:
     ).first()
 
 
+def ticket_number(sequence: int) -> str:
+    return f"S{sequence:09d}"
+
+
 def next_number(session: Session) -> str:
     last = session.execute(sa.select(sa.func.max(Ticket.id))).scalar() or 0
-    return f"S{last + 1:09d}"
+    return ticket_number(last + 1)
 
 
 # --- opening a ticket (the resource's create hooks) -----------------------------------------
