@@ -77,8 +77,8 @@ MODULES: tuple[Module, ...] = (
         ("employees", "openings"),
         reports=(
             Report("hr.overview", "/hr/overview", "chart-column"),
-            Report("hr.hiring_board", "/hr/hiring", "kanban"),
-            Report("hr.appraisals", "/me/appraisals", "star"),
+            Report("hr.hiring_board", "/hr/hiring", "kanban", "hiring"),
+            Report("hr.appraisals", "/me/appraisals", "star", "self_appraisal"),
         ),
     ),
     Module(

@@ -24,8 +24,7 @@ from reflex_base.event.context import EventContext
 from backoffice.db import session_scope
 from backoffice.engine.resource import all_resources
 from backoffice.i18n import translate
-from backoffice.navigation import MODULES, report_at
-from backoffice.security import rbac
+from backoffice.security import gate, rbac
 from backoffice.services import audit, auth
 from state.changes import assign
 from state.ui import UIState
@@ -127,22 +126,13 @@ class SessionState(rx.State):
     def _refresh(self, principal: rbac.Principal | None) -> None:
         self._principal = principal
         viewable = [r for r in all_resources() if principal and principal.can(r.permission, "view")]
-        modules = set(principal.modules() if principal else []) | {
-            r.module for r in viewable if r.opens_module
-        }
         assign(
             self,
             user_name=principal.display_name if principal else "",
             username=principal.username if principal else "",
             resources=[r.key for r in viewable],
-            modules=[m.key for m in MODULES if m.key in modules],
-            reports=[
-                report.route
-                for m in MODULES
-                if m.key in modules
-                for report in m.reports
-                if principal and principal.can(m.report_resource(report), "view")
-            ],
+            modules=gate.modules_of(principal),
+            reports=gate.reports_of(principal),
             roles=sorted(principal.roles) if principal else [],
             can_self_appraise=bool(principal and principal.can("self_appraisal", "view")),
         )
@@ -221,23 +211,9 @@ class SessionState(rx.State):
         from state.notifications import NotificationState  # it imports this module
 
         path = self.router.url.path
-        module = path.strip("/").split("/")[0]
-        if module and module in rbac.MODULE_RESOURCES and module not in self.modules:
-            self._log_refusal(
-                principal,
-                (rbac.MODULE_RESOURCES[module], "view"),
-                f"page /{module}",
-                "module not allowed",
-            )
-            return [rx.toast.error(translate("auth.denied", await self._lang())), rx.redirect("/")]
-        report = report_at(path)
-        if report is not None and report[1].route not in self.reports:
-            self._log_refusal(
-                principal,
-                (report[0].report_resource(report[1]), "view"),
-                f"page {report[1].route}",
-                "report not allowed",
-            )
+        refusal = gate.page_refusal(principal, path)
+        if refusal is not None:
+            self._log_refusal(principal, refusal.permission, f"page {refusal.page}", refusal.reason)
             return [rx.toast.error(translate("auth.denied", await self._lang())), rx.redirect("/")]
         await (await self.get_state(NotificationState))._reload_count()
         return None
