@@ -198,3 +198,71 @@ def test_the_sidebar_shows_what_the_gate_opens():
             if route.startswith("/me/"):
                 continue  # one's own appraisals open outside the HR module
             assert (route in listed) == opens, (role, route)
+
+
+def test_no_handler_returns_data_of_a_kind_the_role_may_not_see(clean_db, session, monkeypatch):
+    """Each role runs every page-load handler it may call, on the record pages of a customer
+    with a watch-list hit, their KYC case and another team's ticket; what the state then holds
+    (all that would be sent) carries the listed name only for roles that work the lists, and
+    the ticket only for those whose ticket scope covers it (read-only oversight)."""
+    import json
+
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+
+    from backoffice.services import auth
+    from models.base import utcnow
+    from models.hr import Team
+    from models.kyc import KycCase, ScreeningHit, WatchlistEntry
+    from models.tickets import Ticket
+    from state.auth import SessionState
+    from tests.factories import make_user, sign_in
+    from tests.test_kyc import _customer
+    from tests.test_permissions import _call, _cases
+
+    monkeypatch.setattr(auth, "needs_step_up", lambda _p: False)
+    listed, subject = "欧阳某某", "另一团队的机密工单"
+    team = Team(code="elsewhere", name_zh="别处", name_en="Elsewhere")
+    customer = _customer(session, name="欧阳娜")
+    entry = WatchlistEntry(list_kind="pep", name=listed)
+    session.add_all([team, entry])
+    session.flush()
+    case = KycCase(case_no="K77", customer_id=customer.id, opened_at=utcnow(), due_at=utcnow())
+    session.add(case)
+    session.flush()
+    session.add(
+        ScreeningHit(customer_id=customer.id, entry_id=entry.id, case_id=case.id, score=95,
+                     matched_on="name")
+    )  # fmt: skip
+    ticket = Ticket(ticket_no="S000000077", customer_id=customer.id, channel="phone",
+                    category="account", subject=subject, team_id=team.id, assignee="someone",
+                    status="assigned")  # fmt: skip
+    session.add(ticket)
+    session.commit()
+    pages = {"customer": customer.id, "kyc_case": case.id, "ticket": ticket.id}
+    seen: dict[str, set[str]] = {listed: set(), subject: set()}
+    for role in ROLES:
+        user, _ = make_user(session, f"w.{role.replace('_', '')}", [role])
+        token = sign_in(session, user)
+        for page, record_id in pages.items():
+            root = State(_reflex_internal_init=True)
+            url = f"/r/{page}/record?id={record_id}"
+            root.router = RouterData.from_router_data(
+                {"headers": {"origin": "http://localhost:3000"}, "asPath": url,
+                 "pathname": f"/r/{page}/record"}
+            )  # fmt: skip
+            root.get_substate(SessionState.get_full_name().split(".")[1:]).token = token
+            for cls, name, fn in handlers():
+                if not (name.startswith("load") or name == "open"):
+                    continue
+                for concrete, resource_key in _cases(getattr(fn, PERMISSION_ATTR)):
+                    if resource_key and resource_key != page:
+                        continue
+                    if _allowed(principal_of(role), concrete, resource_key):
+                        _call(root, cls, fn, resource_key)
+            sent = json.dumps(root.dict(), default=str, ensure_ascii=False)
+            for marker, holders in seen.items():
+                if marker in sent:
+                    holders.add(role)
+    assert seen[listed] == {r for r in ROLES if principal_of(r).can("watchlist", "view")}
+    assert seen[subject] == {"executive"}
