@@ -691,3 +691,17 @@ def test_overdue_has_one_meaning_in_the_queue_the_summary_the_workspace_and_the_
     assert everywhere() == {late.id: everything, fine.id: set()}
     assert take(session, desk_setup["cs.a1"], TICKET, late, "wait").ok  # the clock pauses
     assert everywhere() == {late.id: set(), fine.id: set()}
+
+
+def test_the_open_ticket_count_covers_only_the_tickets_the_caller_sees(session, two_teams):
+    from backoffice.services import overview
+
+    assert overview.record_counts(session, ["tickets_open"], two_teams["cs.a1"]) == {
+        "tickets_open": 2
+    }
+    assert overview.record_counts(session, ["tickets_open"], two_teams["cs.a3"]) == {
+        "tickets_open": 1
+    }
+    assert overview.record_counts(session, ["tickets_open"], two_teams["executive"]) == {
+        "tickets_open": 4
+    }

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
+from backoffice.security.rbac import Principal
+from backoffice.services import tickets
 from models.audit import AuditEntry
 from models.campaigns import Campaign
 from models.customers import Customer
@@ -47,8 +51,17 @@ STATS: dict[str, tuple[type[SQLModel], sa.ColumnElement[bool] | None]] = {
 }
 
 
-def record_counts(session: Session, keys: list[str] | None = None) -> dict[str, int]:
-    """Counts for the named statistics (all when ``keys`` is None); unknown keys are refused."""
+# statistics over records with a row scope count only the rows the caller sees
+SCOPES: dict[str, Callable[[Principal], sa.ColumnElement[bool] | None]] = {
+    "tickets_open": tickets.scope,
+}
+
+
+def record_counts(
+    session: Session, keys: list[str] | None = None, principal: Principal | None = None
+) -> dict[str, int]:
+    """Counts for the named statistics (all when ``keys`` is None); unknown keys are refused.
+    With a caller, a scoped statistic counts only the records they may see."""
     wanted = list(STATS) if keys is None else keys
     unknown = [k for k in wanted if k not in STATS]
     if unknown:
@@ -59,5 +72,11 @@ def record_counts(session: Session, keys: list[str] | None = None) -> dict[str, 
         query = sa.select(sa.func.count()).select_from(model)
         if condition is not None:
             query = query.where(condition)
+        if (
+            principal is not None
+            and key in SCOPES
+            and (scope := SCOPES[key](principal)) is not None
+        ):
+            query = query.where(scope)
         counts[key] = session.execute(query).scalar_one()
     return counts
