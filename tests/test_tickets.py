@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 import backoffice.resources  # noqa: F401
-from backoffice.engine import service
+from backoffice.engine import service, transfer
 from backoffice.engine.resource import get
-from backoffice.services import auth
+from backoffice.services import attachments, auth
 from backoffice.services import tickets as desk
 from backoffice.services.business_time import Calendar
 from models.audit import AuditEntry
@@ -601,6 +601,14 @@ def test_another_teams_ticket_is_refused_like_a_missing_one_and_nothing_changes(
     assert len(desk.conversation(session, theirs.id)) == messages
     assert desk.visible(session, a1, theirs.id) is None
     assert desk.visible(session, two_teams["cs.a3"], theirs.id) is not None
+    with pytest.raises(service.EngineError, match=r"error\.not_found"):
+        attachments.listing(session, principal=a1, resource=TICKET, record_id=theirs.id)
+    lead = two_teams["cs.lead"]  # agents do not export; a lead's export is their teams'
+    exported, _name, rows = transfer.export_view(
+        session, principal=lead, resource=TICKET, query=service.ListQuery(), lang="en", fmt="csv"
+    )
+    assert rows == 3 and theirs.ticket_no.encode() not in exported
+    session.rollback()
 
 
 def test_the_workspace_opens_only_the_agents_teams_tickets(session, two_teams):
