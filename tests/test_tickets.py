@@ -119,6 +119,20 @@ def desk_setup(session):
     return people
 
 
+def _member(session, username, roles, team_code):
+    """A signed-in account linked to a new employee of the team with that code."""
+    team = session.exec(select(Team).where(Team.code == team_code)).one()
+    user, _ = make_user(session, username, roles)
+    employee = Employee(employee_no=f"E-{username}", name=username, team_id=team.id,
+                        position="客服", hire_date=date(2025, 1, 1))  # fmt: skip
+    session.add(employee)
+    session.flush()
+    user.employee_id = employee.id
+    session.add(user)
+    session.commit()
+    return auth.resolve(session, sign_in(session, user))
+
+
 def _open(session, principal, customer, category="account", priority="normal", subject="无法登录"):
     result = service.create(
         session,
@@ -267,6 +281,7 @@ def test_resolve_needs_a_note_and_reopen_only_within_the_window(session, desk_se
 
 def test_the_escalation_job_records_each_breach_once_and_raises_priority(session, desk_setup):
     lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
+    other_lead = _member(session, "mk.lead", ["cs_lead"], "marketing")
     late = _open(session, lead, customer)
     waiting = _open(session, lead, customer)
     on_time = _open(session, lead, customer)
@@ -297,6 +312,7 @@ def test_the_escalation_job_records_each_breach_once_and_raises_priority(session
     told = session.exec(select(Notification.user_id, Notification.link)).all()
     assert (desk_setup["cs.lead"].user_id, f"/tickets/workspace?id={late.id}") in told
     assert desk_setup["cs.a1"].user_id in {user for user, _ in told}  # the agent too
+    assert other_lead.user_id not in {user for user, _ in told}  # another team's lead is not
     assert desk.escalate_breaches(session) == "0 breaches"
 
 

@@ -174,6 +174,19 @@ def leads(session: Session) -> list[int]:
     return sorted({user_id for user_id, _name in session.exec(_leads_query()).all()})
 
 
+def leads_of(session: Session, ticket: Ticket) -> list[int]:
+    """User ids of the leads who see the ticket (``scope``): those in or managing its team, or
+    every lead for a ticket no rule routed to a team."""
+    query = _leads_query()
+    if ticket.team_id is not None:
+        member = sa.select(Employee.id).where(
+            Employee.team_id == ticket.team_id, Employee.status != EmployeeStatus.LEFT
+        )
+        manager = sa.select(Team.manager_id).where(Team.id == ticket.team_id)
+        query = query.where(sa.or_(User.employee_id.in_(member), User.employee_id.in_(manager)))
+    return sorted({user_id for user_id, _name in session.exec(query).all()})
+
+
 def lead_names(session: Session) -> list[str]:
     return sorted({name for _id, name in session.exec(_leads_query()).all()})
 
@@ -844,7 +857,7 @@ def _tell(session: Session, ticket_id: int, target: str) -> None:
     link = f"/tickets/workspace?id={ticket.id}"
     level_zh = choice_label("ticket_priority", ticket.priority, "zh")
     level_en = choice_label("ticket_priority", ticket.priority, "en")
-    for user_id in leads(session):
+    for user_id in leads_of(session, ticket):
         notifications.notify(
             session,
             dedupe_key=f"ticket:{ticket.id}:{target}:{ticket.reopened_count}:lead:{user_id}",
