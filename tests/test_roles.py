@@ -266,3 +266,54 @@ def test_no_handler_returns_data_of_a_kind_the_role_may_not_see(clean_db, sessio
                     holders.add(role)
     assert seen[listed] == {r for r in ROLES if principal_of(r).can("watchlist", "view")}
     assert seen[subject] == {"executive"}
+
+
+def _session_of(state):
+    from state.auth import SessionState
+
+    root = state
+    while root.parent_state is not None:
+        root = root.parent_state
+    return root.get_substate(SessionState.get_full_name().split(".")[1:])
+
+
+def test_an_agent_is_turned_away_from_the_reports_and_the_desks_configuration(session):
+    """Through the real handlers: the reports page's gate and loads refuse a customer-service
+    agent and change nothing, the configuration lists refuse them, and neither is in their
+    sidebar; the lead gets all of it."""
+    from sqlmodel import select
+
+    from models.audit import AuditEntry
+    from state.resource import ResourceListState
+    from state.tickets import TicketReportState
+    from tests.factories import make_user, run, state_for
+    from tests.test_state import _redirected_to
+
+    agent, _ = make_user(session, "cs.turned", ["cs_agent"])
+    lead, _ = make_user(session, "cs.leads", ["cs_lead"])
+    config = ("sla_policy", "business_holiday", "ticket_settings", "assignment_rule")
+
+    report = state_for(session, agent, TicketReportState, "/tickets/reports")
+    refused = run(TicketReportState.event_handlers["load"].fn(report))
+    assert _redirected_to(refused) == ["/"] and report.rows == [] and report.total == {}
+    run(TicketReportState.event_handlers["apply"].fn(report, {"by": "assignee"}))
+    assert report.rows == [] and report.by == "team"
+    sidebar = _session_of(report)
+    assert "/tickets/reports" not in sidebar.reports and "/tickets/workspace" in sidebar.reports
+    assert not set(config) & set(sidebar.resources) and "canned_reply" not in sidebar.resources
+    for key in config:
+        listing = state_for(session, agent, ResourceListState, f"/r/{key}")
+        assert run(ResourceListState.event_handlers["open"].fn(listing, key)) is not None
+        assert listing.rows == [] and listing.columns == []
+    denied = session.exec(
+        select(AuditEntry.entity_id).where(
+            AuditEntry.actor == "cs.turned", AuditEntry.action == "access.denied"
+        )
+    ).all()
+    assert "page /tickets/reports" in denied and "TicketReportState.apply" in denied
+
+    report = state_for(session, lead, TicketReportState, "/tickets/reports")
+    assert run(TicketReportState.event_handlers["load"].fn(report)) is None
+    assert report.total["volume"] == "0"
+    sidebar = _session_of(report)
+    assert "/tickets/reports" in sidebar.reports and set(config) <= set(sidebar.resources)
