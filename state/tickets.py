@@ -119,7 +119,9 @@ class TicketDeskState(rx.State):
             def when(value: Any) -> str:
                 return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "—"
 
-            summary = dict(resource.summary(session, ticket, lang)) if resource.summary else {}
+            summary = (
+                dict(resource.summary(session, ticket, lang, principal)) if resource.summary else {}
+            )
             product = session.get(Product, ticket.product_id) if ticket.product_id else None
             case = session.get(KycCase, ticket.kyc_case_id) if ticket.kyc_case_id else None
             merged = session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None

@@ -418,6 +418,7 @@ def test_watch_list_hits_reach_only_those_who_work_the_lists(session, officers):
     customer and case as the officer: the officer sees the hit with the listed name, they see no
     hit at all, not even how many."""
     from state.kyc import KycPanelState
+    from state.resource import ResourceRecordState
     from tests.factories import run, state_for
 
     a, _b = officers
@@ -443,3 +444,12 @@ def test_watch_list_hits_reach_only_those_who_work_the_lists(session, officers):
         assert state.customer_id == customer.id  # the panel loaded
         assert state.hits == []
         assert "张伟" not in json.dumps(state.dict(), ensure_ascii=False)
+
+    # the case page's summary line counts hits for the officer only
+    def summary(user):
+        page = state_for(session, user, ResourceRecordState, f"/r/kyc_case/record?id={case.id}")
+        run(ResourceRecordState.event_handlers["open"].fn(page, "kyc_case"))
+        return {row["label"]: row["value"] for row in page.summary}
+
+    assert summary(officer)["名单命中"].startswith("1") and "时效" in summary(officer)
+    assert "名单命中" not in summary(boss) and "时效" in summary(boss)

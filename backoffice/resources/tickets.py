@@ -149,7 +149,9 @@ TICKET_WORKFLOW = Workflow(
 )
 
 
-def ticket_summary(session: Any, ticket: Any, lang: str) -> list[tuple[str, str]]:
+def ticket_summary(
+    session: Any, ticket: Any, lang: str, _principal: Any = None
+) -> list[tuple[str, str]]:
     now = utcnow()
     en = lang == "en"
     if ticket.status in (S.RESOLVED, S.CLOSED):
