@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
+
+
+class Report(NamedTuple):
+    """A page of a module beside its resources; ``resource``: the rbac resource whose "view"
+    it needs besides the module's ("" when the module's is enough)."""
+
+    label: str  # i18n key
+    route: str
+    icon: str
+    resource: str = ""
 
 
 @dataclass(frozen=True)
@@ -12,7 +23,20 @@ class Module:
     icon: str
     resource: str
     stats: tuple[str, ...]
-    reports: tuple[tuple[str, str, str], ...] = ()  # (i18n label, route, icon)
+    reports: tuple[Report, ...] = ()
+
+    def report_resource(self, report: Report) -> str:
+        return report.resource or self.resource
+
+
+def report_at(path: str) -> tuple[Module, Report] | None:
+    """The module and report a path opens, if it is one."""
+    route = "/" + path.strip("/")
+    for module in MODULES:
+        for report in module.reports:
+            if report.route == route:
+                return module, report
+    return None
 
 
 MODULES: tuple[Module, ...] = (
@@ -23,7 +47,7 @@ MODULES: tuple[Module, ...] = (
         "handshake",
         "partner",
         ("partners",),
-        reports=(("commission.title", "/partners/commission", "coins"),),
+        reports=(Report("commission.title", "/partners/commission", "coins"),),
     ),
     Module(
         "campaigns",
@@ -31,7 +55,7 @@ MODULES: tuple[Module, ...] = (
         "megaphone",
         "campaign",
         ("campaigns", "customers"),
-        reports=(("results.title", "/campaigns/results", "chart-column"),),
+        reports=(Report("results.title", "/campaigns/results", "chart-column"),),
     ),
     Module("kyc", "/kyc", "shield-check", "kyc_case", ("kyc_open", "watchlist")),
     Module(
@@ -41,8 +65,8 @@ MODULES: tuple[Module, ...] = (
         "ticket",
         ("tickets_open",),
         reports=(
-            ("tickets.workspace", "/tickets/workspace", "inbox"),
-            ("tickets.reports", "/tickets/reports", "chart-column"),
+            Report("tickets.workspace", "/tickets/workspace", "inbox"),
+            Report("tickets.reports", "/tickets/reports", "chart-column", "ticket_report"),
         ),
     ),
     Module(
@@ -52,9 +76,9 @@ MODULES: tuple[Module, ...] = (
         "employee",
         ("employees", "openings"),
         reports=(
-            ("hr.overview", "/hr/overview", "chart-column"),
-            ("hr.hiring_board", "/hr/hiring", "kanban"),
-            ("hr.appraisals", "/me/appraisals", "star"),
+            Report("hr.overview", "/hr/overview", "chart-column"),
+            Report("hr.hiring_board", "/hr/hiring", "kanban", "hiring"),
+            Report("hr.appraisals", "/me/appraisals", "star", "self_appraisal"),
         ),
     ),
     Module(
@@ -63,7 +87,7 @@ MODULES: tuple[Module, ...] = (
         "chart-line",
         "kpi",
         ("transactions", "customers"),
-        reports=(("kpi.catalogue", "/kpi/metrics", "book-open"),),
+        reports=(Report("kpi.catalogue", "/kpi/metrics", "book-open"),),
     ),
     Module(
         "projects",
@@ -72,8 +96,8 @@ MODULES: tuple[Module, ...] = (
         "project",
         ("milestones", "risks"),
         reports=(
-            ("project.plan_title", "/projects/gantt", "chart-gantt"),
-            ("project.risk_map", "/projects/risks", "grid-3x3"),
+            Report("project.plan_title", "/projects/gantt", "chart-gantt"),
+            Report("project.risk_map", "/projects/risks", "grid-3x3"),
         ),
     ),
     Module("audit", "/audit", "scroll-text", "audit", ()),  # its page is the log (pages/audit_log)

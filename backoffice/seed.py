@@ -14,17 +14,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from datetime import time as dt_time
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from faker import Faker
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import SQLModel, select
+from sqlmodel import Session, SQLModel, select
 
 from backoffice import national_id, pdf
-from backoffice.config import get_settings
 from backoffice.db import refresh_statistics, session_scope
 from backoffice.security import fields, rbac
 from backoffice.services import (
@@ -36,7 +34,8 @@ from backoffice.services import (
     suitability,
     users,
 )
-from backoffice.services.business_time import Calendar, local_today
+from backoffice.services import tickets as desk
+from backoffice.services.business_time import local_today
 from backoffice.services.risk import evaluate_all as evaluate_risk_indicators
 from models.attachments import Attachment
 from models.campaigns import (
@@ -109,7 +108,6 @@ from models.tickets import (
     AssignmentRule,
     BusinessHoliday,
     CannedReply,
-    HolidayKind,
     SlaPolicy,
     Ticket,
     TicketCategory,
@@ -1723,16 +1721,16 @@ class DemoData:
         c, rng = self.conn, self.rng
         team_id = self.team_ids[TeamCode.CUSTOMER_SERVICE.value]
         self._link_agents(team_id)
-        calendar = self._seed_desk(team_id)
-        policies = {p: (first, total, hours) for p, first, total, hours in SLA_POLICIES}
+        self._seed_desk(team_id)
+        with Session(bind=c) as session:  # the desk's rules, read as the service reads them
+            calendar = desk.calendar_of(session)
+            policies = {p.priority: p for p in session.exec(select(SlaPolicy)).all()}
         categories = list(TicketCategory)
         span = 180 * 86400
         start = self.now - timedelta(seconds=span)
 
         def later(start: datetime, priority: str, minutes: int) -> datetime:
-            if policies[priority][2]:
-                return calendar.add(start, minutes)
-            return start + timedelta(minutes=minutes)
+            return desk.due_after(policies[priority], calendar, start, minutes)
 
         def rows() -> Iterator[dict[str, Any]]:
             for n in range(1, self.size.tickets + 1):
@@ -1749,9 +1747,9 @@ class DemoData:
                 assigned = status != TicketStatus.NEW
                 responded = status not in (TicketStatus.NEW, TicketStatus.ASSIGNED)
                 done = status in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
-                first, total, _business = policies[priority]
-                first_due = later(created, priority, first)
-                resolution_due = later(created, priority, total)
+                policy = policies[priority]
+                first, total = policy.first_response_minutes, policy.resolution_minutes
+                due = desk.targets_of(policy, calendar, created)
                 # most tickets meet their targets, some miss them (the reports show both)
                 first_response = later(created, priority, rng.randrange(3, int(first * 1.2)))
                 resolved = later(first_response, priority, rng.randrange(20, int(total * 1.1)))
@@ -1762,7 +1760,7 @@ class DemoData:
                 closed = resolved + timedelta(days=3) if status == TicketStatus.CLOSED else None
                 yield {
                     **self._stamp(created),
-                    "ticket_no": f"S{n:09d}",
+                    "ticket_no": desk.ticket_number(n),
                     "customer_id": rng.choice(self.customers)[0],
                     "channel": rng.choice(list(TicketChannel)).value,
                     "category": category.value,
@@ -1772,8 +1770,8 @@ class DemoData:
                     "status": status.value,
                     "team_id": team_id,
                     "assignee": rng.choice(AGENTS) if assigned else "",
-                    "first_response_due": first_due,
-                    "resolution_due": resolution_due,
+                    "first_response_due": due["first_response_due"],
+                    "resolution_due": due["resolution_due"],
                     "first_responded_at": first_response if responded else None,
                     "waiting_since": self.now - timedelta(hours=rng.randrange(1, 30))
                     if status == TicketStatus.WAITING_CUSTOMER
@@ -1840,7 +1838,7 @@ class DemoData:
                 .values(name=names[username].split("（")[0])
             )
 
-    def _seed_desk(self, team_id: int) -> Calendar:
+    def _seed_desk(self, team_id: int) -> None:
         c = self.conn
         _bulk(c, TicketSettings, [{**self._stamp(), "workday_start": "09:00",
               "workday_end": "18:00", "workdays": "1,2,3,4,5", "reopen_days": 7,
@@ -1882,18 +1880,6 @@ class DemoData:
             (
                 {**self._stamp(), "title": title, "category": category, "body": body}
                 for title, category, body in CANNED_REPLIES
-            ),
-        )
-        return Calendar(
-            start=dt_time(9),
-            end=dt_time(18),
-            weekdays=frozenset(range(1, 6)),
-            zone=get_settings().zone,
-            holidays=frozenset(
-                date.fromisoformat(d) for d, _n, k in HOLIDAYS if k == HolidayKind.HOLIDAY
-            ),
-            extra_workdays=frozenset(
-                date.fromisoformat(d) for d, _n, k in HOLIDAYS if k == HolidayKind.WORKDAY
             ),
         )
 

@@ -80,8 +80,8 @@ def _nav_items(active_route: str) -> list[rx.Component]:
             )
         )
         items += [
-            rx.cond(SessionState.modules.contains(m.key), _link_item(label, route, icon))
-            for label, route, icon in m.reports
+            rx.cond(SessionState.reports.contains(route), _link_item(label, route, icon))
+            for label, route, icon, _resource in m.reports
         ]
         # a resource that is the module itself (Products in 理财产品) needs no second entry
         items += [

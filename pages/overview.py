@@ -102,12 +102,17 @@ def module_page(module: Module) -> None:
                 if r.module == module.key
             ],
             *[
-                rx.link(
-                    rx.card(rx.hstack(rx.icon(icon, size=18), rx.text(t(label), weight="medium"))),
-                    href=route,
-                    id=f"open-{route.strip('/').replace('/', '-')}",
+                rx.cond(
+                    SessionState.reports.contains(route),
+                    rx.link(
+                        rx.card(
+                            rx.hstack(rx.icon(icon, size=18), rx.text(t(label), weight="medium"))
+                        ),
+                        href=route,
+                        id=f"open-{route.strip('/').replace('/', '-')}",
+                    ),
                 )
-                for label, route, icon in module.reports
+                for label, route, icon, _resource in module.reports
             ],
             rx.callout(t("module.placeholder"), icon="info", width="100%"),
             rx.hstack(*[stat_card(s) for s in module.stats], wrap="wrap", spacing="4"),

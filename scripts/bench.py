@@ -163,7 +163,20 @@ def ticket_desk() -> dict[str, dict[str, float]]:
                 password=secrets.token_urlsafe(24),
                 roles=["cs_lead"],
             )
+        # a lead sees the teams they belong to: the bench lead joins customer service
+        lead.employee_id = (
+            session.execute(
+                sa.text(
+                    "SELECT e.id FROM employee e JOIN team t ON t.id = e.team_id "
+                    "WHERE t.code = 'customer_service' ORDER BY e.id"
+                )
+            )
+            .scalars()
+            .first()
+        )
+        session.add(lead)
         token = sessions.create(session, user=lead)
+        principal = auth.resolve(session, token)
         tickets = session.execute(sa.text("SELECT count(*) FROM ticket")).scalar_one()
 
     def queue() -> None:
@@ -183,7 +196,7 @@ def ticket_desk() -> dict[str, dict[str, float]]:
     def report() -> None:
         today = utcnow().date()
         with db.session_scope() as session:
-            desk.report(session, today - timedelta(days=29), today, "assignee")
+            desk.report(session, principal, today - timedelta(days=29), today, "assignee")
 
     def escalate() -> None:
         with db.engine().connect() as conn, conn.begin() as outer:

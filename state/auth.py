@@ -24,8 +24,7 @@ from reflex_base.event.context import EventContext
 from backoffice.db import session_scope
 from backoffice.engine.resource import all_resources
 from backoffice.i18n import translate
-from backoffice.navigation import MODULES
-from backoffice.security import rbac
+from backoffice.security import gate, rbac
 from backoffice.services import audit, auth
 from state.changes import assign
 from state.ui import UIState
@@ -106,6 +105,7 @@ class SessionState(rx.State):
     user_name: str = ""
     username: str = ""
     modules: list[str] = []
+    reports: list[str] = []  # the routes of the module reports the caller may open
     resources: list[str] = []
     roles: list[str] = []
     can_self_appraise: bool = False
@@ -126,15 +126,13 @@ class SessionState(rx.State):
     def _refresh(self, principal: rbac.Principal | None) -> None:
         self._principal = principal
         viewable = [r for r in all_resources() if principal and principal.can(r.permission, "view")]
-        modules = set(principal.modules() if principal else []) | {
-            r.module for r in viewable if r.opens_module
-        }
         assign(
             self,
             user_name=principal.display_name if principal else "",
             username=principal.username if principal else "",
             resources=[r.key for r in viewable],
-            modules=[m.key for m in MODULES if m.key in modules],
+            modules=gate.modules_of(principal),
+            reports=gate.reports_of(principal),
             roles=sorted(principal.roles) if principal else [],
             can_self_appraise=bool(principal and principal.can("self_appraisal", "view")),
         )
@@ -212,14 +210,10 @@ class SessionState(rx.State):
         unread count. None when the page may load."""
         from state.notifications import NotificationState  # it imports this module
 
-        module = self.router.url.path.strip("/").split("/")[0]
-        if module and module in rbac.MODULE_RESOURCES and module not in self.modules:
-            self._log_refusal(
-                principal,
-                (rbac.MODULE_RESOURCES[module], "view"),
-                f"page /{module}",
-                "module not allowed",
-            )
+        path = self.router.url.path
+        refusal = gate.page_refusal(principal, path)
+        if refusal is not None:
+            self._log_refusal(principal, refusal.permission, f"page {refusal.page}", refusal.reason)
             return [rx.toast.error(translate("auth.denied", await self._lang())), rx.redirect("/")]
         await (await self.get_state(NotificationState))._reload_count()
         return None

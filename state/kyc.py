@@ -69,7 +69,7 @@ class KycPanelState(rx.State):
             for name in IDENTITY_FIELDS
         ]
         self._fill_questionnaire(session, case, lang)
-        rows = screening.hits_of(session, customer.id) if customer else []
+        rows = screening.hits_for(session, principal, customer.id) if customer else []
         self.hits = [
             {
                 "id": str(hit.id),

@@ -17,9 +17,10 @@ class OverviewState(rx.State):
     @rx.event
     @signed_in
     async def load(self) -> None:
-        allowed = set((await self.get_state(SessionState)).modules)
+        session_state = await self.get_state(SessionState)
+        allowed = set(session_state.modules)
         stats = sorted({s for m in MODULES if m.key in allowed for s in m.stats})
         with session_scope() as session:
-            counts = overview.record_counts(session, stats)
-        self.counts = {key: f"{value:,}" for key, value in counts.items()}
+            counts = overview.record_counts(session, stats, session_state.principal)
+        self.counts = {key: f"{counts[key]:,}" if key in counts else "—" for key in stats}
         self.loaded = True

@@ -825,7 +825,9 @@ class ResourceRecordState(rx.State):
                 self.summary = [
                     {"label": label, "value": value}
                     for label, value in (
-                        resource.summary(session, record, lang) if resource.summary else []
+                        resource.summary(session, record, lang, principal)
+                        if resource.summary
+                        else []
                     )
                 ]
                 self.history = service.history(

@@ -84,6 +84,7 @@ class TicketDeskState(rx.State):
             self.rows = []
             for t in found:
                 due = desk.current_due(t)
+                overdue = desk.is_overdue(t, now)
                 self.rows.append(
                     {
                         "id": str(t.id),
@@ -94,9 +95,7 @@ class TicketDeskState(rx.State):
                         "status_label": choice_label("ticket_status", t.status, lang),
                         "assignee": t.assignee or "—",
                         "due": due.astimezone(zone).strftime("%m-%d %H:%M") if due else "—",
-                        "overdue": "1"
-                        if due and due < now and t.status != S.WAITING_CUSTOMER
-                        else "",
+                        "overdue": "1" if overdue else "",
                     }
                 )
 
@@ -109,7 +108,7 @@ class TicketDeskState(rx.State):
         self.is_lead = desk.is_lead(principal)
         self.can_work = principal.can(TICKET, "edit")
         with session_scope() as session:
-            ticket = session.get(Ticket, ticket_id) if ticket_id else None
+            ticket = desk.visible(session, principal, ticket_id) if ticket_id else None
             if ticket is None:
                 self.ticket_id, self.version, self.ticket = 0, 0, {}
                 self.messages, self.actions, self.canned = [], [], []
@@ -120,7 +119,9 @@ class TicketDeskState(rx.State):
             def when(value: Any) -> str:
                 return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "—"
 
-            summary = dict(resource.summary(session, ticket, lang)) if resource.summary else {}
+            summary = (
+                dict(resource.summary(session, ticket, lang, principal)) if resource.summary else {}
+            )
             product = session.get(Product, ticket.product_id) if ticket.product_id else None
             case = session.get(KycCase, ticket.kyc_case_id) if ticket.kyc_case_id else None
             merged = session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
@@ -138,9 +139,7 @@ class TicketDeskState(rx.State):
                 "first_due": when(ticket.first_response_due),
                 "resolution_due": when(ticket.resolution_due),
                 "due": when(due),
-                "overdue": "1"
-                if due and due < utcnow() and ticket.status in (S.NEW, S.ASSIGNED, S.IN_PROGRESS)
-                else "",
+                "overdue": "1" if desk.is_overdue(ticket, utcnow()) else "",
                 "sla": next(iter(summary.values()), ""),
                 "product": product.name if product else "",
                 "product_id": str(product.id) if product else "",
@@ -181,10 +180,12 @@ class TicketDeskState(rx.State):
                 for reply in desk.canned_for(session, ticket.category)
             ]
             self.agents = desk.agents(session) if self.is_lead else []
-            self._fill_customer(session, ticket, lang, when)
+            self._fill_customer(session, principal, ticket, lang, when)
 
-    def _fill_customer(self, session: Any, ticket: Ticket, lang: str, when: Any) -> None:
-        context = desk.customer_context(session, ticket.customer_id, ticket.id)
+    def _fill_customer(
+        self, session: Any, principal: Any, ticket: Ticket, lang: str, when: Any
+    ) -> None:
+        context = desk.customer_context(session, principal, ticket.customer_id, ticket.id)
         if context is None:
             self.customer, self.holdings, self.past = [], [], []
             return
@@ -279,7 +280,7 @@ class TicketDeskState(rx.State):
         principal = await self._principal()
         with session_scope() as session:
             reply = session.get(CannedReply, int(reply_id)) if str(reply_id).isdigit() else None
-            ticket = session.get(Ticket, self.ticket_id)
+            ticket = desk.visible(session, principal, self.ticket_id)
             if reply is None or ticket is None or reply.archived_at is not None:
                 return
             customer = session.get(Customer, ticket.customer_id)
@@ -428,7 +429,7 @@ class TicketReportState(rx.State):
     total: dict[str, str] = {}
 
     @rx.event
-    @requires(TICKET, "view")
+    @requires("ticket_report", "view")
     async def load(self) -> Any:
         return await self._load()
 
@@ -442,9 +443,10 @@ class TicketReportState(rx.State):
             start, end = date.fromisoformat(self.start), date.fromisoformat(self.end)
         except ValueError:
             return rx.toast.error(translate("field.not_a_date", lang))
+        principal = (await self.get_state(SessionState)).principal
         try:
             with session_scope() as session:
-                rows, total = desk.report(session, start, end, self.by)
+                rows, total = desk.report(session, principal, start, end, self.by)
                 teams = desk.team_names(session, lang)
         except desk.TicketError as error:
             return rx.toast.error(translate(error.key, lang))
@@ -481,7 +483,7 @@ class TicketReportState(rx.State):
         return None
 
     @rx.event
-    @requires(TICKET, "view")
+    @requires("ticket_report", "view")
     async def apply(self, form_data: dict) -> Any:
         self.start = str(form_data.get("start", self.start))
         self.end = str(form_data.get("end", self.end))

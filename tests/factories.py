@@ -192,3 +192,25 @@ def bypassing_audit_triggers(connection: sa.Connection) -> Iterator[None]:
     finally:
         for _name, sql in saved:
             connection.exec_driver_sql(sql)
+
+
+def state_for(session: Session, user: User, cls: type, url: str = "/") -> object:
+    """The substate ``cls`` of a fresh state tree for a signed-in ``user`` on the page ``url``
+    (a handler reads its query parameters from the router)."""
+    from urllib.parse import urlsplit
+
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+
+    from state.auth import SessionState
+
+    root = State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data(
+        {
+            "headers": {"origin": "http://localhost:3000"},
+            "asPath": url,
+            "pathname": urlsplit(url).path,
+        }
+    )
+    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
+    return root.get_substate(cls.get_full_name().split(".")[1:])

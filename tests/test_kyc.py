@@ -21,6 +21,7 @@ from backoffice.services.business_time import local_today
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.customers import Customer
+from models.identity import User
 from models.kyc import KycCase, ScreeningHit, WatchlistEntry
 from models.notifications import Notification
 from tests.factories import (
@@ -630,3 +631,45 @@ def test_no_evidence_pack_is_signed_over_a_broken_audit_chain(session, officers)
     with pytest.raises(kyc.KycError) as refused:
         kyc.evidence_pack(session, principal=a, case=case)
     assert refused.value.key == "kyc.pack_chain_broken"
+
+
+def test_watch_list_hits_reach_only_those_who_work_the_lists(session, officers):
+    """A customer-service agent (customer.view) and an executive (kyc_case.view) open the same
+    customer and case as the officer: the officer sees the hit with the listed name, they see no
+    hit at all, not even how many."""
+    from state.kyc import KycPanelState
+    from state.resource import ResourceRecordState
+    from tests.factories import run, state_for
+
+    a, _b = officers
+    session.add(WatchlistEntry(list_kind="pep", name="张伟", birth_date="1990-03-07"))
+    session.commit()
+    customer = _customer(session)
+    case = _open_case(session, a, customer)
+    officer = session.exec(select(User).where(User.username == "kyc.a")).one()
+    agent, _ = make_user(session, "cs.kyc", ["cs_agent"])
+    boss, _ = make_user(session, "ceo.kyc", ["executive"])
+    handlers = KycPanelState.event_handlers
+
+    seen = state_for(session, officer, KycPanelState, f"/r/customer?id={customer.id}")
+    run(handlers["load_customer"].fn(seen))
+    assert [(h["entry"], h["list"]) for h in seen.hits] == [("张伟", "政治公众人物")]
+
+    for user, handler, url in (
+        (agent, "load_customer", f"/r/customer?id={customer.id}"),
+        (boss, "load_case", f"/r/kyc_case?id={case.id}"),
+    ):
+        state = state_for(session, user, KycPanelState, url)
+        run(handlers[handler].fn(state))
+        assert state.customer_id == customer.id  # the panel loaded
+        assert state.hits == []
+        assert "张伟" not in json.dumps(state.dict(), ensure_ascii=False)
+
+    # the case page's summary line counts hits for the officer only
+    def summary(user):
+        page = state_for(session, user, ResourceRecordState, f"/r/kyc_case/record?id={case.id}")
+        run(ResourceRecordState.event_handlers["open"].fn(page, "kyc_case"))
+        return {row["label"]: row["value"] for row in page.summary}
+
+    assert summary(officer)["名单命中"].startswith("1") and "时效" in summary(officer)
+    assert "名单命中" not in summary(boss) and "时效" in summary(boss)

@@ -43,7 +43,7 @@ def test_an_existing_installation_gets_the_suitability_rights_once(run_dir):
                 "SELECT id, 'transaction', 'view' FROM role WHERE code = 'cs_lead'"
             )
         )
-    migrations.upgrade(engine)
+    migrations.upgrade(engine, "0019")
     with engine.connect() as connection:
         grants = connection.execute(
             sa.text(
@@ -67,3 +67,50 @@ def test_an_existing_installation_gets_the_suitability_rights_once(run_dir):
             ("cs_lead", "transaction", "view"),
         ]
     )
+
+
+def test_an_existing_installation_gets_the_ticket_rights_of_0020(tmp_path):
+    """Roles created before 0020 (agents viewing the desk's configuration, no report right)
+    end with the new defaults: only leads and executives see the ticket reports, agents lose
+    the configuration; a lead's own configuration rights stay."""
+    from backoffice.security import rbac
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrations.upgrade(engine, "0017")
+    old = {
+        "cs_agent": [("ticket", "view"), ("ticket", "edit"), ("ticket_config", "view")],
+        "cs_lead": [("ticket", "approve"), ("ticket_config", "edit"), ("ticket_config", "view")],
+        "executive": [("ticket", "view")],
+        "marketing": [("campaign", "view")],
+    }
+    with engine.begin() as conn:
+        for n, (role, grants) in enumerate(old.items(), start=1):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO role (id, code, name_zh, name_en, version, created_at, "
+                    "updated_at) VALUES (:id, :code, :code, :code, 1, '2026-01-01', '2026-01-01')"
+                ),
+                {"id": n, "code": role},
+            )
+            for resource, action in grants:
+                conn.execute(
+                    sa.text("INSERT INTO role_permission VALUES (:id, :resource, :action)"),
+                    {"id": n, "resource": resource, "action": action},
+                )
+    migrations.upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT r.code, p.resource, p.action FROM role_permission p "
+                "JOIN role r ON r.id = p.role_id WHERE p.resource LIKE 'ticket%'"
+            )
+        ).all()
+    engine.dispose()
+    held = {(role, resource, action) for role, resource, action in rows}
+    assert ("cs_agent", "ticket_config", "view") not in held
+    assert {("cs_agent", "ticket", "view"), ("cs_agent", "ticket", "edit")} <= held
+    assert {("cs_lead", "ticket_config", "view"), ("cs_lead", "ticket_config", "edit")} <= held
+    for role in ("cs_lead", "executive"):
+        granted = {a for r, res, a in held if r == role and res == "ticket_report"}
+        assert granted == set(rbac.DEFAULT_GRANTS[role]["ticket_report"]), role
+    assert not any(res == "ticket_report" for r, res, _a in held if r == "cs_agent")

@@ -210,3 +210,35 @@ def test_suitability_examples_are_made_through_the_rules(clean_db, session, monk
     assert reviews and all(r.status == "open" for r in reviews)
     assert all(not suitability.may_buy(r.product_risk, r.customer_tolerance) for r in reviews)
     assert suitability.unsuitable_holdings(session) == []  # the job has queued them all
+
+
+def test_seeded_tickets_follow_the_ticket_rules_and_the_demo_desk_sees_them(
+    clean_db, session, monkeypatch
+):
+    """Numbers and SLA targets as the ticket service makes them (the desk's calendar and
+    policies), and the demo agents' accounts in the team the tickets are routed to."""
+    from backoffice.engine import service
+    from backoffice.engine.resource import get
+    from backoffice.services import auth
+    from backoffice.services import tickets as desk
+    from models.identity import User
+    from models.tickets import Ticket
+    from tests.factories import sign_in
+
+    _seed(clean_db, monkeypatch)
+    tickets = session.exec(select(Ticket).order_by(Ticket.id)).all()
+    assert len(tickets) == TINY.tickets
+    for sequence, ticket in enumerate(tickets, start=1):  # ids need not start at 1 (sequences)
+        assert ticket.ticket_no == desk.ticket_number(sequence)
+        due = desk.targets(session, ticket.priority, ticket.created_at)
+        assert (ticket.first_response_due, ticket.resolution_due) == (
+            due["first_response_due"],
+            due["resolution_due"],
+        ), ticket.ticket_no
+    for username in ("cs.zhou", "cs.he", "cs.wu"):
+        user = session.exec(select(User).where(User.username == username)).one()
+        principal = auth.resolve(session, sign_in(session, user))
+        page = service.list_page(
+            session, principal=principal, resource=get("ticket"), query=service.ListQuery()
+        )
+        assert page.total == TINY.tickets, username

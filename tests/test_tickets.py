@@ -1,6 +1,7 @@
 """Customer-service tickets: routing, SLA over business hours with pauses, the conversation,
 reopening, merging, ratings, escalation, reports, and no lost updates between two agents."""
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -10,14 +11,15 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 import backoffice.resources  # noqa: F401
-from backoffice.engine import service
+from backoffice.engine import service, transfer
 from backoffice.engine.resource import get
-from backoffice.services import auth
+from backoffice.services import attachments, auth
 from backoffice.services import tickets as desk
 from backoffice.services.business_time import Calendar
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.hr import Employee, Team
+from models.identity import User
 from models.notifications import Notification
 from models.products import Product
 from models.tickets import (
@@ -115,6 +117,20 @@ def desk_setup(session):
     people["customer"] = _customer(session)
     people["team"] = team
     return people
+
+
+def _member(session, username, roles, team_code):
+    """A signed-in account linked to a new employee of the team with that code."""
+    team = session.exec(select(Team).where(Team.code == team_code)).one()
+    user, _ = make_user(session, username, roles)
+    employee = Employee(employee_no=f"E-{username}", name=username, team_id=team.id,
+                        position="客服", hire_date=date(2025, 1, 1))  # fmt: skip
+    session.add(employee)
+    session.flush()
+    user.employee_id = employee.id
+    session.add(user)
+    session.commit()
+    return auth.resolve(session, sign_in(session, user))
 
 
 def _open(session, principal, customer, category="account", priority="normal", subject="无法登录"):
@@ -265,6 +281,7 @@ def test_resolve_needs_a_note_and_reopen_only_within_the_window(session, desk_se
 
 def test_the_escalation_job_records_each_breach_once_and_raises_priority(session, desk_setup):
     lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
+    other_lead = _member(session, "mk.lead", ["cs_lead"], "marketing")
     late = _open(session, lead, customer)
     waiting = _open(session, lead, customer)
     on_time = _open(session, lead, customer)
@@ -295,6 +312,7 @@ def test_the_escalation_job_records_each_breach_once_and_raises_priority(session
     told = session.exec(select(Notification.user_id, Notification.link)).all()
     assert (desk_setup["cs.lead"].user_id, f"/tickets/workspace?id={late.id}") in told
     assert desk_setup["cs.a1"].user_id in {user for user, _ in told}  # the agent too
+    assert other_lead.user_id not in {user for user, _ in told}  # another team's lead is not
     assert desk.escalate_breaches(session) == "0 breaches"
 
 
@@ -432,7 +450,7 @@ def test_the_report_measures_volume_times_compliance_and_satisfaction(session, d
     )  # fmt: skip
     session.commit()
     today = now.astimezone(SHANGHAI).date()
-    rows, total = desk.report(session, today, today, "assignee")
+    rows, total = desk.report(session, lead, today, today, "assignee")
     assert [(r.key, r.volume) for r in rows] == [("cs.a1", 1), ("cs.a2", 1)]
     assert total.volume == 2 and total.resolved == 2
     assert total.avg_first_response_minutes == pytest.approx(60)
@@ -440,7 +458,7 @@ def test_the_report_measures_volume_times_compliance_and_satisfaction(session, d
     assert total.resolution_compliance == pytest.approx(0.5)
     assert total.satisfaction == pytest.approx(3.5)
     with pytest.raises(desk.TicketError):
-        desk.report(session, today, today - timedelta(days=1), "assignee")
+        desk.report(session, lead, today, today - timedelta(days=1), "assignee")
 
 
 def test_the_customer_panel_shows_holdings_and_past_tickets(session, desk_setup):
@@ -462,7 +480,7 @@ def test_the_customer_panel_shows_holdings_and_past_tickets(session, desk_setup)
                         amount=Decimal(amount), status=status, occurred_at=utcnow())
         )  # fmt: skip
     session.commit()
-    context = desk.customer_context(session, customer.id, ticket.id)
+    context = desk.customer_context(session, lead, customer.id, ticket.id)
     assert context.holdings == [("稳盈90天", Decimal("30000.00"))]
     assert [t.id for t in context.past] == [earlier.id]  # the ticket itself is not "past"
 
@@ -559,3 +577,193 @@ def test_a_stale_ticket_write_names_who_changed_it_and_the_fields_by_label(sessi
         seen + 1,
     )
     assert session.exec(select(AuditEntry.id)).all() == before
+
+
+def _ids(session, principal, queue=""):
+    page = service.list_page(
+        session, principal=principal, resource=TICKET, query=service.ListQuery(queue=queue)
+    )
+    return {int(row["id"]) for row in page.rows}
+
+
+@pytest.fixture
+def two_teams(session, desk_setup):
+    """Besides desk_setup's team: transactions routed to the other team (its agent cs.a3), and a
+    ticket no rule routes (investment advice)."""
+    other = session.exec(select(Team).where(Team.code == "marketing")).one()
+    session.add(AssignmentRule(category="transaction", team_id=other.id, method="round_robin"))
+    session.commit()
+    lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
+    ours = _open(session, lead, customer)  # to cs.a1
+    queued = _open(session, lead, customer, category="other")  # the team queue, unassigned
+    theirs = _open(session, lead, customer, category="transaction", subject="转账失败")
+    unrouted = _open(session, lead, customer, category="investment_consultation")
+    boss, _ = make_user(session, "ceo.t", ["executive"])
+    return {
+        **desk_setup,
+        "ours": ours,
+        "queued": queued,
+        "theirs": theirs,
+        "unrouted": unrouted,
+        "executive": auth.resolve(session, sign_in(session, boss)),
+    }
+
+
+def test_agents_see_their_teams_tickets_leads_theirs_and_the_unrouted(session, two_teams):
+    t = two_teams
+    ours, queued, theirs, unrouted = (t[k].id for k in ("ours", "queued", "theirs", "unrouted"))
+    assert (t["theirs"].team_id, t["theirs"].assignee) != (t["team"].id, "")
+    assert t["queued"].assignee == "" and t["queued"].team_id == t["team"].id
+    assert _ids(session, t["cs.a1"]) == {ours, queued}
+    assert _ids(session, t["cs.a2"]) == {ours, queued}
+    assert _ids(session, t["cs.a3"]) == {theirs}
+    assert _ids(session, t["cs.lead"]) == {ours, queued, unrouted}
+    assert _ids(session, t["executive"]) == {ours, queued, theirs, unrouted}  # read-only
+    assert _ids(session, t["cs.a1"], "unassigned") == {queued}
+    for name in desk.QUEUES:
+        assert theirs not in {x.id for x in desk.queue(session, t["cs.a1"], name, 50)}
+    assert {x.id for x in desk.queue(session, t["cs.a1"], "team", 50)} == {ours, queued}
+    # the customer panel's earlier tickets: only those the agent may open
+    context = desk.customer_context(session, t["cs.a1"], t["customer"].id, ours)
+    assert {x.id for x in context.past} == {queued}
+
+
+def test_another_teams_ticket_is_refused_like_a_missing_one_and_nothing_changes(session, two_teams):
+    a1, theirs = two_teams["cs.a1"], two_teams["theirs"]
+    before = (theirs.version, theirs.status, theirs.assignee)
+    messages = len(desk.conversation(session, theirs.id))
+    with pytest.raises(service.EngineError, match=r"error\.not_found"):
+        service.load(session, principal=a1, resource=TICKET, record_id=theirs.id)
+    with pytest.raises(service.EngineError, match=r"error\.not_found"):
+        service.load(session, principal=a1, resource=TICKET, record_id=10**6)  # the same answer
+    with pytest.raises(service.EngineError, match=r"error\.not_found"):
+        take(session, a1, TICKET, theirs, "take")
+    session.rollback()
+    for attempt in (
+        lambda: desk.post(session, a1, theirs.id, "reply", "您好"),
+        lambda: desk.post(session, a1, theirs.id, "note", "看一下"),
+        lambda: desk.rate(session, a1, theirs.id, 5, ""),
+    ):
+        with pytest.raises(desk.TicketError, match=r"error\.not_found"):
+            attempt()
+        session.rollback()
+    with pytest.raises(desk.TicketError, match=r"ticket\.merge_target_missing"):
+        desk.merge(session, a1, two_teams["ours"].id, theirs.ticket_no)
+    session.rollback()
+    session.refresh(theirs)
+    assert (theirs.version, theirs.status, theirs.assignee) == before
+    assert len(desk.conversation(session, theirs.id)) == messages
+    assert desk.visible(session, a1, theirs.id) is None
+    assert desk.visible(session, two_teams["cs.a3"], theirs.id) is not None
+    with pytest.raises(service.EngineError, match=r"error\.not_found"):
+        attachments.listing(session, principal=a1, resource=TICKET, record_id=theirs.id)
+    lead = two_teams["cs.lead"]  # agents do not export; a lead's export is their teams'
+    exported, _name, rows = transfer.export_view(
+        session, principal=lead, resource=TICKET, query=service.ListQuery(), lang="en", fmt="csv"
+    )
+    assert rows == 3 and theirs.ticket_no.encode() not in exported
+    session.rollback()
+
+
+def test_the_workspace_opens_only_the_agents_teams_tickets(session, two_teams):
+    from state.tickets import TicketDeskState
+    from tests.factories import run, state_for
+
+    agent = session.exec(select(User).where(User.username == "cs.a1")).one()
+    handlers = TicketDeskState.event_handlers
+    theirs, ours = two_teams["theirs"], two_teams["ours"]
+    state = state_for(session, agent, TicketDeskState, f"/tickets/workspace?id={theirs.id}")
+    run(handlers["load"].fn(state))
+    assert state.ticket_id == 0 and state.ticket == {} and state.messages == []
+    assert theirs.ticket_no not in json.dumps(state.dict(), ensure_ascii=False)
+    run(handlers["open_ticket"].fn(state, str(ours.id)))
+    assert state.ticket["no"] == ours.ticket_no
+    run(handlers["open_ticket"].fn(state, str(theirs.id)))
+    assert state.ticket_id == 0
+    # a reply sent to a ticket id the agent cannot open is refused and writes nothing
+    state.ticket_id, state.draft = theirs.id, "您好"
+    run(handlers["send"].fn(state))
+    assert len(desk.conversation(session, theirs.id)) == 1
+
+
+def test_reports_need_their_own_right_and_cover_the_leads_teams(session, two_teams):
+    lead, a1, boss = two_teams["cs.lead"], two_teams["cs.a1"], two_teams["executive"]
+    today = utcnow().astimezone(SHANGHAI).date()
+    with pytest.raises(desk.TicketError, match=r"auth\.denied"):
+        desk.report(session, a1, today, today, "assignee")
+    _rows, total = desk.report(session, lead, today, today, "team")
+    assert total.volume == 3  # ours, queued and the unrouted one; not the other team's
+    _rows, total = desk.report(session, boss, today, today, "team")
+    assert total.volume == 4
+
+
+def test_overdue_has_one_meaning_in_the_queue_the_summary_the_workspace_and_the_panel(
+    session, desk_setup
+):
+    """Past its first-response target with no response sent (its resolution target still
+    ahead): overdue in the Overdue tab, the SLA summary, the workspace rows and the ticket
+    panel; the first reply clears it; waiting on the customer pauses it."""
+    from state.tickets import TicketDeskState
+    from tests.factories import run, state_for
+
+    lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
+    late, fine = _open(session, lead, customer), _open(session, lead, customer)
+    session.execute(
+        sa.update(Ticket)
+        .where(Ticket.id == late.id)
+        .values(first_response_due=utcnow() - timedelta(minutes=5))
+    )
+    session.commit()
+    session.refresh(late)
+    assert late.resolution_due > utcnow()
+
+    def everywhere() -> dict[int, set[str]]:
+        found: dict[int, set[str]] = {late.id: set(), fine.id: set()}
+        for ticket_id in _ids(session, lead, "overdue"):
+            found[ticket_id].add("queue")
+        for ticket in (late, fine):
+            session.refresh(ticket)
+            if dict(TICKET.summary(session, ticket, "en"))["SLA"] == "overdue":
+                found[ticket.id].add("summary")
+            if desk.is_overdue(ticket, utcnow()):
+                found[ticket.id].add("rule")
+        user = session.exec(select(User).where(User.username == "cs.lead")).one()
+        state = state_for(session, user, TicketDeskState, "/tickets/workspace?queue=team")
+        run(TicketDeskState.event_handlers["load"].fn(state))
+        for row in state.rows:
+            if row["overdue"]:
+                found[int(row["id"])].add("row")
+        for ticket in (late, fine):
+            run(TicketDeskState.event_handlers["open_ticket"].fn(state, str(ticket.id)))
+            if state.ticket["overdue"]:
+                found[ticket.id].add("panel")
+        return found
+
+    everything = {"queue", "summary", "rule", "row", "panel"}
+    assert everywhere() == {late.id: everything, fine.id: set()}
+    desk.post(session, desk_setup["cs.a1"], late.id, "reply", "您好，正在处理")
+    session.commit()
+    assert everywhere() == {late.id: set(), fine.id: set()}
+    session.execute(
+        sa.update(Ticket)
+        .where(Ticket.id == late.id)
+        .values(resolution_due=utcnow() - timedelta(minutes=1))
+    )
+    session.commit()
+    assert everywhere() == {late.id: everything, fine.id: set()}
+    assert take(session, desk_setup["cs.a1"], TICKET, late, "wait").ok  # the clock pauses
+    assert everywhere() == {late.id: set(), fine.id: set()}
+
+
+def test_the_open_ticket_count_covers_only_the_tickets_the_caller_sees(session, two_teams):
+    from backoffice.services import overview
+
+    assert overview.record_counts(session, ["tickets_open"], two_teams["cs.a1"]) == {
+        "tickets_open": 2
+    }
+    assert overview.record_counts(session, ["tickets_open"], two_teams["cs.a3"]) == {
+        "tickets_open": 1
+    }
+    assert overview.record_counts(session, ["tickets_open"], two_teams["executive"]) == {
+        "tickets_open": 4
+    }

@@ -83,7 +83,8 @@ class Resource:
     # (record, {field: new value}) → {field: i18n key}: edits refused in the record's state
     edit_guard: Callable[[Any, dict[str, Any]], dict[str, str]] | None = None
     # (session, record, lang) → [(label, value)] shown at the top of the record page
-    summary: Callable[[Any, Any, str], list[tuple[str, str]]] | None = None
+    # (session, record, lang, principal): a few lines shown above the record page
+    summary: Callable[..., list[tuple[str, str]]] | None = None
     queues: tuple[Queue, ...] = ()
     lookups: tuple[Lookup, ...] = ()  # filters through ref fields (see Lookup)
     # False: seeing this resource alone does not put its module in the caller's sidebar (shared

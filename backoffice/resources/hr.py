@@ -56,7 +56,9 @@ def _salary(name: str, zh: str, en: str) -> F:
     )
 
 
-def _team_summary(session: Any, team: Any, lang: str) -> list[tuple[str, str]]:
+def _team_summary(
+    session: Any, team: Any, lang: str, _principal: Any = None
+) -> list[tuple[str, str]]:
     en = lang == "en"
     members = session.execute(
         sa.select(sa.func.count()).where(
@@ -103,7 +105,9 @@ def _employee_rules(values: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
-def _employee_summary(session: Any, employee: Any, lang: str) -> list[tuple[str, str]]:
+def _employee_summary(
+    session: Any, employee: Any, lang: str, _principal: Any = None
+) -> list[tuple[str, str]]:
     en = lang == "en"
     accounts = rules.accounts_of(session, employee.id)
     reports = len(rules.reports_of(session, employee.id))
@@ -569,7 +573,9 @@ def _cycle_appraisals(session: Any, principal: Any, cycle: Any) -> None:
     session.flush()
 
 
-def _cycle_summary(session: Any, cycle: Any, lang: str) -> list[tuple[str, str]]:
+def _cycle_summary(
+    session: Any, cycle: Any, lang: str, _principal: Any = None
+) -> list[tuple[str, str]]:
     en = lang == "en"
     counts = dict(
         session.execute(

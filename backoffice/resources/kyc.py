@@ -35,7 +35,9 @@ S = KycCaseStatus
 REVEAL = ("customer", "reveal")
 
 
-def customer_summary(session: Any, customer: Any, lang: str) -> list[tuple[str, str]]:
+def customer_summary(
+    session: Any, customer: Any, lang: str, _principal: Any = None
+) -> list[tuple[str, str]]:
     ended = customer.relationship_ended_on
     keep = (
         rules.retention_date(ended).isoformat()
@@ -160,25 +162,31 @@ def screen_new_case(session: Any, _principal: Principal, case: Any) -> None:
         screening.screen_customer(session, customer, case_id=case.id)
 
 
-def case_summary(session: Any, case: Any, lang: str) -> list[tuple[str, str]]:
-    hits = session.exec(
-        select(ScreeningHit.status).where(ScreeningHit.customer_id == case.customer_id)
-    ).all()
-    open_hits = sum(1 for h in hits if h == HitStatus.OPEN)
+def case_summary(
+    session: Any, case: Any, lang: str, principal: Any = None
+) -> list[tuple[str, str]]:
+    """The case at a glance; its watch-list hits only for a caller who works the lists."""
     second = rules.needs_second(session, case)
-    zone_due = case.due_at
-    overdue = case.status in OPEN_CASE_STATES and zone_due < utcnow()
-    if lang == "en":
-        return [
-            ("Watch-list hits", f"{len(hits)} ({open_hits} open)"),
-            ("Second officer", "required" if second else "not required"),
-            ("SLA", "overdue" if overdue else "on time"),
-        ]
-    return [
-        ("名单命中", f"{len(hits)}（未处理 {open_hits}）"),
-        ("双人复核", "需要" if second else "不需要"),
-        ("时效", "已超时" if overdue else "正常"),
-    ]
+    overdue = case.status in OPEN_CASE_STATES and case.due_at < utcnow()
+    en = lang == "en"
+    rows = [
+        ("Second officer" if en else "双人复核", ("required" if en else "需要") if second
+         else ("not required" if en else "不需要")),
+        ("SLA" if en else "时效", ("overdue" if en else "已超时") if overdue
+         else ("on time" if en else "正常")),
+    ]  # fmt: skip
+    if principal is None or principal.can(*screening.HITS_RIGHT):
+        hits = session.exec(
+            select(ScreeningHit.status).where(ScreeningHit.customer_id == case.customer_id)
+        ).all()
+        waiting = sum(1 for h in hits if h == HitStatus.OPEN)
+        rows.insert(
+            0,
+            ("Watch-list hits", f"{len(hits)} ({waiting} open)")
+            if en
+            else ("名单命中", f"{len(hits)}（未处理 {waiting}）"),
+        )
+    return rows
 
 
 OPEN_WORK = (S.IN_REVIEW, S.ESCALATED)

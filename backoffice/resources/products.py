@@ -118,7 +118,9 @@ PRODUCT_WORKFLOW = Workflow(
 )
 
 
-def product_summary(session: Any, product: Any, lang: str) -> list[tuple[str, str]]:
+def product_summary(
+    session: Any, product: Any, lang: str, _principal: Any = None
+) -> list[tuple[str, str]]:
     zone = get_settings().zone
     rates = product_rules.rate_history(session, product.id)[:4]
     history = (
@@ -365,7 +367,9 @@ C = ProductChangeStatus
 _PCT = {"kind": "percent", "min_value": Decimal("0"), "max_value": Decimal("100")}
 
 
-def change_summary(session: Any, change: Any, lang: str) -> list[tuple[str, str]]:
+def change_summary(
+    session: Any, change: Any, lang: str, _principal: Any = None
+) -> list[tuple[str, str]]:
     labels = {f.name: f.label(lang) for f in PRODUCT.fields}
     product = session.get(Product, change.product_id)
     rows = [

@@ -105,7 +105,9 @@ PROJECT = register(
 )
 
 
-def _milestone_summary(session: Any, m: Any, lang: str) -> list[tuple[str, str]]:
+def _milestone_summary(
+    session: Any, m: Any, lang: str, _principal: Any = None
+) -> list[tuple[str, str]]:
     en = lang == "en"
     today = rules.local_today()
     state = rules.health(m, today)
@@ -238,7 +240,9 @@ TASK = register(
 )
 
 
-def _risk_summary(session: Any, risk: Any, lang: str) -> list[tuple[str, str]]:
+def _risk_summary(
+    session: Any, risk: Any, lang: str, _principal: Any = None
+) -> list[tuple[str, str]]:
     score = risk.probability * risk.impact
     level = rules.risk_level(score)
     return [

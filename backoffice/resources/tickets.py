@@ -66,9 +66,7 @@ QUEUES = (
         "overdue",
         "已超时",
         "Overdue",
-        lambda p: sa.and_(
-            Ticket.status.in_((S.NEW, S.ASSIGNED, S.IN_PROGRESS)), Ticket.resolution_due < utcnow()
-        ),
+        lambda p: rules.overdue_clause(utcnow()),
     ),
     Queue(
         "unrated",
@@ -151,7 +149,9 @@ TICKET_WORKFLOW = Workflow(
 )
 
 
-def ticket_summary(session: Any, ticket: Any, lang: str) -> list[tuple[str, str]]:
+def ticket_summary(
+    session: Any, ticket: Any, lang: str, _principal: Any = None
+) -> list[tuple[str, str]]:
     now = utcnow()
     en = lang == "en"
     if ticket.status in (S.RESOLVED, S.CLOSED):
@@ -161,7 +161,7 @@ def ticket_summary(session: Any, ticket: Any, lang: str) -> list[tuple[str, str]
         sla = ("met" if en else "达标") if met else ("missed" if en else "未达标")
     elif ticket.status == S.WAITING_CUSTOMER:
         sla = "paused (waiting on customer)" if en else "已暂停（等待客户）"
-    elif ticket.resolution_due is not None and ticket.resolution_due < now:
+    elif rules.is_overdue(ticket, now):
         sla = "overdue" if en else "已超时"
     else:
         sla = "on time" if en else "正常"
@@ -295,6 +295,7 @@ TICKET = register(
         default_sort="-id",
         workflow=TICKET_WORKFLOW,
         queues=QUEUES,
+        row_scope=rules.scope,
         attachments=True,
         before_create=rules.prepare,
         after_create=rules.route,

@@ -22,7 +22,8 @@ STEP_UP_SECONDS = 300
 
 RESOURCES = (
     "product", "partner", "campaign", "customer", "kyc_case", "watchlist", "questionnaire",
-    "risk_indicator", "ticket_config", "suitability_override", "suitability_review",
+    "risk_indicator", "ticket_config", "ticket_report", "suitability_override",
+    "suitability_review",
     "ticket", "employee", "salary", "hiring", "training", "appraisal", "self_appraisal", "kpi",
     "kpi_alert_rule", "kpi_alert", "project",
     "user", "role", "session", "audit", "custom_field", "transaction", "job",
@@ -91,13 +92,13 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "cs_agent": {
         "ticket": ("view", "create", "edit"),
-        "ticket_config": ("view",),
         "customer": ("view",),
         "product": ("view",),
         "self_appraisal": ("view",),
     },
     "cs_lead": {
         "ticket": (*_EDIT, "approve"),
+        "ticket_report": ("view", "export"),
         "ticket_config": _EDIT,
         "customer": ("view",),
         "product": ("view",),
@@ -126,6 +127,7 @@ DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaign": ("view",),
         "kyc_case": ("view",),
         "ticket": ("view",),
+        "ticket_report": ("view", "export"),
         "employee": ("view",),
         "salary": ("view",),
         "project": ("view",),

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from backoffice.db import write_batches
 from backoffice.security import fields
+from backoffice.security.rbac import Principal
 from backoffice.services import audit
 from models.base import utcnow
 from models.customers import Customer
@@ -145,6 +146,20 @@ def screen_customer(
         )
         raised.append(hit)
     return raised
+
+
+# A hit names the listed person and tells that the customer resembles a sanctions or PEP entry:
+# only those who work the watch lists (KYC/AML) may learn either, not even how many hits exist.
+HITS_RIGHT = ("watchlist", "view")
+
+
+def hits_for(
+    session: Session, principal: Principal, customer_id: int
+) -> list[tuple[ScreeningHit, WatchlistEntry]]:
+    """The customer's hits for a caller who works the watch lists; none for anyone else."""
+    if not principal.can(*HITS_RIGHT):
+        return []
+    return hits_of(session, customer_id)
 
 
 def hits_of(session: Session, customer_id: int) -> list[tuple[ScreeningHit, WatchlistEntry]]:

@@ -92,22 +92,32 @@ def policy_of(session: Session, priority: str) -> SlaPolicy | None:
     ).first()
 
 
-def _after(policy: SlaPolicy, calendar: Calendar | None, start: datetime, minutes: int) -> datetime:
+def due_after(
+    policy: SlaPolicy, calendar: Calendar | None, start: datetime, minutes: int
+) -> datetime:
+    """``minutes`` after ``start`` as the policy counts them: business minutes on the desk's
+    calendar, or clock minutes around the clock."""
     if policy.business_hours and calendar is not None:
         return calendar.add(start, minutes)
     return start + timedelta(minutes=minutes)
 
 
-def targets(session: Session, priority: str, start: datetime) -> dict[str, datetime | None]:
+def targets_of(
+    policy: SlaPolicy, calendar: Calendar | None, start: datetime
+) -> dict[str, datetime]:
     """The first-response and resolution due times of a ticket opened at ``start``."""
+    return {
+        "first_response_due": due_after(policy, calendar, start, policy.first_response_minutes),
+        "resolution_due": due_after(policy, calendar, start, policy.resolution_minutes),
+    }
+
+
+def targets(session: Session, priority: str, start: datetime) -> dict[str, datetime | None]:
+    """The targets of a ticket of ``priority`` opened at ``start`` (none without a policy)."""
     policy = policy_of(session, priority)
     if policy is None:
         return {"first_response_due": None, "resolution_due": None}
-    calendar = calendar_of(session) if policy.business_hours else None
-    return {
-        "first_response_due": _after(policy, calendar, start, policy.first_response_minutes),
-        "resolution_due": _after(policy, calendar, start, policy.resolution_minutes),
-    }
+    return {**targets_of(policy, calendar_of(session) if policy.business_hours else None, start)}
 
 
 def paused_until_now(session: Session, ticket: Ticket, now: datetime) -> dict[str, Any]:
@@ -165,6 +175,19 @@ def leads(session: Session) -> list[int]:
     return sorted({user_id for user_id, _name in session.exec(_leads_query()).all()})
 
 
+def leads_of(session: Session, ticket: Ticket) -> list[int]:
+    """User ids of the leads who see the ticket (``scope``): those in or managing its team, or
+    every lead for a ticket no rule routed to a team."""
+    query = _leads_query()
+    if ticket.team_id is not None:
+        member = sa.select(Employee.id).where(
+            Employee.team_id == ticket.team_id, Employee.status != EmployeeStatus.LEFT
+        )
+        manager = sa.select(Team.manager_id).where(Team.id == ticket.team_id)
+        query = query.where(sa.or_(User.employee_id.in_(member), User.employee_id.in_(manager)))
+    return sorted({user_id for user_id, _name in session.exec(query).all()})
+
+
 def lead_names(session: Session) -> list[str]:
     return sorted({name for _id, name in session.exec(_leads_query()).all()})
 
@@ -203,9 +226,13 @@ def rule_of(session: Session, category: str) -> AssignmentRule | None:
     ).first()
 
 
+def ticket_number(sequence: int) -> str:
+    return f"S{sequence:09d}"
+
+
 def next_number(session: Session) -> str:
     last = session.execute(sa.select(sa.func.max(Ticket.id))).scalar() or 0
-    return f"S{last + 1:09d}"
+    return ticket_number(last + 1)
 
 
 # --- opening a ticket (the resource's create hooks) -----------------------------------------
@@ -261,13 +288,30 @@ def route(session: Session, principal: Principal, ticket: Ticket) -> None:
 
 
 # --- writes ---------------------------------------------------------------------------------
-def locked(session: Session, ticket_id: int) -> Ticket:
+def locked(session: Session, principal: Principal | None, ticket_id: object) -> Ticket:
+    """The ticket, its row locked, if the caller may see it (``None``: the system's jobs);
+    another team's ticket is refused exactly like a missing one."""
     if not is_id(ticket_id):
         raise TicketError("error.not_found")
-    ticket = session.exec(select(Ticket).where(Ticket.id == ticket_id).with_for_update()).first()
+    query = select(Ticket).where(Ticket.id == ticket_id)
+    where = scope(principal) if principal is not None else None
+    if where is not None:
+        query = query.where(where)
+    ticket = session.exec(query.with_for_update()).first()
     if ticket is None:
         raise TicketError("error.not_found")
     return ticket
+
+
+def visible(session: Session, principal: Principal, ticket_id: object) -> Ticket | None:
+    """The ticket if it exists and the caller may see it (no lock: for reading)."""
+    if not is_id(ticket_id) or not principal.can("ticket", "view"):
+        return None
+    query = select(Ticket).where(Ticket.id == ticket_id)
+    where = scope(principal)
+    if where is not None:
+        query = query.where(where)
+    return session.exec(query).first()
 
 
 def _write(
@@ -303,6 +347,34 @@ def is_lead(principal: Principal) -> bool:
     return principal.can(*LEAD)
 
 
+def scope(principal: Principal) -> sa.ColumnElement[bool] | None:
+    """The tickets a caller sees (None: every ticket).
+
+    Those who work tickets (``ticket.edit``) see the tickets routed to a team their employee
+    record belongs to, assigned or waiting in the team queue, and any ticket assigned to them;
+    a lead (``ticket.approve``) also sees the teams they manage and the tickets no rule routed
+    to a team, to route them by hand. Read-only oversight (``ticket.view`` alone: executives)
+    sees every ticket and can change none. A staff account without an employee record works
+    no team's tickets."""
+    if not principal.can("ticket", "view"):
+        return sa.false()
+    if not principal.can("ticket", "edit") and not is_lead(principal):
+        return None
+    me = (
+        sa.select(User.employee_id)
+        .where(User.id == principal.user_id, User.employee_id.is_not(None))
+        .scalar_subquery()
+    )
+    member_of = sa.select(Employee.team_id).where(
+        Employee.id == me, Employee.status != EmployeeStatus.LEFT
+    )
+    seen = [Ticket.team_id.in_(member_of), Ticket.assignee == principal.username]
+    if is_lead(principal):
+        seen.append(Ticket.team_id.in_(sa.select(Team.id).where(Team.manager_id == me)))
+        seen.append(Ticket.team_id.is_(None))
+    return sa.or_(*seen)
+
+
 def only_assignee(_session: Any, principal: Principal, ticket: Ticket) -> str | None:
     """Workflow guard: the ticket's agent, or a lead."""
     if ticket.assignee == principal.username or is_lead(principal):
@@ -327,7 +399,7 @@ def reassign(
     """A lead hands a ticket to an agent (or back to the team queue with "")."""
     if not is_lead(principal):
         raise TicketError("auth.denied")
-    ticket = locked(session, ticket_id)
+    ticket = locked(session, principal, ticket_id)
     if ticket.status not in OPEN_TICKET_STATES:
         raise TicketError("ticket.not_open")
     if to and to not in agents(session):
@@ -427,7 +499,7 @@ def post(
         raise TicketError("field.invalid")
     if not principal.can("ticket", "edit"):
         raise TicketError("auth.denied")
-    ticket = locked(session, ticket_id)
+    ticket = locked(session, principal, ticket_id)
     if ticket.merged_into_id is not None:
         raise TicketError("ticket.merged")
     now = utcnow()
@@ -504,20 +576,40 @@ def mine(username: str) -> sa.ColumnElement[bool]:
     return sa.and_(Ticket.assignee == username, Ticket.status.in_(OPEN_TICKET_STATES))
 
 
-def team_of(session: Session, username: str) -> int | None:
-    """The team of the employee a staff account belongs to (None without one)."""
-    return session.exec(
-        select(Employee.team_id)
-        .join(User, User.employee_id == Employee.id)
-        .where(User.username == username)
-    ).first()
-
-
 def current_due(ticket: Ticket) -> datetime | None:
     """The target the ticket works towards now: first response until one is sent."""
     if ticket.first_responded_at is None and ticket.first_response_due is not None:
         return ticket.first_response_due
     return ticket.resolution_due
+
+
+# --- overdue: one definition, in SQL and for a loaded ticket --------------------------------
+CLOCK_RUNNING = (S.NEW, S.ASSIGNED, S.IN_PROGRESS)  # waiting on the customer pauses the clock
+
+
+def overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
+    """Overdue: the clock running, and past the first-response target with no response sent,
+    or past the resolution target (unresolved, as the clock stops at resolution)."""
+    return sa.and_(
+        Ticket.status.in_(CLOCK_RUNNING),
+        sa.or_(
+            sa.and_(Ticket.first_responded_at.is_(None), Ticket.first_response_due < now),
+            Ticket.resolution_due < now,
+        ),
+    )
+
+
+def is_overdue(ticket: Ticket, now: datetime) -> bool:
+    """``overdue_clause`` for a loaded ticket."""
+    if ticket.status not in CLOCK_RUNNING:
+        return False
+    if (
+        ticket.first_responded_at is None
+        and ticket.first_response_due is not None
+        and ticket.first_response_due < now
+    ):
+        return True
+    return ticket.resolution_due is not None and ticket.resolution_due < now
 
 
 def queue(session: Session, principal: Principal, name: str, limit: int) -> list[Ticket]:
@@ -530,10 +622,10 @@ def queue(session: Session, principal: Principal, name: str, limit: int) -> list
         condition = sa.and_(
             Ticket.status == S.WAITING_CUSTOMER, Ticket.assignee == principal.username
         )
-    else:
-        team_id = team_of(session, principal.username)
-        team = Ticket.team_id == team_id if team_id is not None else sa.true()
-        condition = sa.and_(team, Ticket.status.in_(OPEN_TICKET_STATES))
+    else:  # "team": every open ticket of the caller's teams
+        condition = Ticket.status.in_(OPEN_TICKET_STATES)
+    if (where := scope(principal)) is not None:
+        condition = sa.and_(condition, where)
     due = sa.case(
         (Ticket.first_responded_at.is_(None), Ticket.first_response_due),
         else_=Ticket.resolution_due,
@@ -551,10 +643,13 @@ def merge(
 ) -> Ticket:
     """Close a duplicate into another open ticket of the same customer; its conversation then
     shows on that ticket, and both keep a note of the merge."""
-    source = locked(session, ticket_id)
-    target = session.exec(
-        select(Ticket).where(Ticket.ticket_no == into_no.strip().upper()).with_for_update()
-    ).first()
+    if not principal.can("ticket", "edit"):
+        raise TicketError("auth.denied")
+    source = locked(session, principal, ticket_id)
+    target_query = select(Ticket).where(Ticket.ticket_no == str(into_no).strip().upper())
+    if (where := scope(principal)) is not None:
+        target_query = target_query.where(where)
+    target = session.exec(target_query.with_for_update()).first()
     if target is None:
         raise TicketError("ticket.merge_target_missing")
     if target.id == source.id:
@@ -619,7 +714,7 @@ def rate(
         raise TicketError("field.too_long", max=1000)
     if not principal.can("ticket", "edit"):
         raise TicketError("auth.denied")
-    ticket = locked(session, ticket_id)
+    ticket = locked(session, principal, ticket_id)
     if ticket.status not in (S.RESOLVED, S.CLOSED) or ticket.merged_into_id is not None:
         raise TicketError("ticket.rate_after_resolution")
     _write(
@@ -695,7 +790,6 @@ def escalate_breaches(session: Session, now: datetime | None = None, batch: int 
     leads and the agent told. Each target breaches once (a reopen sets a new target). In
     batches, each committed."""
     now = now or utcnow()
-    working = (S.NEW, S.ASSIGNED, S.IN_PROGRESS)  # waiting on the customer pauses the clock
     found = 0
     with write_batches(session) as batches:
         for target, due, breached in (
@@ -706,7 +800,7 @@ def escalate_breaches(session: Session, now: datetime | None = None, batch: int 
             ),
             (SlaTarget.RESOLUTION, Ticket.resolution_due, Ticket.resolution_breached_at),
         ):
-            conditions = [Ticket.status.in_(working), due < now, breached.is_(None)]
+            conditions = [Ticket.status.in_(CLOCK_RUNNING), due < now, breached.is_(None)]
             if target == SlaTarget.FIRST_RESPONSE:
                 conditions.append(Ticket.first_responded_at.is_(None))
             while True:
@@ -754,7 +848,7 @@ def _tell(session: Session, ticket_id: int, target: str) -> None:
     link = f"/tickets/workspace?id={ticket.id}"
     level_zh = choice_label("ticket_priority", ticket.priority, "zh")
     level_en = choice_label("ticket_priority", ticket.priority, "en")
-    for user_id in leads(session):
+    for user_id in leads_of(session, ticket):
         notifications.notify(
             session,
             dedupe_key=f"ticket:{ticket.id}:{target}:{ticket.reopened_count}:lead:{user_id}",
@@ -817,7 +911,7 @@ class CustomerContext:
 
 
 def customer_context(
-    session: Session, customer_id: int, ticket_id: int | None = None
+    session: Session, principal: Principal, customer_id: int, ticket_id: int | None = None
 ) -> CustomerContext | None:
     customer = session.get(Customer, customer_id)
     if customer is None:
@@ -836,12 +930,10 @@ def customer_context(
         .order_by(sa.func.sum(signed).desc())
     ).all()
     holdings = [(name, Decimal(total)) for name, total in rows if total and Decimal(total) > 0]
-    past = session.exec(
-        select(Ticket)
-        .where(Ticket.customer_id == customer_id, Ticket.id != (ticket_id or 0))
-        .order_by(Ticket.id.desc())
-        .limit(8)
-    ).all()
+    mine = [Ticket.customer_id == customer_id, Ticket.id != (ticket_id or 0)]
+    if (where := scope(principal)) is not None:
+        mine.append(where)
+    past = session.exec(select(Ticket).where(*mine).order_by(Ticket.id.desc()).limit(8)).all()
     return CustomerContext(customer=customer, holdings=holdings[:8], past=list(past))
 
 
@@ -891,10 +983,15 @@ class ReportRow:
         return self._mean(self.ratings)
 
 
-def report(session: Session, start: date, end: date, by: str) -> tuple[list[ReportRow], ReportRow]:
+def report(
+    session: Session, principal: Principal, start: date, end: date, by: str
+) -> tuple[list[ReportRow], ReportRow]:
     """Tickets opened from ``start`` to ``end`` (local days, inclusive) grouped ``by`` one of
     GROUPINGS: volume, mean first-response and resolution times (clock time), the share of
-    targets met, and the mean rating. Merged duplicates are not counted."""
+    targets met, and the mean rating. Merged duplicates are not counted. Only for callers with
+    the reports' right, over the tickets they see (a lead: their teams)."""
+    if not principal.can("ticket_report", "view"):
+        raise TicketError("auth.denied")
     if by not in GROUPINGS:
         raise TicketError("ticket.report_grouping")
     if end < start:
@@ -916,6 +1013,7 @@ def report(session: Session, start: date, end: date, by: str) -> tuple[list[Repo
             Ticket.created_at >= begin,
             Ticket.created_at < finish,
             Ticket.merged_into_id.is_(None),
+            *([where] if (where := scope(principal)) is not None else []),
         )
     ).all()
     now = utcnow()

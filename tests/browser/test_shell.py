@@ -58,9 +58,18 @@ def test_agent_sees_only_tickets_and_is_turned_away_from_other_modules(
     expect(page.locator("#sidebar #nav-tickets")).to_be_visible()
     for key in ("partners", "campaigns", "kyc", "hr", "kpi", "projects", "audit", "admin"):
         expect(page.locator(f"#sidebar #nav-{key}")).to_have_count(0)
-    counts = _app_counts(app_env)
+    # the desk's reports and configuration are the lead's: not in the agent's sidebar
+    expect(page.locator("#sidebar #nav-tickets-workspace")).to_be_visible()
+    expect(page.locator("#sidebar #nav-tickets-reports")).to_have_count(0)
+    for key in ("sla_policy", "business_holiday", "ticket_settings", "canned_reply"):
+        expect(page.locator(f"#sidebar #nav-resource-{key}")).to_have_count(0)
+    counts = _app_counts(app_env)  # every demo ticket is routed to the agent's team
     page.goto(app_url + "/tickets")
     expect(page.locator("#stat-tickets_open")).to_have_text(f"{counts['tickets_open']:,}")
+    expect(page.locator("#open-tickets-reports")).to_have_count(0)
+    page.goto(app_url + "/tickets/reports")
+    expect(page.get_by_text("您没有执行此操作的权限。")).to_be_visible(timeout=30_000)
+    expect(page).to_have_url(re.compile(r"/$"), timeout=30_000)
     page.goto(app_url + "/hr")
     expect(page.get_by_text("您没有执行此操作的权限。")).to_be_visible(timeout=30_000)
     expect(page).to_have_url(re.compile(r"/$"), timeout=30_000)
