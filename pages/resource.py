@@ -123,7 +123,7 @@ def _filter_bar() -> rx.Component:
             align="end",
         ),
         on_submit=ResourceListState.apply,
-        key=ResourceListState.resource_key + ResourceListState.search_text,
+        key=ResourceListState.resource_key + "?" + ResourceListState.query_string,
         width="100%",
     )
 
@@ -470,7 +470,7 @@ def list_view() -> rx.Component:
 # --- record ---------------------------------------------------------------------------------
 def _field_input(field: rx.Var) -> rx.Component:
     name = field["name"].to(str)
-    key = ResourceRecordState.version.to(str) + "-" + name
+    key = ResourceRecordState.form_key + "-" + name
     common = {"name": name, "id": "field-" + name, "width": "100%", "key": key}
     return rx.match(
         field["kind"],
@@ -919,6 +919,9 @@ def record_view(panel: Callable[[], rx.Component] | None = None) -> rx.Component
                     ),
                     on_submit=ResourceRecordState.save,
                     width="100%",
+                    # uncontrolled inputs keep their DOM value when React reuses them: a new
+                    # record (or version) must mount a new form, never show the last one's values
+                    key=ResourceRecordState.form_key,
                 ),
                 value="details",
             ),

@@ -47,6 +47,7 @@ class AdminUsersState(rx.State):
     editing_user_id: int = 0
     editing_username: str = ""
     editing_employee_no: str = ""
+    editing_roles: list[str] = []
 
     def _reload(self) -> None:
         with session_scope() as session:
@@ -123,6 +124,7 @@ class AdminUsersState(rx.State):
                 session.get(Employee, user.employee_id) if user and user.employee_id else None
             )
             self.editing_employee_no = employee.employee_no if employee else ""
+            self.editing_roles = sorted(users.roles_of(session, user.id)) if user else []
         self.error = ""
 
     @rx.event

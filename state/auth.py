@@ -23,6 +23,7 @@ from reflex_base.event.context import EventContext
 
 from backoffice.db import session_scope
 from backoffice.engine.resource import all_resources
+from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
 from backoffice.navigation import MODULES
 from backoffice.security import rbac
@@ -55,6 +56,7 @@ def _guard(permission: tuple[str, str]) -> Callable[[Callable], Callable]:
                 permission, fn.__qualname__, getattr(guarded, PAGE_LOAD_ATTR, False)
             )
             if refusal is not None:
+                await forget_when_refused(self, session_state, permission)
                 return refusal
             result = fn(self, *args, **kwargs)
             return await result if inspect.isawaitable(result) else result
@@ -73,6 +75,27 @@ def requires(resource: str, action: str) -> Callable[[Callable], Callable]:
 
 
 signed_in = _guard(SIGNED_IN)
+
+
+async def forget_when_refused(
+    state: rx.State, session_state: SessionState, permission: tuple[str, str]
+) -> None:
+    """After a refusal: when the caller may not (or no longer) view what ``state`` holds (signed
+    out, the page refused by the gate, or the resource's "view" taken away), the state gives up
+    its data, so a revoked right takes the rows off the screen instead of leaving the last ones.
+    A state with a ``_clear_refused(message)`` method clears itself and says why; others are
+    reset."""
+    if isinstance(state, (SessionState, StepUpState)) or permission == PUBLIC:
+        return
+    principal = session_state.principal
+    if principal is not None and permission != SIGNED_IN and principal.can(permission[0], "view"):
+        return
+    refused = getattr(state, "_clear_refused", None)
+    if refused is None:
+        state.reset()
+        return
+    refused(translate("auth.view_denied", await session_state._lang()))
+
 
 PAGE_LOAD_ATTR = "__page_load__"
 
@@ -212,13 +235,23 @@ class SessionState(rx.State):
         unread count. None when the page may load."""
         from state.notifications import NotificationState  # it imports this module
 
-        module = self.router.url.path.strip("/").split("/")[0]
+        path = self.router.url.path.strip("/").split("/")
+        module = path[0]
         if module and module in rbac.MODULE_RESOURCES and module not in self.modules:
             self._log_refusal(
                 principal,
                 (rbac.MODULE_RESOURCES[module], "view"),
                 f"page /{module}",
                 "module not allowed",
+            )
+            return [rx.toast.error(translate("auth.denied", await self._lang())), rx.redirect("/")]
+        resource = get_resource(path[1]) if module == "r" and len(path) > 1 else None
+        if resource is not None and not principal.can(resource.permission, "view"):
+            self._log_refusal(
+                principal,
+                (resource.permission, "view"),
+                f"page /r/{resource.key}",
+                "resource not allowed",
             )
             return [rx.toast.error(translate("auth.denied", await self._lang())), rx.redirect("/")]
         await (await self.get_state(NotificationState))._reload_count()

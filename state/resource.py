@@ -24,7 +24,7 @@ from backoffice.engine.resource import Resource
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
 from backoffice.services import attachments, documents
-from state.auth import PAGE_LOAD_ATTR, PERMISSION_ATTR, SessionState
+from state.auth import PAGE_LOAD_ATTR, PERMISSION_ATTR, SessionState, forget_when_refused
 from state.changes import assign
 from state.ui import UIState
 
@@ -52,6 +52,7 @@ def requires_on_resource(action: str) -> Callable[[Callable], Callable]:
                 permission, fn.__qualname__, getattr(guarded, PAGE_LOAD_ATTR, False)
             )
             if refusal is not None:
+                await forget_when_refused(self, session_state, permission)
                 return refusal
             result = fn(self, *args, **kwargs)
             return await result if inspect.isawaitable(result) else result
@@ -135,6 +136,11 @@ class ResourceListState(rx.State):
         resource = get_resource(self.resource_key)
         assert resource is not None
         return resource
+
+    def _clear_refused(self, message: str) -> None:
+        """The caller may not see this list (any more): no rows stay, and the page says why."""
+        self.reset()
+        self.error, self.loaded = message, True
 
     async def _go(self, params: dict[str, str]) -> list[Any]:
         """Show the list for ``params`` in this event, and put them in the address bar with
@@ -522,6 +528,16 @@ class ResourceRecordState(rx.State):
         resource = get_resource(self.resource_key)
         assert resource is not None
         return resource
+
+    def _clear_refused(self, message: str) -> None:
+        """The caller may not see this record (any more): no field stays, and the page says why."""
+        self.reset()
+        self.message = message
+
+    @rx.var
+    def form_key(self) -> str:
+        """Names the record and version the form shows: the page keys the form with it."""
+        return f"{self.resource_key}-{self.record_id}-{self.version}"
 
     @rx.event
     @requires_on_resource("view")

@@ -325,3 +325,54 @@ def test_a_page_load_does_the_gates_work_before_its_own(session):
     assert bell.unread == 1 and bell.items == []  # the list is read when the bell opens
     run(NotificationState.open_bell.fn(bell, True))
     assert [item["title"] for item in bell.items] == ["通知"]
+
+
+def test_a_refused_load_or_search_leaves_no_rows_and_says_why(session):
+    """Marketing loses "partner view" while its list is on screen: a search from that tab is
+    refused and the rows go with it, with the reason; reloading the page sends the user home
+    at once (audited) and shows nothing of the list either."""
+    from sqlmodel import select
+
+    import backoffice.backoffice  # noqa: F401  (registers every page: the list gates its page)
+    from backoffice.services import users
+    from models.audit import AuditEntry
+    from models.partners import Partner
+    from state.resource import ResourceListState
+    from tests.factories import make_user, run, sign_in
+
+    session.add(Partner(name="甲银行", kind="bank", licence_no="1", status="active"))
+    admin, _ = make_user(session, "admin.r", ["admin"])
+    marketer, _ = make_user(session, "mkt.r", ["marketing"])
+    token = sign_in(session, marketer)
+    root = _tab_on("/r/partner", token)
+    state = root.get_substate(ResourceListState.get_full_name().split(".")[1:])
+    assert run(_handler(ResourceListState, "open")(state, "partner")) is None
+    assert [row["name"] for row in state.rows] == ["甲银行"] and state.error == ""
+
+    actor = _principal_of(session, admin)
+    assert not users.set_permission(
+        session, actor=actor, role="marketing", resource="partner", action="view", granted=False
+    )
+    session.commit()
+
+    run(_handler(ResourceListState, "apply")(state, {"q": "甲"}))
+    assert state.rows == [] and state.total_text == ""
+    assert state.error == "您无权查看这些数据，页面已清空。"
+
+    root = _tab_on("/r/partner", token)
+    state = root.get_substate(ResourceListState.get_full_name().split(".")[1:])
+    state.rows = [{"id": "1", "name": "甲银行"}]  # what the tab held before the reload
+    assert _redirected_to(run(_handler(ResourceListState, "open")(state, "partner"))) == ["/"]
+    assert state.rows == [] and state.error != ""
+    assert session.exec(
+        select(AuditEntry.entity_id).where(
+            AuditEntry.actor == "mkt.r", AuditEntry.action == "access.denied"
+        )
+    ).all() == ["ResourceListState.apply", "page /r/partner"]
+
+
+def _principal_of(session, user):
+    from backoffice.services import auth
+    from tests.factories import sign_in
+
+    return auth.resolve(session, sign_in(session, user))

@@ -937,6 +937,54 @@ def _maker(session: Session, resource: Resource, record_id: int, transition_key:
     return entry or ""
 
 
+def transition_problem(
+    session: Session,
+    *,
+    principal: Principal,
+    resource: Resource,
+    record: Any,
+    transition_key: str,
+    supplied: tuple[str, ...] = (),
+) -> tuple[str, dict[str, str]] | None:
+    """Why the caller may not take the transition now: an i18n key and its parameters (the
+    missing fields named in both languages), or None. ``supplied``: required fields the caller
+    fills in the same step (a form beside the button), not counted as missing."""
+    workflow = resource.workflow
+    transition = workflow.get(transition_key) if workflow else None
+    if workflow is None or transition is None:
+        return "workflow.unknown", {}
+    if getattr(record, workflow.state_field) not in transition.sources:
+        return "workflow.not_from_this_state", {}
+    if not principal.can(resource.permission, transition.action):
+        return "auth.denied", {}
+    if getattr(record, "archived_at", None) is not None:
+        return "record.archived", {}
+    if (
+        transition.not_by_maker_of
+        and _maker(session, resource, record.id, transition.not_by_maker_of) == principal.username
+    ):
+        return "workflow.maker_checker", {}
+    missing = []
+    for name in transition.required_fields:
+        spec = resource.field(name)
+        if name not in supplied and getattr(record, spec.column if spec else name) in (None, ""):
+            missing.append((spec.label("zh"), spec.label("en")) if spec else (name, name))
+    if missing:
+        return "workflow.missing_fields", {
+            "fields_zh": "、".join(zh for zh, _en in missing),
+            "fields_en": ", ".join(en for _zh, en in missing),
+        }
+    if transition.actor_guard is not None:
+        refusal = transition.actor_guard(session, principal, record)
+        if refusal:
+            return refusal, {}
+    if transition.guard is not None:
+        refusal = transition.guard(session, record)
+        if refusal:
+            return refusal, {}
+    return None
+
+
 def transition_refusal(
     session: Session,
     *,
@@ -944,34 +992,18 @@ def transition_refusal(
     resource: Resource,
     record: Any,
     transition_key: str,
+    supplied: tuple[str, ...] = (),
 ) -> str | None:
     """Why the caller may not take the transition now (an i18n key), or None."""
-    workflow = resource.workflow
-    transition = workflow.get(transition_key) if workflow else None
-    if workflow is None or transition is None:
-        return "workflow.unknown"
-    if getattr(record, workflow.state_field) not in transition.sources:
-        return "workflow.not_from_this_state"
-    if not principal.can(resource.permission, transition.action):
-        return "auth.denied"
-    if getattr(record, "archived_at", None) is not None:
-        return "record.archived"
-    if (
-        transition.not_by_maker_of
-        and _maker(session, resource, record.id, transition.not_by_maker_of) == principal.username
-    ):
-        return "workflow.maker_checker"
-    for name in transition.required_fields:
-        spec = resource.field(name)
-        if getattr(record, spec.column if spec else name) in (None, ""):
-            return "workflow.missing_fields"
-    if transition.actor_guard is not None:
-        refusal = transition.actor_guard(session, principal, record)
-        if refusal:
-            return refusal
-    if transition.guard is not None:
-        return transition.guard(session, record)
-    return None
+    problem = transition_problem(
+        session,
+        principal=principal,
+        resource=resource,
+        record=record,
+        transition_key=transition_key,
+        supplied=supplied,
+    )
+    return problem[0] if problem else None
 
 
 def available_transitions(
@@ -1001,15 +1033,15 @@ def transition(
     client: str = "",
 ) -> SaveResult:
     record = load(session, principal=principal, resource=resource, record_id=record_id)
-    refusal = transition_refusal(
+    problem = transition_problem(
         session,
         principal=principal,
         resource=resource,
         record=record,
         transition_key=transition_key,
     )
-    if refusal:
-        return SaveResult(record_id=record_id, message=refusal)
+    if problem:
+        return SaveResult(record_id=record_id, message=problem[0], message_params=problem[1])
     if record.version != version:
         return _stale(session, resource, record_id)
     workflow = resource.workflow
