@@ -424,7 +424,11 @@ def list_view() -> rx.Component:
         rx.cond(
             ResourceListState.error != "",
             rx.callout(
-                ResourceListState.error, icon="triangle-alert", color_scheme="amber", size="1"
+                ResourceListState.error,
+                icon="triangle-alert",
+                color_scheme="amber",
+                size="1",
+                id="list-error",
             ),
         ),
         rx.cond(

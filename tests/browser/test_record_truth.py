@@ -170,3 +170,48 @@ def test_every_field_shows_the_record_in_the_title(
         "name",
         {"employee_no", "team_id", "manager_id", "hire_date", "status"},
     )
+
+
+SET_PERMISSION = """
+import sys
+from backoffice.db import session_scope
+from backoffice.security.rbac import Principal
+from backoffice.services import users
+
+actor = Principal(
+    user_id=1, username="admin", display_name="admin", session_id=0, roles=frozenset({"admin"})
+)
+role, resource, action, granted = sys.argv[1:5]
+with session_scope(write=True) as session:
+    assert not users.set_permission(
+        session, actor=actor, role=role, resource=resource, action=action,
+        granted=granted == "1",
+    )
+"""
+
+
+def _set_permission(app_env: dict[str, str], *cell: str) -> None:
+    subprocess.run([sys.executable, "-c", SET_PERMISSION, *cell], cwd=ROOT, env=app_env, check=True)
+
+
+def test_a_revoked_right_takes_the_rows_off_the_screen(
+    page: Page, app_url, app_env, sign_in_as, screenshot_dir
+):
+    sign_in_as("mkt.chen")
+    page.goto(app_url + "/r/partner")
+    expect(page.locator(".list-row").first).to_be_visible(timeout=30_000)
+    _set_permission(app_env, "marketing", "partner", "view", "0")
+    try:
+        page.locator("#list-search").fill("银行")
+        page.locator("#list-apply").click()
+        expect(page.locator("#list-error")).to_have_text(
+            "您无权查看这些数据，页面已清空。", timeout=15_000
+        )
+        expect(page.locator(".list-row")).to_have_count(0)
+        page.screenshot(path=str(screenshot_dir / "revoked-search.png"), full_page=True)
+        page.goto(app_url + "/r/partner")
+        expect(page).to_have_url(re.compile(r"/$"), timeout=15_000)
+        expect(page.locator(".list-row")).to_have_count(0)
+        expect(page.locator("#sidebar #nav-partners")).to_have_count(0)
+    finally:
+        _set_permission(app_env, "marketing", "partner", "view", "1")
