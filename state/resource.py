@@ -24,7 +24,14 @@ from backoffice.engine.resource import Resource
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
 from backoffice.services import attachments, documents
-from state.auth import PAGE_LOAD_ATTR, PERMISSION_ATTR, SessionState, forget_when_refused
+from state.auth import (
+    PAGE_LOAD_ATTR,
+    PERMISSION_ATTR,
+    SessionState,
+    forget_when_refused,
+    pending_call,
+    state_path,
+)
 from state.changes import assign
 from state.ui import UIState
 
@@ -49,7 +56,10 @@ def requires_on_resource(action: str) -> Callable[[Callable], Callable]:
             session_state = await self.get_state(SessionState)
             permission = (resource.permission if resource else f"unknown:{key}"[:40], action)
             refusal = await session_state._authorise(
-                permission, fn.__qualname__, getattr(guarded, PAGE_LOAD_ATTR, False)
+                permission,
+                fn.__qualname__,
+                getattr(guarded, PAGE_LOAD_ATTR, False),
+                resume=pending_call(self, fn, args, kwargs),
             )
             if refusal is not None:
                 await forget_when_refused(self, session_state, permission)
@@ -321,7 +331,9 @@ class ResourceListState(rx.State):
         if action not in offered:
             return rx.toast.error(translate("auth.denied", lang))
         refusal = await session_state._authorise(
-            (resource.permission, offered[action]), f"{resource.key}.bulk.{action}"
+            (resource.permission, offered[action]),
+            f"{resource.key}.bulk.{action}",
+            resume=(state_path(self), "run_bulk", [action]),
         )
         if refusal is not None:
             return refusal
@@ -983,7 +995,9 @@ class ResourceRecordState(rx.State):
             return rx.toast.error(translate("workflow.unknown", lang))
         session_state = await self.get_state(SessionState)
         refusal = await session_state._authorise(
-            (resource.permission, step.action), f"{resource.key}.{step.key}"
+            (resource.permission, step.action),
+            f"{resource.key}.{step.key}",
+            resume=(state_path(self), "take", [step.key]),
         )
         if refusal is not None:
             return refusal

@@ -376,3 +376,41 @@ def _principal_of(session, user):
     from tests.factories import sign_in
 
     return auth.resolve(session, sign_in(session, user))
+
+
+def test_a_verified_step_up_runs_the_action_it_interrupted(session):
+    """An administrator whose last TOTP is stale deactivates a user: refused, the step-up
+    dialog opens; once the fresh code is verified, the deactivation goes ahead by itself."""
+    import pyotp
+    from reflex.state import State
+
+    from models.identity import User
+    from state.admin import AdminUsersState
+    from state.auth import SessionState, StepUpState
+    from tests.factories import make_user, run, sign_in
+
+    admin, secret = make_user(session, "stale.admin", ["admin"])
+    victim, _ = make_user(session, "victim", ["cs_agent"])
+    root = State(_reflex_internal_init=True)
+    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(
+        session, admin, stale_totp=True
+    )
+    admin_state = root.get_substate(AdminUsersState.get_full_name().split(".")[1:])
+    run(_handler(AdminUsersState, "set_active")(admin_state, victim.id, False))
+    step_up = root.get_substate(StepUpState.get_full_name().split(".")[1:])
+    assert step_up.open
+    session.refresh(victim)
+    assert victim.is_active
+
+    events = run(_handler(StepUpState, "submit")(step_up, {"code": pyotp.TOTP(secret).now()}))
+    assert not step_up.open and step_up.error == ""
+    (resumed,) = [e for e in events if getattr(e.handler, "state_full_name", "")]
+    assert resumed.handler.state_full_name == AdminUsersState.get_full_name()
+    assert resumed.handler.fn.__name__ == "set_active"
+    arguments = [value._var_value for _name, value in resumed.args]
+    assert arguments == [victim.id, False]
+    run(resumed.handler.fn(admin_state, *arguments))  # what the browser sends back at once
+    session.rollback()  # end this session's read, to see the handler's commit
+    assert not session.get(User, victim.id).is_active
+    # a second verification has nothing left to run
+    assert step_up._pending is None
