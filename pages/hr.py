@@ -353,6 +353,7 @@ def _mine() -> rx.Component:
                         ),
                         rx.button(t("hr.submit_self"), type="submit", id="submit-self"),
                         on_submit=A.submit_self,
+                        key=m["id"].to(str) + "-" + m["version"].to(str),
                         reset_on_submit=False,
                         width="100%",
                     ),
@@ -401,6 +402,7 @@ def _rating_cell(
                 ),
                 on_submit=submit[1],
                 reset_on_submit=False,
+                key=row["id"].to(str) + "-" + row["version"].to(str),
             ),
             rx.text(row[shown[0]], " ", row[shown[1]], size="2"),
         )

@@ -886,7 +886,13 @@ def record_view(panel: Callable[[], rx.Component] | None = None) -> rx.Component
             ),
         ),
         *(
-            [rx.cond(~ResourceRecordState.is_new & ResourceRecordState.loaded, panel())]
+            [
+                rx.cond(
+                    ~ResourceRecordState.is_new & ResourceRecordState.loaded,
+                    # keyed like the form: a panel's entry fields never carry to another record
+                    rx.box(panel(), key=ResourceRecordState.form_key, width="100%"),
+                )
+            ]
             if panel
             else []
         ),
