@@ -237,7 +237,10 @@ class SessionState(rx.State):
             return rx.toast.error(translate("auth.denied", lang))
         if action in rbac.STEP_UP_ACTIONS and auth.needs_step_up(principal):
             step_up = await self.get_state(StepUpState)
-            step_up.open, step_up._pending = True, resume
+            if not step_up.open or step_up._pending is None:
+                # what the user asked for first; not an event the open dialog set off meanwhile
+                step_up._pending = resume
+            step_up.open = True
             return rx.toast.info(translate("auth.step_up_required", lang))
         return None
 
