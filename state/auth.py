@@ -314,6 +314,9 @@ class StepUpState(rx.State):
             self.error = translate(problem, lang)
             return None
         self.open, self.error = False, ""
+        # the resumed event joins this event's chain, which resolved the caller before the
+        # code: resolve them again, with the fresh step-up
+        session_state._resolved_in = ("", "")
         pending, self._pending = self._pending, None
         resumed = _resumed_event(pending)
         if resumed is None:

@@ -402,14 +402,26 @@ def test_a_verified_step_up_runs_the_action_it_interrupted(session):
     session.refresh(victim)
     assert victim.is_active
 
-    events = run(_handler(StepUpState, "submit")(step_up, {"code": pyotp.TOTP(secret).now()}))
+    async def in_chain(parent: str | None, txid: str, call):
+        """As the event ``txid``: sent by the browser (no parent) or enqueued by ``parent``."""
+        from reflex_base.event.context import EventContext
+
+        context = EventContext(
+            token="tab", state_manager=None, enqueue_impl=None, txid=txid, parent_txid=parent
+        )
+        with context:
+            return await call
+
+    code = {"code": pyotp.TOTP(secret).now()}
+    events = run(in_chain(None, "submit", _handler(StepUpState, "submit")(step_up, code)))
     assert not step_up.open and step_up.error == ""
     (resumed,) = [e for e in events if getattr(e.handler, "state_full_name", "")]
     assert resumed.handler.state_full_name == AdminUsersState.get_full_name()
     assert resumed.handler.fn.__name__ == "set_active"
     arguments = [value._var_value for _name, value in resumed.args]
     assert arguments == [victim.id, False]
-    run(resumed.handler.fn(admin_state, *arguments))  # what the browser sends back at once
+    # the returned event runs in the submit's chain, whose caller was resolved before the code
+    run(in_chain("submit", "resumed", resumed.handler.fn(admin_state, *arguments)))
     session.rollback()  # end this session's read, to see the handler's commit
     assert not session.get(User, victim.id).is_active
     # a second verification has nothing left to run
