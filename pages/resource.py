@@ -461,7 +461,10 @@ def list_view() -> rx.Component:
                     overflow_x="auto",
                     width="100%",
                 ),
-                rx.callout(t("list.empty"), icon="inbox", width="100%", id="list-empty"),
+                rx.cond(  # a refused load says why above, not that nothing matched
+                    ResourceListState.error == "",
+                    rx.callout(t("list.empty"), icon="inbox", width="100%", id="list-empty"),
+                ),
             ),
             rx.center(rx.spinner(size="3"), width="100%", padding="2em"),
         ),
