@@ -426,3 +426,24 @@ def test_a_verified_step_up_runs_the_action_it_interrupted(session):
     assert not session.get(User, victim.id).is_active
     # a second verification has nothing left to run
     assert step_up._pending is None
+
+
+def test_the_user_dialog_shows_the_roles_of_the_user_it_edits(session):
+    """The edit dialog's role boxes start from the user's roles (they started empty, so a
+    save without ticking every role again was refused or dropped roles)."""
+    from reflex.state import State
+
+    from state.admin import AdminUsersState
+    from state.auth import SessionState
+    from tests.factories import make_user, run, sign_in
+
+    admin, _ = make_user(session, "admin.d", ["admin"])
+    first, _ = make_user(session, "two.roles", ["cs_agent", "hr"])
+    second, _ = make_user(session, "one.role", ["pmo"])
+    root = State(_reflex_internal_init=True)
+    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, admin)
+    state = root.get_substate(AdminUsersState.get_full_name().split(".")[1:])
+    run(_handler(AdminUsersState, "edit")(state, first.id))
+    assert state.editing_roles == ["cs_agent", "hr"]
+    run(_handler(AdminUsersState, "edit")(state, second.id))
+    assert (state.editing_user_id, state.editing_roles) == (second.id, ["pmo"])
