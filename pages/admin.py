@@ -105,7 +105,10 @@ def _edit_dialog() -> rx.Component:
                     rx.flex(
                         *[
                             rx.checkbox(
-                                t(f"role.{code}"), name=f"role_{code}", id=f"edit-role-{code}"
+                                t(f"role.{code}"),
+                                name=f"role_{code}",
+                                default_checked=AdminUsersState.editing_roles.contains(code),
+                                id=f"edit-role-{code}",
                             )
                             for code in rbac.ROLES
                         ],
@@ -137,6 +140,7 @@ def _edit_dialog() -> rx.Component:
                     spacing="3",
                 ),
                 on_submit=AdminUsersState.save_user,
+                key=AdminUsersState.editing_user_id,
             ),
         ),
         open=AdminUsersState.editing_user_id > 0,

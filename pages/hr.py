@@ -224,17 +224,33 @@ def _card(card: rx.Var) -> rx.Component:
             rx.hstack(
                 rx.foreach(
                     card["moves"].to(list[dict[str, str]]),
-                    lambda m: rx.button(
-                        m["label"],
-                        size="1",
-                        variant=rx.cond(m["key"] == "reject", "soft", "solid"),
-                        color_scheme=rx.cond(m["key"] == "reject", "red", "indigo"),
-                        on_click=H.move(card["id"].to(str), card["version"].to(str), m["key"]),
-                        class_name="move-" + m["key"],
+                    lambda m: rx.el.span(
+                        rx.button(
+                            m["label"],
+                            size="1",
+                            variant=rx.cond(m["key"] == "reject", "soft", "solid"),
+                            color_scheme=rx.cond(m["key"] == "reject", "red", "indigo"),
+                            on_click=H.move(card["id"].to(str), card["version"].to(str), m["key"]),
+                            disabled=m["reason"] != "",
+                            class_name="move-" + m["key"],
+                        ),
+                        title=m["reason"],  # a disabled button shows no tooltip of its own
                     ),
                 ),
                 spacing="1",
                 wrap="wrap",
+            ),
+            rx.foreach(
+                card["moves"].to(list[dict[str, str]]),
+                lambda m: rx.cond(
+                    m["reason"] != "",
+                    rx.text(
+                        m["label"] + "：" + m["reason"],
+                        size="1",
+                        color_scheme="gray",
+                        class_name="move-reason-" + m["key"],
+                    ),
+                ),
             ),
             spacing="1",
             width="100%",
@@ -337,6 +353,7 @@ def _mine() -> rx.Component:
                         ),
                         rx.button(t("hr.submit_self"), type="submit", id="submit-self"),
                         on_submit=A.submit_self,
+                        key=m["id"].to(str) + "-" + m["version"].to(str),
                         reset_on_submit=False,
                         width="100%",
                     ),
@@ -385,6 +402,7 @@ def _rating_cell(
                 ),
                 on_submit=submit[1],
                 reset_on_submit=False,
+                key=row["id"].to(str) + "-" + row["version"].to(str),
             ),
             rx.text(row[shown[0]], " ", row[shown[1]], size="2"),
         )

@@ -177,6 +177,7 @@ def _hit(hit: rx.Var) -> rx.Component:
                         spacing="1",
                     ),
                     on_submit=K.dispose,
+                    key=hit["id"],
                 ),
                 rx.vstack(
                     rx.badge(hit["status_label"]),

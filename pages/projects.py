@@ -227,6 +227,7 @@ def _date_field(name: str, label_key: str) -> rx.Component:
             type="date",
             name=name,
             default_value=P.move_dates[name],
+            key=P.move_id + "-" + P.move_dates[name],
             id=f"move-{name.replace('_', '-')}",
         ),
         spacing="1",

@@ -123,7 +123,7 @@ def _filter_bar() -> rx.Component:
             align="end",
         ),
         on_submit=ResourceListState.apply,
-        key=ResourceListState.resource_key + ResourceListState.search_text,
+        key=ResourceListState.resource_key + "?" + ResourceListState.query_string,
         width="100%",
     )
 
@@ -424,7 +424,11 @@ def list_view() -> rx.Component:
         rx.cond(
             ResourceListState.error != "",
             rx.callout(
-                ResourceListState.error, icon="triangle-alert", color_scheme="amber", size="1"
+                ResourceListState.error,
+                icon="triangle-alert",
+                color_scheme="amber",
+                size="1",
+                id="list-error",
             ),
         ),
         rx.cond(
@@ -457,7 +461,10 @@ def list_view() -> rx.Component:
                     overflow_x="auto",
                     width="100%",
                 ),
-                rx.callout(t("list.empty"), icon="inbox", width="100%", id="list-empty"),
+                rx.cond(  # a refused load says why above, not that nothing matched
+                    ResourceListState.error == "",
+                    rx.callout(t("list.empty"), icon="inbox", width="100%", id="list-empty"),
+                ),
             ),
             rx.center(rx.spinner(size="3"), width="100%", padding="2em"),
         ),
@@ -470,7 +477,7 @@ def list_view() -> rx.Component:
 # --- record ---------------------------------------------------------------------------------
 def _field_input(field: rx.Var) -> rx.Component:
     name = field["name"].to(str)
-    key = ResourceRecordState.version.to(str) + "-" + name
+    key = ResourceRecordState.form_key + "-" + name
     common = {"name": name, "id": "field-" + name, "width": "100%", "key": key}
     return rx.match(
         field["kind"],
@@ -893,7 +900,13 @@ def record_view(panel: Callable[[], rx.Component] | None = None) -> rx.Component
             ),
         ),
         *(
-            [rx.cond(~ResourceRecordState.is_new & ResourceRecordState.loaded, panel())]
+            [
+                rx.cond(
+                    ~ResourceRecordState.is_new & ResourceRecordState.loaded,
+                    # keyed like the form: a panel's entry fields never carry to another record
+                    rx.box(panel(), key=ResourceRecordState.form_key, width="100%"),
+                )
+            ]
             if panel
             else []
         ),
@@ -930,6 +943,9 @@ def record_view(panel: Callable[[], rx.Component] | None = None) -> rx.Component
                     ),
                     on_submit=ResourceRecordState.save,
                     width="100%",
+                    # uncontrolled inputs keep their DOM value when React reuses them: a new
+                    # record (or version) must mount a new form, never show the last one's values
+                    key=ResourceRecordState.form_key,
                 ),
                 value="details",
             ),

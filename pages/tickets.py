@@ -26,7 +26,7 @@ if (!window.__ticketKeys) {
       if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)
           && target.id === 'ticket-composer') {
         event.preventDefault();
-        document.getElementById('ticket-send')?.click();
+        target.form?.requestSubmit();
       }
       return;
     }
@@ -145,6 +145,7 @@ def _message(message: rx.Var) -> rx.Component:
 
 
 def _composer() -> rx.Component:
+    reply_refused = (D.mode == "reply") & (D.reply_refusal != "")
     return rx.vstack(
         rx.hstack(
             *[
@@ -183,31 +184,48 @@ def _composer() -> rx.Component:
             align="center",
             wrap="wrap",
         ),
-        rx.text_area(
-            value=D.draft,
-            on_change=D.set_draft,
-            placeholder=rx.match(
-                D.mode,
-                ("note", t("tickets.placeholder.note")),
-                ("customer", t("tickets.placeholder.customer")),
-                t("tickets.placeholder.reply"),
+        rx.form(
+            rx.vstack(
+                # uncontrolled, so what is typed is what the form submits (Ctrl+Enter included);
+                # a new key mounts it again when the server sets the draft (canned reply, sent)
+                rx.text_area(
+                    name="body",
+                    default_value=D.draft,
+                    key=D.draft_key,
+                    on_blur=D.set_draft,
+                    placeholder=rx.match(
+                        D.mode,
+                        ("note", t("tickets.placeholder.note")),
+                        ("customer", t("tickets.placeholder.customer")),
+                        t("tickets.placeholder.reply"),
+                    ),
+                    rows="4",
+                    width="100%",
+                    id="ticket-composer",
+                ),
+                rx.hstack(
+                    rx.text(t("tickets.shortcuts"), size="1", color_scheme="gray"),
+                    rx.spacer(),
+                    rx.cond(
+                        reply_refused,
+                        rx.text(D.reply_refusal, size="1", color="red", id="reply-refusal"),
+                    ),
+                    rx.button(
+                        rx.icon("send", size=14),
+                        t("tickets.send"),
+                        type="submit",
+                        id="ticket-send",
+                        disabled=reply_refused,
+                        title=rx.cond(reply_refused, D.reply_refusal, ""),
+                    ),
+                    width="100%",
+                    align="center",
+                ),
+                spacing="2",
+                width="100%",
             ),
-            rows="4",
+            on_submit=D.send,
             width="100%",
-            id="ticket-composer",
-        ),
-        rx.hstack(
-            rx.text(t("tickets.shortcuts"), size="1", color_scheme="gray"),
-            rx.spacer(),
-            rx.button(
-                rx.icon("send", size=14),
-                t("tickets.send"),
-                on_click=D.send,
-                id="ticket-send",
-                disabled=D.draft.strip() == "",
-            ),
-            width="100%",
-            align="center",
         ),
         spacing="2",
         width="100%",
@@ -224,9 +242,18 @@ def _resolve_form() -> rx.Component:
                 width="100%",
             ),
             rx.button(
-                t("tickets.resolve"), type="submit", color_scheme="green", id="ticket-resolve"
+                t("tickets.resolve"),
+                type="submit",
+                color_scheme="green",
+                id="ticket-resolve",
+                disabled=D.resolve_refusal != "",
+                title=D.resolve_refusal,
             ),
             width="100%",
+        ),
+        rx.cond(
+            D.resolve_refusal != "",
+            rx.text(D.resolve_refusal, size="1", color="red", id="resolve-refusal"),
         ),
         on_submit=D.resolve,
         reset_on_submit=True,
@@ -498,8 +525,11 @@ def _side() -> rx.Component:
                             rx.input(name="into", placeholder=t("tickets.merge_into"), size="1",
                                      id="merge-into"),
                             rx.button(t("tickets.merge"), size="1", variant="soft", type="submit",
-                                      id="merge-submit"),
+                                      id="merge-submit", disabled=D.merge_refusal != "",
+                                      title=D.merge_refusal),
                         ),
+                        rx.cond(D.merge_refusal != "", rx.text(D.merge_refusal, size="1",
+                                color="red", id="merge-refusal")),
                         on_submit=D.merge,
                         reset_on_submit=True,
                     ),
@@ -558,8 +588,10 @@ def reports() -> rx.Component:
         rx.text(t("tickets.report.help"), size="2", color_scheme="gray"),
         rx.form(
             rx.hstack(
-                rx.input(type="date", name="start", default_value=R.start, id="report-start"),
-                rx.input(type="date", name="end", default_value=R.end, id="report-end"),
+                rx.input(
+                    type="date", name="start", default_value=R.start, key=R.start, id="report-start"
+                ),
+                rx.input(type="date", name="end", default_value=R.end, key=R.end, id="report-end"),
                 rx.select.root(
                     rx.select.trigger(id="report-by"),
                     rx.select.content(

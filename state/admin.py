@@ -44,6 +44,7 @@ class AdminUsersState(rx.State):
     editing_user_id: int = 0
     editing_username: str = ""
     editing_employee_no: str = ""
+    editing_roles: list[str] = []
 
     def _reload(self) -> None:
         with session_scope() as session:
@@ -114,9 +115,11 @@ class AdminUsersState(rx.State):
     def edit(self, user_id: int) -> None:
         with session_scope() as session:
             link = users.account_link(session, user_id)
+            roles = sorted(users.roles_of(session, link.user_id)) if link else []
         self.editing_user_id = link.user_id if link else 0
         self.editing_username = link.username if link else ""
         self.editing_employee_no = link.employee_no if link else ""
+        self.editing_roles = roles
         self.error = ""
 
     @rx.event

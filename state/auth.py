@@ -13,6 +13,7 @@ its ids come from the server, never from the browser.
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import logging
 from collections.abc import Callable
@@ -51,9 +52,13 @@ def _guard(permission: tuple[str, str]) -> Callable[[Callable], Callable]:
         async def guarded(self: rx.State, *args: Any, **kwargs: Any) -> Any:
             session_state = await self.get_state(SessionState)
             refusal = await session_state._authorise(
-                permission, fn.__qualname__, getattr(guarded, PAGE_LOAD_ATTR, False)
+                permission,
+                fn.__qualname__,
+                getattr(guarded, PAGE_LOAD_ATTR, False),
+                resume=pending_call(self, fn, args, kwargs),
             )
             if refusal is not None:
+                await forget_when_refused(self, session_state, permission)
                 return refusal
             result = fn(self, *args, **kwargs)
             return await result if inspect.isawaitable(result) else result
@@ -64,6 +69,19 @@ def _guard(permission: tuple[str, str]) -> Callable[[Callable], Callable]:
     return decorate
 
 
+def pending_call(
+    state: rx.State, fn: Callable, args: tuple, kwargs: dict
+) -> tuple[str, str, list[Any]]:
+    """The event a step-up resumes: where the state class is defined (module:name), the
+    handler's name and its arguments in order (the browser's payload as the server got it)."""
+    bound = inspect.signature(fn).bind_partial(state, *args, **kwargs)
+    return state_path(state), fn.__name__, list(bound.arguments.values())[1:]
+
+
+def state_path(state: rx.State) -> str:
+    return f"{type(state).__module__}:{type(state).__qualname__}"
+
+
 def requires(resource: str, action: str) -> Callable[[Callable], Callable]:
     """The caller needs (resource, action) in the matrix, and a fresh TOTP for sensitive ones."""
     if resource not in rbac.RESOURCES or action not in rbac.ACTIONS:
@@ -72,6 +90,27 @@ def requires(resource: str, action: str) -> Callable[[Callable], Callable]:
 
 
 signed_in = _guard(SIGNED_IN)
+
+
+async def forget_when_refused(
+    state: rx.State, session_state: SessionState, permission: tuple[str, str]
+) -> None:
+    """After a refusal: when the caller may not (or no longer) view what ``state`` holds (signed
+    out, the page refused by the gate, or the resource's "view" taken away), the state gives up
+    its data, so a revoked right takes the rows off the screen instead of leaving the last ones.
+    A state with a ``_clear_refused(message)`` method clears itself and says why; others are
+    reset."""
+    if isinstance(state, (SessionState, StepUpState)) or permission == PUBLIC:
+        return
+    principal = session_state.principal
+    if principal is not None and permission != SIGNED_IN and principal.can(permission[0], "view"):
+        return
+    refused = getattr(state, "_clear_refused", None)
+    if refused is None:
+        state.reset()
+        return
+    refused(translate("auth.view_denied", await session_state._lang()))
+
 
 PAGE_LOAD_ATTR = "__page_load__"
 
@@ -168,11 +207,16 @@ class SessionState(rx.State):
             )
 
     async def _authorise(
-        self, permission: tuple[str, str], handler: str, page_load: bool = False
+        self,
+        permission: tuple[str, str],
+        handler: str,
+        page_load: bool = False,
+        resume: tuple[str, str, list[Any]] | None = None,
     ) -> Any:
         """None when the caller may run the handler; otherwise the events that refuse it.
         ``page_load``: the handler was marked by ``gates_its_page``, so the page gate's checks
-        come first, once the caller is known."""
+        come first, once the caller is known. ``resume``: the call (see ``pending_call``) the
+        step-up dialog runs once a fresh code is verified, so the user need not repeat it."""
         if permission == PUBLIC:
             return None
         lang = await self._lang()
@@ -190,6 +234,9 @@ class SessionState(rx.State):
             return rx.toast.error(translate("auth.denied", lang))
         if action in rbac.STEP_UP_ACTIONS and auth.needs_step_up(principal):
             step_up = await self.get_state(StepUpState)
+            if not step_up.open or step_up._pending is None:
+                # what the user asked for first; not an event the open dialog set off meanwhile
+                step_up._pending = resume
             step_up.open = True
             return rx.toast.info(translate("auth.step_up_required", lang))
         return None
@@ -234,6 +281,7 @@ class StepUpState(rx.State):
 
     open: bool = False
     error: str = ""
+    _pending: tuple[str, str, list[Any]] | None = None  # the refused call, run once verified
 
     @rx.event
     @signed_in
@@ -249,9 +297,30 @@ class StepUpState(rx.State):
             self.error = translate(problem, lang)
             return None
         self.open, self.error = False, ""
-        return rx.toast.success(translate("auth.step_up_done", lang))
+        # the resumed event joins this event's chain, which resolved the caller before the
+        # code: resolve them again, with the fresh step-up
+        session_state._resolved_in = ("", "")
+        pending, self._pending = self._pending, None
+        resumed = _resumed_event(pending)
+        if resumed is None:
+            return rx.toast.success(translate("auth.step_up_done", lang))
+        # the action goes ahead as a new event: its handler checks the caller again
+        return [rx.toast.success(translate("auth.step_up_resumed", lang)), resumed]
 
     @rx.event
     @public
     def close(self) -> None:
-        self.open, self.error = False, ""
+        self.open, self.error, self._pending = False, "", None
+
+
+def _resumed_event(pending: tuple[str, str, list[Any]] | None) -> Any:
+    """The event that runs a call remembered by ``pending_call``, or None."""
+    if pending is None:
+        return None
+    where, handler_name, arguments = pending
+    module, _, name = where.partition(":")
+    state_cls = getattr(importlib.import_module(module), name, None)
+    if not (isinstance(state_cls, type) and issubclass(state_cls, rx.State)):
+        return None
+    handler = state_cls.event_handlers.get(handler_name)
+    return handler(*arguments) if handler is not None else None

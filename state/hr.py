@@ -154,6 +154,8 @@ class HiringBoardState(_HrState):
     async def _fill(self) -> None:
         lang, principal = await self._lang(), await self._principal()
         resource = get_resource(CANDIDATE)
+        assert resource is not None and resource.workflow is not None
+        workflow = resource.workflow
         today = rules.local_today()
         with session_scope() as session:
             openings = session.exec(
@@ -172,9 +174,19 @@ class HiringBoardState(_HrState):
             for stage, candidates in board.items():
                 cards = []
                 for c in candidates:
-                    moves = service.available_transitions(
-                        session, principal=principal, resource=resource, record=c
-                    )
+                    moves = []  # every move from this stage; the refused ones with the reason
+                    for step in workflow.available_from(c.stage):
+                        if not principal.can(resource.permission, step.action):
+                            continue
+                        problem = service.transition_problem(
+                            session,
+                            principal=principal,
+                            resource=resource,
+                            record=c,
+                            transition_key=step.key,
+                        )
+                        reason = translate(problem[0], lang, **problem[1]) if problem else ""
+                        moves.append({"key": step.key, "label": step.label(lang), "reason": reason})
                     cards.append(
                         {
                             "id": str(c.id),
@@ -185,10 +197,7 @@ class HiringBoardState(_HrState):
                             "applied": c.applied_on.isoformat(),
                             "days": str((today - c.applied_on).days),
                             "employee_id": str(c.employee_id or ""),
-                            "moves": [
-                                {"key": m, "label": resource.workflow.get(m).label(lang)}  # type: ignore[union-attr]
-                                for m in moves
-                            ],
+                            "moves": moves,
                         }
                     )
                 columns.append(

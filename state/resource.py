@@ -24,7 +24,14 @@ from backoffice.engine.resource import Resource
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
 from backoffice.services import attachments, documents
-from state.auth import PAGE_LOAD_ATTR, PERMISSION_ATTR, SessionState
+from state.auth import (
+    PAGE_LOAD_ATTR,
+    PERMISSION_ATTR,
+    SessionState,
+    forget_when_refused,
+    pending_call,
+    state_path,
+)
 from state.changes import assign
 from state.ui import UIState
 
@@ -49,9 +56,13 @@ def requires_on_resource(action: str) -> Callable[[Callable], Callable]:
             session_state = await self.get_state(SessionState)
             permission = (resource.permission if resource else f"unknown:{key}"[:40], action)
             refusal = await session_state._authorise(
-                permission, fn.__qualname__, getattr(guarded, PAGE_LOAD_ATTR, False)
+                permission,
+                fn.__qualname__,
+                getattr(guarded, PAGE_LOAD_ATTR, False),
+                resume=pending_call(self, fn, args, kwargs),
             )
             if refusal is not None:
+                await forget_when_refused(self, session_state, permission)
                 return refusal
             result = fn(self, *args, **kwargs)
             return await result if inspect.isawaitable(result) else result
@@ -135,6 +146,11 @@ class ResourceListState(rx.State):
         resource = get_resource(self.resource_key)
         assert resource is not None
         return resource
+
+    def _clear_refused(self, message: str) -> None:
+        """The caller may not see this list (any more): no rows stay, and the page says why."""
+        self.reset()
+        self.error, self.loaded = message, True
 
     async def _go(self, params: dict[str, str]) -> list[Any]:
         """Show the list for ``params`` in this event, and put them in the address bar with
@@ -315,7 +331,9 @@ class ResourceListState(rx.State):
         if action not in offered:
             return rx.toast.error(translate("auth.denied", lang))
         refusal = await session_state._authorise(
-            (resource.permission, offered[action]), f"{resource.key}.bulk.{action}"
+            (resource.permission, offered[action]),
+            f"{resource.key}.bulk.{action}",
+            resume=(state_path(self), "run_bulk", [action]),
         )
         if refusal is not None:
             return refusal
@@ -523,6 +541,16 @@ class ResourceRecordState(rx.State):
         resource = get_resource(self.resource_key)
         assert resource is not None
         return resource
+
+    def _clear_refused(self, message: str) -> None:
+        """The caller may not see this record (any more): no field stays, and the page says why."""
+        self.reset()
+        self.message = message
+
+    @rx.var
+    def form_key(self) -> str:
+        """Names the record and version the form shows: the page keys the form with it."""
+        return f"{self.resource_key}-{self.record_id}-{self.version}"
 
     @rx.event
     @requires_on_resource("view")
@@ -980,7 +1008,9 @@ class ResourceRecordState(rx.State):
             return rx.toast.error(translate("workflow.unknown", lang))
         session_state = await self.get_state(SessionState)
         refusal = await session_state._authorise(
-            (resource.permission, step.action), f"{resource.key}.{step.key}"
+            (resource.permission, step.action),
+            f"{resource.key}.{step.key}",
+            resume=(state_path(self), "take", [step.key]),
         )
         if refusal is not None:
             return refusal

@@ -30,6 +30,7 @@ QUEUES = desk.QUEUES
 MODES = ("reply", "note", "customer")
 QUEUE_SIZE = 50
 S = TicketStatus
+RESOLVE_FORM = ("resolution_note",)  # the resolve button's form fills it in the same step
 
 
 class TicketDeskState(rx.State):
@@ -42,6 +43,10 @@ class TicketDeskState(rx.State):
     actions: list[dict[str, str]] = []
     mode: str = "reply"
     draft: str = ""
+    draft_key: int = 0  # a new composer is mounted whenever the server sets the draft
+    reply_refusal: str = ""  # why this person may not reply here ("" when they may)
+    resolve_refusal: str = ""
+    merge_refusal: str = ""
     canned: list[dict[str, str]] = []
     customer: list[dict[str, str]] = []
     holdings: list[dict[str, str]] = []
@@ -113,8 +118,25 @@ class TicketDeskState(rx.State):
                 self.ticket_id, self.version, self.ticket = 0, 0, {}
                 self.messages, self.actions, self.canned = [], [], []
                 self.customer, self.holdings, self.past = [], [], []
+                self.reply_refusal = self.resolve_refusal = self.merge_refusal = ""
                 return
             self.ticket_id, self.version = ticket.id, ticket.version
+            # the buttons come from the rules the service checks, with the reason when refused
+            refusals = (
+                desk.reply_refusal(principal, ticket),
+                service.transition_refusal(
+                    session,
+                    principal=principal,
+                    resource=resource,
+                    record=ticket,
+                    transition_key="resolve",
+                    supplied=RESOLVE_FORM,
+                ),
+                desk.merge_refusal(principal, ticket),
+            )
+            self.reply_refusal, self.resolve_refusal, self.merge_refusal = (
+                translate(key, lang) if key else "" for key in refusals
+            )
 
             def when(value: Any) -> str:
                 return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "—"
@@ -287,12 +309,17 @@ class TicketDeskState(rx.State):
             text = desk.render(reply, ticket, customer, principal.display_name)
         self.mode = "reply"
         self.draft = f"{self.draft.rstrip()}\n{text}".strip() if self.draft.strip() else text
+        self.draft_key += 1
 
     @rx.event
     @requires(TICKET, "edit")
-    async def send(self) -> Any:
+    async def send(self, form_data: dict) -> Any:
+        """Post what the composer holds as submitted (not the last debounced copy of it, which
+        misses the keystrokes just before Ctrl+Enter)."""
         lang = await self._lang()
         session_state = await self.get_state(SessionState)
+        body = form_data.get("body", "") if isinstance(form_data, dict) else ""
+        self.draft = str(body)[: desk.MAX_MESSAGE + 1] if isinstance(body, str) else ""
         try:
             with session_scope(write=True) as session:
                 desk.post(
@@ -305,7 +332,7 @@ class TicketDeskState(rx.State):
                 )
         except desk.TicketError as error:
             return await self._refused(error.key, **error.params)
-        self.draft = ""
+        self.draft, self.draft_key = "", self.draft_key + 1
         return await self._refresh(rx.toast.success(translate(f"tickets.sent.{self.mode}", lang)))
 
     # --- state changes ----------------------------------------------------------------------
@@ -343,6 +370,23 @@ class TicketDeskState(rx.State):
             return await self._refused("tickets.note_required")
         session_state = await self.get_state(SessionState)
         resource = get_resource(TICKET)
+        assert resource is not None
+        with session_scope() as session:
+            ticket = session.get(Ticket, self.ticket_id)
+            refusal = (
+                service.transition_refusal(
+                    session,
+                    principal=session_state.principal,
+                    resource=resource,
+                    record=ticket,
+                    transition_key="resolve",
+                    supplied=RESOLVE_FORM,
+                )
+                if ticket is not None
+                else "error.not_found"
+            )
+        if refusal:  # refused before the note is written, not after it
+            return await self._refused(refusal)
         with session_scope(write=True) as session:
             saved = service.update(
                 session,

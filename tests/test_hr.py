@@ -242,7 +242,9 @@ def test_hiring_a_candidate_creates_the_employee_and_fills_the_opening(session, 
         return outcome
 
     assert step("screen").ok and step("interview").ok
-    assert step("offer").message == "workflow.missing_fields"  # no offered salary yet
+    refused = step("offer")
+    assert refused.message == "workflow.missing_fields"  # no offered salary yet: it says so
+    assert refused.message_params == {"fields_zh": "录用月薪", "fields_en": "Offered salary"}
     session.refresh(candidate)
     edit = service.update(
         session,
@@ -289,6 +291,29 @@ def test_hiring_a_candidate_creates_the_employee_and_fills_the_opening(session, 
         transition_key="hire",
     )
     assert refused.message == "hr.opening_not_open"
+    # nor can a new offer be made for it
+    interviewed = Candidate(
+        opening_id=opening.id,
+        name="又一位",
+        channel="headhunter",
+        stage="interviewed",
+        applied_on=TODAY,
+        offer_salary_cipher=fields.encrypt("2"),
+    )
+    session.add(interviewed)
+    session.commit()
+    offer = service.transition(
+        session,
+        principal=hr,
+        resource=CANDIDATE,
+        record_id=interviewed.id,
+        version=interviewed.version,
+        transition_key="offer",
+    )
+    assert offer.message == "hr.opening_not_open"
+    session.rollback()
+    session.refresh(interviewed)
+    assert interviewed.stage == "interviewed"
     report = {r.key: r for r in rules.time_to_hire(session, TODAY - timedelta(days=60))}
     assert report["referral"].hired == 1 and report["referral"].mean_days == Decimal("30.0")
     assert report["campus"].applicants == 1 and report["campus"].mean_days is None
@@ -715,3 +740,35 @@ def test_the_appraisal_list_and_the_desk_follow_one_visibility_rule(session, org
         assert listed == {a.id for a in appraisals.values()} and on_desk <= listed
     else:
         assert listed == on_desk == expected.get(who, set())
+
+
+def test_the_hiring_board_shows_every_move_and_why_one_cannot_be_taken(session, org):
+    """A new applicant: screening and rejection are both on the card; rejection is disabled
+    until a reason is written, and the card says which field is missing."""
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+
+    from state.auth import SessionState
+    from state.hr import HiringBoardState
+    from tests.factories import run
+
+    opening = JobOpening(title="数据分析师", team_id=org["team"].id, headcount=1, opened_on=TODAY)
+    session.add(opening)
+    session.commit()
+    session.add(
+        Candidate(opening_id=opening.id, name="周一", channel="campus", stage="applied",
+                  applied_on=TODAY)
+    )  # fmt: skip
+    session.commit()
+    user, _ = make_user(session, "hr.board", ["hr"])
+    root = State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data(
+        {"headers": {"origin": "http://localhost:3000"}, "asPath": "/hr/hiring",
+         "pathname": "/hr/hiring"}
+    )  # fmt: skip
+    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
+    board = root.get_substate(HiringBoardState.get_full_name().split(".")[1:])
+    run(HiringBoardState.load.fn(board))
+    (card,) = [c for column in board.columns for c in column["cards"] if c["name"] == "周一"]
+    moves = {m["key"]: m["reason"] for m in card["moves"]}
+    assert moves == {"screen": "", "reject": "请先填写必需的字段：不录用原因。"}

@@ -117,3 +117,22 @@ def test_a_message_carries_its_parameters_where_a_key_goes():
 def test_parameters_are_filled():
     assert translate("nav.products", "en") == "Products"
     assert translate("nav.products", "zh") == "理财产品"
+
+
+def test_every_domain_refusal_is_shown_with_the_values_it_names():
+    """A state shows a refusal as ``translate(error.key, lang)``: whichever domain raised it,
+    the text names the person and fields it carries, never a ``{placeholder}``."""
+    import backoffice.engine.service
+    import backoffice.resources
+    from backoffice.refusal import Refusal
+
+    assert backoffice.engine.service.EngineError
+    kinds = Refusal.__subclasses__()
+    assert len(kinds) >= 10
+    params = {"who": "周婷", "when": "10:00:00", "fields_zh": "状态", "fields_en": "Status"}
+    for kind in kinds:
+        error = kind("record.stale_by", **params)
+        for lang in ("zh", "en"):
+            text = translate(error.key, lang)
+            assert "周婷" in text and "{" not in text, (kind.__name__, text)
+    assert kinds[0]("auth.denied").key == "auth.denied"

@@ -28,4 +28,3 @@ def test_a_module_page_counts_only_what_its_caller_may_view(session):
     assert {"kyc_open", "watchlist"} <= overview.record_counts(
         session, list(kyc_stats), officer
     ).keys()
-

@@ -325,3 +325,125 @@ def test_a_page_load_does_the_gates_work_before_its_own(session):
     assert bell.unread == 1 and bell.items == []  # the list is read when the bell opens
     run(NotificationState.open_bell.fn(bell, True))
     assert [item["title"] for item in bell.items] == ["通知"]
+
+
+def test_a_refused_load_or_search_leaves_no_rows_and_says_why(session):
+    """Marketing loses "partner view" while its list is on screen: a search from that tab is
+    refused and the rows go with it, with the reason; reloading the page sends the user home
+    at once (audited) and shows nothing of the list either."""
+    from sqlmodel import select
+
+    import backoffice.backoffice  # noqa: F401  (registers every page: the list gates its page)
+    from backoffice.services import users
+    from models.audit import AuditEntry
+    from models.partners import Partner
+    from state.resource import ResourceListState
+    from tests.factories import make_user, run, sign_in
+
+    session.add(Partner(name="甲银行", kind="bank", licence_no="1", status="active"))
+    admin, _ = make_user(session, "admin.r", ["admin"])
+    marketer, _ = make_user(session, "mkt.r", ["marketing"])
+    token = sign_in(session, marketer)
+    root = _tab_on("/r/partner", token)
+    state = root.get_substate(ResourceListState.get_full_name().split(".")[1:])
+    assert run(_handler(ResourceListState, "open")(state, "partner")) is None
+    assert [row["name"] for row in state.rows] == ["甲银行"] and state.error == ""
+
+    actor = _principal_of(session, admin)
+    assert not users.set_permission(
+        session, actor=actor, role="marketing", resource="partner", action="view", granted=False
+    )
+    session.commit()
+
+    run(_handler(ResourceListState, "apply")(state, {"q": "甲"}))
+    assert state.rows == [] and state.total_text == ""
+    assert state.error == "您无权查看这些数据，页面已清空。"
+
+    root = _tab_on("/r/partner", token)
+    state = root.get_substate(ResourceListState.get_full_name().split(".")[1:])
+    state.rows = [{"id": "1", "name": "甲银行"}]  # what the tab held before the reload
+    assert _redirected_to(run(_handler(ResourceListState, "open")(state, "partner"))) == ["/"]
+    assert state.rows == [] and state.error != ""
+    assert session.exec(
+        select(AuditEntry.entity_id).where(
+            AuditEntry.actor == "mkt.r", AuditEntry.action == "access.denied"
+        )
+    ).all() == ["ResourceListState.apply", "page /r/partner"]
+
+
+def _principal_of(session, user):
+    from backoffice.services import auth
+    from tests.factories import sign_in
+
+    return auth.resolve(session, sign_in(session, user))
+
+
+def test_a_verified_step_up_runs_the_action_it_interrupted(session):
+    """An administrator whose last TOTP is stale deactivates a user: refused, the step-up
+    dialog opens; once the fresh code is verified, the deactivation goes ahead by itself."""
+    import pyotp
+    from reflex.state import State
+
+    from models.identity import User
+    from state.admin import AdminUsersState
+    from state.auth import SessionState, StepUpState
+    from tests.factories import make_user, run, sign_in
+
+    admin, secret = make_user(session, "stale.admin", ["admin"])
+    victim, _ = make_user(session, "victim", ["cs_agent"])
+    root = State(_reflex_internal_init=True)
+    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(
+        session, admin, stale_totp=True
+    )
+    admin_state = root.get_substate(AdminUsersState.get_full_name().split(".")[1:])
+    run(_handler(AdminUsersState, "set_active")(admin_state, victim.id, False))
+    step_up = root.get_substate(StepUpState.get_full_name().split(".")[1:])
+    assert step_up.open
+    session.refresh(victim)
+    assert victim.is_active
+
+    async def in_chain(parent: str | None, txid: str, call):
+        """As the event ``txid``: sent by the browser (no parent) or enqueued by ``parent``."""
+        from reflex_base.event.context import EventContext
+
+        context = EventContext(
+            token="tab", state_manager=None, enqueue_impl=None, txid=txid, parent_txid=parent
+        )
+        with context:
+            return await call
+
+    code = {"code": pyotp.TOTP(secret).now()}
+    events = run(in_chain(None, "submit", _handler(StepUpState, "submit")(step_up, code)))
+    assert not step_up.open and step_up.error == ""
+    (resumed,) = [e for e in events if getattr(e.handler, "state_full_name", "")]
+    assert resumed.handler.state_full_name == AdminUsersState.get_full_name()
+    assert resumed.handler.fn.__name__ == "set_active"
+    arguments = [value._var_value for _name, value in resumed.args]
+    assert arguments == [victim.id, False]
+    # the returned event runs in the submit's chain, whose caller was resolved before the code
+    run(in_chain("submit", "resumed", resumed.handler.fn(admin_state, *arguments)))
+    session.rollback()  # end this session's read, to see the handler's commit
+    assert not session.get(User, victim.id).is_active
+    # a second verification has nothing left to run
+    assert step_up._pending is None
+
+
+def test_the_user_dialog_shows_the_roles_of_the_user_it_edits(session):
+    """The edit dialog's role boxes start from the user's roles (they started empty, so a
+    save without ticking every role again was refused or dropped roles)."""
+    from reflex.state import State
+
+    from state.admin import AdminUsersState
+    from state.auth import SessionState
+    from tests.factories import make_user, run, sign_in
+
+    admin, _ = make_user(session, "admin.d", ["admin"])
+    first, _ = make_user(session, "two.roles", ["cs_agent", "hr"])
+    second, _ = make_user(session, "one.role", ["pmo"])
+    root = State(_reflex_internal_init=True)
+    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, admin)
+    state = root.get_substate(AdminUsersState.get_full_name().split(".")[1:])
+    run(_handler(AdminUsersState, "edit")(state, first.id))
+    assert state.editing_roles == ["cs_agent", "hr"]
+    run(_handler(AdminUsersState, "edit")(state, second.id))
+    assert (state.editing_user_id, state.editing_roles) == (second.id, ["pmo"])

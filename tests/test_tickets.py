@@ -681,8 +681,8 @@ def test_the_workspace_opens_only_the_agents_teams_tickets(session, two_teams):
     run(handlers["open_ticket"].fn(state, str(theirs.id)))
     assert state.ticket_id == 0
     # a reply sent to a ticket id the agent cannot open is refused and writes nothing
-    state.ticket_id, state.draft = theirs.id, "您好"
-    run(handlers["send"].fn(state))
+    state.ticket_id = theirs.id
+    run(handlers["send"].fn(state, {"body": "您好"}))
     assert len(desk.conversation(session, theirs.id)) == 1
 
 
@@ -767,3 +767,80 @@ def test_the_open_ticket_count_covers_only_the_tickets_the_caller_sees(session, 
     assert overview.record_counts(session, ["tickets_open"], two_teams["executive"]) == {
         "tickets_open": 4
     }
+
+
+def _desk_tab(session, username: str, ticket_id: int):
+    """The workspace state of a browser tab signed in as ``username`` on one ticket."""
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+
+    from models.identity import User
+    from state.auth import SessionState
+    from state.tickets import TicketDeskState
+
+    user = session.exec(select(User).where(User.username == username)).one()
+    root = State(_reflex_internal_init=True)
+    path = f"/tickets/workspace?id={ticket_id}"
+    root.router = RouterData.from_router_data(
+        {"headers": {"origin": "http://localhost:3000"}, "asPath": path,
+         "pathname": "/tickets/workspace"}
+    )  # fmt: skip
+    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
+    return root.get_substate(TicketDeskState.get_full_name().split(".")[1:])
+
+
+def test_the_workspace_offers_only_what_the_service_accepts(session, desk_setup):
+    """Another agent's ticket: the reply, resolve and merge the service refuses are shown
+    refused, with the service's reason, and only the assignee's are open; a note stays open
+    to both. What the composer submits is what is posted (Ctrl+Enter right after typing)."""
+    from state.tickets import TicketDeskState
+    from tests.factories import run
+
+    lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
+    ticket = _open(session, lead, customer)
+    duplicate = _open(session, lead, customer, subject="重复")
+    mine = desk_setup[ticket.assignee]
+    other = desk_setup["cs.a2" if ticket.assignee == "cs.a1" else "cs.a1"]
+    desk.post(session, mine, ticket.id, "reply", "您好，已受理。")
+    session.commit()
+    session.refresh(ticket)
+
+    assert desk.reply_refusal(other, ticket) == "ticket.not_yours"
+    assert desk.merge_refusal(other, ticket) == "ticket.not_yours"
+    resolve = {"resource": TICKET, "record": ticket, "transition_key": "resolve"}
+    assert service.transition_refusal(session, principal=mine, **resolve) == (
+        "workflow.missing_fields"  # the resolution note: the resolve form supplies it
+    )
+    note = ("resolution_note",)
+    assert service.transition_refusal(session, principal=mine, supplied=note, **resolve) is None
+    refusal = service.transition_refusal(session, principal=other, supplied=note, **resolve)
+    assert refusal == "ticket.not_yours"
+    with pytest.raises(desk.TicketError, match=r"ticket\.not_yours"):
+        desk.post(session, other, ticket.id, "reply", "我来回复")
+    session.rollback()
+    with pytest.raises(desk.TicketError, match=r"ticket\.not_yours"):
+        desk.merge(session, other, ticket.id, duplicate.ticket_no)
+    session.rollback()
+    assert desk.reply_refusal(mine, ticket) is None and desk.merge_refusal(mine, ticket) is None
+
+    load = TicketDeskState.load.fn
+    theirs = _desk_tab(session, other.username, ticket.id)
+    run(load(theirs))
+    assert theirs.reply_refusal == theirs.resolve_refusal == theirs.merge_refusal
+    assert theirs.reply_refusal == "这是其他坐席的工单，需主管改派"
+    own = _desk_tab(session, mine.username, ticket.id)
+    run(load(own))
+    assert (own.reply_refusal, own.resolve_refusal, own.merge_refusal) == ("", "", "")
+
+    # the debounced copy of the draft is still empty when Ctrl+Enter submits the form
+    assert own.draft == ""
+    run(TicketDeskState.send.fn(own, {"body": "已为您重置密码。"}))
+    bodies = [m.body for m, _no in desk.conversation(session, ticket.id)]
+    assert bodies[-1] == "已为您重置密码。" and own.draft == ""
+    run(TicketDeskState.resolve.fn(theirs, {"note": "我来解决"}))
+    session.refresh(ticket)
+    assert ticket.resolution_note == "" and ticket.status == "in_progress"  # nothing written
+    run(TicketDeskState.set_mode.fn(theirs, "note"))
+    run(TicketDeskState.send.fn(theirs, {"body": "同事备注"}))  # a note is open to any agent
+    session.rollback()  # end this session's read, to see the handler's commit
+    assert "同事备注" in [m.body for m, _no in desk.conversation(session, ticket.id)]

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from backoffice.i18n import choice_label
+from backoffice.refusal import Refusal
 
 KINDS = (
     "text", "longtext", "int", "money", "percent", "decimal", "date", "datetime", "bool",
@@ -26,13 +27,8 @@ PERCENT_QUANTUM = Decimal("0.0001")
 MAX_MONEY = Decimal("9999999999999999.99")
 
 
-class FieldError(ValueError):
+class FieldError(Refusal, ValueError):
     """A value that does not fit its field; ``key`` is the i18n message."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from backoffice.engine import fields as fieldlib
 from backoffice.engine.fields import FieldError, FieldSpec
 from backoffice.engine.resource import COUNT_CAP, PAGE_SIZES, Resource
 from backoffice.engine.resource import get as get_resource
-from backoffice.i18n import translate
+from backoffice.i18n import Message, translate
+from backoffice.refusal import Refusal
 from backoffice.security import fields as secure_fields
 from backoffice.security.rbac import Principal
 from backoffice.services import audit
@@ -33,13 +34,8 @@ MAX_PAGE = 2_000  # deep offsets get slow; filters are the way further down a bi
 RANGE_KINDS = ("int", "money", "percent", "decimal", "date", "datetime")
 
 
-class EngineError(Exception):
+class EngineError(Refusal):
     """A refusal with an i18n key (permission, unknown record, stale version…)."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 # --- field access ---------------------------------------------------------------------------
@@ -1030,6 +1026,56 @@ def barred_as_maker(
     return bool(held) and principal.username in makers(session, resource, record)
 
 
+def transition_problem(
+    session: Session,
+    *,
+    principal: Principal,
+    resource: Resource,
+    record: Any,
+    transition_key: str,
+    supplied: tuple[str, ...] = (),
+    record_makers: set[str] | None = None,
+) -> tuple[str, dict[str, str]] | None:
+    """Why the caller may not take the transition now: an i18n key and its parameters (the
+    missing fields named in both languages), or None. ``supplied``: required fields the caller
+    fills in the same step (a form beside the button), not counted as missing;
+    ``record_makers``: :func:`makers` when the caller already read them."""
+    workflow = resource.workflow
+    transition = workflow.get(transition_key) if workflow else None
+    if workflow is None or transition is None:
+        return "workflow.unknown", {}
+    if getattr(record, workflow.state_field) not in transition.sources:
+        return "workflow.not_from_this_state", {}
+    if not principal.can(resource.permission, transition.action):
+        return "auth.denied", {}
+    if getattr(record, "archived_at", None) is not None:
+        return "record.archived", {}
+    if transition.checks_maker:
+        if record_makers is None:
+            record_makers = makers(session, resource, record)
+        if principal.username in record_makers:
+            return "workflow.maker_checker", {}
+    missing = []
+    for name in transition.required_fields:
+        spec = resource.field(name)
+        if name not in supplied and getattr(record, spec.column if spec else name) in (None, ""):
+            missing.append((spec.label("zh"), spec.label("en")) if spec else (name, name))
+    if missing:
+        return "workflow.missing_fields", {
+            "fields_zh": "、".join(zh for zh, _en in missing),
+            "fields_en": ", ".join(en for _zh, en in missing),
+        }
+    if transition.actor_guard is not None:
+        refusal = transition.actor_guard(session, principal, record)
+        if refusal:
+            return refusal, {}
+    if transition.guard is not None:
+        refusal = transition.guard(session, record)
+        if refusal:
+            return refusal, {}
+    return None
+
+
 def transition_refusal(
     session: Session,
     *,
@@ -1038,35 +1084,22 @@ def transition_refusal(
     record: Any,
     transition_key: str,
     record_makers: set[str] | None = None,
+    supplied: tuple[str, ...] = (),
 ) -> str | None:
-    """Why the caller may not take the transition now (an i18n key), or None
-    (``record_makers``: :func:`makers` when the caller already read them)."""
-    workflow = resource.workflow
-    transition = workflow.get(transition_key) if workflow else None
-    if workflow is None or transition is None:
-        return "workflow.unknown"
-    if getattr(record, workflow.state_field) not in transition.sources:
-        return "workflow.not_from_this_state"
-    if not principal.can(resource.permission, transition.action):
-        return "auth.denied"
-    if getattr(record, "archived_at", None) is not None:
-        return "record.archived"
-    if transition.checks_maker:
-        if record_makers is None:
-            record_makers = makers(session, resource, record)
-        if principal.username in record_makers:
-            return "workflow.maker_checker"
-    for name in transition.required_fields:
-        spec = resource.field(name)
-        if getattr(record, spec.column if spec else name) in (None, ""):
-            return "workflow.missing_fields"
-    if transition.actor_guard is not None:
-        refusal = transition.actor_guard(session, principal, record)
-        if refusal:
-            return refusal
-    if transition.guard is not None:
-        return transition.guard(session, record)
-    return None
+    """Why the caller may not take the transition now (an i18n key), or None."""
+    problem = transition_problem(
+        session,
+        principal=principal,
+        resource=resource,
+        record=record,
+        transition_key=transition_key,
+        supplied=supplied,
+        record_makers=record_makers,
+    )
+    if problem is None:
+        return None
+    key, params = problem
+    return Message(key, **params) if params else key
 
 
 def available_transitions(
@@ -1105,15 +1138,15 @@ def transition(
     client: str = "",
 ) -> SaveResult:
     record = load(session, principal=principal, resource=resource, record_id=record_id)
-    refusal = transition_refusal(
+    problem = transition_problem(
         session,
         principal=principal,
         resource=resource,
         record=record,
         transition_key=transition_key,
     )
-    if refusal:
-        return SaveResult(record_id=record_id, message=refusal)
+    if problem:
+        return SaveResult(record_id=record_id, message=problem[0], message_params=problem[1])
     if record.version != version:
         return _stale(session, resource, record_id)
     workflow = resource.workflow

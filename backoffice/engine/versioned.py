@@ -20,6 +20,7 @@ from backoffice.engine import custom
 from backoffice.engine.fields import to_text
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
+from backoffice.refusal import Refusal
 from backoffice.services import audit
 from models.audit import AuditEntry
 from models.base import utcnow
@@ -28,13 +29,8 @@ from models.identity import User
 LIST_SEPARATOR = {"zh": "、", "en": ", "}
 
 
-class StaleRecord(Exception):
+class StaleRecord(Refusal):
     """The record changed since the caller read it; ``key`` and ``params`` are the message."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 def field_label(session: Session, entity: str, name: str, lang: str) -> str:

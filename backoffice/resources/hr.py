@@ -282,7 +282,8 @@ JOB_OPENING = register(
 )
 
 
-def _hire_guard(session: Any, candidate: Any) -> str | None:
+def _opening_still_open(session: Any, candidate: Any) -> str | None:
+    """An offer or a hire only for an opening still recruiting (not filled, not closed)."""
     opening = session.get(JobOpening, candidate.opening_id)
     if opening is None or opening.status != OpeningStatus.OPEN:
         return "hr.opening_not_open"
@@ -309,6 +310,7 @@ CANDIDATE_WORKFLOW = Workflow(
             "发放录用",
             "Make offer",
             required_fields=("offer_salary",),
+            guard=_opening_still_open,
         ),
         T(
             "hire",
@@ -317,7 +319,7 @@ CANDIDATE_WORKFLOW = Workflow(
             "确认入职",
             "Hire",
             required_fields=("start_on", "offer_salary"),
-            guard=_hire_guard,
+            guard=_opening_still_open,
             effect=_on_hired,
             after=rules.hire,
         ),

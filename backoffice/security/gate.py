@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backoffice.engine.resource import all_resources
+from backoffice.engine.resource import get as get_resource
 from backoffice.navigation import MODULES, report_at
 from backoffice.security.rbac import MODULE_RESOURCES, Principal
 
@@ -47,10 +48,16 @@ class PageRefusal:
 
 def page_refusal(principal: Principal, path: str) -> PageRefusal | None:
     """Why the caller may not open the page at ``path``, or None: a module they do not see,
-    or a report whose own right they lack."""
-    module = path.strip("/").split("/")[0]
+    a resource's page whose records they may not view, or a report whose own right they lack."""
+    parts = path.strip("/").split("/")
+    module = parts[0]
     if module and module in MODULE_RESOURCES and module not in modules_of(principal):
         return PageRefusal((MODULE_RESOURCES[module], "view"), f"/{module}", "module not allowed")
+    resource = get_resource(parts[1]) if module == "r" and len(parts) > 1 else None
+    if resource is not None and not principal.can(resource.permission, "view"):
+        return PageRefusal(
+            (resource.permission, "view"), f"/r/{resource.key}", "resource not allowed"
+        )
     found = report_at(path)
     if found is not None:
         owner, report = found

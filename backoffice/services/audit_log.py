@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from backoffice.config import get_settings
 from backoffice.i18n import catalogue
+from backoffice.refusal import Refusal
 from backoffice.security.rbac import Principal
 from backoffice.services import audit, audit_anchor
 from models.audit import AuditEntry
@@ -52,12 +53,8 @@ PRESETS = ("", "security")
 _TEXT = re.compile(r"^[^\x00-\x1f]*$")
 
 
-class AuditLogError(ValueError):
+class AuditLogError(Refusal, ValueError):
     """A refusal or bad filter: ``key`` is an i18n key."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
 
 
 @dataclass(frozen=True)

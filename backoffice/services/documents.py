@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 from PIL import Image
 
+from backoffice.refusal import Refusal
 from backoffice.services.attachments import FileContent
 
 ZOOMS = (50, 75, 100, 150, 200, 300)
@@ -19,12 +20,8 @@ RENDER_SCALE = 1.6  # pixels per PDF point at 100 %: sharp on high-density scree
 MAX_SIDE = 6000  # pixels; a larger render is scaled down
 
 
-class DocumentError(ValueError):
+class DocumentError(Refusal, ValueError):
     """The file cannot be shown; ``key`` is the i18n message."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from backoffice.engine.fields import to_text
 from backoffice.engine.versioned import write_versioned
+from backoffice.refusal import Refusal
 from backoffice.security.rbac import Principal
 from backoffice.services import audit
 from backoffice.services.business_time import local_today
@@ -44,13 +45,8 @@ QUARTER = re.compile(r"\A([0-9]{4})-Q([1-4])\Z")
 MASK = "******"
 
 
-class HrError(Exception):
+class HrError(Refusal):
     """A refusal with an i18n key and its parameters."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 # --- people ---------------------------------------------------------------------------------

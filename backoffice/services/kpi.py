@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from backoffice.i18n import translate
+from backoffice.refusal import Refusal
 from backoffice.security.rbac import ROLES, Principal
 from backoffice.services import attachments, audit, exports, notifications
 from backoffice.services.business_time import local_today
@@ -58,12 +59,8 @@ HORIZONS = (30, 90)
 Z95 = 1.96
 
 
-class KpiError(Exception):
+class KpiError(Refusal):
     """A refusal with an i18n key."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
 
 
 def parse_period(start: str, end: str) -> Period:

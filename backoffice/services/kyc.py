@@ -20,6 +20,7 @@ from backoffice.config import get_settings
 from backoffice.db import write_batches
 from backoffice.engine.fields import is_id, storable_text
 from backoffice.engine.versioned import write_versioned
+from backoffice.refusal import Refusal
 from backoffice.security import fields
 from backoffice.security.rbac import Principal
 from backoffice.services import (
@@ -58,11 +59,8 @@ REVEALABLE = {
 }
 
 
-class KycError(ValueError):
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
+class KycError(Refusal, ValueError):
+    """A refusal of this domain (see backoffice.refusal)."""
 
 
 # --- who works the case ---------------------------------------------------------------------

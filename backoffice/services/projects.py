@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from backoffice.engine.fields import to_text
 from backoffice.engine.versioned import check_version, write_versioned
+from backoffice.refusal import Refusal
 from backoffice.security.rbac import Principal
 from backoffice.services import notifications
 from backoffice.services.business_time import local_today
@@ -44,13 +45,8 @@ RISK_MEDIUM = 8  # ≥ 8 medium, below low
 MAX_REASON = 2000
 
 
-class ProjectError(Exception):
+class ProjectError(Refusal):
     """A refusal with an i18n key and its parameters; nothing was changed."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 # --- dates ------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from backoffice.engine.fields import is_id
 from backoffice.engine.versioned import write_versioned
+from backoffice.refusal import Refusal
 from backoffice.security.rbac import Principal
 from backoffice.services import audit
 from models.base import utcnow
@@ -36,11 +37,8 @@ MAX_POINTS = 100
 SCORABLE = (KycCaseStatus.NEW, KycCaseStatus.IN_REVIEW, KycCaseStatus.ESCALATED)
 
 
-class QuestionnaireError(ValueError):
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
+class QuestionnaireError(Refusal, ValueError):
+    """A refusal of this domain (see backoffice.refusal)."""
 
 
 def version_of(session: Session, questionnaire_id: int) -> RiskQuestionnaire | None:

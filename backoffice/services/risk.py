@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from backoffice.engine.fields import is_id
+from backoffice.refusal import Refusal
 from backoffice.security.rbac import Principal
 from backoffice.services import audit, notifications
 from models.base import utcnow
@@ -38,10 +39,8 @@ RANK = {L.NORMAL: 0, L.WARNING: 1, L.BREACH: 2}
 QUANTUM = Decimal("0.0001")
 
 
-class RiskError(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
+class RiskError(Refusal, ValueError):
+    """A refusal of this domain (see backoffice.refusal)."""
 
 
 def indicator(session: Session, indicator_id: int) -> RiskIndicator | None:

@@ -24,6 +24,7 @@ from backoffice.db import write_batches
 from backoffice.engine.fields import is_id, storable_text
 from backoffice.engine.versioned import text_changes, write_versioned
 from backoffice.i18n import choice_label
+from backoffice.refusal import Refusal
 from backoffice.security.rbac import Principal
 from backoffice.services import audit, notifications
 from backoffice.services.business_time import Calendar, parse_clock, parse_weekdays
@@ -56,11 +57,8 @@ MAX_MESSAGE = 10_000
 LEAD = ("ticket", "approve")  # leads reassign, and work any agent's tickets
 
 
-class TicketError(ValueError):
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
+class TicketError(Refusal, ValueError):
+    """A refusal of this domain (see backoffice.refusal)."""
 
 
 # --- configuration --------------------------------------------------------------------------
@@ -382,6 +380,35 @@ def only_assignee(_session: Any, principal: Principal, ticket: Ticket) -> str | 
     return "ticket.not_yours"
 
 
+def reply_refusal(principal: Principal, ticket: Ticket) -> str | None:
+    """Why this person may not reply to this ticket (an i18n key), or None: the rule ``post``
+    enforces and the workspace shows (the reply box is offered only when it is None)."""
+    if not principal.can("ticket", "edit"):
+        return "auth.denied"
+    if ticket.merged_into_id is not None:
+        return "ticket.merged"
+    if ticket.status in (S.RESOLVED, S.CLOSED):
+        return "ticket.reopen_first"
+    if ticket.assignee:  # an unassigned ticket becomes the replier's
+        return only_assignee(None, principal, ticket)
+    return None
+
+
+def merge_refusal(principal: Principal, ticket: Ticket) -> str | None:
+    """Why this person may not merge this ticket into another, or None (``merge`` and the
+    workspace's merge box use it)."""
+    if not principal.can("ticket", "edit"):
+        return "auth.denied"
+    refusal = only_assignee(None, principal, ticket)
+    if refusal:
+        return refusal
+    if ticket.merged_into_id is not None:
+        return "ticket.merged"
+    if ticket.status == S.CLOSED:
+        return "ticket.merge_closed"
+    return None
+
+
 def may_take(_session: Any, principal: Principal, ticket: Ticket) -> str | None:
     if ticket.assignee in ("", principal.username) or is_lead(principal):
         return None
@@ -507,8 +534,9 @@ def post(
     if kind == TicketMessageKind.REPLY:
         if ticket.status in (S.RESOLVED, S.CLOSED):
             raise TicketError("ticket.reopen_first")
-        if ticket.assignee and only_assignee(session, principal, ticket):
-            raise TicketError("ticket.not_yours")
+        refusal = reply_refusal(principal, ticket)
+        if refusal:
+            raise TicketError(refusal)
         if not ticket.assignee:
             values["assignee"] = principal.username
         if ticket.status in (S.NEW, S.ASSIGNED):
@@ -654,7 +682,7 @@ def merge(
         raise TicketError("ticket.merge_target_missing")
     if target.id == source.id:
         raise TicketError("ticket.merge_self")
-    refusal = only_assignee(session, principal, source)
+    refusal = merge_refusal(principal, source)
     if refusal:
         raise TicketError(refusal)
     if target.customer_id != source.customer_id:

@@ -47,9 +47,11 @@ def test_an_agent_takes_a_ticket_through_to_a_rating(
     page.locator("#ticket-subject").click()
     page.keyboard.press("n")
     expect(page.locator("#ticket-composer")).to_be_focused()
+    # Ctrl+Enter at once after typing sends what was typed (no wait for the debounce)
     page.locator("#ticket-composer").fill("客户为老客户，已核实身份。")
-    page.locator("#ticket-send").click()
+    page.locator("#ticket-composer").press("Control+Enter")
     expect(page.locator(".message-note").last).to_contain_text("已核实身份", timeout=15_000)
+    expect(page.locator("#ticket-composer")).to_have_value("")
 
     page.locator("#act-wait").click()
     expect(page.locator("#ticket-status")).to_have_text("等待客户", timeout=15_000)
@@ -123,3 +125,30 @@ def test_an_overdue_ticket_escalates_to_the_lead(
     expect(page.locator("#report-total")).to_contain_text("合计", timeout=30_000)
     expect(page.locator(".report-row").first).to_contain_text("%")
     page.screenshot(path=str(screenshot_dir / "ticket-reports.png"), full_page=True)
+
+
+def test_another_agents_ticket_offers_no_reply_resolve_or_merge_and_says_why(
+    page: Page, app_url, app_env, sign_in_as, screenshot_dir
+):
+    ticket_id, number = _one(
+        app_env,
+        "SELECT id, ticket_no FROM ticket WHERE assignee = 'cs.zhou' AND status = 'in_progress' "
+        "AND merged_into_id IS NULL ORDER BY id",
+    )
+    sign_in_as("cs.he")
+    page.goto(app_url + f"/tickets/workspace?queue=team&id={ticket_id}")
+    expect(page.locator("#ticket-no")).to_have_text(number, timeout=30_000)
+    reason = "这是其他坐席的工单，需主管改派"
+    expect(page.locator("#ticket-send")).to_be_disabled()
+    expect(page.locator("#reply-refusal")).to_have_text(reason)
+    expect(page.locator("#ticket-resolve")).to_be_disabled()
+    expect(page.locator("#resolve-refusal")).to_have_text(reason)
+    expect(page.locator("#merge-submit")).to_be_disabled()
+    expect(page.locator("#merge-refusal")).to_have_text(reason)
+    page.screenshot(path=str(screenshot_dir / "ticket-not-yours.png"), full_page=True)
+    # an internal note stays open to every agent
+    page.locator("#mode-note").click()
+    expect(page.locator("#ticket-send")).to_be_enabled()
+    page.locator("#ticket-composer").fill("同事补充：客户上午来过电话。")
+    page.locator("#ticket-composer").press("Control+Enter")
+    expect(page.locator(".message-note").last).to_contain_text("同事补充", timeout=15_000)
