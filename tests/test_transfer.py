@@ -177,3 +177,130 @@ def test_export_needs_the_export_permission(session):
             lang="zh",
             fmt="csv",
         )
+
+
+def _xlsx_of_one_cell_rows(count: int) -> bytes:
+    """A minimal workbook of ``count`` one-cell rows, written as XML directly (seconds faster
+    than openpyxl for a million rows); it states its size up front, as Excel does."""
+    import zipfile
+
+    rows = "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>x</t></is></c></row>'
+        for n in range(1, count + 1)
+    )
+    ns = "http://schemas.openxmlformats.org"
+    rels = f"{ns}/package/2006/relationships"
+    office = f"{ns}/officeDocument/2006/relationships"
+    main = f"{ns}/spreadsheetml/2006/main"
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    parts = {
+        "[Content_Types].xml": (
+            f'<Types xmlns="{ns}/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{kind}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" '
+            f'ContentType="{kind}.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<Relationships xmlns="{rels}"><Relationship Id="rId1" '
+            f'Type="{office}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{main}" xmlns:r="{office}">'
+            '<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{rels}"><Relationship Id="rId1" '
+            f'Type="{office}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<worksheet xmlns="{main}"><dimension ref="A1:A{count}"/>'
+            f"<sheetData>{rows}</sheetData></worksheet>"
+        ),
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return out.getvalue()
+
+
+def test_a_million_row_file_is_refused_after_reading_just_past_the_limit(monkeypatch):
+    data = _xlsx_of_one_cell_rows(1_000_000)
+    assert len(data) < transfer.MAX_FILE_BYTES  # refused for its rows, not its size
+    read = 0
+    rows_of = transfer._xlsx_rows
+
+    def counted(data: bytes):
+        nonlocal read
+        for row in rows_of(data):
+            read += 1
+            yield row
+
+    monkeypatch.setattr(transfer, "_xlsx_rows", counted)
+    with pytest.raises(service.EngineError) as refused:
+        transfer.read_table(data, "big.xlsx", limit=1000)
+    assert refused.value.key == "import.too_many_rows"
+    assert read == 1002  # the header, the limit, and the one row past it: no more
+
+
+def test_a_csv_past_the_limit_stops_being_read_there(monkeypatch):
+    data = ("name\n" + "x\n" * 100_000).encode()
+    read = 0
+    rows_of = transfer._csv_rows
+
+    def counted(data: bytes):
+        nonlocal read
+        for row in rows_of(data):
+            read += 1
+            yield row
+
+    monkeypatch.setattr(transfer, "_csv_rows", counted)
+    with pytest.raises(service.EngineError) as refused:
+        transfer.read_table(data, "big.csv", limit=10)
+    assert refused.value.key == "import.too_many_rows"
+    assert read == 12
+    # blank rows count towards a bound of their own
+    read = 0
+    with pytest.raises(service.EngineError):
+        transfer.read_table(("name\n" + ",\n" * 100_000).encode(), "blank.csv", limit=10)
+    assert read <= transfer.BLANK_ROWS_FACTOR * 11 + 1
+
+
+def test_other_events_are_answered_while_a_million_row_import_is_checked():
+    import asyncio
+    import time
+
+    from backoffice import offload
+
+    data = _xlsx_of_one_cell_rows(1_000_000)
+
+    async def scenario() -> tuple[int, float, float]:
+        ticks, longest = 0, 0.0
+        done = asyncio.Event()
+
+        async def another_user() -> None:
+            nonlocal ticks, longest
+            last = time.perf_counter()
+            while not done.is_set():
+                await asyncio.sleep(0.005)
+                now = time.perf_counter()
+                ticks, longest = ticks + 1, max(longest, now - last)
+                last = now
+
+        ticker = asyncio.create_task(another_user())
+        started = time.perf_counter()
+        with pytest.raises(service.EngineError) as refused:
+            await offload.run(transfer.read_table, data, "big.xlsx")
+        elapsed = time.perf_counter() - started
+        done.set()
+        await ticker
+        assert refused.value.key == "import.too_many_rows"
+        return ticks, longest, elapsed
+
+    ticks, longest, elapsed = asyncio.run(scenario())
+    assert elapsed < 10  # stopped at the limit: a twentieth of the file
+    assert ticks >= 20  # called on the loop, the check would let it tick not once
+    assert longest < 1  # the loop was never held for long
