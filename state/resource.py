@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import reflex as rx
 import sqlalchemy as sa
 
-from backoffice import offload
+from backoffice import like, offload
 from backoffice.db import session_scope
 from backoffice.engine import fields as fieldlib
 from backoffice.engine import service, transfer, views
@@ -89,7 +89,9 @@ def _ref_options(
         fields = tuple(dict.fromkeys((target.title_field, *target.search_fields)))
         needles = list(dict.fromkeys([text.strip()[:50], text.strip()[:50].upper()]))
         query = query.where(
-            sa.or_(*[getattr(target.model, f).like(f"{n}%") for f in fields for n in needles])
+            sa.or_(
+                *[like.starts_with(getattr(target.model, f), n) for f in fields for n in needles]
+            )
         )
     rows = session.execute(query).all()
     shown = {str(i) for i, _t in rows}
