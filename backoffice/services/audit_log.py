@@ -31,6 +31,7 @@ SECURITY_ACTIONS = (
     "auth.sign_in_while_locked",
     "auth.totp_failed",
     "auth.locked_out",
+    "auth.unlocked",
     "auth.recovery_code_used",
     "auth.password_change_refused",
     "auth.password_changed",
