@@ -659,7 +659,7 @@ class ResourceRecordState(rx.State):
                     attachment_id=attachment_id,
                     purpose=purpose,
                 )
-            shown = documents.preview(content, page, zoom)
+            shown = await offload.run(documents.preview, content, page, zoom)
         except (service.EngineError, documents.DocumentError) as error:
             return rx.toast.error(translate(error.key, lang))
         self.viewer_id, self.viewer_name, self.viewer_image = (
