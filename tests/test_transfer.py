@@ -304,3 +304,16 @@ def test_other_events_are_answered_while_a_million_row_import_is_checked():
     assert elapsed < 10  # stopped at the limit: a twentieth of the file
     assert ticks >= 20  # called on the loop, the check would let it tick not once
     assert longest < 1  # the loop was never held for long
+
+
+def test_a_workbook_that_unpacks_to_gigabytes_is_refused_unparsed(monkeypatch):
+    import zipfile
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (transfer.MAX_XLSX_UNPACKED_BYTES + 1))
+    assert len(packed.getvalue()) < transfer.MAX_FILE_BYTES
+    monkeypatch.setattr(transfer, "load_workbook", lambda *a, **k: pytest.fail("parsed"))
+    with pytest.raises(service.EngineError) as refused:
+        transfer.read_table(packed.getvalue(), "bomb.xlsx")
+    assert refused.value.key == "import.too_large"
