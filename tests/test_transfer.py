@@ -317,3 +317,57 @@ def test_a_workbook_that_unpacks_to_gigabytes_is_refused_unparsed(monkeypatch):
     with pytest.raises(service.EngineError) as refused:
         transfer.read_table(packed.getvalue(), "bomb.xlsx")
     assert refused.value.key == "import.too_large"
+
+
+def test_the_import_page_answers_other_events_while_it_refuses_a_million_rows(session):
+    """The upload handler itself: another coroutine on the worker's loop keeps ticking while
+    the file is read, and the file is refused for its rows."""
+    import asyncio
+    import time
+
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+
+    from state.auth import SessionState
+    from state.resource import ResourceImportState
+    from tests.factories import make_user, run, sign_in
+
+    user, _ = make_user(session, "pm.upload", ["product_manager"])
+    root = State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data(
+        {"headers": {"origin": "http://localhost:3000"}, "asPath": "/", "pathname": "/"}
+    )
+    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
+    state = root.get_substate(ResourceImportState.get_full_name().split(".")[1:])
+    state.resource_key = "partner"
+    data = _xlsx_of_one_cell_rows(1_000_000)
+
+    class Upload:
+        name, size = "big.xlsx", len(data)
+
+        async def read(self) -> bytes:
+            return data
+
+    upload = ResourceImportState.event_handlers["upload"].fn
+
+    async def scenario() -> tuple[int, float]:
+        ticks, longest, done = 0, 0.0, asyncio.Event()
+
+        async def another_user() -> None:
+            nonlocal ticks, longest
+            last = time.perf_counter()
+            while not done.is_set():
+                await asyncio.sleep(0.005)
+                now = time.perf_counter()
+                ticks, longest = ticks + 1, max(longest, now - last)
+                last = now
+
+        ticker = asyncio.create_task(another_user())
+        await upload(state, [Upload()])
+        done.set()
+        await ticker
+        return ticks, longest
+
+    ticks, longest = run(scenario())
+    assert "50,000" in state.message or "50000" in state.message, state.message
+    assert ticks >= 20 and longest < 1
