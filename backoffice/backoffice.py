@@ -41,6 +41,7 @@ app = rx.App(
     theme=rx.theme(accent_color="indigo", radius="medium", scaling="100%"),
     html_lang="zh-CN",
     api_transformer=request_limits.limiting_uploads(reflex_upload_path()),
+    backend_exception_handler=malformed_events.backend_exception_handler,
 )
 
 for route, title_key, component, on_load in registered_pages:

@@ -58,3 +58,37 @@ def test_the_reflex_internals_it_relies_on_are_still_there():
         "self",
         "sid",
     ]
+
+
+def test_a_flood_of_handler_errors_logs_one_traceback_a_minute_per_place(caplog, monkeypatch):
+    import backoffice.backoffice as app_module
+
+    assert app_module.app.backend_exception_handler is malformed_events.backend_exception_handler
+    malformed_events._tracebacks.clear()
+    clock = [1000.0]
+    monkeypatch.setattr(malformed_events.time, "monotonic", lambda: clock[0])
+
+    def junk_payload(value):
+        try:
+            int(value)  # a handler given a hand-made payload
+        except ValueError as error:
+            return malformed_events.backend_exception_handler(error)
+
+    def other_place():
+        try:
+            {}["missing"]
+        except KeyError as error:
+            return malformed_events.backend_exception_handler(error)
+
+    caplog.set_level(logging.WARNING)
+    for n in range(649):
+        toast = junk_payload(f"x{n}")
+    other_place()
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert len(tracebacks) == 2  # one per place
+    assert "error.generic" not in str(toast)  # a translated message, not a key
+    clock[0] += malformed_events.TRACEBACK_EVERY
+    junk_payload("y")
+    lines = [r.getMessage() for r in caplog.records]
+    assert len([r for r in caplog.records if r.exc_info]) == 3
+    assert any(line.startswith("648 more ValueError") for line in lines)
