@@ -135,10 +135,7 @@ def _where(session: Session, filters: Filters) -> list[sa.ColumnElement[bool]]:
         where.append(
             sa.or_(
                 AuditEntry.action.in_(SECURITY_ACTIONS),
-                *(
-                    like.ends_with(AuditEntry.action, suffix)
-                    for suffix in audit.EXPORT_SUFFIXES
-                ),
+                *(like.ends_with(AuditEntry.action, suffix) for suffix in audit.EXPORT_SUFFIXES),
             )
         )
     return where
