@@ -233,9 +233,9 @@ def test_a_million_row_file_is_refused_after_reading_just_past_the_limit(monkeyp
     read = 0
     rows_of = transfer._xlsx_rows
 
-    def counted(data: bytes):
+    def counted(data: bytes, limit: int):
         nonlocal read
-        for row in rows_of(data):
+        for row in rows_of(data, limit):
             read += 1
             yield row
 
@@ -251,9 +251,9 @@ def test_a_csv_past_the_limit_stops_being_read_there(monkeypatch):
     read = 0
     rows_of = transfer._csv_rows
 
-    def counted(data: bytes):
+    def counted(data: bytes, limit: int):
         nonlocal read
-        for row in rows_of(data):
+        for row in rows_of(data, limit):
             read += 1
             yield row
 
@@ -371,3 +371,29 @@ def test_the_import_page_answers_other_events_while_it_refuses_a_million_rows(se
     ticks, longest = run(scenario())
     assert "50,000" in state.message or "50000" in state.message, state.message
     assert ticks >= 20 and longest < 1
+
+
+def test_a_sheet_that_does_not_state_its_size_is_counted_before_openpyxl_reads_it(monkeypatch):
+    """openpyxl would parse every row of such a sheet to learn its size before the first one."""
+    stated = _xlsx_of_one_cell_rows(300_000)
+    unstated = _without_dimension(stated)
+    monkeypatch.setattr(transfer, "load_workbook", lambda *a, **k: pytest.fail("parsed"))
+    with pytest.raises(service.EngineError) as refused:
+        transfer.read_table(unstated, "big.xlsx", limit=1000)
+    assert refused.value.key == "import.too_many_rows"
+    assert refused.value.params == {"limit": 1000}
+
+
+def _without_dimension(data: bytes) -> bytes:
+    import re
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for member in source.infolist():
+            content = source.read(member)
+            if member.filename.endswith("sheet1.xml"):
+                content = re.sub(rb"<dimension[^>]*/>", b"", content)
+                assert b"<dimension" not in content
+            target.writestr(member.filename, content, zipfile.ZIP_DEFLATED)
+    return out.getvalue()

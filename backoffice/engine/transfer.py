@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -170,10 +171,41 @@ class ImportFile:
     rows: list[list[str]]
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # a zip bomb is refused unpacked
-        if sum(member.file_size for member in archive.infolist()) > MAX_XLSX_UNPACKED_BYTES:
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_SIZE_TAG = re.compile(rb"<(?:\w+:)?dimension[\s>/]")
+
+
+def _check_parts(data: bytes, limit: int) -> None:
+    """Refuse, before openpyxl opens it, a workbook that would cost far more than its limit.
+
+    A zip bomb is refused by its unpacked size. And openpyxl reads every row of a sheet that
+    does not state its size (``<dimension>``) just to learn it, before the first row is
+    handed out: in such a part the row tags are counted (a regex over the unpacked bytes,
+    many times faster than parsing) and counting stops at the bound ``read_table`` keeps.
+    """
+    most_rows = BLANK_ROWS_FACTOR * (limit + 1)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+        if sum(member.file_size for member in members) > MAX_XLSX_UNPACKED_BYTES:
             raise service.EngineError("import.too_large")
+        for member in members:
+            if member.file_size < 1024 * 1024:
+                continue
+            with archive.open(member) as part:
+                head = part.read(64 * 1024)
+                if _SIZE_TAG.search(head):
+                    continue
+                rows, tail, chunk = 0, b"", head
+                while chunk:
+                    window = tail + chunk
+                    rows += len(_ROW_TAG.findall(window)) - len(_ROW_TAG.findall(tail))
+                    if rows > most_rows:
+                        raise service.EngineError("import.too_many_rows", limit=limit)
+                    tail, chunk = window[-16:], part.read(1024 * 1024)
+
+
+def _xlsx_rows(data: bytes, limit: int = IMPORT_LIMIT) -> Iterator[list[str]]:
+    _check_parts(data, limit)
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         for row in book.worksheets[0].iter_rows(values_only=True):
@@ -182,7 +214,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
         book.close()
 
 
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
+def _csv_rows(data: bytes, _limit: int = IMPORT_LIMIT) -> Iterator[list[str]]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -214,7 +246,7 @@ def read_table(data: bytes, filename: str, limit: int = IMPORT_LIMIT) -> ImportF
     table: list[list[str]] = []
     read = 0
     try:
-        for row in source(data):
+        for row in source(data, limit):
             read += 1
             if any(str(c).strip() for c in row):
                 table.append(row)
