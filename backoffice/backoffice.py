@@ -4,6 +4,8 @@ import asyncio
 import os
 
 import reflex as rx
+from reflex_base import constants
+from reflex_base.config import get_config
 
 import backoffice.resources  # noqa: F401  (registers every resource declaration)
 import pages.admin
@@ -17,19 +19,29 @@ import pages.partners
 import pages.projects
 import pages.risk
 import pages.tickets  # noqa: F401  (the imports above register pages, panels and states)
-from backoffice import heap_trim, jobs, memory_probe
+from backoffice import heap_trim, jobs, memory_probe, request_limits
 from backoffice.i18n import translate
 from pages.layout import registered_pages
 from pages.login import login
 from pages.resource import register_pages
-from state import admission
+from state import admission, malformed_events
+
+
+def reflex_upload_path() -> str:
+    """The path Reflex serves uploads on, as ``App._add_optional_endpoints`` builds it (Reflex
+    internals: ``tests/test_request_limits.py`` fails if that changes)."""
+    return get_config().prepend_backend_path(str(constants.Endpoint.UPLOAD))
+
 
 register_pages()
 admission.cap_events_in_flight(admission.limit_from_environment())
+malformed_events.log_once_per_connection()
 
 app = rx.App(
     theme=rx.theme(accent_color="indigo", radius="medium", scaling="100%"),
     html_lang="zh-CN",
+    api_transformer=request_limits.limiting_uploads(reflex_upload_path()),
+    backend_exception_handler=malformed_events.backend_exception_handler,
 )
 
 for route, title_key, component, on_load in registered_pages:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import os
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from backoffice import backup, config, db, jobs, migrations, seed
 from backoffice.config import get_settings
-from backoffice.services import audit_anchor, field_keys, users
+from backoffice.services import audit_anchor, auth, field_keys, users
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
@@ -226,6 +227,23 @@ def cmd_scheduler(_args: argparse.Namespace) -> int:
     return jobs.serve()
 
 
+def cmd_unlock(args: argparse.Namespace) -> int:
+    try:
+        operator = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (e.g. in a container)
+        operator = f"uid {os.getuid()}"
+    try:
+        with db.session_scope(write=True) as session:
+            cleared = auth.unlock(
+                session, username=args.user, operator=operator, reason=args.reason
+            )
+    except ValueError as refused:
+        print(f"not unlocked: {refused}", file=sys.stderr)
+        return 1
+    print(f"{args.user}: {cleared} sign-in counter(s) cleared; audited as os:{operator}")
+    return 0
+
+
 def cmd_sign_ins(_args: argparse.Namespace) -> int:
     port = os.environ.get("PORT", "3000")
     print(f"\n  Back office: http://localhost:{port}")
@@ -297,6 +315,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "scheduler", help="run the scheduled jobs in this process (production: one per site)"
     ).set_defaults(func=cmd_scheduler)
+    unlocking = commands.add_parser(
+        "unlock", help="clear an account's sign-in locks and delays (audited, with a reason)"
+    )
+    unlocking.add_argument("user")
+    unlocking.add_argument("--reason", required=True, help="why (kept in the audit log)")
+    unlocking.set_defaults(func=cmd_unlock)
     commands.add_parser("sign-ins", help="print the address and demo sign-ins").set_defaults(
         func=cmd_sign_ins
     )

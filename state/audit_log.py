@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice import offload
 from backoffice.db import session_scope
 from backoffice.i18n import translate
 from backoffice.services import audit_log
@@ -80,17 +81,18 @@ class AuditLogState(rx.State):
         session_state = await self.get_state(SessionState)
         try:
             filters = audit_log.parse_filters(dict(self.filters))
-            principal = session_state.principal
-            with session_scope() as session:
-                data, rows = audit_log.export_csv(session, principal=principal, filters=filters)
-            with session_scope(write=True) as session:
-                audit_log.record_export(
-                    session,
-                    principal=principal,
-                    filters=filters,
-                    rows=rows,
-                    client=session_state.client,
-                )
+            principal, client = session_state.principal, session_state.client
+
+            def build() -> bytes | str:
+                with session_scope() as session:
+                    data, rows = audit_log.export_csv(session, principal=principal, filters=filters)
+                with session_scope(write=True) as session:
+                    audit_log.record_export(
+                        session, principal=principal, filters=filters, rows=rows, client=client
+                    )
+                return data
+
+            data = await offload.run(build)
         except audit_log.AuditLogError as error:
             return rx.toast.error(translate(error.key, lang))
         return rx.download(data=data, filename="audit-log.csv")

@@ -10,6 +10,7 @@ from typing import Any
 import plotly.graph_objects as go
 import reflex as rx
 
+from backoffice import offload
 from backoffice.db import session_scope
 from backoffice.i18n import translate
 from backoffice.security.rbac import ROLES
@@ -289,7 +290,8 @@ class KpiState(_KpiBase):
         principal, lang = await self._principal(), await self._lang()
         try:
             key = self._chart_keys[int(slot)]
-            file = kpi.export_chart(
+            file = await offload.run(
+                kpi.export_chart,
                 principal=principal,
                 key=key,
                 period=self._period(),
@@ -310,7 +312,8 @@ class KpiState(_KpiBase):
             period = self._period()
         except kpi.KpiError as exc:
             return rx.toast.error(translate(exc.key, lang))
-        file = kpi.export_page(
+        file = await offload.run(
+            kpi.export_page,
             principal=principal,
             period=period,
             title=f"{translate('kpi.title', lang)} {period.start} – {period.end}",
@@ -329,8 +332,12 @@ class KpiState(_KpiBase):
             period = self._period()
         except kpi.KpiError as exc:
             return rx.toast.error(translate(exc.key, lang))
-        with session_scope(write=True) as session:
-            kpi.create_report(session, period, "range", principal.username)
+
+        def write() -> None:
+            with session_scope(write=True) as session:
+                kpi.create_report(session, period, "range", principal.username)
+
+        await offload.run(write)
         await self._fill()
         return rx.toast.success(translate("kpi.report_written", lang))
 
@@ -339,8 +346,11 @@ class KpiState(_KpiBase):
     async def download_report(self, report_id: int) -> Any:
         principal, lang = await self._principal(), await self._lang()
         try:
-            file = kpi.download_report(
-                principal=principal, report_id=int(report_id), client=await self._client()
+            file = await offload.run(
+                kpi.download_report,
+                principal=principal,
+                report_id=int(report_id),
+                client=await self._client(),
             )
         except (kpi.KpiError, TypeError, ValueError):
             return rx.toast.error(translate("field.not_found", lang))

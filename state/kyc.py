@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice import offload
 from backoffice.config import get_settings
 from backoffice.db import session_scope
 from backoffice.i18n import choice_label, translate
@@ -270,17 +271,17 @@ class KycPanelState(rx.State):
     async def evidence_pack(self) -> Any:
         lang = await self._lang()
         session_state = await self.get_state(SessionState)
-        try:
+        case_id, principal, client = self.case_id, session_state.principal, session_state.client
+
+        def build() -> tuple[str, bytes]:
             with session_scope(write=True) as session:
-                case = session.get(KycCase, self.case_id)
+                case = session.get(KycCase, case_id)
                 if case is None:
                     raise kyc.KycError("error.not_found")
-                name, data = kyc.evidence_pack(
-                    session,
-                    principal=session_state.principal,
-                    case=case,
-                    client=session_state.client,
-                )
+                return kyc.evidence_pack(session, principal=principal, case=case, client=client)
+
+        try:
+            name, data = await offload.run(build)
         except kyc.KycError as error:
             return rx.toast.error(translate(error.key, lang))
         return rx.download(data=data, filename=name, mime_type="application/zip")

@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice import offload
 from backoffice.db import session_scope
 from backoffice.services import partners
 from backoffice.services.business_time import local_today
@@ -57,7 +58,10 @@ class CommissionState(rx.State):
     @requires("partner", "export")
     async def export(self) -> Any:
         session_state = await self.get_state(SessionState)
-        file = partners.export_commission(
-            principal=session_state.principal, month=self.month, client=session_state.client
+        file = await offload.run(
+            partners.export_commission,
+            principal=session_state.principal,
+            month=self.month,
+            client=session_state.client,
         )
         return rx.download(data=file.data, filename=file.filename)

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import reflex as rx
 import sqlalchemy as sa
 
+from backoffice import like, offload
 from backoffice.db import session_scope
 from backoffice.engine import fields as fieldlib
 from backoffice.engine import service, transfer, views
@@ -99,7 +100,9 @@ def _ref_options(
         fields = tuple(dict.fromkeys((target.title_field, *target.search_fields)))
         needles = list(dict.fromkeys([text.strip()[:50], text.strip()[:50].upper()]))
         query = query.where(
-            sa.or_(*[getattr(target.model, f).like(f"{n}%") for f in fields for n in needles])
+            sa.or_(
+                *[like.starts_with(getattr(target.model, f), n) for f in fields for n in needles]
+            )
         )
     rows = session.execute(query).all()
     shown = {str(i) for i, _t in rows}
@@ -474,21 +477,27 @@ class ResourceListState(rx.State):
         resource = self._resource()
         lang = await _lang(self)
         session_state = await self.get_state(SessionState)
-        try:
+        params, principal, client = self._params(), session_state.principal, session_state.client
+
+        def build() -> tuple[bytes | str, str]:
             # Deferred although the export is audited: it may read up to 200,000 rows first,
             # and holding SQLite's write lock that long would make every save wait.
             with session_scope() as session:
                 schema = service.schema_of(session, resource)
-                query = service.parse_query(schema, self._params())
+                query = service.parse_query(schema, params)
                 content, name, _rows = transfer.export_view(
                     session,
-                    principal=session_state.principal,
+                    principal=principal,
                     resource=resource,
                     query=query,
                     lang=lang,
                     fmt=str(fmt),
-                    client=session_state.client,
+                    client=client,
                 )
+            return content, name
+
+        try:
+            content, name = await offload.run(build)
         except service.EngineError as error:
             return rx.toast.error(translate(error.key, lang))
         return rx.download(data=content, filename=name)
@@ -616,20 +625,34 @@ class ResourceRecordState(rx.State):
         principal = await _principal(self)
         problems = []
         # read first: no await while the write scope holds SQLite's write lock
-        uploads = [(upload.name or "file", await upload.read()) for upload in files[:10]]
-        with session_scope(write=True) as session:
-            for filename, data in uploads:
-                _item, problem = attachments.add(
-                    session,
-                    principal=principal,
-                    resource=resource,
-                    record_id=self.record_id,
-                    filename=filename,
-                    data=data,
-                    category=self.attach_category,
-                )
-                if problem:
-                    problems.append(f"{filename}: {translate(problem, lang)}")
+        uploads = []
+        for upload in files[:10]:
+            name = upload.name or "file"
+            if (upload.size or 0) > attachments.MAX_BYTES:  # refused unread
+                problems.append(f"{name}: {translate('attachment.too_large', lang)}")
+            else:
+                uploads.append((name, await upload.read()))
+        record_id, category = self.record_id, self.attach_category
+
+        def store() -> list[tuple[str, str]]:
+            refused = []
+            with session_scope(write=True) as session:
+                for filename, data in uploads:
+                    _item, problem = attachments.add(
+                        session,
+                        principal=principal,
+                        resource=resource,
+                        record_id=record_id,
+                        filename=filename,
+                        data=data,
+                        category=category,
+                    )
+                    if problem:
+                        refused.append((filename, problem))
+            return refused
+
+        for filename, problem in await offload.run(store):
+            problems.append(f"{filename}: {translate(problem, lang)}")
         await self._after_files(principal, resource)
         if problems:
             return rx.toast.error(" ".join(problems))
@@ -664,7 +687,7 @@ class ResourceRecordState(rx.State):
                     attachment_id=attachment_id,
                     purpose=purpose,
                 )
-            shown = documents.preview(content, page, zoom)
+            shown = await offload.run(documents.preview, content, page, zoom)
         except (service.EngineError, documents.DocumentError) as error:
             return rx.toast.error(translate(error.key, lang))
         self.viewer_id, self.viewer_name, self.viewer_image = (
@@ -1076,9 +1099,11 @@ class ResourceImportState(rx.State):
         if not files:
             return None
         upload = files[0]
-        data = await upload.read()
         try:
-            table = transfer.read_table(data, upload.name or "")
+            if (upload.size or 0) > transfer.MAX_FILE_BYTES:
+                raise service.EngineError("import.too_large")
+            data = await upload.read()
+            table = await offload.run(transfer.read_table, data, upload.name or "")
         except service.EngineError as error:
             self.message = translate(error.key, lang, **error.params)
             return rx.toast.error(self.message)
@@ -1109,20 +1134,27 @@ class ResourceImportState(rx.State):
         lang = await _lang(self)
         session_state = await self.get_state(SessionState)
         table = self._file if rows is None else transfer.ImportFile(self._file.columns, rows)
-        try:
+        principal, client = session_state.principal, session_state.client
+        resource, mapping = self._resource(), list(self.mapping)
+
+        def run() -> transfer.ImportCheck:
             with session_scope(write=commit) as session:
                 check = transfer.run_import(
                     session,
-                    principal=session_state.principal,
-                    resource=self._resource(),
+                    principal=principal,
+                    resource=resource,
                     file=table,
-                    mapping=self.mapping,
+                    mapping=mapping,
                     lang=lang,
                     commit=commit,
-                    client=session_state.client,
+                    client=client,
                 )
                 if commit and not check.ok:
                     session.rollback()
+            return check
+
+        try:
+            check = await offload.run(run)
         except service.EngineError as error:
             self.message = translate(error.key, lang, **error.params)
             self.checking = False

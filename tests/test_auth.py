@@ -8,12 +8,14 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
+from backoffice import cli
 from backoffice.db import session_scope
 from backoffice.security import passwords, sessions, throttle, totp
 from backoffice.services import auth, users
 from models.audit import AuditEntry
 from models.base import utcnow
-from models.identity import RecoveryCode, StaffSession
+from models.identity import LoginThrottle, RecoveryCode, StaffSession
+from models.notifications import Notification
 from tests.factories import PASSWORD, make_user, sign_in
 
 
@@ -123,30 +125,88 @@ def test_disabled_user_gets_the_same_answer_as_a_wrong_password(session):
     assert result == auth.PasswordResult("", message="login.failed")
 
 
-def test_account_locks_after_five_failures_even_for_the_right_password(session):
-    make_user(session, "frank", ["pmo"])
-    for _ in range(throttle.MAX_FAILURES):
-        auth.check_password(session, username="frank", password="wrong-password-1", client="c1")
+def _later(monkeypatch, seconds: float) -> None:
+    """Move the throttle's clock forward."""
+    moved = utcnow() + timedelta(seconds=seconds)
+    monkeypatch.setattr(throttle, "utcnow", lambda: moved)
+
+
+def _fail(session, username: str, client: str, times: int) -> None:
+    for _ in range(times):
+        auth.check_password(session, username=username, password="wrong-password-1", client=client)
     session.commit()
-    locked = auth.check_password(session, username="frank", password=PASSWORD, client="c2")
+
+
+def test_five_failures_lock_that_address_for_that_account_even_for_the_right_password(
+    session, monkeypatch
+):
+    make_user(session, "frank", ["pmo"])
+    _fail(session, "frank", "c1", throttle.MAX_FAILURES)
+    locked = auth.check_password(session, username="frank", password=PASSWORD, client="c1")
     assert locked.message == "login.locked"
     assert "auth.locked_out" in _actions(session)
+    _later(monkeypatch, throttle.MAX_DELAY.total_seconds())  # the account's delay has run
+    assert (
+        auth.check_password(session, username="frank", password=PASSWORD, client="c1").message
+        == "login.locked"
+    ), "the pair stays locked for its lock-out"
+    ok = auth.check_password(session, username="frank", password=PASSWORD, client="c2")
+    assert ok.next_step == "totp", "the owner elsewhere gets in"
 
 
-def test_client_locks_after_many_failures_across_accounts(session):
-    make_user(session, "gina", ["pmo"])
-    for i in range(throttle.CLIENT_MAX_FAILURES):
+def test_failures_from_rotating_addresses_slow_the_account_down_but_never_lock_it(
+    session, monkeypatch
+):
+    make_user(session, "admin", ["admin"])
+    for n in range(100):  # a stranger guessing from a hundred addresses
         auth.check_password(
-            session, username=f"user{i}", password="wrong-password-1", client="6.6.6.6"
+            session, username="admin", password="wrong-password-1", client=f"10.0.{n}.1"
         )
+        _later(monkeypatch, 0)
     session.commit()
+    until = session.get(LoginThrottle, throttle.account_key("admin")).locked_until
+    assert until - throttle.utcnow() <= throttle.MAX_DELAY, "a delay, capped"
+    slowed = auth.check_password(session, username="admin", password=PASSWORD, client="10.9.9.9")
+    assert slowed.message == "login.slow_down"
+    _later(monkeypatch, throttle.MAX_DELAY.total_seconds() + 1)
+    ok = auth.check_password(session, username="admin", password=PASSWORD, client="10.9.9.9")
+    assert ok.next_step == "totp", "the administrator is in after at most a minute"
+
+
+def test_the_account_delay_doubles_from_the_sixth_failure(session, monkeypatch):
+    make_user(session, "gail", ["pmo"])
+    waits = []
+    for n in range(throttle.FREE_FAILURES + 3):
+        auth.check_password(session, username="gail", password="wrong-password-1", client=f"c{n}")
+        row = session.get(LoginThrottle, throttle.account_key("gail"))
+        waits.append(None if row.locked_until is None else row.locked_until - throttle.utcnow())
+        _later(monkeypatch, 120 * (n + 1))  # each attempt after the delay ran, within the window
+    assert waits[: throttle.FREE_FAILURES - 1] == [None] * (throttle.FREE_FAILURES - 1)
+    seconds = [round(w.total_seconds()) for w in waits[throttle.FREE_FAILURES - 1 :]]
+    assert seconds == [2, 4, 8, 16]
+
+
+def test_behind_a_proxy_one_address_failing_locks_no_other_account(session):
+    make_user(session, "gina", ["pmo"])
+    for i in range(50):  # everybody arrives from the proxy's address
+        _fail(session, f"user{i}", "6.6.6.6", 1)
+    _fail(session, "mallory", "6.6.6.6", throttle.MAX_FAILURES)
     result = auth.check_password(session, username="gina", password=PASSWORD, client="6.6.6.6")
-    assert result.message == "login.locked"
-    ok = auth.check_password(session, username="gina", password=PASSWORD, client="7.7.7.7")
-    assert ok.next_step == "totp"
+    assert result.next_step == "totp"
 
 
-def test_wrong_totp_codes_lock_the_account(session):
+def test_a_lockout_tells_the_administrators_and_the_owner(session):
+    owner, _ = make_user(session, "olga", ["pmo"])
+    make_user(session, "root2", ["admin"])
+    _fail(session, "olga", "8.8.8.8", throttle.MAX_FAILURES)
+    told = session.exec(select(Notification).order_by(Notification.id)).all()
+    assert [(n.role, n.user_id) for n in told] == [("admin", None), (None, owner.id)]
+    assert all("olga" in n.title_en and "8.8.8.8" in n.title_en for n in told)
+    locked = session.exec(select(AuditEntry).where(AuditEntry.action == "auth.locked_out")).all()
+    assert [(e.actor, e.client) for e in locked] == [("olga", "8.8.8.8")]
+
+
+def test_wrong_totp_codes_lock_the_account_from_that_address_and_tell_its_owner(session):
     user, _ = make_user(session, "hank", ["pmo"])
     for _ in range(throttle.MAX_FAILURES):
         auth.verify_totp(session, user_id=user.id, code="000000", client="c")
@@ -155,6 +215,36 @@ def test_wrong_totp_codes_lock_the_account(session):
         auth.check_password(session, username="hank", password=PASSWORD, client="c").message
         == "login.locked"
     )
+    assert session.exec(select(Notification).where(Notification.user_id == user.id)).first()
+
+
+def test_unlock_clears_every_counter_of_the_account_and_is_audited(session, capsys, monkeypatch):
+    make_user(session, "admin", ["admin"])
+    make_user(session, "other", ["pmo"])
+    for n in range(3):
+        _fail(session, "admin", f"10.1.{n}.1", throttle.MAX_FAILURES)
+        _later(monkeypatch, throttle.MAX_DELAY.total_seconds() * (n + 1))
+    _fail(session, "other", "10.1.0.1", throttle.MAX_FAILURES)
+    assert len(session.exec(select(LoginThrottle)).all()) == 4 + 2
+    session.commit()
+    assert cli.main(["unlock", "admin", "--reason", "locked out during the audit"]) == 0
+    session.expire_all()
+    assert (
+        auth.check_password(
+            session, username="admin", password=PASSWORD, client="10.1.0.1"
+        ).next_step
+        == "totp"
+    )
+    assert (
+        auth.check_password(session, username="other", password=PASSWORD, client="10.1.0.1").message
+        == "login.locked"
+    ), "only that account"
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "auth.unlocked")).one()
+    assert entry.actor.startswith("os:") and "locked out during the audit" in str(entry.changes)
+    session.commit()
+    assert cli.main(["unlock", "admin", "--reason", " "]) == 1
+    assert cli.main(["unlock", "nobody", "--reason", "typo"]) == 1
+    assert "no user named" in capsys.readouterr().err
 
 
 def test_recovery_code_works_once(session):

@@ -104,3 +104,33 @@ def test_the_pdf_writer_paginates_chinese_text_that_readers_extract():
     assert "稳盈90天 风险揭示书" in first and "第1条 理财非存款" in first
     assert "第79条" in last and f"{len(document)}/{len(document)}" in last
     assert document.get_metadata_dict()["Title"] == "风险揭示书"
+
+
+def test_a_huge_page_or_image_is_drawn_at_most_max_side_never_full_size_first(monkeypatch):
+    """A 5 m × 5 m PDF page at 300 % would be a 28,000-pixel square (3 GB) drawn before being
+    shrunk; an image is likewise scaled straight to its capped size."""
+    document = pdfium.PdfDocument.new()
+    document.new_page(14_000, 14_000)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    scales = []
+    render = pdfium.PdfPage.render
+    monkeypatch.setattr(
+        pdfium.PdfPage,
+        "render",
+        lambda page, scale, **kw: scales.append(scale) or render(page, scale=scale, **kw),
+    )
+    shown = documents.preview(FileContent("a.pdf", "application/pdf", buffer.getvalue()), zoom=300)
+    assert max(_size(shown)) <= documents.MAX_SIDE
+    assert scales and 14_000 * scales[0] <= documents.MAX_SIDE + 1
+    image = io.BytesIO()
+    Image.new("RGB", (5000, 100), "white").save(image, format="PNG")
+    sizes = []
+    resize = Image.Image.resize
+    monkeypatch.setattr(
+        Image.Image,
+        "resize",
+        lambda im, size, *a, **kw: sizes.append(size) or resize(im, size, *a, **kw),
+    )
+    documents.preview(FileContent("wide.png", "image/png", image.getvalue()), zoom=300)
+    assert max(max(size) for size in sizes) <= documents.MAX_SIDE

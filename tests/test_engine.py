@@ -764,3 +764,35 @@ def test_a_stale_refusal_names_a_login_only_when_its_account_is_gone(session, pm
     assert refusal.key == "record.stale_by" and refusal.params["who"] == "gone.user"
     assert refusal.params["fields_en"] == f"{notes.label_en}, unknown_name"
     assert refusal.params["fields_zh"] == f"{notes.label_zh}、unknown_name"
+
+
+def test_wildcards_typed_in_a_search_match_only_themselves(session, pm):
+    """A typed % or _ is a character to find, not a pattern: ``q=%`` finds the values that hold
+    a literal % where the search looks (at the start), not every row."""
+    names = ["%优先", "100%保本", "10_年期", "100号", "A/B 合作", "AB 合作"]
+    for i, name in enumerate(names):
+        _partner(session, pm, name=name, licence_no=f"LIC{i:03d}")
+    schema = service.schema_of(session, PARTNER)
+
+    def found(q: str) -> list[str]:
+        query = service.parse_query(schema, {"q": q})
+        page = service.list_page(session, principal=pm, resource=PARTNER, query=query)
+        return sorted(r["name"] for r in page.rows)
+
+    assert found("%") == ["%优先"]
+    assert found("_") == []
+    assert found("10_") == ["10_年期"]
+    assert found("100%") == ["100%保本"]
+    assert found("A/") == ["A/B 合作"]
+    assert found("//") == []
+    assert found("10") == ["100%保本", "100号", "10_年期"]
+
+
+def test_the_record_picker_escapes_wildcards_too(session, pm):
+    from state.resource import _ref_options
+
+    for i, name in enumerate(["%优先", "100%保本", "华夏"]):
+        _partner(session, pm, name=name, licence_no=f"LIC{i:03d}")
+    spec = get("product").field("partner_id")
+    assert [o["label"] for o in _ref_options(session, spec, "%")] == ["%优先"]
+    assert [o["label"] for o in _ref_options(session, spec, "_")] == []

@@ -177,3 +177,223 @@ def test_export_needs_the_export_permission(session):
             lang="zh",
             fmt="csv",
         )
+
+
+def _xlsx_of_one_cell_rows(count: int) -> bytes:
+    """A minimal workbook of ``count`` one-cell rows, written as XML directly (seconds faster
+    than openpyxl for a million rows); it states its size up front, as Excel does."""
+    import zipfile
+
+    rows = "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>x</t></is></c></row>'
+        for n in range(1, count + 1)
+    )
+    ns = "http://schemas.openxmlformats.org"
+    rels = f"{ns}/package/2006/relationships"
+    office = f"{ns}/officeDocument/2006/relationships"
+    main = f"{ns}/spreadsheetml/2006/main"
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    parts = {
+        "[Content_Types].xml": (
+            f'<Types xmlns="{ns}/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{kind}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" '
+            f'ContentType="{kind}.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<Relationships xmlns="{rels}"><Relationship Id="rId1" '
+            f'Type="{office}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{main}" xmlns:r="{office}">'
+            '<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{rels}"><Relationship Id="rId1" '
+            f'Type="{office}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<worksheet xmlns="{main}"><dimension ref="A1:A{count}"/>'
+            f"<sheetData>{rows}</sheetData></worksheet>"
+        ),
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return out.getvalue()
+
+
+def test_a_million_row_file_is_refused_after_reading_just_past_the_limit(monkeypatch):
+    data = _xlsx_of_one_cell_rows(1_000_000)
+    assert len(data) < transfer.MAX_FILE_BYTES  # refused for its rows, not its size
+    read = 0
+    rows_of = transfer._xlsx_rows
+
+    def counted(data: bytes, limit: int):
+        nonlocal read
+        for row in rows_of(data, limit):
+            read += 1
+            yield row
+
+    monkeypatch.setattr(transfer, "_xlsx_rows", counted)
+    with pytest.raises(service.EngineError) as refused:
+        transfer.read_table(data, "big.xlsx", limit=1000)
+    assert refused.value.key == "import.too_many_rows"
+    assert read == 1002  # the header, the limit, and the one row past it: no more
+
+
+def test_a_csv_past_the_limit_stops_being_read_there(monkeypatch):
+    data = ("name\n" + "x\n" * 100_000).encode()
+    read = 0
+    rows_of = transfer._csv_rows
+
+    def counted(data: bytes, limit: int):
+        nonlocal read
+        for row in rows_of(data, limit):
+            read += 1
+            yield row
+
+    monkeypatch.setattr(transfer, "_csv_rows", counted)
+    with pytest.raises(service.EngineError) as refused:
+        transfer.read_table(data, "big.csv", limit=10)
+    assert refused.value.key == "import.too_many_rows"
+    assert read == 12
+    # blank rows count towards a bound of their own
+    read = 0
+    with pytest.raises(service.EngineError):
+        transfer.read_table(("name\n" + ",\n" * 100_000).encode(), "blank.csv", limit=10)
+    assert read <= transfer.BLANK_ROWS_FACTOR * 11 + 1
+
+
+def test_other_events_are_answered_while_a_million_row_import_is_checked():
+    import asyncio
+    import time
+
+    from backoffice import offload
+
+    data = _xlsx_of_one_cell_rows(1_000_000)
+
+    async def scenario() -> tuple[int, float, float]:
+        ticks, longest = 0, 0.0
+        done = asyncio.Event()
+
+        async def another_user() -> None:
+            nonlocal ticks, longest
+            last = time.perf_counter()
+            while not done.is_set():
+                await asyncio.sleep(0.005)
+                now = time.perf_counter()
+                ticks, longest = ticks + 1, max(longest, now - last)
+                last = now
+
+        ticker = asyncio.create_task(another_user())
+        started = time.perf_counter()
+        with pytest.raises(service.EngineError) as refused:
+            await offload.run(transfer.read_table, data, "big.xlsx")
+        elapsed = time.perf_counter() - started
+        done.set()
+        await ticker
+        assert refused.value.key == "import.too_many_rows"
+        return ticks, longest, elapsed
+
+    ticks, longest, elapsed = asyncio.run(scenario())
+    assert elapsed < 10  # stopped at the limit: a twentieth of the file
+    assert ticks >= 20  # called on the loop, the check would let it tick not once
+    assert longest < 1  # the loop was never held for long
+
+
+def test_a_workbook_that_unpacks_to_gigabytes_is_refused_unparsed(monkeypatch):
+    import zipfile
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (transfer.MAX_XLSX_UNPACKED_BYTES + 1))
+    assert len(packed.getvalue()) < transfer.MAX_FILE_BYTES
+    monkeypatch.setattr(transfer, "load_workbook", lambda *a, **k: pytest.fail("parsed"))
+    with pytest.raises(service.EngineError) as refused:
+        transfer.read_table(packed.getvalue(), "bomb.xlsx")
+    assert refused.value.key == "import.too_large"
+
+
+def test_the_import_page_answers_other_events_while_it_refuses_a_million_rows(session):
+    """The upload handler itself: another coroutine on the worker's loop keeps ticking while
+    the file is read, and the file is refused for its rows."""
+    import asyncio
+    import time
+
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+
+    from state.auth import SessionState
+    from state.resource import ResourceImportState
+    from tests.factories import make_user, run, sign_in
+
+    user, _ = make_user(session, "pm.upload", ["product_manager"])
+    root = State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data(
+        {"headers": {"origin": "http://localhost:3000"}, "asPath": "/", "pathname": "/"}
+    )
+    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
+    state = root.get_substate(ResourceImportState.get_full_name().split(".")[1:])
+    state.resource_key = "partner"
+    data = _xlsx_of_one_cell_rows(1_000_000)
+
+    class Upload:
+        name, size = "big.xlsx", len(data)
+
+        async def read(self) -> bytes:
+            return data
+
+    upload = ResourceImportState.event_handlers["upload"].fn
+
+    async def scenario() -> tuple[int, float]:
+        ticks, longest, done = 0, 0.0, asyncio.Event()
+
+        async def another_user() -> None:
+            nonlocal ticks, longest
+            last = time.perf_counter()
+            while not done.is_set():
+                await asyncio.sleep(0.005)
+                now = time.perf_counter()
+                ticks, longest = ticks + 1, max(longest, now - last)
+                last = now
+
+        ticker = asyncio.create_task(another_user())
+        await upload(state, [Upload()])
+        done.set()
+        await ticker
+        return ticks, longest
+
+    ticks, longest = run(scenario())
+    assert "50,000" in state.message or "50000" in state.message, state.message
+    assert ticks >= 20 and longest < 1
+
+
+def test_a_sheet_that_does_not_state_its_size_is_counted_before_openpyxl_reads_it(monkeypatch):
+    """openpyxl would parse every row of such a sheet to learn its size before the first one."""
+    stated = _xlsx_of_one_cell_rows(300_000)
+    unstated = _without_dimension(stated)
+    monkeypatch.setattr(transfer, "load_workbook", lambda *a, **k: pytest.fail("parsed"))
+    with pytest.raises(service.EngineError) as refused:
+        transfer.read_table(unstated, "big.xlsx", limit=1000)
+    assert refused.value.key == "import.too_many_rows"
+    assert refused.value.params == {"limit": 1000}
+
+
+def _without_dimension(data: bytes) -> bytes:
+    import re
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for member in source.infolist():
+            content = source.read(member)
+            if member.filename.endswith("sheet1.xml"):
+                content = re.sub(rb"<dimension[^>]*/>", b"", content)
+                assert b"<dimension" not in content
+            target.writestr(member.filename, content, zipfile.ZIP_DEFLATED)
+    return out.getvalue()

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from backoffice import like
 from backoffice.config import get_settings
 from backoffice.engine import custom, versioned
 from backoffice.engine import fields as fieldlib
@@ -310,24 +311,25 @@ def _through(resource: Resource, lookup: Any, bound: str, value: Any) -> sa.Colu
 def contains_choices(column: sa.ColumnElement, value: str) -> sa.ColumnElement[bool]:
     """A multi-choice column ("a,b,c") holding every one of the given choices."""
     wrapped = sa.literal(",") + column + sa.literal(",")
-    return sa.and_(*[wrapped.like(f"%,{v},%") for v in value.split(",") if v])
+    return sa.and_(*[like.contains(wrapped, f",{v},") for v in value.split(",") if v])
 
 
 def _search(resource: Resource, text: str) -> sa.ColumnElement[bool]:
     """Prefix match on the search fields, as typed and in upper case (codes are upper case).
 
     A prefix LIKE can use the column's index (on SQLite with case_sensitive_like, see db.py),
-    so a search stays fast on millions of rows.
+    so a search stays fast on millions of rows. Wildcards typed in the search are escaped: they
+    match themselves only.
     """
-    needle = text.replace("\\", "").replace("%", "").replace("_", "")
+    needle = text.strip()
     variants = list(dict.fromkeys([needle, needle.upper()]))
     conditions = [
-        _column(resource, name).like(f"{variant}%")
+        like.starts_with(_column(resource, name), variant)
         for name in resource.search_fields
         for variant in variants
         if variant
     ]
-    return sa.or_(*conditions) if conditions else sa.true()  # only wildcards: no search
+    return sa.or_(*conditions) if conditions else sa.true()
 
 
 def _order(resource: Resource, sort: str) -> list[sa.ColumnElement]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+import re
+import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +33,9 @@ from backoffice.services import audit, exports
 EXPORT_LIMIT = 200_000
 IMPORT_LIMIT = 50_000
 MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024  # the XML inside: 50,000 wide rows fit in far less
 CHUNK = 1000
+BLANK_ROWS_FACTOR = 4  # rows read, blank ones included, stop at this many times the limit
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -167,40 +171,93 @@ class ImportFile:
     rows: list[list[str]]
 
 
-def read_table(data: bytes, filename: str) -> ImportFile:
-    """The first sheet (or the CSV) as text cells; raises EngineError on an unreadable file."""
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_SIZE_TAG = re.compile(rb"<(?:\w+:)?dimension[\s>/]")
+
+
+def _check_parts(data: bytes, limit: int) -> None:
+    """Refuse, before openpyxl opens it, a workbook that would cost far more than its limit.
+
+    A zip bomb is refused by its unpacked size. And openpyxl reads every row of a sheet that
+    does not state its size (``<dimension>``) just to learn it, before the first row is
+    handed out: in such a part the row tags are counted (a regex over the unpacked bytes,
+    many times faster than parsing) and counting stops at the bound ``read_table`` keeps.
+    """
+    most_rows = BLANK_ROWS_FACTOR * (limit + 1)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+        if sum(member.file_size for member in members) > MAX_XLSX_UNPACKED_BYTES:
+            raise service.EngineError("import.too_large")
+        for member in members:
+            if member.file_size < 1024 * 1024:
+                continue
+            with archive.open(member) as part:
+                head = part.read(64 * 1024)
+                if _SIZE_TAG.search(head):
+                    continue
+                rows, tail, chunk = 0, b"", head
+                while chunk:
+                    window = tail + chunk
+                    rows += len(_ROW_TAG.findall(window)) - len(_ROW_TAG.findall(tail))
+                    if rows > most_rows:
+                        raise service.EngineError("import.too_many_rows", limit=limit)
+                    tail, chunk = window[-16:], part.read(1024 * 1024)
+
+
+def _xlsx_rows(data: bytes, limit: int = IMPORT_LIMIT) -> Iterator[list[str]]:
+    _check_parts(data, limit)
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            yield ["" if c is None else fieldlib.to_text(c) for c in row]
+    finally:
+        book.close()
+
+
+def _csv_rows(data: bytes, _limit: int = IMPORT_LIMIT) -> Iterator[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise service.EngineError("import.unreadable")
+    yield from csv.reader(io.StringIO(text))
+
+
+def read_table(data: bytes, filename: str, limit: int = IMPORT_LIMIT) -> ImportFile:
+    """The first sheet (or the CSV) as text cells; raises EngineError on an unreadable file.
+
+    Rows are counted while they are read and reading stops at the first row past ``limit``, so
+    a file of a million rows costs no more than one of ``limit`` rows. Blank rows are skipped
+    but counted towards a bound of their own, so a sheet of blank rows cannot run long either.
+    Seconds of work for a big file: call it off the event loop (``offload.run``).
+    """
     if len(data) > MAX_FILE_BYTES:
         raise service.EngineError("import.too_large")
     name = filename.lower()
+    if name.endswith(".xlsx"):
+        source = _xlsx_rows
+    elif name.endswith(".csv"):
+        source = _csv_rows
+    else:
+        raise service.EngineError("import.format")
+    table: list[list[str]] = []
+    read = 0
     try:
-        if name.endswith(".xlsx"):
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            sheet = book.worksheets[0]
-            table = [
-                ["" if c is None else fieldlib.to_text(c) for c in row]
-                for row in sheet.iter_rows(values_only=True)
-            ]
-        elif name.endswith(".csv"):
-            for encoding in ("utf-8-sig", "gb18030"):
-                try:
-                    text = data.decode(encoding)
-                    break
-                except UnicodeDecodeError:
-                    continue
-            else:
-                raise service.EngineError("import.unreadable")
-            table = [list(r) for r in csv.reader(io.StringIO(text))]
-        else:
-            raise service.EngineError("import.format")
+        for row in source(data, limit):
+            read += 1
+            if any(str(c).strip() for c in row):
+                table.append(row)
+            if len(table) - 1 > limit or read > BLANK_ROWS_FACTOR * (limit + 1):
+                raise service.EngineError("import.too_many_rows", limit=limit)
     except service.EngineError:
         raise
     except Exception as exc:
         raise service.EngineError("import.unreadable") from exc
-    table = [r for r in table if any(str(c).strip() for c in r)]
     if not table:
         raise service.EngineError("import.empty")
-    if len(table) - 1 > IMPORT_LIMIT:
-        raise service.EngineError("import.too_many_rows", limit=IMPORT_LIMIT)
     columns = [str(c).strip() for c in table[0]]
     width = len(columns)
     rows = [[str(c).strip() for c in (r + [""] * width)[:width]] for r in table[1:]]

@@ -14,6 +14,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from backoffice import like
 from backoffice.services import audit, notifications
 from models.audit import AuditEntry
 from models.base import utcnow
@@ -56,7 +57,7 @@ def _matches(rule: BurstRule) -> sa.ColumnElement[bool]:
     if rule is LOCKOUT_STORM:
         return AuditEntry.action == "auth.locked_out"
     return sa.or_(
-        *(AuditEntry.action.endswith(suffix, autoescape=True) for suffix in audit.EXPORT_SUFFIXES),
+        *(like.ends_with(AuditEntry.action, suffix) for suffix in audit.EXPORT_SUFFIXES),
         AuditEntry.action.in_(audit.EXPORT_EXTRA_ACTIONS),
     )
 
@@ -80,7 +81,7 @@ def after_record(session: Session, entry: AuditEntry) -> bool:
     prefix = f"audit.burst:{rule.kind}:{who}:"
     already = session.exec(
         select(Notification.id).where(
-            Notification.dedupe_key.startswith(prefix, autoescape=True),
+            like.starts_with(Notification.dedupe_key, prefix),
             Notification.created_at >= since,
         )
     ).first()

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from backoffice import like
 from backoffice.config import get_settings
 from backoffice.i18n import catalogue
 from backoffice.refusal import Refusal
@@ -31,6 +32,7 @@ SECURITY_ACTIONS = (
     "auth.sign_in_while_locked",
     "auth.totp_failed",
     "auth.locked_out",
+    "auth.unlocked",
     "auth.recovery_code_used",
     "auth.password_change_refused",
     "auth.password_changed",
@@ -117,7 +119,7 @@ def _where(session: Session, filters: Filters) -> list[sa.ColumnElement[bool]]:
         ).all()
         where.append(AuditEntry.actor.in_([filters.actor, *named]))
     if filters.action:
-        where.append(AuditEntry.action.startswith(filters.action, autoescape=True))
+        where.append(like.starts_with(AuditEntry.action, filters.action))
     if filters.entity:
         where.append(AuditEntry.entity == filters.entity)
     if filters.entity_id:
@@ -130,10 +132,7 @@ def _where(session: Session, filters: Filters) -> list[sa.ColumnElement[bool]]:
         where.append(
             sa.or_(
                 AuditEntry.action.in_(SECURITY_ACTIONS),
-                *(
-                    AuditEntry.action.endswith(suffix, autoescape=True)
-                    for suffix in audit.EXPORT_SUFFIXES
-                ),
+                *(like.ends_with(AuditEntry.action, suffix) for suffix in audit.EXPORT_SUFFIXES),
             )
         )
     return where

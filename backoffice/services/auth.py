@@ -7,15 +7,17 @@ disabled account get the same answer in about the same time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from backoffice.security import fields, passwords, rbac, sessions, throttle, totp
-from backoffice.services import audit
+from backoffice.services import audit, notifications
 from models.base import utcnow
 from models.identity import RecoveryCode, Role, RolePermission, StaffSession, User, UserRole
+
+ADMIN_ROLE = "admin"
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,50 @@ class SecondFactorResult:
         return bool(self.token)
 
 
-def _refuse(session: Session, username: str, client: str, reason: str) -> PasswordResult:
-    locked = throttle.register_failure(session, throttle.account_key(username))
-    locked |= throttle.register_failure(
-        session, throttle.client_key(client), throttle.CLIENT_MAX_FAILURES
+def _locked_out(
+    session: Session, username: str, client: str, until: datetime, user_id: int | None = None
+) -> None:
+    """A pair locked: audited (the burst rule watches these) and told to the administrators
+    and to the account's owner, who learns that someone is guessing their password."""
+    audit.record(
+        session,
+        actor=username[:100] or "?",
+        action="auth.locked_out",
+        entity="user",
+        entity_id=user_id,
+        changes={"locked_until": [None, until.isoformat(timespec="seconds")]},
+        client=client,
     )
+    if user_id is None:
+        user_id = session.exec(select(User.id).where(User.username == username)).first()
+    dedupe = f"auth.locked_out:{until.isoformat(timespec='seconds')}:{username[:64]}:{client[:80]}"
+    title_zh = f"账户 {username[:64]} 在地址 {client[:80]} 多次登录失败，该地址已被暂时锁定"
+    title_en = (
+        f"Repeated failed sign-ins to {username[:64]} from {client[:80]}: "
+        "that address is locked for a while"
+    )
+    notifications.notify(
+        session,
+        role=ADMIN_ROLE,
+        severity="warning",
+        link="/audit?preset=security",
+        dedupe_key=f"{dedupe}:admins",
+        title_zh=title_zh,
+        title_en=title_en,
+    )
+    if user_id is not None:
+        notifications.notify(
+            session,
+            user_id=user_id,
+            severity="warning",
+            dedupe_key=f"{dedupe}:owner",
+            title_zh=title_zh + "。如果不是您本人，请联系管理员。",
+            title_en=title_en + ". If this was not you, tell an administrator.",
+        )
+
+
+def _refuse(session: Session, username: str, client: str, reason: str) -> PasswordResult:
+    locked_until = throttle.register_failure(session, username, client)
     audit.record(
         session,
         actor=username[:100] or "?",
@@ -51,14 +92,8 @@ def _refuse(session: Session, username: str, client: str, reason: str) -> Passwo
         changes={"reason": [None, reason]},
         client=client,
     )
-    if locked:
-        audit.record(
-            session,
-            actor=username[:100] or "?",
-            action="auth.locked_out",
-            entity="user",
-            client=client,
-        )
+    if locked_until is not None:
+        _locked_out(session, username, client, locked_until)
     return PasswordResult("", message="login.failed")
 
 
@@ -68,18 +103,18 @@ def check_password(
     username = username.strip()[:64]
     if not username or not password:
         return PasswordResult("", message="login.required")
-    if throttle.is_locked(session, throttle.account_key(username)) or throttle.is_locked(
-        session, throttle.client_key(client)
-    ):
+    refused = throttle.refusal(session, username, client)
+    if refused:
         passwords.burn_time(password)
         audit.record(
             session,
             actor=username,
             action="auth.sign_in_while_locked",
             entity="user",
+            changes={"reason": [None, refused]},
             client=client,
         )
-        return PasswordResult("", message="login.locked")
+        return PasswordResult("", message=refused)
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None:
         passwords.burn_time(password)
@@ -107,8 +142,7 @@ def _active_user(session: Session, user_id: int | None) -> User | None:
 
 
 def _second_factor_failed(session: Session, user: User, client: str, reason: str) -> None:
-    throttle.register_failure(session, throttle.account_key(user.username))
-    throttle.register_failure(session, throttle.client_key(client), throttle.CLIENT_MAX_FAILURES)
+    locked_until = throttle.register_failure(session, user.username, client)
     audit.record(
         session,
         actor=user.username,
@@ -118,10 +152,12 @@ def _second_factor_failed(session: Session, user: User, client: str, reason: str
         changes={"reason": [None, reason]},
         client=client,
     )
+    if locked_until is not None:
+        _locked_out(session, user.username, client, locked_until, user.id)
 
 
 def _signed_in(session: Session, user: User, client: str, user_agent: str, how: str) -> str:
-    throttle.clear(session, throttle.account_key(user.username))
+    throttle.clear_pair(session, user.username, client)
     user.last_login_at = utcnow()
     session.add(user)
     token = sessions.create(session, user=user, client=client, user_agent=user_agent)
@@ -143,8 +179,9 @@ def verify_totp(
     user = _active_user(session, user_id)
     if user is None or not user.totp_enrolled:
         return SecondFactorResult(message="login.start_again")
-    if throttle.is_locked(session, throttle.account_key(user.username)):
-        return SecondFactorResult(message="login.locked")
+    refused = throttle.refusal(session, user.username, client)
+    if refused:
+        return SecondFactorResult(message=refused)
     step = totp.matching_step(fields.decrypt(user.totp_secret_cipher), code)
     if step is None:
         _second_factor_failed(session, user, client, "wrong code")
@@ -161,8 +198,9 @@ def verify_recovery_code(
     user = _active_user(session, user_id)
     if user is None or not user.totp_enrolled:
         return SecondFactorResult(message="login.start_again")
-    if throttle.is_locked(session, throttle.account_key(user.username)):
-        return SecondFactorResult(message="login.locked")
+    refused = throttle.refusal(session, user.username, client)
+    if refused:
+        return SecondFactorResult(message=refused)
     used = session.execute(
         sa.update(RecoveryCode)
         .where(
@@ -261,8 +299,9 @@ def step_up(session: Session, *, principal: rbac.Principal, code: str, client: s
     user = _active_user(session, principal.user_id)
     if user is None:
         return "login.start_again"
-    if throttle.is_locked(session, throttle.account_key(user.username)):
-        return "login.locked"
+    refused = throttle.refusal(session, user.username, client)
+    if refused:
+        return refused
     step = totp.matching_step(fields.decrypt(user.totp_secret_cipher), code)
     if step is None or not _accept_step(session, user.id, step):
         _second_factor_failed(session, user, client, "step-up refused")
@@ -342,3 +381,27 @@ def live_sessions(session: Session) -> list[StaffSession]:
             .order_by(StaffSession.last_seen_at.desc())
         ).all()
     )
+
+
+def unlock(session: Session, *, username: str, operator: str, reason: str) -> int:
+    """The emergency procedure (``python -m backoffice unlock USER --reason …`` on the server):
+    every sign-in counter of the account goes, from every address. Audited with the operating
+    system's user as the actor. Returns how many counters were cleared; ValueError for a blank
+    reason or an unknown user."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("a reason is required")
+    user = session.exec(select(User).where(User.username == username.strip())).first()
+    if user is None:
+        raise ValueError(f"no user named {username!r}")
+    cleared = throttle.clear_account(session, user.username)
+    audit.record(
+        session,
+        actor=f"os:{operator}"[:100],
+        action="auth.unlocked",
+        entity="user",
+        entity_id=user.id,
+        changes={"reason": [None, reason[:500]], "counters_cleared": [None, cleared]},
+        client="cli",
+    )
+    return cleared

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
@@ -18,6 +19,7 @@ ZOOMS = (50, 75, 100, 150, 200, 300)
 VIEWABLE = ("application/pdf", "image/png", "image/jpeg")
 RENDER_SCALE = 1.6  # pixels per PDF point at 100 %: sharp on high-density screens
 MAX_SIDE = 6000  # pixels; a larger render is scaled down
+_PDFIUM = threading.Lock()  # pdfium is not thread-safe; previews run in worker threads
 
 
 class DocumentError(Refusal, ValueError):
@@ -53,6 +55,12 @@ def _fit(image: Image.Image) -> Image.Image:
     return image.resize((int(image.width * ratio), int(image.height * ratio)))
 
 
+def _capped(scale: float, width: float, height: float) -> float:
+    """``scale``, lowered so that the larger side comes out at ``MAX_SIDE`` pixels at most: a
+    huge page or image is never drawn at full size (gigabytes) only to be shrunk afterwards."""
+    return min(scale, MAX_SIDE / max(width, height, 1))
+
+
 def preview(content: FileContent, page: int = 1, zoom: int = 100) -> Preview:
     """One page of the document as an image, at a zoom of ``ZOOMS``."""
     if not viewable(content.content_type):
@@ -65,18 +73,22 @@ def preview(content: FileContent, page: int = 1, zoom: int = 100) -> Preview:
         except (OSError, ValueError) as exc:
             raise DocumentError("document.unreadable") from exc
         image = image.convert("RGB")
-        scaled = image.resize((int(image.width * zoom / 100), int(image.height * zoom / 100)))
+        ratio = _capped(zoom / 100, image.width, image.height)
+        scaled = image.resize((int(image.width * ratio), int(image.height * ratio)))
         return Preview(_data_url(_fit(scaled)), 1, 1, zoom)
-    try:
-        document = pdfium.PdfDocument(content.data)
-    except pdfium.PdfiumError as exc:  # damaged or password-protected
-        raise DocumentError("document.unreadable") from exc
-    try:
-        pages = len(document)
-        if pages == 0:
-            raise DocumentError("document.unreadable")
-        number = min(max(int(page), 1), pages)
-        bitmap = document[number - 1].render(scale=RENDER_SCALE * zoom / 100)
-        return Preview(_data_url(_fit(bitmap.to_pil())), number, pages, zoom)
-    finally:
-        document.close()
+    with _PDFIUM:
+        try:
+            document = pdfium.PdfDocument(content.data)
+        except pdfium.PdfiumError as exc:  # damaged or password-protected
+            raise DocumentError("document.unreadable") from exc
+        try:
+            pages = len(document)
+            if pages == 0:
+                raise DocumentError("document.unreadable")
+            number = min(max(int(page), 1), pages)
+            sheet = document[number - 1]
+            scale = _capped(RENDER_SCALE * zoom / 100, *sheet.get_size())
+            bitmap = sheet.render(scale=scale)
+            return Preview(_data_url(_fit(bitmap.to_pil())), number, pages, zoom)
+        finally:
+            document.close()
