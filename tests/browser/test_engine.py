@@ -72,7 +72,9 @@ def test_a_stale_edit_is_refused_with_who_changed_it(
     expect(other_page.get_by_text("已保存。").first).to_be_visible(timeout=30_000)
     page.locator("#field-notes").fill("我的修改")
     page.locator("#record-save").click()
-    expect(page.locator("#record-message")).to_contain_text("pm.li")
+    # the person by the name staff know, the field by its label
+    expect(page.locator("#record-message")).to_contain_text("李娜")
+    expect(page.locator("#record-message")).to_contain_text("（合作备注）")
     expect(page.locator("#record-message")).to_contain_text("您的修改未保存")
     page.reload()
     expect(page.locator("#field-notes")).to_have_value("第一位同事的修改", timeout=30_000)
