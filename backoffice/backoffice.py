@@ -2,8 +2,12 @@
 
 import asyncio
 import os
+from typing import Any
 
 import reflex as rx
+from reflex.utils import prerequisites
+from reflex_base import constants
+from reflex_base.config import get_config
 
 import backoffice.resources  # noqa: F401  (registers every resource declaration)
 import pages.admin
@@ -19,6 +23,7 @@ import pages.risk
 import pages.tickets  # noqa: F401  (the imports above register pages, panels and states)
 from backoffice import heap_trim, jobs, memory_probe
 from backoffice.i18n import translate
+from backoffice.security import headers
 from pages.layout import registered_pages
 from pages.login import login
 from pages.resource import register_pages
@@ -27,7 +32,34 @@ from state import admission
 register_pages()
 admission.cap_events_in_flight(admission.limit_from_environment())
 
-app = rx.App(
+
+class PortalApp(rx.App):
+    """The Reflex app with the security headers on everything it answers: the built
+    frontend's files (served by the backend in production), the backend's routes, the
+    websocket's upgrade, and even Reflex's own CORS refusals and errors (the outermost layer)."""
+
+    def __call__(self) -> Any:
+        return with_security_headers(super().__call__())
+
+
+def with_security_headers(asgi_app: Any) -> headers.SecurityHeaders:
+    """Called in each web worker at start-up, after the frontend is built: the policy names
+    the built pages' inline scripts by hash."""
+    config = get_config()
+    built = prerequisites.get_web_dir() / constants.Dirs.STATIC
+    policy = headers.content_security_policy(
+        headers.inline_script_hashes(built),
+        headers.websocket_sources(config.cors_allowed_origins),
+    )
+    return headers.SecurityHeaders(
+        asgi_app,
+        policy=policy,
+        hsts=headers.hsts_mode_from_environment(),
+        trusted_proxy_hops=config.trusted_proxy_hops,
+    )
+
+
+app = PortalApp(
     theme=rx.theme(accent_color="indigo", radius="medium", scaling="100%"),
     html_lang="zh-CN",
 )

@@ -1,0 +1,208 @@
+"""The security headers: on every kind of response (page, asset, API route, 404, websocket
+upgrade), HSTS only over HTTPS, the policy naming the built pages' inline scripts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocket
+
+from backoffice.security import headers
+
+HTML = """<!DOCTYPE html><html><head>
+<script src="/assets/entry.js" type="module"></script>
+<script>window.__context = {"a": 1};</script>
+</head><body><script type="module">import("/assets/entry.js");</script></body></html>"""
+
+
+def portal(static_dir: Path) -> Starlette:
+    """A stand-in for the portal's ASGI app: the built frontend mounted beside backend
+    routes, as Reflex serves them on one port in production."""
+
+    async def ping(request):
+        return JSONResponse("pong", headers={"server": "granian", "x-frame-options": "ALLOW"})
+
+    async def upload(request):
+        return PlainTextResponse("stored")
+
+    async def event(websocket: WebSocket):
+        await websocket.accept()
+        await websocket.send_text("hello")
+        await websocket.close()
+
+    return Starlette(
+        routes=[
+            Route("/ping", ping),
+            Route("/_upload", upload, methods=["POST"]),
+            WebSocketRoute("/_event/", event),
+            Mount("/", app=StaticFiles(directory=static_dir, html=True)),
+        ]
+    )
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text(HTML)
+    (tmp_path / "assets" / "entry.js").write_text("console.log(1)")
+    return tmp_path
+
+
+def client(
+    built: Path,
+    base_url: str = "http://testserver",
+    hsts: headers.HstsMode = headers.HstsMode.AUTO,
+    trusted_proxy_hops: int = 0,
+) -> TestClient:
+    policy = headers.content_security_policy(
+        headers.inline_script_hashes(built), headers.websocket_sources(["http://127.0.0.1:3000"])
+    )
+    app = headers.SecurityHeaders(
+        portal(built), policy=policy, hsts=hsts, trusted_proxy_hops=trusted_proxy_hops
+    )
+    return TestClient(app, base_url=base_url)
+
+
+def assert_protected(response_headers) -> None:
+    policy = response_headers["content-security-policy"]
+    for directive in (
+        "default-src 'self'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    ):
+        assert directive in policy
+    assert "unsafe-eval" not in policy
+    script_src = next(d for d in policy.split("; ") if d.startswith("script-src "))
+    assert "'unsafe-inline'" not in script_src
+    assert response_headers["x-frame-options"] == "DENY"
+    assert response_headers["x-content-type-options"] == "nosniff"
+    assert response_headers["referrer-policy"] == "no-referrer"
+    assert "camera=()" in response_headers["permissions-policy"]
+    assert "microphone=()" in response_headers["permissions-policy"]
+    assert response_headers["cross-origin-opener-policy"] == "same-origin"
+    assert response_headers["server"] == headers.NEUTRAL_SERVER.decode()
+
+
+def test_every_kind_of_response_carries_the_headers(built):
+    with client(built) as http:
+        page = http.get("/")
+        asset = http.get("/assets/entry.js")
+        api = http.get("/ping")
+        upload = http.post("/_upload", content=b"x")
+        missing = http.get("/no/such/file.js")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert asset.status_code == 200 and api.status_code == 200 and upload.status_code == 200
+    assert missing.status_code == 404
+    for response in (page, asset, api, upload, missing):
+        assert_protected(response.headers)
+        assert "strict-transport-security" not in response.headers
+
+
+def test_the_apps_own_values_are_replaced_not_doubled(built):
+    with client(built) as http:
+        response = http.get("/ping")
+    assert response.headers.get_list("server") == ["web"]
+    assert response.headers.get_list("x-frame-options") == ["DENY"]
+
+
+def test_the_websocket_upgrade_carries_the_headers(built):
+    seen: list[dict] = []
+    inner = client(built).app
+
+    async def recording(scope, receive, send):
+        async def record(message):
+            seen.append(message)
+            await send(message)
+
+        await inner(scope, receive, record)
+
+    with TestClient(recording) as http, http.websocket_connect("/_event/") as socket:
+        assert socket.receive_text() == "hello"
+    accept = next(m for m in seen if m["type"] == "websocket.accept")
+    names = {name.decode(): value.decode() for name, value in accept["headers"]}
+    assert_protected(names)
+
+
+def test_hsts_only_over_https(built):
+    with client(built, base_url="https://testserver") as https:
+        assert https.get("/").headers["strict-transport-security"].startswith("max-age=31536000")
+    with client(built) as http:
+        assert "strict-transport-security" not in http.get("/").headers
+
+
+def test_hsts_behind_a_trusted_proxy_that_says_https(built):
+    forwarded = {"x-forwarded-proto": "https"}
+    with client(built, trusted_proxy_hops=1) as behind_proxy:
+        assert "strict-transport-security" in behind_proxy.get("/", headers=forwarded).headers
+        plain = behind_proxy.get("/", headers={"x-forwarded-proto": "http"})
+        assert "strict-transport-security" not in plain.headers
+    # without a trusted proxy, the header is anyone's to send and is not believed
+    with client(built, trusted_proxy_hops=0) as direct:
+        assert "strict-transport-security" not in direct.get("/", headers=forwarded).headers
+
+
+def test_hsts_setting(built, monkeypatch):
+    with client(built, hsts=headers.HstsMode.ALWAYS) as http:
+        assert "strict-transport-security" in http.get("/ping").headers
+    with client(built, base_url="https://testserver", hsts=headers.HstsMode.OFF) as https:
+        assert "strict-transport-security" not in https.get("/ping").headers
+    monkeypatch.setenv("BACKOFFICE_HSTS", "sometimes")
+    with pytest.raises(SystemExit, match="auto, always or off"):
+        headers.hsts_mode_from_environment()
+    monkeypatch.setenv("BACKOFFICE_HSTS", "Always")
+    assert headers.hsts_mode_from_environment() is headers.HstsMode.ALWAYS
+
+
+def test_inline_scripts_are_allowed_by_their_hash_only(built):
+    # the example of the CSP specification: this script's hash is this value
+    assert (
+        headers.script_hash("alert('Hello, world.');")
+        == "'sha256-qznLcsROx4GACP2dm0UCKCzCG+HiZ1guq6ZZDob/Tng='"
+    )
+    (built / "other").mkdir()
+    (built / "other" / "index.html").write_text(HTML.replace('"a": 1', '"a": 2'))
+    hashes = headers.inline_script_hashes(built)
+    expected = {
+        headers.script_hash('window.__context = {"a": 1};'),
+        headers.script_hash('window.__context = {"a": 2};'),
+        headers.script_hash('import("/assets/entry.js");'),
+    }
+    assert set(hashes) == expected  # the external script is not hashed; duplicates once
+    policy = headers.content_security_policy(hashes)
+    script_src = next(d for d in policy.split("; ") if d.startswith("script-src "))
+    assert script_src.split()[1:] == ["'self'", *sorted(expected)]
+    assert headers.inline_script_hashes(built / "nothing-built-here") == ()
+
+
+def test_the_websocket_may_reach_the_portals_own_origins_only():
+    sources = headers.websocket_sources(
+        ["https://backoffice.example.com", "http://127.0.0.1:3000", " http://127.0.0.1:3000"]
+    )
+    assert sources == ("wss://backoffice.example.com", "ws://127.0.0.1:3000")
+    policy = headers.content_security_policy((), sources)
+    assert "connect-src 'self' wss://backoffice.example.com ws://127.0.0.1:3000" in policy.split(
+        "; "
+    )
+    assert "ws: " not in policy and "wss: " not in policy
+
+
+def test_the_portal_app_is_wrapped_outermost(monkeypatch):
+    import reflex as rx
+
+    from backoffice.backoffice import app
+
+    async def reflex_asgi(scope, receive, send):  # what Reflex builds: CORS, routes, mounts
+        await PlainTextResponse("x")(scope, receive, send)
+
+    monkeypatch.setattr(rx.App, "__call__", lambda self: reflex_asgi)
+    served = app()  # the factory the web server calls in each worker
+    assert isinstance(served, headers.SecurityHeaders) and served.app is reflex_asgi
+    assert_protected(TestClient(served).get("/").headers)
