@@ -43,17 +43,15 @@ class PortalApp(rx.App):
 
 
 def with_security_headers(asgi_app: Any) -> headers.SecurityHeaders:
-    """Called in each web worker at start-up, after the frontend is built: the policy names
-    the built pages' inline scripts by hash."""
+    """Called in each web worker at start-up, after the frontend is built: each built page's
+    policy names its inline scripts by hash."""
     config = get_config()
+    websocket_origins = headers.websocket_sources(config.cors_allowed_origins)
     built = prerequisites.get_web_dir() / constants.Dirs.STATIC
-    policy = headers.content_security_policy(
-        headers.inline_script_hashes(built),
-        headers.websocket_sources(config.cors_allowed_origins),
-    )
     return headers.SecurityHeaders(
         asgi_app,
-        policy=policy,
+        policy=headers.content_security_policy((), websocket_origins),
+        page_policies=headers.built_page_policies(built, websocket_origins),
         hsts=headers.hsts_mode_from_environment(),
         trusted_proxy_hops=config.trusted_proxy_hops,
     )

@@ -3,13 +3,16 @@ upgrade), HSTS only over HTTPS, the policy naming the built pages' inline script
 
 from __future__ import annotations
 
+import asyncio
+import gzip
+import hashlib
 from pathlib import Path
 
 import pytest
+from reflex.utils.precompressed_staticfiles import PrecompressedStaticFiles
 from starlette.applications import Starlette
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocket
 
@@ -31,6 +34,9 @@ def portal(static_dir: Path) -> Starlette:
     async def upload(request):
         return PlainTextResponse("stored")
 
+    async def error_page(request):  # HTML the build did not make
+        return HTMLResponse("<html><script>alert('injected')</script></html>", status_code=500)
+
     async def event(websocket: WebSocket):
         await websocket.accept()
         await websocket.send_text("hello")
@@ -40,8 +46,13 @@ def portal(static_dir: Path) -> Starlette:
         routes=[
             Route("/ping", ping),
             Route("/_upload", upload, methods=["POST"]),
+            Route("/error", error_page),
             WebSocketRoute("/_event/", event),
-            Mount("/", app=StaticFiles(directory=static_dir, html=True)),
+            # as Reflex serves the built frontend: a page's .gz sidecar when the browser takes it
+            Mount(
+                "/",
+                app=PrecompressedStaticFiles(directory=static_dir, html=True, encodings=["gzip"]),
+            ),
         ]
     )
 
@@ -50,6 +61,9 @@ def portal(static_dir: Path) -> Starlette:
 def built(tmp_path: Path) -> Path:
     (tmp_path / "assets").mkdir()
     (tmp_path / "index.html").write_text(HTML)
+    (tmp_path / "index.html.gz").write_bytes(gzip.compress(HTML.encode()))
+    # larger than one chunk of a file response: its body comes in several messages
+    (tmp_path / "long.html").write_text(HTML.replace('"a": 1', '"a": 3') + " " * 200_000)
     (tmp_path / "assets" / "entry.js").write_text("console.log(1)")
     return tmp_path
 
@@ -60,11 +74,13 @@ def client(
     hsts: headers.HstsMode = headers.HstsMode.AUTO,
     trusted_proxy_hops: int = 0,
 ) -> TestClient:
-    policy = headers.content_security_policy(
-        headers.inline_script_hashes(built), headers.websocket_sources(["http://127.0.0.1:3000"])
-    )
+    websocket = headers.websocket_sources(["http://127.0.0.1:3000"])
     app = headers.SecurityHeaders(
-        portal(built), policy=policy, hsts=hsts, trusted_proxy_hops=trusted_proxy_hops
+        portal(built),
+        policy=headers.content_security_policy((), websocket),
+        page_policies=headers.built_page_policies(built, websocket),
+        hsts=hsts,
+        trusted_proxy_hops=trusted_proxy_hops,
     )
     return TestClient(app, base_url=base_url)
 
@@ -161,25 +177,76 @@ def test_hsts_setting(built, monkeypatch):
     assert headers.hsts_mode_from_environment() is headers.HstsMode.ALWAYS
 
 
-def test_inline_scripts_are_allowed_by_their_hash_only(built):
+def script_sources(response_headers) -> list[str]:
+    policy = response_headers["content-security-policy"]
+    return next(d for d in policy.split("; ") if d.startswith("script-src ")).split()[1:]
+
+
+PAGE_SCRIPTS = ['window.__context = {"a": 1};', 'import("/assets/entry.js");']
+
+
+def test_the_script_hash_is_the_one_browsers_compute():
     # the example of the CSP specification: this script's hash is this value
     assert (
         headers.script_hash("alert('Hello, world.');")
         == "'sha256-qznLcsROx4GACP2dm0UCKCzCG+HiZ1guq6ZZDob/Tng='"
     )
-    (built / "other").mkdir()
-    (built / "other" / "index.html").write_text(HTML.replace('"a": 1', '"a": 2'))
-    hashes = headers.inline_script_hashes(built)
-    expected = {
-        headers.script_hash('window.__context = {"a": 1};'),
-        headers.script_hash('window.__context = {"a": 2};'),
-        headers.script_hash('import("/assets/entry.js");'),
-    }
-    assert set(hashes) == expected  # the external script is not hashed; duplicates once
-    policy = headers.content_security_policy(hashes)
-    script_src = next(d for d in policy.split("; ") if d.startswith("script-src "))
-    assert script_src.split()[1:] == ["'self'", *sorted(expected)]
-    assert headers.inline_script_hashes(built / "nothing-built-here") == ()
+    assert headers.inline_script_hashes(HTML) == tuple(
+        sorted(headers.script_hash(script) for script in PAGE_SCRIPTS)
+    )  # the external script is not hashed
+
+
+def test_a_built_page_allows_its_own_inline_scripts_only(built):
+    own = sorted(headers.script_hash(script) for script in PAGE_SCRIPTS)
+    long_page = headers.script_hash('window.__context = {"a": 3};')
+    with client(built) as http:
+        compressed = http.get("/")  # the client takes gzip: the sidecar is served
+        plain = http.get("/", headers={"accept-encoding": "identity"})
+        long = http.get("/long.html", headers={"accept-encoding": "identity"})
+        other = http.get("/error")
+        asset = http.get("/assets/entry.js")
+    assert compressed.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert script_sources(compressed.headers) == script_sources(plain.headers) == ["'self'", *own]
+    assert long.text.startswith("<!DOCTYPE") and len(long.content) > 200_000
+    assert long_page in script_sources(long.headers)
+    assert headers.script_hash(PAGE_SCRIPTS[0]) not in script_sources(long.headers)
+    # HTML that is not a built page, and anything not HTML, may run the portal's files only
+    assert "<script>" in other.text and script_sources(other.headers) == ["'self'"]
+    assert script_sources(asset.headers) == ["'self'"]
+
+
+def test_a_page_sent_by_path_gets_its_policy(built):
+    page = built / "index.html"
+    messages: list[dict] = []
+
+    async def app(scope, receive, send):  # how a file goes out where the server can send it
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/html")],
+            }
+        )
+        await send({"type": "http.response.pathsend", "path": str(page)})
+
+    async def collect(message):
+        messages.append(message)
+
+    page_policies = headers.built_page_policies(built)
+    middleware = headers.SecurityHeaders(
+        app, policy="script-src 'self'", page_policies=page_policies
+    )
+    asyncio.run(middleware({"type": "http", "headers": []}, None, collect))
+    start, pathsend = messages
+    assert pathsend["type"] == "http.response.pathsend"
+    policy = dict(start["headers"])[b"content-security-policy"]
+    assert policy == page_policies[hashlib.sha256(page.read_bytes()).digest()]
+    assert headers.script_hash(PAGE_SCRIPTS[0]).encode() in policy
+
+
+def test_nothing_built_nothing_allowed(tmp_path):
+    assert headers.built_page_policies(tmp_path / "nothing-built-here") == {}
 
 
 def test_the_websocket_may_reach_the_portals_own_origins_only():

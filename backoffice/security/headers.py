@@ -4,11 +4,15 @@ styles, the backend's routes (``/ping``, ``/_upload``, a 404) and the websocket'
 One ASGI middleware (`SecurityHeaders`) wraps the whole app, which in production serves the
 built frontend and the backend on one port, so nothing the portal answers goes out without them.
 
-- The content security policy allows scripts from the portal itself and, by their SHA-256, the
-  inline scripts of the built HTML pages (React Router's hydration context and module loader),
-  computed at start-up from the built files: no ``'unsafe-inline'`` and no ``'unsafe-eval'``
-  for scripts. Styles need ``'unsafe-inline'``: Radix Themes and emotion insert ``<style>``
-  elements at run time and the prerendered pages carry ``style`` attributes.
+- The content security policy allows scripts from the portal itself and, on each built HTML
+  page, that page's own inline scripts (React Router's hydration context and module loader,
+  Reflex's colour-mode script) by their SHA-256: no ``'unsafe-inline'`` and no
+  ``'unsafe-eval'`` for scripts. The hashes are computed at start-up from the built files, and
+  a page's policy is looked up by the digest of the bytes served (the page or its precompressed
+  sidecar): one policy naming every page's scripts would be a 9 KB header on every response,
+  more than a reverse proxy's default header buffer. Any other HTML gets no inline script.
+  Styles need ``'unsafe-inline'``: Radix Themes and emotion insert ``<style>`` elements at run
+  time and the prerendered pages carry ``style`` attributes.
 - The websocket may connect to the portal's own origins only (``ws:``/``wss:`` of each allowed
   origin, as older Safari does not count them as ``'self'``).
 - ``Strict-Transport-Security`` goes only on responses to requests that came over HTTPS: the
@@ -102,16 +106,27 @@ def script_hash(script: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode()}'"
 
 
-def inline_script_hashes(build_dir: Path) -> tuple[str, ...]:
-    """The CSP source of each distinct inline script in the built HTML pages under
-    ``build_dir`` (none when nothing is built there)."""
-    hashes = {
-        script_hash(script)
-        for page in sorted(build_dir.rglob("*.html"))
-        for script in inline_scripts(page.read_text(encoding="utf-8"))
-        if script.strip()
-    }
-    return tuple(sorted(hashes))
+def inline_script_hashes(html: str) -> tuple[str, ...]:
+    """The CSP source of each distinct inline script of one page."""
+    return tuple(sorted({script_hash(script) for script in inline_scripts(html) if script.strip()}))
+
+
+def built_page_policies(
+    build_dir: Path, websocket_origins: Sequence[str] = ()
+) -> dict[bytes, bytes]:
+    """The policy of each built HTML page under ``build_dir``, keyed by the SHA-256 of its
+    bytes and of each precompressed sidecar's (``page.html.gz``…): whichever is served."""
+    policies: dict[bytes, bytes] = {}
+    shared: dict[tuple[str, ...], bytes] = {}
+    for page in sorted(build_dir.rglob("*.html")):
+        raw = page.read_bytes()
+        hashes = inline_script_hashes(raw.decode("utf-8"))
+        if hashes not in shared:
+            shared[hashes] = content_security_policy(hashes, websocket_origins).encode()
+        for served in (page, *sorted(page.parent.glob(page.name + ".*"))):
+            body = raw if served is page else served.read_bytes()
+            policies[hashlib.sha256(body).digest()] = shared[hashes]
+    return policies
 
 
 def websocket_sources(origins: Iterable[str]) -> tuple[str, ...]:
@@ -145,10 +160,9 @@ def content_security_policy(
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 
 
-def security_headers(policy: str) -> list[tuple[bytes, bytes]]:
-    """The headers every response carries (HSTS aside)."""
+def security_headers() -> list[tuple[bytes, bytes]]:
+    """The headers every response carries besides its policy (and HSTS)."""
     return [
-        (b"content-security-policy", policy.encode()),
         (b"x-frame-options", b"DENY"),
         (b"x-content-type-options", b"nosniff"),
         # no URL of the portal (record ids, search terms) goes to another site through a link
@@ -159,8 +173,11 @@ def security_headers(policy: str) -> list[tuple[bytes, bytes]]:
     ]
 
 
-_OURS = frozenset(name for name, _ in security_headers("")) | {b"strict-transport-security"}
+_CSP = b"content-security-policy"
+_HSTS = b"strict-transport-security"
+_OURS = frozenset(name for name, _ in security_headers()) | {_CSP, _HSTS}
 _FORWARDED_PROTO = re.compile(r"\s*,\s*")
+MAX_PAGE_BYTES = 4 * 1024 * 1024  # larger HTML is passed on as it comes, without page hashes
 
 
 def came_over_https(scope: dict[str, Any], trusted_proxy_hops: int) -> bool:
@@ -176,49 +193,86 @@ def came_over_https(scope: dict[str, Any], trusted_proxy_hops: int) -> bool:
     return False
 
 
+def _is_html(start: dict[str, Any]) -> bool:
+    return any(
+        name.lower() == b"content-type" and value.lower().startswith(b"text/html")
+        for name, value in start.get("headers", ())
+    )
+
+
 class SecurityHeaders:
     """ASGI middleware: puts the security headers on every HTTP response and on the
     websocket's accept (the ``101 Switching Protocols`` answer), replacing any of the same name
-    the app set."""
+    the app set. An HTML response is held until its body is complete, to give it its page's
+    policy."""
 
     def __init__(
         self,
         app: Any,
         *,
         policy: str,
+        page_policies: dict[bytes, bytes] | None = None,
         hsts: HstsMode = HstsMode.AUTO,
         trusted_proxy_hops: int = 0,
     ) -> None:
         self.app = app
-        self.headers = security_headers(policy)
+        self.policy = policy.encode()
+        self.page_policies = page_policies or {}
+        self.headers = security_headers()
         self.hsts = hsts
         self.trusted_proxy_hops = trusted_proxy_hops
 
-    def headers_for(self, scope: dict[str, Any]) -> list[tuple[bytes, bytes]]:
+    def headers_for(self, scope: dict[str, Any], policy: bytes) -> list[tuple[bytes, bytes]]:
+        added = [(_CSP, policy), *self.headers]
         if self.hsts is HstsMode.ALWAYS or (
             self.hsts is HstsMode.AUTO and came_over_https(scope, self.trusted_proxy_hops)
         ):
-            return [*self.headers, (b"strict-transport-security", HSTS_VALUE.encode())]
-        return self.headers
+            added.append((_HSTS, HSTS_VALUE.encode()))
+        return added
+
+    def _with_headers(
+        self, message: dict[str, Any], scope: dict[str, Any], policy: bytes
+    ) -> dict[str, Any]:
+        kept = [(n, v) for n, v in message.get("headers", ()) if n.lower() not in _OURS]
+        return {**message, "headers": [*kept, *self.headers_for(scope, policy)]}
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        added = self.headers_for(scope)
+        held: dict[str, Any] | None = None
+        body: list[bytes] = []
+
+        async def release(policy: bytes, rest: list[dict[str, Any]]) -> None:
+            nonlocal held
+            assert held is not None
+            start, held = held, None
+            await send(self._with_headers(start, scope, policy))
+            for message in rest:
+                await send(message)
 
         async def send_with_headers(message: dict[str, Any]) -> None:
-            if message["type"] in (
-                "http.response.start",
-                "websocket.accept",
-                "websocket.http.response.start",
-            ):
-                kept = [
-                    (name, value)
-                    for name, value in message.get("headers", ())
-                    if name.lower() not in _OURS
-                ]
-                message = {**message, "headers": [*kept, *added]}
+            nonlocal held
+            kind = message["type"]
+            if kind == "http.response.start" and self.page_policies and _is_html(message):
+                held = message
+                return
+            if held is not None and kind == "http.response.body":
+                body.append(message.get("body", b""))
+                complete = b"".join(body)
+                if message.get("more_body", False) and len(complete) <= MAX_PAGE_BYTES:
+                    return
+                policy = self.page_policies.get(hashlib.sha256(complete).digest(), self.policy)
+                if message.get("more_body", False):
+                    policy = self.policy
+                await release(policy, [{**message, "body": complete}])
+                return
+            if held is not None and kind == "http.response.pathsend":
+                digest = hashlib.sha256(Path(message["path"]).read_bytes()).digest()
+                await release(self.page_policies.get(digest, self.policy), [message])
+                return
+            if kind in ("http.response.start", "websocket.accept", "websocket.http.response.start"):
+                message = self._with_headers(message, scope, self.policy)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
