@@ -273,3 +273,20 @@ def test_the_portal_app_is_wrapped_outermost(monkeypatch):
     served = app()  # the factory the web server calls in each worker
     assert isinstance(served, headers.SecurityHeaders) and served.app is reflex_asgi
     assert_protected(TestClient(served).get("/").headers)
+
+
+def test_a_revalidated_page_keeps_the_policy_stored_with_it(built):
+    with client(built) as http:
+        first = http.get("/", headers={"accept-encoding": "identity"})
+        again = http.get(
+            "/", headers={"accept-encoding": "identity", "if-none-match": first.headers["etag"]}
+        )
+        head = http.head("/", headers={"accept-encoding": "identity"})
+    assert len(script_sources(first.headers)) == 3
+    # a 304 or HEAD has no body to hash: its headers would replace the stored page's policy
+    # with the one that allows no inline script, and the page would stop working
+    for response in (again, head):
+        assert response.status_code in (200, 304)
+        assert "content-security-policy" not in response.headers
+        assert response.headers["x-frame-options"] == "DENY"
+    assert again.status_code == 304

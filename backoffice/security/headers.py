@@ -222,8 +222,8 @@ class SecurityHeaders:
         self.hsts = hsts
         self.trusted_proxy_hops = trusted_proxy_hops
 
-    def headers_for(self, scope: dict[str, Any], policy: bytes) -> list[tuple[bytes, bytes]]:
-        added = [(_CSP, policy), *self.headers]
+    def headers_for(self, scope: dict[str, Any], policy: bytes | None) -> list[tuple[bytes, bytes]]:
+        added = [*self.headers] if policy is None else [(_CSP, policy), *self.headers]
         if self.hsts is HstsMode.ALWAYS or (
             self.hsts is HstsMode.AUTO and came_over_https(scope, self.trusted_proxy_hops)
         ):
@@ -231,7 +231,7 @@ class SecurityHeaders:
         return added
 
     def _with_headers(
-        self, message: dict[str, Any], scope: dict[str, Any], policy: bytes
+        self, message: dict[str, Any], scope: dict[str, Any], policy: bytes | None
     ) -> dict[str, Any]:
         kept = [(n, v) for n, v in message.get("headers", ()) if n.lower() not in _OURS]
         return {**message, "headers": [*kept, *self.headers_for(scope, policy)]}
@@ -254,25 +254,30 @@ class SecurityHeaders:
         async def send_with_headers(message: dict[str, Any]) -> None:
             nonlocal held
             kind = message["type"]
-            if kind == "http.response.start" and self.page_policies and _is_html(message):
-                held = message
-                return
-            if held is not None and kind == "http.response.body":
+            if kind == "http.response.start":
+                if message["status"] == 304 or scope.get("method") == "HEAD":
+                    # no body to judge: the policy stored with the page stands (a 304's or a
+                    # HEAD's headers replace the stored ones; a header left out does not)
+                    await send(self._with_headers(message, scope, None))
+                elif self.page_policies and _is_html(message):
+                    held = message
+                else:
+                    await send(self._with_headers(message, scope, self.policy))
+            elif held is not None and kind == "http.response.body":
                 body.append(message.get("body", b""))
                 complete = b"".join(body)
-                if message.get("more_body", False) and len(complete) <= MAX_PAGE_BYTES:
+                more = message.get("more_body", False)
+                if more and len(complete) <= MAX_PAGE_BYTES:
                     return
-                policy = self.page_policies.get(hashlib.sha256(complete).digest(), self.policy)
-                if message.get("more_body", False):
-                    policy = self.policy
+                digest = hashlib.sha256(complete).digest()
+                policy = self.policy if more else self.page_policies.get(digest, self.policy)
                 await release(policy, [{**message, "body": complete}])
-                return
-            if held is not None and kind == "http.response.pathsend":
+            elif held is not None and kind == "http.response.pathsend":
                 digest = hashlib.sha256(Path(message["path"]).read_bytes()).digest()
                 await release(self.page_policies.get(digest, self.policy), [message])
-                return
-            if kind in ("http.response.start", "websocket.accept", "websocket.http.response.start"):
-                message = self._with_headers(message, scope, self.policy)
-            await send(message)
+            elif kind in ("websocket.accept", "websocket.http.response.start"):
+                await send(self._with_headers(message, scope, self.policy))
+            else:
+                await send(message)
 
         await self.app(scope, receive, send_with_headers)
