@@ -6,8 +6,10 @@ built frontend and the backend on one port, so nothing the portal answers goes o
 
 - The content security policy allows scripts from the portal itself and, on each built HTML
   page, that page's own inline scripts (React Router's hydration context and module loader,
-  Reflex's colour-mode script) by their SHA-256: no ``'unsafe-inline'`` and no
-  ``'unsafe-eval'`` for scripts. The hashes are computed at start-up from the built files, and
+  Reflex's colour-mode script) by their SHA-256: no ``'unsafe-inline'`` for scripts. It does
+  allow ``'unsafe-eval'``: Reflex evaluates the code of ``rx.call_script`` with ``eval()``, and
+  the lists update the address bar with it (Chromium refuses the search otherwise).
+  The hashes are computed at start-up from the built files, and
   a page's policy is looked up by the digest of the bytes served (the page or its precompressed
   sidecar): one policy naming every page's scripts would be a 9 KB header on every response,
   more than a reverse proxy's default header buffer. Any other HTML gets no inline script.
@@ -42,7 +44,6 @@ HSTS_VALUE = "max-age=31536000; includeSubDomains"
 DENIED_FEATURES = (
     "accelerometer",
     "autoplay",
-    "bluetooth",
     "camera",
     "display-capture",
     "geolocation",
@@ -147,7 +148,10 @@ def content_security_policy(
 ) -> str:
     directives = {
         "default-src": ["'self'"],
-        "script-src": ["'self'", *script_hashes],
+        # 'unsafe-eval': Reflex runs the code of `rx.call_script` with eval(), and the lists put
+        # their filters in the address bar that way (state/resource.py `_go`); the code comes
+        # from the server over the websocket, never from a page's text
+        "script-src": ["'self'", "'unsafe-eval'", *script_hashes],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'", "data:"],
