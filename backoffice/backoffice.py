@@ -2,8 +2,10 @@
 
 import asyncio
 import os
+from typing import Any
 
 import reflex as rx
+from reflex.utils import prerequisites
 from reflex_base import constants
 from reflex_base.config import get_config
 
@@ -21,6 +23,7 @@ import pages.risk
 import pages.tickets  # noqa: F401  (the imports above register pages, panels and states)
 from backoffice import heap_trim, jobs, memory_probe, request_limits
 from backoffice.i18n import translate
+from backoffice.security import headers
 from pages.layout import registered_pages
 from pages.login import login
 from pages.resource import register_pages
@@ -37,7 +40,32 @@ register_pages()
 admission.cap_events_in_flight(admission.limit_from_environment())
 malformed_events.log_once_per_connection()
 
-app = rx.App(
+
+class PortalApp(rx.App):
+    """The Reflex app with the security headers on everything it answers: the built
+    frontend's files (served by the backend in production), the backend's routes, the
+    websocket's upgrade, and even Reflex's own CORS refusals and errors (the outermost layer)."""
+
+    def __call__(self) -> Any:
+        return with_security_headers(super().__call__())
+
+
+def with_security_headers(asgi_app: Any) -> headers.SecurityHeaders:
+    """Called in each web worker at start-up, after the frontend is built: each built page's
+    policy names its inline scripts by hash."""
+    config = get_config()
+    websocket_origins = headers.websocket_sources(config.cors_allowed_origins)
+    built = prerequisites.get_web_dir() / constants.Dirs.STATIC
+    return headers.SecurityHeaders(
+        asgi_app,
+        policy=headers.content_security_policy((), websocket_origins),
+        page_policies=headers.built_page_policies(built, websocket_origins),
+        hsts=headers.hsts_mode_from_environment(),
+        trusted_proxy_hops=config.trusted_proxy_hops,
+    )
+
+
+app = PortalApp(
     theme=rx.theme(accent_color="indigo", radius="medium", scaling="100%"),
     html_lang="zh-CN",
     api_transformer=request_limits.limiting_uploads(reflex_upload_path()),

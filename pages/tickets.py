@@ -13,32 +13,9 @@ from state.tickets import TicketReportState as R
 PRIORITY_COLOURS = {"low": "gray", "normal": "blue", "high": "orange", "urgent": "red"}
 KIND_COLOURS = {"customer": "gray", "reply": "indigo", "note": "amber"}
 
-# r: reply, n: internal note, j: next ticket, Ctrl+Enter: send (typing in a field is left alone)
-SHORTCUTS = """
-if (!window.__ticketKeys) {
-  window.__ticketKeys = true;
-  document.addEventListener('keydown', function (event) {
-    if (!document.getElementById('ticket-workspace')) return;
-    const target = event.target;
-    const typing = target && (target.tagName === 'TEXTAREA' || target.tagName === 'INPUT'
-      || target.isContentEditable);
-    if (typing) {
-      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)
-          && target.id === 'ticket-composer') {
-        event.preventDefault();
-        target.form?.requestSubmit();
-      }
-      return;
-    }
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
-    const click = (id) => document.getElementById(id)?.click();
-    const focus = () => setTimeout(() => document.getElementById('ticket-composer')?.focus(), 50);
-    if (event.key === 'r') { event.preventDefault(); click('mode-reply'); focus(); }
-    else if (event.key === 'n') { event.preventDefault(); click('mode-note'); focus(); }
-    else if (event.key === 'j') { event.preventDefault(); click('ticket-next'); }
-  });
-}
-"""
+# r: reply, n: internal note, j: next ticket, Ctrl+Enter: send; a file, not an inline script,
+# so that the content security policy lets it run
+SHORTCUTS = "/ticket_shortcuts.js"
 
 
 def _queue_row(row: rx.Var) -> rx.Component:
@@ -553,7 +530,7 @@ def _side() -> rx.Component:
 )
 def workspace() -> rx.Component:
     return rx.vstack(
-        rx.script(SHORTCUTS),
+        rx.script(src=SHORTCUTS),
         rx.heading(t("tickets.workspace"), size="6", id="page-title"),
         rx.grid(
             _queue(),

@@ -91,6 +91,7 @@ def _serve_with_uvicorn() -> None:
             http="h11",
             lifespan="on",
             proxy_headers=False,  # the client address is Reflex's (REFLEX_TRUSTED_PROXY_HOPS)
+            server_header=False,  # the app sends a neutral one (backoffice.security.headers)
             log_level=str(getattr(loglevel, "value", loglevel)),
             timeout_graceful_shutdown=10,
         )

@@ -44,6 +44,7 @@ def test_uvicorn_replaces_reflexs_granian_entry_point(serve_prod, monkeypatch):
     assert (options["host"], options["port"], options["workers"]) == ("127.0.0.1", 8123, 3)
     assert options["ws"] == "wsproto" and options["lifespan"] == "on"
     assert options["proxy_headers"] is False, "the client address is Reflex's to work out"
+    assert options["server_header"] is False, "the app's neutral server header is the only one"
 
 
 def test_an_unknown_web_server_is_refused_by_name(serve_prod, monkeypatch):
