@@ -19,10 +19,12 @@ import pages.risk
 import pages.tickets  # noqa: F401  (the imports above register pages, panels and states)
 from backoffice import heap_trim, jobs, memory_probe
 from backoffice.i18n import translate
+from backoffice.session_routes import routes_app
 from pages.layout import registered_pages
 from pages.login import login
 from pages.resource import register_pages
 from state import admission
+from state.auth import SessionBinding
 
 register_pages()
 admission.cap_events_in_flight(admission.limit_from_environment())
@@ -30,7 +32,10 @@ admission.cap_events_in_flight(admission.limit_from_environment())
 app = rx.App(
     theme=rx.theme(accent_color="indigo", radius="medium", scaling="100%"),
     html_lang="zh-CN",
+    api_transformer=routes_app(),
 )
+# first: the tab's data is reset before anything else sees an event from another cookie
+app.add_middleware(SessionBinding(), index=0)
 
 for route, title_key, component, on_load in registered_pages:
     app.add_page(
