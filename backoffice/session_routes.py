@@ -9,6 +9,7 @@ request counts as HTTPS.
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -35,6 +36,13 @@ def _secure(request: Request) -> bool:
     return hops > 0 and len(protos) >= hops and protos[-hops] == "https"
 
 
+def _same_site(request: Request) -> bool:
+    """The request comes from the portal's own pages: its Origin (browsers send one with every
+    POST) names the host it was sent to. Another site may not set or clear the cookie."""
+    origin = request.headers.get("origin", "")
+    return bool(origin) and urlsplit(origin).netloc == request.headers.get("host", "")
+
+
 def _client(request: Request) -> str:
     return request.client.host if request.client else ""
 
@@ -46,6 +54,8 @@ def _no_store(response: Response) -> Response:
 
 async def claim(request: Request) -> Response:
     """Exchange the page's single-use claim code for the session cookie."""
+    if not _same_site(request):
+        return _no_store(Response(status_code=403))
     body = await request.body()
     if len(body) > MAX_CODE_BYTES:
         return _no_store(Response(status_code=413))
@@ -68,6 +78,8 @@ async def claim(request: Request) -> Response:
 
 async def sign_out(request: Request) -> Response:
     """End the cookie's session (if still live) and clear the cookie."""
+    if not _same_site(request):
+        return _no_store(Response(status_code=403))
     token = request.cookies.get(sessions.COOKIE_NAME, "")
     if token:
         with session_scope(write=True) as session:

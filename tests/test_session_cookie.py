@@ -122,7 +122,9 @@ def test_the_cookie_is_set_and_cleared_only_by_http_responses(session):
     user, _ = make_user(session, "http", ["pmo"])
     code = auth.claim_code(sign_in(session, user))
     session.commit()
-    client = TestClient(routes_app(), base_url="http://portal.test")
+    client = TestClient(
+        routes_app(), base_url="http://portal.test", headers={"origin": "http://portal.test"}
+    )
     response = client.post("/auth/claim", content=code)
     assert response.status_code == 204
     set_cookie = response.headers["set-cookie"]
@@ -148,7 +150,9 @@ def test_the_cookie_is_secure_over_https(session):
     user, _ = make_user(session, "tls", ["pmo"])
     code = auth.claim_code(sign_in(session, user))
     session.commit()
-    client = TestClient(routes_app(), base_url="https://portal.test")
+    client = TestClient(
+        routes_app(), base_url="https://portal.test", headers={"origin": "https://portal.test"}
+    )
     response = client.post("/auth/claim", content=code)
     assert response.status_code == 204
     assert "secure" in response.headers["set-cookie"].lower()
@@ -158,13 +162,28 @@ def test_a_trusted_proxys_https_makes_the_cookie_secure(session, monkeypatch):
     user, _ = make_user(session, "proxied", ["pmo"])
     codes = [auth.claim_code(sign_in(session, user)) for _ in range(2)]
     session.commit()
-    client = TestClient(routes_app(), base_url="http://portal.test")
+    client = TestClient(
+        routes_app(), base_url="http://portal.test", headers={"origin": "http://portal.test"}
+    )
     https = {"x-forwarded-proto": "https"}
     untrusted = client.post("/auth/claim", content=codes[0], headers=https)
     assert "secure" not in untrusted.headers["set-cookie"].lower()
     monkeypatch.setenv("REFLEX_TRUSTED_PROXY_HOPS", "1")
     trusted = client.post("/auth/claim", content=codes[1], headers=https)
     assert "secure" in trusted.headers["set-cookie"].lower()
+
+
+def test_another_site_can_neither_set_nor_clear_the_cookie(session):
+    user, _ = make_user(session, "fixated", ["pmo"])
+    token = sign_in(session, user)
+    code = auth.claim_code(token)
+    session.commit()
+    client = TestClient(routes_app(), base_url="http://portal.test")
+    for origin in ({"origin": "http://evil.test"}, {}):
+        assert client.post("/auth/claim", content=code, headers=origin).status_code == 403
+        refused = client.post("/auth/sign-out", headers={**origin, "cookie": f"bo_session={token}"})
+        assert refused.status_code == 403 and "set-cookie" not in refused.headers
+    assert auth.resolve(session, token) is not None  # neither claimed nor signed out
 
 
 def test_the_cookie_header_gives_the_session_token():
