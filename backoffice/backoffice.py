@@ -24,10 +24,12 @@ import pages.tickets  # noqa: F401  (the imports above register pages, panels an
 from backoffice import heap_trim, jobs, memory_probe, request_limits
 from backoffice.i18n import translate
 from backoffice.security import headers
+from backoffice.session_routes import routes_app
 from pages.layout import registered_pages
 from pages.login import login
 from pages.resource import register_pages
 from state import admission, malformed_events
+from state.auth import SessionBinding
 
 
 def reflex_upload_path() -> str:
@@ -68,9 +70,12 @@ def with_security_headers(asgi_app: Any) -> headers.SecurityHeaders:
 app = PortalApp(
     theme=rx.theme(accent_color="indigo", radius="medium", scaling="100%"),
     html_lang="zh-CN",
-    api_transformer=request_limits.limiting_uploads(reflex_upload_path()),
+    # the sign-in cookie's routes, then the upload body limit around everything
+    api_transformer=[routes_app(), request_limits.limiting_uploads(reflex_upload_path())],
     backend_exception_handler=malformed_events.backend_exception_handler,
 )
+# first: the tab's data is reset before anything else sees an event from another cookie
+app.add_middleware(SessionBinding(), index=0)
 
 for route, title_key, component, on_load in registered_pages:
     app.add_page(

@@ -37,7 +37,7 @@ from backoffice.engine.resource import get  # noqa: E402
 from backoffice.security import sessions  # noqa: E402
 from backoffice.services import auth, users  # noqa: E402
 from models.identity import User  # noqa: E402
-from state.auth import SessionState  # noqa: E402
+from state.auth import carry_cookie  # noqa: E402
 from state.resource import ResourceListState  # noqa: E402
 from state.tickets import TicketDeskState  # noqa: E402
 
@@ -90,7 +90,7 @@ def handler_ms(token: str, params: dict[str, str]) -> float:
             "pathname": "/r/transaction",
         }
     )
-    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = token
+    carry_cookie(root, token)
     state = root.get_substate(ResourceListState.get_full_name().split(".")[1:])
     started = time.perf_counter()
     asyncio.run(ResourceListState.event_handlers["open"].fn(state, "transaction"))
@@ -188,7 +188,7 @@ def ticket_desk() -> dict[str, dict[str, float]]:
                 "pathname": "/tickets/workspace",
             }
         )
-        root.get_substate(SessionState.get_full_name().split(".")[1:]).token = token
+        carry_cookie(root, token)
         state = root.get_substate(TicketDeskState.get_full_name().split(".")[1:])
         asyncio.run(TicketDeskState.event_handlers["load"].fn(state))
         assert state.rows, "the team queue is empty"

@@ -302,7 +302,7 @@ def update_ms(bench: Any, token: str, params: dict[str, str]) -> float:
     from reflex.state import State, StateUpdate
     from reflex.utils import format
 
-    from state.auth import SessionState
+    from state.auth import carry_cookie
     from state.resource import ResourceListState
 
     root = State(_reflex_internal_init=True)
@@ -313,7 +313,7 @@ def update_ms(bench: Any, token: str, params: dict[str, str]) -> float:
             "pathname": "/r/transaction",
         }
     )
-    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = token
+    carry_cookie(root, token)
     state = root.get_substate(ResourceListState.get_full_name().split(".")[1:])
 
     async def event() -> str:

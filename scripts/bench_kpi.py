@@ -22,7 +22,7 @@ from reflex.state import State
 from backoffice import db
 from backoffice.services import kpi
 from models.kpi import KpiSnapshot
-from state.auth import SessionState
+from state.auth import carry_cookie
 from state.kpi import KpiState
 
 RUNS = 15
@@ -43,7 +43,7 @@ def _state(token: str, url: str) -> KpiState:
     root.router = RouterData.from_router_data(
         {"headers": {"origin": "http://localhost:3000"}, "asPath": url, "pathname": "/kpi"}
     )
-    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = token
+    carry_cookie(root, token)
     return root.get_substate(KpiState.get_full_name().split(".")[1:])
 
 

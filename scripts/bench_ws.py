@@ -88,7 +88,6 @@ class Names:
     on_load: str
     list_state: str
     record_state: str
-    cookie_key: str
     lang_key: str
     state_schema: str
     hashes: list[str]
@@ -114,7 +113,6 @@ def app_names() -> Names:
     from state.resource import ResourceListState, ResourceRecordState
 
     storage = compile_client_storage(State)
-    cookie_key = next(k for k, v in storage["cookies"].items() if v.get("name") == "bo_session")
     lang_key = next(k for k, v in storage["local_storage"].items() if v.get("name") == "bo_lang")
 
     async def hashes() -> list[str]:
@@ -128,7 +126,6 @@ def app_names() -> Names:
         on_load=f"{OnLoadInternalState.get_full_name()}.on_load_internal",
         list_state=ResourceListState.get_full_name(),
         record_state=ResourceRecordState.get_full_name(),
-        cookie_key=cookie_key,
         lang_key=lang_key,
         state_schema=State._to_frontend_schema(),
         hashes=asyncio.run(hashes()),
@@ -426,7 +423,7 @@ class BrowserTab:
         return data
 
     def _storage_vars(self) -> dict[str, str]:
-        return {self.names.cookie_key: self.cookie, self.names.lang_key: "zh"}
+        return {self.names.lang_key: "zh"}
 
     async def _send_text(self, text: str) -> None:
         if self.writer is None or self.ws is None or self.writer.is_closing():
@@ -493,8 +490,9 @@ class BrowserTab:
 
     # ----- what the frontend does
 
-    async def connect(self, first: bool = True) -> None:
-        """Open the websocket and hydrate with the boot event in the CONNECT packet."""
+    async def connect(self, first: bool = True, hydrate: bool = True) -> None:
+        """Open the websocket and hydrate with the boot event in the CONNECT packet (or, with
+        ``hydrate=False``, connect without one, as a hand-written client may)."""
         host, port = "127.0.0.1", self.server.port
         self.reader, self.writer = await asyncio.open_connection(host, port)
         self.ws = WSConnection(ConnectionType.CLIENT)
@@ -509,7 +507,12 @@ class BrowserTab:
                     subprotocols=[self.names.version],
                     extra_headers=[
                         (b"origin", self.server.origin.encode()),
-                        (b"cookie", f"bo_session={self.cookie}; bo_lang=zh".encode()),
+                        # the HttpOnly session cookie the browser sends with the handshake
+                        *(
+                            [(b"cookie", f"bo_session={self.cookie}".encode())]
+                            if self.cookie
+                            else []
+                        ),
                         (b"user-agent", b"bench_ws (Reflex socket.io protocol)"),
                     ],
                 )
@@ -537,6 +540,8 @@ class BrowserTab:
             "router_data": self._router_data(),
         }
         auth = {"event": boot, "state_schema": self.names.state_schema}
+        if not hydrate:
+            del auth["event"]
         await self._send_text("40/_event," + json.dumps(auth, ensure_ascii=False))
 
     async def close(self) -> None:

@@ -2,9 +2,11 @@
 
 Any client can call any public handler of any state by name, so every handler is declared with
 ``@requires(resource, action)``, ``@signed_in`` or ``@public``; ``tests/test_permissions.py``
-fails on an undeclared one. The caller is resolved from the session cookie on every event the
-browser sends (a database look-up), so disabling a user, revoking a session or editing the
-permission matrix applies on the user's next event. The events a server-side chain enqueues
+fails on an undeclared one. The caller is resolved on every event the browser sends (a database
+look-up) from the HttpOnly session cookie of the websocket handshake that carried the event,
+never from what the tab's state holds: a tab id replayed on another socket without the cookie
+acts as nobody. Disabling a user, revoking a session or editing the permission matrix applies on
+the user's next event. The events a server-side chain enqueues
 (a page's on_load handlers after ``on_load_internal``, the events a handler returns) reuse
 what their chain's first event resolved: the chain was started by that one checked event, and
 its ids come from the server, never from the browser.
@@ -15,17 +17,19 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+from reflex.middleware import Middleware
 from reflex_base.event.context import EventContext
 
 from backoffice.db import session_scope
 from backoffice.engine.resource import all_resources
 from backoffice.i18n import translate
-from backoffice.security import gate, rbac
+from backoffice.security import gate, rbac, sessions
 from backoffice.services import audit, auth
 from state.changes import assign
 from state.ui import UIState
@@ -140,7 +144,6 @@ def _event_chain() -> str:
 class SessionState(rx.State):
     """The signed-in user as far as the browser may know it, and the guard's server side."""
 
-    token: str = rx.Cookie("", name="bo_session", same_site="strict", max_age=12 * 3600)
     user_name: str = ""
     username: str = ""
     modules: list[str] = []
@@ -150,6 +153,12 @@ class SessionState(rx.State):
     can_self_appraise: bool = False
     _principal: rbac.Principal | None = None
     _resolved_in: tuple[str, str] = ("", "")  # (event chain, token) _principal was resolved in
+    _bound_to: str = ""  # the hash of the cookie's token the tab's data was loaded for
+
+    @property
+    def token(self) -> str:
+        """The session token in the cookie of this event's websocket handshake."""
+        return sessions.token_from_cookie_header(self.router.headers.cookie)
 
     @property
     def principal(self) -> rbac.Principal | None:
@@ -270,10 +279,62 @@ class SessionState(rx.State):
     def sign_out(self) -> Any:
         with session_scope(write=True) as session:
             auth.sign_out(session, token=self.token, client=self.client)
-        self.token = ""
         self._refresh(None)
         self._resolved_in = ("", "")
-        return rx.redirect("/login")
+        # the cookie is HttpOnly: only an HTTP response clears it; the page then loads anew,
+        # so its websocket reconnects without it
+        return rx.call_script(
+            "fetch('/auth/sign-out', {method: 'POST', credentials: 'same-origin'})"
+            ".finally(() => window.location.assign('/login'))"
+        )
+
+
+def carry_cookie(root: rx.State, token: str) -> None:
+    """Give a tab's state what a websocket handshake with the session cookie gives its events,
+    for callers that run handlers without a socket (tests, benchmarks)."""
+    from reflex.istate.data import HeaderData
+
+    headers = {**root.router.headers.raw_headers, "cookie": f"{sessions.COOKIE_NAME}={token}"}
+    root.rx_router_headers = HeaderData.from_router_data({"headers": headers})
+
+
+def claim_script(code: str) -> Any:
+    """The script that exchanges a claim code for the HttpOnly session cookie and then loads
+    the portal anew, so that the websocket reconnects with the cookie."""
+    return rx.call_script(
+        f"fetch('/auth/claim', {{method: 'POST', credentials: 'same-origin', "
+        f"body: {json.dumps(code)}}})"
+        ".then((r) => window.location.assign(r.ok ? '/' : '/login'),"
+        " () => window.location.assign('/login'))"
+    )
+
+
+async def _every_state(root: rx.State) -> None:
+    """Load every substate of the tab (the state manager loads them lazily)."""
+    pending = list(type(root).get_substates())
+    while pending:
+        cls = pending.pop()
+        await root.get_state(cls)
+        pending.extend(cls.get_substates())
+
+
+class SessionBinding(Middleware):
+    """Before any event: when the handshake's cookie is not the one the tab's data was loaded
+    for (signed in, signed out, or the tab id replayed on a socket without the cookie), the
+    whole tab state is reset first, so nothing one caller loaded is shown to another."""
+
+    async def preprocess(self, app: Any, state: Any, event: Any) -> None:
+        root = state._get_root_state()
+        session_state = await root.get_state(SessionState)
+        token = session_state.token
+        owner = sessions.hash_token(token) if token else ""
+        if session_state._bound_to == owner:
+            return None
+        if session_state._bound_to:  # a tab bound to no cookie holds nothing of anyone's
+            await _every_state(root)
+            root.reset()
+        session_state._bound_to = owner
+        return None
 
 
 class StepUpState(rx.State):

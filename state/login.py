@@ -1,7 +1,8 @@
 """The sign-in steps: password, then a TOTP code (or a recovery code), or first-time enrolment.
 
-Between the steps the server keeps who passed the password in backend-only variables; the
-browser only ever receives the session token at the end.
+Between the steps the server keeps who passed the password in backend-only variables. At the
+end the page receives a single-use claim code, which it exchanges at ``/auth/claim`` for the
+HttpOnly session cookie (see ``backoffice/session_routes.py``): no script ever holds the token.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from backoffice.db import session_scope
 from backoffice.i18n import translate
 from backoffice.security import totp
 from backoffice.services import auth, users
-from state.auth import SessionState, public
+from state.auth import SessionState, claim_script, public
 from state.ui import UIState
 
 PENDING_SECONDS = 300
@@ -30,6 +31,10 @@ class LoginState(rx.State):
     _pending_user_id: int | None = None
     _pending_since: float = 0.0
     _enrol_secret: str = ""
+    # the new session's token while the new recovery codes are shown, and the socket it was
+    # created on: only that socket may go on to claim the cookie
+    _new_token: str = ""
+    _new_token_socket: str = ""
 
     async def _context(self) -> tuple[SessionState, str]:
         return await self.get_state(SessionState), (await self.get_state(UIState)).lang
@@ -69,23 +74,23 @@ class LoginState(rx.State):
         return None
 
     async def _finish(self, result: auth.SecondFactorResult) -> Any:
-        session_state, lang = await self._context()
+        lang = (await self.get_state(UIState)).lang
         if not result.ok:
             if result.message == "login.start_again" or result.message == "login.locked":
                 self._reset(translate(result.message, lang))
             else:
                 self.error = translate(result.message, lang)
             return None
-        session_state.token = result.token
-        session_state._resolve()
         self._pending_user_id, self._enrol_secret, self.enrol_key, self.qr_svg = None, "", "", ""
         self.error = ""
         if result.recovery_codes:
             self.recovery_codes = result.recovery_codes
             self.step = "codes"
+            self._new_token = result.token
+            self._new_token_socket = self.router.session.session_id
             return None
         self.step = "password"
-        return rx.redirect("/")
+        return claim_script(auth.claim_code(result.token))
 
     @rx.event
     @public
@@ -146,4 +151,8 @@ class LoginState(rx.State):
     def continue_to_portal(self) -> Any:
         self.recovery_codes = []
         self.step = "password"
-        return rx.redirect("/")
+        token, socket = self._new_token, self._new_token_socket
+        self._new_token = self._new_token_socket = ""
+        if not token or socket != self.router.session.session_id:
+            return rx.redirect("/login")
+        return claim_script(auth.claim_code(token))

@@ -202,7 +202,7 @@ def state_for(session: Session, user: User, cls: type, url: str = "/") -> object
     from reflex.istate.data import RouterData
     from reflex.state import State
 
-    from state.auth import SessionState
+    from state.auth import carry_cookie
 
     root = State(_reflex_internal_init=True)
     root.router = RouterData.from_router_data(
@@ -212,5 +212,5 @@ def state_for(session: Session, user: User, cls: type, url: str = "/") -> object
             "pathname": urlsplit(url).path,
         }
     )
-    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
+    carry_cookie(root, sign_in(session, user))
     return root.get_substate(cls.get_full_name().split(".")[1:])

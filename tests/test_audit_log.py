@@ -130,14 +130,14 @@ def _state(session, username, roles, path="/audit"):
     from reflex.istate.data import RouterData
     from reflex.state import State
 
-    from state.auth import SessionState
+    from state.auth import carry_cookie
 
     user, _ = make_user(session, username, roles)
     root = State(_reflex_internal_init=True)
     root.router = RouterData.from_router_data(
         {"headers": {"origin": "http://localhost:3000"}, "asPath": path, "pathname": "/audit"}
     )
-    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
+    carry_cookie(root, sign_in(session, user))
     session.commit()
     return root.get_substate(AuditLogState.get_full_name().split(".")[1:])
 

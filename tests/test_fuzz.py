@@ -745,7 +745,7 @@ def test_the_headcount_page_ignores_a_quarter_without_dates(session: Session) ->
     from reflex.istate.data import RouterData
     from reflex.state import State
 
-    from state.auth import SessionState
+    from state.auth import carry_cookie
     from state.hr import HrOverviewState
     from tests.factories import make_user, run, sign_in
 
@@ -754,7 +754,7 @@ def test_the_headcount_page_ignores_a_quarter_without_dates(session: Session) ->
     root.router = RouterData.from_router_data(
         {"headers": {"origin": "http://localhost:3000"}, "asPath": "/hr", "pathname": "/hr"}
     )
-    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
+    carry_cookie(root, sign_in(session, user))
     page = root.get_substate(HrOverviewState.get_full_name().split(".")[1:])
     pick = HrOverviewState.event_handlers["pick_quarter"].fn
     run(pick(page, "2026-Q1"))

@@ -748,7 +748,7 @@ def test_the_hiring_board_shows_every_move_and_why_one_cannot_be_taken(session, 
     from reflex.istate.data import RouterData
     from reflex.state import State
 
-    from state.auth import SessionState
+    from state.auth import carry_cookie
     from state.hr import HiringBoardState
     from tests.factories import run
 
@@ -766,7 +766,7 @@ def test_the_hiring_board_shows_every_move_and_why_one_cannot_be_taken(session, 
         {"headers": {"origin": "http://localhost:3000"}, "asPath": "/hr/hiring",
          "pathname": "/hr/hiring"}
     )  # fmt: skip
-    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
+    carry_cookie(root, sign_in(session, user))
     board = root.get_substate(HiringBoardState.get_full_name().split(".")[1:])
     run(HiringBoardState.load.fn(board))
     (card,) = [c for column in board.columns for c in column["cards"] if c["name"] == "周一"]

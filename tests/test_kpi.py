@@ -31,7 +31,7 @@ from models.notifications import Notification
 from models.partners import Partner
 from models.products import Product
 from models.transactions import Transaction
-from state.auth import SessionState
+from state.auth import carry_cookie
 from state.kpi import KpiState
 from tests.factories import make_user, run, sign_in
 
@@ -229,7 +229,7 @@ def _kpi_state(session, username: str, roles: list[str], url: str) -> KpiState:
     root.router = RouterData.from_router_data(
         {"headers": {"origin": "http://localhost:3000"}, "asPath": url, "pathname": "/kpi"}
     )
-    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
+    carry_cookie(root, sign_in(session, user))
     return root.get_substate(KpiState.get_full_name().split(".")[1:])
 
 

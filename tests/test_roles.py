@@ -215,7 +215,7 @@ def test_no_handler_returns_data_of_a_kind_the_role_may_not_see(clean_db, sessio
     from models.hr import Team
     from models.kyc import KycCase, ScreeningHit, WatchlistEntry
     from models.tickets import Ticket
-    from state.auth import SessionState
+    from state.auth import carry_cookie
     from tests.factories import make_user, sign_in
     from tests.test_kyc import _customer
     from tests.test_permissions import _call, _cases
@@ -251,7 +251,7 @@ def test_no_handler_returns_data_of_a_kind_the_role_may_not_see(clean_db, sessio
                 {"headers": {"origin": "http://localhost:3000"}, "asPath": url,
                  "pathname": f"/r/{page}/record"}
             )  # fmt: skip
-            root.get_substate(SessionState.get_full_name().split(".")[1:]).token = token
+            carry_cookie(root, token)
             for cls, name, fn in handlers():
                 if not (name.startswith("load") or name == "open"):
                     continue

@@ -24,12 +24,12 @@ def test_overview_counts_only_the_modules_the_caller_may_view(session):
 
     from reflex.state import State
 
-    from state.auth import SessionState
+    from state.auth import carry_cookie
     from tests.factories import make_user, run, sign_in
 
     user, _ = make_user(session, "agent", ["cs_agent"])
     root = State(_reflex_internal_init=True)
-    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
+    carry_cookie(root, sign_in(session, user))
     state = root.get_substate(OverviewState.get_full_name().split(".")[1:])
     run(_handler(OverviewState, "load")(state))
     assert state.loaded
@@ -70,7 +70,7 @@ def test_a_read_only_record_opens_without_a_version_column(session):
 
     import backoffice.resources  # noqa: F401  (registers the transaction resource)
     from models.transactions import Transaction
-    from state.auth import SessionState
+    from state.auth import carry_cookie
     from state.resource import ResourceRecordState
     from tests.factories import make_user, run, sign_in
 
@@ -95,7 +95,7 @@ def test_a_read_only_record_opens_without_a_version_column(session):
             "pathname": "/r/transaction/record",
         }
     )
-    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
+    carry_cookie(root, sign_in(session, user))
     state = root.get_substate(ResourceRecordState.get_full_name().split(".")[1:])
     result = run(_handler(ResourceRecordState, "open")(state, "transaction"))
     assert result is None, str(result)[:3000]
@@ -110,13 +110,13 @@ def test_an_event_chain_resolves_the_caller_once_and_a_new_browser_event_again(s
     from reflex_base.event.context import EventContext
 
     from models.identity import User
-    from state.auth import SessionState
+    from state.auth import SessionState, carry_cookie
     from tests.factories import make_user, sign_in
 
     user, _ = make_user(session, "lead", ["cs_lead"])
     root = State(_reflex_internal_init=True)
     state = root.get_substate(SessionState.get_full_name().split(".")[1:])
-    state.token = sign_in(session, user)
+    carry_cookie(root, sign_in(session, user))
 
     def event(parent: str | None, txid: str) -> EventContext:
         return EventContext(
@@ -163,7 +163,7 @@ def test_a_list_click_loads_its_page_in_the_same_event_and_pushes_its_url(sessio
     import backoffice.resources  # noqa: F401  (registers the transaction resource)
     from backoffice.engine.resource import PAGE_SIZES
     from models.transactions import Transaction
-    from state.auth import SessionState
+    from state.auth import carry_cookie
     from state.resource import ResourceListState
     from tests.factories import make_user, run, sign_in
 
@@ -182,7 +182,7 @@ def test_a_list_click_loads_its_page_in_the_same_event_and_pushes_its_url(sessio
         {"headers": {"origin": "http://localhost:3000"}, "asPath": "/r/transaction",
          "pathname": "/r/transaction"}
     )  # fmt: skip
-    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
+    carry_cookie(root, sign_in(session, user))
     state = root.get_substate(ResourceListState.get_full_name().split(".")[1:])
     assert run(_handler(ResourceListState, "open")(state, "transaction")) is None
     assert state.total_text == str(rows) and state.pages == 2
@@ -262,13 +262,13 @@ def _tab_on(path: str, token: str):
     from reflex.istate.data import RouterData
     from reflex.state import State
 
-    from state.auth import SessionState
+    from state.auth import carry_cookie
 
     root = State(_reflex_internal_init=True)
     root.router = RouterData.from_router_data(
         {"headers": {"origin": "http://localhost:3000"}, "asPath": path, "pathname": path}
     )
-    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = token
+    carry_cookie(root, token)
     return root
 
 
@@ -386,15 +386,13 @@ def test_a_verified_step_up_runs_the_action_it_interrupted(session):
 
     from models.identity import User
     from state.admin import AdminUsersState
-    from state.auth import SessionState, StepUpState
+    from state.auth import StepUpState, carry_cookie
     from tests.factories import make_user, run, sign_in
 
     admin, secret = make_user(session, "stale.admin", ["admin"])
     victim, _ = make_user(session, "victim", ["cs_agent"])
     root = State(_reflex_internal_init=True)
-    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(
-        session, admin, stale_totp=True
-    )
+    carry_cookie(root, sign_in(session, admin, stale_totp=True))
     admin_state = root.get_substate(AdminUsersState.get_full_name().split(".")[1:])
     run(_handler(AdminUsersState, "set_active")(admin_state, victim.id, False))
     step_up = root.get_substate(StepUpState.get_full_name().split(".")[1:])
@@ -434,14 +432,14 @@ def test_the_user_dialog_shows_the_roles_of_the_user_it_edits(session):
     from reflex.state import State
 
     from state.admin import AdminUsersState
-    from state.auth import SessionState
+    from state.auth import carry_cookie
     from tests.factories import make_user, run, sign_in
 
     admin, _ = make_user(session, "admin.d", ["admin"])
     first, _ = make_user(session, "two.roles", ["cs_agent", "hr"])
     second, _ = make_user(session, "one.role", ["pmo"])
     root = State(_reflex_internal_init=True)
-    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, admin)
+    carry_cookie(root, sign_in(session, admin))
     state = root.get_substate(AdminUsersState.get_full_name().split(".")[1:])
     run(_handler(AdminUsersState, "edit")(state, first.id))
     assert state.editing_roles == ["cs_agent", "hr"]

@@ -775,7 +775,7 @@ def _desk_tab(session, username: str, ticket_id: int):
     from reflex.state import State
 
     from models.identity import User
-    from state.auth import SessionState
+    from state.auth import carry_cookie
     from state.tickets import TicketDeskState
 
     user = session.exec(select(User).where(User.username == username)).one()
@@ -785,7 +785,7 @@ def _desk_tab(session, username: str, ticket_id: int):
         {"headers": {"origin": "http://localhost:3000"}, "asPath": path,
          "pathname": "/tickets/workspace"}
     )  # fmt: skip
-    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
+    carry_cookie(root, sign_in(session, user))
     return root.get_substate(TicketDeskState.get_full_name().split(".")[1:])
 
 

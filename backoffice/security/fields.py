@@ -30,11 +30,14 @@ def encrypt(value: str) -> str:
     return _fernet(get_settings().field_keys).encrypt(value.encode()).decode()
 
 
-def decrypt(token: str) -> str:
+def decrypt(token: str, max_age_seconds: int | None = None) -> str:
+    """The plain value; ``max_age_seconds`` also refuses a value encrypted longer ago."""
     if not token:
         return ""
     try:
-        return _fernet(get_settings().field_keys).decrypt(token.encode()).decode()
+        return (
+            _fernet(get_settings().field_keys).decrypt(token.encode(), ttl=max_age_seconds).decode()
+        )
     except InvalidToken as exc:
         raise DecryptionError("the value cannot be decrypted with the configured keys") from exc
 

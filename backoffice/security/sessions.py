@@ -1,4 +1,9 @@
-"""Server-side sign-in sessions: a random token in the browser, its hash in the database."""
+"""Server-side sign-in sessions: a random token in the browser, its hash in the database.
+
+The browser holds the token only in an HttpOnly cookie (``COOKIE_NAME``) set by an HTTP
+response: the sign-in step hands the page a claim code (the new token, encrypted, valid
+``CLAIM_SECONDS``), and ``claim`` exchanges it once for a fresh token that replaces the first,
+so neither the code nor the token it hides is worth anything after the exchange."""
 
 from __future__ import annotations
 
@@ -11,12 +16,16 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from backoffice.security import fields
 from models.base import utcnow
 from models.identity import StaffSession, User
 
 IDLE_MINUTES = int(os.environ.get("BACKOFFICE_SESSION_IDLE_MINUTES", "30"))
 ABSOLUTE_HOURS = int(os.environ.get("BACKOFFICE_SESSION_ABSOLUTE_HOURS", "12"))
 TOUCH_EVERY = timedelta(seconds=30)  # last_seen_at is written at most this often
+COOKIE_NAME = "bo_session"
+CLAIM_SECONDS = 120
+_CLAIM_PREFIX = "claim:"
 
 
 def hash_token(token: str) -> str:
@@ -40,6 +49,49 @@ def create(session: Session, *, user: User, client: str = "", user_agent: str = 
     )
     session.flush()
     return token
+
+
+def claim_code(token: str) -> str:
+    """What the page may hold for a moment after sign-in: the token, encrypted and dated."""
+    return fields.encrypt(_CLAIM_PREFIX + token)
+
+
+def claim(session: Session, code: str) -> tuple[str, int] | None:
+    """Exchange a claim code, once, for the token the browser's cookie will hold: a new one
+    replaces the session's token, so a second exchange (or the first token) finds nothing.
+    Returns (new token, session id), or None for an unknown, used or stale code."""
+    if not code or len(code) > 1000:
+        return None
+    try:
+        plain = fields.decrypt(code, max_age_seconds=CLAIM_SECONDS)
+    except fields.DecryptionError:
+        return None
+    if not plain.startswith(_CLAIM_PREFIX):
+        return None
+    old_hash = hash_token(plain.removeprefix(_CLAIM_PREFIX))
+    row = session.execute(
+        sa.select(StaffSession.id).where(
+            StaffSession.token_hash == old_hash, StaffSession.revoked_at.is_(None)
+        )
+    ).first()
+    if row is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    swapped = session.execute(
+        sa.update(StaffSession)
+        .where(StaffSession.id == row.id, StaffSession.token_hash == old_hash)
+        .values(token_hash=hash_token(token), last_seen_at=utcnow())
+    )
+    return (token, row.id) if swapped.rowcount == 1 else None
+
+
+def token_from_cookie_header(header: str) -> str:
+    """The session token in a request's Cookie header, or ""."""
+    for part in header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == COOKIE_NAME:
+            return value.strip()
+    return ""
 
 
 @dataclass(frozen=True)

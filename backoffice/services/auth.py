@@ -318,6 +318,31 @@ def step_up(session: Session, *, principal: rbac.Principal, code: str, client: s
     return ""
 
 
+def claim_code(token: str) -> str:
+    """The single-use code the signed-in page exchanges at ``/auth/claim`` for its cookie."""
+    return sessions.claim_code(token)
+
+
+def claim(session: Session, *, code: str, client: str) -> str | None:
+    """The token for the browser's HttpOnly cookie, once per claim code; None when refused."""
+    claimed = sessions.claim(session, code)
+    if claimed is None:
+        return None
+    token, session_id = claimed
+    row = sessions.live(session, token)
+    if row is None:
+        return None
+    audit.record(
+        session,
+        actor=row.username,
+        action="auth.session_claimed",
+        entity="staff_session",
+        entity_id=session_id,
+        client=client,
+    )
+    return token
+
+
 def sign_out(session: Session, *, token: str, client: str) -> None:
     row = sessions.live(session, token)
     if row is None:

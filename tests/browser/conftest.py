@@ -202,5 +202,8 @@ def sign_in_as(page, app_url: str, authenticator: Authenticator):
             page.locator("#totp-code").fill(authenticator.code(username))
             page.locator("#totp-code-submit").click()
         expect(page.locator("#page-title")).to_be_visible(timeout=30_000)
+        # the page was loaded anew with the session cookie: its name comes over the new
+        # websocket once the page is live
+        expect(page.locator("#current-user")).not_to_be_empty(timeout=30_000)
 
     return sign_in

@@ -113,8 +113,13 @@ def test_wrong_password_and_sign_out(page: Page, app_url, sign_in_as, screenshot
     expect(page.locator("#login-error")).to_have_text("用户名或密码错误。", timeout=30_000)
     page.screenshot(path=str(screenshot_dir / "login-error.png"))
     sign_in_as("pmo.xu")
+    # the session cookie is HttpOnly: the browser holds it, no script can read it
+    assert "bo_session" not in page.evaluate("document.cookie")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "bo_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
     page.locator("#sign-out").click()
     expect(page).to_have_url(re.compile(r"/login/?$"), timeout=30_000)
+    assert not [c for c in page.context.cookies() if c["name"] == "bo_session" and c["value"]]
     page.goto(app_url + "/projects")
     expect(page).to_have_url(re.compile(r"/login/?$"), timeout=30_000)
 
