@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import reflex as rx
-from sqlmodel import select
 
 from backoffice.db import session_scope
 from backoffice.engine import service
@@ -16,11 +15,7 @@ from backoffice.i18n import choice_label, translate
 from backoffice.services import hr as rules
 from models.hr import (
     Appraisal,
-    AppraisalCycle,
-    AppraisalStatus,
-    Candidate,
     Employee,
-    JobOpening,
     Rating,
 )
 from state.auth import SessionState, requires
@@ -158,9 +153,7 @@ class HiringBoardState(_HrState):
         workflow = resource.workflow
         today = rules.local_today()
         with session_scope() as session:
-            openings = session.exec(
-                select(JobOpening).where(JobOpening.archived_at.is_(None)).order_by(JobOpening.id)
-            ).all()
+            openings = rules.open_openings(session)
             titles = {o.id: o.title for o in openings}
             self.openings = [
                 {
@@ -229,10 +222,8 @@ class HiringBoardState(_HrState):
                 client=client,
             )
             hired = None
-            if result.ok:
-                session.commit()
-                if transition == "hire":
-                    hired = session.get(Candidate, int(candidate_id))
+            if result.ok and transition == "hire":
+                hired = rules.candidate(session, int(candidate_id))
         if not result.ok:
             self.message = translate(
                 result.message or "record.invalid", lang, **result.message_params
@@ -260,9 +251,7 @@ class AppraisalDeskState(_HrState):
     @requires("self_appraisal", "view")
     async def load(self) -> None:
         with session_scope() as session:
-            cycles = session.exec(
-                select(AppraisalCycle).order_by(AppraisalCycle.period_start.desc())
-            ).all()
+            cycles = rules.appraisal_cycles(session)
         self.cycles = [{"id": str(c.id), "name": c.name} for c in cycles]
         open_ids = [str(c.id) for c in cycles if c.status == "open"]
         if self.cycle_id not in {c["id"] for c in self.cycles}:
@@ -305,45 +294,12 @@ class AppraisalDeskState(_HrState):
             return
         cycle_id = int(self.cycle_id)
         with session_scope() as session:
-            me = rules.employee_of(session, principal)
-            self.no_employee = me is None
-            if me is not None:
-                own = session.exec(
-                    select(Appraisal).where(
-                        Appraisal.cycle_id == cycle_id, Appraisal.employee_id == me.id
-                    )
-                ).first()
-                self.mine = self._row(own, me, lang) if own else {}
-                team = {e.id: e for e in rules.reports_of(session, me.id)}
-                if team:
-                    self.reports = [
-                        self._row(a, team.get(a.employee_id), lang)
-                        for a in session.exec(
-                            select(Appraisal)
-                            .where(
-                                Appraisal.cycle_id == cycle_id,
-                                Appraisal.employee_id.in_(list(team)),
-                            )
-                            .order_by(Appraisal.employee_id)
-                        )
-                    ]
+            desk = rules.appraisal_desk(session, principal, cycle_id)
+            self.no_employee = desk.employee is None
+            self.mine = self._row(desk.mine, desk.employee, lang) if desk.mine else {}
+            self.reports = [self._row(a, e, lang) for a, e in desk.reports]
             if self.can_calibrate:
-                rated = session.exec(
-                    select(Appraisal)
-                    .where(
-                        Appraisal.cycle_id == cycle_id,
-                        Appraisal.status.in_((AppraisalStatus.RATED, AppraisalStatus.CALIBRATED)),
-                    )
-                    .order_by(Appraisal.status.desc(), Appraisal.employee_id)
-                    .limit(300)
-                ).all()
-                people = {
-                    e.id: e
-                    for e in session.exec(
-                        select(Employee).where(Employee.id.in_([a.employee_id for a in rated]))
-                    )
-                }
-                self.calibration = [self._row(a, people.get(a.employee_id), lang) for a in rated]
+                self.calibration = [self._row(a, e, lang) for a, e in desk.calibration]
                 counts = rules.rating_distribution(session, cycle_id)
                 self.distribution = [
                     {
@@ -359,7 +315,6 @@ class AppraisalDeskState(_HrState):
         try:
             with session_scope(write=True) as session:
                 action(session, principal)
-                session.commit()
         except rules.HrError as error:
             await self._fill()
             return rx.toast.error(translate(error.key, lang))

@@ -13,7 +13,7 @@ from backoffice.db import session_scope
 from backoffice.i18n import choice_label, translate
 from backoffice.services import kyc, questionnaire, screening
 from models.customers import Customer
-from models.kyc import OPEN_CASE_STATES, KycCase, RiskQuestionnaire, ScreeningHit
+from models.kyc import OPEN_CASE_STATES, KycCase
 from state.auth import SessionState, requires
 from state.resource import ResourceRecordState, record_id_param
 from state.ui import UIState
@@ -96,7 +96,7 @@ class KycPanelState(rx.State):
         self.scored = questionnaire.scored_answers(session, case, lang) if case else []
         self.score_text = ""
         if case is not None and case.questionnaire_id:
-            version = session.get(RiskQuestionnaire, case.questionnaire_id)
+            version = questionnaire.version_by_id(session, case.questionnaire_id)
             self.score_text = translate("kyc.score_line", lang).format(
                 score=case.questionnaire_score,
                 tolerance=choice_label("risk_tolerance", case.risk_tolerance or "", lang),
@@ -135,7 +135,7 @@ class KycPanelState(rx.State):
         }
         try:
             with session_scope(write=True) as session:
-                case = session.get(KycCase, self.case_id)
+                case = kyc.case_by_id(session, self.case_id)
                 if case is None:
                     raise questionnaire.QuestionnaireError("error.not_found")
                 questionnaire.score_case(
@@ -150,8 +150,7 @@ class KycPanelState(rx.State):
     async def load_case(self) -> None:
         self.reveal_field = ""
         with session_scope() as session:
-            case = session.get(KycCase, record_id_param(self))
-            customer = session.get(Customer, case.customer_id) if case else None
+            case, customer = kyc.case_and_customer(session, record_id_param(self))
             await self._fill(session, customer, case)
 
     @rx.event
@@ -159,13 +158,12 @@ class KycPanelState(rx.State):
     async def load_customer(self) -> None:
         self.reveal_field = ""
         with session_scope() as session:
-            customer = session.get(Customer, record_id_param(self))
+            customer = kyc.customer_by_id(session, record_id_param(self))
             await self._fill(session, customer, None)
 
     async def _after(self, key: str) -> Any:
         with session_scope() as session:
-            case = session.get(KycCase, self.case_id)
-            customer = session.get(Customer, case.customer_id) if case else None
+            case, customer = kyc.case_and_customer(session, self.case_id)
             await self._fill(session, customer, case)
         return [
             rx.toast.success(translate(key, await self._lang())),
@@ -177,7 +175,7 @@ class KycPanelState(rx.State):
         session_state = await self.get_state(SessionState)
         try:
             with session_scope(write=True) as session:
-                case = session.get(KycCase, self.case_id)
+                case = kyc.case_by_id(session, self.case_id)
                 if case is None:
                     raise kyc.KycError("error.not_found")
                 if verb == "claim":
@@ -213,20 +211,17 @@ class KycPanelState(rx.State):
         session_state = await self.get_state(SessionState)
         raw_id = str(form_data.get("hit", ""))
         with session_scope(write=True) as session:
-            hit = session.get(ScreeningHit, int(raw_id)) if raw_id.isdigit() else None
-            if hit is None or hit.customer_id != self.customer_id:
-                return rx.toast.error(translate("error.not_found", lang))
-            problem = screening.dispose(
+            problem = kyc.dispose_hit(
                 session,
-                hit_id=hit.id,
+                session_state.principal,
+                customer_id=self.customer_id,
+                hit_id=int(raw_id) if raw_id.isdigit() else None,
                 status=str(form_data.get("status", "")),
                 reason=str(form_data.get("reason", "")),
-                actor=session_state.principal.username,
                 client=session_state.client,
             )
-            if problem:
-                session.rollback()
-                return rx.toast.error(translate(problem, lang))
+        if problem:
+            return rx.toast.error(translate(problem, lang))
         return await self._after("kyc.hit_disposed")
 
     @rx.event
@@ -275,7 +270,7 @@ class KycPanelState(rx.State):
 
         def build() -> tuple[str, bytes]:
             with session_scope(write=True) as session:
-                case = session.get(KycCase, case_id)
+                case = kyc.case_by_id(session, case_id)
                 if case is None:
                     raise kyc.KycError("error.not_found")
                 return kyc.evidence_pack(session, principal=principal, case=case, client=client)

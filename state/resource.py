@@ -15,12 +15,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import reflex as rx
-import sqlalchemy as sa
 
-from backoffice import like, offload
+from backoffice import offload
 from backoffice.db import session_scope
 from backoffice.engine import fields as fieldlib
 from backoffice.engine import service, transfer, views
+from backoffice.engine.ref_options import ref_options
 from backoffice.engine.resource import Resource
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
@@ -37,7 +37,6 @@ from state.changes import assign
 from state.ui import UIState
 
 ON_RESOURCE = "$resource"
-REF_OPTIONS_LIMIT = 200
 
 
 def requires_on_resource(action: str) -> Callable[[Callable], Callable]:
@@ -84,34 +83,6 @@ async def _principal(state: rx.State) -> Any:
 
 def _choices(spec: fieldlib.FieldSpec, lang: str) -> list[dict[str, str]]:
     return [{"value": str(v), "label": spec.choice_text(str(v), lang)} for v in spec.choices]
-
-
-def _ref_options(
-    session: Any, spec: fieldlib.FieldSpec, text: str = "", current: str = ""
-) -> list[dict[str, str]]:
-    """Up to REF_OPTIONS_LIMIT related records whose title (or search field) starts with
-    ``text``, always including the current one, so a picker works on large tables too."""
-    target = get_resource(spec.ref)
-    if target is None:
-        return []
-    title = getattr(target.model, target.title_field)
-    query = sa.select(target.model.id, title).order_by(title).limit(REF_OPTIONS_LIMIT)
-    if text.strip():
-        fields = tuple(dict.fromkeys((target.title_field, *target.search_fields)))
-        needles = list(dict.fromkeys([text.strip()[:50], text.strip()[:50].upper()]))
-        query = query.where(
-            sa.or_(
-                *[like.starts_with(getattr(target.model, f), n) for f in fields for n in needles]
-            )
-        )
-    rows = session.execute(query).all()
-    shown = {str(i) for i, _t in rows}
-    missing = [int(i) for i in current.split(",") if i.isdigit() and i not in shown]
-    if missing:  # the records already chosen stay offered whatever the filter
-        rows += session.execute(
-            sa.select(target.model.id, title).where(target.model.id.in_(missing[:500]))
-        ).all()
-    return [{"value": str(i), "label": str(t)} for i, t in rows]
 
 
 class ResourceListState(rx.State):
@@ -259,7 +230,7 @@ class ResourceListState(rx.State):
             search_text=query.search,
             archived=query.archived,
             active_filters=query.filters,
-            filter_fields=self._filter_fields(schema, lang, query, kept),
+            filter_fields=self._filter_fields(schema, lang, query, principal, kept),
             can_create=principal.can(resource.permission, "create"),
             can_archive=principal.can(resource.permission, "archive"),
             can_export=resource.exportable and principal.can(resource.permission, "export"),
@@ -382,15 +353,16 @@ class ResourceListState(rx.State):
             )
         return await self._go(self._params())
 
-    def _ref_choices(self, spec: fieldlib.FieldSpec) -> list[dict[str, str]]:
+    def _ref_choices(self, spec: fieldlib.FieldSpec, principal: Any) -> list[dict[str, str]]:
         with session_scope() as session:
-            return _ref_options(session, spec)
+            return ref_options(session, principal, spec)
 
     def _filter_fields(
         self,
         schema: service.Schema,
         lang: str,
         query: service.ListQuery,
+        principal: Any,
         kept: dict[str, list[dict[str, str]]] | None = None,
     ) -> list[dict[str, Any]]:
         kept = kept or {}
@@ -409,7 +381,7 @@ class ResourceListState(rx.State):
                     "choices": (
                         _choices(spec, lang)
                         if spec.kind in ("choice", "multi_choice")
-                        else kept.get(name) or self._ref_choices(spec)
+                        else kept.get(name) or self._ref_choices(spec, principal)
                         if spec.kind == "ref"
                         else []
                     ),
@@ -753,8 +725,9 @@ class ResourceRecordState(rx.State):
 
     @rx.event
     @requires_on_resource("view")
-    def filter_ref(self, name: str, text: str) -> None:
+    async def filter_ref(self, name: str, text: str) -> None:
         """Narrow a related-record picker to the records whose title starts with ``text``."""
+        principal = await _principal(self)
         resource = self._resource()
         spec = resource.field(str(name))
         if spec is None or spec.kind not in ("ref", "multi_ref"):
@@ -765,7 +738,9 @@ class ResourceRecordState(rx.State):
                 if item["name"] == spec.name:
                     fields[index] = {
                         **item,
-                        "choices": _ref_options(session, spec, str(text), str(item["text"])),
+                        "choices": ref_options(
+                            session, principal, spec, str(text), str(item["text"])
+                        ),
                     }
         self.fields = fields
 
@@ -835,7 +810,9 @@ class ResourceRecordState(rx.State):
                         "choices": (
                             _choices(spec, lang)
                             if spec.kind in ("choice", "multi_choice")
-                            else _ref_options(session, spec, current=fieldlib.to_text(value))
+                            else ref_options(
+                                session, principal, spec, current=fieldlib.to_text(value)
+                            )
                             if spec.kind in ("ref", "multi_ref") and readable
                             else []
                         ),
@@ -998,8 +975,7 @@ class ResourceRecordState(rx.State):
                     values=values,
                     client=client,
                 )
-            if not result.ok:
-                session.rollback()
+            service.discard_if_refused(session, result)
         return await self._after(
             result, "record.saved_sent_back" if result.sent_back else "record.saved"
         )
@@ -1149,8 +1125,8 @@ class ResourceImportState(rx.State):
                     commit=commit,
                     client=client,
                 )
-                if commit and not check.ok:
-                    session.rollback()
+                if commit:
+                    service.discard_if_refused(session, check)
             return check
 
         try:

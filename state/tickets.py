@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import reflex as rx
-import sqlalchemy as sa
 
 from backoffice.config import get_settings
 from backoffice.db import session_scope
@@ -17,11 +16,7 @@ from backoffice.services import kyc
 from backoffice.services import tickets as desk
 from backoffice.services.business_time import local_today
 from models.base import utcnow
-from models.customers import Customer
-from models.identity import User
-from models.kyc import KycCase
-from models.products import Product
-from models.tickets import OPEN_TICKET_STATES, CannedReply, Ticket, TicketStatus
+from models.tickets import OPEN_TICKET_STATES, Ticket, TicketStatus
 from state.auth import SessionState, requires
 from state.ui import UIState
 
@@ -144,9 +139,8 @@ class TicketDeskState(rx.State):
             summary = (
                 dict(resource.summary(session, ticket, lang, principal)) if resource.summary else {}
             )
-            product = session.get(Product, ticket.product_id) if ticket.product_id else None
-            case = session.get(KycCase, ticket.kyc_case_id) if ticket.kyc_case_id else None
-            merged = session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
+            links = desk.links_of(session, ticket)
+            product, case, merged = links.product, links.kyc_case, links.merged_into
             due = desk.current_due(ticket)
             self.ticket = {
                 "no": ticket.ticket_no,
@@ -175,7 +169,7 @@ class TicketDeskState(rx.State):
                 "open": "1" if ticket.status in OPEN_TICKET_STATES else "",
                 "resolution_note": ticket.resolution_note,
             }
-            names = dict(session.execute(sa.select(User.username, User.display_name)).all())
+            names = desk.staff_names(session)
             self.messages = [
                 {
                     "id": str(message.id),
@@ -301,12 +295,13 @@ class TicketDeskState(rx.State):
     async def use_canned(self, reply_id: str) -> None:
         principal = await self._principal()
         with session_scope() as session:
-            reply = session.get(CannedReply, int(reply_id)) if str(reply_id).isdigit() else None
-            ticket = desk.visible(session, principal, self.ticket_id)
-            if reply is None or ticket is None or reply.archived_at is not None:
+            text = (
+                desk.canned_text(session, principal, self.ticket_id, int(reply_id))
+                if str(reply_id).isdigit()
+                else None
+            )
+            if text is None:
                 return
-            customer = session.get(Customer, ticket.customer_id)
-            text = desk.render(reply, ticket, customer, principal.display_name)
         self.mode = "reply"
         self.draft = f"{self.draft.rstrip()}\n{text}".strip() if self.draft.strip() else text
         self.draft_key += 1
@@ -350,8 +345,7 @@ class TicketDeskState(rx.State):
                 transition_key=key,
                 client=session_state.client,
             )
-            if not result.ok:
-                session.rollback()
+            service.discard_if_refused(session, result)
         if not result.ok:
             return await self._refused(result.message or "error.generic", **result.message_params)
         return await self._refresh(rx.toast.success(translate("tickets.done", lang)))
@@ -372,7 +366,7 @@ class TicketDeskState(rx.State):
         resource = get_resource(TICKET)
         assert resource is not None
         with session_scope() as session:
-            ticket = session.get(Ticket, self.ticket_id)
+            ticket = desk.by_id(session, self.ticket_id)
             refusal = (
                 service.transition_refusal(
                     session,
@@ -397,8 +391,7 @@ class TicketDeskState(rx.State):
                 values={"resolution_note": note},
                 client=session_state.client,
             )
-            if not saved.ok:
-                session.rollback()
+            service.discard_if_refused(session, saved)
         if not saved.ok:
             message = saved.message or next(iter(saved.errors.values()), "error.generic")
             return await self._refused(message, **saved.message_params)

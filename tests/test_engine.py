@@ -789,10 +789,10 @@ def test_wildcards_typed_in_a_search_match_only_themselves(session, pm):
 
 
 def test_the_record_picker_escapes_wildcards_too(session, pm):
-    from state.resource import _ref_options
+    from backoffice.engine.ref_options import ref_options
 
     for i, name in enumerate(["%优先", "100%保本", "华夏"]):
         _partner(session, pm, name=name, licence_no=f"LIC{i:03d}")
     spec = get("product").field("partner_id")
-    assert [o["label"] for o in _ref_options(session, spec, "%")] == ["%优先"]
-    assert [o["label"] for o in _ref_options(session, spec, "_")] == []
+    assert [o["label"] for o in ref_options(session, pm, spec, "%")] == ["%优先"]
+    assert [o["label"] for o in ref_options(session, pm, spec, "_")] == []

@@ -772,3 +772,49 @@ def test_the_hiring_board_shows_every_move_and_why_one_cannot_be_taken(session, 
     (card,) = [c for column in board.columns for c in column["cards"] if c["name"] == "周一"]
     moves = {m["key"]: m["reason"] for m in card["moves"]}
     assert moves == {"screen": "", "reject": "请先填写必需的字段：不录用原因。"}
+
+
+def test_the_desk_shows_a_leavers_appraisal_the_list_shows_and_the_manager_rates(
+    session, org, cycle
+):
+    """The manager's desk lists a report who has left, as the appraisal list does and as the
+    rating rule allows: the page and the core follow the one visibility rule."""
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+
+    from models.identity import User
+    from state.auth import SessionState
+    from state.hr import AppraisalDeskState
+    from tests.factories import run
+
+    _cycle, appraisals = cycle
+    leaver = org["reports"][1]
+    leaver.status, leaver.left_on = "left", TODAY
+    session.add(leaver)
+    session.commit()
+    manager = session.exec(select(User).where(User.username == "mgr.a")).one()
+    principal = org["mgr"]
+    listed = {
+        int(r["id"])
+        for r in service.list_page(
+            session,
+            principal=replace(
+                principal, permissions=principal.permissions | {("appraisal", "view")}
+            ),
+            resource=get("appraisal"),
+            query=service.ListQuery(page_size=100),
+        ).rows
+    }
+    root = State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data(
+        {"headers": {"origin": "http://localhost:3000"}, "asPath": "/me/appraisals",
+         "pathname": "/me/appraisals"}
+    )  # fmt: skip
+    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, manager)
+    desk = root.get_substate(AppraisalDeskState.get_full_name().split(".")[1:])
+    desk.cycle_id = str(_cycle.id)
+    run(AppraisalDeskState.load.fn(desk))
+    on_desk = {int(desk.mine["id"])} | {int(r["id"]) for r in desk.reports}
+    assert appraisals["张工"].id in on_desk
+    assert [r["employee"] for r in desk.reports] == ["李工", "张工"]
+    assert on_desk == listed == {a.id for a in appraisals.values()}

@@ -673,3 +673,21 @@ def test_watch_list_hits_reach_only_those_who_work_the_lists(session, officers):
 
     assert summary(officer)["名单命中"].startswith("1") and "时效" in summary(officer)
     assert "名单命中" not in summary(boss) and "时效" in summary(boss)
+
+
+def test_the_tickets_case_picker_offers_an_agent_only_the_case_already_linked(session, officers):
+    """An agent (no right to view KYC cases) editing a ticket sees the case the ticket names,
+    never the other case numbers; a compliance officer picks from every case."""
+    from backoffice.engine.ref_options import ref_options
+
+    officer = officers[0]
+    linked = _open_case(session, officer, _customer(session))
+    other = _open_case(session, officer, _customer(session, "李娜", "110101199003070011"))
+    agent = _person(session, "agent.k", ["cs_agent"])
+    spec = get("ticket").field("kyc_case_id")
+
+    offered = ref_options(session, agent, spec, current=str(linked.id))
+    assert [o["value"] for o in offered] == [str(linked.id)]
+    assert ref_options(session, agent, spec, text="K") == []
+    everything = {o["value"] for o in ref_options(session, officer, spec)}
+    assert {str(linked.id), str(other.id)} <= everything

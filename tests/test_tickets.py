@@ -844,3 +844,16 @@ def test_the_workspace_offers_only_what_the_service_accepts(session, desk_setup)
     run(TicketDeskState.send.fn(theirs, {"body": "同事备注"}))  # a note is open to any agent
     session.rollback()  # end this session's read, to see the handler's commit
     assert "同事备注" in [m.body for m, _no in desk.conversation(session, ticket.id)]
+
+
+def test_the_merge_picker_offers_only_the_tickets_the_agent_sees(session, two_teams):
+    """The "merged into" picker follows the ticket list's row scope: another team's ticket
+    number is not offered to an agent; the executive (every ticket) is offered it."""
+    from backoffice.engine.ref_options import ref_options
+
+    t = two_teams
+    spec = get("ticket").field("merged_into_id")
+    offered = {int(o["value"]) for o in ref_options(session, t["cs.a1"], spec)}
+    assert offered == {t["ours"].id, t["queued"].id}
+    everything = {int(o["value"]) for o in ref_options(session, t["executive"], spec)}
+    assert t["theirs"].id in everything

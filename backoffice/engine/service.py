@@ -701,6 +701,13 @@ class SaveResult:
         return not self.errors and not self.message
 
 
+def discard_if_refused(session: Session, result: Any) -> None:
+    """A refused save or transition leaves nothing behind: what it flushed before refusing
+    is rolled back, so the caller's unit of work commits nothing."""
+    if not result.ok:
+        session.rollback()
+
+
 def _changes(
     resource: Resource, before: dict[str, Any], after: dict[str, Any]
 ) -> dict[str, list[Any]]:

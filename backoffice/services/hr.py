@@ -296,6 +296,19 @@ def time_to_hire(session: Session, since: date, by: str = "channel") -> list[Hir
     return sorted(rows.values(), key=lambda r: r.key)
 
 
+def open_openings(session: Session) -> list[JobOpening]:
+    """The openings not archived, for the hiring board's picker."""
+    return list(
+        session.exec(
+            select(JobOpening).where(JobOpening.archived_at.is_(None)).order_by(JobOpening.id)
+        )
+    )
+
+
+def candidate(session: Session, candidate_id: int) -> Candidate | None:
+    return session.get(Candidate, candidate_id)
+
+
 def pipeline(session: Session, opening_id: int | None = None) -> dict[str, list[Candidate]]:
     """Candidates by stage for the kanban board, oldest application first."""
     query = select(Candidate).where(Candidate.archived_at.is_(None))
@@ -523,6 +536,11 @@ def calibrate(
         actor=principal.username,
         action="appraisal.calibrate",
     )
+
+
+def appraisal_cycles(session: Session) -> list[AppraisalCycle]:
+    """Every appraisal cycle, the latest period first."""
+    return list(session.exec(select(AppraisalCycle).order_by(AppraisalCycle.period_start.desc())))
 
 
 def rating_distribution(session: Session, cycle_id: int) -> dict[str, dict[str, int]]:

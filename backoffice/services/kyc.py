@@ -64,6 +64,48 @@ class KycError(Refusal, ValueError):
 
 
 # --- who works the case ---------------------------------------------------------------------
+def case_by_id(session: Session, case_id: int) -> KycCase | None:
+    return session.get(KycCase, case_id)
+
+
+def customer_by_id(session: Session, customer_id: int) -> Customer | None:
+    return session.get(Customer, customer_id)
+
+
+def case_and_customer(session: Session, case_id: int) -> tuple[KycCase | None, Customer | None]:
+    """A case and the customer it is about (both None if there is no such case)."""
+    case = session.get(KycCase, case_id)
+    return case, session.get(Customer, case.customer_id) if case else None
+
+
+def dispose_hit(
+    session: Session,
+    principal: Principal,
+    *,
+    customer_id: int,
+    hit_id: int | None,
+    status: str,
+    reason: str,
+    client: str = "",
+) -> str | None:
+    """An officer's decision on one of this customer's watch-list hits; returns an i18n
+    refusal (and leaves nothing written) or None."""
+    hit = session.get(ScreeningHit, hit_id) if hit_id is not None else None
+    if hit is None or hit.customer_id != customer_id:
+        return "error.not_found"
+    problem = screening.dispose(
+        session,
+        hit_id=hit.id,
+        status=status,
+        reason=reason,
+        actor=principal.username,
+        client=client,
+    )
+    if problem:
+        session.rollback()
+    return problem
+
+
 def officers(session: Session) -> list[str]:
     """Active users holding the compliance role (the people a case can be handed to)."""
     return list(

@@ -37,6 +37,10 @@ MAX_POINTS = 100
 SCORABLE = (KycCaseStatus.NEW, KycCaseStatus.IN_REVIEW, KycCaseStatus.ESCALATED)
 
 
+def version_by_id(session: Session, questionnaire_id: int) -> RiskQuestionnaire | None:
+    return session.get(RiskQuestionnaire, questionnaire_id)
+
+
 class QuestionnaireError(Refusal, ValueError):
     """A refusal of this domain (see backoffice.refusal)."""
 

@@ -32,6 +32,7 @@ from models.base import utcnow
 from models.customers import Customer
 from models.hr import Employee, EmployeeStatus, Team
 from models.identity import RolePermission, User, UserRole
+from models.kyc import KycCase
 from models.products import Product
 from models.tickets import (
     OPEN_TICKET_STATES,
@@ -299,6 +300,32 @@ def locked(session: Session, principal: Principal | None, ticket_id: object) -> 
     if ticket is None:
         raise TicketError("error.not_found")
     return ticket
+
+
+@dataclass(frozen=True)
+class TicketLinks:
+    """What a ticket points at, as the workspace names it."""
+
+    product: Product | None
+    kyc_case: KycCase | None
+    merged_into: Ticket | None
+
+
+def links_of(session: Session, ticket: Ticket) -> TicketLinks:
+    return TicketLinks(
+        session.get(Product, ticket.product_id) if ticket.product_id else None,
+        session.get(KycCase, ticket.kyc_case_id) if ticket.kyc_case_id else None,
+        session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None,
+    )
+
+
+def staff_names(session: Session) -> dict[str, str]:
+    """Every account's display name by username."""
+    return dict(session.execute(sa.select(User.username, User.display_name)).all())
+
+
+def by_id(session: Session, ticket_id: int) -> Ticket | None:
+    return session.get(Ticket, ticket_id)
 
 
 def visible(session: Session, principal: Principal, ticket_id: object) -> Ticket | None:
@@ -786,6 +813,19 @@ def render(reply: CannedReply, ticket: Ticket, customer: Customer | None, agent_
     for name, value in values.items():
         text = text.replace("{" + name + "}", value)
     return text
+
+
+def canned_text(
+    session: Session, principal: Principal, ticket_id: int, reply_id: int
+) -> str | None:
+    """A canned reply filled in for a ticket the caller sees; None if either is not there
+    (or the reply is archived)."""
+    reply = session.get(CannedReply, reply_id)
+    ticket = visible(session, principal, ticket_id)
+    if reply is None or ticket is None or reply.archived_at is not None:
+        return None
+    customer = session.get(Customer, ticket.customer_id)
+    return render(reply, ticket, customer, principal.display_name)
 
 
 def canned_for(session: Session, category: str) -> list[CannedReply]:
