@@ -779,13 +779,9 @@ def test_the_desk_shows_a_leavers_appraisal_the_list_shows_and_the_manager_rates
 ):
     """The manager's desk lists a report who has left, as the appraisal list does and as the
     rating rule allows: the page and the core follow the one visibility rule."""
-    from reflex.istate.data import RouterData
-    from reflex.state import State
-
     from models.identity import User
-    from state.auth import SessionState
     from state.hr import AppraisalDeskState
-    from tests.factories import run
+    from tests.factories import run, state_for
 
     _cycle, appraisals = cycle
     leaver = org["reports"][1]
@@ -805,13 +801,7 @@ def test_the_desk_shows_a_leavers_appraisal_the_list_shows_and_the_manager_rates
             query=service.ListQuery(page_size=100),
         ).rows
     }
-    root = State(_reflex_internal_init=True)
-    root.router = RouterData.from_router_data(
-        {"headers": {"origin": "http://localhost:3000"}, "asPath": "/me/appraisals",
-         "pathname": "/me/appraisals"}
-    )  # fmt: skip
-    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, manager)
-    desk = root.get_substate(AppraisalDeskState.get_full_name().split(".")[1:])
+    desk = state_for(session, manager, AppraisalDeskState, "/me/appraisals")
     desk.cycle_id = str(_cycle.id)
     run(AppraisalDeskState.load.fn(desk))
     on_desk = {int(desk.mine["id"])} | {int(r["id"]) for r in desk.reports}
