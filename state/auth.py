@@ -30,7 +30,7 @@ from backoffice.db import session_scope
 from backoffice.engine.resource import all_resources
 from backoffice.i18n import translate
 from backoffice.security import gate, rbac, sessions
-from backoffice.services import audit, auth
+from backoffice.services import auth
 from state.changes import assign
 from state.ui import UIState
 
@@ -205,13 +205,12 @@ class SessionState(rx.State):
         actor = principal.username if principal else "anonymous"
         log.warning("refused %s for %s: %s (%s)", handler, actor, reason, permission)
         with session_scope(write=True) as session:
-            audit.record(
+            auth.record_refusal(
                 session,
                 actor=actor,
-                action="access.denied",
-                entity="handler",
-                entity_id=handler[:64],
-                changes={"permission": [None, ".".join(permission)], "reason": [None, reason]},
+                permission=permission,
+                handler=handler,
+                reason=reason,
                 client=self.client,
             )
 

@@ -289,6 +289,27 @@ def resolve(session: Session, token: str) -> rbac.Principal | None:
     )
 
 
+def record_refusal(
+    session: Session,
+    *,
+    actor: str,
+    permission: tuple[str, str],
+    handler: str,
+    reason: str,
+    client: str,
+) -> None:
+    """A call refused by the guard: one ``access.denied`` entry naming what was missing."""
+    audit.record(
+        session,
+        actor=actor,
+        action="access.denied",
+        entity="handler",
+        entity_id=handler[:64],
+        changes={"permission": [None, ".".join(permission)], "reason": [None, reason]},
+        client=client,
+    )
+
+
 def needs_step_up(principal: rbac.Principal) -> bool:
     verified = principal.totp_verified_at
     return verified is None or utcnow() - verified > timedelta(seconds=rbac.STEP_UP_SECONDS)
