@@ -60,8 +60,10 @@ def sign_in(session: Session, user: User, *, stale_totp: bool = False) -> str:
 
 def run(awaitable: object) -> object:
     """Run a coroutine to completion in its own thread (Playwright's sync API may already hold
-    an event loop in the main thread when the browser tests ran first)."""
+    an event loop in the main thread when the browser tests ran first), with the caller's
+    context variables (Reflex keeps its registration context in one)."""
     import asyncio
+    import contextvars
     import inspect
     from concurrent.futures import ThreadPoolExecutor
 
@@ -72,7 +74,8 @@ def run(awaitable: object) -> object:
         return await awaitable
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, wrapper()).result()
+        context = contextvars.copy_context()
+        return pool.submit(context.run, asyncio.run, wrapper()).result()
 
 
 def make_questionnaire(session: Session, *, status: str = "active", number: int = 1):

@@ -1,9 +1,8 @@
 """The upload route refuses an oversized body by its Content-Length, unread, and cuts a body
 without one at the limit while it streams."""
 
-import asyncio
-
 from backoffice.request_limits import UPLOAD_BODY_LIMIT, BodyLimit, limiting_uploads
+from tests.factories import run
 
 CHUNK = 64 * 1024
 
@@ -48,7 +47,7 @@ def _call(app, *, path="/_upload", headers=(), chunks=None, method="POST"):
         sent.append(message)
 
     scope = {"type": "http", "method": method, "path": path, "headers": list(headers)}
-    asyncio.run(app(scope, receive, send))
+    run(app(scope, receive, send))
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return status, body, read

@@ -3,7 +3,6 @@ upgrade), HSTS only over HTTPS, the policy naming the built pages' inline script
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import hashlib
 from pathlib import Path
@@ -17,6 +16,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocket
 
 from backoffice.security import headers
+from tests.factories import run
 
 HTML = """<!DOCTYPE html><html><head>
 <script src="/assets/entry.js" type="module"></script>
@@ -237,7 +237,7 @@ def test_a_page_sent_by_path_gets_its_policy(built):
     middleware = headers.SecurityHeaders(
         app, policy="script-src 'self'", page_policies=page_policies
     )
-    asyncio.run(middleware({"type": "http", "headers": []}, None, collect))
+    run(middleware({"type": "http", "headers": []}, None, collect))
     start, pathsend = messages
     assert pathsend["type"] == "http.response.pathsend"
     policy = dict(start["headers"])[b"content-security-policy"]

@@ -4,8 +4,6 @@ reset when its events arrive with another cookie (or none)."""
 
 from __future__ import annotations
 
-import asyncio
-
 import sqlalchemy as sa
 from reflex.istate.data import HeaderData, RouterData
 from reflex.state import State
@@ -83,16 +81,16 @@ def test_another_cookie_resets_what_the_tab_loaded(session):
     session.commit()
     root = _tab(token)
     binding = SessionBinding()
-    asyncio.run(binding.preprocess(None, root, None))
+    run(binding.preprocess(None, root, None))
     overview = _sub(root, OverviewState)
     run(OverviewState.event_handlers["load"].fn(overview))
     assert overview.loaded and _sub(root, SessionState).username == "agent"
 
-    asyncio.run(binding.preprocess(None, root, None))  # the same cookie: nothing is touched
+    run(binding.preprocess(None, root, None))  # the same cookie: nothing is touched
     assert overview.loaded
 
     _handshake(root, "")  # the tab id replayed on a socket without the cookie
-    asyncio.run(binding.preprocess(None, root, None))
+    run(binding.preprocess(None, root, None))
     assert not overview.loaded
     assert _sub(root, SessionState).username == "" and _sub(root, SessionState).principal is None
 

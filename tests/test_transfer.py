@@ -13,7 +13,7 @@ from backoffice.engine.resource import get
 from backoffice.services import auth
 from models.audit import AuditEntry
 from models.partners import Partner
-from tests.factories import make_user, sign_in
+from tests.factories import make_user, run, sign_in
 
 PARTNER = get("partner")
 HEADER = ["机构名称", "类型", "牌照/注册号", "状态", "Commission rate"]
@@ -300,7 +300,7 @@ def test_other_events_are_answered_while_a_million_row_import_is_checked():
         assert refused.value.key == "import.too_many_rows"
         return ticks, longest, elapsed
 
-    ticks, longest, elapsed = asyncio.run(scenario())
+    ticks, longest, elapsed = run(scenario())
     assert elapsed < 10  # stopped at the limit: a twentieth of the file
     assert ticks >= 20  # called on the loop, the check would let it tick not once
     assert longest < 1  # the loop was never held for long
@@ -325,20 +325,11 @@ def test_the_import_page_answers_other_events_while_it_refuses_a_million_rows(se
     import asyncio
     import time
 
-    from reflex.istate.data import RouterData
-    from reflex.state import State
-
-    from state.auth import SessionState
     from state.resource import ResourceImportState
-    from tests.factories import make_user, run, sign_in
+    from tests.factories import make_user, run, state_for
 
     user, _ = make_user(session, "pm.upload", ["product_manager"])
-    root = State(_reflex_internal_init=True)
-    root.router = RouterData.from_router_data(
-        {"headers": {"origin": "http://localhost:3000"}, "asPath": "/", "pathname": "/"}
-    )
-    root.get_substate(SessionState.get_full_name().split(".")[1:]).token = sign_in(session, user)
-    state = root.get_substate(ResourceImportState.get_full_name().split(".")[1:])
+    state = state_for(session, user, ResourceImportState)
     state.resource_key = "partner"
     data = _xlsx_of_one_cell_rows(1_000_000)
 

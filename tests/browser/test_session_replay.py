@@ -18,6 +18,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import bench_ws  # noqa: E402
 
+from tests.factories import run  # noqa: E402
+
 DESK = "/tickets/workspace"
 REDIS_DB = bench_ws.DEFAULT_REDIS_DB + 3
 
@@ -100,7 +102,7 @@ def test_a_closed_tabs_id_without_the_cookie_is_refused(app_env, tmp_path, monke
             await replay.close()
             return first, replayed
 
-        first, replayed = asyncio.run(scenario())
+        first, replayed = run(scenario())
     finally:
         server.stop()
 
