@@ -94,7 +94,6 @@ def test_tests_run_coroutines_through_the_shared_runner():
     offenders = [
         str(path.relative_to(tests_dir))
         for path in tests_dir.rglob("test_*.py")
-        if "asyncio.run(" in path.read_text(encoding="utf-8")
-        and path.name != "test_layers.py"
+        if "asyncio.run(" in path.read_text(encoding="utf-8") and path.name != "test_layers.py"
     ]
     assert offenders == []
