@@ -675,7 +675,9 @@ def test_an_administrator_links_an_account_to_its_employee_record(session, org):
     assert rules.employee_of(session, org["hr"]) is None
     changes = (
         session.execute(
-            sa.select(AuditEntry.changes).where(AuditEntry.action == "user.link_employee")
+            sa.select(AuditEntry.changes)
+            .where(AuditEntry.action == "user.link_employee")
+            .order_by(AuditEntry.id)
         )
         .scalars()
         .all()

@@ -365,9 +365,9 @@ def test_a_refused_load_or_search_leaves_no_rows_and_says_why(session):
     assert _redirected_to(run(_handler(ResourceListState, "open")(state, "partner"))) == ["/"]
     assert state.rows == [] and state.error != ""
     assert session.exec(
-        select(AuditEntry.entity_id).where(
-            AuditEntry.actor == "mkt.r", AuditEntry.action == "access.denied"
-        )
+        select(AuditEntry.entity_id)
+        .where(AuditEntry.actor == "mkt.r", AuditEntry.action == "access.denied")
+        .order_by(AuditEntry.id)
     ).all() == ["ResourceListState.apply", "page /r/partner"]
 
 
