@@ -97,6 +97,16 @@ class Names:
         return f"{state}.{name}"
 
 
+def _run_apart(coroutine: Any) -> Any:
+    """Run a coroutine to completion in a thread of its own, with this context: a caller may
+    already run an event loop in this thread (a test after the browser tests)."""
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(contextvars.copy_context().run, asyncio.run, coroutine).result()
+
+
 def app_names() -> Names:
     """Import the app (as the backend does) and read the names the frontend is compiled with."""
     import reflex
@@ -128,7 +138,7 @@ def app_names() -> Names:
         record_state=ResourceRecordState.get_full_name(),
         lang_key=lang_key,
         state_schema=State._to_frontend_schema(),
-        hashes=asyncio.run(hashes()),
+        hashes=_run_apart(hashes()),
         version=reflex.constants.Reflex.VERSION,
     )
 
