@@ -791,7 +791,7 @@ class ResourceRecordState(rx.State):
                         "shown_for": list(spec.shown_when[1]) if spec.shown_when else [],
                         "label": spec.label(lang),
                         "kind": spec.kind,
-                        "required": spec.required,
+                        "required": service.marks_required(principal, resource, spec, record),
                         "help": spec.help_en if lang == "en" else spec.help_zh,
                         "text": (
                             value.astimezone(zone_settings).strftime("%Y-%m-%dT%H:%M")
@@ -805,8 +805,7 @@ class ResourceRecordState(rx.State):
                             if readable
                             else service.MASK
                         ),
-                        "editable": service.can_edit(principal, resource, spec)
-                        and not (spec.fixed and record is not None),
+                        "editable": service.field_editable(principal, resource, spec, record),
                         "choices": (
                             _choices(spec, lang)
                             if spec.kind in ("choice", "multi_choice")
@@ -826,6 +825,8 @@ class ResourceRecordState(rx.State):
                         )
                         or "—"
                     )
+                if spec.person and value and readable:
+                    self.fields[-1]["display"] = service.person_name(session, str(value), lang)
                 if spec.kind == "ref" and value is not None and readable:
                     match = [
                         c["label"] for c in self.fields[-1]["choices"] if c["value"] == str(value)

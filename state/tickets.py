@@ -484,18 +484,12 @@ class TicketReportState(rx.State):
         try:
             with session_scope() as session:
                 rows, total = desk.report(session, principal, start, end, self.by)
-                teams = desk.team_names(session, lang)
+                labels = desk.group_labels(session, self.by, [r.key for r in rows], lang)
         except desk.TicketError as error:
             return rx.toast.error(translate(error.key, lang))
 
         def name(key: str) -> str:
-            if not key:
-                return translate("tickets.report.none", lang)
-            if self.by == "team":
-                return teams.get(key, key)
-            if self.by in ("category", "channel", "priority"):
-                return choice_label(f"ticket_{self.by}", key, lang)
-            return key
+            return labels.get(key, key)
 
         def cells(row: desk.ReportRow) -> dict[str, str]:
             def pct(value: float | None) -> str:
