@@ -141,6 +141,15 @@ def _event_chain() -> str:
     return context.parent_txid or context.txid
 
 
+def _enqueued_by_the_server() -> bool:
+    """The current event was set off on the server (a page's on_load after Reflex's
+    ``on_load_internal``), not sent by a click in the browser."""
+    try:
+        return bool(EventContext.get().parent_txid)
+    except LookupError:
+        return False
+
+
 class SessionState(rx.State):
     """The signed-in user as far as the browser may know it, and the guard's server side."""
 
@@ -230,6 +239,10 @@ class SessionState(rx.State):
         lang = await self._lang()
         principal = self._resolve()
         if principal is None:
+            if page_load or _enqueued_by_the_server():
+                # a page opened signed out (a page's on_load, or one its load set off): to the
+                # sign-in page, quietly; nobody was refused anything they asked for
+                return rx.redirect("/login")
             self._log_refusal(None, permission, handler, "not signed in")
             return [rx.toast.error(translate("auth.sign_in_required", lang)), rx.redirect("/login")]
         if page_load and (refusal := await self._enter_page(principal)) is not None:
