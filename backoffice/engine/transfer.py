@@ -118,29 +118,11 @@ def export_view(
     return content, f"{resource.key}-{stamp}.{fmt}", len(rows)
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def looks_like_formula(text: object) -> bool:
-    """Text a spreadsheet would evaluate (``=HYPERLINK(…)``, ``+1+1``, ``@SUM``); a plain
-    number such as -12.50 is not one."""
-    if not isinstance(text, str) or not text.startswith(FORMULA_STARTS):
-        return False
-    try:
-        float(text)
-    except ValueError:
-        return True
-    return False
+looks_like_formula = exports.looks_like_formula
 
 
 def _to_csv(header: list[str], rows: list[list[str]]) -> bytes:
-    """CSV for spreadsheets: text that would run as a formula gets a leading apostrophe, which
-    Excel and LibreOffice show as text (OWASP's advice against CSV injection)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows([[f"'{c}" if looks_like_formula(c) else c for c in row] for row in rows])
-    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read Chinese correctly
+    return exports.csv_bytes(header, rows)
 
 
 def _to_xlsx(header: list[str], rows: list[list[str]], resource: Resource) -> bytes:
