@@ -211,10 +211,7 @@ class ResourceListState(rx.State):
             queue=query.queue,
             queues=queues,
             cols=",".join(chosen),
-            columns=[
-                {"name": n, "label": (schema.field(n).label(lang) if schema.field(n) else n)}
-                for n in shown
-            ],
+            columns=[{"name": n, "label": service.column_label(schema, n, lang)} for n in shown],
             available_columns=[
                 {"name": f.name, "label": f.label(lang), "shown": f.name in shown}
                 for f in schema.fields

@@ -204,3 +204,30 @@ def test_the_ticket_report_names_agents_by_their_display_names(session, desk_set
     _open(session, desk_setup["cs.lead"], desk_setup["customer"])
     labels = desk.group_labels(session, "assignee", ["cs.a1", ""], "en")
     assert labels == {"cs.a1": "王小明", "": translate("tickets.report.none", "en")}
+
+
+def test_every_list_column_is_headed_by_a_label_and_shows_local_times(session):
+    from datetime import UTC, datetime
+
+    from backoffice.engine.service import Schema
+    from models.campaigns import CampaignSpend
+
+    for resource in RESOURCES.values():
+        schema = Schema(resource, resource.fields, resource.list_columns, resource.filters)
+        for name in resource.list_columns:
+            for lang in ("zh", "en"):
+                label = service.column_label(schema, name, lang)
+                assert label and label != name and not RAW_NAME.search(label), (resource, name)
+    ledger = get("campaign_spend")
+    assert (
+        service.column_label(
+            Schema(ledger, ledger.fields, ledger.list_columns, ledger.filters), "created_at", "zh"
+        )
+        == "登记时间"
+    )
+    spend = CampaignSpend(
+        id=1, campaign_id=1, amount=1, created_at=datetime(2026, 12, 3, 10, tzinfo=UTC)
+    )
+    schema = Schema(ledger, ledger.fields, ledger.list_columns, ledger.filters)
+    row = service.display_row(schema, None, spend, "zh", ("created_at",))  # type: ignore[arg-type]
+    assert row["created_at"] == "2026-12-03 18:00", "the company's zone, not a UTC ISO string"

@@ -9,6 +9,7 @@ import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -378,6 +379,15 @@ def _order(resource: Resource, sort: str) -> list[sa.ColumnElement]:
     return [primary, tie.desc() if sort.startswith("-") else tie.asc()]
 
 
+def column_label(schema: Schema, name: str, lang: str) -> str:
+    """A list column's header: the field's label, or for the engine's own columns (id, when
+    recorded, updated) their catalogue label; never the column name."""
+    spec = schema.field(name)
+    if spec is not None:
+        return spec.label(lang)
+    return translate(f"list.column.{name}", lang)
+
+
 def display_row(
     schema: Schema,
     principal: Principal,
@@ -401,7 +411,11 @@ def display_row(
         else:
             value = getattr(record, name)
         if spec is None:
-            row[name] = fieldlib.to_text(value)
+            row[name] = (
+                value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+                if isinstance(value, datetime)
+                else fieldlib.to_text(value)
+            )
         elif not can_read(principal, spec):
             row[name] = MASK
         else:
