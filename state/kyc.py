@@ -76,6 +76,7 @@ class KycPanelState(rx.State):
         ]
         self._fill_questionnaire(session, case, lang)
         rows = screening.hits_for(session, principal, customer.id) if customer else []
+        deciders = display_names(session, {hit.decided_by for hit, _entry in rows}, lang)
         self.hits = [
             {
                 "id": str(hit.id),
@@ -88,7 +89,8 @@ class KycPanelState(rx.State):
                 "status": hit.status,
                 "status_label": choice_label("hit_status", hit.status, lang),
                 "decided": (
-                    f"{hit.decided_by} {hit.decided_at.astimezone(zone):%Y-%m-%d %H:%M}: "
+                    f"{deciders.get(hit.decided_by, hit.decided_by)} "
+                    f"{hit.decided_at.astimezone(zone):%Y-%m-%d %H:%M}: "
                     f"{hit.reason}"
                     if hit.decided_at
                     else ""

@@ -23,6 +23,7 @@ from backoffice.engine import service, transfer, views
 from backoffice.engine.ref_options import ref_options
 from backoffice.engine.resource import Resource
 from backoffice.engine.resource import get as get_resource
+from backoffice.engine.versioned import display_names
 from backoffice.i18n import translate
 from backoffice.services import attachments, documents
 from state.auth import (
@@ -557,12 +558,13 @@ class ResourceRecordState(rx.State):
         for item in reversed(items):  # oldest first: version 1, 2, … of each kind
             counts[item.category] = counts.get(item.category, 0) + 1
             version[item.id] = counts[item.category]
+        people = display_names(session, {a.uploaded_by for a in items}, lang)
         self.attachments = [
             {
                 "id": str(a.id),
                 "filename": a.filename,
                 "size": f"{a.size / 1024:,.1f} KB",
-                "by": a.uploaded_by,
+                "by": people.get(a.uploaded_by, a.uploaded_by),
                 "at": a.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                 "viewable": "1" if documents.viewable(a.content_type) else "",
                 "category": f"{labels.get(a.category, a.category)} v{version[a.id]}"
