@@ -1276,29 +1276,43 @@ def history(
     jobs), what by its label, each change by the field's label with values shown as the
     record page shows them (choice labels, related records' titles, money, local times)."""
     load(session, principal=principal, resource=resource, record_id=record_id)
-    zone = get_settings().zone
     entries = session.exec(
         select(AuditEntry)
         .where(AuditEntry.entity == resource.key, AuditEntry.entity_id == str(record_id))
         .order_by(AuditEntry.id.desc())
         .limit(limit)
     ).all()
-    current_schema = schema_of(session, resource)
+    return describe_trail(session, principal=principal, entries=list(entries), lang=lang)
+
+
+def describe_trail(
+    session: Session, *, principal: Principal, entries: list[AuditEntry], lang: str
+) -> list[dict[str, str]]:
+    """Audit entries of records as staff read them ({at, actor, action, changes}): see
+    :func:`history`. Each entry is read against its own resource (a case's trail holds its
+    customer's entries too); fields the caller may not read are masked."""
+    zone = get_settings().zone
+    schemas: dict[str, Schema | None] = {}
+    for entity in {e.entity for e in entries}:
+        owner = get_resource(entity)
+        schemas[entity] = schema_of(session, owner) if owner is not None else None
     parsed = [(entry, json.loads(entry.changes)) for entry in entries]
     people = {e.actor for e in entries}
-    for _entry, changes in parsed:
+    for entry, changes in parsed:
+        schema = schemas[entry.entity]
         for name, pair in changes.items():
-            spec = current_schema.field(name)
+            spec = schema.field(name) if schema else None
             if spec is not None and spec.person and isinstance(pair, list):
                 people.update(str(v) for v in pair if v)
     names = versioned.display_names(session, people, lang)
     titles: dict[tuple[str, str], str] = {}
     rows = []
     for entry, changes in parsed:
+        schema = schemas[entry.entity]
         lines = []
         for name, pair in sorted(changes.items()):
             before, after = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
-            spec = current_schema.field(name)
+            spec = schema.field(name) if schema else None
             label = spec.label(lang) if spec else _field_label(name, lang)
             if spec is not None and not can_read(principal, spec):
                 shown = (MASK, MASK)
@@ -1308,12 +1322,12 @@ def history(
                     for v in (before, after)
                 )
             lines.append(f"{label}: {shown[0]} → {shown[1]}")
-        verb = entry.action.removeprefix(f"{resource.key}.")
+        verb = entry.action.removeprefix(f"{entry.entity}.")
         rows.append(
             {
                 "at": entry.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
                 "actor": names.get(entry.actor, entry.actor) or "—",
-                "action": _action_label(resource, verb, lang),
+                "action": _action_label(schema.resource if schema else None, verb, lang),
                 "changes": "\n".join(lines),
             }
         )
@@ -1407,8 +1421,8 @@ def _field_label(name: str, lang: str) -> str:
         return name
 
 
-def _action_label(resource: Resource, verb: str, lang: str) -> str:
-    if verb.startswith("transition.") and resource.workflow:
+def _action_label(resource: Resource | None, verb: str, lang: str) -> str:
+    if verb.startswith("transition.") and resource is not None and resource.workflow:
         step = resource.workflow.get(verb.removeprefix("transition."))
         if step:
             return step.label(lang)
