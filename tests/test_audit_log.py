@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from backoffice.config import get_settings
 from backoffice.services import audit, audit_log, auth
 from models.audit import AuditEntry
 from models.base import utcnow
@@ -227,8 +228,21 @@ def test_the_export_file_holds_every_filtered_entry_with_its_hashes(session):
     entries = {
         e.id: e for e in session.exec(select(AuditEntry).where(AuditEntry.actor == "pm")).all()
     }
+    assert table[0][:3] == ["编号", "时间（UTC，计入哈希）", "账号"]
+    assert table[0][-3:] == ["时间（本地）", "人员", "操作"], "labels, not column names"
     for row in table[1:]:
-        assert (row[-2], row[-1]) == (entries[int(row[0])].prev_hash, entries[int(row[0])].hash)
+        entry = entries[int(row[0])]
+        assert (row[9], row[10]) == (entry.prev_hash, entry.hash)
+        assert row[-3] == entry.at.astimezone(get_settings().zone).strftime("%Y-%m-%d %H:%M:%S")
+        assert row[-1] == audit_log.action_label(entry.action, "zh")
+    english, _rows = audit_log.export_csv(
+        session, principal=admin, filters=audit_log.parse_filters({"actor": "pm"}), lang="en"
+    )
+    assert next(csv.reader(io.StringIO(english.decode("utf-8-sig"))))[-3:] == [
+        "Time (local)",
+        "Person",
+        "Action",
+    ]
     with pytest.raises(audit_log.AuditLogError):
         audit_log.export_csv(
             session,

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from backoffice import like
 from backoffice.config import get_settings
+from backoffice.engine.versioned import display_names
 from backoffice.i18n import catalogue
 from backoffice.refusal import Refusal
 from backoffice.security.rbac import Principal
@@ -220,16 +221,27 @@ def page(
     )
 
 
-def export_csv(session: Session, *, principal: Principal, filters: Filters) -> tuple[bytes, int]:
-    """The filtered entries as CSV (every column, previous hash and hash included, so the file
-    can be checked against the chain), newest first, at most EXPORT_LIMIT, read in batches.
-    Returns the file and its row count; the caller then audits it with :func:`record_export`
-    (in a short write of its own: the reading takes no write lock)."""
+EXTRA_COLUMNS = ("local_at", "person", "action_label")
+
+
+def export_csv(
+    session: Session, *, principal: Principal, filters: Filters, lang: str = "zh"
+) -> tuple[bytes, int]:
+    """The filtered entries as CSV, newest first, at most EXPORT_LIMIT, read in batches: the
+    chain's columns as stored (previous hash and hash included, so the file can be checked
+    against the chain), then the time in the company's zone, the person's name and the action
+    in words; the header in the staff's language. Returns the file and its row count; the
+    caller then audits it with :func:`record_export` (in a short write of its own: the reading
+    takes no write lock)."""
     _require(principal, "export")
     where = _where(session, filters)
+    zone = get_settings().zone
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(audit_anchor.AUDIT_COLUMNS)
+    words = catalogue(lang)
+    writer.writerow(
+        [words[f"audit_log.file.{c}"] for c in (*audit_anchor.AUDIT_COLUMNS, *EXTRA_COLUMNS)]
+    )
     count, before = 0, None
     while count < EXPORT_LIMIT:
         batch = session.exec(
@@ -240,8 +252,14 @@ def export_csv(session: Session, *, principal: Principal, filters: Filters) -> t
         ).all()
         if not batch:
             break
+        names = display_names(session, {e.actor for e in batch}, lang)
         for entry in batch:
-            writer.writerow([_cell(value) for value in audit_anchor.audit_row(entry)])
+            extra = (
+                entry.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                names.get(entry.actor, entry.actor),
+                action_label(entry.action, lang),
+            )
+            writer.writerow([_cell(value) for value in (*audit_anchor.audit_row(entry), *extra)])
         count += len(batch)
         before = batch[-1].id
     return ("\ufeff" + out.getvalue()).encode(), count
