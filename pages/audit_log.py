@@ -76,7 +76,7 @@ def _row(row: rx.Var) -> rx.Component:
         ),
         rx.table.cell(row["entity"], " ", row["entity_id"]),
         rx.table.cell(
-            rx.text(row["changes"], size="1", font_family="monospace", word_break="break-all"),
+            rx.text(row["changes"], size="1", white_space="pre-wrap", word_break="break-word"),
             min_width="16em",
         ),
         rx.table.cell(row["client"], size="1"),

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+import backoffice.resources  # noqa: F401  (the records whose changes the log labels)
 from backoffice.config import get_settings
 from backoffice.services import audit, audit_log, auth
 from models.audit import AuditEntry
@@ -249,3 +250,32 @@ def test_the_export_file_holds_every_filtered_entry_with_its_hashes(session):
             principal=_principal(session, "pm.y", ["product_manager"]),
             filters=audit_log.Filters(),
         )
+
+
+def test_the_log_shows_changes_by_label_with_values_as_staff_read_them(session):
+    audit.record(
+        session,
+        actor="system",
+        action="product.edit",
+        entity="product",
+        entity_id=1,
+        changes={"risk_level": ["R3", "R4"], "change_request": [None, 7]},
+    )
+    audit.record(
+        session,
+        actor="admin.a",
+        action="user.enable",
+        entity="user",
+        entity_id=3,
+        changes={"is_active": [False, True], "counters_cleared": [None, 2]},
+    )
+    session.commit()
+    admin = _principal(session, "adm.e", ["admin"])
+    rows = {r.action: r for r in _page(session, admin).rows}
+    assert rows["product.edit"].changes.splitlines()[-1] == "Risk level: R3 Medium → R4 Medium-high"
+    assert "Change request: — → #7" in rows["product.edit"].changes
+    assert rows["user.enable"].changes.splitlines() == [
+        "Counters cleared: — → 2",
+        "Active: No → Yes",
+    ]
+    assert all("_" not in r.changes for r in rows.values())

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from backoffice import like
 from backoffice.config import get_settings
+from backoffice.engine import service as engine
 from backoffice.engine.versioned import display_names
 from backoffice.i18n import catalogue
 from backoffice.refusal import Refusal
@@ -200,6 +201,7 @@ def page(
         ).all()
     )
     zone = get_settings().zone
+    described = engine.describe_trail(session, principal=principal, entries=list(shown), lang=lang)
     return Page(
         rows=[
             Row(
@@ -211,10 +213,10 @@ def page(
                 action_label=action_label(e.action, lang),
                 entity=e.entity,
                 entity_id=e.entity_id,
-                changes=e.changes if len(e.changes) <= 300 else e.changes[:300] + "…",
+                changes=_shorter(text["changes"]),
                 client=e.client,
             )
-            for e in shown
+            for e, text in zip(shown, described, strict=True)
         ],
         page=number,
         has_more=len(entries) > PAGE_SIZE,
@@ -222,6 +224,10 @@ def page(
 
 
 EXTRA_COLUMNS = ("local_at", "person", "action_label")
+
+
+def _shorter(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def export_csv(
