@@ -239,11 +239,11 @@ class SessionState(rx.State):
         lang = await self._lang()
         principal = self._resolve()
         if principal is None:
-            if page_load or _enqueued_by_the_server():
-                # a page opened signed out (a page's on_load, or one its load set off): to the
-                # sign-in page, quietly; nobody was refused anything they asked for
-                return rx.redirect("/login")
             self._log_refusal(None, permission, handler, "not signed in")
+            if page_load or _enqueued_by_the_server():
+                # a page opened signed out (its on_load, or what its load set off): to the
+                # sign-in page without a refusal toast; nobody asked for anything yet
+                return rx.redirect("/login")
             return [rx.toast.error(translate("auth.sign_in_required", lang)), rx.redirect("/login")]
         if page_load and (refusal := await self._enter_page(principal)) is not None:
             return refusal
