@@ -231,3 +231,26 @@ def test_every_list_column_is_headed_by_a_label_and_shows_local_times(session):
     schema = Schema(ledger, ledger.fields, ledger.list_columns, ledger.filters)
     row = service.display_row(schema, None, spend, "zh", ("created_at",))  # type: ignore[arg-type]
     assert row["created_at"] == "2026-12-03 18:00", "the company's zone, not a UTC ISO string"
+
+
+def test_a_list_export_names_the_people_a_record_holds(session, desk_setup):  # noqa: F811
+    import csv
+    import io
+
+    from backoffice.engine import transfer
+
+    rename(session, "cs.a1", "王小明")
+    _open(session, desk_setup["cs.lead"], desk_setup["customer"])
+    lead = desk_setup["cs.lead"]
+    assert lead.can("ticket", "export")
+    data, _name, rows = transfer.export_view(
+        session,
+        principal=lead,
+        resource=TICKET,
+        query=service.ListQuery(),
+        lang="zh",
+        fmt="csv",
+    )
+    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    column = table[0].index(TICKET.field("assignee").label("zh"))
+    assert rows == 1 and table[1][column] == "王小明"

@@ -26,6 +26,7 @@ from backoffice.engine import custom, service
 from backoffice.engine import fields as fieldlib
 from backoffice.engine.fields import FieldSpec
 from backoffice.engine.resource import Resource
+from backoffice.engine.versioned import display_names
 from backoffice.i18n import translate
 from backoffice.security.rbac import Principal
 from backoffice.services import audit, exports
@@ -82,6 +83,11 @@ def export_view(
             if schema.custom_fields
             else {}
         )
+        people = display_names(
+            session,
+            {str(getattr(r, s.name) or "") for r in batch for s in specs if s.person},
+            lang,
+        )
         for record in batch:
             values = extra.get(record.id, {})
             line = [str(record.id)]
@@ -92,7 +98,9 @@ def export_view(
                     else service.stored_value(spec, record, principal)
                 )
                 line.append(
-                    raw
+                    people.get(str(raw), str(raw))
+                    if spec.person and raw
+                    else raw
                     if spec.custom and raw is not None and spec.kind != "choice"
                     else _export_text(spec, raw, lang)
                 )
