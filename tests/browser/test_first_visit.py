@@ -89,3 +89,26 @@ def test_signed_in_pages_say_nothing_in_the_console_and_history_names_people(
     assert "pm.li" not in text and RAW_NAME.findall(text) == [], text
     page.screenshot(path=str(screenshot_dir / "history-product-en.png"), full_page=True)
     assert problems == []
+
+
+def test_the_ledger_and_the_audit_log_show_labels_and_names(
+    page: Page, app_url, sign_in_as, screenshot_dir
+):
+    sign_in_as("ceo.huang")
+    page.goto(app_url + "/r/campaign_spend")
+    expect(page.locator(".list-row").first).to_be_visible(timeout=30_000)
+    header = page.locator("thead").first.inner_text()
+    assert "登记时间" in header and "created_at" not in header, header
+    cells = page.locator(".list-row").first.inner_text()
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", cells), "times in the company's zone"
+    assert not RAW_NAME.search(cells), cells
+    page.screenshot(path=str(screenshot_dir / "budget-ledger-zh.png"), full_page=True)
+
+    page.context.clear_cookies()
+    sign_in_as("admin")
+    page.goto(app_url + "/audit?action=product.")
+    expect(page.locator("#page-title")).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(1500)
+    shown = page.locator("main, body").first.inner_text()
+    assert "risk_level" not in shown and "change_request" not in shown
+    page.screenshot(path=str(screenshot_dir / "audit-log-products-zh.png"), full_page=True)
