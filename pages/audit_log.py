@@ -74,7 +74,7 @@ def _row(row: rx.Var) -> rx.Component:
                 spacing="0",
             )
         ),
-        rx.table.cell(row["entity"], " ", row["entity_id"]),
+        rx.table.cell(row["entity_label"], " ", row["entity_id"]),
         rx.table.cell(
             rx.text(row["changes"], size="1", white_space="pre-wrap", word_break="break-word"),
             min_width="16em",

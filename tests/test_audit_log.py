@@ -279,3 +279,5 @@ def test_the_log_shows_changes_by_label_with_values_as_staff_read_them(session):
         "Active: No → Yes",
     ]
     assert all("_" not in r.changes for r in rows.values())
+    assert rows["product.edit"].entity_label == "Products"
+    assert audit_log.action_label("product.transition.submit", "zh") == "理财产品 · 提交审核"

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from backoffice import like
 from backoffice.config import get_settings
 from backoffice.engine import service as engine
+from backoffice.engine.resource import get as get_resource
 from backoffice.engine.versioned import display_names
 from backoffice.i18n import catalogue
 from backoffice.refusal import Refusal
@@ -149,6 +150,7 @@ class Row:
     action: str
     action_label: str
     entity: str
+    entity_label: str
     entity_id: str
     changes: str
     client: str
@@ -167,11 +169,21 @@ def action_label(action: str, lang: str) -> str:
     words = catalogue(lang)
     if (key := f"audit.action.{action}") in words:
         return words[key]
+    head, _, step = action.partition(".transition.")
+    owner = get_resource(head) if step else None
+    transition = owner.workflow.get(step) if owner and owner.workflow else None
+    if transition is not None:
+        return f"{owner.label(lang)} · {transition.label(lang)}"  # type: ignore[union-attr]
     entity, _, verb = action.rpartition(".")
     resource, verb_key = f"resource.{entity}", f"audit.verb.{verb}"
     if resource in words and verb_key in words:
         return f"{words[resource]} · {words[verb_key]}"
     return action
+
+
+def entity_label(entity: str, lang: str) -> str:
+    """The kind of record in words where the catalogue has it, else as written."""
+    return catalogue(lang).get(f"resource.{entity}", entity)
 
 
 def _require(principal: Principal, action: str) -> None:
@@ -212,6 +224,7 @@ def page(
                 action=e.action,
                 action_label=action_label(e.action, lang),
                 entity=e.entity,
+                entity_label=entity_label(e.entity, lang),
                 entity_id=e.entity_id,
                 changes=_shorter(text["changes"]),
                 client=e.client,
