@@ -74,9 +74,9 @@ def _row(row: rx.Var) -> rx.Component:
                 spacing="0",
             )
         ),
-        rx.table.cell(row["entity"], " ", row["entity_id"]),
+        rx.table.cell(row["entity_label"], " ", row["entity_id"]),
         rx.table.cell(
-            rx.text(row["changes"], size="1", font_family="monospace", word_break="break-all"),
+            rx.text(row["changes"], size="1", white_space="pre-wrap", word_break="break-word"),
             min_width="16em",
         ),
         rx.table.cell(row["client"], size="1"),

@@ -97,7 +97,7 @@ def _work_bar() -> rx.Component:
         rx.icon("user-check", size=16),
         rx.text(t("kyc.officer"), size="2"),
         rx.text(
-            rx.cond(K.assignee != "", K.assignee, t("kyc.unassigned")),
+            rx.cond(K.assignee != "", K.assignee_name, t("kyc.unassigned")),
             weight="bold",
             size="2",
             id="case-assignee",
@@ -115,9 +115,11 @@ def _work_bar() -> rx.Component:
         ),
         rx.cond(
             K.is_open & K.can_work,
-            rx.select(
-                K.officers,
-                placeholder=t("kyc.reassign"),
+            rx.select.root(
+                rx.select.trigger(placeholder=t("kyc.reassign")),
+                rx.select.content(
+                    rx.foreach(K.officers, lambda o: rx.select.item(o["label"], value=o["value"]))
+                ),
                 on_change=K.reassign,
                 id="case-reassign",
                 size="2",

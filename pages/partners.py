@@ -5,8 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.layout import template
+from pages.resource import RECORD_PANELS
 from pages.ui import t
-from state.partners import CommissionState
+from state.partners import CommissionState, ProductCommissionState
 
 
 @template(
@@ -81,3 +82,76 @@ def commission_report() -> rx.Component:
         width="100%",
         spacing="4",
     )
+
+
+def product_commission_panel() -> rx.Component:
+    """Above a product's record page: its partner's commission tiers, as the monthly report
+    prices them (read-only; the tiers are edited on the partner's commission tier list)."""
+    P = ProductCommissionState
+    return rx.box(
+        rx.cond(
+            P.shown,
+            rx.card(
+                rx.vstack(
+                    rx.hstack(
+                        rx.icon("layers", size=16),
+                        rx.text(t("commission.tiers.title"), weight="bold"),
+                        rx.link(
+                            P.partner,
+                            href="/r/partner/record?id=" + P.partner_id.to(str),
+                            id="product-partner-link",
+                        ),
+                        align="center",
+                        wrap="wrap",
+                    ),
+                    rx.table.root(
+                        rx.table.header(
+                            rx.table.row(
+                                rx.table.column_header_cell(t("commission.tiers.from")),
+                                rx.table.column_header_cell(t("commission.col.rate")),
+                                rx.table.column_header_cell(""),
+                            )
+                        ),
+                        rx.table.body(
+                            rx.foreach(
+                                P.ladder,
+                                lambda step: rx.table.row(
+                                    rx.table.cell(step["from"]),
+                                    rx.table.cell(step["rate"]),
+                                    rx.table.cell(
+                                        rx.cond(
+                                            step["reached"] == "1",
+                                            rx.badge(
+                                                t("commission.tiers.applies"), color_scheme="green"
+                                            ),
+                                        )
+                                    ),
+                                    class_name="commission-tier",
+                                ),
+                            )
+                        ),
+                        size="1",
+                        id="product-commission-tiers",
+                    ),
+                    rx.text(
+                        t("commission.tiers.this_month"),
+                        ": ",
+                        P.month_volume,
+                        " · ",
+                        P.month_rate,
+                        size="2",
+                        id="product-commission-month",
+                    ),
+                    rx.text(t("commission.tiers.note"), size="1", color_scheme="gray"),
+                    spacing="2",
+                    width="100%",
+                ),
+                width="100%",
+            ),
+        ),
+        on_mount=P.load,
+        width="100%",
+    )
+
+
+RECORD_PANELS["product"] = product_commission_panel

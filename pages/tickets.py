@@ -322,9 +322,11 @@ def _header() -> rx.Component:
             ),
             rx.cond(
                 D.is_lead & (ticket["open"] == "1"),
-                rx.select(
-                    D.agents,
-                    placeholder=t("tickets.reassign"),
+                rx.select.root(
+                    rx.select.trigger(placeholder=t("tickets.reassign")),
+                    rx.select.content(
+                        rx.foreach(D.agents, lambda a: rx.select.item(a["label"], value=a["value"]))
+                    ),
                     on_change=D.reassign,
                     size="1",
                     id="ticket-reassign",

@@ -85,7 +85,9 @@ class AuditLogState(rx.State):
 
             def build() -> bytes | str:
                 with session_scope() as session:
-                    data, rows = audit_log.export_csv(session, principal=principal, filters=filters)
+                    data, rows = audit_log.export_csv(
+                        session, principal=principal, filters=filters, lang=lang
+                    )
                 with session_scope(write=True) as session:
                     audit_log.record_export(
                         session, principal=principal, filters=filters, rows=rows, client=client

@@ -141,6 +141,15 @@ def _event_chain() -> str:
     return context.parent_txid or context.txid
 
 
+def _enqueued_by_the_server() -> bool:
+    """The current event was set off on the server (a page's on_load after Reflex's
+    ``on_load_internal``), not sent by a click in the browser."""
+    try:
+        return bool(EventContext.get().parent_txid)
+    except LookupError:
+        return False
+
+
 class SessionState(rx.State):
     """The signed-in user as far as the browser may know it, and the guard's server side."""
 
@@ -231,6 +240,10 @@ class SessionState(rx.State):
         principal = self._resolve()
         if principal is None:
             self._log_refusal(None, permission, handler, "not signed in")
+            if page_load or _enqueued_by_the_server():
+                # a page opened signed out (its on_load, or what its load set off): to the
+                # sign-in page without a refusal toast; nobody asked for anything yet
+                return rx.redirect("/login")
             return [rx.toast.error(translate("auth.sign_in_required", lang)), rx.redirect("/login")]
         if page_load and (refusal := await self._enter_page(principal)) is not None:
             return refusal

@@ -11,6 +11,7 @@ import reflex as rx
 from backoffice.db import session_scope
 from backoffice.engine import service
 from backoffice.engine.resource import get as get_resource
+from backoffice.engine.versioned import display_names
 from backoffice.i18n import choice_label, translate
 from backoffice.services import hr as rules
 from models.hr import (
@@ -265,7 +266,13 @@ class AppraisalDeskState(_HrState):
             self.cycle_id = cycle_id
             await self._fill()
 
-    def _row(self, appraisal: Appraisal, employee: Employee | None, lang: str) -> dict[str, str]:
+    def _row(
+        self,
+        appraisal: Appraisal,
+        employee: Employee | None,
+        lang: str,
+        names: dict[str, str] | None = None,
+    ) -> dict[str, str]:
         def rating(value: str | None) -> str:
             return choice_label("rating", value, lang) if value else "—"
 
@@ -281,7 +288,7 @@ class AppraisalDeskState(_HrState):
             "manager_rating": appraisal.manager_rating or "",
             "manager_rating_label": rating(appraisal.manager_rating),
             "manager_comment": appraisal.manager_comment,
-            "rated_by": appraisal.rated_by,
+            "rated_by": (names or {}).get(appraisal.rated_by, appraisal.rated_by),
             "final_rating_label": rating(appraisal.final_rating),
             "calibration_note": appraisal.calibration_note,
         }
@@ -296,10 +303,16 @@ class AppraisalDeskState(_HrState):
         with session_scope() as session:
             desk = rules.appraisal_desk(session, principal, cycle_id)
             self.no_employee = desk.employee is None
-            self.mine = self._row(desk.mine, desk.employee, lang) if desk.mine else {}
-            self.reports = [self._row(a, e, lang) for a, e in desk.reports]
+            everyone = [
+                desk.mine,
+                *(a for a, _e in desk.reports),
+                *(a for a, _e in desk.calibration),
+            ]
+            names = display_names(session, {a.rated_by for a in everyone if a}, lang)
+            self.mine = self._row(desk.mine, desk.employee, lang, names) if desk.mine else {}
+            self.reports = [self._row(a, e, lang, names) for a, e in desk.reports]
             if self.can_calibrate:
-                self.calibration = [self._row(a, e, lang) for a, e in desk.calibration]
+                self.calibration = [self._row(a, e, lang, names) for a, e in desk.calibration]
                 counts = rules.rating_distribution(session, cycle_id)
                 self.distribution = [
                     {

@@ -12,6 +12,7 @@ import reflex as rx
 
 from backoffice import offload
 from backoffice.db import session_scope
+from backoffice.engine.versioned import display_names
 from backoffice.i18n import translate
 from backoffice.security.rbac import ROLES
 from backoffice.services import kpi
@@ -175,14 +176,16 @@ class KpiState(_KpiBase):
             )
             if self.show_forecast:
                 self._fill_forecast(session, principal, lang)
+            reports = kpi.recent_reports(session, principal)
+            makers = display_names(session, {r.generated_by for r in reports}, lang)
             self.reports = [
                 {
                     "id": str(r.id),
                     "title": r.title,
                     "period": f"{r.period_start} – {r.period_end}",
-                    "by": r.generated_by,
+                    "by": makers.get(r.generated_by, r.generated_by),
                 }
-                for r in kpi.recent_reports(session, principal)
+                for r in reports
             ]
             self.open_alerts = self._alerts(session, principal, lang)
         previous = board.previous

@@ -10,6 +10,7 @@ import reflex as rx
 from backoffice import offload
 from backoffice.config import get_settings
 from backoffice.db import session_scope
+from backoffice.engine.versioned import display_names
 from backoffice.i18n import choice_label, translate
 from backoffice.services import kyc, questionnaire, screening
 from models.customers import Customer
@@ -25,9 +26,10 @@ class KycPanelState(rx.State):
     case_id: int = 0
     customer_id: int = 0
     assignee: str = ""
+    assignee_name: str = ""
     is_open: bool = False
     mine: bool = False
-    officers: list[str] = []
+    officers: list[dict[str, str]] = []  # value: the login, label: the name staff know
     identity: list[dict[str, str]] = []
     hits: list[dict[str, str]] = []
     reveal_field: str = ""  # the field whose reveal dialog is open
@@ -56,7 +58,10 @@ class KycPanelState(rx.State):
         self.assignee = case.assignee if case else ""
         self.is_open = bool(case and case.status in OPEN_CASE_STATES)
         self.mine = bool(case and case.assignee == principal.username)
-        self.officers = kyc.officers(session) if case else []
+        logins = kyc.officers(session) if case else []
+        names = display_names(session, [*logins, self.assignee], lang)
+        self.assignee_name = names.get(self.assignee, self.assignee)
+        self.officers = [{"value": u, "label": names.get(u, u)} for u in logins]
         self.can_reveal = principal.can("customer", "reveal")
         self.can_work = principal.can("kyc_case", "edit")
         self.can_export = principal.can("kyc_case", "export")
@@ -71,6 +76,7 @@ class KycPanelState(rx.State):
         ]
         self._fill_questionnaire(session, case, lang)
         rows = screening.hits_for(session, principal, customer.id) if customer else []
+        deciders = display_names(session, {hit.decided_by for hit, _entry in rows}, lang)
         self.hits = [
             {
                 "id": str(hit.id),
@@ -83,7 +89,8 @@ class KycPanelState(rx.State):
                 "status": hit.status,
                 "status_label": choice_label("hit_status", hit.status, lang),
                 "decided": (
-                    f"{hit.decided_by} {hit.decided_at.astimezone(zone):%Y-%m-%d %H:%M}: "
+                    f"{deciders.get(hit.decided_by, hit.decided_by)} "
+                    f"{hit.decided_at.astimezone(zone):%Y-%m-%d %H:%M}: "
                     f"{hit.reason}"
                     if hit.decided_at
                     else ""

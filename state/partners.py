@@ -11,6 +11,8 @@ from backoffice.db import session_scope
 from backoffice.services import partners
 from backoffice.services.business_time import local_today
 from state.auth import SessionState, requires
+from state.resource import record_id_param
+from state.ui import UIState
 
 
 class CommissionState(rx.State):
@@ -62,6 +64,40 @@ class CommissionState(rx.State):
             partners.export_commission,
             principal=session_state.principal,
             month=self.month,
+            lang=(await self.get_state(UIState)).lang,
             client=session_state.client,
         )
         return rx.download(data=file.data, filename=file.filename)
+
+
+class ProductCommissionState(rx.State):
+    """The product page's panel: its partner's commission tiers (read-only)."""
+
+    shown: bool = False
+    partner: str = ""
+    partner_id: int = 0
+    ladder: list[dict[str, str]] = []
+    month_volume: str = ""
+    month_rate: str = ""
+
+    @rx.event
+    @requires("product", "view")
+    async def load(self) -> None:
+        principal = (await self.get_state(SessionState)).principal
+        with session_scope() as session:
+            terms = partners.product_commission_terms(session, principal, record_id_param(self))
+        self.shown = terms is not None
+        if terms is None:
+            self.partner, self.partner_id, self.ladder = "", 0, []
+            return
+        self.partner, self.partner_id = terms.partner, terms.partner_id
+        self.ladder = [
+            {
+                "from": f"¥{start:,.2f}",
+                "rate": f"{rate:.2f}%",
+                "reached": "1" if index == terms.reached else "",
+            }
+            for index, (start, rate) in enumerate(terms.ladder)
+        ]
+        self.month_volume = f"¥{terms.month_volume:,.2f}"
+        self.month_rate = f"{terms.month_rate:.2f}%"

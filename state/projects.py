@@ -13,6 +13,7 @@ import reflex as rx
 from backoffice.config import get_settings
 from backoffice.db import session_scope
 from backoffice.engine.resource import get as get_resource
+from backoffice.engine.versioned import display_names
 from backoffice.i18n import choice_label, translate
 from backoffice.services import projects as rules
 from models.projects import ProjectPhase, ProjectRisk
@@ -287,6 +288,8 @@ class ProjectPlanState(_ProjectsState):
             }
             self.overall = rules.worst(rags)
             names = {r.m.id: r.m.name for r in plan}
+            adjustments = rules.adjustments(session, project_id, limit=30)
+            people = display_names(session, {a.made_by for a in adjustments}, lang)
             self.adjustments = [
                 {
                     "id": str(a.id),
@@ -296,10 +299,10 @@ class ProjectPlanState(_ProjectsState):
                     "field": _field_label(a.field, lang),
                     "change": f"{a.old_value or '—'} → {a.new_value or '—'}",
                     "reason": a.reason,
-                    "by": a.made_by,
+                    "by": people.get(a.made_by, a.made_by),
                     "cause": names.get(a.cause_id, "") if a.cause_id else "",
                 }
-                for a in rules.adjustments(session, project_id, limit=30)
+                for a in adjustments
             ]
             self.indicators = [
                 {

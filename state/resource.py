@@ -23,6 +23,7 @@ from backoffice.engine import service, transfer, views
 from backoffice.engine.ref_options import ref_options
 from backoffice.engine.resource import Resource
 from backoffice.engine.resource import get as get_resource
+from backoffice.engine.versioned import display_names
 from backoffice.i18n import translate
 from backoffice.services import attachments, documents
 from state.auth import (
@@ -211,10 +212,7 @@ class ResourceListState(rx.State):
             queue=query.queue,
             queues=queues,
             cols=",".join(chosen),
-            columns=[
-                {"name": n, "label": (schema.field(n).label(lang) if schema.field(n) else n)}
-                for n in shown
-            ],
+            columns=[{"name": n, "label": service.column_label(schema, n, lang)} for n in shown],
             available_columns=[
                 {"name": f.name, "label": f.label(lang), "shown": f.name in shown}
                 for f in schema.fields
@@ -560,12 +558,13 @@ class ResourceRecordState(rx.State):
         for item in reversed(items):  # oldest first: version 1, 2, … of each kind
             counts[item.category] = counts.get(item.category, 0) + 1
             version[item.id] = counts[item.category]
+        people = display_names(session, {a.uploaded_by for a in items}, lang)
         self.attachments = [
             {
                 "id": str(a.id),
                 "filename": a.filename,
                 "size": f"{a.size / 1024:,.1f} KB",
-                "by": a.uploaded_by,
+                "by": people.get(a.uploaded_by, a.uploaded_by),
                 "at": a.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                 "viewable": "1" if documents.viewable(a.content_type) else "",
                 "category": f"{labels.get(a.category, a.category)} v{version[a.id]}"
@@ -791,7 +790,7 @@ class ResourceRecordState(rx.State):
                         "shown_for": list(spec.shown_when[1]) if spec.shown_when else [],
                         "label": spec.label(lang),
                         "kind": spec.kind,
-                        "required": spec.required,
+                        "required": service.marks_required(principal, resource, spec, record),
                         "help": spec.help_en if lang == "en" else spec.help_zh,
                         "text": (
                             value.astimezone(zone_settings).strftime("%Y-%m-%dT%H:%M")
@@ -805,8 +804,7 @@ class ResourceRecordState(rx.State):
                             if readable
                             else service.MASK
                         ),
-                        "editable": service.can_edit(principal, resource, spec)
-                        and not (spec.fixed and record is not None),
+                        "editable": service.field_editable(principal, resource, spec, record),
                         "choices": (
                             _choices(spec, lang)
                             if spec.kind in ("choice", "multi_choice")
@@ -826,6 +824,8 @@ class ResourceRecordState(rx.State):
                         )
                         or "—"
                     )
+                if spec.person and value and readable:
+                    self.fields[-1]["display"] = service.person_name(session, str(value), lang)
                 if spec.kind == "ref" and value is not None and readable:
                     match = [
                         c["label"] for c in self.fields[-1]["choices"] if c["value"] == str(value)

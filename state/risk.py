@@ -9,6 +9,7 @@ import reflex as rx
 
 from backoffice.config import get_settings
 from backoffice.db import session_scope
+from backoffice.engine.versioned import display_names
 from backoffice.i18n import choice_label, translate
 from backoffice.services import questionnaire, risk
 from state.auth import SessionState, requires
@@ -33,16 +34,18 @@ class RiskPanelState(rx.State):
             indicator = risk.indicator(session, self.indicator_id)
             self.manual = bool(indicator and indicator.source == "manual")
             self.can_record = self.manual and principal.can("risk_indicator", "edit")
+            readings = risk.readings(session, self.indicator_id)
+            people = display_names(session, {r.recorded_by for r in readings}, lang)
             self.readings = [
                 {
                     "at": r.measured_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                     "value": f"{r.value.normalize():f}",
                     "level": r.level,
                     "level_label": choice_label("risk_state", r.level, lang),
-                    "by": r.recorded_by,
+                    "by": people.get(r.recorded_by, r.recorded_by),
                     "note": r.note,
                 }
-                for r in risk.readings(session, self.indicator_id)
+                for r in readings
             ]
 
     @rx.event

@@ -46,7 +46,7 @@ class TicketDeskState(rx.State):
     customer: list[dict[str, str]] = []
     holdings: list[dict[str, str]] = []
     past: list[dict[str, str]] = []
-    agents: list[str] = []
+    agents: list[dict[str, str]] = []  # value: the login, label: the name staff know
     is_lead: bool = False
     can_work: bool = False
     notice: str = ""  # why the view was refreshed under the agent (someone else's change)
@@ -81,6 +81,7 @@ class TicketDeskState(rx.State):
         now = utcnow()
         with session_scope() as session:
             found = desk.queue(session, principal, self.queue, QUEUE_SIZE)
+            names = desk.staff_names(session)
             self.rows = []
             for t in found:
                 due = desk.current_due(t)
@@ -93,7 +94,7 @@ class TicketDeskState(rx.State):
                         "priority": t.priority,
                         "priority_label": choice_label("ticket_priority", t.priority, lang),
                         "status_label": choice_label("ticket_status", t.status, lang),
-                        "assignee": t.assignee or "—",
+                        "assignee": names.get(t.assignee, t.assignee) or "—",
                         "due": due.astimezone(zone).strftime("%m-%d %H:%M") if due else "—",
                         "overdue": "1" if overdue else "",
                     }
@@ -151,7 +152,9 @@ class TicketDeskState(rx.State):
                 "priority_label": choice_label("ticket_priority", ticket.priority, lang),
                 "category_label": choice_label("ticket_category", ticket.category, lang),
                 "channel_label": choice_label("ticket_channel", ticket.channel, lang),
-                "assignee": ticket.assignee or translate("tickets.unassigned", lang),
+                "assignee": desk.staff_names(session).get(ticket.assignee, ticket.assignee)
+                if ticket.assignee
+                else translate("tickets.unassigned", lang),
                 "first_due": when(ticket.first_response_due),
                 "resolution_due": when(ticket.resolution_due),
                 "due": when(due),
@@ -195,7 +198,11 @@ class TicketDeskState(rx.State):
                 {"id": str(reply.id), "title": reply.title}
                 for reply in desk.canned_for(session, ticket.category)
             ]
-            self.agents = desk.agents(session) if self.is_lead else []
+            self.agents = (
+                [{"value": u, "label": names.get(u, u)} for u in desk.agents(session)]
+                if self.is_lead
+                else []
+            )
             self._fill_customer(session, principal, ticket, lang, when)
 
     def _fill_customer(
@@ -484,18 +491,12 @@ class TicketReportState(rx.State):
         try:
             with session_scope() as session:
                 rows, total = desk.report(session, principal, start, end, self.by)
-                teams = desk.team_names(session, lang)
+                labels = desk.group_labels(session, self.by, [r.key for r in rows], lang)
         except desk.TicketError as error:
             return rx.toast.error(translate(error.key, lang))
 
         def name(key: str) -> str:
-            if not key:
-                return translate("tickets.report.none", lang)
-            if self.by == "team":
-                return teams.get(key, key)
-            if self.by in ("category", "channel", "priority"):
-                return choice_label(f"ticket_{self.by}", key, lang)
-            return key
+            return labels.get(key, key)
 
         def cells(row: desk.ReportRow) -> dict[str, str]:
             def pct(value: float | None) -> str:

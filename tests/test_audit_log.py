@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+import backoffice.resources  # noqa: F401  (the records whose changes the log labels)
+from backoffice.config import get_settings
 from backoffice.services import audit, audit_log, auth
 from models.audit import AuditEntry
 from models.base import utcnow
@@ -227,11 +229,55 @@ def test_the_export_file_holds_every_filtered_entry_with_its_hashes(session):
     entries = {
         e.id: e for e in session.exec(select(AuditEntry).where(AuditEntry.actor == "pm")).all()
     }
+    assert table[0][:3] == ["编号", "时间（UTC，计入哈希）", "账号"]
+    assert table[0][-3:] == ["时间（本地）", "人员", "操作"], "labels, not column names"
     for row in table[1:]:
-        assert (row[-2], row[-1]) == (entries[int(row[0])].prev_hash, entries[int(row[0])].hash)
+        entry = entries[int(row[0])]
+        assert (row[9], row[10]) == (entry.prev_hash, entry.hash)
+        assert row[-3] == entry.at.astimezone(get_settings().zone).strftime("%Y-%m-%d %H:%M:%S")
+        assert row[-1] == audit_log.action_label(entry.action, "zh")
+    english, _rows = audit_log.export_csv(
+        session, principal=admin, filters=audit_log.parse_filters({"actor": "pm"}), lang="en"
+    )
+    assert next(csv.reader(io.StringIO(english.decode("utf-8-sig"))))[-3:] == [
+        "Time (local)",
+        "Person",
+        "Action",
+    ]
     with pytest.raises(audit_log.AuditLogError):
         audit_log.export_csv(
             session,
             principal=_principal(session, "pm.y", ["product_manager"]),
             filters=audit_log.Filters(),
         )
+
+
+def test_the_log_shows_changes_by_label_with_values_as_staff_read_them(session):
+    audit.record(
+        session,
+        actor="system",
+        action="product.edit",
+        entity="product",
+        entity_id=1,
+        changes={"risk_level": ["R3", "R4"], "change_request": [None, 7]},
+    )
+    audit.record(
+        session,
+        actor="admin.a",
+        action="user.enable",
+        entity="user",
+        entity_id=3,
+        changes={"is_active": [False, True], "counters_cleared": [None, 2]},
+    )
+    session.commit()
+    admin = _principal(session, "adm.e", ["admin"])
+    rows = {r.action: r for r in _page(session, admin).rows}
+    assert rows["product.edit"].changes.splitlines()[-1] == "Risk level: R3 Medium → R4 Medium-high"
+    assert "Change request: — → #7" in rows["product.edit"].changes
+    assert rows["user.enable"].changes.splitlines() == [
+        "Counters cleared: — → 2",
+        "Active: No → Yes",
+    ]
+    assert all("_" not in r.changes for r in rows.values())
+    assert rows["product.edit"].entity_label == "Products"
+    assert audit_log.action_label("product.transition.submit", "zh") == "理财产品 · 提交审核"

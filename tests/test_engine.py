@@ -143,8 +143,8 @@ def test_edit_audits_field_by_field(session, pm):
     history = service.history(
         session, principal=pm, resource=PARTNER, record_id=record_id, lang="en"
     )
-    assert history[0]["actor"] == "pm.one"
-    assert history[0]["changes"] == "Commission rate: 0.8500 → 1.1000"
+    assert history[0]["actor"] == "Pm.One", "the person's name, not the login"
+    assert history[0]["changes"] == "Commission rate: 0.85% → 1.10%"
     assert len(history) == 2
 
 

@@ -5,6 +5,7 @@ their band, alert rules raise once and clear themselves, and the weekly report i
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlsplit
@@ -522,3 +523,18 @@ def test_an_export_is_audited_by_the_service_that_makes_it(session, sales):
     with pytest.raises(kpi.KpiError):  # refused: no file, nothing audited
         kpi.export_chart(principal=lead, key="sales_by_type", period=PERIOD, lang="en")
     assert len(session.exec(select(AuditEntry).where(AuditEntry.actor == "lead3")).all()) == 0
+
+
+def test_a_chart_file_is_labelled_in_the_staff_language(session, sales):
+    import csv
+    import io
+
+    ceo = auth.resolve(session, sign_in(session, make_user(session, "ceo4", ["executive"])[0]))
+    for lang, first in (("zh", "类别"), ("en", "Category")):
+        data = kpi.chart_data(session, principal=ceo, key="sales_by_type", period=PERIOD, lang=lang)
+        file = kpi.export_chart(principal=ceo, key="sales_by_type", period=PERIOD, lang=lang)
+        header = next(csv.reader(io.StringIO(file.data.decode("utf-8-sig"))))
+        assert header[0] == first, "the first column is named, not blank"
+        unit = "元" if lang == "zh" else "CNY"
+        assert header[1:] == [f"{s.name} ({unit})" for s in data.series if s.style != "band"]
+        assert all(not re.search(r"[a-z]+_[a-z]+", h) for h in header)

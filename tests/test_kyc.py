@@ -691,3 +691,26 @@ def test_the_tickets_case_picker_offers_an_agent_only_the_case_already_linked(se
     assert ref_options(session, agent, spec, text="K") == []
     everything = {o["value"] for o in ref_options(session, officer, spec)}
     assert {str(linked.id), str(other.id)} <= everything
+
+
+def test_the_evidence_packs_case_document_names_people_and_choices_not_logins(session, officers):
+    import re
+
+    import pypdfium2 as pdfium
+
+    from tests.factories import rename
+
+    a, _b = officers
+    rename(session, "kyc.a", "刘洋")
+    case = _open_case(session, a, _customer(session))
+    kyc.claim(session, a, case)
+    session.commit()
+    _score(session, a, case)
+    _name, data = kyc.evidence_pack(session, principal=a, case=case)
+    document = pdfium.PdfDocument(zipfile.ZipFile(io.BytesIO(data)).read("case.pdf"))
+    text = "\n".join(page.get_textpage().get_text_range() for page in document)
+    assert "经办 Officer: 刘洋" in text
+    assert "开户识别 Onboarding" in text, "the kind by its label in both languages"
+    assert "kyc.a" not in text, "no login name"
+    trail = text[text.index("审计记录") :]
+    assert "刘洋" in trail and not re.search(r"\b[a-z]+_[a-z_]+\b", trail), trail

@@ -3,6 +3,8 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from sqlmodel import select
+
 from backoffice.services import partners
 from backoffice.services.metrics import Period, chart, metric
 from models.partners import CommissionTier, Partner
@@ -147,3 +149,63 @@ def test_the_commission_export_is_audited_with_its_month_and_rows(session):
     ).one()
     assert (entry.actor, entry.client) == ("pm.c", "10.0.0.2")
     assert json.loads(entry.changes) == {"month": [None, "2026-10"], "rows": [None, 2]}
+
+
+def test_the_commission_file_is_labelled_in_the_staff_language_and_safe_to_open(session):
+    import csv
+    import io
+
+    _customer(session)
+    _setup(session)
+    session.add(
+        Partner(name="=HYPERLINK(1)", kind="bank", licence_no="3", status="active")
+    )  # a name a spreadsheet would run
+    session.commit()
+    lines = partners.monthly_report(session, "2026-10")
+    for lang, header in (
+        ("zh", ["合作伙伴", "月份", "申购金额（元）", "笔数", "佣金率（%）", "佣金收入（元）"]),
+        ("en", ["Partner", "Month", "Subscriptions (CNY)", "Transactions",
+                "Commission rate (%)", "Commission (CNY)"]),
+    ):  # fmt: skip
+        data = partners.commission_csv(lines, "2026-10", lang)
+        assert data.startswith("\ufeff".encode()), "Excel reads the Chinese"
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        assert rows[0] == header
+        assert ["甲银行", "2026-10", "110000.00", "2", "0.8000", "880.00"] in rows
+    named = partners.commission_csv(
+        [partners.CommissionLine(9, "=HYPERLINK(1)", Decimal(1), 1, Decimal(1), Decimal(0))],
+        "2026-10",
+    )
+    assert "'=HYPERLINK(1)" in named.decode("utf-8-sig")
+
+
+def test_a_products_page_shows_its_partners_tiers_as_the_report_prices_them(session):
+    from backoffice.services import auth
+    from tests.factories import make_user, sign_in
+
+    _customer(session)
+    _setup(session)
+    pm = auth.resolve(session, sign_in(session, make_user(session, "pm.t", ["product_manager"])[0]))
+    agent = auth.resolve(session, sign_in(session, make_user(session, "cs.t", ["cs_agent"])[0]))
+    bank_product = session.exec(select(Product).where(Product.code == "A")).one()
+    fund_product = session.exec(select(Product).where(Product.code == "B")).one()
+    # 20 Oct 2026: the bank's products sold 110,000 this month → the 100,000 tier applies
+    now = datetime(2026, 10, 25, tzinfo=UTC)
+    terms = partners.product_commission_terms(session, pm, bank_product.id, now=now)
+    assert terms is not None and terms.partner == "甲银行"
+    assert terms.ladder == [
+        (Decimal("0.00"), Decimal("0.5000")),
+        (Decimal("100000.00"), Decimal("0.8000")),
+    ]
+    assert terms.month_volume == Decimal("110000.00") and terms.reached == 1
+    report = {line.partner: line for line in partners.monthly_report(session, "2026-10")}
+    assert terms.month_rate == report["甲银行"].rate, "the rule the report prices by"
+    early = partners.product_commission_terms(
+        session, pm, bank_product.id, now=datetime(2026, 10, 10, tzinfo=UTC)
+    )
+    assert early is not None and early.month_volume == Decimal("60000.00") and early.reached == 0
+    fund = partners.product_commission_terms(session, pm, fund_product.id, now=now)
+    assert fund is not None and fund.ladder == [(Decimal("0.00"), Decimal("1.0000"))]
+    # who may not see partners sees no tiers; an unknown product has none
+    assert partners.product_commission_terms(session, agent, bank_product.id, now=now) is None
+    assert partners.product_commission_terms(session, pm, 10**12, now=now) is None

@@ -133,7 +133,7 @@ def test_approved_change_takes_effect_on_time_with_rate_history(session, people,
     history = service.history(
         session, principal=maker, resource=PRODUCT, record_id=product_id, lang="zh"
     )
-    assert history[0]["actor"] == "system" and "3.1000 → 2.9500" in history[0]["changes"]
+    assert history[0]["actor"] == "系统" and "3.10% → 2.95%" in history[0]["changes"]
 
 
 def test_an_approved_request_can_no_longer_be_edited(session, people, product_id):

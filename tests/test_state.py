@@ -445,3 +445,28 @@ def test_the_user_dialog_shows_the_roles_of_the_user_it_edits(session):
     assert state.editing_roles == ["cs_agent", "hr"]
     run(_handler(AdminUsersState, "edit")(state, second.id))
     assert (state.editing_user_id, state.editing_roles) == (second.id, ["pmo"])
+
+
+def test_a_signed_out_page_load_goes_to_sign_in_without_a_refusal_toast(session):
+    """Opening a page signed out is no refused request: the visitor is sent to sign in with no
+    "请先登录" toast (still audited); a call a signed-out tab makes still says why."""
+    from sqlmodel import select
+
+    import backoffice.backoffice  # noqa: F401  (registers every page)
+    from models.audit import AuditEntry
+    from state.hr import HrOverviewState
+    from state.tickets import TicketReportState
+    from tests.factories import run
+
+    page = _tab_on("/hr/overview", "")
+    load = page.get_substate(HrOverviewState.get_full_name().split(".")[1:])
+    quiet = run(HrOverviewState.load.fn(load))
+    assert _redirected_to(quiet) == ["/login"]
+    assert not isinstance(quiet, list) or len(quiet) == 1, "a redirect and nothing else"
+
+    tab = _tab_on("/tickets/reports", "")
+    report = tab.get_substate(TicketReportState.get_full_name().split(".")[1:])
+    told = run(TicketReportState.apply.fn(report, {}))
+    assert isinstance(told, list) and len(told) == 2 and _redirected_to(told) == ["/login"]
+    denied = session.exec(select(AuditEntry).where(AuditEntry.action == "access.denied")).all()
+    assert len(denied) == 2, "both refusals are audited"

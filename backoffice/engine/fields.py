@@ -66,6 +66,8 @@ class FieldSpec:
     # decrypts for callers with ``read_permission`` and never for anyone else. Not listable by
     # value in SQL: no filters, search or sorting on it
     encrypted: bool = False
+    # holds a login name (an assignee, who recorded it): shown as the person's display name
+    person: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -5,9 +5,11 @@ permissions, validated in full before anything is written, and audited in the sa
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -50,6 +52,42 @@ def can_edit(principal: Principal, resource: Resource, spec: FieldSpec) -> bool:
     if resource.workflow and spec.name == resource.workflow.state_field:
         return False  # states change only through transitions
     return spec.edit_permission is None or principal.can(*spec.edit_permission)
+
+
+def form_open(principal: Principal, resource: Resource, record: Any | None) -> bool:
+    """Whether the caller may fill in the record's form: the create form (``record`` None),
+    or the edit form of a record that is not archived and whose state allows edits."""
+    if record is None:
+        return principal.can(resource.permission, "create")
+    return (
+        principal.can(resource.permission, "edit")
+        and editable_now(resource, record)
+        and getattr(record, "archived_at", None) is None
+    )
+
+
+def field_editable(
+    principal: Principal, resource: Resource, spec: FieldSpec, record: Any | None
+) -> bool:
+    """Whether the field is an input of the form (a fixed field only when creating)."""
+    return can_edit(principal, resource, spec) and not (spec.fixed and record is not None)
+
+
+def marks_required(
+    principal: Principal, resource: Resource, spec: FieldSpec, record: Any | None
+) -> bool:
+    """A form marks a field required only where the caller fills it in: never a read-only,
+    computed or workflow-set field, nor any field of a form the caller cannot save."""
+    return (
+        spec.required
+        and field_editable(principal, resource, spec, record)
+        and form_open(principal, resource, record)
+    )
+
+
+def person_name(session: Session, username: str, lang: str) -> str:
+    """What staff see for a login held by a record (an assignee, who recorded it)."""
+    return versioned.display_names(session, {username}, lang).get(username, username)
 
 
 def _column(resource: Resource, name: str) -> sa.ColumnElement:
@@ -341,6 +379,15 @@ def _order(resource: Resource, sort: str) -> list[sa.ColumnElement]:
     return [primary, tie.desc() if sort.startswith("-") else tie.asc()]
 
 
+def column_label(schema: Schema, name: str, lang: str) -> str:
+    """A list column's header: the field's label, or for the engine's own columns (id, when
+    recorded, updated) their catalogue label; never the column name."""
+    spec = schema.field(name)
+    if spec is not None:
+        return spec.label(lang)
+    return translate(f"list.column.{name}", lang)
+
+
 def display_row(
     schema: Schema,
     principal: Principal,
@@ -364,7 +411,11 @@ def display_row(
         else:
             value = getattr(record, name)
         if spec is None:
-            row[name] = fieldlib.to_text(value)
+            row[name] = (
+                value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+                if isinstance(value, datetime)
+                else fieldlib.to_text(value)
+            )
         elif not can_read(principal, spec):
             row[name] = MASK
         else:
@@ -409,10 +460,20 @@ def _show_ref_titles(
     records: list[Any],
     rows: list[dict[str, str]],
     columns: tuple[str, ...],
+    lang: str = "zh",
 ) -> None:
-    """Replace the ids of related records by their titles, one query per related resource."""
+    """Replace the ids of related records by their titles, one query per related resource,
+    and logins by the people's names."""
     for name in columns:
         spec = schema.field(name)
+        if spec is not None and spec.person:
+            names = versioned.display_names(
+                session, {str(getattr(r, name) or "") for r in records}, lang
+            )
+            for record, row in zip(records, rows, strict=True):
+                if row.get(name) not in (MASK, "—"):
+                    row[name] = names.get(str(getattr(record, name)), row[name])
+            continue
         target = get_resource(spec.ref) if spec is not None and spec.kind == "ref" else None
         if target is None:
             continue
@@ -428,7 +489,16 @@ def _show_ref_titles(
         )
         for record, row in zip(records, rows, strict=True):
             if row.get(name) not in (MASK, "—"):
-                row[name] = str(titles.get(getattr(record, name), row[name]))
+                title = titles.get(getattr(record, name))
+                row[name] = title_text(target, title, lang) if title is not None else row[name]
+
+
+def title_text(resource: Resource, title: Any, lang: str) -> str:
+    """A record's title as text: a choice by its label, a date or amount formatted."""
+    spec = resource.field(resource.title_field)
+    if spec is None or title in (None, ""):
+        return str(title if title is not None else "")
+    return fieldlib.display(spec, title, lang, get_settings().zone)
 
 
 def list_page(
@@ -468,7 +538,7 @@ def list_page(
         else {}
     )
     rows = [display_row(schema, principal, r, lang, wanted, values.get(r.id)) for r in records]
-    _show_ref_titles(session, schema, records, rows, wanted)
+    _show_ref_titles(session, schema, records, rows, wanted, lang)
     return ListPage(rows, total, capped, page, query.page_size, errors, has_next)
 
 
@@ -1202,40 +1272,145 @@ def history(
     lang: str,
     limit: int = 200,
 ) -> list[dict[str, str]]:
+    """The record's audit trail as staff read it: who by name (系统/System for the portal's
+    jobs), what by its label, each change by the field's label with values shown as the
+    record page shows them (choice labels, related records' titles, money, local times)."""
     load(session, principal=principal, resource=resource, record_id=record_id)
-    zone = get_settings().zone
     entries = session.exec(
         select(AuditEntry)
         .where(AuditEntry.entity == resource.key, AuditEntry.entity_id == str(record_id))
         .order_by(AuditEntry.id.desc())
         .limit(limit)
     ).all()
-    current_schema = schema_of(session, resource)
+    return describe_trail(session, principal=principal, entries=list(entries), lang=lang)
+
+
+def describe_trail(
+    session: Session, *, principal: Principal, entries: list[AuditEntry], lang: str
+) -> list[dict[str, str]]:
+    """Audit entries of records as staff read them ({at, actor, action, changes}): see
+    :func:`history`. Each entry is read against its own resource (a case's trail holds its
+    customer's entries too); fields the caller may not read are masked."""
+    zone = get_settings().zone
+    schemas: dict[str, Schema | None] = {}
+    for entity in {e.entity for e in entries}:
+        owner = get_resource(entity)
+        schemas[entity] = schema_of(session, owner) if owner is not None else None
+    parsed = [(entry, json.loads(entry.changes)) for entry in entries]
+    people = {e.actor for e in entries}
+    for entry, changes in parsed:
+        schema = schemas[entry.entity]
+        for name, pair in changes.items():
+            spec = schema.field(name) if schema else None
+            if spec is not None and spec.person and isinstance(pair, list):
+                people.update(str(v) for v in pair if v)
+    names = versioned.display_names(session, people, lang)
+    titles: dict[tuple[str, str], str] = {}
     rows = []
-    for entry in entries:
-        changes = json.loads(entry.changes)
+    for entry, changes in parsed:
+        schema = schemas[entry.entity]
         lines = []
-        for name, (before, after) in sorted(changes.items()):
-            spec = current_schema.field(name)
+        for name, pair in sorted(changes.items()):
+            before, after = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
+            spec = schema.field(name) if schema else None
             label = spec.label(lang) if spec else _field_label(name, lang)
             if spec is not None and not can_read(principal, spec):
-                before = after = MASK
-            elif spec is not None and spec.kind == "choice":
-                before, after = (spec.choice_text(v, lang) if v else v for v in (before, after))
-            lines.append(
-                f"{label}: {before if before not in (None, '') else '—'} → "
-                f"{after if after not in (None, '') else '—'}"
-            )
-        verb = entry.action.removeprefix(f"{resource.key}.")
+                shown = (MASK, MASK)
+            else:
+                shown = tuple(
+                    _history_value(session, name, spec, v, lang, zone, names, titles)
+                    for v in (before, after)
+                )
+            lines.append(f"{label}: {shown[0]} → {shown[1]}")
+        verb = entry.action.removeprefix(f"{entry.entity}.")
         rows.append(
             {
                 "at": entry.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
-                "actor": entry.actor,
-                "action": _action_label(resource, verb, lang),
+                "actor": names.get(entry.actor, entry.actor) or "—",
+                "action": _action_label(schema.resource if schema else None, verb, lang),
                 "changes": "\n".join(lines),
             }
         )
     return rows
+
+
+# names services write into changes that are no field but a record of another resource
+HISTORY_REFERENCES = {
+    "change_request": "product_change",
+    "candidate": "candidate",
+    "promotion": "promotion",
+    "campaign_id": "campaign",
+}
+# names services write into changes that are no field of the record but hold the value of
+# another resource's field: shown as that field shows it
+HISTORY_SHOWN_AS = {"method": ("assignment_rule", "method")}
+
+
+def _history_value(
+    session: Session,
+    name: str,
+    spec: FieldSpec | None,
+    value: Any,
+    lang: str,
+    zone: Any,
+    names: dict[str, str],
+    titles: dict[tuple[str, str], str],
+) -> str:
+    """One side of a change as the record page would show it. Audit entries hold text (or
+    JSON values); a value the field's rules no longer accept is shown as it was written."""
+    if value is None or value == "":
+        return "—"
+    if value == MASK:
+        return MASK
+    if isinstance(value, bool):
+        return translate("history.yes" if value else "history.no", lang)
+    if not isinstance(value, str | int | float | Decimal):
+        return json.dumps(value, ensure_ascii=False)
+    text = str(value)
+    if spec is None:
+        if name in HISTORY_REFERENCES:
+            return _ref_title(session, HISTORY_REFERENCES[name], text, lang, titles)
+        owner, field_name = HISTORY_SHOWN_AS.get(name, ("", ""))
+        spec = get_resource(owner).field(field_name) if get_resource(owner) else None
+        if spec is None:
+            return text
+    if spec.person:
+        return names.get(text, text)
+    if spec.kind in ("ref", "multi_ref"):
+        ids = [i.strip() for i in text.split(",") if i.strip()]
+        return "、".join(_ref_title(session, spec.ref, i, lang, titles) for i in ids) or "—"
+    loose = dataclasses.replace(
+        spec,
+        required=False,
+        validator=None,
+        min_value=None,
+        max_value=None,
+        max_length=None,
+        one_way="",
+    )
+    try:
+        typed = fieldlib.parse(loose, text)
+    except FieldError:
+        return text
+    return fieldlib.display(spec, typed, lang, zone)
+
+
+def _ref_title(session: Session, ref: str, record_id: str, lang: str, titles: dict) -> str:
+    """A related record's title (its id when it is gone or unknown), looked up once."""
+    key = (ref, record_id)
+    if key not in titles:
+        target = get_resource(ref)
+        title = None
+        if target is not None and record_id.isdigit() and fieldlib.is_id(int(record_id)):
+            title = session.execute(
+                sa.select(_column(target, target.title_field)).where(
+                    _column(target, "id") == int(record_id)
+                )
+            ).scalar_one_or_none()
+        titles[key] = (
+            title_text(target, title, lang) if title not in (None, "") else f"#{record_id}"
+        )
+    return titles[key]
 
 
 def _field_label(name: str, lang: str) -> str:
@@ -1246,8 +1421,8 @@ def _field_label(name: str, lang: str) -> str:
         return name
 
 
-def _action_label(resource: Resource, verb: str, lang: str) -> str:
-    if verb.startswith("transition.") and resource.workflow:
+def _action_label(resource: Resource | None, verb: str, lang: str) -> str:
+    if verb.startswith("transition.") and resource is not None and resource.workflow:
         step = resource.workflow.get(verb.removeprefix("transition."))
         if step:
             return step.label(lang)

@@ -26,6 +26,7 @@ from backoffice.engine import custom, service
 from backoffice.engine import fields as fieldlib
 from backoffice.engine.fields import FieldSpec
 from backoffice.engine.resource import Resource
+from backoffice.engine.versioned import display_names
 from backoffice.i18n import translate
 from backoffice.security.rbac import Principal
 from backoffice.services import audit, exports
@@ -82,6 +83,11 @@ def export_view(
             if schema.custom_fields
             else {}
         )
+        people = display_names(
+            session,
+            {str(getattr(r, s.name) or "") for r in batch for s in specs if s.person},
+            lang,
+        )
         for record in batch:
             values = extra.get(record.id, {})
             line = [str(record.id)]
@@ -92,7 +98,9 @@ def export_view(
                     else service.stored_value(spec, record, principal)
                 )
                 line.append(
-                    raw
+                    people.get(str(raw), str(raw))
+                    if spec.person and raw
+                    else raw
                     if spec.custom and raw is not None and spec.kind != "choice"
                     else _export_text(spec, raw, lang)
                 )
@@ -118,29 +126,11 @@ def export_view(
     return content, f"{resource.key}-{stamp}.{fmt}", len(rows)
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def looks_like_formula(text: object) -> bool:
-    """Text a spreadsheet would evaluate (``=HYPERLINK(…)``, ``+1+1``, ``@SUM``); a plain
-    number such as -12.50 is not one."""
-    if not isinstance(text, str) or not text.startswith(FORMULA_STARTS):
-        return False
-    try:
-        float(text)
-    except ValueError:
-        return True
-    return False
+looks_like_formula = exports.looks_like_formula
 
 
 def _to_csv(header: list[str], rows: list[list[str]]) -> bytes:
-    """CSV for spreadsheets: text that would run as a formula gets a leading apostrophe, which
-    Excel and LibreOffice show as text (OWASP's advice against CSV injection)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows([[f"'{c}" if looks_like_formula(c) else c for c in row] for row in rows])
-    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read Chinese correctly
+    return exports.csv_bytes(header, rows)
 
 
 def _to_xlsx(header: list[str], rows: list[list[str]], resource: Resource) -> bytes:

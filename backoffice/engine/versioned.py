@@ -9,7 +9,7 @@ written. A write that lands is audited in the same transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,10 +49,40 @@ def field_label(session: Session, entity: str, name: str, lang: str) -> str:
         return name
 
 
+# actors that are no person: the portal's own jobs
+SYSTEM_ACTORS = frozenset({"system", "job", "scheduler"})
+
+
 def display_name(session: Session, username: str) -> str:
     """The person's name as staff know it; the login only when the account is gone."""
     name = session.exec(select(User.display_name).where(User.username == username)).first()
     return name or username
+
+
+def display_names(session: Session, usernames: Iterable[str], lang: str) -> dict[str, str]:
+    """{login: what staff see for it}: the display name, 系统/System for the portal's jobs,
+    the operator for a command run on the server; the login only when the account is gone."""
+    wanted = {u for u in usernames if u}
+    found = dict(
+        session.execute(
+            sa.select(User.username, User.display_name).where(
+                User.username.in_(wanted - SYSTEM_ACTORS)
+            )
+        ).all()
+        if wanted - SYSTEM_ACTORS
+        else []
+    )
+    names = {}
+    for username in wanted:
+        if username in SYSTEM_ACTORS or username.startswith("system:"):
+            names[username] = translate("history.actor.system", lang)
+        elif username.startswith("os:"):
+            names[username] = translate(
+                "history.actor.operator", lang, who=username.removeprefix("os:")
+            )
+        else:
+            names[username] = found.get(username) or username
+    return names
 
 
 def stale(session: Session, entity: str, record_id: int | str) -> StaleRecord:

@@ -172,7 +172,7 @@ CAMPAIGN_SPEND = register(
             F("campaign_id", "营销活动", "Campaign", kind="ref", ref="campaign", required=True),
             F("amount", "金额", "Amount", kind="money", required=True, min_value=Decimal("0.01")),
             F("note", "用途", "What for", max_length=300),
-            F("recorded_by", "登记人", "Recorded by", editable=False),
+            F("recorded_by", "登记人", "Recorded by", editable=False, person=True),
         ),
         list_columns=("campaign_id", "amount", "note", "recorded_by", "created_at"),
         title_field="note",

@@ -733,7 +733,7 @@ APPRAISAL = register(
                 editable=False,
             ),
             F("manager_comment", "上级评语", "Manager's comment", kind="longtext", editable=False),
-            F("rated_by", "评级人", "Rated by", editable=False),
+            F("rated_by", "评级人", "Rated by", editable=False, person=True),
             F(
                 "final_rating",
                 "最终评级",

@@ -108,7 +108,7 @@ ALERT = register(
                 choice_group="kpi_alert_status",
                 editable=False,
             ),
-            F("assignee", "处理人", "Handled by", editable=False),
+            F("assignee", "处理人", "Handled by", editable=False, person=True),
             F("raised_at", "触发时间", "Raised", kind="datetime", editable=False),
             F("cleared_at", "恢复时间", "Cleared", kind="datetime", editable=False),
             F("note", "处理说明", "Notes", kind="longtext", max_length=4000),

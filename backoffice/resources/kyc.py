@@ -320,7 +320,7 @@ KYC_CASE = register(
                 choices=tuple(S),
                 choice_group="kyc_case_status",
             ),
-            F("assignee", "经办人", "Officer", editable=False),
+            F("assignee", "经办人", "Officer", editable=False, person=True),
             F(
                 "aml_risk",
                 "反洗钱风险等级",

@@ -10,6 +10,7 @@ from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Resource, register
 from backoffice.engine.workflow import Transition as T
 from backoffice.engine.workflow import Workflow
+from backoffice.i18n import choice_label
 from backoffice.services import attachments, suitability
 from backoffice.services import products as product_rules
 from models.products import (
@@ -139,7 +140,8 @@ def product_summary(
     ).all()
     upcoming = (
         "；".join(
-            f"#{c.id} {c.effective_at.astimezone(zone):%Y-%m-%d %H:%M} ({c.status})"
+            f"#{c.id} {c.effective_at.astimezone(zone):%Y-%m-%d %H:%M} "
+            f"({choice_label('product_change_status', c.status, lang)})"
             for c in pending
         )
         or "—"

@@ -420,7 +420,7 @@ ADJUSTMENT = register(
             F("old_value", "原值", "Before", max_length=100, editable=False),
             F("new_value", "新值", "After", max_length=100, editable=False),
             F("reason", "原因", "Reason", kind="longtext", required=True),
-            F("made_by", "调整人", "By", max_length=100, editable=False),
+            F("made_by", "调整人", "By", max_length=100, editable=False, person=True),
             F("cause_id", "由此引起", "Pushed by", kind="ref", ref="milestone", editable=False),
         ),
         list_columns=(

@@ -147,7 +147,7 @@ ALERT = register(
                 choices=tuple(A),
                 choice_group="alert_status",
             ),
-            F("assignee", "处理人", "Handled by", editable=False),
+            F("assignee", "处理人", "Handled by", editable=False, person=True),
             F("raised_at", "触发时间", "Raised", kind="datetime", editable=False),
             F("cleared_at", "恢复时间", "Recovered", kind="datetime", editable=False),
             F("note", "处理说明", "Notes", kind="longtext", max_length=4000),

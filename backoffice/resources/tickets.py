@@ -238,7 +238,7 @@ TICKET = register(
                 editable=False,
             ),
             F("team_id", "团队", "Team", kind="ref", ref="team", editable=False),
-            F("assignee", "处理人", "Agent", editable=False),
+            F("assignee", "处理人", "Agent", editable=False, person=True),
             F("product_id", "关联产品", "Product", kind="ref", ref="product"),
             F("kyc_case_id", "关联 KYC 案件", "KYC case", kind="ref", ref="kyc_case"),
             F(
@@ -506,7 +506,7 @@ register(
                 help_en="Round robin: members in turn; least loaded: fewest open tickets; "
                 "manual: left in the team queue",
             ),
-            F("last_assignee", "上次分配给", "Last assigned to", editable=False),
+            F("last_assignee", "上次分配给", "Last assigned to", editable=False, person=True),
         ),
         list_columns=("category", "team_id", "method", "last_assignee"),
         title_field="category",

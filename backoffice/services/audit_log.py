@@ -14,6 +14,9 @@ from sqlmodel import Session, select
 
 from backoffice import like
 from backoffice.config import get_settings
+from backoffice.engine import service as engine
+from backoffice.engine.resource import get as get_resource
+from backoffice.engine.versioned import display_names
 from backoffice.i18n import catalogue
 from backoffice.refusal import Refusal
 from backoffice.security.rbac import Principal
@@ -147,6 +150,7 @@ class Row:
     action: str
     action_label: str
     entity: str
+    entity_label: str
     entity_id: str
     changes: str
     client: str
@@ -165,11 +169,21 @@ def action_label(action: str, lang: str) -> str:
     words = catalogue(lang)
     if (key := f"audit.action.{action}") in words:
         return words[key]
+    head, _, step = action.partition(".transition.")
+    owner = get_resource(head) if step else None
+    transition = owner.workflow.get(step) if owner and owner.workflow else None
+    if transition is not None:
+        return f"{owner.label(lang)} · {transition.label(lang)}"  # type: ignore[union-attr]
     entity, _, verb = action.rpartition(".")
     resource, verb_key = f"resource.{entity}", f"audit.verb.{verb}"
     if resource in words and verb_key in words:
         return f"{words[resource]} · {words[verb_key]}"
     return action
+
+
+def entity_label(entity: str, lang: str) -> str:
+    """The kind of record in words where the catalogue has it, else as written."""
+    return catalogue(lang).get(f"resource.{entity}", entity)
 
 
 def _require(principal: Principal, action: str) -> None:
@@ -199,6 +213,7 @@ def page(
         ).all()
     )
     zone = get_settings().zone
+    described = engine.describe_trail(session, principal=principal, entries=list(shown), lang=lang)
     return Page(
         rows=[
             Row(
@@ -209,27 +224,43 @@ def page(
                 action=e.action,
                 action_label=action_label(e.action, lang),
                 entity=e.entity,
+                entity_label=entity_label(e.entity, lang),
                 entity_id=e.entity_id,
-                changes=e.changes if len(e.changes) <= 300 else e.changes[:300] + "…",
+                changes=_shorter(text["changes"]),
                 client=e.client,
             )
-            for e in shown
+            for e, text in zip(shown, described, strict=True)
         ],
         page=number,
         has_more=len(entries) > PAGE_SIZE,
     )
 
 
-def export_csv(session: Session, *, principal: Principal, filters: Filters) -> tuple[bytes, int]:
-    """The filtered entries as CSV (every column, previous hash and hash included, so the file
-    can be checked against the chain), newest first, at most EXPORT_LIMIT, read in batches.
-    Returns the file and its row count; the caller then audits it with :func:`record_export`
-    (in a short write of its own: the reading takes no write lock)."""
+EXTRA_COLUMNS = ("local_at", "person", "action_label")
+
+
+def _shorter(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def export_csv(
+    session: Session, *, principal: Principal, filters: Filters, lang: str = "zh"
+) -> tuple[bytes, int]:
+    """The filtered entries as CSV, newest first, at most EXPORT_LIMIT, read in batches: the
+    chain's columns as stored (previous hash and hash included, so the file can be checked
+    against the chain), then the time in the company's zone, the person's name and the action
+    in words; the header in the staff's language. Returns the file and its row count; the
+    caller then audits it with :func:`record_export` (in a short write of its own: the reading
+    takes no write lock)."""
     _require(principal, "export")
     where = _where(session, filters)
+    zone = get_settings().zone
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(audit_anchor.AUDIT_COLUMNS)
+    words = catalogue(lang)
+    writer.writerow(
+        [words[f"audit_log.file.{c}"] for c in (*audit_anchor.AUDIT_COLUMNS, *EXTRA_COLUMNS)]
+    )
     count, before = 0, None
     while count < EXPORT_LIMIT:
         batch = session.exec(
@@ -240,8 +271,14 @@ def export_csv(session: Session, *, principal: Principal, filters: Filters) -> t
         ).all()
         if not batch:
             break
+        names = display_names(session, {e.actor for e in batch}, lang)
         for entry in batch:
-            writer.writerow([_cell(value) for value in audit_anchor.audit_row(entry)])
+            extra = (
+                entry.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                names.get(entry.actor, entry.actor),
+                action_label(entry.action, lang),
+            )
+            writer.writerow([_cell(value) for value in (*audit_anchor.audit_row(entry), *extra)])
         count += len(batch)
         before = batch[-1].id
     return ("\ufeff" + out.getvalue()).encode(), count

@@ -4,7 +4,9 @@ file records it; states only pass the file on."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import csv
+import io
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +23,35 @@ class ExportFile:
     data: bytes
     rows: int | None = None
     mime_type: str = "text/csv"
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(text: object) -> bool:
+    """Text a spreadsheet would evaluate (``=HYPERLINK(…)``, ``+1+1``, ``@SUM``); a plain
+    number such as -12.50 is not one."""
+    if not isinstance(text, str) or not text.startswith(FORMULA_STARTS):
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return True
+    return False
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """A CSV file for staff: the header as labels in their language (the caller's), UTF-8 with
+    the BOM Excel needs for Chinese, and text that would run as a formula shown as text (a
+    leading apostrophe, OWASP's advice against CSV injection)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(
+        [f"'{c}" if looks_like_formula(c) else ("" if c is None else c) for c in row]
+        for row in rows
+    )
+    return out.getvalue().encode("utf-8-sig")
 
 
 def audit_export(

@@ -7,9 +7,7 @@ who sees which, compares periods, and keeps history.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -21,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from backoffice.config import get_settings
 from backoffice.i18n import translate
 from backoffice.refusal import Refusal
 from backoffice.security.rbac import ROLES, Principal
@@ -167,13 +166,25 @@ def chart_data(
     return item.build(session, period, lang)
 
 
-def chart_csv(data: ChartData) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["", *[s.name for s in data.series if s.style != "band"]])
-    for n, x in enumerate(data.x):
-        writer.writerow([x, *[_plain(s.values[n]) for s in data.series if s.style != "band"]])
-    return out.getvalue()
+def chart_csv(data: ChartData, lang: str = "zh") -> bytes:
+    """A chart's figures as staff read them: the first column named (dates or categories),
+    each series by its name with the chart's unit, numbers plain for a spreadsheet."""
+    dated = bool(data.x) and all(_is_day(x) for x in data.x)
+    unit = f" ({translate(f'kpi.unit.{data.unit}', lang)})" if data.unit else ""
+    shown = [s for s in data.series if s.style != "band"]
+    return exports.csv_bytes(
+        [translate("kpi.file.date" if dated else "kpi.file.category", lang)]
+        + [f"{s.name}{unit}" for s in shown],
+        ([x, *[_plain(s.values[n]) for s in shown]] for n, x in enumerate(data.x)),
+    )
+
+
+def _is_day(text: str) -> bool:
+    try:
+        date.fromisoformat(str(text))
+    except ValueError:
+        return False
+    return True
 
 
 def _plain(value: Decimal | None) -> str:
@@ -565,7 +576,7 @@ def export_chart(
         data = chart_data(session, principal=principal, key=key, period=period, lang=lang)
         return exports.ExportFile(
             filename=f"{key}-{period.start}-{period.end}.csv",
-            data=chart_csv(data).encode("utf-8-sig"),
+            data=chart_csv(data, lang),
             rows=len(data.x),
         )
 
@@ -670,7 +681,7 @@ def render_report(
         + "</tr>"
         + "".join(rows)
         + f"</table><p>{html.escape(translate('kpi.generated_at', lang))} "
-        f"{utcnow():%Y-%m-%d %H:%M} UTC</p></body></html>"
+        f"{utcnow().astimezone(get_settings().zone):%Y-%m-%d %H:%M}</p></body></html>"
     )
 
 

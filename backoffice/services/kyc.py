@@ -18,8 +18,10 @@ from sqlmodel import Session, select
 from backoffice import pdf
 from backoffice.config import get_settings
 from backoffice.db import write_batches
+from backoffice.engine import service as engine
 from backoffice.engine.fields import is_id, storable_text
-from backoffice.engine.versioned import write_versioned
+from backoffice.engine.versioned import display_names, write_versioned
+from backoffice.i18n import choice_label
 from backoffice.refusal import Refusal
 from backoffice.security import fields
 from backoffice.security.rbac import Principal
@@ -409,6 +411,14 @@ def masked_identity(customer: Customer) -> dict[str, str]:
 
 
 # --- evidence pack --------------------------------------------------------------------------
+IDENTITY_LABELS = {
+    "name": "姓名 Name",
+    "id_number": "证件号码 ID number",
+    "phone": "手机 Phone",
+    "address": "地址 Address",
+}
+
+
 def evidence_pack(
     session: Session, *, principal: Principal, case: KycCase, client: str = ""
 ) -> tuple[str, bytes]:
@@ -438,16 +448,35 @@ def evidence_pack(
     def when(value: datetime | None) -> str:
         return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "—"
 
+    def both(group: str, value: str | None) -> str:
+        """A choice in both languages, as the document is bilingual."""
+        if not value:
+            return "—"
+        zh, en = (choice_label(group, value, lang) for lang in ("zh", "en"))
+        return zh if zh == en else f"{zh} {en}"
+
+    people = display_names(
+        session,
+        {principal.username, case.assignee, *(hit.decided_by for hit, _entry in hits)},
+        "zh",
+    )
+    score = case.questionnaire_score if case.questionnaire_score is not None else "—"
+    described = engine.describe_trail(session, principal=principal, entries=list(trail), lang="zh")
     lines = [
         pdf.Line(f"KYC 案件证据包 Evidence pack — {case.case_no}", 16),
-        pdf.Line(f"生成 Generated: {when(utcnow())} by {principal.username}", 9),
+        pdf.Line(f"生成 Generated: {when(utcnow())} · {people.get(principal.username, '')}", 9),
         pdf.Line(""),
         pdf.Line("案件 Case", 13),
-        pdf.Line(f"类型 Kind: {case.kind}    状态 Status: {case.status}"),
-        pdf.Line(f"经办 Officer: {case.assignee or '—'}    AML 风险 Risk: {case.aml_risk}"),
         pdf.Line(
-            f"问卷得分 Score: {case.questionnaire_score}    "
-            f"风险承受能力 Tolerance: {case.risk_tolerance or '—'}"
+            f"类型 Kind: {both('kyc_case_kind', case.kind)}    "
+            f"状态 Status: {both('kyc_case_status', case.status)}"
+        ),
+        pdf.Line(
+            f"经办 Officer: {people.get(case.assignee, '—') if case.assignee else '—'}    "
+            f"AML 风险 Risk: {both('aml_risk', case.aml_risk)}"
+        ),
+        pdf.Line(
+            f"问卷得分 Score: {score}    风险承受能力 Tolerance: {case.risk_tolerance or '—'}"
         ),
         pdf.Line(
             f"开立 Opened: {when(case.opened_at)}    到期 Due: {when(case.due_at)}    "
@@ -461,20 +490,28 @@ def evidence_pack(
         pdf.Line(f"决定说明 Decision note: {case.decision_note or '—'}"),
         pdf.Line(""),
         pdf.Line("客户（已脱敏） Customer (masked)", 13),
-        *(pdf.Line(f"{k}: {v}") for k, v in identity.items()),
+        *(pdf.Line(f"{IDENTITY_LABELS.get(k, k)}: {v}") for k, v in identity.items()),
         pdf.Line(""),
         pdf.Line("名单筛查 Screening", 13),
         *(
             pdf.Line(
-                f"#{hit.id} {entry.list_kind} {entry.name} score {hit.score} "
-                f"({hit.matched_on}) → {hit.status} {hit.decided_by} {when(hit.decided_at)} "
-                f"{hit.reason}"
+                f"#{hit.id} {both('watchlist_kind', entry.list_kind)} {entry.name} "
+                f"相似度 score {hit.score} → {both('hit_status', hit.status)} "
+                f"{people.get(hit.decided_by, '') if hit.decided_by else ''} "
+                f"{when(hit.decided_at) if hit.decided_at else ''} {hit.reason}"
             )
             for hit, entry in hits
         ),
         pdf.Line("" if hits else "无命中 No hits"),
         pdf.Line("审计记录 Audit trail", 13),
-        *(pdf.Line(f"{when(e.at)} {e.actor} {e.action} {e.changes[:160]}", 9) for e in trail),
+        *(
+            pdf.Line(
+                f"{row['at']} {row['actor']} {row['action']} "
+                f"{row['changes'].replace(chr(10), '；')[:160]}",
+                9,
+            )
+            for row in described
+        ),
     ]
     files: dict[str, bytes] = {"case.pdf": pdf.render(lines, title=f"Evidence {case.case_no}")}
     table = io.StringIO()

@@ -3,8 +3,6 @@ products, priced by the partner's volume tiers (or its base rate)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -13,8 +11,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from backoffice.config import get_settings
+from backoffice.engine.fields import is_id
+from backoffice.i18n import translate
 from backoffice.security.rbac import Principal
-from backoffice.services.exports import ExportFile, produce_audited
+from backoffice.services.exports import ExportFile, csv_bytes, produce_audited
 from models.partners import CommissionTier, Partner
 from models.products import Product
 from models.transactions import Transaction, TransactionKind, TransactionStatus
@@ -131,32 +131,82 @@ def commission_between(
     return sorted(lines, key=lambda line: line.commission, reverse=True)
 
 
+@dataclass(frozen=True)
+class CommissionTerms:
+    """A partner's commission rule as it prices one of its products' sales: the ladder of
+    (monthly volume from, rate), ascending, the base rate first (from 0) unless a tier starts
+    at 0; the volume the partner's products sold this month so far and the step it reached."""
+
+    partner_id: int
+    partner: str
+    ladder: list[tuple[Decimal, Decimal]]
+    month_volume: Decimal
+    reached: int  # index in ladder
+
+    @property
+    def month_rate(self) -> Decimal:
+        return self.ladder[self.reached][1]
+
+
+def product_commission_terms(
+    session: Session, principal: Principal, product_id: int, now: datetime | None = None
+) -> CommissionTerms | None:
+    """The rule ``commission_between`` applies to the product's partner (read-only), for a
+    caller who may view partners; None otherwise or for an unknown product."""
+    if not (principal.can("product", "view") and principal.can("partner", "view")):
+        return None
+    product = session.get(Product, product_id) if is_id(product_id) else None
+    partner = session.get(Partner, product.partner_id) if product is not None else None
+    if partner is None:
+        return None
+    tiers = list(
+        session.exec(
+            select(CommissionTier)
+            .where(CommissionTier.partner_id == partner.id, CommissionTier.archived_at.is_(None))
+            .order_by(CommissionTier.min_monthly_volume)
+        ).all()
+    )
+    now = now or datetime.now(UTC)
+    local = now.astimezone(get_settings().zone)
+    start, _end = month_bounds(f"{local.year}-{local.month:02d}")
+    volume = _sold(session, start, now).get(partner.id, (Decimal("0.00"), 0))[0]
+    ladder = [(t.min_monthly_volume, t.rate) for t in tiers]
+    if not ladder or ladder[0][0] > 0:
+        ladder.insert(0, (Decimal("0.00"), partner.commission_rate))
+    reached = max(i for i, (start, _r) in enumerate(ladder) if start <= volume)
+    return CommissionTerms(partner.id, partner.name, ladder, volume, reached)
+
+
 def monthly_report(session: Session, month: str) -> list[CommissionLine]:
     """One line per partner with sales in the staff's calendar month ('2026-11')."""
     return commission_between(session, *month_bounds(month))
 
 
-def commission_csv(lines: list[CommissionLine], month: str) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["partner", "month", "volume_cny", "transactions", "rate_percent", "commission_cny"]
-    )
-    for line in lines:
-        writer.writerow(
+COMMISSION_COLUMNS = ("partner", "month", "volume", "transactions", "rate", "commission")
+
+
+def commission_csv(lines: list[CommissionLine], month: str, lang: str = "zh") -> bytes:
+    """The month's report as staff read it: labelled columns in their language, amounts in
+    yuan and rates in percent as plain numbers a spreadsheet sums."""
+    return csv_bytes(
+        [translate(f"commission.file.{c}", lang) for c in COMMISSION_COLUMNS],
+        (
             [line.partner, month, line.volume, line.transactions, line.rate, line.commission]
-        )
-    return out.getvalue().encode("utf-8-sig")
+            for line in lines
+        ),
+    )
 
 
-def export_commission(*, principal: Principal, month: str, client: str = "") -> ExportFile:
+def export_commission(
+    *, principal: Principal, month: str, lang: str = "zh", client: str = ""
+) -> ExportFile:
     """The month's commission report as CSV, audited."""
 
     def produce(session: Session) -> ExportFile:
         lines = monthly_report(session, month)
         return ExportFile(
             filename=f"commission-{month}.csv",
-            data=commission_csv(lines, month),
+            data=commission_csv(lines, month, lang),
             rows=len(lines),
         )
 

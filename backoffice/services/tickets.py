@@ -22,8 +22,8 @@ from sqlmodel import Session, select
 from backoffice.config import get_settings
 from backoffice.db import write_batches
 from backoffice.engine.fields import is_id, storable_text
-from backoffice.engine.versioned import text_changes, write_versioned
-from backoffice.i18n import choice_label
+from backoffice.engine.versioned import display_names, text_changes, write_versioned
+from backoffice.i18n import choice_label, translate
 from backoffice.refusal import Refusal
 from backoffice.security.rbac import Principal
 from backoffice.services import audit, notifications
@@ -1106,6 +1106,21 @@ def report(
                 row.ratings.append(int(rating))
     ordered = sorted(groups.values(), key=lambda r: (-r.volume, r.key))
     return ordered, total
+
+
+def group_labels(session: Session, by: str, keys: list[str], lang: str) -> dict[str, str]:
+    """What the report shows for each group key: a team's name, an agent's display name, a
+    choice's label; "" (no agent, no team) as the report's none."""
+    labels = {"": translate("tickets.report.none", lang)}
+    wanted = [k for k in keys if k]
+    if by == "team":
+        names = team_names(session, lang)
+    elif by == "assignee":
+        names = display_names(session, wanted, lang)
+    else:
+        names = {k: choice_label(f"ticket_{by}", k, lang) for k in wanted}
+    labels.update({k: names.get(k, k) for k in wanted})
+    return labels
 
 
 def team_names(session: Session, lang: str) -> dict[str, str]:

@@ -49,8 +49,10 @@ def test_create_edit_history_and_archive(page: Page, app_url, sign_in_as, screen
     page.locator("#record-save").click()
     expect(page.get_by_text("已保存。").first).to_be_visible()
     page.locator("#tab-history").click()
-    expect(page.locator("#history")).to_contain_text("佣金率: 0.7500 → 0.8000")
-    expect(page.locator("#history")).to_contain_text("pm.zhao")
+    expect(page.locator("#history")).to_contain_text("佣金率: 0.75% → 0.80%")
+    expect(page.locator("#history")).to_contain_text("赵磊")
+    expect(page.locator("#history")).not_to_contain_text("pm.zhao")
+    expect(page.locator("#history")).not_to_contain_text("commission_rate")
     page.screenshot(path=str(screenshot_dir / "engine-history.png"), full_page=True)
 
 

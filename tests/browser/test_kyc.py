@@ -45,7 +45,7 @@ def test_officer_claims_reveals_clears_a_hit_and_a_second_officer_approves(
     id_cell = page.locator("#identity-id_number")
     expect(id_cell).to_contain_text("***********")  # masked: 3 digits, 11 stars, 4 digits
     page.locator("#case-claim").click()
-    expect(page.locator("#case-assignee")).to_have_text("kyc.liu")
+    expect(page.locator("#case-assignee")).to_have_text("刘洋")
     expect(page.locator("#record-state")).to_have_text("审核中")
 
     page.locator("#reveal-id_number").click()

@@ -31,7 +31,7 @@ def test_an_agent_takes_a_ticket_through_to_a_rating(
     expect(page.locator("#ticket-status")).to_have_text("新建")
     page.locator("#act-take").click()
     expect(page.locator("#ticket-status")).to_have_text("处理中", timeout=15_000)
-    expect(page.locator("#ticket-assignee")).to_have_text("cs.zhou")
+    expect(page.locator("#ticket-assignee")).to_have_text("周婷")
 
     # a canned reply fills the composer with the ticket's number; Ctrl+Enter sends it
     page.locator("#canned-select").click()
