@@ -11,6 +11,7 @@ from backoffice.navigation import MODULES
 from pages.layout import template
 from pages.ui import t
 from state.resource import ResourceImportState, ResourceListState, ResourceRecordState
+from state.ui import UIState
 
 ALL = "__all"
 # resource key → a component shown on its record pages above the tabs (declared by the module's
@@ -903,8 +904,13 @@ def record_view(panel: Callable[[], rx.Component] | None = None) -> rx.Component
             [
                 rx.cond(
                     ~ResourceRecordState.is_new & ResourceRecordState.loaded,
-                    # keyed like the form: a panel's entry fields never carry to another record
-                    rx.box(panel(), key=ResourceRecordState.form_key, width="100%"),
+                    # keyed like the form: a panel's entry fields never carry to another
+                    # record; and by the language: mounted again, it loads in the new one
+                    rx.box(
+                        panel(),
+                        key=ResourceRecordState.form_key + "-" + UIState.lang,
+                        width="100%",
+                    ),
                 )
             ]
             if panel

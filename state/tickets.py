@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import reflex as rx
 
@@ -253,30 +255,42 @@ class TicketDeskState(rx.State):
         return rx.toast.error(text)
 
     # --- navigation -------------------------------------------------------------------------
+    def _in_address_bar(self) -> Any:
+        """The queue and ticket shown go into the URL (no navigation), so a reload or a
+        language switch, which load the page's URL again, show the same ticket."""
+        query = urlencode(
+            {"queue": self.queue, **({"id": self.ticket_id} if self.ticket_id else {})}
+        )
+        url = json.dumps(f"/tickets/workspace?{query}")
+        return rx.call_script(f"window.history.replaceState(null, '', {url})")
+
     @rx.event
     @requires(TICKET, "view")
-    async def set_queue(self, queue: str | list[str]) -> None:
+    async def set_queue(self, queue: str | list[str]) -> Any:
         if isinstance(queue, str) and queue in QUEUES:
             self.queue = queue
         await self._fill_queue()
         await self._fill_ticket(int(self.rows[0]["id"]) if self.rows else 0)
+        return self._in_address_bar()
 
     @rx.event
     @requires(TICKET, "view")
-    async def open_ticket(self, ticket_id: str) -> None:
+    async def open_ticket(self, ticket_id: str) -> Any:
         self.notice = ""
         await self._fill_ticket(int(ticket_id) if str(ticket_id).isdigit() else 0)
+        return self._in_address_bar()
 
     @rx.event
     @requires(TICKET, "view")
-    async def next_ticket(self) -> None:
+    async def next_ticket(self) -> Any:
         """The next ticket of the queue after the one open (keyboard: j)."""
         await self._fill_queue()
         ids = [int(row["id"]) for row in self.rows]
         if not ids:
-            return
+            return None
         later = ids[ids.index(self.ticket_id) + 1 :] if self.ticket_id in ids else ids
         await self._fill_ticket((later or ids)[0])
+        return self._in_address_bar()
 
     # --- the composer -----------------------------------------------------------------------
     @rx.event
