@@ -9,7 +9,7 @@ import reflex as rx
 from backoffice.engine.resource import Resource, all_resources
 from backoffice.navigation import MODULES
 from pages.layout import template
-from pages.ui import t
+from pages.ui import date_input, t
 from state.resource import ResourceImportState, ResourceListState, ResourceRecordState
 from state.ui import UIState
 
@@ -45,28 +45,23 @@ def _choice_select(
     )
 
 
+def _range_input(spec: rx.Var, end: str) -> rx.Component:
+    props = {"name": spec["name"].to(str) + f"__{end}", "size": "2", "width": "8.5em"}
+    return rx.cond(
+        spec["input_type"] == "date",
+        date_input(default_value=spec[end], **props),
+        rx.input(default_value=spec[end], placeholder=t(f"list.{end}"), **props),
+    )
+
+
 def _filter_control(spec: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.text(spec["label"], size="1", color_scheme="gray"),
         rx.cond(
             spec["ranged"],
             rx.hstack(
-                rx.input(
-                    name=spec["name"].to(str) + "__min",
-                    default_value=spec["min"],
-                    type=spec["input_type"],
-                    placeholder=t("list.min"),
-                    size="2",
-                    width="8.5em",
-                ),
-                rx.input(
-                    name=spec["name"].to(str) + "__max",
-                    default_value=spec["max"],
-                    type=spec["input_type"],
-                    placeholder=t("list.max"),
-                    size="2",
-                    width="8.5em",
-                ),
+                _range_input(spec, "min"),
+                _range_input(spec, "max"),
                 spacing="1",
             ),
             rx.cond(
@@ -580,8 +575,8 @@ def _field_input(field: rx.Var) -> rx.Component:
                 name=name, default_checked=field["text"] == "true", id="field-" + name, key=key
             ),
         ),
-        ("date", rx.input(type="date", default_value=field["text"], **common)),
-        ("datetime", rx.input(type="datetime-local", default_value=field["text"], **common)),
+        ("date", date_input(default_value=field["text"], **common)),
+        ("datetime", date_input(with_time=True, default_value=field["text"], **common)),
         rx.input(
             default_value=field["text"],
             **common,

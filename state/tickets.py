@@ -16,7 +16,7 @@ from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import choice_label, translate
 from backoffice.services import kyc
 from backoffice.services import tickets as desk
-from backoffice.services.business_time import local_today
+from backoffice.services.business_time import local_today, shown_time
 from models.base import utcnow
 from models.tickets import OPEN_TICKET_STATES, Ticket, TicketStatus
 from state.auth import SessionState, requires
@@ -104,7 +104,6 @@ class TicketDeskState(rx.State):
     async def _fill_ticket(self, ticket_id: int) -> None:
         lang = await self._lang()
         principal = await self._principal()
-        zone = get_settings().zone
         resource = get_resource(TICKET)
         assert resource is not None
         self.is_lead = desk.is_lead(principal)
@@ -136,7 +135,7 @@ class TicketDeskState(rx.State):
             )
 
             def when(value: Any) -> str:
-                return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "—"
+                return shown_time(value)
 
             summary = (
                 dict(resource.summary(session, ticket, lang, principal)) if resource.summary else {}

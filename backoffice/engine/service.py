@@ -27,6 +27,7 @@ from backoffice.refusal import Refusal
 from backoffice.security import fields as secure_fields
 from backoffice.security.rbac import Principal
 from backoffice.services import audit
+from backoffice.services.business_time import local_times_in, shown_time
 from models.audit import AuditEntry
 from models.base import utcnow
 
@@ -1203,7 +1204,6 @@ def history(
     limit: int = 200,
 ) -> list[dict[str, str]]:
     load(session, principal=principal, resource=resource, record_id=record_id)
-    zone = get_settings().zone
     entries = session.exec(
         select(AuditEntry)
         .where(AuditEntry.entity == resource.key, AuditEntry.entity_id == str(record_id))
@@ -1222,6 +1222,10 @@ def history(
                 before = after = MASK
             elif spec is not None and spec.kind == "choice":
                 before, after = (spec.choice_text(v, lang) if v else v for v in (before, after))
+            else:  # moments as staff read them, not the trail's UTC ISO text
+                before, after = (
+                    local_times_in(v) if isinstance(v, str) else v for v in (before, after)
+                )
             lines.append(
                 f"{label}: {before if before not in (None, '') else '—'} → "
                 f"{after if after not in (None, '') else '—'}"
@@ -1229,7 +1233,7 @@ def history(
         verb = entry.action.removeprefix(f"{resource.key}.")
         rows.append(
             {
-                "at": entry.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                "at": shown_time(entry.at, seconds=True),
                 "actor": entry.actor,
                 "action": _action_label(resource, verb, lang),
                 "changes": "\n".join(lines),

@@ -18,6 +18,7 @@ from backoffice.i18n import catalogue
 from backoffice.refusal import Refusal
 from backoffice.security.rbac import Principal
 from backoffice.services import audit, audit_anchor
+from backoffice.services.business_time import local_times_in, shown_time
 from models.audit import AuditEntry
 from models.identity import User
 
@@ -172,6 +173,10 @@ def action_label(action: str, lang: str) -> str:
     return action
 
 
+def _shortened(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _require(principal: Principal, action: str) -> None:
     if not principal.can("audit", action):
         raise AuditLogError("auth.denied")
@@ -198,19 +203,18 @@ def page(
             )
         ).all()
     )
-    zone = get_settings().zone
     return Page(
         rows=[
             Row(
                 id=e.id or 0,
-                at=e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                at=shown_time(e.at, seconds=True),
                 actor=e.actor,
                 actor_name=names.get(e.actor, ""),
                 action=e.action,
                 action_label=action_label(e.action, lang),
                 entity=e.entity,
                 entity_id=e.entity_id,
-                changes=e.changes if len(e.changes) <= 300 else e.changes[:300] + "…",
+                changes=_shortened(local_times_in(e.changes)),
                 client=e.client,
             )
             for e in shown

@@ -16,7 +16,6 @@ from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
 from backoffice import pdf
-from backoffice.config import get_settings
 from backoffice.db import write_batches
 from backoffice.engine.fields import is_id, storable_text
 from backoffice.engine.versioned import write_versioned
@@ -32,7 +31,7 @@ from backoffice.services import (
     questionnaire,
     screening,
 )
-from backoffice.services.business_time import local_today
+from backoffice.services.business_time import local_today, shown_time
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.customers import Customer, KycStatus
@@ -418,7 +417,6 @@ def evidence_pack(
     covering the trail, signed as a whole (``python -m backoffice verify-pack``)."""
     if not principal.can("kyc_case", "export"):
         raise KycError("auth.denied")
-    zone = get_settings().zone
     customer = session.get(Customer, case.customer_id)
     identity = masked_identity(customer) if customer else {}
     hits = screening.hits_of(session, case.customer_id)
@@ -436,7 +434,7 @@ def evidence_pack(
     ).all()
 
     def when(value: datetime | None) -> str:
-        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "—"
+        return shown_time(value)
 
     lines = [
         pdf.Line(f"KYC 案件证据包 Evidence pack — {case.case_no}", 16),
