@@ -311,7 +311,9 @@ class JobsState(rx.State):
                     {
                         "name": item.name,
                         "label": item.label_en if lang == "en" else item.label_zh,
-                        "every": f"{int(item.every.total_seconds() // 60)} min",
+                        "every": translate(
+                            "unit.minutes", lang, n=int(item.every.total_seconds() // 60)
+                        ),
                         "last": _at(run.started_at if run else None, zone),
                         "status": run.status if run else "—",
                         "result": (run.result if run else "")[:200],

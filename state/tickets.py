@@ -515,14 +515,14 @@ class TicketReportState(rx.State):
                 return f"{value * 100:.1f}%" if value is not None else "—"
 
             def num(value: float | None, unit: str) -> str:
-                return f"{value:,.1f} {unit}" if value is not None else "—"
+                return translate(unit, lang, n=f"{value:,.1f}") if value is not None else "—"
 
             return {
                 "key": name(row.key),
                 "volume": f"{row.volume:,}",
                 "resolved": f"{row.resolved:,}",
-                "first_response": num(row.avg_first_response_minutes, "min"),
-                "resolution": num(row.avg_resolution_hours, "h"),
+                "first_response": num(row.avg_first_response_minutes, "unit.minutes"),
+                "resolution": num(row.avg_resolution_hours, "unit.hours"),
                 "first_sla": pct(row.first_response_compliance),
                 "resolution_sla": pct(row.resolution_compliance),
                 "csat": f"{row.satisfaction:.2f} ({len(row.ratings)})" if row.satisfaction else "—",

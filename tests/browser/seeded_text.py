@@ -9,7 +9,7 @@ import json
 import os
 
 import sqlalchemy as sa
-from sqlmodel import SQLModel
+from sqlmodel import AutoString, SQLModel
 
 import backoffice.resources  # noqa: F401  (registers every resource declaration)
 from backoffice.db import make_engine
@@ -24,7 +24,8 @@ def collect() -> dict[str, object]:
     with engine.connect() as conn:
         for table in SQLModel.metadata.sorted_tables:
             for column in table.c:
-                if not isinstance(column.type, sa.String) or column.name.endswith("_hash"):
+                textual = isinstance(column.type, (sa.String, AutoString))
+                if not textual or column.name.endswith("_hash"):
                     continue
                 if column.name.endswith("_cipher"):
                     if column.name in ("name_cipher", "address_cipher"):
