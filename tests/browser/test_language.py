@@ -28,7 +28,7 @@ from backoffice.seed import DEMO_USERS
 from pages.layout import registered_pages
 from tests.test_roles import pages as roles_of_pages
 
-pytestmark = pytest.mark.timeout(900)  # the walk opens every page twice
+pytestmark = pytest.mark.timeout(1800)  # the app's build, then every page twice
 ROOT = Path(__file__).resolve().parent.parent.parent
 # who walks which page: the first of these who may open it
 WALKERS = ("admin", "ceo.huang", "kyc.liu", "hr.zheng", "pmo.xu", "cs.wu")
