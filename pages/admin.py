@@ -407,7 +407,9 @@ def admin_custom_fields() -> rx.Component:
                 rx.vstack(
                     rx.heading(t("custom.new"), size="3"),
                     rx.grid(
-                        _custom_field_input("name", "custom.col.name", placeholder="tier"),
+                        _custom_field_input(
+                            "name", "custom.col.name", placeholder=t("custom.name_hint")
+                        ),
                         _custom_field_input("label_zh", "custom.label_zh"),
                         _custom_field_input("label_en", "custom.label_en"),
                         rx.vstack(

@@ -5,16 +5,15 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.layout import template
-from pages.ui import t
+from pages.ui import date_input, t
 from state.audit_log import AuditLogState
 
 
 def _filter(name: str, label_key: str, kind: str = "text") -> rx.Component:
     return rx.vstack(
         rx.text(t(label_key), size="1", color_scheme="gray"),
-        rx.input(
+        (date_input if kind == "date" else rx.input)(
             name=name,
-            type=kind,
             default_value=AuditLogState.filters.get(name, ""),
             id=f"audit-filter-{name}",
             width="100%",

@@ -7,7 +7,7 @@ import reflex as rx
 
 from pages.charts import chart
 from pages.layout import template
-from pages.ui import t
+from pages.ui import date_input, t
 from state.kpi import CHART_SLOTS
 from state.kpi import KpiCatalogueState as C
 from state.kpi import KpiState as K
@@ -43,11 +43,11 @@ def _range() -> rx.Component:
         rx.form(
             rx.hstack(
                 rx.text(t("kpi.start"), size="2"),
-                rx.input(
-                    type="date", name="start", default_value=K.start, key=K.start, id="kpi-start"
+                date_input(
+                    name="start", default_value=K.start, key=K.start, id="kpi-start", width="8em"
                 ),
                 rx.text(t("kpi.end"), size="2"),
-                rx.input(type="date", name="end", default_value=K.end, key=K.end, id="kpi-end"),
+                date_input(name="end", default_value=K.end, key=K.end, id="kpi-end", width="8em"),
                 rx.button(t("kpi.apply"), type="submit", id="kpi-apply"),
                 align="center",
                 spacing="2",

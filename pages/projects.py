@@ -11,7 +11,7 @@ from backoffice.services.projects import BEHIND_POINTS, RED_SLIP_DAYS, RISK_HIGH
 from models.projects import ProjectPhase
 from pages.charts import chart
 from pages.layout import template
-from pages.ui import t
+from pages.ui import date_input, t
 from state.projects import ALL
 from state.projects import ProjectPlanState as P
 from state.projects import RiskMapState as R
@@ -223,8 +223,7 @@ def _milestones() -> rx.Component:
 def _date_field(name: str, label_key: str) -> rx.Component:
     return rx.vstack(
         rx.text(t(label_key), size="2"),
-        rx.input(
-            type="date",
+        date_input(
             name=name,
             default_value=P.move_dates[name],
             key=P.move_id + "-" + P.move_dates[name],

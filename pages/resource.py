@@ -9,8 +9,9 @@ import reflex as rx
 from backoffice.engine.resource import Resource, all_resources
 from backoffice.navigation import MODULES
 from pages.layout import template
-from pages.ui import t
+from pages.ui import date_input, t
 from state.resource import ResourceImportState, ResourceListState, ResourceRecordState
+from state.ui import UIState
 
 ALL = "__all"
 # resource key → a component shown on its record pages above the tabs (declared by the module's
@@ -44,28 +45,23 @@ def _choice_select(
     )
 
 
+def _range_input(spec: rx.Var, end: str) -> rx.Component:
+    props = {"name": spec["name"].to(str) + f"__{end}", "size": "2", "width": "8.5em"}
+    return rx.cond(
+        spec["input_type"] == "date",
+        date_input(default_value=spec[end], **props),
+        rx.input(default_value=spec[end], placeholder=t(f"list.{end}"), **props),
+    )
+
+
 def _filter_control(spec: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.text(spec["label"], size="1", color_scheme="gray"),
         rx.cond(
             spec["ranged"],
             rx.hstack(
-                rx.input(
-                    name=spec["name"].to(str) + "__min",
-                    default_value=spec["min"],
-                    type=spec["input_type"],
-                    placeholder=t("list.min"),
-                    size="2",
-                    width="8.5em",
-                ),
-                rx.input(
-                    name=spec["name"].to(str) + "__max",
-                    default_value=spec["max"],
-                    type=spec["input_type"],
-                    placeholder=t("list.max"),
-                    size="2",
-                    width="8.5em",
-                ),
+                _range_input(spec, "min"),
+                _range_input(spec, "max"),
                 spacing="1",
             ),
             rx.cond(
@@ -579,8 +575,8 @@ def _field_input(field: rx.Var) -> rx.Component:
                 name=name, default_checked=field["text"] == "true", id="field-" + name, key=key
             ),
         ),
-        ("date", rx.input(type="date", default_value=field["text"], **common)),
-        ("datetime", rx.input(type="datetime-local", default_value=field["text"], **common)),
+        ("date", date_input(default_value=field["text"], **common)),
+        ("datetime", date_input(with_time=True, default_value=field["text"], **common)),
         rx.input(
             default_value=field["text"],
             **common,
@@ -903,8 +899,13 @@ def record_view(panel: Callable[[], rx.Component] | None = None) -> rx.Component
             [
                 rx.cond(
                     ~ResourceRecordState.is_new & ResourceRecordState.loaded,
-                    # keyed like the form: a panel's entry fields never carry to another record
-                    rx.box(panel(), key=ResourceRecordState.form_key, width="100%"),
+                    # keyed like the form: a panel's entry fields never carry to another
+                    # record; and by the language: mounted again, it loads in the new one
+                    rx.box(
+                        panel(),
+                        key=ResourceRecordState.form_key + "-" + UIState.lang,
+                        width="100%",
+                    ),
                 )
             ]
             if panel

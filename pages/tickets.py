@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.layout import template
-from pages.ui import t
+from pages.ui import date_input, t
 from state.tickets import QUEUES
 from state.tickets import TicketDeskState as D
 from state.tickets import TicketReportState as R
@@ -567,10 +567,12 @@ def reports() -> rx.Component:
         rx.text(t("tickets.report.help"), size="2", color_scheme="gray"),
         rx.form(
             rx.hstack(
-                rx.input(
-                    type="date", name="start", default_value=R.start, key=R.start, id="report-start"
+                date_input(
+                    name="start", default_value=R.start, key=R.start, id="report-start", width="8em"
                 ),
-                rx.input(type="date", name="end", default_value=R.end, key=R.end, id="report-end"),
+                date_input(
+                    name="end", default_value=R.end, key=R.end, id="report-end", width="8em"
+                ),
                 rx.select.root(
                     rx.select.trigger(id="report-by"),
                     rx.select.content(

@@ -17,6 +17,7 @@ from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
 from backoffice.security import rbac
 from backoffice.services import auth, users
+from backoffice.services.business_time import shown_time
 from state.auth import SessionState, requires
 from state.ui import UIState
 
@@ -31,7 +32,7 @@ async def _messages(state: rx.State, problems: list[str]) -> str:
 
 
 def _at(moment: datetime | None, zone: tzinfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
+    return shown_time(moment, seconds=True)
 
 
 def _checked_roles(form_data: dict) -> list[str]:
@@ -310,7 +311,9 @@ class JobsState(rx.State):
                     {
                         "name": item.name,
                         "label": item.label_en if lang == "en" else item.label_zh,
-                        "every": f"{int(item.every.total_seconds() // 60)} min",
+                        "every": translate(
+                            "unit.minutes", lang, n=int(item.every.total_seconds() // 60)
+                        ),
                         "last": _at(run.started_at if run else None, zone),
                         "status": run.status if run else "—",
                         "result": (run.result if run else "")[:200],

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Any
+from urllib.parse import urlencode
 
 import reflex as rx
 
@@ -42,7 +44,10 @@ class AuditLogState(rx.State):
         self.rows = [{k: str(v) for k, v in asdict(row).items()} for row in found.rows]
         self.page, self.has_more = found.page, found.has_more
         self.can_export = principal.can("audit", "export")
-        return None
+        # the address bar holds the filters, so a reload or a language switch keeps them
+        query = urlencode({k: v for k, v in self.filters.items() if k in FILTER_FIELDS and v})
+        url = "/audit" + (f"?{query}" if query else "")
+        return rx.call_script(f"window.history.replaceState(null, '', {json.dumps(url)})")
 
     @rx.event
     @requires("audit", "view")

@@ -3,6 +3,7 @@ hiring board, and the appraisal desk (my appraisal, my reports, HR's calibration
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -143,9 +144,12 @@ class HiringBoardState(_HrState):
 
     @rx.event
     @requires("hiring", "view")
-    async def pick_opening(self, opening: str | list[str]) -> None:
+    async def pick_opening(self, opening: str | list[str]) -> Any:
         self.opening = opening if isinstance(opening, str) and opening.isdigit() else ""
         await self._fill()
+        # in the address bar: a reload or a language switch loads the same opening
+        url = "/hr/hiring" + (f"?opening={self.opening}" if self.opening else "")
+        return rx.call_script(f"window.history.replaceState(null, '', {json.dumps(url)})")
 
     async def _fill(self) -> None:
         lang, principal = await self._lang(), await self._principal()

@@ -17,14 +17,16 @@ from backoffice.i18n import translate
 from backoffice.security import totp
 from backoffice.services import auth, users
 from state.auth import SessionState, claim_script, public
-from state.ui import UIState
+from state.ui import UIState, relabels
 
 PENDING_SECONDS = 300
 
 
+@relabels
 class LoginState(rx.State):
     step: str = "password"  # password | totp | recovery | enrol | codes
     error: str = ""
+    _error_key: str = ""  # what ``error`` says, so a language switch can say it again
     qr_svg: str = ""
     enrol_key: str = ""
     recovery_codes: list[str] = []
@@ -44,8 +46,16 @@ class LoginState(rx.State):
             return self._pending_user_id
         return None
 
-    def _reset(self, error: str = "") -> None:
-        self.step, self.error = "password", error
+    def _say(self, key: str, lang: str) -> None:
+        self._error_key = str(key)
+        self.error = translate(key, lang) if key else ""
+
+    def _relabel(self, lang: str) -> None:
+        self._say(self._error_key, lang)
+
+    def _reset(self, error_key: str = "", lang: str = "zh") -> None:
+        self.step = "password"
+        self._say(error_key, lang)
         self.qr_svg = self.enrol_key = self._enrol_secret = ""
         self._pending_user_id, self._pending_since = None, 0.0
 
@@ -67,22 +77,23 @@ class LoginState(rx.State):
                     totp.provisioning_uri(self._enrol_secret, username)
                 )
         if not result.next_step:
-            self._reset(translate(result.message, lang))
+            self._reset(result.message, lang)
             return None
         self._pending_user_id, self._pending_since = result.user_id, time.monotonic()
-        self.step, self.error = result.next_step, ""
+        self.step = result.next_step
+        self._say("", lang)
         return None
 
     async def _finish(self, result: auth.SecondFactorResult) -> Any:
         lang = (await self.get_state(UIState)).lang
         if not result.ok:
             if result.message == "login.start_again" or result.message == "login.locked":
-                self._reset(translate(result.message, lang))
+                self._reset(result.message, lang)
             else:
-                self.error = translate(result.message, lang)
+                self._say(result.message, lang)
             return None
         self._pending_user_id, self._enrol_secret, self.enrol_key, self.qr_svg = None, "", "", ""
-        self.error = ""
+        self._say("", lang)
         if result.recovery_codes:
             self.recovery_codes = result.recovery_codes
             self.step = "codes"
@@ -139,7 +150,7 @@ class LoginState(rx.State):
     @public
     def use_recovery_code(self) -> None:
         if self._pending() and self.step == "totp":
-            self.step, self.error = "recovery", ""
+            self.step, self.error, self._error_key = "recovery", "", ""
 
     @rx.event
     @public

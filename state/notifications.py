@@ -11,9 +11,10 @@ import reflex as rx
 from backoffice.db import session_scope
 from backoffice.services import notifications
 from state.auth import SessionState, signed_in
-from state.ui import UIState
+from state.ui import UIState, relabels
 
 
+@relabels
 class NotificationState(rx.State):
     unread: int = 0  # counted up to notifications.UNREAD_CAP + 1
     items: list[dict[str, Any]] = []
@@ -47,6 +48,11 @@ class NotificationState(rx.State):
                 }
                 for i in notifications.recent(session, principal=principal, lang=lang)
             ]
+
+    async def _relabel(self, lang: str) -> None:
+        """The list read before a language switch is read again in the new language."""
+        if self.items and (await self.get_state(SessionState))._resolve() is not None:
+            await self._reload()
 
     @rx.event
     @signed_in

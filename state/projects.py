@@ -10,12 +10,12 @@ from typing import Any
 import plotly.graph_objects as go
 import reflex as rx
 
-from backoffice.config import get_settings
 from backoffice.db import session_scope
 from backoffice.engine.resource import get as get_resource
 from backoffice.engine.versioned import display_names
 from backoffice.i18n import choice_label, translate
 from backoffice.services import projects as rules
+from backoffice.services.business_time import shown_time
 from models.projects import ProjectPhase, ProjectRisk
 from state.auth import SessionState, requires
 from state.charts import Chart, as_chart
@@ -293,7 +293,7 @@ class ProjectPlanState(_ProjectsState):
             self.adjustments = [
                 {
                     "id": str(a.id),
-                    "at": a.created_at.astimezone(get_settings().zone).strftime("%Y-%m-%d %H:%M"),
+                    "at": shown_time(a.created_at),
                     "milestone": names.get(a.milestone_id, "—") if a.milestone_id else "—",
                     "kind": choice_label("project_adjustment_kind", a.kind, lang),
                     "field": _field_label(a.field, lang),

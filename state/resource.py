@@ -26,6 +26,7 @@ from backoffice.engine.resource import get as get_resource
 from backoffice.engine.versioned import display_names
 from backoffice.i18n import translate
 from backoffice.services import attachments, documents
+from backoffice.services.business_time import shown_time
 from state.auth import (
     PAGE_LOAD_ATTR,
     PERMISSION_ATTR,
@@ -541,7 +542,6 @@ class ResourceRecordState(rx.State):
     def _load_attachments(
         self, session: Any, principal: Any, resource: Resource, lang: str
     ) -> None:
-        zone = service.get_settings().zone
         labels = {
             key: (en if lang == "en" else zh) for key, zh, en in resource.attachment_categories
         }
@@ -565,7 +565,7 @@ class ResourceRecordState(rx.State):
                 "filename": a.filename,
                 "size": f"{a.size / 1024:,.1f} KB",
                 "by": people.get(a.uploaded_by, a.uploaded_by),
-                "at": a.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                "at": shown_time(a.created_at),
                 "viewable": "1" if documents.viewable(a.content_type) else "",
                 "category": f"{labels.get(a.category, a.category)} v{version[a.id]}"
                 if a.category
@@ -793,7 +793,7 @@ class ResourceRecordState(rx.State):
                         "required": service.marks_required(principal, resource, spec, record),
                         "help": spec.help_en if lang == "en" else spec.help_zh,
                         "text": (
-                            value.astimezone(zone_settings).strftime("%Y-%m-%dT%H:%M")
+                            value.astimezone(zone_settings).strftime("%Y-%m-%d %H:%M")
                             if spec.kind == "datetime" and value is not None
                             else fieldlib.to_text(value)
                         )

@@ -7,11 +7,11 @@ from typing import Any
 
 import reflex as rx
 
-from backoffice.config import get_settings
 from backoffice.db import session_scope
 from backoffice.engine.versioned import display_names
 from backoffice.i18n import choice_label, translate
 from backoffice.services import questionnaire, risk
+from backoffice.services.business_time import shown_time
 from state.auth import SessionState, requires
 from state.resource import ResourceRecordState, record_id_param
 from state.ui import UIState
@@ -28,7 +28,6 @@ class RiskPanelState(rx.State):
     async def load(self) -> None:
         lang = (await self.get_state(UIState)).lang
         principal = (await self.get_state(SessionState)).principal
-        zone = get_settings().zone
         self.indicator_id = record_id_param(self)
         with session_scope() as session:
             indicator = risk.indicator(session, self.indicator_id)
@@ -38,7 +37,7 @@ class RiskPanelState(rx.State):
             people = display_names(session, {r.recorded_by for r in readings}, lang)
             self.readings = [
                 {
-                    "at": r.measured_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    "at": shown_time(r.measured_at),
                     "value": f"{r.value.normalize():f}",
                     "level": r.level,
                     "level_label": choice_label("risk_state", r.level, lang),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import reflex as rx
 
@@ -14,7 +16,7 @@ from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import choice_label, translate
 from backoffice.services import kyc
 from backoffice.services import tickets as desk
-from backoffice.services.business_time import local_today
+from backoffice.services.business_time import local_today, shown_time
 from models.base import utcnow
 from models.tickets import OPEN_TICKET_STATES, Ticket, TicketStatus
 from state.auth import SessionState, requires
@@ -103,7 +105,6 @@ class TicketDeskState(rx.State):
     async def _fill_ticket(self, ticket_id: int) -> None:
         lang = await self._lang()
         principal = await self._principal()
-        zone = get_settings().zone
         resource = get_resource(TICKET)
         assert resource is not None
         self.is_lead = desk.is_lead(principal)
@@ -135,7 +136,7 @@ class TicketDeskState(rx.State):
             )
 
             def when(value: Any) -> str:
-                return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "—"
+                return shown_time(value)
 
             summary = (
                 dict(resource.summary(session, ticket, lang, principal)) if resource.summary else {}
@@ -260,30 +261,42 @@ class TicketDeskState(rx.State):
         return rx.toast.error(text)
 
     # --- navigation -------------------------------------------------------------------------
+    def _in_address_bar(self) -> Any:
+        """The queue and ticket shown go into the URL (no navigation), so a reload or a
+        language switch, which load the page's URL again, show the same ticket."""
+        query = urlencode(
+            {"queue": self.queue, **({"id": self.ticket_id} if self.ticket_id else {})}
+        )
+        url = json.dumps(f"/tickets/workspace?{query}")
+        return rx.call_script(f"window.history.replaceState(null, '', {url})")
+
     @rx.event
     @requires(TICKET, "view")
-    async def set_queue(self, queue: str | list[str]) -> None:
+    async def set_queue(self, queue: str | list[str]) -> Any:
         if isinstance(queue, str) and queue in QUEUES:
             self.queue = queue
         await self._fill_queue()
         await self._fill_ticket(int(self.rows[0]["id"]) if self.rows else 0)
+        return self._in_address_bar()
 
     @rx.event
     @requires(TICKET, "view")
-    async def open_ticket(self, ticket_id: str) -> None:
+    async def open_ticket(self, ticket_id: str) -> Any:
         self.notice = ""
         await self._fill_ticket(int(ticket_id) if str(ticket_id).isdigit() else 0)
+        return self._in_address_bar()
 
     @rx.event
     @requires(TICKET, "view")
-    async def next_ticket(self) -> None:
+    async def next_ticket(self) -> Any:
         """The next ticket of the queue after the one open (keyboard: j)."""
         await self._fill_queue()
         ids = [int(row["id"]) for row in self.rows]
         if not ids:
-            return
+            return None
         later = ids[ids.index(self.ticket_id) + 1 :] if self.ticket_id in ids else ids
         await self._fill_ticket((later or ids)[0])
+        return self._in_address_bar()
 
     # --- the composer -----------------------------------------------------------------------
     @rx.event
@@ -503,14 +516,14 @@ class TicketReportState(rx.State):
                 return f"{value * 100:.1f}%" if value is not None else "—"
 
             def num(value: float | None, unit: str) -> str:
-                return f"{value:,.1f} {unit}" if value is not None else "—"
+                return translate(unit, lang, n=f"{value:,.1f}") if value is not None else "—"
 
             return {
                 "key": name(row.key),
                 "volume": f"{row.volume:,}",
                 "resolved": f"{row.resolved:,}",
-                "first_response": num(row.avg_first_response_minutes, "min"),
-                "resolution": num(row.avg_resolution_hours, "h"),
+                "first_response": num(row.avg_first_response_minutes, "unit.minutes"),
+                "resolution": num(row.avg_resolution_hours, "unit.hours"),
                 "first_sla": pct(row.first_response_compliance),
                 "resolution_sla": pct(row.resolution_compliance),
                 "csat": f"{row.satisfaction:.2f} ({len(row.ratings)})" if row.satisfaction else "—",

@@ -10,14 +10,69 @@ def _handler(state_cls, name):
     return state_cls.event_handlers[name].fn
 
 
+def _ui_on(url: str = "/") -> UIState:
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+
+    root = State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data({"asPath": url, "pathname": url.split("?")[0]})
+    return root.get_substate(UIState.get_full_name().split(".")[1:])
+
+
 def test_language_switch_accepts_only_known_languages():
-    state = UIState(_reflex_internal_init=True)
-    _handler(UIState, "set_language")(state, "en")
+    from tests.factories import run
+
+    state = _ui_on()
+    run(_handler(UIState, "set_language")(state, "en"))
     assert state.lang == "en"
-    _handler(UIState, "set_language")(state, "fr")
+    run(_handler(UIState, "set_language")(state, "fr"))
     assert state.lang == "en"
-    _handler(UIState, "set_language")(state, ["zh"])
+    run(_handler(UIState, "set_language")(state, ["zh"]))
     assert state.lang == "en", "a list is not a language"
+
+
+def test_a_language_switch_runs_the_open_page_loads_again_with_its_address():
+    """Every text a state built in the old language is built again, in the same event chain,
+    by the page's own loads: a list with its query, the KPI dashboard, the Gantt plan."""
+    import backoffice.backoffice  # noqa: F401  (the app and its pages' loads)
+    from state.kpi import KpiState
+    from state.projects import ProjectPlanState
+    from state.resource import ResourceListState
+    from tests.factories import run
+
+    def loads_on(url: str) -> list:
+        state = _ui_on(url)
+        events = run(_handler(UIState, "set_language")(state, "en"))
+        assert state.lang == "en"
+        return [getattr(e, "handler", e) for e in events or []], events
+
+    handlers, events = loads_on("/r/product?status=on_sale&sort=-name")
+    assert ResourceListState.open in handlers  # it reads the URL: filters and sort are kept
+    assert "product" in str(events[handlers.index(ResourceListState.open)].args)
+    assert KpiState.load in loads_on("/kpi")[0]
+    assert ProjectPlanState.load in loads_on("/projects/gantt")[0]
+    state = _ui_on("/kpi")
+    state.lang = "en"
+    # the same language again rebuilds nothing
+    assert run(_handler(UIState, "set_language")(state, "en")) is None
+
+
+def test_a_sign_in_error_is_said_again_in_the_new_language(session):
+    from reflex.state import State
+
+    from backoffice.i18n import translate
+    from state.login import LoginState
+    from tests.factories import make_user, run
+
+    make_user(session, "clerk", ["cs_agent"])
+    root = State(_reflex_internal_init=True)
+    login = root.get_substate(LoginState.get_full_name().split(".")[1:])
+    ui = root.get_substate(UIState.get_full_name().split(".")[1:])
+    ui.lang = "zh"
+    run(_handler(LoginState, "submit_password")(login, {"username": "clerk", "password": "x"}))
+    assert login.error and login.error == translate(login._error_key, "zh")
+    run(_handler(UIState, "set_language")(ui, "en"))
+    assert login.error == translate(login._error_key, "en") != translate(login._error_key, "zh")
 
 
 def test_overview_counts_only_the_modules_the_caller_may_view(session):

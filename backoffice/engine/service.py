@@ -29,6 +29,7 @@ from backoffice.refusal import Refusal
 from backoffice.security import fields as secure_fields
 from backoffice.security.rbac import Principal
 from backoffice.services import audit
+from backoffice.services.business_time import local_times_in, shown_time
 from models.audit import AuditEntry
 from models.base import utcnow
 
@@ -1325,7 +1326,7 @@ def describe_trail(
         verb = entry.action.removeprefix(f"{entry.entity}.")
         rows.append(
             {
-                "at": entry.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                "at": shown_time(entry.at, seconds=True),
                 "actor": names.get(entry.actor, entry.actor) or "—",
                 "action": _action_label(schema.resource if schema else None, verb, lang),
                 "changes": "\n".join(lines),
@@ -1373,7 +1374,7 @@ def _history_value(
         owner, field_name = HISTORY_SHOWN_AS.get(name, ("", ""))
         spec = get_resource(owner).field(field_name) if get_resource(owner) else None
         if spec is None:
-            return text
+            return local_times_in(text)
     if spec.person:
         return names.get(text, text)
     if spec.kind in ("ref", "multi_ref"):
@@ -1391,7 +1392,7 @@ def _history_value(
     try:
         typed = fieldlib.parse(loose, text)
     except FieldError:
-        return text
+        return local_times_in(text)
     return fieldlib.display(spec, typed, lang, zone)
 
 

@@ -21,6 +21,7 @@ from backoffice.i18n import catalogue
 from backoffice.refusal import Refusal
 from backoffice.security.rbac import Principal
 from backoffice.services import audit, audit_anchor
+from backoffice.services.business_time import shown_time
 from models.audit import AuditEntry
 from models.identity import User
 
@@ -212,13 +213,12 @@ def page(
             )
         ).all()
     )
-    zone = get_settings().zone
     described = engine.describe_trail(session, principal=principal, entries=list(shown), lang=lang)
     return Page(
         rows=[
             Row(
                 id=e.id or 0,
-                at=e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                at=shown_time(e.at, seconds=True),
                 actor=e.actor,
                 actor_name=names.get(e.actor, ""),
                 action=e.action,

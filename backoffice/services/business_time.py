@@ -6,8 +6,9 @@ weekend day declared a workday (调休) is worked. Times go in and come out as a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from backoffice.config import get_settings
@@ -21,6 +22,31 @@ def local_today() -> date:
     (hire, review due, campaign and plan days) are its days, not UTC's: from 16:00 UTC on,
     Shanghai is already on the next day."""
     return utcnow().astimezone(get_settings().zone).date()
+
+
+# an aware moment written as ISO text (the audit trail's values, JSON of changes)
+ISO_MOMENT = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:\d{2}|Z)"
+)
+
+
+def shown_time(moment: datetime | str | None, *, seconds: bool = False) -> str:
+    """A moment as staff read it on screen: in the company's zone (BACKOFFICE_TIMEZONE),
+    ``YYYY-MM-DD HH:MM`` (``:SS`` with ``seconds``); "—" for none. Files handed out keep
+    ISO 8601 with the offset instead."""
+    if moment is None or moment == "":
+        return "—"
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    if moment.tzinfo is None:  # stored UTC without its zone (SQLite)
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(get_settings().zone)
+    return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def local_times_in(text: str) -> str:
+    """``text`` with every aware ISO moment in it shown as :func:`shown_time` does."""
+    return ISO_MOMENT.sub(lambda m: shown_time(m.group(0)), text) if text else text
 
 
 @dataclass(frozen=True)

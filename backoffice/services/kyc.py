@@ -16,7 +16,6 @@ from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
 from backoffice import pdf
-from backoffice.config import get_settings
 from backoffice.db import write_batches
 from backoffice.engine import service as engine
 from backoffice.engine.fields import is_id, storable_text
@@ -34,7 +33,7 @@ from backoffice.services import (
     questionnaire,
     screening,
 )
-from backoffice.services.business_time import local_today
+from backoffice.services.business_time import local_today, shown_time
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.customers import Customer, KycStatus
@@ -428,7 +427,6 @@ def evidence_pack(
     covering the trail, signed as a whole (``python -m backoffice verify-pack``)."""
     if not principal.can("kyc_case", "export"):
         raise KycError("auth.denied")
-    zone = get_settings().zone
     customer = session.get(Customer, case.customer_id)
     identity = masked_identity(customer) if customer else {}
     hits = screening.hits_of(session, case.customer_id)
@@ -446,7 +444,7 @@ def evidence_pack(
     ).all()
 
     def when(value: datetime | None) -> str:
-        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "—"
+        return shown_time(value)
 
     def both(group: str, value: str | None) -> str:
         """A choice in both languages, as the document is bilingual."""

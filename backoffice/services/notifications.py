@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from backoffice.config import get_settings
 from backoffice.security.rbac import Principal
+from backoffice.services.business_time import shown_time
 from models.notifications import Notification, NotificationRead
 
 
@@ -119,7 +119,7 @@ def recent(session: Session, *, principal: Principal, lang: str, limit: int = 20
             n.title_en if lang == "en" else n.title_zh,
             n.link,
             n.severity,
-            n.created_at.astimezone(get_settings().zone).strftime("%Y-%m-%d %H:%M"),
+            shown_time(n.created_at),
             bool(is_read),
         )
         for n, is_read in rows
