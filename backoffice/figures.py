@@ -32,6 +32,15 @@ def _shown(data: ChartData) -> list[Series]:
     return [s for s in data.series if s.style != "band"]
 
 
+def _colours(shown: list[Series]) -> list[str]:
+    """A tone's colour; measured series take the palette in turn, the first the accent."""
+    result, measured = [], 0
+    for series in shown:
+        result.append(style.colour(series.tone, measured))
+        measured += not series.tone
+    return result
+
+
 def _partial_lines(data: ChartData) -> bool:
     return data.partial and data.kind != "bar" and len(data.x) > 0
 
@@ -47,8 +56,7 @@ def kpi_figure(data: ChartData, lang: str, *, lie_down: bool | None = None) -> g
         lie = lie_down
     last = len(data.x) - 1
     traces: list[Any] = []
-    for index, series in enumerate(shown):
-        colour = style.colour(series.tone, index)
+    for series, colour in zip(shown, _colours(shown), strict=True):
         y = _floats(series.values)
         tip = style.hover(labels, series.values, data.unit, lang)
         if data.kind == "bar":
@@ -94,7 +102,7 @@ def kpi_figure(data: ChartData, lang: str, *, lie_down: bool | None = None) -> g
             )
         )
     if _partial_lines(data):
-        for index, series in enumerate(shown):
+        for series, colour in zip(shown, _colours(shown), strict=True):
             y = _floats(series.values)
             tail = [None] * len(y)
             tail[last] = y[last]
@@ -107,11 +115,11 @@ def kpi_figure(data: ChartData, lang: str, *, lie_down: bool | None = None) -> g
                     x=data.x,
                     y=tail,
                     mode="lines+markers",
-                    line={"color": style.colour(series.tone, index), "width": 2, "dash": "dot"},
+                    line={"color": colour, "width": 2, "dash": "dot"},
                     marker={
                         "symbol": ["circle-open"] * len(y),
                         "size": [0] * last + [9],
-                        "color": style.colour(series.tone, index),
+                        "color": colour,
                     },
                     showlegend=False,
                     **tip,
