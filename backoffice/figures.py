@@ -418,7 +418,7 @@ def gantt_figure(rows: list[plan_rules.Row], today: date, lang: str) -> go.Figur
         **layout,
         barmode="group",
         bargap=0.25,
-        xaxis={**style.date_axis(lang), "title": {"text": ""}, "showgrid": True},
+        xaxis={**style.date_axis(lang), "showgrid": True},
         yaxis={"autorange": "reversed", "automargin": True, "tickfont": {"size": 12}},
     )
     figure.update_layout(legend={"y": 1.06})
