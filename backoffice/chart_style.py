@@ -24,7 +24,10 @@ PLAN = "#8b8d98"  # a plan, a baseline, a budget: neutral
 GOOD = "#30a46c"
 BAD = "#e5484d"
 WATCH = "#f76b15"  # a figure where less is better (redemptions, backlog, tickets)
-PALETTE = (ACCENT, "#12a594", "#8e4ec6", "#ffb224", "#0090ff", "#d6409f", "#978365", "#46a758")
+PALETTE = (
+    ACCENT, "#12a594", "#8e4ec6", "#ffb224", "#0090ff", "#d6409f", "#978365", "#46a758",
+    "#05a2c2", "#ab4aba", "#ad7f58", "#5b5bd6",
+)  # fmt: skip
 TONES = {"": ACCENT, "plan": PLAN, "good": GOOD, "bad": BAD, "watch": WATCH}
 FONT = (
     "-apple-system, BlinkMacSystemFont, 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', "
@@ -119,10 +122,14 @@ def _step(span: float, target: int) -> float:
     return next(f * magnitude for f in (1, 2, 2.5, 5, 10) if raw <= f * magnitude * 1.0000001)
 
 
-def ticks(values: Iterable[Any], unit: str, lang: str, target: int = 5) -> tuple[list, list[str]]:
-    """Tick positions and their text for a value axis over these values (0 included)."""
+def ticks(
+    values: Iterable[Any], unit: str, lang: str, target: int = 5, from_zero: bool = True
+) -> tuple[list, list[str]]:
+    """Tick positions and their text for a value axis over these values (from 0 for bars; a
+    line's axis may start where its values do, as plotly's autorange does)."""
     numbers = [float(v) for v in values if v is not None]
-    low, high = min([0.0, *numbers]), max([0.0, *numbers])
+    floor = [0.0] if from_zero or not numbers else []
+    low, high = min([*floor, *numbers]), max([*floor, *numbers])
     if high == low:
         high = low + (1.0 if unit != "percent" else 100.0)
     step = _step(high - low, target)
@@ -141,8 +148,12 @@ def tick_text(value: float, unit: str, lang: str) -> str:
     return scaled(Decimal(str(value)), lang, 2)
 
 
-def value_axis(values: Iterable[Any], unit: str, lang: str, title: str) -> dict[str, Any]:
-    tickvals, ticktext = ticks(values, unit, lang)
+def value_axis(
+    values: Iterable[Any], unit: str, lang: str, title: str, from_zero: bool = True
+) -> dict[str, Any]:
+    tickvals, ticktext = ticks(
+        values, unit, lang, target=5 if from_zero else 6, from_zero=from_zero
+    )
     return {
         "title": {"text": title},
         "tickmode": "array",

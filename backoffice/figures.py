@@ -127,7 +127,9 @@ def kpi_figure(data: ChartData, lang: str, *, lie_down: bool | None = None) -> g
             )
     figure = go.Figure(traces)
     every = [v for s in data.series for v in s.values]
-    value_axis = style.value_axis(every, data.unit, lang, _y_title(data, lang))
+    value_axis = style.value_axis(
+        every, data.unit, lang, _y_title(data, lang), from_zero=data.kind == "bar"
+    )
     if data.dates:
         category = style.date_axis(lang, data.x_title)
     else:
@@ -298,7 +300,7 @@ def headcount_figure(rows: Sequence[Any], quarter: str, lang: str) -> go.Figure:
 
 # --- tickets: the desk's report ---------------------------------------------------------------
 def ticket_report_figure(
-    labels: Sequence[str], volume: Sequence[int], resolved: Sequence[int], by: str, lang: str
+    labels: Sequence[str], volume: Sequence[int], resolved: Sequence[int], lang: str
 ) -> go.Figure:
     """Tickets opened and resolved per group (opened is work coming in: less is better)."""
     data = ChartData(
@@ -307,7 +309,7 @@ def ticket_report_figure(
         kind="bar",
         x=list(labels),
         unit="count",
-        x_title=translate(f"tickets.report.by.{by}", lang),
+        x_title=translate("tickets.report.key", lang),
         y_title=translate("chart.axis.tickets", lang),
         series=[
             Series(translate("tickets.report.volume", lang), list(volume), [], tone="watch"),

@@ -334,8 +334,9 @@ class KpiCatalogueState(_KpiBase):
             }
             for m in shown_metrics
         ]
-        if shown_metrics and not self.selected:
-            await self._history(shown_metrics[0].key)
+        if shown_metrics:  # rebuilt on every load: the language may have changed
+            keys = [m.key for m in shown_metrics]
+            await self._history(self.selected if self.selected in keys else keys[0])
 
     @rx.event
     @requires("kpi", "view")

@@ -500,7 +500,6 @@ class TicketReportState(rx.State):
                 table.names,
                 [r.volume for r in table.rows],
                 [r.resolved for r in table.rows],
-                self.by,
                 lang,
             )
         )

@@ -252,7 +252,7 @@ def test_every_other_chart_builder_speaks_the_language(lang):
             [SimpleNamespace(team="财富管理一部", planned=5, actual=4)], "2026-Q4", lang
         )
     )
-    built.append(figures.ticket_report_figure(["一组", "二组"], [12, 5], [10, 5], "team", lang))
+    built.append(figures.ticket_report_figure(["一组", "二组"], [12, 5], [10, 5], lang))
     for figure in built:
         chart = as_chart(figure)
         assert chart["layout"]["title"]["text"]

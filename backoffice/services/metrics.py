@@ -92,11 +92,12 @@ class Metric:
     @property
     def change_kind(self) -> str:
         """How a change against the previous period reads: a rate in percentage points (a
-        relative change of a percentage misleads), a level such as a backlog or headcount as
-        the difference itself (+72 cases, not +205.8 % of a small base), a flow in per cent."""
+        relative change of a percentage misleads), a counted level such as a backlog or headcount
+        as the difference itself (+72 cases, not +205.8 % of a small base), amounts and flows in
+        per cent."""
         if self.unit == "percent":
             return "points"
-        if self.stock or self.unit == "score":
+        if (self.stock and self.unit == "count") or self.unit == "score":
             return "absolute"
         return "relative"
 

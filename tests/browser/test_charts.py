@@ -42,14 +42,14 @@ def test_every_chart_speaks_the_pages_language_at_both_widths(
                 page.screenshot(
                     path=str(screenshot_dir / f"charts-{name}-{lang}-{width}.png"), full_page=True
                 )
-                ticks = page.locator(DRAWN).all_inner_texts()
-                titles = page.locator(TITLES).all_inner_texts()
+                ticks = page.locator(DRAWN).all_text_contents()
+                titles = page.locator(TITLES).all_text_contents()
                 if lang == "zh":
                     assert not [t for t in ticks + titles if MONTHS.search(t)], (path, ticks)
                     assert not [t for t in ticks if SI.search(t.strip())], (path, ticks)
                     axis_titles = page.locator(
                         ".main-svg .g-xtitle text, .main-svg .g-ytitle text"
-                    ).all_inner_texts()
+                    ).all_text_contents()
                     assert axis_titles and all(CJK.search(t) for t in axis_titles), (
                         path,
                         axis_titles,
