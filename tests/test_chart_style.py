@@ -286,3 +286,22 @@ def test_the_gantt_legend_and_hover_speak_the_language():
         assert chart["layout"]["xaxis"]["tickformat"] == style.DATE_TICKS[lang]
         if lang == "zh":
             assert not MONTHS.search(texts) and "AMBER" not in texts
+
+
+def test_the_catalogue_redraws_its_chart_in_the_language_of_each_load(session, sales):
+    """A load after staff switch language draws the chart again (it was kept from the first)."""
+    from state.kpi import KpiCatalogueState
+    from state.ui import UIState
+    from tests.factories import make_user, run, state_for
+
+    kpi.backfill(session, kpi.local_today(), days=20)
+    session.commit()
+    user, _ = make_user(session, "ceo.lang", ["executive"])
+    page = state_for(session, user, KpiCatalogueState, "/kpi/metrics")
+    load = KpiCatalogueState.event_handlers["load"].fn
+    run(load(page))
+    assert page.history["layout"]["yaxis"]["title"]["text"] == "金额（元）"
+    run(page.get_state(UIState)).lang = "en"
+    run(load(page))
+    assert page.history["layout"]["yaxis"]["title"]["text"] == "Amount (CNY)"
+    assert_speaks(page.history, "en")
