@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pages.charts import chart
 from pages.layout import template
 from pages.resource import RECORD_PANELS
 from pages.ui import t
@@ -34,17 +35,7 @@ def _headcount() -> rx.Component:
             spacing="2",
             wrap="wrap",
         ),
-        rx.recharts.bar_chart(
-            rx.recharts.bar(data_key="planned", name=t("hr.planned"), fill=rx.color("gray", 8)),
-            rx.recharts.bar(data_key="actual", name=t("hr.actual"), fill=rx.color("accent", 9)),
-            rx.recharts.x_axis(data_key="team", font_size=10, interval=0),
-            rx.recharts.y_axis(allow_decimals=False),
-            rx.recharts.legend(),
-            rx.recharts.graphing_tooltip(),
-            data=O.headcount,
-            width="100%",
-            height=260,
-        ),
+        chart(O.headcount_chart, width="100%", id="hr-headcount-chart"),
         rx.table.root(
             rx.table.header(
                 rx.table.row(

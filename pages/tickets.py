@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from backoffice.services.tickets import REPORT_COLUMNS
+from pages.charts import chart
 from pages.layout import template
 from pages.ui import date_input, t
 from state.tickets import QUEUES
@@ -549,12 +551,6 @@ def workspace() -> rx.Component:
     )
 
 
-REPORT_COLUMNS = (
-    "key", "volume", "resolved", "first_response", "resolution", "first_sla", "resolution_sla",
-    "csat",
-)  # fmt: skip
-
-
 @template(
     "/tickets/reports",
     "tickets.reports",
@@ -585,11 +581,23 @@ def reports() -> rx.Component:
                     default_value="team",
                 ),
                 rx.button(t("tickets.report.apply"), type="submit", id="report-apply"),
+                rx.cond(
+                    R.can_export,
+                    rx.button(
+                        rx.icon("file-down", size=14),
+                        t("tickets.report.export"),
+                        type="button",
+                        variant="soft",
+                        on_click=R.export,
+                        id="report-export",
+                    ),
+                ),
                 spacing="2",
                 wrap="wrap",
             ),
             on_submit=R.apply,
         ),
+        rx.card(chart(R.chart, width="100%", id="report-chart"), width="100%"),
         rx.table.root(
             rx.table.header(
                 rx.table.row(

@@ -9,6 +9,7 @@ from typing import Any
 
 import reflex as rx
 
+from backoffice import figures
 from backoffice.db import session_scope
 from backoffice.engine import service
 from backoffice.engine.resource import get as get_resource
@@ -21,6 +22,7 @@ from models.hr import (
     Rating,
 )
 from state.auth import SessionState, requires
+from state.charts import Chart, as_chart
 from state.resource import record_id_param
 from state.ui import UIState
 
@@ -39,6 +41,7 @@ class HrOverviewState(_HrState):
     quarter: str = ""
     quarters: list[str] = []
     headcount: list[dict[str, Any]] = []
+    headcount_chart: Chart = {}
     total: dict[str, str] = {}
     org: list[dict[str, str]] = []
     gaps: list[dict[str, str]] = []
@@ -73,6 +76,7 @@ class HrOverviewState(_HrState):
         self.can_hire = principal.can("hiring", "view")
         with session_scope() as session:
             rows = rules.headcount(session, self.quarter, today, lang)
+            self.headcount_chart = as_chart(figures.headcount_figure(rows, self.quarter, lang))
             self.headcount = [
                 {
                     "team": r.team,

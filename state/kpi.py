@@ -7,10 +7,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-import plotly.graph_objects as go
 import reflex as rx
 
-from backoffice import offload
+from backoffice import chart_style, figures, offload
 from backoffice.db import session_scope
 from backoffice.engine.versioned import display_names
 from backoffice.i18n import translate
@@ -19,7 +18,6 @@ from backoffice.services import kpi
 from backoffice.services.metrics import (
     AREAS,
     EVERY_AREA,
-    ChartData,
     Period,
     areas_of,
     metric,
@@ -33,64 +31,9 @@ CHART_SLOTS = 4
 TONES = {True: "green", False: "red", None: "gray"}
 
 
-# large amounts as staff read them: 万/亿 in Chinese, K/M/B in English
-SCALES = {
-    "zh": ((Decimal(100_000_000), "亿"), (Decimal(10_000), "万")),
-    "en": ((Decimal(1_000_000_000), "B"), (Decimal(1_000_000), "M"), (Decimal(1_000), "K")),
-}
-
-
 def shown(value: Decimal | None, unit: str, lang: str = "zh") -> str:
-    if value is None:
-        return "—"
-    if unit == "cny":
-        for size, word in SCALES["en" if lang == "en" else "zh"]:
-            if abs(value) >= size:
-                return f"¥{value / size:,.2f}{' ' if lang != 'en' else ''}{word}"
-        return f"¥{value:,.2f}"
-    if unit == "percent":
-        return f"{value}%"
-    if unit == "hours":
-        return f"{value} h"
-    return f"{value:,}"
-
-
-def figure(data: ChartData) -> go.Figure:
-    """A plotly figure of the service's chart data (numbers as floats only here, for drawing)."""
-    traces: list[Any] = []
-    bands = [s for s in data.series if s.style == "band"]
-    for series in data.series:
-        if series.style == "band":
-            continue
-        y = [None if v is None else float(v) for v in series.values]
-        if data.kind == "bar":
-            traces.append(go.Bar(name=series.name, x=data.x, y=y))
-        else:
-            dash = "dash" if series.style == "dash" else None
-            traces.append(go.Scatter(name=series.name, x=data.x, y=y, mode="lines", line_dash=dash))
-    if len(bands) == 2:
-        low, high = ([None if v is None else float(v) for v in b.values] for b in bands)
-        traces.append(go.Scatter(x=data.x, y=high, mode="lines", line_width=0, showlegend=False))
-        traces.append(
-            go.Scatter(
-                name=bands[0].name,
-                x=data.x,
-                y=low,
-                mode="lines",
-                line_width=0,
-                fill="tonexty",
-                fillcolor="rgba(110,86,207,0.2)",
-            )
-        )
-    fig = go.Figure(traces)
-    fig.update_layout(
-        title=data.title,
-        barmode="group",
-        margin={"t": 40, "b": 60, "l": 50, "r": 10},
-        height=340,
-        legend={"orientation": "h", "y": -0.2},
-    )
-    return fig
+    """A card's figure in the staff's language (万/亿 or K/M/B for amounts)."""
+    return chart_style.number(value, unit, lang)
 
 
 class _KpiBase(rx.State):
@@ -196,7 +139,7 @@ class KpiState(_KpiBase):
                 "name": c.name,
                 "value": shown(c.value, c.unit, lang),
                 "previous": shown(c.previous, c.unit, lang),
-                "change": "—" if c.change is None else f"{c.change:+}%",
+                "change": c.change_text(lang),
                 "tone": TONES[c.good],
                 "link": c.link,
             }
@@ -204,11 +147,13 @@ class KpiState(_KpiBase):
         ]
         charts = board.charts[:CHART_SLOTS]
         self._chart_keys = [c.key for c in charts]
-        self._links = [[s.links for s in c.series if s.style != "band"] for c in charts]
+        self._links = [figures.trace_links(c) for c in charts]
         self.chart_titles = [c.title for c in charts]
         for slot in range(CHART_SLOTS):
             setattr(
-                self, f"chart{slot}", as_chart(figure(charts[slot])) if slot < len(charts) else {}
+                self,
+                f"chart{slot}",
+                as_chart(figures.kpi_figure(charts[slot], lang)) if slot < len(charts) else {},
             )
 
     def _fill_forecast(self, session: Any, principal: Any, lang: str) -> None:
@@ -220,7 +165,8 @@ class KpiState(_KpiBase):
             self.forecast_note = translate(exc.key, lang)
             self.forecast_aum = self.forecast_sales = {}
             return
-        self.forecast_aum, self.forecast_sales = as_chart(figure(aum)), as_chart(figure(sales))
+        self.forecast_aum = as_chart(figures.kpi_figure(aum, lang))
+        self.forecast_sales = as_chart(figures.kpi_figure(sales, lang))
         self.forecast_note = aum.note
 
     def _alerts(self, session: Any, principal: Any, lang: str) -> list[dict[str, str]]:
@@ -391,8 +337,9 @@ class KpiCatalogueState(_KpiBase):
             }
             for m in shown_metrics
         ]
-        if shown_metrics and not self.selected:
-            await self._history(shown_metrics[0].key)
+        if shown_metrics:  # rebuilt on every load: the language may have changed
+            keys = [m.key for m in shown_metrics]
+            await self._history(self.selected if self.selected in keys else keys[0])
 
     @rx.event
     @requires("kpi", "view")
@@ -407,12 +354,5 @@ class KpiCatalogueState(_KpiBase):
         with session_scope() as session:
             points = kpi.history(session, principal=principal, key=key)
         self.selected = key
-        fig = go.Figure(
-            [go.Scatter(x=[d.isoformat() for d, _v in points], y=[float(v) for _d, v in points])]
-        )
-        fig.update_layout(
-            title=f"{item.name(lang)} · {translate('kpi.history_of', lang)}",
-            height=300,
-            margin={"t": 40, "b": 40, "l": 50, "r": 10},
-        )
-        self.history = as_chart(fig)
+        title = f"{item.name(lang)} · {translate('kpi.history_of', lang)}"
+        self.history = as_chart(figures.history_figure(title, points, item.unit, lang))

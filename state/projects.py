@@ -4,15 +4,15 @@ and the risk heat map."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
-import plotly.graph_objects as go
 import reflex as rx
 
 from backoffice.db import session_scope
 from backoffice.engine.resource import get as get_resource
 from backoffice.engine.versioned import display_names
+from backoffice.figures import gantt_figure
 from backoffice.i18n import choice_label, translate
 from backoffice.services import projects as rules
 from backoffice.services.business_time import shown_time
@@ -21,8 +21,6 @@ from state.auth import SessionState, requires
 from state.charts import Chart, as_chart
 from state.ui import UIState
 
-RAG_COLOURS = {"red": "#e5484d", "amber": "#f5a623", "green": "#30a46c"}
-DONE_COLOUR = "#3e63dd"
 ALL = "all"
 
 
@@ -43,105 +41,6 @@ class _ProjectsState(rx.State):
         ids = [str(p.id) for p in found]
         self.project_id = wanted if wanted in ids else (ids[0] if ids else "")
         return int(self.project_id) if self.project_id else None
-
-
-def _ms(days: int) -> int:
-    return days * 86_400_000
-
-
-def _iso(day: date) -> str:
-    return datetime.combine(day, time()).isoformat()
-
-
-def gantt_figure(rows: list[rules.Row], today: date, lang: str) -> go.Figure:
-    """Two bars per milestone (baseline in grey; the current plan, or actual dates where known,
-    coloured by health), arrows for finish-to-start links, and today's line."""
-    en = lang == "en"
-    labels = [r.m.name for r in rows]
-    by_id = {r.m.id: (label, r) for label, r in zip(labels, rows, strict=True)}
-    figure = go.Figure()
-    figure.add_bar(
-        name="Baseline" if en else "基线",
-        orientation="h",
-        y=labels,
-        base=[_iso(r.m.planned_start) for r in rows],
-        x=[_ms((r.m.planned_end - r.m.planned_start).days + 1) for r in rows],
-        marker_color="#b0b4ba",
-        offsetgroup="baseline",
-        hovertext=[
-            f"{choice_label('project_phase', r.m.phase, lang)} · {r.m.planned_start} → "
-            f"{r.m.planned_end}"
-            for r in rows
-        ],
-        hoverinfo="text+name",
-    )
-    starts = [rules.current_start(r.m) for r in rows]
-    ends = [rules.finish(r.m) for r in rows]
-    figure.add_bar(
-        name="Forecast / actual" if en else "计划 / 实际",
-        orientation="h",
-        y=labels,
-        base=[_iso(s) for s in starts],
-        x=[_ms((e - s).days + 1) for s, e in zip(starts, ends, strict=True)],
-        marker_color=[
-            DONE_COLOUR if rules.is_done(r.m) else RAG_COLOURS[r.health.rag] for r in rows
-        ],
-        offsetgroup="current",
-        text=[f"{r.m.progress}%" for r in rows],
-        textposition="inside",
-        hovertext=[
-            f"{s} → {e} · {r.m.progress}% · {r.health.rag.upper()}"
-            for s, e, r in zip(starts, ends, rows, strict=True)
-        ],
-        hoverinfo="text+name",
-    )
-    for r in rows:
-        if r.m.depends_on_id in by_id:
-            pred_label, pred = by_id[r.m.depends_on_id]
-            figure.add_annotation(
-                x=_iso(rules.current_start(r.m)),
-                y=labels[rows.index(r)],
-                ax=_iso(rules.finish(pred.m) + timedelta(days=1)),
-                ay=pred_label,
-                xref="x",
-                yref="y",
-                axref="x",
-                ayref="y",
-                showarrow=True,
-                arrowhead=2,
-                arrowsize=1,
-                arrowwidth=1,
-                arrowcolor="#6f6e77",
-                text="",
-            )
-    figure.add_shape(
-        type="line",
-        x0=_iso(today),
-        x1=_iso(today),
-        y0=0,
-        y1=1,
-        yref="paper",
-        line={"color": "#e5484d", "width": 2, "dash": "dash"},
-    )
-    figure.add_annotation(
-        x=_iso(today),
-        y=1,
-        yref="paper",
-        text="Today" if en else "今天",
-        showarrow=False,
-        yanchor="bottom",
-        font={"color": "#e5484d"},
-    )
-    figure.update_layout(
-        barmode="group",
-        bargap=0.25,
-        height=max(320, 44 * len(rows) + 140),
-        margin={"l": 190, "r": 10, "t": 40, "b": 40},
-        xaxis={"type": "date"},
-        yaxis={"autorange": "reversed", "automargin": True, "tickfont": {"size": 12}},
-        legend={"orientation": "h", "y": 1.08, "x": 0},
-    )
-    return figure
 
 
 def _field_label(name: str, lang: str) -> str:

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
+from backoffice import figures, offload
 from backoffice.config import get_settings
 from backoffice.db import session_scope
 from backoffice.engine import service
@@ -20,6 +21,7 @@ from backoffice.services.business_time import local_today, shown_time
 from models.base import utcnow
 from models.tickets import OPEN_TICKET_STATES, Ticket, TicketStatus
 from state.auth import SessionState, requires
+from state.charts import Chart, as_chart
 from state.ui import UIState
 
 TICKET = "ticket"
@@ -484,54 +486,66 @@ class TicketReportState(rx.State):
     by: str = "team"
     rows: list[dict[str, str]] = []
     total: dict[str, str] = {}
+    chart: Chart = {}
+    can_export: bool = False
 
     @rx.event
     @requires("ticket_report", "view")
     async def load(self) -> Any:
         return await self._load()
 
-    async def _load(self) -> Any:
-        lang = (await self.get_state(UIState)).lang
+    def _range(self) -> tuple[date, date]:
         today = local_today()
         if not self.start:
             self.start = (today - timedelta(days=29)).isoformat()
             self.end = today.isoformat()
+        return date.fromisoformat(self.start), date.fromisoformat(self.end)
+
+    async def _load(self) -> Any:
+        lang = (await self.get_state(UIState)).lang
         try:
-            start, end = date.fromisoformat(self.start), date.fromisoformat(self.end)
+            start, end = self._range()
         except ValueError:
             return rx.toast.error(translate("field.not_a_date", lang))
         principal = (await self.get_state(SessionState)).principal
+        self.can_export = principal.can("ticket_report", "export")
         try:
             with session_scope() as session:
-                rows, total = desk.report(session, principal, start, end, self.by)
-                labels = desk.group_labels(session, self.by, [r.key for r in rows], lang)
+                table = desk.report_table(session, principal, start, end, self.by, lang)
         except desk.TicketError as error:
             return rx.toast.error(translate(error.key, lang))
-
-        def name(key: str) -> str:
-            return labels.get(key, key)
-
-        def cells(row: desk.ReportRow) -> dict[str, str]:
-            def pct(value: float | None) -> str:
-                return f"{value * 100:.1f}%" if value is not None else "—"
-
-            def num(value: float | None, unit: str) -> str:
-                return translate(unit, lang, n=f"{value:,.1f}") if value is not None else "—"
-
-            return {
-                "key": name(row.key),
-                "volume": f"{row.volume:,}",
-                "resolved": f"{row.resolved:,}",
-                "first_response": num(row.avg_first_response_minutes, "unit.minutes"),
-                "resolution": num(row.avg_resolution_hours, "unit.hours"),
-                "first_sla": pct(row.first_response_compliance),
-                "resolution_sla": pct(row.resolution_compliance),
-                "csat": f"{row.satisfaction:.2f} ({len(row.ratings)})" if row.satisfaction else "—",
-            }
-
-        self.rows = [cells(row) for row in rows]
-        self.total = {**cells(total), "key": translate("tickets.report.total", lang)}
+        self.rows, self.total = table.cells, table.total_cells
+        self.chart = as_chart(
+            figures.ticket_report_figure(
+                table.names,
+                [r.volume for r in table.rows],
+                [r.resolved for r in table.rows],
+                lang,
+            )
+        )
         return None
+
+    @rx.event
+    @requires("ticket_report", "export")
+    async def export(self) -> Any:
+        lang = (await self.get_state(UIState)).lang
+        session_state = await self.get_state(SessionState)
+        try:
+            start, end = self._range()
+            file = await offload.run(
+                desk.export_report,
+                principal=session_state.principal,
+                start=start,
+                end=end,
+                by=self.by,
+                lang=lang,
+                client=session_state.client,
+            )
+        except ValueError:
+            return rx.toast.error(translate("field.not_a_date", lang))
+        except desk.TicketError as error:
+            return rx.toast.error(translate(error.key, lang))
+        return rx.download(data=file.data, filename=file.filename)
 
     @rx.event
     @requires("ticket_report", "view")

@@ -461,6 +461,53 @@ def test_the_report_measures_volume_times_compliance_and_satisfaction(session, d
         desk.report(session, lead, today, today - timedelta(days=1), "assignee")
 
 
+def test_the_report_names_agents_and_its_file_is_audited_with_label_headers(session, desk_setup):
+    lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
+    agent = session.exec(select(User).where(User.username == "cs.a1")).one()
+    agent.display_name = "王小明"
+    session.add(agent)
+    session.commit()
+    _open(session, lead, customer)
+    _open(session, lead, customer)
+    today = utcnow().astimezone(SHANGHAI).date()
+    table = desk.report_table(session, lead, today, today, "assignee", "zh")
+    assert table.names == ["王小明", "Cs.A2"]  # display names, never login names
+    assert "cs.a1" not in str(table.cells) and table.total_cells["key"] == "合计"
+    assert table.total_cells["first_response"] == "—"
+    file = desk.export_report(
+        principal=lead, start=today, end=today, by="assignee", lang="zh", client="t"
+    )
+    lines = file.data.decode("utf-8-sig").splitlines()
+    assert (
+        lines[0]
+        == "按处理人,工单量,已解决,平均首次响应,平均解决用时,首响达标率,解决达标率,满意度（评价数）"
+    )
+    assert "王小明,1,0" in file.data.decode("utf-8-sig") and "cs.a1" not in lines[1] + lines[2]
+    english = desk.export_report(principal=lead, start=today, end=today, by="team", lang="en")
+    assert english.data.decode("utf-8-sig").splitlines()[1].startswith("Customer service,2,")
+    session.commit()  # a fresh read: the files were audited in scopes of their own
+    entries = session.exec(
+        select(AuditEntry)
+        .where(AuditEntry.action == "tickets.report_export")
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [(e.actor, json.loads(e.changes)["rows"][1]) for e in entries] == [
+        ("cs.lead", 2),
+        ("cs.lead", 1),
+    ]
+    agent_principal = desk_setup["cs.a1"]
+    with pytest.raises(desk.TicketError):
+        desk.export_report(principal=agent_principal, start=today, end=today, by="team", lang="zh")
+    assert (
+        len(
+            session.exec(
+                select(AuditEntry).where(AuditEntry.action == "tickets.report_export")
+            ).all()
+        )
+        == 2
+    )
+
+
 def test_the_customer_panel_shows_holdings_and_past_tickets(session, desk_setup):
     lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
     earlier = _open(session, lead, customer, subject="更早的工单")

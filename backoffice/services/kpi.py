@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from backoffice import chart_style
+from backoffice.chart_style import axis_title
 from backoffice.config import get_settings
 from backoffice.i18n import translate
 from backoffice.refusal import Refusal
@@ -90,9 +92,13 @@ class Card:
     unit: str
     value: Decimal | None
     previous: Decimal | None
-    change: Decimal | None  # % against the previous period
+    change: Decimal | None  # against the previous period, read as ``change_kind`` says
     good: bool | None  # the change is in the good direction
     link: str
+    change_kind: str = "relative"  # relative (%) | points (of a percentage) | absolute
+
+    def change_text(self, lang: str) -> str:
+        return chart_style.change(self.change, self.change_kind, lang)
 
 
 @dataclass
@@ -124,10 +130,21 @@ def _allowed(principal: Principal, area: str) -> list[Metric]:
     return chosen
 
 
+def change_between(value: Decimal | None, previous: Decimal | None, kind: str) -> Decimal | None:
+    """The change the metric's ``change_kind`` calls for (see ``Metric.change_kind``)."""
+    if kind == "relative":
+        return percent_change(value, previous)
+    if value is None or previous is None:
+        return None
+    if kind == "points":
+        return (value - previous).quantize(Decimal("0.1"))
+    return value - previous
+
+
 def card(session: Session, item: Metric, period: Period, lang: str) -> Card:
     value = item.value(session, period)
     previous = item.value(session, period.previous())
-    change = percent_change(value, previous)
+    change = change_between(value, previous, item.change_kind)
     return Card(
         key=item.key,
         name=item.name(lang),
@@ -137,6 +154,7 @@ def card(session: Session, item: Metric, period: Period, lang: str) -> Card:
         change=change,
         good=None if not change else (change > 0) == item.higher_is_better,
         link=item.drill(period),
+        change_kind=item.change_kind,
     )
 
 
@@ -274,6 +292,8 @@ def forecasts(
                 kind="line",
                 x=x,
                 unit="cny",
+                dates=True,
+                y_title=axis_title("cny", lang, translate(f"metric.{key}", lang)),
                 note=translate("kpi.forecast_method", lang).format(days=HISTORY_DAYS),
                 series=[
                     Series(translate("kpi.history", lang), [*history, *[None] * horizon], []),
@@ -653,7 +673,7 @@ def render_report(
         rows.append(f'<tr class="area"><th colspan="4">{label}</th></tr>')
         for item in in_area:
             c = card(session, item, period, lang)
-            change = "—" if c.change is None else f"{c.change:+}%"
+            change = c.change_text(lang)
             rows.append(
                 "<tr>"
                 f"<td>{html.escape(c.name)}</td>"

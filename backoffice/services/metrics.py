@@ -18,10 +18,12 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from backoffice.chart_style import axis_title
 from backoffice.config import get_settings
 from backoffice.i18n import choice_label, translate
 from backoffice.security.rbac import Principal
 from backoffice.services import hr, partners
+from backoffice.services.business_time import local_today
 from backoffice.sqltime import epoch_seconds, local_day
 from models.campaigns import Campaign, CampaignSpend
 from models.customers import Customer
@@ -87,6 +89,18 @@ class Metric:
     higher_is_better: bool = True
     stock: bool = False  # a level at the period's end, not a flow over the period
 
+    @property
+    def change_kind(self) -> str:
+        """How a change against the previous period reads: a rate in percentage points (a
+        relative change of a percentage misleads), a counted level such as a backlog or headcount
+        as the difference itself (+72 cases, not +205.8 % of a small base), amounts and flows in
+        per cent."""
+        if self.unit == "percent":
+            return "points"
+        if (self.stock and self.unit == "count") or self.unit == "score":
+            return "absolute"
+        return "relative"
+
     def name(self, lang: str) -> str:
         return translate(f"metric.{self.key}", lang)
 
@@ -103,6 +117,7 @@ class Series:
     values: list[Decimal]
     links: list[str]  # one list URL per point (the drill-down)
     style: str = ""  # "" | "band" (the lower/upper of an uncertainty band) | "dash"
+    tone: str = ""  # "" (measured) | "plan" | "good" | "bad" | "watch" (less is better)
 
 
 @dataclass
@@ -114,6 +129,10 @@ class ChartData:
     series: list[Series] = field(default_factory=list)
     unit: str = ""
     note: str = ""  # e.g. the forecasting method
+    x_title: str = ""
+    y_title: str = ""  # by default what the unit measures ("金额（元）")
+    dates: bool = False  # x holds ISO days
+    partial: bool = False  # the last x is a period not over yet (today)
 
 
 @dataclass(frozen=True)
@@ -622,6 +641,15 @@ def areas_of(principal: Principal) -> list[str]:
 
 
 # --- charts -------------------------------------------------------------------------------------
+def _ends_today(period: Period) -> bool:
+    """The period's last day is today: its figures are not complete yet."""
+    return period.end >= local_today()
+
+
+def _amount_of(key: str, lang: str) -> str:
+    return axis_title("cny", lang, translate(f"metric.{key}", lang))
+
+
 def _grouped_sales(session: Session, period: Period, lang: str, by: str) -> ChartData:
     column = Product.product_type if by == "product_type" else Product.risk_level
     sold = _per_product(TransactionKind.SUBSCRIPTION, period)
@@ -642,6 +670,8 @@ def _grouped_sales(session: Session, period: Period, lang: str, by: str) -> Char
         kind="bar",
         x=labels,
         unit="cny",
+        x_title=translate(f"chart.x.{by}", lang),
+        y_title=_amount_of("subscriptions", lang),
         series=[
             Series(
                 translate("metric.subscriptions", lang),
@@ -683,6 +713,8 @@ def _daily_flows(session: Session, period: Period, lang: str) -> ChartData:
         kind="line",
         x=keys,
         unit="cny",
+        dates=True,
+        partial=_ends_today(period),
         series=[
             Series(
                 translate("metric.subscriptions", lang),
@@ -693,6 +725,7 @@ def _daily_flows(session: Session, period: Period, lang: str) -> ChartData:
                 translate("metric.redemptions", lang),
                 [flows.get(k, (Decimal(0), Decimal(0)))[1] for k in keys],
                 links("redemption"),
+                tone="watch",
             ),
         ],
     )
@@ -707,6 +740,8 @@ def _commission_chart(session: Session, period: Period, lang: str) -> ChartData:
         kind="bar",
         x=[name for _pid, name, _amount in rows],
         unit="cny",
+        x_title=translate("chart.x.partner", lang),
+        y_title=_amount_of("commission", lang),
         series=[
             Series(
                 translate("metric.commission", lang),
@@ -732,6 +767,9 @@ def _new_customers_daily(session: Session, period: Period, lang: str) -> ChartDa
         kind="bar",
         x=[d.isoformat() for d in days],
         unit="count",
+        dates=True,
+        partial=_ends_today(period),
+        y_title=translate("metric.new_customers", lang),
         series=[
             Series(
                 translate("metric.new_customers", lang),
@@ -769,11 +807,14 @@ def _cpa_by_campaign(session: Session, period: Period, lang: str) -> ChartData:
         kind="bar",
         x=[names[k] for k in ids],
         unit="cny",
+        x_title=translate("chart.x.campaign", lang),
+        y_title=_amount_of("campaign_cpa", lang),
         series=[
             Series(
                 translate("metric.campaign_cpa", lang),
                 [(_money(spend.get(k)) / acquired[k]).quantize(CENT) for k in ids],
                 [f"/r/campaign/record?id={k}" for k in ids],
+                tone="watch",
             )
         ],
     )
@@ -793,11 +834,14 @@ def _tickets_by_category(session: Session, period: Period, lang: str) -> ChartDa
         kind="bar",
         x=[choice_label("ticket_category", c, lang) for c, _n in rows],
         unit="count",
+        x_title=translate("chart.x.ticket_category", lang),
+        y_title=translate("chart.axis.tickets", lang),
         series=[
             Series(
                 translate("metric.tickets_opened", lang),
                 [Decimal(n) for _c, n in rows],
                 [list_url("ticket", **base, category=c) for c, _n in rows],
+                tone="watch",
             )
         ],
     )
@@ -818,11 +862,14 @@ def _kyc_by_status(session: Session, period: Period, lang: str) -> ChartData:
         kind="bar",
         x=[choice_label("kyc_case_status", s, lang) for s in keys],
         unit="count",
+        x_title=translate("chart.x.kyc_status", lang),
+        y_title=translate("chart.axis.cases", lang),
         series=[
             Series(
                 translate("metric.kyc_backlog", lang),
                 [Decimal(rows[s]) for s in keys],
                 [list_url("kyc_case", status=s) for s in keys],
+                tone="watch",
             )
         ],
     )
@@ -837,8 +884,15 @@ def _headcount_chart(session: Session, period: Period, lang: str) -> ChartData:
         kind="bar",
         x=[r.team for r in rows],
         unit="count",
+        x_title=translate("hr.team", lang),
+        y_title=translate("chart.axis.people", lang),
         series=[
-            Series(translate("kpi.planned", lang), [Decimal(r.planned) for r in rows], links),
+            Series(
+                translate("kpi.planned", lang),
+                [Decimal(r.planned) for r in rows],
+                links,
+                tone="plan",
+            ),
             Series(translate("kpi.actual", lang), [Decimal(r.actual) for r in rows], links),
         ],
     )
@@ -869,12 +923,20 @@ def _milestones_by_phase(session: Session, period: Period, lang: str) -> ChartDa
         kind="bar",
         x=labels,
         unit="count",
+        x_title=translate("chart.x.phase", lang),
+        y_title=translate("chart.axis.milestones", lang),
         series=[
-            Series(translate("kpi.done", lang), [Decimal(rows[p][1] or 0) for p in phases], links),
+            Series(
+                translate("kpi.done", lang),
+                [Decimal(rows[p][1] or 0) for p in phases],
+                links,
+                tone="good",
+            ),
             Series(
                 translate("metric.milestones_overdue", lang),
                 [Decimal(rows[p][2] or 0) for p in phases],
                 links,
+                tone="bad",
             ),
         ],
     )
