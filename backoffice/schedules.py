@@ -66,6 +66,7 @@ def contract_expiry(session: Session) -> str:
             continue
         posted += notifications.notify(
             session,
+            kind="contract",
             role="product_manager",
             severity="critical" if window == 7 else "warning",
             link=f"/r/partner/record?id={partner.id}",

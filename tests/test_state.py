@@ -297,7 +297,9 @@ def test_a_page_load_does_the_gates_work_before_its_own(session):
     load = HrOverviewState.load.fn
     agent, _ = make_user(session, "agent.g", ["cs_agent"])
     hr, _ = make_user(session, "hr.g", ["hr"])
-    notifications.notify(session, role="hr", dedupe_key="g1", title_zh="通知", title_en="Notice")
+    notifications.notify(
+        session, kind="general", role="hr", dedupe_key="g1", title_zh="通知", title_en="Notice"
+    )
     session.commit()
 
     def overview(token: str):
