@@ -113,7 +113,7 @@ def preferences_dialog() -> rx.Component:
             max_width="26em",
         ),
         open=NotificationState.settings_open,
-        on_open_change=lambda opened: rx.cond(opened, rx.noop(), NotificationState.close_settings),
+        on_open_change=NotificationState.settings_changed,
     )
 
 

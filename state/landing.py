@@ -15,6 +15,17 @@ from state.ui import UIState
 TONES = {"red": "red", "amber": "amber", "gray": "gray"}
 
 
+def _tile(tile: landing.Tile) -> dict[str, str]:
+    return {
+        "key": tile.key,
+        "label": tile.label,
+        "shown": tile.shown,
+        "href": tile.href,
+        "tone": TONES.get(tile.tone, "gray") if tile.count else "gray",
+        "id": f"count-{tile.key}",
+    }
+
+
 class LandingState(rx.State):
     module: str = ""
     work: list[dict[str, Any]] = []
@@ -39,16 +50,8 @@ class LandingState(rx.State):
             self.has_approvals = False
             self.loaded = True
             return
-        tile = lambda t: {  # noqa: E731
-            "key": t.key,
-            "label": t.label,
-            "shown": t.shown,
-            "href": t.href,
-            "tone": TONES.get(t.tone, "gray") if t.count else "gray",
-            "id": f"count-{t.key}",
-        }
-        self.work = [tile(t) for t in found.work]
-        self.figures = [tile(t) for t in found.figures]
+        self.work = [_tile(t) for t in found.work]
+        self.figures = [_tile(t) for t in found.figures]
         self.approvals = [
             {
                 "resource": a.resource,

@@ -111,6 +111,13 @@ class NotificationState(rx.State):
 
     @rx.event
     @signed_in
+    async def settings_changed(self, opened: bool) -> None:
+        """The dialog closed by Escape or a click outside it."""
+        if not opened:
+            self.settings_open = False
+
+    @rx.event
+    @signed_in
     async def set_bell(self, kind: str, on: bool) -> None:
         principal = (await self.get_state(SessionState)).principal
         lang = (await self.get_state(UIState)).lang
