@@ -199,7 +199,7 @@ def module_page(module: Module) -> None:
             _section(
                 "landing.figures",
                 _tiles(LandingState.figures),
-                rx.flex(*[stat_card(s) for s in module.stats], wrap="wrap", gap="3"),
+                rx.hstack(*[stat_card(s) for s in module.stats], wrap="wrap", spacing="3"),
             ),
             _section(
                 "landing.lists",

@@ -68,10 +68,7 @@ PLANS: dict[str, Plan] = {
             Count("changes_pending", "product_change", filters={"status": "pending"}, tone="amber"),
         ),
         approvals=("product", "product_change"),
-        figures=(
-            Count("products_on_sale", "product", filters={"status": "on_sale"}),
-            Count("products_suspended", "product", filters={"status": "suspended"}),
-        ),
+        figures=(Count("products_suspended", "product", filters={"status": "suspended"}),),
         shortcuts=(Shortcut("new_product", _new("product"), "plus", ("product", "create")),),
     ),
     "partners": Plan(
