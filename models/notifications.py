@@ -11,9 +11,11 @@ from models.base import TableBase, code_field
 
 class Notification(TableBase, table=True):
     __tablename__ = "notification"
-    # the bell walks each addressee's notifications of each kind newest first
-    # (services/notifications.py)
+    # the page gate's unread count walks each addressee's notifications newest first; the
+    # open bell walks each addressee's notifications of each kind (services/notifications.py)
     __table_args__ = (
+        sa.Index("ix_notification_user_newest", "user_id", "id"),
+        sa.Index("ix_notification_role_newest", "role", "id"),
         sa.Index("ix_notification_user_kind_newest", "user_id", "kind", "id"),
         sa.Index("ix_notification_role_kind_newest", "role", "kind", "id"),
     )

@@ -320,8 +320,9 @@ def test_the_bell_walks_indexes_not_the_whole_notification_table(session):
             continue
         marks = [s for s in steps if s.startswith("SEARCH notification_read")]
         assert marks and all("(notification_id=? AND user_id=?)" in s for s in marks), steps
-        assert any("ix_notification_role_kind_newest" in s for s in steps), steps
-        assert any("ix_notification_user_kind_newest" in s for s in steps), steps
+        kind = "" if "count(" in statement else "kind_"  # the count walks (addressee, id)
+        assert any(f"ix_notification_role_{kind}newest" in s for s in steps), steps
+        assert any(f"ix_notification_user_{kind}newest" in s for s in steps), steps
 
 
 def test_the_unread_count_stops_counting_past_its_cap(session):

@@ -1,7 +1,8 @@
 """Notifications get a kind (backfilled from their dedupe keys) and per-person preferences
 
 The bell groups notifications by kind and counts only the kinds that reach each person; the
-indexes walk each addressee's notifications of one kind newest first.
+new indexes walk each addressee's notifications of one kind newest first (the open bell's
+groups); the unread count keeps walking 0017's indexes.
 
 Revision ID: 0021
 Revises: 0020
@@ -54,8 +55,6 @@ def upgrade() -> None:
         )
     op.create_index("ix_notification_user_kind_newest", "notification", ["user_id", "kind", "id"])
     op.create_index("ix_notification_role_kind_newest", "notification", ["role", "kind", "id"])
-    op.drop_index("ix_notification_user_newest", table_name="notification")
-    op.drop_index("ix_notification_role_newest", table_name="notification")
     op.create_table(
         "notification_preference",
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -68,8 +67,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("notification_preference")
-    op.create_index("ix_notification_user_newest", "notification", ["user_id", "id"])
-    op.create_index("ix_notification_role_newest", "notification", ["role", "id"])
     op.drop_index("ix_notification_user_kind_newest", table_name="notification")
     op.drop_index("ix_notification_role_kind_newest", table_name="notification")
     with op.batch_alter_table("notification", schema=None) as batch_op:
