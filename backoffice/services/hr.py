@@ -617,7 +617,6 @@ def appraisal_desk(session: Session, principal: Principal, cycle_id: int) -> App
     return AppraisalDesk(me, mine, list(reports), calibration)
 
 
-
 def appraisal_work(session: Session, principal: Principal) -> tuple[int, int]:
     """In the open cycles, the appraisals waiting for the caller: to rate (a direct report's
     self-assessment is in, :func:`rate`) and to calibrate (rated by someone else, not their
@@ -643,6 +642,7 @@ def appraisal_work(session: Session, principal: Principal) -> tuple[int, int]:
             and (desk.employee is None or a.employee_id != desk.employee.id)
         )
     return to_rate, to_calibrate
+
 
 # --- promotions -----------------------------------------------------------------------------
 def apply_promotion(session: Session, promotion: Promotion, actor: str) -> None:

@@ -33,6 +33,7 @@ def contract_ending_soon(today: date) -> sa.ColumnElement[bool]:
         Partner.contract_end <= today + timedelta(days=max(EXPIRY_WARNINGS)),
     )
 
+
 CENT = Decimal("0.01")
 
 
