@@ -25,10 +25,9 @@ from backoffice.services import (
     tickets,
 )
 from backoffice.services.business_time import local_today
+from backoffice.services.partners import EXPIRY_WARNINGS
 from models.jobs import JobRun
 from models.partners import Partner, PartnerStatus
-
-EXPIRY_WARNINGS = (30, 7)
 
 
 @job("campaigns.schedule", timedelta(minutes=1), "营销活动自动开始/结束", "Campaigns start/end")
@@ -66,6 +65,7 @@ def contract_expiry(session: Session) -> str:
             continue
         posted += notifications.notify(
             session,
+            kind="contract",
             role="product_manager",
             severity="critical" if window == 7 else "warning",
             link=f"/r/partner/record?id={partner.id}",

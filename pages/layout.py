@@ -9,10 +9,10 @@ import reflex as rx
 from backoffice.engine.resource import all_resources
 from backoffice.i18n import translate
 from backoffice.navigation import MODULES
+from pages.notifications import notification_bell
 from pages.ui import t
 from state.account import AccountState
 from state.auth import SessionState, StepUpState, gates_its_page
-from state.notifications import NotificationState
 from state.ui import UIState
 
 SIDEBAR_WIDTH = "15em"
@@ -156,81 +156,6 @@ def language_switch() -> rx.Component:
         on_change=UIState.set_language,
         size="1",
         id="language-switch",
-    )
-
-
-def notification_bell() -> rx.Component:
-    return rx.popover.root(
-        rx.popover.trigger(
-            rx.box(
-                rx.icon_button(rx.icon("bell", size=18), variant="ghost", id="bell"),
-                rx.cond(
-                    NotificationState.unread > 0,
-                    rx.badge(
-                        NotificationState.unread_text,
-                        color_scheme="red",
-                        variant="solid",
-                        radius="full",
-                        size="1",
-                        position="absolute",
-                        top="-6px",
-                        right="-8px",
-                        pointer_events="none",
-                        id="bell-count",
-                    ),
-                ),
-                position="relative",
-            ),
-        ),
-        rx.popover.content(
-            rx.vstack(
-                rx.hstack(
-                    rx.text(t("notify.title"), weight="bold"),
-                    rx.spacer(),
-                    rx.button(
-                        t("notify.mark_read"),
-                        size="1",
-                        variant="ghost",
-                        on_click=NotificationState.mark_all_read,
-                    ),
-                    width="100%",
-                ),
-                rx.foreach(
-                    NotificationState.items,
-                    lambda n: rx.link(
-                        rx.hstack(
-                            rx.icon(
-                                rx.cond(n["severity"] == "info", "info", "triangle-alert"),
-                                size=14,
-                                color=rx.cond(n["severity"] == "critical", "red", "orange"),
-                            ),
-                            rx.vstack(
-                                rx.text(
-                                    n["title"],
-                                    size="2",
-                                    weight=rx.cond(n["read"].to(bool), "regular", "bold"),
-                                ),
-                                rx.text(n["at"], size="1", color_scheme="gray"),
-                                spacing="0",
-                            ),
-                            align="start",
-                        ),
-                        href=n["link"].to(str),
-                        underline="none",
-                        class_name="notification",
-                    ),
-                ),
-                rx.cond(
-                    NotificationState.items.length() == 0,
-                    rx.text(t("notify.none"), size="2", color_scheme="gray"),
-                ),
-                spacing="2",
-                width="22em",
-                max_height="28em",
-                overflow_y="auto",
-            ),
-        ),
-        on_open_change=NotificationState.open_bell,
     )
 
 

@@ -1,6 +1,6 @@
-"""The bell in the top bar: the caller's notifications (their own and their roles'). The page
-gate counts the unread ones on every page; the list is read when the bell opens and after
-marking them read."""
+"""The bell in the top bar: the caller's notifications (their own and their roles'), grouped by
+kind, and the kinds each person lets reach it. The page gate counts the unread ones on every
+page; the groups are read when the bell opens and after marking them read."""
 
 from __future__ import annotations
 
@@ -9,23 +9,28 @@ from typing import Any
 import reflex as rx
 
 from backoffice.db import session_scope
+from backoffice.i18n import translate
 from backoffice.services import notifications
 from state.auth import SessionState, signed_in
 from state.ui import UIState, relabels
 
 
+def _count_text(count: int) -> str:
+    cap = notifications.UNREAD_CAP
+    return f"{cap}+" if count > cap else str(count)
+
+
 @relabels
 class NotificationState(rx.State):
     unread: int = 0  # counted up to notifications.UNREAD_CAP + 1
-    items: list[dict[str, Any]] = []
+    groups: list[dict[str, Any]] = []
+    preferences: list[dict[str, Any]] = []
+    settings_open: bool = False
+    error: str = ""
 
     @rx.var
     def unread_text(self) -> str:
-        return (
-            f"{notifications.UNREAD_CAP}+"
-            if self.unread > notifications.UNREAD_CAP
-            else str(self.unread)
-        )
+        return _count_text(self.unread)
 
     async def _reload_count(self) -> None:
         principal = (await self.get_state(SessionState)).principal
@@ -37,21 +42,42 @@ class NotificationState(rx.State):
         principal = (await self.get_state(SessionState)).principal
         lang = (await self.get_state(UIState)).lang
         with session_scope() as session:
-            self.items = [
-                {
-                    "id": i.id,
-                    "title": i.title,
-                    "link": i.link or "/",
-                    "severity": i.severity,
-                    "at": i.at,
-                    "read": i.read,
-                }
-                for i in notifications.recent(session, principal=principal, lang=lang)
-            ]
+            found = notifications.groups(session, principal=principal, lang=lang)
+        self.groups = [
+            {
+                "kind": g.kind,
+                "label": g.label,
+                "unread": g.unread,
+                "unread_text": _count_text(g.unread),
+                "items": [
+                    {
+                        "id": i.id,
+                        "title": i.title,
+                        "link": i.link or "/",
+                        "severity": i.severity,
+                        "at": i.at,
+                        "read": i.read,
+                    }
+                    for i in g.items
+                ],
+            }
+            for g in found
+        ]
+
+    async def _reload_preferences(self) -> None:
+        principal = (await self.get_state(SessionState)).principal
+        lang = (await self.get_state(UIState)).lang
+        with session_scope() as session:
+            found = notifications.preferences(session, principal=principal, lang=lang)
+        self.preferences = [
+            {"kind": p.kind, "label": p.label, "bell": p.bell, "locked": p.locked} for p in found
+        ]
 
     async def _relabel(self, lang: str) -> None:
-        """The list read before a language switch is read again in the new language."""
-        if self.items and (await self.get_state(SessionState))._resolve() is not None:
+        """What was read before a language switch is read again in the new language."""
+        if self.preferences and (await self.get_state(SessionState))._resolve() is not None:
+            await self._reload_preferences()
+        if self.groups and (await self.get_state(SessionState))._resolve() is not None:
             await self._reload()
 
     @rx.event
@@ -59,12 +85,58 @@ class NotificationState(rx.State):
     async def mark_all_read(self) -> None:
         principal = (await self.get_state(SessionState)).principal
         with session_scope(write=True) as session:
-            notifications.mark_all_read(session, principal=principal)
+            notifications.mark_read(session, principal=principal)
+        await self._reload()
+
+    @rx.event
+    @signed_in
+    async def mark_group_read(self, kind: str) -> None:
+        principal = (await self.get_state(SessionState)).principal
+        if kind not in notifications.KINDS:
+            return
+        with session_scope(write=True) as session:
+            notifications.mark_read(session, principal=principal, kind=kind)
         await self._reload()
 
     @rx.event
     @signed_in
     async def open_bell(self, opened: bool) -> None:
-        """The list is read when the bell opens, not on every page (the count is)."""
+        """The groups are read when the bell opens, not on every page (the count is)."""
         if opened:
             await self._reload()
+
+    @rx.event
+    @signed_in
+    async def open_settings(self) -> None:
+        self.error = ""
+        await self._reload_preferences()
+        self.settings_open = True
+
+    @rx.event
+    @signed_in
+    async def close_settings(self) -> None:
+        self.settings_open = False
+
+    @rx.event
+    @signed_in
+    async def settings_changed(self, opened: bool) -> None:
+        """The dialog closed by Escape or a click outside it."""
+        if not opened:
+            self.settings_open = False
+
+    @rx.event
+    @signed_in
+    async def set_bell(self, kind: str, on: bool) -> None:
+        principal = (await self.get_state(SessionState)).principal
+        lang = (await self.get_state(UIState)).lang
+        try:
+            with session_scope(write=True) as session:
+                notifications.set_preference(
+                    session, principal=principal, kind=str(kind), bell=bool(on)
+                )
+        except notifications.NotificationError as error:
+            self.error = translate(error.key, lang)
+            return
+        self.error = ""
+        await self._reload_preferences()
+        await self._reload()

@@ -352,7 +352,9 @@ def test_a_page_load_does_the_gates_work_before_its_own(session):
     load = HrOverviewState.load.fn
     agent, _ = make_user(session, "agent.g", ["cs_agent"])
     hr, _ = make_user(session, "hr.g", ["hr"])
-    notifications.notify(session, role="hr", dedupe_key="g1", title_zh="通知", title_en="Notice")
+    notifications.notify(
+        session, kind="general", role="hr", dedupe_key="g1", title_zh="通知", title_en="Notice"
+    )
     session.commit()
 
     def overview(token: str):
@@ -377,9 +379,9 @@ def test_a_page_load_does_the_gates_work_before_its_own(session):
     assert run(load(state)) is None
     assert state.quarter != ""
     bell = root.get_substate(NotificationState.get_full_name().split(".")[1:])
-    assert bell.unread == 1 and bell.items == []  # the list is read when the bell opens
+    assert bell.unread == 1 and bell.groups == []  # the groups are read when the bell opens
     run(NotificationState.open_bell.fn(bell, True))
-    assert [item["title"] for item in bell.items] == ["通知"]
+    assert [item["title"] for g in bell.groups for item in g["items"]] == ["通知"]
 
 
 def test_a_refused_load_or_search_leaves_no_rows_and_says_why(session):

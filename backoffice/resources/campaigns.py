@@ -2,8 +2,10 @@
 
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from backoffice.engine.fields import FieldSpec as F
-from backoffice.engine.resource import Resource, register
+from backoffice.engine.resource import Queue, Resource, register
 from backoffice.engine.workflow import Transition as T
 from backoffice.engine.workflow import Workflow
 from backoffice.services import campaigns as rules
@@ -125,6 +127,17 @@ CAMPAIGN = register(
         search_fields=("name",),
         default_sort="-start_date",
         validator=check_campaign,
+        queues=(
+            Queue(
+                "budget_warning",
+                "预算预警",
+                "Budget warning",
+                lambda p: sa.and_(
+                    Campaign.status == S.RUNNING,
+                    Campaign.spent >= Campaign.budget * rules.WARNING_SHARE,
+                ),
+            ),
+        ),
         workflow=Workflow(
             state_field="status",
             states=tuple(S),

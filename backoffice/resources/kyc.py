@@ -119,6 +119,20 @@ def _open(principal: Principal) -> sa.ColumnElement[bool]:
     return KycCase.status.in_(OPEN_CASE_STATES)
 
 
+def _open_hits(principal: Principal) -> sa.ColumnElement[bool]:
+    """Open cases whose customer has an undecided watch-list hit; empty for anyone who does
+    not work the watch lists (``screening.HITS_RIGHT``)."""
+    if not principal.can(*screening.HITS_RIGHT):
+        return sa.false()
+    return sa.and_(
+        _open(principal),
+        sa.exists().where(
+            ScreeningHit.customer_id == KycCase.customer_id,
+            ScreeningHit.status == HitStatus.OPEN,
+        ),
+    )
+
+
 QUEUES = (
     Queue("new", "新案件", "New", lambda p: KycCase.status == S.NEW),
     Queue(
@@ -141,6 +155,7 @@ QUEUES = (
         "Overdue",
         lambda p: sa.and_(_open(p), KycCase.due_at < utcnow()),
     ),
+    Queue("hits", "待处理命中", "Open watch-list hits", _open_hits),
 )
 
 

@@ -3,7 +3,9 @@
 from decimal import Decimal
 
 from backoffice.engine.fields import FieldSpec as F
-from backoffice.engine.resource import Resource, register
+from backoffice.engine.resource import Queue, Resource, register
+from backoffice.services import partners as rules
+from backoffice.services.business_time import local_today
 from models.partners import Partner, PartnerKind, PartnerStatus
 
 PARTNER = register(
@@ -56,6 +58,14 @@ PARTNER = register(
         filters=("kind", "status", "contract_end", "commission_rate"),
         search_fields=("name", "licence_no"),
         default_sort="name",
+        queues=(
+            Queue(
+                "ending",
+                "合同即将到期",
+                "Contract ending soon",
+                lambda p: rules.contract_ending_soon(local_today()),
+            ),
+        ),
         attachments=True,
     )
 )

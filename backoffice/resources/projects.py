@@ -326,6 +326,17 @@ RISK = register(
         search_fields=("title",),
         default_sort="review_date",
         summary=_risk_summary,
+        queues=(
+            Queue(
+                "high",
+                "高风险未关闭",
+                "High, not closed",
+                lambda p: sa.and_(
+                    ProjectRisk.status != RiskStatus.CLOSED,
+                    ProjectRisk.probability * ProjectRisk.impact >= rules.RISK_HIGH,
+                ),
+            ),
+        ),
     )
 )
 

@@ -93,6 +93,7 @@ def after_record(session: Session, entry: AuditEntry) -> bool:
     log.warning("audit burst: %s %s within %d min (%s)", rule.count, rule.kind, minutes, who)
     return notifications.notify(
         session,
+        kind="audit_alert",
         role=ALERT_ROLE,
         severity="critical",
         link=f"/audit?actor={entry.actor}" if rule.per_person else "/audit?preset=security",
@@ -115,6 +116,7 @@ def report_break(session: Session, report: audit.ChainReport) -> bool:
     for role in (ALERT_ROLE, "admin"):
         told |= notifications.notify(
             session,
+            kind="audit_alert",
             role=role,
             severity="critical",
             link="/audit",

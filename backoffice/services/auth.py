@@ -64,6 +64,7 @@ def _locked_out(
     )
     notifications.notify(
         session,
+        kind="sign_in",
         role=ADMIN_ROLE,
         severity="warning",
         link="/audit?preset=security",
@@ -74,6 +75,7 @@ def _locked_out(
     if user_id is not None:
         notifications.notify(
             session,
+            kind="sign_in",
             user_id=user_id,
             severity="warning",
             dedupe_key=f"{dedupe}:owner",

@@ -80,6 +80,7 @@ def apply_spend(session: Session, principal: Principal, spend: Any) -> None:
     if spent >= campaign.budget * WARNING_SHARE:
         notifications.notify(
             session,
+            kind="campaign_budget",
             role="marketing",
             severity="warning",
             link=f"/r/campaign/record?id={campaign.id}",
@@ -91,6 +92,7 @@ def apply_spend(session: Session, principal: Principal, spend: Any) -> None:
         _set_status(session, campaign, CampaignStatus.ENDED, "system", "budget used up")
         notifications.notify(
             session,
+            kind="campaign_budget",
             role="marketing",
             severity="critical",
             link=f"/r/campaign/record?id={campaign.id}",

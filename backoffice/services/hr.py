@@ -617,6 +617,33 @@ def appraisal_desk(session: Session, principal: Principal, cycle_id: int) -> App
     return AppraisalDesk(me, mine, list(reports), calibration)
 
 
+def appraisal_work(session: Session, principal: Principal) -> tuple[int, int]:
+    """In the open cycles, the appraisals waiting for the caller: to rate (a direct report's
+    self-assessment is in, :func:`rate`) and to calibrate (rated by someone else, not their
+    own, :func:`calibrate`)."""
+    to_rate = to_calibrate = 0
+    cycles = session.execute(
+        sa.select(AppraisalCycle.id).where(AppraisalCycle.status == "open")
+    ).scalars()
+    for cycle_id in cycles:
+        desk = appraisal_desk(session, principal, cycle_id)
+        to_rate += sum(
+            1
+            for a, e in desk.reports
+            if desk.employee is not None
+            and e.manager_id == desk.employee.id
+            and a.status == AppraisalStatus.SELF_ASSESSED
+        )
+        to_calibrate += sum(
+            1
+            for a, _e in desk.calibration
+            if a.status == AppraisalStatus.RATED
+            and a.rated_by != principal.username
+            and (desk.employee is None or a.employee_id != desk.employee.id)
+        )
+    return to_rate, to_calibrate
+
+
 # --- promotions -----------------------------------------------------------------------------
 def apply_promotion(session: Session, promotion: Promotion, actor: str) -> None:
     """Give the employee the new position, grade and (if set) salary, and mark it applied."""

@@ -479,6 +479,7 @@ def evaluate_rule(session: Session, rule: KpiAlertRule, today: date, actor: str 
         shown = _shown(item, rule, figure)
         notifications.notify(
             session,
+            kind="kpi_alert",
             role=rule.owner_role,
             severity="warning",
             title_zh=f"KPI 预警 {alert.alert_no}：{name_zh} = {shown}（{rule.name}）",
@@ -505,6 +506,7 @@ def evaluate_rule(session: Session, rule: KpiAlertRule, today: date, actor: str 
         )
         notifications.notify(
             session,
+            kind="kpi_alert",
             role=rule.owner_role,
             severity="info",
             title_zh=f"KPI 预警 {alert.alert_no} 已恢复：{name_zh}",

@@ -275,6 +275,7 @@ def escalate_overdue(session: Session, batch: int = 100) -> str:
                 )
                 notifications.notify(
                     session,
+                    kind="kyc_overdue",
                     dedupe_key=f"kyc.overdue.{case.id}",
                     severity="warning",
                     role="compliance",

@@ -4,7 +4,7 @@ products, priced by the partner's volume tiers (or its base rate)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
@@ -18,6 +18,21 @@ from backoffice.services.exports import ExportFile, csv_bytes, produce_audited
 from models.partners import CommissionTier, Partner
 from models.products import Product
 from models.transactions import Transaction, TransactionKind, TransactionStatus
+
+# days before a partner's contract ends when product managers are warned (the expiry job) and
+# the partner list's "ending soon" queue (the longest window)
+EXPIRY_WARNINGS = (30, 7)
+
+
+def contract_ending_soon(today: date) -> sa.ColumnElement[bool]:
+    """Active partners whose contract ends within the longest warning window."""
+    return sa.and_(
+        Partner.status == "active",
+        Partner.contract_end.is_not(None),
+        Partner.contract_end >= today,
+        Partner.contract_end <= today + timedelta(days=max(EXPIRY_WARNINGS)),
+    )
+
 
 CENT = Decimal("0.01")
 

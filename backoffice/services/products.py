@@ -185,6 +185,7 @@ def apply_due_changes(session: Session, now: datetime | None = None) -> str:
         )
         notifications.notify(
             session,
+            kind="product_change",
             role="product_manager",
             link=f"/r/product/record?id={product.id}",
             dedupe_key=f"product_change:{change.id}:applied",

@@ -602,6 +602,7 @@ def milestone_alerts(session: Session, today: date | None = None) -> str:
             suffix = f"user:{target['user_id']}" if "user_id" in target else "role:pmo"
             posted += notifications.notify(
                 session,
+                kind="milestone",
                 dedupe_key=f"{key}:{suffix}",
                 title_zh=zh,
                 title_en=en,

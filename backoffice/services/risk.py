@@ -133,6 +133,7 @@ def _notify(session: Session, indicator: RiskIndicator, level: str, value: Decim
     shown = f"{value.normalize():f}{indicator.unit}"
     notifications.notify(
         session,
+        kind="risk_indicator",
         role=indicator.owner_role,
         severity="error" if level == L.BREACH else "warning" if level == L.WARNING else "info",
         title_zh=f"风险指标{worded[0]}：{indicator.name_zh} = {shown}",

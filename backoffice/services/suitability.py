@@ -485,6 +485,7 @@ def queue_unsuitable_holdings(session: Session, batch: int = 500) -> str:
         if found:
             notifications.notify(
                 session,
+                kind="suitability",
                 role="compliance",
                 severity="warning",
                 link="/r/suitability_review?queue=open",

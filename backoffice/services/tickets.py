@@ -923,6 +923,7 @@ def _tell(session: Session, ticket_id: int, target: str) -> None:
     for user_id in leads_of(session, ticket):
         notifications.notify(
             session,
+            kind="ticket_sla",
             dedupe_key=f"ticket:{ticket.id}:{target}:{ticket.reopened_count}:lead:{user_id}",
             user_id=user_id,
             severity="warning",
@@ -935,6 +936,7 @@ def _tell(session: Session, ticket_id: int, target: str) -> None:
         if agent is not None and agent not in leads(session):
             notifications.notify(
                 session,
+                kind="ticket_sla",
                 dedupe_key=f"ticket:{ticket.id}:{target}:{ticket.reopened_count}:agent",
                 user_id=agent,
                 severity="warning",
