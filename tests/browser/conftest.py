@@ -120,7 +120,7 @@ def app_url(app_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{url}/ping", process, log, timeout=420)
+        _wait_for(f"{url}/ping", process, log, timeout=900)
         _wait_for(f"{url}/", process, log, timeout=60)
         yield url
     finally:
