@@ -285,7 +285,7 @@ def hiring_board() -> rx.Component:
             spacing="2",
         ),
         rx.cond(H.message != "", rx.callout(H.message, icon="info", color_scheme="red")),
-        rx.hstack(
+        rx.grid(
             rx.foreach(
                 H.columns,
                 lambda column: rx.vstack(
@@ -295,8 +295,8 @@ def hiring_board() -> rx.Component:
                         align="center",
                     ),
                     rx.foreach(column["cards"].to(list[dict]), _card),
-                    width="15em",
-                    min_width="15em",
+                    width="100%",
+                    min_width="0",
                     padding="0.5em",
                     background=rx.color("gray", 2),
                     border_radius="var(--radius-3)",
@@ -304,9 +304,10 @@ def hiring_board() -> rx.Component:
                     id="stage-" + column["stage"].to(str),
                 ),
             ),
-            align="start",
+            # the stages wrap onto further rows rather than scroll sideways
+            grid_template_columns="repeat(auto-fill, minmax(13em, 1fr))",
+            align_items="start",
             spacing="3",
-            overflow_x="auto",
             width="100%",
             padding_bottom="1em",
         ),

@@ -8,7 +8,7 @@ import reflex as rx
 
 from backoffice.engine.resource import Resource, all_resources
 from backoffice.navigation import MODULES
-from pages.layout import template
+from pages.layout import scroll_region, template
 from pages.ui import t
 from state.resource import ResourceImportState, ResourceListState, ResourceRecordState
 
@@ -353,7 +353,7 @@ def _queue_tabs() -> rx.Component:
 
 def list_view() -> rx.Component:
     return rx.vstack(
-        rx.hstack(
+        rx.flex(
             rx.heading(ResourceListState.title, size="6", id="page-title"),
             rx.cond(
                 ResourceListState.archived, rx.badge(t("list.archived_view"), color_scheme="amber")
@@ -415,6 +415,8 @@ def list_view() -> rx.Component:
             ),
             width="100%",
             align="center",
+            wrap="wrap",
+            spacing="2",
         ),
         _queue_tabs(),
         _filter_bar(),
@@ -435,7 +437,7 @@ def list_view() -> rx.Component:
             ResourceListState.loaded,
             rx.cond(
                 ResourceListState.rows.length() > 0,
-                rx.box(
+                scroll_region(
                     rx.table.root(
                         rx.table.header(
                             rx.table.row(
@@ -458,8 +460,7 @@ def list_view() -> rx.Component:
                         variant="surface",
                         id="list-table",
                     ),
-                    overflow_x="auto",
-                    width="100%",
+                    ResourceListState.title,
                 ),
                 rx.cond(  # a refused load says why above, not that nothing matched
                     ResourceListState.error == "",
