@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pages.layout import template
+from pages.layout import scroll_region, template
 from pages.ui import t
 from state.tickets import QUEUES
 from state.tickets import TicketDeskState as D
@@ -56,7 +56,14 @@ def _queue_row(row: rx.Var) -> rx.Component:
         cursor="pointer",
         background=rx.cond(row["id"] == D.ticket_id.to(str), "var(--accent-3)", "transparent"),
         _hover={"background": "var(--gray-3)"},
-        on_click=D.open_ticket(row["id"]),
+        on_click=[
+            D.open_ticket(row["id"]),
+            # on a phone or tablet the ticket opens below the queue: bring it into view
+            rx.call_script(
+                "window.innerWidth < 1280 && "
+                "document.getElementById('ticket-card')?.scrollIntoView({block: 'start'})"
+            ),
+        ],
         class_name="queue-row",
         id="queue-" + row["no"].to(str),
         width="100%",
@@ -65,11 +72,20 @@ def _queue_row(row: rx.Var) -> rx.Component:
 
 def _queue() -> rx.Component:
     return rx.vstack(
-        rx.segmented_control.root(
-            *[rx.segmented_control.item(t(f"tickets.queue.{q}"), value=q) for q in QUEUES],
-            value=D.queue,
-            on_change=D.set_queue,
-            size="1",
+        # buttons that wrap, not a segmented control: four labels never fit a narrow column
+        rx.flex(
+            *[
+                rx.button(
+                    t(f"tickets.queue.{q}"),
+                    variant=rx.cond(D.queue == q, "solid", "soft"),
+                    on_click=D.set_queue(q),
+                    size="1",
+                    id=f"queue-tab-{q}",
+                )
+                for q in QUEUES
+            ],
+            wrap="wrap",
+            spacing="1",
             id="queue-tabs",
         ),
         rx.cond(
@@ -79,9 +95,10 @@ def _queue() -> rx.Component:
         ),
         spacing="2",
         width="100%",
-        min_width="16em",
+        min_width="0",
         max_height="calc(100vh - 10em)",
         overflow_y="auto",
+        overflow_x="hidden",
     )
 
 
@@ -197,6 +214,7 @@ def _composer() -> rx.Component:
                     ),
                     width="100%",
                     align="center",
+                    wrap="wrap",
                 ),
                 spacing="2",
                 width="100%",
@@ -534,7 +552,9 @@ def workspace() -> rx.Component:
         rx.heading(t("tickets.workspace"), size="6", id="page-title"),
         rx.grid(
             _queue(),
-            rx.card(_ticket(), width="100%"),
+            rx.card(
+                _ticket(), width="100%", min_width="0", id="ticket-card", scroll_margin_top="4em"
+            ),
             rx.cond(D.ticket_id > 0, _side()),
             columns=rx.breakpoints(initial="1", lg="18em 1fr 19em"),
             spacing="4",
@@ -586,27 +606,36 @@ def reports() -> rx.Component:
             ),
             on_submit=R.apply,
         ),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[rx.table.column_header_cell(t(f"tickets.report.{c}")) for c in REPORT_COLUMNS]
-                )
-            ),
-            rx.table.body(
-                rx.foreach(
-                    R.rows,
-                    lambda r: rx.table.row(
-                        *[rx.table.cell(r[c]) for c in REPORT_COLUMNS], class_name="report-row"
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(t(f"tickets.report.{c}"))
+                            for c in REPORT_COLUMNS
+                        ]
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        R.rows,
+                        lambda r: rx.table.row(
+                            *[rx.table.cell(r[c]) for c in REPORT_COLUMNS], class_name="report-row"
+                        ),
+                    ),
+                    rx.table.row(
+                        *[
+                            rx.table.cell(rx.text(R.total[c], weight="bold"))
+                            for c in REPORT_COLUMNS
+                        ],
+                        id="report-total",
                     ),
                 ),
-                rx.table.row(
-                    *[rx.table.cell(rx.text(R.total[c], weight="bold")) for c in REPORT_COLUMNS],
-                    id="report-total",
-                ),
+                width="100%",
+                variant="surface",
+                id="report-table",
             ),
-            width="100%",
-            variant="surface",
-            id="report-table",
+            t("tickets.reports"),
         ),
         width="100%",
         spacing="4",

@@ -23,9 +23,10 @@ ACCOUNTS = {
     "cs_lead": "cs.wu",
     "admin": "admin",
 }
-# record pages of a few kinds (the first record of each), a new-record form and an import page
+# record pages of a few kinds (the first record of each), and under HR a new-record form and an
+# import page
 RECORDS = ("product", "kyc_case", "ticket", "employee", "customer", "project", "campaign")
-EXTRA_ROUTES = ("/r/employee/record?id=new", "/r/employee/import")
+HR_ROUTES = ("/r/employee/record?id=new", "/r/employee/import")
 
 # The first element past the right edge that is not inside a box that clips or scrolls it
 # (its parent is not past the edge too), and every scroll box that overflows without a
@@ -47,11 +48,13 @@ MEASURE = """() => {
     return text ? `${s} "${text}"` : s;
   };
   const wide = [], unlabelled = [];
+  // a fixed box (the toasts' list) scrolls nothing: what it holds is measured on its own
+  const fixed = (el) => getComputedStyle(el).position === 'fixed';
   for (const el of document.body.querySelectorAll('*')) {
     const r = el.getBoundingClientRect();
-    if (r.width > 0 && r.right > vw + 1 && !clipped(el)) {
+    if (r.width > 0 && r.right > vw + 1 && !fixed(el) && !clipped(el)) {
       const p = el.parentElement, pr = p && p.getBoundingClientRect();
-      if (!p || p === document.body || pr.right <= vw + 1)
+      if (!p || p === document.body || fixed(p) || pr.right <= vw + 1)
         wide.push({el: name(el), right: Math.round(r.right)});
     }
     const ox = getComputedStyle(el).overflowX;
@@ -66,6 +69,12 @@ MEASURE = """() => {
     wide: wide.slice(0, 3), unlabelled: unlabelled.slice(0, 3),
   };
 }"""
+
+
+CHARTS_FIT = """() => [...document.querySelectorAll('.js-plotly-plot')].every((p) => {
+  const c = p.querySelector('.svg-container');
+  return !c || c.getBoundingClientRect().width <= p.getBoundingClientRect().width + 1;
+})"""
 
 
 def _first_ids(app_env: dict[str, str]) -> dict[str, int]:
@@ -94,12 +103,12 @@ def _pages_by_account(app_env: dict[str, str]) -> dict[str, list[str]]:
         if not (route.startswith("/r/") and route.endswith(("/record", "/import")))
     ]
     routes += [f"/r/{key}/record?id={ids[key]}" for key in RECORDS]
-    routes += list(EXTRA_ROUTES)
     walk: dict[str, list[str]] = {account: [] for account in ACCOUNTS.values()}
     for route in routes:
         roles = reachable[route.split("?")[0]]
         role = next(role for role in ACCOUNTS if role in roles)
         walk[ACCOUNTS[role]].append(route)
+    walk[ACCOUNTS["hr"]] += HR_ROUTES
     return walk
 
 
@@ -120,7 +129,9 @@ def _settle(page: Page) -> None:
 def _check(page: Page, route: str, lang: str, problems: list[str], shots: Path) -> None:
     for width, height in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(120)  # plotly and the layout follow the resize
+        page.wait_for_timeout(50)
+        # plotly redraws a chart for its new box a moment after the resize
+        page.wait_for_function(CHARTS_FIT, timeout=5_000)
         m = page.evaluate(MEASURE)
         where = f"{route} [{lang} {width}px]"
         if m["doc"] > m["vw"] or m["body"] > m["vw"]:
