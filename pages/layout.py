@@ -489,8 +489,12 @@ def password_dialog() -> rx.Component:
     )
 
 
+SCROLL_HINTS = "/scroll_hints.js"  # a file, not an inline script: the CSP lets it run
+
+
 def shell(content: rx.Component, active_route: str) -> rx.Component:
     return rx.hstack(
+        rx.script(src=SCROLL_HINTS),
         step_up_dialog(),
         password_dialog(),
         sidebar(active_route),
@@ -511,7 +515,7 @@ def scroll_region(
     content: rx.Component, label: rx.Var | str, min_width: str | None = None, **props: object
 ) -> rx.Component:
     """A wide table or board that scrolls sideways inside its own box, never the page: a
-    labelled region (keyboard-scrollable) with a hint below it on phones and tablets.
+    labelled region (keyboard-scrollable) with a hint below it while it is wider than its box.
     ``min_width`` (of what it holds) keeps columns readable instead of squeezing them."""
     return rx.box(
         rx.box(
@@ -535,12 +539,16 @@ def scroll_region(
             align="center",
             spacing="1",
             padding_top="0.25em",
-            display=["flex", "flex", "flex", "none"],
             class_name="scroll-hint",
         ),
         width="100%",
         max_width="100%",
         min_width="0",
+        # SCROLL_HINTS marks the box while its content is wider than the region
+        style={
+            "& > .scroll-hint": {"display": "none"},
+            "&[data-overflowing] > .scroll-hint": {"display": "flex"},
+        },
         **props,
     )
 

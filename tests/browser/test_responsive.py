@@ -4,6 +4,7 @@ of each in ``test-artifacts/screenshots/<lang>/<width>/<page>.png``."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -118,10 +119,33 @@ def _file_name(route: str) -> str:
     return name + ("-new" if query.endswith("=new") else "")
 
 
-def _settle(page: Page) -> None:
-    """The page is live (the user's name came over the websocket) and its data arrived."""
+# what shows that a page's data arrived, where no spinner says it is still loading
+READY = {
+    "/admin": "#users-table tbody tr",
+    "/admin/sessions": "#sessions-table tbody tr",
+    "/admin/jobs": "#jobs-table tbody tr",
+    "/audit": ".audit-row",
+    "/campaigns/results": ".results-row",
+    "/partners/commission": ".commission-row",
+    "/projects/gantt": ".milestone-row",
+    "/projects/risks": ".risk-row",
+    "/hr/overview": ".headcount-row",
+    "/hr/hiring": ".candidate-card",
+    "/kpi": ".kpi-card",
+    "/kpi/metrics": ".metric-row",
+    "/tickets/reports": ".report-row",
+}
+
+
+def _settle(page: Page, route: str) -> None:
+    """The page is live and its data arrived."""
     expect(page.locator("#page-title").first).to_be_visible(timeout=30_000)
     expect(page.locator(".rt-Spinner")).to_have_count(0, timeout=30_000)
+    path, _, query = route.partition("?")
+    if path in READY:
+        expect(page.locator(READY[path]).first).to_be_attached(timeout=30_000)
+    elif path.endswith("/record") and not query.endswith("=new"):
+        expect(page.locator("[id^=value-], [id^=field-]").first).to_be_attached(timeout=30_000)
     if page.locator(".js-plotly-plot").count():
         page.wait_for_load_state("networkidle")
 
@@ -188,7 +212,7 @@ def walk(
             _use_language(page, lang)
             for route in routes:
                 page.goto(app_url + route)
-                _settle(page)
+                _settle(page, route)
                 _check(page, route, lang, problems, shots)
                 walked += 1
         context.close()
@@ -204,3 +228,87 @@ def test_no_page_scrolls_sideways_at_any_width_in_either_language(
     elapsed = time.monotonic() - started
     print(f"\n{walked} page loads x {len(WIDTHS)} widths in {elapsed:.0f} s")
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
+
+
+PHONE = {"width": 390, "height": 844}
+NO_SIDEWAYS = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+
+
+def _one(app_env: dict[str, str], sql: str) -> tuple:
+    with sqlite3.connect(app_env["BACKOFFICE_DB_URL"].removeprefix("sqlite:///")) as db:
+        return db.execute(sql).fetchone()
+
+
+def _fits(page: Page, selector: str) -> None:
+    """The element is on screen, whole, at the phone's width."""
+    expect(page.locator(selector)).to_be_in_viewport(ratio=1)
+    box = page.locator(selector).bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (selector, box)
+
+
+def test_on_a_phone_staff_approve_with_a_fresh_code_and_answer_a_ticket(
+    page: Page, app_url, app_env, sign_in_as, authenticator, screenshot_dir
+):
+    page.set_viewport_size(PHONE)
+    product_id, name = _one(
+        app_env, "SELECT id, name FROM product WHERE status = 'in_review' ORDER BY id DESC"
+    )
+    sign_in_as("pm.zhao")
+    _fits(page, "#account-menu")
+    _fits(page, "#bell")
+
+    # the list of products waiting for review: its rows readable, the page not wider than the phone
+    page.goto(app_url + "/r/product?status=in_review")
+    row = page.locator(".list-row", has_text=name)
+    expect(row).to_be_visible(timeout=30_000)
+    assert page.evaluate(NO_SIDEWAYS)
+    row.locator("a").first.click()
+    expect(page.locator("#page-title")).to_have_text(name, timeout=30_000)
+    assert page.evaluate(NO_SIDEWAYS)
+    _fits(page, "#transition-publish")
+
+    # publishing needs a code entered in the last five minutes: as if the last was an hour ago
+    with sqlite3.connect(app_env["BACKOFFICE_DB_URL"].removeprefix("sqlite:///")) as db:
+        db.execute(
+            "UPDATE staff_session SET totp_verified_at = datetime('now', '-1 hour') "
+            "WHERE user_id = (SELECT id FROM app_user WHERE username = 'pm.zhao')"
+        )
+    page.locator("#transition-publish").click()
+    expect(page.locator("#step-up-code")).to_be_visible(timeout=15_000)
+    _fits(page, "#step-up-code")
+    _fits(page, "#step-up-submit")
+    page.screenshot(path=str(screenshot_dir / "phone-step-up.png"))
+    page.locator("#step-up-code").fill(authenticator.code("pm.zhao"))
+    page.locator("#step-up-submit").click()
+    expect(page.locator("#record-state")).to_have_text("在售", timeout=15_000)
+    assert _one(app_env, f"SELECT status FROM product WHERE id = {product_id}") == ("on_sale",)
+
+    # an agent reads their queue, opens a ticket and answers it
+    ticket_id, number = _one(
+        app_env,
+        "SELECT id, ticket_no FROM ticket WHERE assignee = 'cs.zhou' AND status = 'in_progress' "
+        "ORDER BY id DESC",
+    )
+    page.locator("#account-menu").click()
+    page.locator("#menu-sign-out").click()
+    expect(page).to_have_url(re.compile(r"/login/?$"), timeout=30_000)
+    sign_in_as("cs.zhou")
+    page.goto(app_url + "/tickets/workspace?queue=mine")
+    queue_row = page.locator(f"#queue-{number}")
+    expect(queue_row).to_be_visible(timeout=30_000)
+    _fits(page, "#queue-tabs")
+    queue_row.click()
+    expect(page.locator("#ticket-no")).to_have_text(number, timeout=15_000)
+    expect(page.locator("#ticket-card")).to_be_in_viewport()  # brought into view below the queue
+    page.locator("#ticket-composer").fill("您好，已为您核实，问题已处理。")
+    _fits(page, "#ticket-send")
+    page.locator("#ticket-send").click()
+    expect(page.locator(".message-reply").last).to_contain_text("问题已处理", timeout=15_000)
+    assert page.evaluate(NO_SIDEWAYS)
+    page.screenshot(path=str(screenshot_dir / "phone-ticket-reply.png"), full_page=True)
+    replies = _one(
+        app_env,
+        f"SELECT COUNT(*) FROM ticket_message WHERE ticket_id = {ticket_id} AND kind = 'reply' "
+        "AND body LIKE '%问题已处理%'",
+    )
+    assert replies == (1,)
