@@ -515,9 +515,19 @@ def scroll_region(
     content: rx.Component, label: rx.Var | str, min_width: str | None = None, **props: object
 ) -> rx.Component:
     """A wide table or board that scrolls sideways inside its own box, never the page: a
-    labelled region (keyboard-scrollable) with a hint below it while it is wider than its box.
+    labelled region (keyboard-scrollable) with a hint above it while it is wider than its box.
     ``min_width`` (of what it holds) keeps columns readable instead of squeezing them."""
     return rx.box(
+        rx.hstack(
+            rx.icon("move-horizontal", size=14),
+            rx.text(t("layout.scroll_hint"), size="1"),
+            color=rx.color("gray", 10),
+            align="center",
+            spacing="1",
+            justify="end",
+            padding_bottom="0.25em",
+            class_name="scroll-hint",
+        ),
         rx.box(
             content,
             role="region",
@@ -531,15 +541,6 @@ def scroll_region(
             style={"& th": {"white_space": "nowrap"}, "& > *": {"min_width": min_width}}
             if min_width
             else {"& th": {"white_space": "nowrap"}},
-        ),
-        rx.hstack(
-            rx.icon("move-horizontal", size=14),
-            rx.text(t("layout.scroll_hint"), size="1"),
-            color=rx.color("gray", 10),
-            align="center",
-            spacing="1",
-            padding_top="0.25em",
-            class_name="scroll-hint",
         ),
         width="100%",
         max_width="100%",

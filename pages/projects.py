@@ -293,7 +293,7 @@ def _small_table(
     wraps: tuple[str, ...] = (),
     **props: object,
 ) -> rx.Component:
-    """A plain table; only the ``wraps`` columns break their lines."""
+    """A plain table; only the ``wraps`` columns break their lines (wide enough to be read)."""
     return scroll_region(
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(c)) for c in columns])),
@@ -302,7 +302,9 @@ def _small_table(
                     rows,
                     lambda r: rx.table.row(
                         *[
-                            rx.table.cell(r[k], white_space="normal" if k in wraps else "nowrap")
+                            rx.table.cell(r[k], white_space="normal", min_width="16em")
+                            if k in wraps
+                            else rx.table.cell(r[k], white_space="nowrap")
                             for k in keys
                         ]
                     ),

@@ -125,14 +125,14 @@ READY = {
     "/admin/sessions": "#sessions-table tbody tr",
     "/admin/jobs": "#jobs-table tbody tr",
     "/audit": ".audit-row",
-    "/campaigns/results": ".results-row",
+    "/campaigns/results": ".results-row, .js-plotly-plot .main-svg",
     "/partners/commission": ".commission-row",
-    "/projects/gantt": ".milestone-row",
+    "/projects/gantt": ".milestone-row, .js-plotly-plot .main-svg",
     "/projects/risks": ".risk-row",
     "/hr/overview": ".headcount-row",
     "/hr/hiring": ".candidate-card",
-    "/kpi": ".kpi-card",
-    "/kpi/metrics": ".metric-row",
+    "/kpi": ".kpi-card, .js-plotly-plot .main-svg",
+    "/kpi/metrics": ".metric-row, .js-plotly-plot .main-svg",
     "/tickets/reports": ".report-row",
 }
 
@@ -143,7 +143,8 @@ def _settle(page: Page, route: str) -> None:
     expect(page.locator(".rt-Spinner")).to_have_count(0, timeout=30_000)
     path, _, query = route.partition("?")
     if path in READY:
-        expect(page.locator(READY[path]).first).to_be_attached(timeout=30_000)
+        for selector in READY[path].split(", "):
+            expect(page.locator(selector).first).to_be_attached(timeout=30_000)
     elif path.endswith("/record") and not query.endswith("=new"):
         expect(page.locator("[id^=value-], [id^=field-]").first).to_be_attached(timeout=30_000)
     if page.locator(".js-plotly-plot").count():
