@@ -96,7 +96,8 @@ def _queue() -> rx.Component:
         spacing="2",
         width="100%",
         min_width="0",
-        max_height="calc(100vh - 10em)",
+        # on a phone the queue leaves room for the ticket below it
+        max_height=rx.breakpoints(initial="45vh", lg="calc(100vh - 10em)"),
         overflow_y="auto",
         overflow_x="hidden",
     )
