@@ -324,7 +324,7 @@ def hiring_board() -> rx.Component:
                 ),
             ),
             # the stages wrap onto further rows rather than scroll sideways
-            grid_template_columns="repeat(auto-fill, minmax(13em, 1fr))",
+            grid_template_columns="repeat(auto-fill, minmax(11em, 1fr))",
             align_items="start",
             spacing="3",
             width="100%",
