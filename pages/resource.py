@@ -933,7 +933,7 @@ def record_view(panel: Callable[[], rx.Component] | None = None) -> rx.Component
                     rx.vstack(
                         rx.grid(
                             rx.foreach(ResourceRecordState.fields, _field_row),
-                            columns=rx.breakpoints(initial="1", md="2"),
+                            columns=rx.breakpoints(initial="1", sm="2"),
                             spacing="4",
                             width="100%",
                         ),

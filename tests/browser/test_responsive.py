@@ -220,7 +220,7 @@ def walk(
     return problems, walked
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(1800)  # the first test to use the app waits for its build too
 def test_no_page_scrolls_sideways_at_any_width_in_either_language(
     browser: Browser, app_url: str, app_env: dict[str, str], authenticator: Authenticator
 ):
