@@ -6,7 +6,7 @@ import reflex as rx
 
 from backoffice.engine.custom import CUSTOM_KINDS
 from backoffice.security import rbac
-from pages.layout import template
+from pages.layout import scroll_region, template
 from pages.ui import t
 from state.admin import (
     AdminUsersState,
@@ -37,6 +37,7 @@ def _tabs(active: str) -> rx.Component:
             for key, href in items
         ],
         spacing="2",
+        wrap="wrap",
         margin_bottom="1em",
     )
 
@@ -205,26 +206,29 @@ def admin_users() -> rx.Component:
         _header("users"),
         _edit_dialog(),
         _create_form(),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(t(f"admin.col.{c}"))
-                        for c in (
-                            "username",
-                            "display_name",
-                            "roles",
-                            "status",
-                            "totp",
-                            "last_login",
-                            "actions",
-                        )
-                    ]
-                )
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(t(f"admin.col.{c}"))
+                            for c in (
+                                "username",
+                                "display_name",
+                                "roles",
+                                "status",
+                                "totp",
+                                "last_login",
+                                "actions",
+                            )
+                        ]
+                    )
+                ),
+                rx.table.body(rx.foreach(AdminUsersState.rows, _user_row)),
+                width="100%",
+                id="users-table",
             ),
-            rx.table.body(rx.foreach(AdminUsersState.rows, _user_row)),
-            width="100%",
-            id="users-table",
+            t("admin.tab.users"),
         ),
         width="100%",
         spacing="4",
@@ -249,35 +253,38 @@ def admin_roles() -> rx.Component:
         ),
         rx.text(t("admin.matrix_help"), size="2", color_scheme="gray"),
         rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell(t("admin.resource")),
-                        *[rx.table.column_header_cell(t(f"action.{a}")) for a in rbac.ACTIONS],
-                    )
-                ),
-                rx.table.body(
-                    *[
+            scroll_region(
+                rx.table.root(
+                    rx.table.header(
                         rx.table.row(
-                            rx.table.row_header_cell(t(f"resource.{r}")),
-                            *[
-                                rx.table.cell(
-                                    rx.checkbox(
-                                        checked=RolesState.grants.contains(f"{r}.{a}"),
-                                        on_change=lambda checked, r=r, a=a: RolesState.toggle(
-                                            r, a, checked
-                                        ),
-                                        id=f"perm-{r}-{a}",
-                                    )
-                                )
-                                for a in rbac.ACTIONS
-                            ],
+                            rx.table.column_header_cell(t("admin.resource")),
+                            *[rx.table.column_header_cell(t(f"action.{a}")) for a in rbac.ACTIONS],
                         )
-                        for r in rbac.RESOURCES
-                    ]
+                    ),
+                    rx.table.body(
+                        *[
+                            rx.table.row(
+                                rx.table.row_header_cell(t(f"resource.{r}")),
+                                *[
+                                    rx.table.cell(
+                                        rx.checkbox(
+                                            checked=RolesState.grants.contains(f"{r}.{a}"),
+                                            on_change=lambda checked, r=r, a=a: RolesState.toggle(
+                                                r, a, checked
+                                            ),
+                                            id=f"perm-{r}-{a}",
+                                        )
+                                    )
+                                    for a in rbac.ACTIONS
+                                ],
+                            )
+                            for r in rbac.RESOURCES
+                        ]
+                    ),
+                    size="1",
+                    id="permission-matrix",
                 ),
-                size="1",
-                id="permission-matrix",
+                t("admin.tab.roles"),
             ),
             overflow_x="auto",
             width="100%",
@@ -291,45 +298,48 @@ def admin_roles() -> rx.Component:
 def admin_sessions() -> rx.Component:
     return rx.vstack(
         _header("sessions"),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(t(f"admin.col.{c}"))
-                        for c in (
-                            "username",
-                            "client",
-                            "started",
-                            "last_seen",
-                            "user_agent",
-                            "actions",
-                        )
-                    ]
-                )
-            ),
-            rx.table.body(
-                rx.foreach(
-                    SessionsState.rows,
-                    lambda s: rx.table.row(
-                        rx.table.cell(s["username"]),
-                        rx.table.cell(s["client"]),
-                        rx.table.cell(s["started"]),
-                        rx.table.cell(s["last_seen"]),
-                        rx.table.cell(s["user_agent"]),
-                        rx.table.cell(
-                            rx.button(
-                                t("admin.revoke"),
-                                size="1",
-                                color_scheme="red",
-                                variant="soft",
-                                on_click=SessionsState.revoke(s["id"]),
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(t(f"admin.col.{c}"))
+                            for c in (
+                                "username",
+                                "client",
+                                "started",
+                                "last_seen",
+                                "user_agent",
+                                "actions",
                             )
+                        ]
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        SessionsState.rows,
+                        lambda s: rx.table.row(
+                            rx.table.cell(s["username"]),
+                            rx.table.cell(s["client"]),
+                            rx.table.cell(s["started"]),
+                            rx.table.cell(s["last_seen"]),
+                            rx.table.cell(s["user_agent"]),
+                            rx.table.cell(
+                                rx.button(
+                                    t("admin.revoke"),
+                                    size="1",
+                                    color_scheme="red",
+                                    variant="soft",
+                                    on_click=SessionsState.revoke(s["id"]),
+                                )
+                            ),
                         ),
-                    ),
-                )
+                    )
+                ),
+                width="100%",
+                id="sessions-table",
             ),
-            width="100%",
-            id="sessions-table",
+            t("admin.tab.sessions"),
         ),
         width="100%",
         spacing="3",
@@ -369,38 +379,41 @@ def admin_custom_fields() -> rx.Component:
             align="center",
         ),
         rx.text(t("custom.help"), size="2", color_scheme="gray"),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(t(f"custom.col.{c}"))
-                        for c in ("name", "label", "kind", "required", "choices", "actions")
-                    ]
-                )
-            ),
-            rx.table.body(
-                rx.foreach(
-                    CustomFieldsState.rows,
-                    lambda r: rx.table.row(
-                        rx.table.cell(r["name"]),
-                        rx.table.cell(r["label"]),
-                        rx.table.cell(r["kind"]),
-                        rx.table.cell(r["required"]),
-                        rx.table.cell(r["choices"]),
-                        rx.table.cell(
-                            rx.button(
-                                t("record.archive"),
-                                size="1",
-                                variant="soft",
-                                color_scheme="amber",
-                                on_click=CustomFieldsState.archive(r["id"]),
-                            )
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(t(f"custom.col.{c}"))
+                            for c in ("name", "label", "kind", "required", "choices", "actions")
+                        ]
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        CustomFieldsState.rows,
+                        lambda r: rx.table.row(
+                            rx.table.cell(r["name"]),
+                            rx.table.cell(r["label"]),
+                            rx.table.cell(r["kind"]),
+                            rx.table.cell(r["required"]),
+                            rx.table.cell(r["choices"]),
+                            rx.table.cell(
+                                rx.button(
+                                    t("record.archive"),
+                                    size="1",
+                                    variant="soft",
+                                    color_scheme="amber",
+                                    on_click=CustomFieldsState.archive(r["id"]),
+                                )
+                            ),
                         ),
-                    ),
-                )
+                    )
+                ),
+                width="100%",
+                id="custom-fields",
             ),
-            width="100%",
-            id="custom-fields",
+            t("admin.tab.fields"),
         ),
         rx.card(
             rx.form(
@@ -462,48 +475,59 @@ def admin_jobs() -> rx.Component:
     return rx.vstack(
         _header("jobs"),
         rx.text(t("jobs.help"), size="2", color_scheme="gray"),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(t(f"jobs.col.{c}"))
-                        for c in ("label", "every", "last", "status", "result", "next", "actions")
-                    ]
-                )
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(t(f"jobs.col.{c}"))
+                            for c in (
+                                "label",
+                                "every",
+                                "last",
+                                "status",
+                                "result",
+                                "next",
+                                "actions",
+                            )
+                        ]
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        JobsState.rows,
+                        lambda r: rx.table.row(
+                            rx.table.cell(
+                                rx.vstack(
+                                    rx.text(r["label"]), rx.code(r["name"], size="1"), spacing="1"
+                                )
+                            ),
+                            rx.table.cell(r["every"]),
+                            rx.table.cell(r["last"]),
+                            rx.table.cell(
+                                rx.badge(
+                                    r["status"],
+                                    color_scheme=rx.cond(r["status"] == "failed", "red", "green"),
+                                )
+                            ),
+                            rx.table.cell(rx.text(r["result"], size="1")),
+                            rx.table.cell(r["next"]),
+                            rx.table.cell(
+                                rx.button(
+                                    t("jobs.run_now"),
+                                    size="1",
+                                    variant="soft",
+                                    on_click=JobsState.run_now(r["name"]),
+                                    id="run-" + r["name"].to(str).replace(".", "-"),
+                                )
+                            ),
+                        ),
+                    )
+                ),
+                width="100%",
+                id="jobs-table",
             ),
-            rx.table.body(
-                rx.foreach(
-                    JobsState.rows,
-                    lambda r: rx.table.row(
-                        rx.table.cell(
-                            rx.vstack(
-                                rx.text(r["label"]), rx.code(r["name"], size="1"), spacing="1"
-                            )
-                        ),
-                        rx.table.cell(r["every"]),
-                        rx.table.cell(r["last"]),
-                        rx.table.cell(
-                            rx.badge(
-                                r["status"],
-                                color_scheme=rx.cond(r["status"] == "failed", "red", "green"),
-                            )
-                        ),
-                        rx.table.cell(rx.text(r["result"], size="1")),
-                        rx.table.cell(r["next"]),
-                        rx.table.cell(
-                            rx.button(
-                                t("jobs.run_now"),
-                                size="1",
-                                variant="soft",
-                                on_click=JobsState.run_now(r["name"]),
-                                id="run-" + r["name"].to(str).replace(".", "-"),
-                            )
-                        ),
-                    ),
-                )
-            ),
-            width="100%",
-            id="jobs-table",
+            t("admin.tab.jobs"),
         ),
         width="100%",
         spacing="3",

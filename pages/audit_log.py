@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pages.layout import template
+from pages.layout import scroll_region, template
 from pages.ui import date_input, t
 from state.audit_log import AuditLogState
 
@@ -116,19 +116,22 @@ def audit_log_page() -> rx.Component:
         rx.text(t("audit_log.help"), size="2", color_scheme="gray"),
         _filters(),
         rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *[
-                            rx.table.column_header_cell(t(f"audit_log.col.{c}"))
-                            for c in ("at", "person", "action", "record", "changes", "client")
-                        ]
-                    )
+            scroll_region(
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            *[
+                                rx.table.column_header_cell(t(f"audit_log.col.{c}"))
+                                for c in ("at", "person", "action", "record", "changes", "client")
+                            ]
+                        )
+                    ),
+                    rx.table.body(rx.foreach(AuditLogState.rows, _row)),
+                    variant="surface",
+                    size="1",
+                    width="100%",
                 ),
-                rx.table.body(rx.foreach(AuditLogState.rows, _row)),
-                variant="surface",
-                size="1",
-                width="100%",
+                t("audit_log.title"),
             ),
             overflow_x="auto",  # the table scrolls inside its box on a phone, not the page
             width="100%",

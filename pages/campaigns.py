@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.charts import chart
-from pages.layout import template
+from pages.layout import scroll_region, template
 from pages.ui import t
 from state.campaigns import CampaignResultsState
 
@@ -30,23 +30,30 @@ def campaign_results() -> rx.Component:
             width="100%",
         ),
         chart(CampaignResultsState.spend_chart, id="spend-chart", width="100%"),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(*[rx.table.column_header_cell(t(f"results.col.{c}")) for c in COLUMNS])
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[rx.table.column_header_cell(t(f"results.col.{c}")) for c in COLUMNS]
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        CampaignResultsState.rows,
+                        lambda r: rx.table.row(
+                            rx.table.cell(
+                                rx.link(r["name"], href="/r/campaign/record?id=" + r["id"])
+                            ),
+                            *[rx.table.cell(r[c]) for c in COLUMNS[1:]],
+                            class_name="results-row",
+                        ),
+                    )
+                ),
+                width="100%",
+                variant="surface",
+                id="results-table",
             ),
-            rx.table.body(
-                rx.foreach(
-                    CampaignResultsState.rows,
-                    lambda r: rx.table.row(
-                        rx.table.cell(rx.link(r["name"], href="/r/campaign/record?id=" + r["id"])),
-                        *[rx.table.cell(r[c]) for c in COLUMNS[1:]],
-                        class_name="results-row",
-                    ),
-                )
-            ),
-            width="100%",
-            variant="surface",
-            id="results-table",
+            t("results.title"),
         ),
         width="100%",
         spacing="4",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.charts import chart
-from pages.layout import template
+from pages.layout import scroll_region, template
 from pages.resource import RECORD_PANELS
 from pages.ui import t
 from state.hr import RATINGS
@@ -36,38 +36,45 @@ def _headcount() -> rx.Component:
             wrap="wrap",
         ),
         chart(O.headcount_chart, width="100%", id="hr-headcount-chart"),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(t(k))
-                        for k in ("hr.team", "hr.planned", "hr.actual", "hr.gap")
-                    ]
-                )
-            ),
-            rx.table.body(
-                rx.foreach(
-                    O.headcount,
-                    lambda r: rx.table.row(
-                        rx.table.cell(r["team"]),
-                        rx.table.cell(r["planned"]),
-                        rx.table.cell(r["actual"]),
-                        rx.table.cell(
-                            rx.text(r["gap"], color=rx.cond(r["short"].to(bool), "red", "inherit"))
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(t(k))
+                            for k in ("hr.team", "hr.planned", "hr.actual", "hr.gap")
+                        ]
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        O.headcount,
+                        lambda r: rx.table.row(
+                            rx.table.cell(r["team"]),
+                            rx.table.cell(r["planned"]),
+                            rx.table.cell(r["actual"]),
+                            rx.table.cell(
+                                rx.text(
+                                    r["gap"], color=rx.cond(r["short"].to(bool), "red", "inherit")
+                                )
+                            ),
+                            class_name="headcount-row",
                         ),
-                        class_name="headcount-row",
+                    ),
+                    rx.table.row(
+                        rx.table.cell(rx.text(t("hr.total"), weight="bold")),
+                        rx.table.cell(rx.text(O.total["planned"], weight="bold")),
+                        rx.table.cell(
+                            rx.text(O.total["actual"], weight="bold"), id="headcount-actual"
+                        ),
+                        rx.table.cell(rx.text(O.total["gap"], weight="bold")),
                     ),
                 ),
-                rx.table.row(
-                    rx.table.cell(rx.text(t("hr.total"), weight="bold")),
-                    rx.table.cell(rx.text(O.total["planned"], weight="bold")),
-                    rx.table.cell(rx.text(O.total["actual"], weight="bold"), id="headcount-actual"),
-                    rx.table.cell(rx.text(O.total["gap"], weight="bold")),
-                ),
+                width="100%",
+                variant="surface",
+                id="headcount-table",
             ),
-            width="100%",
-            variant="surface",
-            id="headcount-table",
+            t("hr.headcount"),
         ),
         id="hr-headcount",
     )
@@ -111,32 +118,39 @@ def _training_gaps() -> rx.Component:
             rx.badge(O.gaps.length().to(str) + " ", t("hr.gaps_open"), color_scheme="amber"),
             rx.badge(O.overdue_gaps.to(str) + " ", t("hr.gaps_overdue"), color_scheme="red"),
         ),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(t(k))
-                        for k in ("hr.employee", "hr.program", "hr.due")
-                    ]
-                )
-            ),
-            rx.table.body(
-                rx.foreach(
-                    O.gaps,
-                    lambda g: rx.table.row(
-                        rx.table.cell(
-                            rx.link(g["employee"], href="/r/employee/record?id=" + g["employee_id"])
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(t(k))
+                            for k in ("hr.employee", "hr.program", "hr.due")
+                        ]
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        O.gaps,
+                        lambda g: rx.table.row(
+                            rx.table.cell(
+                                rx.link(
+                                    g["employee"], href="/r/employee/record?id=" + g["employee_id"]
+                                )
+                            ),
+                            rx.table.cell(g["program"]),
+                            rx.table.cell(
+                                rx.text(
+                                    g["due"], color=rx.cond(g["overdue"] != "", "red", "inherit")
+                                )
+                            ),
+                            class_name="gap-row",
                         ),
-                        rx.table.cell(g["program"]),
-                        rx.table.cell(
-                            rx.text(g["due"], color=rx.cond(g["overdue"] != "", "red", "inherit"))
-                        ),
-                        class_name="gap-row",
-                    ),
-                )
+                    )
+                ),
+                width="100%",
+                size="1",
             ),
-            width="100%",
-            size="1",
+            t("hr.training_gaps"),
         ),
         max_height="36em",
         overflow_y="auto",
@@ -149,22 +163,27 @@ def _time_to_hire() -> rx.Component:
     return _section(
         "hr.time_to_hire",
         rx.text(t("hr.time_to_hire_help"), size="1", color_scheme="gray"),
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(k)) for k in columns])),
-            rx.table.body(
-                rx.foreach(
-                    O.hiring,
-                    lambda r: rx.table.row(
-                        *[
-                            rx.table.cell(r[k])
-                            for k in ("channel", "applicants", "hired", "rejected", "days")
-                        ],
-                        class_name="hiring-row",
-                    ),
-                )
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(*[rx.table.column_header_cell(t(k)) for k in columns])
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        O.hiring,
+                        lambda r: rx.table.row(
+                            *[
+                                rx.table.cell(r[k])
+                                for k in ("channel", "applicants", "hired", "rejected", "days")
+                            ],
+                            class_name="hiring-row",
+                        ),
+                    )
+                ),
+                width="100%",
+                size="1",
             ),
-            width="100%",
-            size="1",
+            t("hr.time_to_hire"),
         ),
         id="hr-time-to-hire",
     )
@@ -276,7 +295,7 @@ def hiring_board() -> rx.Component:
             spacing="2",
         ),
         rx.cond(H.message != "", rx.callout(H.message, icon="info", color_scheme="red")),
-        rx.hstack(
+        rx.grid(
             rx.foreach(
                 H.columns,
                 lambda column: rx.vstack(
@@ -286,8 +305,8 @@ def hiring_board() -> rx.Component:
                         align="center",
                     ),
                     rx.foreach(column["cards"].to(list[dict]), _card),
-                    width="15em",
-                    min_width="15em",
+                    width="100%",
+                    min_width="0",
                     padding="0.5em",
                     background=rx.color("gray", 2),
                     border_radius="var(--radius-3)",
@@ -295,9 +314,10 @@ def hiring_board() -> rx.Component:
                     id="stage-" + column["stage"].to(str),
                 ),
             ),
-            align="start",
+            # the stages wrap onto further rows rather than scroll sideways
+            grid_template_columns="repeat(auto-fill, minmax(11em, 1fr))",
+            align_items="start",
             spacing="3",
-            overflow_x="auto",
             width="100%",
             padding_bottom="1em",
         ),
@@ -422,17 +442,20 @@ def _report_row(row: rx.Var) -> rx.Component:
 def _reports() -> rx.Component:
     return _section(
         "hr.my_reports",
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(t(k))
-                        for k in ("hr.employee", "hr.status", "hr.self_assessment", "hr.rating")
-                    ]
-                )
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(t(k))
+                            for k in ("hr.employee", "hr.status", "hr.self_assessment", "hr.rating")
+                        ]
+                    )
+                ),
+                rx.table.body(rx.foreach(A.reports, _report_row)),
+                width="100%",
             ),
-            rx.table.body(rx.foreach(A.reports, _report_row)),
-            width="100%",
+            t("hr.my_reports"),
         ),
         id="my-reports",
     )
@@ -458,44 +481,50 @@ def _calibration() -> rx.Component:
     return _section(
         "hr.calibration",
         rx.text(t("hr.calibration_help"), size="1", color_scheme="gray"),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(t(k))
-                        for k in ("hr.rating", "hr.manager_rating", "hr.final_rating")
-                    ]
-                )
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(t(k))
+                            for k in ("hr.rating", "hr.manager_rating", "hr.final_rating")
+                        ]
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        A.distribution,
+                        lambda d: rx.table.row(
+                            rx.table.cell(d["rating"]),
+                            rx.table.cell(d["manager"]),
+                            rx.table.cell(d["final"]),
+                        ),
+                    )
+                ),
+                size="1",
+                id="rating-distribution",
             ),
-            rx.table.body(
-                rx.foreach(
-                    A.distribution,
-                    lambda d: rx.table.row(
-                        rx.table.cell(d["rating"]),
-                        rx.table.cell(d["manager"]),
-                        rx.table.cell(d["final"]),
-                    ),
-                )
-            ),
-            size="1",
-            id="rating-distribution",
+            t("hr.calibration"),
         ),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(t(k))
-                        for k in (
-                            "hr.employee",
-                            "hr.manager_rating",
-                            "hr.comment",
-                            "hr.final_rating",
-                        )
-                    ]
-                )
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(t(k))
+                            for k in (
+                                "hr.employee",
+                                "hr.manager_rating",
+                                "hr.comment",
+                                "hr.final_rating",
+                            )
+                        ]
+                    )
+                ),
+                rx.table.body(rx.foreach(A.calibration, _calibration_row)),
+                width="100%",
             ),
-            rx.table.body(rx.foreach(A.calibration, _calibration_row)),
-            width="100%",
+            t("hr.calibration"),
         ),
         id="calibration",
     )
@@ -526,14 +555,19 @@ def appraisals() -> rx.Component:
     )
 
 
-def _small_table(rows: rx.Var, columns: tuple[str, ...], keys: tuple[str, ...]) -> rx.Component:
-    return rx.table.root(
-        rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(c)) for c in columns])),
-        rx.table.body(
-            rx.foreach(rows, lambda r: rx.table.row(*[rx.table.cell(r[k]) for k in keys]))
+def _small_table(
+    rows: rx.Var, columns: tuple[str, ...], keys: tuple[str, ...], label: rx.Var
+) -> rx.Component:
+    return scroll_region(
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(c)) for c in columns])),
+            rx.table.body(
+                rx.foreach(rows, lambda r: rx.table.row(*[rx.table.cell(r[k]) for k in keys]))
+            ),
+            size="1",
+            width="100%",
         ),
-        size="1",
-        width="100%",
+        label,
     )
 
 
@@ -546,6 +580,7 @@ def employee_panel() -> rx.Component:
                     E.training,
                     ("hr.program", "hr.file.date", "hr.file.hours", "hr.file.result"),
                     ("program", "date", "hours", "result"),
+                    t("hr.file.training"),
                 ),
                 spacing="2",
                 id="employee-training",
@@ -556,12 +591,14 @@ def employee_panel() -> rx.Component:
                     E.appraisals,
                     ("hr.cycle", "hr.status", "hr.manager_rating", "hr.final_rating"),
                     ("cycle", "status", "manager", "final"),
+                    t("hr.file.appraisals"),
                 ),
                 rx.text(t("hr.file.promotions"), weight="bold"),
                 _small_table(
                     E.promotions,
                     ("hr.file.change", "hr.file.effective", "hr.status"),
                     ("change", "date", "status"),
+                    t("hr.file.promotions"),
                 ),
                 spacing="2",
                 id="employee-appraisals",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.charts import chart
-from pages.layout import template
+from pages.layout import scroll_region, template
 from pages.ui import date_input, t
 from state.kpi import CHART_SLOTS
 from state.kpi import KpiCatalogueState as C
@@ -51,6 +51,7 @@ def _range() -> rx.Component:
                 rx.button(t("kpi.apply"), type="submit", id="kpi-apply"),
                 align="center",
                 spacing="2",
+                wrap="wrap",
             ),
             on_submit=K.apply_range,
         ),
@@ -282,25 +283,28 @@ def kpi_catalogue() -> rx.Component:
         rx.heading(t("kpi.catalogue"), size="6", id="page-title"),
         rx.text(t("kpi.catalogue_help"), size="2", color_scheme="gray"),
         chart(C.history, width="100%", id="kpi-history"),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(*[rx.table.column_header_cell(t(f"kpi.col.{c}")) for c in columns])
-            ),
-            rx.table.body(
-                rx.foreach(
-                    C.rows,
-                    lambda r: rx.table.row(
-                        rx.table.cell(
-                            rx.link(r["name"], on_click=C.pick(r["key"]), cursor="pointer")
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(*[rx.table.column_header_cell(t(f"kpi.col.{c}")) for c in columns])
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        C.rows,
+                        lambda r: rx.table.row(
+                            rx.table.cell(
+                                rx.link(r["name"], on_click=C.pick(r["key"]), cursor="pointer")
+                            ),
+                            *[rx.table.cell(r[c], white_space="normal") for c in columns[1:]],
+                            class_name="metric-row",
                         ),
-                        *[rx.table.cell(r[c], white_space="normal") for c in columns[1:]],
-                        class_name="metric-row",
-                    ),
-                )
+                    )
+                ),
+                width="100%",
+                variant="surface",
+                id="metric-table",
             ),
-            width="100%",
-            variant="surface",
-            id="metric-table",
+            t("kpi.catalogue"),
         ),
         width="100%",
         spacing="3",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pages.layout import scroll_region
 from pages.resource import RECORD_PANELS
 from pages.ui import t
 from state.kyc import KycPanelState as K
@@ -202,19 +203,22 @@ def _hits() -> rx.Component:
             ),
             rx.cond(
                 K.hits.length() > 0,
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            *[
-                                rx.table.column_header_cell(t(f"kyc.hit.{c}"))
-                                for c in ("list", "entry", "score", "matched_on", "decision")
-                            ]
-                        )
+                scroll_region(
+                    rx.table.root(
+                        rx.table.header(
+                            rx.table.row(
+                                *[
+                                    rx.table.column_header_cell(t(f"kyc.hit.{c}"))
+                                    for c in ("list", "entry", "score", "matched_on", "decision")
+                                ]
+                            )
+                        ),
+                        rx.table.body(rx.foreach(K.hits, _hit)),
+                        width="100%",
+                        size="1",
+                        id="hits",
                     ),
-                    rx.table.body(rx.foreach(K.hits, _hit)),
-                    width="100%",
-                    size="1",
-                    id="hits",
+                    t("kyc.hits_title"),
                 ),
                 rx.text(t("kyc.no_hits"), size="2", color_scheme="gray", id="no-hits"),
             ),
@@ -261,20 +265,23 @@ def _questionnaire() -> rx.Component:
             ),
             rx.cond(
                 K.scored.length() > 0,
-                rx.table.root(
-                    rx.table.body(
-                        rx.foreach(
-                            K.scored,
-                            lambda row: rx.table.row(
-                                rx.table.cell(row["question"]),
-                                rx.table.cell(row["answer"]),
-                                rx.table.cell(row["points"]),
-                            ),
-                        )
+                scroll_region(
+                    rx.table.root(
+                        rx.table.body(
+                            rx.foreach(
+                                K.scored,
+                                lambda row: rx.table.row(
+                                    rx.table.cell(row["question"]),
+                                    rx.table.cell(row["answer"]),
+                                    rx.table.cell(row["points"]),
+                                ),
+                            )
+                        ),
+                        size="1",
+                        width="100%",
+                        id="scored-answers",
                     ),
-                    size="1",
-                    width="100%",
-                    id="scored-answers",
+                    t("kyc.questionnaire_title"),
                 ),
             ),
             rx.cond(

@@ -105,7 +105,7 @@ def sidebar(active_route: str) -> rx.Component:
             width="100%",
             spacing="3",
         ),
-        display=["none", "none", "block"],
+        display=["none", "none", "none", "block"],
         width=SIDEBAR_WIDTH,
         min_width=SIDEBAR_WIDTH,
         height="100vh",
@@ -123,13 +123,22 @@ def mobile_menu(active_route: str) -> rx.Component:
     return rx.box(
         rx.drawer.root(
             rx.drawer.trigger(
-                rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="menu"),
+                rx.icon_button(
+                    rx.icon("menu"),
+                    variant="ghost",
+                    aria_label=t("topbar.navigation"),
+                    id="nav-menu",
+                ),
             ),
             rx.drawer.overlay(z_index="5"),
             rx.drawer.portal(
                 rx.drawer.content(
                     rx.vstack(
-                        rx.drawer.close(rx.icon_button(rx.icon("x"), variant="ghost")),
+                        rx.drawer.close(
+                            rx.icon_button(
+                                rx.icon("x"), variant="ghost", aria_label=t("common.close")
+                            )
+                        ),
                         *_nav_items(active_route),
                         spacing="1",
                         width="100%",
@@ -138,13 +147,15 @@ def mobile_menu(active_route: str) -> rx.Component:
                     right="auto",
                     height="100%",
                     width="16em",
+                    max_width="85vw",
                     padding="1em",
+                    overflow_y="auto",
                     background_color=rx.color("gray", 1),
                 ),
             ),
             direction="left",
         ),
-        display=["block", "block", "none"],
+        display=["block", "block", "block", "none"],
     )
 
 
@@ -159,13 +170,16 @@ def language_switch() -> rx.Component:
     )
 
 
-def top_bar(active_route: str) -> rx.Component:
+# Below this width the top bar is compact: the short title, the bell and one menu holding the
+# language, theme and account actions; from it up, every control sits in the bar.
+WIDE = ["none", "none", "none", "none", "flex"]
+NARROW = ["flex", "flex", "flex", "flex", "none"]
+
+
+def _account_actions() -> rx.Component:
+    """The language, theme and account controls in the bar (wide screens)."""
     return rx.hstack(
-        mobile_menu(active_route),
-        rx.heading(t("app.title"), size="4", id="app-title"),
-        rx.spacer(),
         language_switch(),
-        notification_bell(),
         rx.tooltip(
             rx.icon_button(
                 rx.color_mode_cond(rx.icon("moon"), rx.icon("sun")),
@@ -175,47 +189,137 @@ def top_bar(active_route: str) -> rx.Component:
             ),
             content=t("topbar.theme"),
         ),
-        rx.hstack(
-            rx.icon("circle-user", size=20),
-            rx.text(SessionState.user_name, size="2", id="current-user"),
-            rx.cond(
-                SessionState.can_self_appraise,
-                rx.tooltip(
-                    rx.link(
-                        rx.icon_button(rx.icon("star", size=16), variant="ghost"),
-                        href="/me/appraisals",
-                        id="my-appraisals",
-                    ),
-                    content=t("hr.my_appraisal"),
-                ),
-            ),
+        rx.icon("circle-user", size=20),
+        rx.text(SessionState.user_name, size="2", id="current-user", white_space="nowrap"),
+        rx.cond(
+            SessionState.can_self_appraise,
             rx.tooltip(
-                rx.icon_button(
-                    rx.icon("key-round", size=16),
-                    on_click=AccountState.open_password_dialog,
-                    variant="ghost",
-                    id="change-password",
+                rx.link(
+                    rx.icon_button(rx.icon("star", size=16), variant="ghost"),
+                    href="/me/appraisals",
+                    id="my-appraisals",
                 ),
-                content=t("password.change"),
+                content=t("hr.my_appraisal"),
             ),
-            rx.tooltip(
-                rx.icon_button(
-                    rx.icon("log-out", size=16),
-                    on_click=SessionState.sign_out,
-                    variant="ghost",
-                    id="sign-out",
-                ),
-                content=t("topbar.sign_out"),
+        ),
+        rx.tooltip(
+            rx.icon_button(
+                rx.icon("key-round", size=16),
+                on_click=AccountState.open_password_dialog,
+                variant="ghost",
+                id="change-password",
             ),
-            align="center",
-            spacing="2",
+            content=t("password.change"),
+        ),
+        rx.tooltip(
+            rx.icon_button(
+                rx.icon("log-out", size=16),
+                on_click=SessionState.sign_out,
+                variant="ghost",
+                id="sign-out",
+            ),
+            content=t("topbar.sign_out"),
         ),
         align="center",
-        spacing="4",
-        padding_x="1.5em",
-        padding_y="0.75em",
+        spacing="3",
+        display=WIDE,
+    )
+
+
+def _menu_item(icon: str, label: rx.Component | rx.Var, element_id: str, **props) -> rx.Component:
+    return rx.menu.item(
+        rx.hstack(rx.icon(icon, size=16), label, align="center", spacing="2"),
+        id=element_id,
+        **props,
+    )
+
+
+def account_menu() -> rx.Component:
+    """The same controls in one menu behind the user's icon (phones and tablets)."""
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.icon_button(
+                rx.icon("circle-user", size=20),
+                variant="ghost",
+                aria_label=t("topbar.account_menu"),
+                id="account-menu",
+            ),
+        ),
+        rx.menu.content(
+            rx.text(
+                SessionState.user_name,
+                size="2",
+                weight="medium",
+                padding_x="0.75em",
+                padding_y="0.25em",
+                id="menu-user",
+            ),
+            rx.menu.separator(),
+            rx.menu.item(
+                "中文",
+                on_click=UIState.set_language("zh"),
+                id="menu-lang-zh",
+                disabled=UIState.lang == "zh",
+            ),
+            rx.menu.item(
+                "English",
+                on_click=UIState.set_language("en"),
+                id="menu-lang-en",
+                disabled=UIState.lang == "en",
+            ),
+            rx.menu.separator(),
+            _menu_item("sun-moon", t("topbar.theme"), "menu-theme", on_click=rx.toggle_color_mode),
+            rx.cond(
+                SessionState.can_self_appraise,
+                _menu_item(
+                    "star",
+                    t("hr.my_appraisal"),
+                    "menu-appraisals",
+                    on_click=rx.redirect("/me/appraisals"),
+                ),
+            ),
+            _menu_item(
+                "key-round",
+                t("password.change"),
+                "menu-password",
+                on_click=AccountState.open_password_dialog,
+            ),
+            _menu_item(
+                "log-out",
+                t("topbar.sign_out"),
+                "menu-sign-out",
+                on_click=SessionState.sign_out,
+                color="red",
+            ),
+            align="end",
+        ),
+    )
+
+
+def top_bar(active_route: str) -> rx.Component:
+    return rx.hstack(
+        mobile_menu(active_route),
+        rx.heading(t("app.title"), size="4", id="app-title", white_space="nowrap", display=WIDE),
+        rx.heading(
+            t("app.short"),
+            size="3",
+            white_space="nowrap",
+            overflow="hidden",
+            text_overflow="ellipsis",
+            min_width="0",
+            display=NARROW,
+        ),
+        rx.spacer(),
+        notification_bell(),
+        _account_actions(),
+        rx.box(account_menu(), display=NARROW),
+        align="center",
+        spacing=rx.breakpoints(initial="3", lg="4"),
+        padding_x=rx.breakpoints(initial="0.75em", sm="1.5em"),
+        padding_y=rx.breakpoints(initial="0.4em", sm="0.75em"),
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         width="100%",
+        min_width="0",
         position="sticky",
         top="0",
         background=rx.color("gray", 1),
@@ -310,8 +414,12 @@ def password_dialog() -> rx.Component:
     )
 
 
+SCROLL_HINTS = "/scroll_hints.js"  # a file, not an inline script: the CSP lets it run
+
+
 def shell(content: rx.Component, active_route: str) -> rx.Component:
     return rx.hstack(
+        rx.script(src=SCROLL_HINTS),
         step_up_dialog(),
         password_dialog(),
         sidebar(active_route),
@@ -325,6 +433,49 @@ def shell(content: rx.Component, active_route: str) -> rx.Component:
         spacing="0",
         width="100%",
         align="start",
+    )
+
+
+def scroll_region(
+    content: rx.Component, label: rx.Var | str, min_width: str | None = None, **props: object
+) -> rx.Component:
+    """A wide table or board that scrolls sideways inside its own box, never the page: a
+    labelled region (keyboard-scrollable) with a hint above it while it is wider than its box.
+    ``min_width`` (of what it holds) keeps columns readable instead of squeezing them."""
+    return rx.box(
+        rx.hstack(
+            rx.icon("move-horizontal", size=14),
+            rx.text(t("layout.scroll_hint"), size="1"),
+            color=rx.color("gray", 10),
+            align="center",
+            spacing="1",
+            justify="end",
+            padding_bottom="0.25em",
+            class_name="scroll-hint",
+        ),
+        rx.box(
+            content,
+            role="region",
+            aria_label=label,
+            tab_index=0,
+            overflow_x="auto",
+            width="100%",
+            max_width="100%",
+            class_name="scroll-region",
+            # a header never breaks a character a line; the table scrolls instead
+            style={"& th": {"white_space": "nowrap"}, "& > *": {"min_width": min_width}}
+            if min_width
+            else {"& th": {"white_space": "nowrap"}},
+        ),
+        width="100%",
+        max_width="100%",
+        min_width="0",
+        # SCROLL_HINTS marks the box while its content is wider than the region
+        style={
+            "& > .scroll-hint": {"display": "none"},
+            "&[data-overflowing] > .scroll-hint": {"display": "flex"},
+        },
+        **props,
     )
 
 

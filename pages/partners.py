@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pages.layout import template
+from pages.layout import scroll_region, template
 from pages.resource import RECORD_PANELS
 from pages.ui import t
 from state.partners import CommissionState, ProductCommissionState
@@ -38,46 +38,52 @@ def commission_report() -> rx.Component:
             ),
             width="100%",
             align="center",
+            wrap="wrap",
         ),
         rx.text(t("commission.help"), size="2", color_scheme="gray"),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(t(f"commission.col.{c}"))
-                        for c in ("partner", "volume", "transactions", "rate", "commission")
-                    ]
-                )
-            ),
-            rx.table.body(
-                rx.foreach(
-                    CommissionState.rows,
-                    lambda r: rx.table.row(
-                        rx.table.cell(
-                            rx.link(r["partner"], href="/r/partner/record?id=" + r["id"])
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(t(f"commission.col.{c}"))
+                            for c in ("partner", "volume", "transactions", "rate", "commission")
+                        ]
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        CommissionState.rows,
+                        lambda r: rx.table.row(
+                            rx.table.cell(
+                                rx.link(r["partner"], href="/r/partner/record?id=" + r["id"])
+                            ),
+                            rx.table.cell(r["volume"]),
+                            rx.table.cell(r["transactions"]),
+                            rx.table.cell(r["rate"]),
+                            rx.table.cell(r["commission"]),
+                            class_name="commission-row",
                         ),
-                        rx.table.cell(r["volume"]),
-                        rx.table.cell(r["transactions"]),
-                        rx.table.cell(r["rate"]),
-                        rx.table.cell(r["commission"]),
-                        class_name="commission-row",
+                    ),
+                    rx.table.row(
+                        rx.table.cell(rx.text(t("commission.total"), weight="bold")),
+                        rx.table.cell(rx.text(CommissionState.total_volume, weight="bold")),
+                        rx.table.cell(""),
+                        rx.table.cell(""),
+                        rx.table.cell(
+                            rx.text(
+                                CommissionState.total_commission,
+                                weight="bold",
+                                id="commission-total",
+                            )
+                        ),
                     ),
                 ),
-                rx.table.row(
-                    rx.table.cell(rx.text(t("commission.total"), weight="bold")),
-                    rx.table.cell(rx.text(CommissionState.total_volume, weight="bold")),
-                    rx.table.cell(""),
-                    rx.table.cell(""),
-                    rx.table.cell(
-                        rx.text(
-                            CommissionState.total_commission, weight="bold", id="commission-total"
-                        )
-                    ),
-                ),
+                width="100%",
+                variant="surface",
+                id="commission-table",
             ),
-            width="100%",
-            variant="surface",
-            id="commission-table",
+            t("commission.title"),
         ),
         width="100%",
         spacing="4",

@@ -10,7 +10,7 @@ from backoffice.i18n import catalogue
 from backoffice.services.projects import BEHIND_POINTS, RED_SLIP_DAYS, RISK_HIGH, RISK_MEDIUM
 from models.projects import ProjectPhase
 from pages.charts import chart
-from pages.layout import template
+from pages.layout import scroll_region, template
 from pages.ui import date_input, t
 from state.projects import ALL
 from state.projects import ProjectPlanState as P
@@ -201,18 +201,21 @@ def _milestones() -> rx.Component:
         "project.milestones",
         _filters(),
         rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *[rx.table.column_header_cell(t(c)) for c in MILESTONE_COLUMNS],
-                        rx.table.column_header_cell(""),
-                    )
+            scroll_region(
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            *[rx.table.column_header_cell(t(c)) for c in MILESTONE_COLUMNS],
+                            rx.table.column_header_cell(""),
+                        )
+                    ),
+                    rx.table.body(rx.foreach(P.shown, _milestone_row)),
+                    size="1",
+                    width="100%",
+                    white_space="nowrap",
+                    id="milestone-table",
                 ),
-                rx.table.body(rx.foreach(P.shown, _milestone_row)),
-                size="1",
-                width="100%",
-                white_space="nowrap",
-                id="milestone-table",
+                t("project.milestones"),
             ),
             overflow_x="auto",
             width="100%",
@@ -285,26 +288,32 @@ def _small_table(
     rows: rx.Var,
     columns: tuple[str, ...],
     keys: tuple[str, ...],
+    label: rx.Var,
     wraps: tuple[str, ...] = (),
     **props: object,
 ) -> rx.Component:
-    """A plain table; only the ``wraps`` columns break their lines."""
-    return rx.table.root(
-        rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(c)) for c in columns])),
-        rx.table.body(
-            rx.foreach(
-                rows,
-                lambda r: rx.table.row(
-                    *[
-                        rx.table.cell(r[k], white_space="normal" if k in wraps else "nowrap")
-                        for k in keys
-                    ]
-                ),
-            )
+    """A plain table; only the ``wraps`` columns break their lines (wide enough to be read)."""
+    return scroll_region(
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(c)) for c in columns])),
+            rx.table.body(
+                rx.foreach(
+                    rows,
+                    lambda r: rx.table.row(
+                        *[
+                            rx.table.cell(r[k], white_space="normal", min_width="16em")
+                            if k in wraps
+                            else rx.table.cell(r[k], white_space="nowrap")
+                            for k in keys
+                        ]
+                    ),
+                )
+            ),
+            size="1",
+            width="100%",
+            **props,
         ),
-        size="1",
-        width="100%",
-        **props,
+        label,
     )
 
 
@@ -343,6 +352,7 @@ def project_plan() -> rx.Component:
                         "project.recorded_on",
                     ),
                     ("phase", "kind", "name", "target", "actual", "assessment", "on"),
+                    t("project.indicators"),
                     id="indicator-table",
                 ),
             ),
@@ -361,6 +371,7 @@ def project_plan() -> rx.Component:
                         "project.pushed_by",
                     ),
                     ("at", "milestone", "kind", "field", "change", "reason", "by", "cause"),
+                    t("project.adjustments"),
                     wraps=("reason",),
                     id="adjustment-table",
                 ),
@@ -442,55 +453,60 @@ def risk_map() -> rx.Component:
             _section("project.heat_map", _heat_map()),
             _section(
                 "project.open_risks",
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            *[
-                                rx.table.column_header_cell(t(c))
-                                for c in (
-                                    "project.risk",
-                                    "project.probability",
-                                    "project.impact",
-                                    "project.score",
-                                    "project.strategy",
-                                    "project.status",
-                                    "project.review_date",
-                                )
-                            ]
-                        )
-                    ),
-                    rx.table.body(
-                        rx.foreach(
-                            R.risks,
-                            lambda r: rx.table.row(
-                                rx.table.cell(
-                                    rx.link(r["title"], href="/r/project_risk/record?id=" + r["id"])
-                                ),
-                                rx.table.cell(r["p"]),
-                                rx.table.cell(r["i"]),
-                                rx.table.cell(
-                                    rx.badge(
-                                        r["score"],
-                                        color_scheme=rx.match(
-                                            r["level"],
-                                            ("high", "red"),
-                                            ("medium", "amber"),
-                                            "green",
-                                        ),
-                                        variant="solid",
+                scroll_region(
+                    rx.table.root(
+                        rx.table.header(
+                            rx.table.row(
+                                *[
+                                    rx.table.column_header_cell(t(c))
+                                    for c in (
+                                        "project.risk",
+                                        "project.probability",
+                                        "project.impact",
+                                        "project.score",
+                                        "project.strategy",
+                                        "project.status",
+                                        "project.review_date",
                                     )
+                                ]
+                            )
+                        ),
+                        rx.table.body(
+                            rx.foreach(
+                                R.risks,
+                                lambda r: rx.table.row(
+                                    rx.table.cell(
+                                        rx.link(
+                                            r["title"], href="/r/project_risk/record?id=" + r["id"]
+                                        )
+                                    ),
+                                    rx.table.cell(r["p"]),
+                                    rx.table.cell(r["i"]),
+                                    rx.table.cell(
+                                        rx.badge(
+                                            r["score"],
+                                            color_scheme=rx.match(
+                                                r["level"],
+                                                ("high", "red"),
+                                                ("medium", "amber"),
+                                                "green",
+                                            ),
+                                            variant="solid",
+                                        )
+                                    ),
+                                    rx.table.cell(r["strategy"]),
+                                    rx.table.cell(r["status"]),
+                                    rx.table.cell(r["review"]),
+                                    class_name="risk-row",
                                 ),
-                                rx.table.cell(r["strategy"]),
-                                rx.table.cell(r["status"]),
-                                rx.table.cell(r["review"]),
-                                class_name="risk-row",
-                            ),
-                        )
+                            )
+                        ),
+                        size="1",
+                        width="100%",
+                        white_space="nowrap",
+                        id="risk-table",
                     ),
-                    size="1",
-                    width="100%",
-                    white_space="nowrap",
-                    id="risk-table",
+                    t("project.open_risks"),
                 ),
             ),
             columns=rx.breakpoints(initial="1", lg="2"),

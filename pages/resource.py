@@ -8,7 +8,7 @@ import reflex as rx
 
 from backoffice.engine.resource import Resource, all_resources
 from backoffice.navigation import MODULES
-from pages.layout import template
+from pages.layout import scroll_region, template
 from pages.ui import date_input, t
 from state.resource import ResourceImportState, ResourceListState, ResourceRecordState
 from state.ui import UIState
@@ -349,7 +349,7 @@ def _queue_tabs() -> rx.Component:
 
 def list_view() -> rx.Component:
     return rx.vstack(
-        rx.hstack(
+        rx.flex(
             rx.heading(ResourceListState.title, size="6", id="page-title"),
             rx.cond(
                 ResourceListState.archived, rx.badge(t("list.archived_view"), color_scheme="amber")
@@ -411,6 +411,8 @@ def list_view() -> rx.Component:
             ),
             width="100%",
             align="center",
+            wrap="wrap",
+            spacing="2",
         ),
         _queue_tabs(),
         _filter_bar(),
@@ -431,7 +433,7 @@ def list_view() -> rx.Component:
             ResourceListState.loaded,
             rx.cond(
                 ResourceListState.rows.length() > 0,
-                rx.box(
+                scroll_region(
                     rx.table.root(
                         rx.table.header(
                             rx.table.row(
@@ -454,8 +456,7 @@ def list_view() -> rx.Component:
                         variant="surface",
                         id="list-table",
                     ),
-                    overflow_x="auto",
-                    width="100%",
+                    ResourceListState.title,
                 ),
                 rx.cond(  # a refused load says why above, not that nothing matched
                     ResourceListState.error == "",
@@ -684,62 +685,65 @@ def _attachments() -> rx.Component:
                 on_drop=state.upload_attachment(rx.upload_files(upload_id=ATTACH_ID)),
             ),
         ),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(t(f"attachment.col.{c}"))
-                        for c in ("category", "filename", "size", "by", "at", "actions")
-                    ]
-                )
-            ),
-            rx.table.body(
-                rx.foreach(
-                    state.attachments,
-                    lambda a: rx.table.row(
-                        rx.table.cell(a["category"]),
-                        rx.table.cell(a["filename"]),
-                        rx.table.cell(a["size"]),
-                        rx.table.cell(a["by"]),
-                        rx.table.cell(a["at"]),
-                        rx.table.cell(
-                            rx.hstack(
-                                rx.cond(
-                                    a["viewable"] != "",
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(t(f"attachment.col.{c}"))
+                            for c in ("category", "filename", "size", "by", "at", "actions")
+                        ]
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        state.attachments,
+                        lambda a: rx.table.row(
+                            rx.table.cell(a["category"]),
+                            rx.table.cell(a["filename"]),
+                            rx.table.cell(a["size"]),
+                            rx.table.cell(a["by"]),
+                            rx.table.cell(a["at"]),
+                            rx.table.cell(
+                                rx.hstack(
+                                    rx.cond(
+                                        a["viewable"] != "",
+                                        rx.button(
+                                            rx.icon("eye", size=12),
+                                            size="1",
+                                            variant="soft",
+                                            on_click=state.view_attachment(a["id"]),
+                                            class_name="attachment-view",
+                                            title=t("document.view"),
+                                        ),
+                                    ),
                                     rx.button(
-                                        rx.icon("eye", size=12),
+                                        rx.icon("download", size=12),
                                         size="1",
                                         variant="soft",
-                                        on_click=state.view_attachment(a["id"]),
-                                        class_name="attachment-view",
-                                        title=t("document.view"),
+                                        on_click=state.download_attachment(a["id"]),
+                                        class_name="attachment-download",
                                     ),
-                                ),
-                                rx.button(
-                                    rx.icon("download", size=12),
-                                    size="1",
-                                    variant="soft",
-                                    on_click=state.download_attachment(a["id"]),
-                                    class_name="attachment-download",
-                                ),
-                                rx.cond(
-                                    state.can_edit & ~state.archived,
-                                    rx.button(
-                                        rx.icon("trash-2", size=12),
-                                        size="1",
-                                        variant="soft",
-                                        color_scheme="red",
-                                        on_click=state.remove_attachment(a["id"]),
+                                    rx.cond(
+                                        state.can_edit & ~state.archived,
+                                        rx.button(
+                                            rx.icon("trash-2", size=12),
+                                            size="1",
+                                            variant="soft",
+                                            color_scheme="red",
+                                            on_click=state.remove_attachment(a["id"]),
+                                        ),
                                     ),
-                                ),
-                            )
+                                )
+                            ),
+                            class_name="attachment-row",
                         ),
-                        class_name="attachment-row",
-                    ),
-                )
+                    )
+                ),
+                width="100%",
+                id="attachments",
             ),
-            width="100%",
-            id="attachments",
+            t("record.attachments"),
         ),
         width="100%",
     )
@@ -930,7 +934,7 @@ def record_view(panel: Callable[[], rx.Component] | None = None) -> rx.Component
                     rx.vstack(
                         rx.grid(
                             rx.foreach(ResourceRecordState.fields, _field_row),
-                            columns=rx.breakpoints(initial="1", md="2"),
+                            columns=rx.breakpoints(initial="1", sm="2"),
                             spacing="4",
                             width="100%",
                         ),
@@ -1006,28 +1010,31 @@ def _import_errors() -> rx.Component:
                 on_click=ResourceImportState.download_errors,
             ),
         ),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(t(f"import.col.{c}"))
-                        for c in ("row", "field", "message", "value")
-                    ]
-                )
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(t(f"import.col.{c}"))
+                            for c in ("row", "field", "message", "value")
+                        ]
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        ResourceImportState.errors,
+                        lambda e: rx.table.row(
+                            rx.table.cell(e["row"]),
+                            rx.table.cell(e["field"]),
+                            rx.table.cell(e["message"]),
+                            rx.table.cell(e["value"]),
+                        ),
+                    )
+                ),
+                size="1",
+                id="import-errors",
             ),
-            rx.table.body(
-                rx.foreach(
-                    ResourceImportState.errors,
-                    lambda e: rx.table.row(
-                        rx.table.cell(e["row"]),
-                        rx.table.cell(e["field"]),
-                        rx.table.cell(e["message"]),
-                        rx.table.cell(e["value"]),
-                    ),
-                )
-            ),
-            size="1",
-            id="import-errors",
+            t("import.errors"),
         ),
         width="100%",
     )
@@ -1045,15 +1052,18 @@ def _import_steps() -> rx.Component:
             weight="medium",
             id="import-file",
         ),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell(t("import.file_column")),
-                    rx.table.column_header_cell(t("import.maps_to")),
-                )
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell(t("import.file_column")),
+                        rx.table.column_header_cell(t("import.maps_to")),
+                    )
+                ),
+                rx.table.body(rx.foreach(state.columns, _mapping_cell)),
+                id="import-mapping",
             ),
-            rx.table.body(rx.foreach(state.columns, _mapping_cell)),
-            id="import-mapping",
+            t("import.maps_to"),
         ),
         rx.hstack(
             rx.button(

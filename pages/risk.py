@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pages.layout import scroll_region
 from pages.resource import RECORD_PANELS
 from pages.ui import t
 from state.risk import QuestionnairePanelState as Q
@@ -41,39 +42,42 @@ def indicator_panel() -> rx.Component:
             rx.cond(R.can_record, _record_form()),
             rx.cond(
                 R.readings.length() > 0,
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            *[
-                                rx.table.column_header_cell(t(f"risk.col.{c}"))
-                                for c in ("at", "value", "level", "by", "note")
-                            ]
-                        )
-                    ),
-                    rx.table.body(
-                        rx.foreach(
-                            R.readings,
-                            lambda r: rx.table.row(
-                                rx.table.cell(r["at"]),
-                                rx.table.cell(r["value"]),
-                                rx.table.cell(
-                                    rx.badge(
-                                        r["level_label"],
-                                        color_scheme=rx.match(
-                                            r["level"],
-                                            *LEVEL_COLOURS.items(),
-                                            "gray",
-                                        ),
-                                    )
+                scroll_region(
+                    rx.table.root(
+                        rx.table.header(
+                            rx.table.row(
+                                *[
+                                    rx.table.column_header_cell(t(f"risk.col.{c}"))
+                                    for c in ("at", "value", "level", "by", "note")
+                                ]
+                            )
+                        ),
+                        rx.table.body(
+                            rx.foreach(
+                                R.readings,
+                                lambda r: rx.table.row(
+                                    rx.table.cell(r["at"]),
+                                    rx.table.cell(r["value"]),
+                                    rx.table.cell(
+                                        rx.badge(
+                                            r["level_label"],
+                                            color_scheme=rx.match(
+                                                r["level"],
+                                                *LEVEL_COLOURS.items(),
+                                                "gray",
+                                            ),
+                                        )
+                                    ),
+                                    rx.table.cell(r["by"]),
+                                    rx.table.cell(r["note"]),
                                 ),
-                                rx.table.cell(r["by"]),
-                                rx.table.cell(r["note"]),
-                            ),
-                        )
+                            )
+                        ),
+                        size="1",
+                        width="100%",
+                        id="readings",
                     ),
-                    size="1",
-                    width="100%",
-                    id="readings",
+                    t("risk.readings"),
                 ),
                 rx.text(t("risk.no_readings"), size="2", color_scheme="gray"),
             ),

@@ -6,7 +6,7 @@ import reflex as rx
 
 from backoffice.services.tickets import REPORT_COLUMNS
 from pages.charts import chart
-from pages.layout import template
+from pages.layout import scroll_region, template
 from pages.ui import date_input, t
 from state.tickets import QUEUES
 from state.tickets import TicketDeskState as D
@@ -58,7 +58,14 @@ def _queue_row(row: rx.Var) -> rx.Component:
         cursor="pointer",
         background=rx.cond(row["id"] == D.ticket_id.to(str), "var(--accent-3)", "transparent"),
         _hover={"background": "var(--gray-3)"},
-        on_click=D.open_ticket(row["id"]),
+        on_click=[
+            D.open_ticket(row["id"]),
+            # on a phone or tablet the ticket opens below the queue: bring it into view
+            rx.call_script(
+                "window.innerWidth < 1280 && "
+                "document.getElementById('ticket-card')?.scrollIntoView({block: 'start'})"
+            ),
+        ],
         class_name="queue-row",
         id="queue-" + row["no"].to(str),
         width="100%",
@@ -67,11 +74,20 @@ def _queue_row(row: rx.Var) -> rx.Component:
 
 def _queue() -> rx.Component:
     return rx.vstack(
-        rx.segmented_control.root(
-            *[rx.segmented_control.item(t(f"tickets.queue.{q}"), value=q) for q in QUEUES],
-            value=D.queue,
-            on_change=D.set_queue,
-            size="1",
+        # buttons that wrap, not a segmented control: four labels never fit a narrow column
+        rx.flex(
+            *[
+                rx.button(
+                    t(f"tickets.queue.{q}"),
+                    variant=rx.cond(D.queue == q, "solid", "soft"),
+                    on_click=D.set_queue(q),
+                    size="1",
+                    id=f"queue-tab-{q}",
+                )
+                for q in QUEUES
+            ],
+            wrap="wrap",
+            spacing="1",
             id="queue-tabs",
         ),
         rx.cond(
@@ -81,9 +97,11 @@ def _queue() -> rx.Component:
         ),
         spacing="2",
         width="100%",
-        min_width="16em",
-        max_height="calc(100vh - 10em)",
+        min_width="0",
+        # on a phone the queue leaves room for the ticket below it
+        max_height=rx.breakpoints(initial="45vh", lg="calc(100vh - 10em)"),
         overflow_y="auto",
+        overflow_x="hidden",
     )
 
 
@@ -199,6 +217,7 @@ def _composer() -> rx.Component:
                     ),
                     width="100%",
                     align="center",
+                    wrap="wrap",
                 ),
                 spacing="2",
                 width="100%",
@@ -538,7 +557,9 @@ def workspace() -> rx.Component:
         rx.heading(t("tickets.workspace"), size="6", id="page-title"),
         rx.grid(
             _queue(),
-            rx.card(_ticket(), width="100%"),
+            rx.card(
+                _ticket(), width="100%", min_width="0", id="ticket-card", scroll_margin_top="4em"
+            ),
             rx.cond(D.ticket_id > 0, _side()),
             columns=rx.breakpoints(initial="1", lg="18em 1fr 19em"),
             spacing="4",
@@ -598,27 +619,36 @@ def reports() -> rx.Component:
             on_submit=R.apply,
         ),
         rx.card(chart(R.chart, width="100%", id="report-chart"), width="100%"),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[rx.table.column_header_cell(t(f"tickets.report.{c}")) for c in REPORT_COLUMNS]
-                )
-            ),
-            rx.table.body(
-                rx.foreach(
-                    R.rows,
-                    lambda r: rx.table.row(
-                        *[rx.table.cell(r[c]) for c in REPORT_COLUMNS], class_name="report-row"
+        scroll_region(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(t(f"tickets.report.{c}"))
+                            for c in REPORT_COLUMNS
+                        ]
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        R.rows,
+                        lambda r: rx.table.row(
+                            *[rx.table.cell(r[c]) for c in REPORT_COLUMNS], class_name="report-row"
+                        ),
+                    ),
+                    rx.table.row(
+                        *[
+                            rx.table.cell(rx.text(R.total[c], weight="bold"))
+                            for c in REPORT_COLUMNS
+                        ],
+                        id="report-total",
                     ),
                 ),
-                rx.table.row(
-                    *[rx.table.cell(rx.text(R.total[c], weight="bold")) for c in REPORT_COLUMNS],
-                    id="report-total",
-                ),
+                width="100%",
+                variant="surface",
+                id="report-table",
             ),
-            width="100%",
-            variant="surface",
-            id="report-table",
+            t("tickets.reports"),
         ),
         width="100%",
         spacing="4",

@@ -173,37 +173,49 @@ def authenticator() -> Authenticator:
     return Authenticator()
 
 
-@pytest.fixture
-def sign_in_as(page, app_url: str, authenticator: Authenticator):
+def sign_in(
+    page,
+    app_url: str,
+    authenticator: Authenticator,
+    username: str,
+    screenshot_dir: Path | None = None,
+) -> None:
     """Sign in through the real page: password, then TOTP (enrolling on the first sign-in)."""
     from playwright.sync_api import expect
 
     from backoffice.seed import DEMO_PASSWORD
 
-    def sign_in(username: str, screenshot_dir: Path | None = None) -> None:
-        page.goto(app_url + "/login")
-        page.locator("#username").fill(username)
-        page.locator("#password").fill(DEMO_PASSWORD)
-        page.locator("#sign-in").click()
-        if username not in authenticator.secrets:
-            key = page.locator("#enrol-key")
-            expect(key).to_be_visible(timeout=30_000)
-            expect(page.locator("#enrol-qr")).to_be_visible()
-            if screenshot_dir:
-                page.screenshot(path=str(screenshot_dir / "login-enrol.png"))
-            authenticator.secrets[username] = key.inner_text().strip()
-            page.locator("#enrol-code").fill(authenticator.code(username))
-            page.locator("#enrol-code-submit").click()
-            expect(page.locator("#recovery-codes")).to_be_visible(timeout=30_000)
-            if screenshot_dir:
-                page.screenshot(path=str(screenshot_dir / "login-recovery-codes.png"))
-            page.locator("#continue").click()
-        else:
-            page.locator("#totp-code").fill(authenticator.code(username))
-            page.locator("#totp-code-submit").click()
-        expect(page.locator("#page-title")).to_be_visible(timeout=30_000)
-        # the page was loaded anew with the session cookie: its name comes over the new
-        # websocket once the page is live
-        expect(page.locator("#current-user")).not_to_be_empty(timeout=30_000)
+    page.goto(app_url + "/login")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("#sign-in").click()
+    if username not in authenticator.secrets:
+        key = page.locator("#enrol-key")
+        expect(key).to_be_visible(timeout=30_000)
+        expect(page.locator("#enrol-qr")).to_be_visible()
+        if screenshot_dir:
+            page.screenshot(path=str(screenshot_dir / "login-enrol.png"))
+        authenticator.secrets[username] = key.inner_text().strip()
+        page.locator("#enrol-code").fill(authenticator.code(username))
+        page.locator("#enrol-code-submit").click()
+        expect(page.locator("#recovery-codes")).to_be_visible(timeout=30_000)
+        if screenshot_dir:
+            page.screenshot(path=str(screenshot_dir / "login-recovery-codes.png"))
+        page.locator("#continue").click()
+    else:
+        page.locator("#totp-code").fill(authenticator.code(username))
+        page.locator("#totp-code-submit").click()
+    expect(page.locator("#page-title")).to_be_visible(timeout=30_000)
+    # the page was loaded anew with the session cookie: its name comes over the new
+    # websocket once the page is live
+    expect(page.locator("#current-user")).not_to_be_empty(timeout=30_000)
 
-    return sign_in
+
+@pytest.fixture
+def sign_in_as(page, app_url: str, authenticator: Authenticator):
+    """Sign in through the real page: password, then TOTP (enrolling on the first sign-in)."""
+
+    def sign_in_page(username: str, screenshot_dir: Path | None = None) -> None:
+        sign_in(page, app_url, authenticator, username, screenshot_dir)
+
+    return sign_in_page

@@ -94,15 +94,28 @@ def test_dark_mode_and_tablet_layouts(page: Page, app_url, sign_in_as, screensho
     after = page.evaluate("document.documentElement.className")
     assert ("dark" in after) != ("dark" in before)
     page.screenshot(path=str(screenshot_dir / "shell-dark.png"))
-    page.set_viewport_size({"width": 820, "height": 1180})
+    # a landscape tablet keeps the sidebar; the top bar folds its controls into one menu
+    page.set_viewport_size({"width": 1024, "height": 768})
     expect(page.locator("#sidebar")).to_be_visible()
+    expect(page.locator("#sign-out")).to_be_hidden()
+    expect(page.locator("#account-menu")).to_be_in_viewport(ratio=1)
     page.screenshot(path=str(screenshot_dir / "shell-tablet.png"))
+    # a portrait tablet or a phone opens the modules from the menu button
     page.set_viewport_size({"width": 600, "height": 900})
     expect(page.locator("#sidebar")).to_be_hidden()
-    page.get_by_role("button", name="menu").click()
+    page.get_by_role("button", name="导航菜单").click()
     expect(page.get_by_role("dialog").locator("#nav-products")).to_be_in_viewport(ratio=1)
     page.wait_for_timeout(500)  # let the slide-in animation finish before the picture
     page.screenshot(path=str(screenshot_dir / "shell-narrow-menu.png"))
+    page.keyboard.press("Escape")
+    # the account menu holds the language, the theme and signing out
+    page.locator("#account-menu").click()
+    expect(page.locator("#menu-user")).to_have_text("李娜")
+    page.locator("#menu-lang-en").click()
+    expect(page.locator("#page-title")).to_have_text("Overview")
+    page.locator("#account-menu").click()
+    page.locator("#menu-lang-zh").click()
+    expect(page.locator("#page-title")).to_have_text("运营概览")
 
 
 def test_wrong_password_and_sign_out(page: Page, app_url, sign_in_as, screenshot_dir):
