@@ -254,3 +254,51 @@ def test_a_list_export_names_the_people_a_record_holds(session, desk_setup):  # 
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     column = table[0].index(TICKET.field("assignee").label("zh"))
     assert rows == 1 and table[1][column] == "王小明"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_codes_the_portal_writes_into_the_trail_are_shown_in_words(session, lang):
+    """How someone signed in, a refused permission and why, a revealed field: words in the
+    reader's language, never the code the trail holds."""
+    from backoffice.security.rbac import DEFAULT_GRANTS, Principal
+    from models.audit import AuditEntry
+
+    grants = DEFAULT_GRANTS["compliance"]
+    officer = Principal(
+        1, "kyc.a", "Officer", 1, frozenset({"compliance"}),
+        frozenset((r, a) for r, actions in grants.items() for a in actions),
+    )  # fmt: skip
+    entries = [
+        AuditEntry(
+            id=i,
+            at=utcnow(),
+            actor="anonymous",
+            action=action,
+            entity=entity,
+            entity_id="1",
+            changes=changes,
+            prev_hash="",
+            hash="",
+        )
+        for i, (action, entity, changes) in enumerate(
+            [
+                ("auth.signed_in", "staff_session", '{"factor": [null, "totp-enrolment"]}'),
+                (
+                    "auth.refused",
+                    "auth",
+                    '{"permission": [null, "hiring.view"],'
+                    ' "reason": [null, "resource not allowed"]}',
+                ),
+                ("customer.reveal", "customer", '{"id_number": ["***", "revealed"]}'),
+            ],
+            start=1,
+        )
+    ]
+    shown = "\n".join(
+        row["changes"]
+        for row in service.describe_trail(session, principal=officer, entries=entries, lang=lang)
+    )
+    for code in ("totp-enrolment", "hiring.view", "resource not allowed", "revealed"):
+        assert code not in shown, shown
+    assert translate("resource.hiring", lang) in shown
+    assert translate("history.value.revealed", lang) in shown

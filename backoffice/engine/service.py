@@ -24,7 +24,7 @@ from backoffice.engine import fields as fieldlib
 from backoffice.engine.fields import FieldError, FieldSpec
 from backoffice.engine.resource import COUNT_CAP, PAGE_SIZES, Resource
 from backoffice.engine.resource import get as get_resource
-from backoffice.i18n import Message, translate
+from backoffice.i18n import Message, catalogue, translate
 from backoffice.refusal import Refusal
 from backoffice.security import fields as secure_fields
 from backoffice.security.rbac import Principal
@@ -1368,6 +1368,9 @@ def _history_value(
     if not isinstance(value, str | int | float | Decimal):
         return json.dumps(value, ensure_ascii=False)
     text = str(value)
+    coded = _coded_value(name, text, lang)
+    if coded is not None:
+        return coded
     if spec is None:
         if name in HISTORY_REFERENCES:
             return _ref_title(session, HISTORY_REFERENCES[name], text, lang, titles)
@@ -1412,6 +1415,20 @@ def _ref_title(session: Session, ref: str, record_id: str, lang: str, titles: di
             title_text(target, title, lang) if title not in (None, "") else f"#{record_id}"
         )
     return titles[key]
+
+
+def _coded_value(name: str, text: str, lang: str) -> str | None:
+    """A code the portal itself wrote into the trail (how someone signed in, a permission,
+    why a call was refused, a revealed field) in words; None when it is not one."""
+    words = catalogue(lang)
+    for key in (f"history.value.{name}.{text}", f"history.value.{text}"):
+        if key in words:
+            return words[key]
+    if name == "permission" and "." in text:
+        resource, action = text.rsplit(".", 1)
+        if f"resource.{resource}" in words and f"action.{action}" in words:
+            return f"{words[f'resource.{resource}']} · {words[f'action.{action}']}"
+    return None
 
 
 def _field_label(name: str, lang: str) -> str:

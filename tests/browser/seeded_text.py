@@ -16,6 +16,8 @@ from backoffice.db import make_engine
 from backoffice.engine.resource import all_resources
 from backoffice.security import fields
 
+TYPED = {"reason", "note", "comment", "message", "notes", "decision_note"}
+
 
 def collect() -> dict[str, object]:
     engine = make_engine(os.environ["BACKOFFICE_DB_URL"])
@@ -37,6 +39,11 @@ def collect() -> dict[str, object]:
                     if isinstance(value, str) and value.strip():
                         texts.add(value.strip())
                         texts.update(line.strip() for line in value.splitlines() if line.strip())
+        # what people typed into the trail (a reveal's reason, a decision's note) is data
+        for (changes,) in conn.execute(sa.text("SELECT changes FROM audit_entry")):
+            for name, pair in json.loads(changes or "{}").items():
+                if name in TYPED and isinstance(pair, list):
+                    texts.update(v.strip() for v in pair if isinstance(v, str) and v.strip())
         for resource in all_resources():
             table = resource.model.__table__
             query = sa.select(sa.func.min(table.c.id))

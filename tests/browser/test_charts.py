@@ -30,6 +30,7 @@ def test_every_chart_speaks_the_pages_language_at_both_widths(
     sign_in_as("ceo.huang")
     for lang in ("zh", "en"):
         if lang == "en":
+            page.set_viewport_size({"width": 1440, "height": 900})  # the switch is in the bar
             page.get_by_role("radio", name="English").click()
             expect(page.locator("#page-title")).not_to_have_text(CJK, timeout=30_000)
         for width in (1440, 768):

@@ -301,7 +301,7 @@ def test_a_yield_change_for_tomorrow_is_approved_by_a_second_manager(
     page.screenshot(path=str(screenshot_dir / "product-change-approved.png"), full_page=True)
     page.goto(app_url + f"/r/product?q={code}")
     page.locator(".list-row a").first.click()
-    expect(page.locator("#record-summary")).to_contain_text("approved", timeout=30_000)
+    expect(page.locator("#record-summary")).to_contain_text("已批准（待生效）", timeout=30_000)
 
 
 def test_commission_report_by_month(page: Page, app_url, sign_in_as, screenshot_dir):
@@ -314,4 +314,4 @@ def test_commission_report_by_month(page: Page, app_url, sign_in_as, screenshot_
     page.screenshot(path=str(screenshot_dir / "commission-report.png"), full_page=True)
     with page.expect_download() as download:
         page.locator("#commission-export").click()
-    assert download.value.path().read_bytes().decode("utf-8-sig").startswith("partner,month")
+    assert download.value.path().read_bytes().decode("utf-8-sig").startswith("合作伙伴,月份,")
