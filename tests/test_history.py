@@ -290,6 +290,8 @@ def test_codes_the_portal_writes_into_the_trail_are_shown_in_words(session, lang
                     ' "reason": [null, "resource not allowed"]}',
                 ),
                 ("customer.reveal", "customer", '{"id_number": ["***", "revealed"]}'),
+                ("auth.refused", "auth", '{"permission": [null, "*.signed_in"]}'),
+                ("seed.loaded", "seed", '{"size": [null, "small"]}'),
             ],
             start=1,
         )
@@ -298,7 +300,14 @@ def test_codes_the_portal_writes_into_the_trail_are_shown_in_words(session, lang
         row["changes"]
         for row in service.describe_trail(session, principal=officer, entries=entries, lang=lang)
     )
-    for code in ("totp-enrolment", "hiring.view", "resource not allowed", "revealed"):
+    for code in (
+        "totp-enrolment",
+        "hiring.view",
+        "resource not allowed",
+        "revealed",
+        "*.",
+        "small",
+    ):
         assert code not in shown, shown
     assert translate("resource.hiring", lang) in shown
     assert translate("history.value.revealed", lang) in shown
