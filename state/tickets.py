@@ -85,7 +85,7 @@ class TicketDeskState(rx.State):
         now = utcnow()
         with session_scope() as session:
             found = desk.queue(session, principal, self.queue, QUEUE_SIZE)
-            names = desk.staff_names(session)
+            names = desk.staff_names(session, [t.assignee for t in found], lang)
             self.rows = []
             for t in found:
                 due = desk.current_due(t)
@@ -155,7 +155,9 @@ class TicketDeskState(rx.State):
                 "priority_label": choice_label("ticket_priority", ticket.priority, lang),
                 "category_label": choice_label("ticket_category", ticket.category, lang),
                 "channel_label": choice_label("ticket_channel", ticket.channel, lang),
-                "assignee": desk.staff_names(session).get(ticket.assignee, ticket.assignee)
+                "assignee": desk.staff_names(session, [ticket.assignee], lang).get(
+                    ticket.assignee, ticket.assignee
+                )
                 if ticket.assignee
                 else translate("tickets.unassigned", lang),
                 "first_due": when(ticket.first_response_due),
@@ -175,7 +177,11 @@ class TicketDeskState(rx.State):
                 "open": "1" if ticket.status in OPEN_TICKET_STATES else "",
                 "resolution_note": ticket.resolution_note,
             }
-            names = desk.staff_names(session)
+            conversation = desk.conversation(session, ticket.id)
+            agents = desk.agents(session) if self.is_lead else []
+            names = desk.staff_names(
+                session, [message.author for message, _n in conversation] + agents, lang
+            )
             self.messages = [
                 {
                     "id": str(message.id),
@@ -188,7 +194,7 @@ class TicketDeskState(rx.State):
                     "body": message.body,
                     "from": number if number != ticket.ticket_no else "",
                 }
-                for message, number in desk.conversation(session, ticket.id)
+                for message, number in conversation
             ]
             self.actions = [
                 {"key": key, "label": resource.workflow.get(key).label(lang)}  # type: ignore[union-attr]
@@ -201,11 +207,7 @@ class TicketDeskState(rx.State):
                 {"id": str(reply.id), "title": reply.title}
                 for reply in desk.canned_for(session, ticket.category)
             ]
-            self.agents = (
-                [{"value": u, "label": names.get(u, u)} for u in desk.agents(session)]
-                if self.is_lead
-                else []
-            )
+            self.agents = [{"value": u, "label": names.get(u, u)} for u in agents]
             self._fill_customer(session, principal, ticket, lang, when)
 
     def _fill_customer(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -323,9 +324,9 @@ def links_of(session: Session, ticket: Ticket) -> TicketLinks:
     )
 
 
-def staff_names(session: Session) -> dict[str, str]:
-    """Every account's display name by username."""
-    return dict(session.execute(sa.select(User.username, User.display_name)).all())
+def staff_names(session: Session, usernames: Iterable[str], lang: str) -> dict[str, str]:
+    """What staff see for these logins (display names; 系统/System for the portal's jobs)."""
+    return display_names(session, usernames, lang)
 
 
 def by_id(session: Session, ticket_id: int) -> Ticket | None:
