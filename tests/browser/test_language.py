@@ -142,8 +142,22 @@ class Data:
                 text = text.replace(masked, " ")
         for value in self.longest_first:
             if value in text:
-                text = text.replace(value, " ")
+                text = _without(text, value)
         return text
+
+
+def _without(text: str, value: str) -> str:
+    """``text`` with ``value`` taken out where it stands as a whole: a stored "ie" or "Co"
+    is not taken out of the middle of a word (which would leave a foreign-looking rest)."""
+    before = r"(?<![A-Za-z0-9])" if _latin(value[0]) else ""
+    after = r"(?![A-Za-z0-9])" if _latin(value[-1]) else ""
+    if not (before or after):
+        return text.replace(value, " ")
+    return re.sub(before + re.escape(value) + after, " ", text)
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
 
 
 def chinese_outside_data(texts: list[str], data: Data) -> list[str]:
