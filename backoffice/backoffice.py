@@ -9,20 +9,9 @@ from reflex.utils import prerequisites
 from reflex_base import constants
 from reflex_base.config import get_config
 
-import backoffice.resources  # noqa: F401  (registers every resource declaration)
-import pages.admin
-import pages.audit_log
-import pages.campaigns
-import pages.hr
-import pages.kpi
-import pages.kyc
-import pages.overview
-import pages.partners
-import pages.projects
-import pages.risk
-import pages.tickets  # noqa: F401  (the imports above register pages, panels and states)
-from backoffice import heap_trim, jobs, memory_probe, request_limits
+from backoffice import domains, jobs, request_limits
 from backoffice.i18n import translate
+from backoffice.ops import heap_trim, memory_probe
 from backoffice.security import headers
 from backoffice.session_routes import routes_app
 from pages.layout import registered_pages
@@ -38,6 +27,8 @@ def reflex_upload_path() -> str:
     return get_config().prepend_backend_path(str(constants.Endpoint.UPLOAD))
 
 
+domains.load()  # every resource, for the generic pages
+domains.layer("pages")  # every domain's own pages (and through them their states)
 register_pages()
 admission.cap_events_in_flight(admission.limit_from_environment())
 malformed_events.log_once_per_connection()

@@ -10,9 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-from backoffice import backup, config, db, jobs, migrations, seed
+from backoffice import config, db, jobs, migrations, seed
 from backoffice.config import get_settings
-from backoffice.services import audit_anchor, auth, field_keys, users
+from backoffice.domains.admin import users
+from backoffice.domains.audit import anchor as audit_anchor
+from backoffice.ops import backup
+from backoffice.security import auth, field_keys
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:

@@ -15,9 +15,9 @@ from typing import Any
 import plotly.graph_objects as go
 
 from backoffice import chart_style as style
+from backoffice.domains.kpi.metrics import ChartData, Series
+from backoffice.domains.projects import rules as plan_rules
 from backoffice.i18n import choice_label, translate
-from backoffice.services import projects as plan_rules
-from backoffice.services.metrics import ChartData, Series
 
 
 def _floats(values: Sequence[Any]) -> list[float | None]:

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from backoffice.db import engine, retry_when_busy, session_scope
-from backoffice.services import audit
+from backoffice.platform import audit
 from models.base import utcnow
 from models.jobs import JobLease, JobRun
 
@@ -61,8 +61,16 @@ def job(name: str, every: timedelta, label_zh: str, label_en: str) -> Callable:
     return register
 
 
+def _every_job() -> dict[str, Job]:
+    """The jobs every domain declares (``domains/<name>/jobs.py``), imported on first use."""
+    from backoffice import domains
+
+    domains.parts("jobs")
+    return _JOBS
+
+
 def registered() -> list[Job]:
-    return list(_JOBS.values())
+    return list(_every_job().values())
 
 
 def claim(name: str, every: timedelta, holder: str = HOLDER) -> bool:
@@ -93,7 +101,7 @@ def _claim(name: str, every: timedelta, holder: str) -> bool:
 
 def run_job(name: str, *, holder: str = HOLDER, force: bool = False) -> JobRun | None:
     """Run a job now if this caller wins the lease (``force`` skips the lease: run now)."""
-    found = _JOBS.get(name)
+    found = _every_job().get(name)
     if found is None:
         raise KeyError(name)
     if not force and not claim(name, found.every, holder):
@@ -148,7 +156,7 @@ def run_now(name: str, *, actor: str, client: str = "") -> JobRun:
 
 def last_runs(session: Session) -> dict[str, JobRun]:
     runs: dict[str, JobRun] = {}
-    for name in _JOBS:
+    for name in _every_job():
         run = session.exec(
             select(JobRun).where(JobRun.name == name).order_by(JobRun.id.desc())
         ).first()
@@ -161,15 +169,13 @@ _scheduler: BackgroundScheduler | None = None
 
 
 def _new_scheduler() -> BackgroundScheduler:
-    import backoffice.schedules  # noqa: F401  (registers every module's jobs)
-
     threads = 1 if engine().dialect.name == "sqlite" else JOB_THREADS
     scheduler = BackgroundScheduler(
         timezone="UTC", executors={"default": ThreadPoolExecutor(threads)}
     )
     # the first tick of every job waits a little after a (re)start
     first_run_after = timedelta(seconds=float(os.environ.get("BACKOFFICE_SCHEDULER_DELAY", "15")))
-    for item in _JOBS.values():
+    for item in _every_job().values():
         scheduler.add_job(
             run_job,
             IntervalTrigger(seconds=item.every.total_seconds()),
@@ -206,7 +212,7 @@ def serve(stop: threading.Event | None = None) -> int:
             signal.signal(signum, lambda *_: stop.set())
     scheduler = _new_scheduler()
     scheduler.start()
-    log.info("scheduler %s running %d jobs", HOLDER, len(_JOBS))
+    log.info("scheduler %s running %d jobs", HOLDER, len(_every_job()))
     try:
         stop.wait()
     finally:
@@ -221,7 +227,7 @@ def next_run(session: Session, name: str) -> datetime | None:
         scheduled = _scheduler.get_job(name)
         if scheduled is not None and scheduled.next_run_time is not None:
             return scheduled.next_run_time
-    found, lease = _JOBS.get(name), session.get(JobLease, name)
+    found, lease = _every_job().get(name), session.get(JobLease, name)
     if found is None or lease is None or lease.last_started_at is None:
         return None
     return lease.last_started_at + found.every

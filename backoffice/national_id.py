@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from backoffice.services.business_time import local_today
+from backoffice.platform.business_time import local_today
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"

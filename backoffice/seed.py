@@ -24,19 +24,16 @@ from sqlmodel import Session, SQLModel, select
 
 from backoffice import national_id, pdf
 from backoffice.db import refresh_statistics, session_scope
+from backoffice.domains.admin import users
+from backoffice.domains.kpi import rules as kpi
+from backoffice.domains.kyc import screening
+from backoffice.domains.questionnaire import rules as questionnaire
+from backoffice.domains.risk.rules import evaluate_all as evaluate_risk_indicators
+from backoffice.domains.suitability import rules as suitability
+from backoffice.domains.tickets import rules as desk
+from backoffice.platform import attachments, audit
+from backoffice.platform.business_time import local_today
 from backoffice.security import fields, rbac
-from backoffice.services import (
-    attachments,
-    audit,
-    kpi,
-    questionnaire,
-    screening,
-    suitability,
-    users,
-)
-from backoffice.services import tickets as desk
-from backoffice.services.business_time import local_today
-from backoffice.services.risk import evaluate_all as evaluate_risk_indicators
 from models.attachments import Attachment
 from models.campaigns import (
     Campaign,
@@ -78,11 +75,6 @@ from models.kyc import (
     KycCase,
     KycCaseKind,
     KycCaseStatus,
-    QuestionnaireStatus,
-    RiskCategory,
-    RiskIndicator,
-    RiskQuestion,
-    RiskQuestionnaire,
     ScreeningHit,
     WatchlistEntry,
     WatchlistKind,
@@ -104,6 +96,8 @@ from models.projects import (
     RiskStatus,
     RiskStrategy,
 )
+from models.questionnaire import QuestionnaireStatus, RiskQuestion, RiskQuestionnaire
+from models.risk import RiskCategory, RiskIndicator
 from models.tickets import (
     AssignmentRule,
     BusinessHoliday,
@@ -2242,8 +2236,8 @@ def seed_suitability(session: Any) -> None:
     """Two examples made through the rules: an override the customer-service lead requested
     for a subscription refused as unsuitable (awaiting compliance), and the holdings that became
     unsuitable when a product was re-rated one level higher, queued by the review job."""
+    from backoffice.domains.suitability.resources import OVERRIDE
     from backoffice.engine import service
-    from backoffice.resources.suitability import OVERRIDE
 
     today = local_today()
     customers = session.exec(

@@ -17,8 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from backoffice.db import session_scope
-from backoffice.security import sessions
-from backoffice.services import auth
+from backoffice.security import auth, sessions
 
 MAX_CODE_BYTES = 2000
 

@@ -1,43 +1,8 @@
-"""SQLModel tables, one module per domain. Importing this package registers every table."""
+"""SQLModel tables, one module per domain (named as the domain is). Importing this package
+registers every table: each module in it is imported, so a new domain's tables need no list."""
 
-from models import (
-    attachments,
-    audit,
-    campaigns,
-    custom_fields,
-    customers,
-    hr,
-    identity,
-    jobs,
-    kpi,
-    kyc,
-    notifications,
-    partners,
-    products,
-    projects,
-    suitability,
-    tickets,
-    transactions,
-    views,
-)
+import importlib
+import pkgutil
 
-__all__ = [
-    "attachments",
-    "audit",
-    "campaigns",
-    "custom_fields",
-    "customers",
-    "hr",
-    "identity",
-    "jobs",
-    "kpi",
-    "kyc",
-    "notifications",
-    "partners",
-    "products",
-    "projects",
-    "suitability",
-    "tickets",
-    "transactions",
-    "views",
-]
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

@@ -1,6 +1,6 @@
 """KPI history, alert rules and their alerts, and the reports the portal writes on a schedule.
 
-The metrics themselves are defined in code (``backoffice/services/metrics.py``); only what
+The metrics themselves are defined in code (``backoffice/domains/kpi/metrics.py``); only what
 changes over time is stored here.
 """
 

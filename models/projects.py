@@ -78,7 +78,7 @@ class Project(EditableBase, table=True):
 
 class Milestone(EditableBase, table=True):
     """Baseline dates are ``planned_*``; the current plan is ``forecast_*`` (moves through
-    :func:`backoffice.services.projects.move_milestone`, with a reason)."""
+    :func:`backoffice.domains.projects.rules.move_milestone`, with a reason)."""
 
     __tablename__ = "milestone"
 

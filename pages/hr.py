@@ -7,7 +7,6 @@ import reflex as rx
 
 from pages.charts import chart
 from pages.layout import scroll_region, template
-from pages.resource import RECORD_PANELS
 from pages.ui import t
 from state.hr import RATINGS
 from state.hr import AppraisalDeskState as A
@@ -611,6 +610,3 @@ def employee_panel() -> rx.Component:
         on_mount=E.load,
         id="employee-panel",
     )
-
-
-RECORD_PANELS["employee"] = employee_panel

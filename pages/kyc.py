@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.layout import scroll_region
-from pages.resource import RECORD_PANELS
 from pages.ui import t
 from state.kyc import KycPanelState as K
 
@@ -337,7 +336,3 @@ def customer_panel() -> rx.Component:
         on_mount=K.load_customer,
         id="kyc-panel",
     )
-
-
-RECORD_PANELS["kyc_case"] = case_panel
-RECORD_PANELS["customer"] = customer_panel

@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.layout import scroll_region, template
-from pages.resource import RECORD_PANELS
 from pages.ui import t
 from state.partners import CommissionState, ProductCommissionState
 
@@ -158,6 +157,3 @@ def product_commission_panel() -> rx.Component:
         on_mount=P.load,
         width="100%",
     )
-
-
-RECORD_PANELS["product"] = product_commission_panel

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from backoffice.domains.projects.rules import BEHIND_POINTS, RED_SLIP_DAYS, RISK_HIGH, RISK_MEDIUM
 from backoffice.i18n import catalogue
-from backoffice.services.projects import BEHIND_POINTS, RED_SLIP_DAYS, RISK_HIGH, RISK_MEDIUM
 from models.projects import ProjectPhase
 from pages.charts import chart
 from pages.layout import scroll_region, template

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 import reflex as rx
 
+from backoffice.domains import manifests
 from backoffice.engine.resource import Resource, all_resources
 from backoffice.navigation import MODULES
 from pages.layout import scroll_region, template
@@ -14,9 +16,16 @@ from state.resource import ResourceImportState, ResourceListState, ResourceRecor
 from state.ui import UIState
 
 ALL = "__all"
-# resource key → a component shown on its record pages above the tabs (declared by the module's
-# pages, e.g. the KYC case panel); everything else on those pages is generic
-RECORD_PANELS: dict[str, Callable[[], rx.Component]] = {}
+
+
+def record_panel(resource_key: str) -> Callable[[], rx.Component] | None:
+    """The component a domain's manifest shows on ``resource_key``'s record pages above the
+    tabs (e.g. the KYC case panel); everything else on those pages is generic."""
+    for manifest in manifests():
+        if where := manifest.record_panels.get(resource_key):
+            module, function = where.split(":")
+            return getattr(importlib.import_module(module), function)
+    return None
 
 
 # --- list -----------------------------------------------------------------------------------
@@ -1170,7 +1179,7 @@ def _register(resource: Resource, module_route: str) -> None:
         active_route=module_route,
         on_load=ResourceImportState.open(resource.key),
     )(import_view)
-    panel = RECORD_PANELS.get(resource.key)
+    panel = record_panel(resource.key)
 
     def record_page() -> rx.Component:
         return record_view(panel)

@@ -1,14 +1,12 @@
-"""Panels on the risk indicator and questionnaire pages (the rest is the generic engine)."""
+"""The panel on the risk indicator page (the rest is the generic engine)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from pages.layout import scroll_region
-from pages.resource import RECORD_PANELS
 from pages.ui import t
-from state.risk import QuestionnairePanelState as Q
-from state.risk import RiskPanelState as R
+from state.risk import RiskPanelState
 
 LEVEL_COLOURS = {"normal": "green", "warning": "amber", "breach": "red"}
 
@@ -22,7 +20,7 @@ def _record_form() -> rx.Component:
             spacing="2",
             wrap="wrap",
         ),
-        on_submit=R.record,
+        on_submit=RiskPanelState.record,
         reset_on_submit=True,
     )
 
@@ -34,14 +32,14 @@ def indicator_panel() -> rx.Component:
                 rx.icon("activity", size=16),
                 rx.text(t("risk.readings"), weight="bold"),
                 rx.cond(
-                    ~R.manual,
+                    ~RiskPanelState.manual,
                     rx.text(t("risk.measured_note"), size="1", color_scheme="gray"),
                 ),
                 align="center",
             ),
-            rx.cond(R.can_record, _record_form()),
+            rx.cond(RiskPanelState.can_record, _record_form()),
             rx.cond(
-                R.readings.length() > 0,
+                RiskPanelState.readings.length() > 0,
                 scroll_region(
                     rx.table.root(
                         rx.table.header(
@@ -54,7 +52,7 @@ def indicator_panel() -> rx.Component:
                         ),
                         rx.table.body(
                             rx.foreach(
-                                R.readings,
+                                RiskPanelState.readings,
                                 lambda r: rx.table.row(
                                     rx.table.cell(r["at"]),
                                     rx.table.cell(r["value"]),
@@ -84,64 +82,5 @@ def indicator_panel() -> rx.Component:
             width="100%",
         ),
         width="100%",
-        on_mount=R.load,
+        on_mount=RiskPanelState.load,
     )
-
-
-def questionnaire_panel() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.icon("clipboard-list", size=16),
-                rx.text(t("questionnaire.preview"), weight="bold"),
-                rx.text(t("questionnaire.max_score"), size="2", color_scheme="gray"),
-                rx.text(Q.max_score, size="2", weight="bold", id="questionnaire-max"),
-                rx.spacer(),
-                rx.cond(
-                    Q.can_copy,
-                    rx.button(
-                        rx.icon("copy-plus", size=14),
-                        t("questionnaire.new_version"),
-                        on_click=Q.new_version,
-                        variant="outline",
-                        id="questionnaire-new-version",
-                    ),
-                ),
-                align="center",
-                width="100%",
-            ),
-            rx.hstack(
-                rx.foreach(
-                    Q.bands,
-                    lambda b: rx.badge(b["band"] + " " + b["range"], variant="soft", size="2"),
-                ),
-                wrap="wrap",
-                id="questionnaire-bands",
-            ),
-            rx.foreach(
-                Q.questions,
-                lambda q: rx.vstack(
-                    rx.hstack(
-                        rx.text(q["text"], size="2", weight="medium"),
-                        rx.text(q["weight"], size="1", color_scheme="gray"),
-                    ),
-                    rx.text(q["answers"], size="1", color_scheme="gray"),
-                    spacing="0",
-                    class_name="questionnaire-question",
-                ),
-            ),
-            rx.link(
-                t("questionnaire.edit_questions"),
-                href="/r/risk_question?questionnaire_id=" + Q.questionnaire_id.to(str),
-                size="2",
-            ),
-            width="100%",
-            spacing="2",
-        ),
-        width="100%",
-        on_mount=Q.load,
-    )
-
-
-RECORD_PANELS["risk_indicator"] = indicator_panel
-RECORD_PANELS["questionnaire"] = questionnaire_panel

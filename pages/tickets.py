@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from backoffice.services.tickets import REPORT_COLUMNS
+from backoffice.domains.tickets.rules import REPORT_COLUMNS
 from pages.charts import chart
 from pages.layout import scroll_region, template
 from pages.ui import date_input, t

@@ -32,10 +32,10 @@ from sqlmodel import select  # noqa: E402
 
 import backoffice.backoffice  # noqa: E402, F401  (registers states and resources)
 from backoffice import db, migrations, seed  # noqa: E402
+from backoffice.domains.admin import users  # noqa: E402
 from backoffice.engine import service  # noqa: E402
 from backoffice.engine.resource import get  # noqa: E402
-from backoffice.security import sessions  # noqa: E402
-from backoffice.services import auth, users  # noqa: E402
+from backoffice.security import auth, sessions  # noqa: E402
 from models.identity import User  # noqa: E402
 from state.auth import carry_cookie  # noqa: E402
 from state.resource import ResourceListState  # noqa: E402
@@ -148,7 +148,7 @@ def ticket_desk() -> dict[str, dict[str, float]]:
     a 30-day report by agent, and one escalation run (rolled back)."""
     from datetime import timedelta
 
-    from backoffice.services import tickets as desk
+    from backoffice.domains.tickets import rules as desk
     from models.base import utcnow
 
     with db.session_scope() as session:

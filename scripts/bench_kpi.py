@@ -20,7 +20,7 @@ from reflex.istate.data import RouterData
 from reflex.state import State
 
 from backoffice import db
-from backoffice.services import kpi
+from backoffice.domains.kpi import rules as kpi
 from models.kpi import KpiSnapshot
 from state.auth import carry_cookie
 from state.kpi import KpiState

@@ -15,7 +15,7 @@ then loads as a navigation).
 
 Figures are printed and written to bench-results/ws.json. ``--soak 600`` holds the last level
 ten minutes, sampling the server's memory every 30 s. ``--memory-probe`` has each worker list
-what it holds every minute (``backoffice/memory_probe.py``) and prints what grew, first sample
+what it holds every minute (``backoffice/ops/memory_probe.py``) and prints what grew, first sample
 under load to last.
 """
 
@@ -61,8 +61,8 @@ from wsproto.events import (  # noqa: E402
 )
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError  # noqa: E402
 
-from backoffice import heap_trim  # noqa: E402
-from backoffice.memory_probe import proc_kb  # noqa: E402
+from backoffice.ops import heap_trim  # noqa: E402
+from backoffice.ops.memory_probe import proc_kb  # noqa: E402
 
 DEFAULT_REDIS_DB = 11
 LIST_PATH = "/r/transaction"
@@ -157,8 +157,8 @@ def staff_tokens(count: int, roles: tuple[str, ...] = ROLES, prefix: str = "benc
     from sqlmodel import select
 
     from backoffice import db
+    from backoffice.domains.admin import users
     from backoffice.security import sessions
-    from backoffice.services import users
     from models.identity import User
 
     bench.prepare()

@@ -8,7 +8,7 @@ import reflex as rx
 
 from backoffice.db import session_scope
 from backoffice.i18n import translate
-from backoffice.services import auth
+from backoffice.security import auth
 from state.auth import SessionState, public, signed_in
 from state.ui import UIState
 

@@ -7,17 +7,16 @@ from typing import Any
 
 import reflex as rx
 
-import backoffice.schedules  # noqa: F401  (registers every module's jobs)
 from backoffice import jobs
 from backoffice.config import get_settings
 from backoffice.db import session_scope
+from backoffice.domains.admin import users
 from backoffice.engine import custom
 from backoffice.engine.resource import all_resources
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
-from backoffice.security import rbac
-from backoffice.services import auth, users
-from backoffice.services.business_time import shown_time
+from backoffice.platform.business_time import shown_time
+from backoffice.security import auth, rbac
 from state.auth import SessionState, requires
 from state.ui import UIState
 

@@ -29,8 +29,7 @@ from reflex_base.event.context import EventContext
 from backoffice.db import session_scope
 from backoffice.engine.resource import all_resources
 from backoffice.i18n import translate
-from backoffice.security import gate, rbac, sessions
-from backoffice.services import auth
+from backoffice.security import auth, gate, rbac, sessions
 from state.changes import assign
 from state.ui import UIState
 

@@ -6,8 +6,8 @@ import reflex as rx
 
 from backoffice import figures
 from backoffice.db import session_scope
+from backoffice.domains.campaigns import rules as campaigns
 from backoffice.i18n import choice_label
-from backoffice.services import campaigns
 from state.auth import requires
 from state.charts import Chart, as_chart
 from state.ui import UIState

@@ -11,11 +11,8 @@ import reflex as rx
 
 from backoffice import chart_style, figures, offload
 from backoffice.db import session_scope
-from backoffice.engine.versioned import display_names
-from backoffice.i18n import translate
-from backoffice.security.rbac import ROLES
-from backoffice.services import kpi
-from backoffice.services.metrics import (
+from backoffice.domains.kpi import rules as kpi
+from backoffice.domains.kpi.metrics import (
     AREAS,
     EVERY_AREA,
     Period,
@@ -23,6 +20,9 @@ from backoffice.services.metrics import (
     metric,
     visible,
 )
+from backoffice.engine.versioned import display_names
+from backoffice.i18n import translate
+from backoffice.security.rbac import ROLES
 from state.auth import SessionState, requires
 from state.charts import Chart, as_chart
 from state.ui import UIState

@@ -13,9 +13,9 @@ from typing import Any
 import reflex as rx
 
 from backoffice.db import session_scope
+from backoffice.domains.admin import users
 from backoffice.i18n import translate
-from backoffice.security import totp
-from backoffice.services import auth, users
+from backoffice.security import auth, totp
 from state.auth import SessionState, claim_script, public
 from state.ui import UIState, relabels
 

@@ -10,7 +10,7 @@ import reflex as rx
 
 from backoffice.db import session_scope
 from backoffice.i18n import translate
-from backoffice.services import notifications
+from backoffice.platform import notifications
 from state.auth import SessionState, signed_in
 from state.ui import UIState, relabels
 

@@ -8,8 +8,8 @@ import reflex as rx
 
 from backoffice import offload
 from backoffice.db import session_scope
-from backoffice.services import partners
-from backoffice.services.business_time import local_today
+from backoffice.domains.partners import rules as partners
+from backoffice.platform.business_time import local_today
 from state.auth import SessionState, requires
 from state.resource import record_id_param
 from state.ui import UIState

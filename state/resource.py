@@ -25,8 +25,8 @@ from backoffice.engine.resource import Resource
 from backoffice.engine.resource import get as get_resource
 from backoffice.engine.versioned import display_names
 from backoffice.i18n import translate
-from backoffice.services import attachments, documents
-from backoffice.services.business_time import shown_time
+from backoffice.platform import attachments, documents
+from backoffice.platform.business_time import shown_time
 from state.auth import (
     PAGE_LOAD_ATTR,
     PERMISSION_ATTR,

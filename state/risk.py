@@ -1,5 +1,4 @@
-"""Panels of the risk indicator and questionnaire pages: readings and recording a value; the
-questionnaire as officers will see it, and starting the next version."""
+"""The panel of the risk indicator page: readings and recording a value."""
 
 from __future__ import annotations
 
@@ -8,10 +7,10 @@ from typing import Any
 import reflex as rx
 
 from backoffice.db import session_scope
+from backoffice.domains.risk import rules as risk
 from backoffice.engine.versioned import display_names
 from backoffice.i18n import choice_label, translate
-from backoffice.services import questionnaire, risk
-from backoffice.services.business_time import shown_time
+from backoffice.platform.business_time import shown_time
 from state.auth import SessionState, requires
 from state.resource import ResourceRecordState, record_id_param
 from state.ui import UIState
@@ -74,66 +73,4 @@ class RiskPanelState(rx.State):
             ),
             RiskPanelState.load,
             ResourceRecordState.open("risk_indicator"),
-        ]
-
-
-class QuestionnairePanelState(rx.State):
-    questionnaire_id: int = 0
-    questions: list[dict[str, str]] = []
-    bands: list[dict[str, str]] = []
-    max_score: str = ""
-    can_copy: bool = False
-
-    @rx.event
-    @requires("questionnaire", "view")
-    async def load(self) -> None:
-        lang = (await self.get_state(UIState)).lang
-        principal = (await self.get_state(SessionState)).principal
-        self.questionnaire_id = record_id_param(self)
-        with session_scope() as session:
-            version = questionnaire.version_of(session, self.questionnaire_id)
-            try:
-                questions = questionnaire.questions_of(session, self.questionnaire_id)
-            except questionnaire.QuestionnaireError:
-                questions = []
-            self.questions = [
-                {
-                    "text": f"{q.position}. {q.text(lang)}",
-                    "weight": f"× {q.weight}",
-                    "answers": " / ".join(f"{a.text(lang)} ({a.points})" for a in q.answers),
-                }
-                for q in questions
-            ]
-            self.max_score = str(questionnaire.max_score(questions)) if questions else "—"
-            self.bands = (
-                [{"band": b, "range": r} for b, r in questionnaire.bands_text(version)]
-                if version
-                else []
-            )
-            self.can_copy = bool(
-                version
-                and version.status in ("active", "retired")
-                and principal.can("questionnaire", "create")
-            )
-
-    @rx.event
-    @requires("questionnaire", "create")
-    async def new_version(self) -> Any:
-        lang = (await self.get_state(UIState)).lang
-        session_state = await self.get_state(SessionState)
-        try:
-            with session_scope(write=True) as session:
-                source = questionnaire.version_of(session, self.questionnaire_id)
-                if source is None:
-                    raise questionnaire.QuestionnaireError("error.not_found")
-                draft = questionnaire.new_draft(
-                    session, session_state.principal, source, session_state.client
-                )
-                draft_id = draft.id
-        except questionnaire.QuestionnaireError as error:
-            return rx.toast.error(translate(error.key, lang))
-        return [
-            rx.toast.success(translate("questionnaire.draft_made", lang)),
-            # a full load: the record page and this panel both start from the new id
-            rx.call_script(f"window.location.assign('/r/questionnaire/record?id={draft_id}')"),
         ]

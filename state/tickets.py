@@ -12,12 +12,12 @@ import reflex as rx
 from backoffice import figures, offload
 from backoffice.config import get_settings
 from backoffice.db import session_scope
+from backoffice.domains.kyc import rules as kyc
+from backoffice.domains.tickets import rules as desk
 from backoffice.engine import service
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import choice_label, translate
-from backoffice.services import kyc
-from backoffice.services import tickets as desk
-from backoffice.services.business_time import local_today, shown_time
+from backoffice.platform.business_time import local_today, shown_time
 from models.base import utcnow
 from models.tickets import OPEN_TICKET_STATES, Ticket, TicketStatus
 from state.auth import SessionState, requires

@@ -10,8 +10,8 @@ import pyotp
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from backoffice.domains.admin import users
 from backoffice.security import fields, sessions
-from backoffice.services import users
 from models.base import utcnow
 from models.identity import StaffSession, User
 
@@ -81,7 +81,7 @@ def run(awaitable: object) -> object:
 def make_questionnaire(session: Session, *, status: str = "active", number: int = 1):
     """A questionnaire version with two questions (weights 1 and 2; points 0-4 and 0-3);
     totals from 2 are C2, 4 C3, 7 C4 and 9 C5 (the maximum is 10)."""
-    from models.kyc import RiskQuestion, RiskQuestionnaire
+    from models.questionnaire import RiskQuestion, RiskQuestionnaire
 
     version = RiskQuestionnaire(
         number=number,

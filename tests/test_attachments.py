@@ -4,11 +4,12 @@ import pytest
 import reflex as rx
 from sqlmodel import select
 
-import backoffice.resources  # noqa: F401
+import backoffice.domains  # noqa: F401
 from backoffice.config import get_settings
 from backoffice.engine import service
 from backoffice.engine.resource import get
-from backoffice.services import attachments, auth
+from backoffice.platform import attachments
+from backoffice.security import auth
 from models.audit import AuditEntry
 from models.partners import Partner
 from tests.factories import make_user, sign_in

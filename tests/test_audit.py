@@ -11,9 +11,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-import backoffice.schedules as schedules
 from backoffice import cli, config
-from backoffice.services import audit, audit_alerts, audit_anchor
+from backoffice.domains.audit import alerts as audit_alerts
+from backoffice.domains.audit import anchor as audit_anchor
+from backoffice.domains.audit import jobs as audit_jobs
+from backoffice.platform import audit
 from models.audit import AuditEntry, AuditHead
 from models.notifications import Notification
 from tests.factories import bypassing_audit_triggers
@@ -325,18 +327,18 @@ def _notifications(session, prefix: str) -> list[Notification]:
 
 def test_the_verify_job_tells_compliance_and_admins_once_per_break(session, caplog):
     entries = _write(session, 3)
-    assert schedules.audit_verify(session).startswith("intact: 3 entries")
+    assert audit_jobs.audit_verify(session).startswith("intact: 3 entries")
     assert not _notifications(session, "audit.break")
     _tamper(
         session,
         sa.update(AuditEntry).where(AuditEntry.id == entries[1].id).values(actor="mallory"),
     )
     with caplog.at_level(logging.ERROR, logger="backoffice.audit"):
-        assert schedules.audit_verify(session).startswith(f"BROKEN at entry {entries[1].id}")
+        assert audit_jobs.audit_verify(session).startswith(f"BROKEN at entry {entries[1].id}")
     session.commit()
     assert f"audit chain BROKEN at entry {entries[1].id}" in caplog.text
     for _ in range(2):  # the next runs find the same break: nobody is told again
-        schedules.audit_verify(session)
+        audit_jobs.audit_verify(session)
         session.commit()
     told = _notifications(session, "audit.break")
     assert sorted(n.role for n in told) == ["admin", "compliance"]
@@ -345,14 +347,14 @@ def test_the_verify_job_tells_compliance_and_admins_once_per_break(session, capl
 
 def test_the_checkpoint_job_anchors_a_moved_head_and_reports_a_break_instead(session):
     entries = _write(session, 2)
-    assert schedules.audit_checkpoint(session) == f"checkpoint 1 at entry {entries[-1].id}"
-    assert schedules.audit_checkpoint(session) == "head unchanged"
+    assert audit_jobs.audit_checkpoint(session) == f"checkpoint 1 at entry {entries[-1].id}"
+    assert audit_jobs.audit_checkpoint(session) == "head unchanged"
     more = _write(session, 2)
     _tamper(
         session,
         sa.update(AuditEntry).where(AuditEntry.id == more[0].id).values(actor="mallory"),
     )
-    assert schedules.audit_checkpoint(session).startswith("not written: chain broken")
+    assert audit_jobs.audit_checkpoint(session).startswith("not written: chain broken")
     session.commit()
     assert len(audit_anchor.read_checkpoints()) == 1
     assert len(_notifications(session, "audit.break")) == 2

@@ -9,12 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-import backoffice.resources  # noqa: F401  (the records whose changes the log labels)
+import backoffice.domains  # noqa: F401  (the records whose changes the log labels)
 from backoffice.config import get_settings
-from backoffice.services import audit, audit_log, auth
+from backoffice.domains.audit import log as audit_log
+from backoffice.platform import audit
+from backoffice.security import auth
 from models.audit import AuditEntry
 from models.base import utcnow
-from state.audit_log import AuditLogState
+from state.audit import AuditLogState
 from tests.factories import make_user, run, sign_in
 
 
@@ -178,7 +180,7 @@ def test_the_page_loads_its_filters_from_the_address_and_pages(session):
 
 
 def test_the_export_is_refused_without_audit_export_and_audited_when_done(session):
-    from backoffice.services import users
+    from backoffice.domains.admin import users
 
     _entries(session)
     admin = _principal(session, "adm.x", ["admin"])

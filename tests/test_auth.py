@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from backoffice import cli
 from backoffice.db import session_scope
-from backoffice.security import passwords, sessions, throttle, totp
-from backoffice.services import auth, users
+from backoffice.domains.admin import users
+from backoffice.security import auth, passwords, sessions, throttle, totp
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.identity import LoginThrottle, RecoveryCode, StaffSession

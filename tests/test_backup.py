@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from backoffice import backup, cli, db, migrations
+from backoffice import cli, db, migrations
 from backoffice.db import make_engine
-from backoffice.services import audit
+from backoffice.ops import backup
+from backoffice.platform import audit
 from models.attachments import Attachment
 from models.audit import AuditEntry
 from models.base import utcnow

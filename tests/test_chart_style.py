@@ -15,8 +15,9 @@ import pytest
 
 from backoffice import chart_style as style
 from backoffice import figures
-from backoffice.services import kpi, metrics
-from backoffice.services.metrics import CHARTS, ChartData, Period, Series
+from backoffice.domains.kpi import metrics
+from backoffice.domains.kpi import rules as kpi
+from backoffice.domains.kpi.metrics import CHARTS, ChartData, Period, Series
 from state.charts import as_chart
 from tests import test_kpi
 

@@ -8,10 +8,11 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-import backoffice.resources  # noqa: F401
+import backoffice.domains  # noqa: F401
 from backoffice.engine.resource import get
-from backoffice.services import attachments, auth, documents
-from backoffice.services.attachments import FileContent
+from backoffice.platform import attachments, documents
+from backoffice.platform.attachments import FileContent
+from backoffice.security import auth
 from models.audit import AuditEntry
 from models.partners import Partner
 from tests.factories import make_user, sign_in

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from backoffice.db import make_engine
-from backoffice.drills import run_db_outage
+from backoffice.ops.drills import run_db_outage
 
 URL = os.environ.get("BACKOFFICE_DRILL_DB_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-import backoffice.resources  # noqa: F401
+import backoffice.domains  # noqa: F401
 from backoffice.engine import service
 from backoffice.engine.resource import get
-from backoffice.services import auth
+from backoffice.security import auth
 from models.audit import AuditEntry
 from models.partners import Partner
 from models.products import Product
@@ -294,7 +294,7 @@ PDF = b"%PDF-1.4\n%%EOF\n"
 
 
 def _disclose(session, principal, product_id):
-    from backoffice.services import attachments
+    from backoffice.platform import attachments
 
     for category in ("prospectus", "risk_disclosure"):
         _item, problem = attachments.add(
@@ -311,7 +311,7 @@ def _disclose(session, principal, product_id):
 
 
 def test_no_review_without_both_disclosure_documents(session, pm):
-    from backoffice.services import attachments
+    from backoffice.platform import attachments
 
     product_id = _product(session, pm, _partner(session, pm))
     refused = service.transition(
@@ -748,7 +748,7 @@ def test_fields_a_role_may_not_read_are_masked_and_cannot_be_written(session, pm
 
 def test_a_stale_refusal_names_a_login_only_when_its_account_is_gone(session, pm):
     from backoffice.engine import versioned
-    from backoffice.services import audit
+    from backoffice.platform import audit
 
     record_id = _partner(session, pm)
     audit.record(

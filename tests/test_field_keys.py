@@ -6,8 +6,8 @@ from cryptography.fernet import Fernet
 from sqlmodel import select
 
 from backoffice import config
-from backoffice.security import fields
-from backoffice.services import audit, field_keys
+from backoffice.platform import audit
+from backoffice.security import field_keys, fields
 from models.audit import AuditEntry
 from models.customers import Customer
 from models.identity import User

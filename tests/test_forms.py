@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-import backoffice.resources  # noqa: F401
+import backoffice.domains  # noqa: F401
 from backoffice.engine import service
 from backoffice.engine.resource import all_resources, get
-from backoffice.security import rbac
-from backoffice.services import auth
+from backoffice.security import auth, rbac
 from tests.factories import make_user, run, sign_in, state_for
 
 RESOURCES = sorted(all_resources(), key=lambda r: r.key)

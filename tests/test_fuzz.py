@@ -24,14 +24,17 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlmodel import Session, SQLModel, select
 
-import backoffice.resources  # noqa: F401  (registers every resource)
+import backoffice.domains  # noqa: F401  (registers every resource)
+from backoffice.domains.hr import rules as hr
+from backoffice.domains.kpi import rules as kpi
+from backoffice.domains.kyc import rules as kyc
+from backoffice.domains.tickets import rules as tickets
 from backoffice.engine import fields as fieldlib
 from backoffice.engine import service, transfer
 from backoffice.engine.fields import FieldError, FieldSpec
 from backoffice.engine.resource import PAGE_SIZES, Resource, get
 from backoffice.i18n import catalogue
 from backoffice.security.rbac import ACTIONS, RESOURCES, Principal
-from backoffice.services import hr, kpi, kyc, tickets
 from models.partners import Partner
 from models.products import Product
 from tests.test_tickets import _open

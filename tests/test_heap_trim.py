@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from backoffice import heap_trim
+from backoffice.ops import heap_trim
 from tests.factories import run
 
 
@@ -24,8 +24,8 @@ def test_a_bad_interval_stops_the_app_with_a_clear_message(monkeypatch, value):
 
 
 _FRAGMENTED_HEAP = """
-from backoffice import heap_trim
-from backoffice.memory_probe import proc_kb
+from backoffice.ops import heap_trim
+from backoffice.ops.memory_probe import proc_kb
 
 blocks = [bytearray(4000) for _ in range(25_000)]  # 100 MB of heap blocks
 kept = blocks[::10]  # one block in ten stays, so no free memory lies at the heap's top

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-import backoffice.resources  # noqa: F401
+import backoffice.domains  # noqa: F401
+from backoffice.domains.products import rules as product_rules
+from backoffice.domains.tickets import rules as desk
 from backoffice.engine import service
 from backoffice.engine.resource import all_resources, get
 from backoffice.i18n import catalogue, translate
-from backoffice.services import products as product_rules
-from backoffice.services import tickets as desk
 from models.base import utcnow
 from tests.factories import rename
 from tests.test_engine import _partner, _product, pm  # noqa: F401

@@ -11,12 +11,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-import backoffice.resources  # noqa: F401
+import backoffice.domains  # noqa: F401
+from backoffice.domains.hr import rules
 from backoffice.engine import service, transfer
 from backoffice.engine.resource import all_resources, get
-from backoffice.security import fields
-from backoffice.services import auth
-from backoffice.services import hr as rules
+from backoffice.security import auth, fields
 from models.audit import AuditEntry
 from models.hr import (
     Appraisal,
@@ -653,7 +652,7 @@ def test_the_org_chart_walks_down_from_the_top(session, org):
 
 
 def test_an_administrator_links_an_account_to_its_employee_record(session, org):
-    from backoffice.services import users
+    from backoffice.domains.admin import users
     from models.identity import User
 
     admin = _principal(session, "admin.a", ["admin"])

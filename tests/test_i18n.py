@@ -15,6 +15,8 @@ from models import (
     partners,
     products,
     projects,
+    questionnaire,
+    risk,
     suitability,
     tickets,
     transactions,
@@ -57,7 +59,7 @@ def test_every_key_used_in_pages_exists():
         ("kyc_status", customers.KycStatus),
         ("kyc_case_status", kyc.KycCaseStatus),
         ("watchlist_kind", kyc.WatchlistKind),
-        ("risk_category", kyc.RiskCategory),
+        ("risk_category", risk.RiskCategory),
         ("ticket_channel", tickets.TicketChannel),
         ("ticket_category", tickets.TicketCategory),
         ("ticket_priority", tickets.TicketPriority),
@@ -77,9 +79,9 @@ def test_every_key_used_in_pages_exists():
         ("transaction_kind", transactions.TransactionKind),
         ("transaction_status", transactions.TransactionStatus),
         ("product_change_status", products.ProductChangeStatus),
-        ("questionnaire_status", kyc.QuestionnaireStatus),
-        ("risk_state", kyc.RiskLevel),
-        ("alert_status", kyc.AlertStatus),
+        ("questionnaire_status", questionnaire.QuestionnaireStatus),
+        ("risk_state", risk.RiskLevel),
+        ("alert_status", risk.AlertStatus),
         ("holiday_kind", tickets.HolidayKind),
         ("assignment_method", tickets.AssignmentMethod),
         ("sla_target", tickets.SlaTarget),
@@ -123,9 +125,10 @@ def test_every_domain_refusal_is_shown_with_the_values_it_names():
     """A state shows a refusal as ``translate(error.key, lang)``: whichever domain raised it,
     the text names the person and fields it carries, never a ``{placeholder}``."""
     import backoffice.engine.service
-    import backoffice.resources
-    from backoffice.refusal import Refusal
+    from backoffice import domains
+    from backoffice.platform.refusal import Refusal
 
+    domains.load()  # every domain's rules, and so their refusals
     assert backoffice.engine.service.EngineError
     kinds = Refusal.__subclasses__()
     assert len(kinds) >= 10

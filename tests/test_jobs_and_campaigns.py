@@ -10,13 +10,14 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-import backoffice.resources
-import backoffice.schedules
 from backoffice import jobs
+from backoffice.domains.campaigns import rules as campaigns
+from backoffice.domains.partners import jobs as partner_jobs
 from backoffice.engine import service
 from backoffice.engine.resource import get
-from backoffice.services import auth, campaigns, notifications
-from backoffice.services.business_time import local_today
+from backoffice.platform import notifications
+from backoffice.platform.business_time import local_today
+from backoffice.security import auth
 from models.base import utcnow
 from models.campaigns import Campaign
 from models.jobs import JobRun
@@ -209,10 +210,10 @@ def test_contract_expiry_warnings_go_out_once_at_30_and_7_days(session):
             )
         )
     session.commit()
-    first = backoffice.schedules.contract_expiry(session)
+    first = partner_jobs.contract_expiry(session)
     session.commit()
     assert first.endswith("2 new warnings")
-    assert backoffice.schedules.contract_expiry(session).endswith("0 new warnings")
+    assert partner_jobs.contract_expiry(session).endswith("0 new warnings")
     titles = sorted(n.title_zh for n in session.exec(select(Notification)).all())
     assert len(titles) == 2 and all(
         n.role == "product_manager" for n in session.exec(select(Notification)).all()

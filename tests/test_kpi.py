@@ -15,13 +15,14 @@ import sqlalchemy as sa
 from reflex.state import State
 from sqlmodel import select
 
-import backoffice.resources  # noqa: F401
+import backoffice.domains  # noqa: F401
 from backoffice.config import get_settings
+from backoffice.domains.kpi import metrics
+from backoffice.domains.kpi import rules as kpi
+from backoffice.domains.kpi.metrics import Period
 from backoffice.engine import service
 from backoffice.engine.resource import get
-from backoffice.security import fields
-from backoffice.services import auth, kpi, metrics
-from backoffice.services.metrics import Period
+from backoffice.security import auth, fields
 from backoffice.sqltime import epoch_seconds, local_day
 from models.audit import AuditEntry
 from models.base import utcnow

@@ -11,13 +11,15 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-import backoffice.resources  # noqa: F401
+import backoffice.domains  # noqa: F401
 from backoffice import national_id
+from backoffice.domains.kyc import rules as kyc
+from backoffice.domains.kyc import screening
+from backoffice.domains.questionnaire import rules as questionnaire
 from backoffice.engine import service
 from backoffice.engine.resource import get
-from backoffice.security import fields
-from backoffice.services import auth, kyc, questionnaire, screening
-from backoffice.services.business_time import local_today
+from backoffice.platform.business_time import local_today
+from backoffice.security import auth, fields
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.customers import Customer
@@ -283,7 +285,7 @@ def test_periodic_reviews_open_one_case_when_due(session, officers):
 def test_the_evidence_pack_holds_the_case_hits_documents_and_trail_without_clear_ids(
     session, officers
 ):
-    from backoffice.services import attachments
+    from backoffice.platform import attachments
 
     a, _b = officers
     session.add(WatchlistEntry(list_kind="pep", name="张伟"))
@@ -553,7 +555,7 @@ def test_verify_pack_accepts_a_pack_as_made_and_rejects_an_edited_one(
     session, officers, tmp_path, capsys
 ):
     from backoffice import cli
-    from backoffice.services import audit_anchor
+    from backoffice.domains.audit import anchor as audit_anchor
 
     data = _evidence_pack(session, officers)
     good = tmp_path / "pack.zip"
@@ -600,7 +602,7 @@ def test_verify_pack_accepts_a_pack_as_made_and_rejects_an_edited_one(
 def test_no_evidence_pack_is_signed_over_a_broken_audit_chain(session, officers):
     import sqlalchemy as sa
 
-    from backoffice.services import audit_anchor
+    from backoffice.domains.audit import anchor as audit_anchor
     from tests.factories import bypassing_audit_triggers
 
     a, _b = officers

@@ -9,11 +9,12 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from sqlmodel import select
 
-import backoffice.resources  # noqa: F401  (registers every resource)
+import backoffice.domains  # noqa: F401  (registers every resource)
 from backoffice import seed
+from backoffice.domains.home import landing
 from backoffice.engine import service
 from backoffice.engine.resource import get
-from backoffice.services import auth, landing
+from backoffice.security import auth
 from models.identity import User
 from models.products import Product
 from tests.factories import make_user, sign_in, take

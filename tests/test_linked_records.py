@@ -7,11 +7,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-import backoffice.resources  # noqa: F401
+import backoffice.domains  # noqa: F401
 from backoffice.engine import service
 from backoffice.engine.resource import get
-from backoffice.services import auth
-from backoffice.services.business_time import local_today
+from backoffice.platform.business_time import local_today
+from backoffice.security import auth
 from models.audit import AuditEntry
 from models.campaigns import CampaignProduct
 from models.partners import Partner

@@ -13,18 +13,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-import backoffice.resources  # noqa: F401  (registers every resource)
+import backoffice.domains  # noqa: F401  (registers every resource)
 from backoffice.engine import service
 from backoffice.engine.resource import all_resources, get
 from backoffice.engine.workflow import APPROVING_ACTIONS
+from backoffice.platform import attachments, audit
+from backoffice.platform.business_time import local_today
+from backoffice.security import auth
 from backoffice.security.rbac import Principal
-from backoffice.services import attachments, audit, auth
-from backoffice.services.business_time import local_today
 from models.audit import AuditEntry
 from models.campaigns import Campaign
-from models.kyc import RiskQuestion
 from models.partners import Partner
 from models.products import Product
+from models.questionnaire import RiskQuestion
 from tests.factories import make_questionnaire, make_user, sign_in, take
 
 PRODUCT = get("product")

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from backoffice import memory_probe
+from backoffice.ops import memory_probe
 from tests.factories import run
 
 

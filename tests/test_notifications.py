@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from backoffice import migrations
-from backoffice.services import auth, notifications
+from backoffice.platform import notifications
+from backoffice.security import auth
 from models.audit import AuditEntry
 from models.notifications import Notification
 from tests.factories import make_user, sign_in

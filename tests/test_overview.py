@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from backoffice.domains.home import overview
 from backoffice.navigation import MODULES
-from backoffice.services import auth, overview
+from backoffice.security import auth
 from tests.factories import make_user, sign_in
 
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from backoffice.services import partners
-from backoffice.services.metrics import Period, chart, metric
+from backoffice.domains.kpi.metrics import Period, chart, metric
+from backoffice.domains.partners import rules as partners
 from models.partners import CommissionTier, Partner
 from models.products import Product
 from models.transactions import Transaction
@@ -132,7 +132,7 @@ def test_the_commission_export_is_audited_with_its_month_and_rows(session):
 
     from sqlmodel import select
 
-    from backoffice.services import auth
+    from backoffice.security import auth
     from models.audit import AuditEntry
     from tests.factories import make_user, sign_in
 
@@ -180,7 +180,7 @@ def test_the_commission_file_is_labelled_in_the_staff_language_and_safe_to_open(
 
 
 def test_a_products_page_shows_its_partners_tiers_as_the_report_prices_them(session):
-    from backoffice.services import auth
+    from backoffice.security import auth
     from tests.factories import make_user, sign_in
 
     _customer(session)

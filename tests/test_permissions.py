@@ -15,8 +15,7 @@ from sqlmodel import SQLModel, select
 
 import backoffice.backoffice  # noqa: F401  (registers every page and state)
 from backoffice.engine.resource import all_resources
-from backoffice.security import fields, rbac
-from backoffice.services import auth
+from backoffice.security import auth, fields, rbac
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.customers import Customer

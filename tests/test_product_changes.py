@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-import backoffice.resources  # noqa: F401
+import backoffice.domains  # noqa: F401
+from backoffice.domains.products import rules
 from backoffice.engine import service
 from backoffice.engine.resource import get
-from backoffice.services import auth
-from backoffice.services import products as rules
+from backoffice.security import auth
 from models.base import utcnow
 from models.partners import Partner
 from models.products import Product, ProductChange, ProductRate

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-import backoffice.resources  # noqa: F401
+import backoffice.domains  # noqa: F401
 from backoffice.engine import service
 from backoffice.engine.resource import get
-from backoffice.services import auth
+from backoffice.security import auth
 from models.audit import AuditEntry
 from models.partners import Partner
 from models.products import Product

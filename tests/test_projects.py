@@ -8,14 +8,13 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-import backoffice.resources
-import backoffice.schedules  # noqa: F401  (registers the jobs)
 from backoffice import jobs
+from backoffice.domains.projects import rules
 from backoffice.engine import service
 from backoffice.engine.resource import get
 from backoffice.engine.service import EngineError
-from backoffice.services import audit, auth
-from backoffice.services import projects as rules
+from backoffice.platform import audit
+from backoffice.security import auth
 from models.audit import AuditEntry
 from models.hr import Employee, Team
 from models.notifications import Notification

@@ -6,12 +6,14 @@ import json
 import pytest
 from sqlmodel import select
 
-import backoffice.resources  # noqa: F401
+import backoffice.domains  # noqa: F401
+from backoffice.domains.kyc import rules as kyc
+from backoffice.domains.questionnaire import rules as questionnaire
 from backoffice.engine import service
 from backoffice.engine.resource import get
-from backoffice.services import kyc, questionnaire
 from models.audit import AuditEntry
-from models.kyc import KycCase, RiskQuestion, RiskQuestionnaire
+from models.kyc import KycCase
+from models.questionnaire import RiskQuestion, RiskQuestionnaire
 from tests.factories import make_questionnaire, take
 from tests.test_kyc import _customer, _open_case, _person
 

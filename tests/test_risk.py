@@ -7,13 +7,15 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-import backoffice.resources  # noqa: F401
+import backoffice.domains  # noqa: F401
+from backoffice.domains.risk import rules as risk
 from backoffice.engine import service
 from backoffice.engine.resource import get
-from backoffice.services import auth, risk
+from backoffice.security import auth
 from models.base import utcnow
-from models.kyc import KycCase, RiskAlert, RiskIndicator, RiskReading
+from models.kyc import KycCase
 from models.notifications import Notification
+from models.risk import RiskAlert, RiskIndicator, RiskReading
 from tests.factories import make_user, sign_in
 from tests.test_kyc import _customer
 

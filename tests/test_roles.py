@@ -210,7 +210,7 @@ def test_no_handler_returns_data_of_a_kind_the_role_may_not_see(clean_db, sessio
     from reflex.istate.data import RouterData
     from reflex.state import State
 
-    from backoffice.services import auth
+    from backoffice.security import auth
     from models.base import utcnow
     from models.hr import Team
     from models.kyc import KycCase, ScreeningHit, WatchlistEntry

@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from backoffice.services import audit
+from backoffice.platform import audit
 from models.audit import AuditEntry
 from models.jobs import JobRun
 
@@ -104,7 +104,6 @@ def test_several_scheduler_processes_run_each_tick_once(clean_db):
 def test_the_scheduler_runs_as_a_process_of_its_own_and_stops_on_sigterm(clean_db):
     """Production: web workers with BACKOFFICE_SCHEDULER=off and `python -m backoffice
     scheduler` beside them. Every job runs in that process, and SIGTERM ends it cleanly."""
-    import backoffice.schedules  # noqa: F401  (every module's jobs)
     from backoffice import jobs
 
     url = clean_db.url.render_as_string(hide_password=False)

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from backoffice import national_id, seed
-from backoffice.resources.products import PRODUCT, check_product
+from backoffice.domains.products.resources import PRODUCT, check_product
+from backoffice.platform import attachments, audit, documents
 from backoffice.security import fields
-from backoffice.services import attachments, audit, documents
 from models.attachments import Attachment
 from models.customers import Customer
 from models.hr import Candidate, CandidateStage, Employee, EmployeeStatus, Team, TeamCode
@@ -139,7 +139,7 @@ def test_open_kyc_cases_exist_for_the_queues(clean_db, session, monkeypatch):
 def test_scored_cases_agree_with_the_questionnaire_in_use(clean_db, session, monkeypatch):
     import json
 
-    from backoffice.services import questionnaire
+    from backoffice.domains.questionnaire import rules as questionnaire
 
     _seed(clean_db, monkeypatch)
     version = questionnaire.active(session)
@@ -161,7 +161,7 @@ def test_scored_cases_agree_with_the_questionnaire_in_use(clean_db, session, mon
 def test_every_approval_the_demo_shows_has_a_second_person(clean_db, session, monkeypatch):
     """Two demo accounts may take each approving step; a record waiting for approval names
     its maker in its audit trail, and someone else may approve it."""
-    import backoffice.resources  # noqa: F401  (registers the resources)
+    import backoffice.domains  # noqa: F401  (registers the resources)
     from backoffice.engine import service
     from backoffice.engine.resource import all_resources
     from backoffice.security.rbac import DEFAULT_GRANTS
@@ -199,7 +199,7 @@ def test_every_approval_the_demo_shows_has_a_second_person(clean_db, session, mo
 
 
 def test_suitability_examples_are_made_through_the_rules(clean_db, session, monkeypatch):
-    from backoffice.services import suitability
+    from backoffice.domains.suitability import rules as suitability
     from models.suitability import SuitabilityOverride, SuitabilityReview
 
     _seed(clean_db, monkeypatch)
@@ -217,10 +217,10 @@ def test_seeded_tickets_follow_the_ticket_rules_and_the_demo_desk_sees_them(
 ):
     """Numbers and SLA targets as the ticket service makes them (the desk's calendar and
     policies), and the demo agents' accounts in the team the tickets are routed to."""
+    from backoffice.domains.tickets import rules as desk
     from backoffice.engine import service
     from backoffice.engine.resource import get
-    from backoffice.services import auth
-    from backoffice.services import tickets as desk
+    from backoffice.security import auth
     from models.identity import User
     from models.tickets import Ticket
     from tests.factories import sign_in

@@ -9,13 +9,12 @@ from reflex.istate.data import HeaderData, RouterData
 from reflex.state import State
 from starlette.testclient import TestClient
 
-from backoffice.security import sessions
-from backoffice.services import auth
+from backoffice.security import auth, sessions
 from backoffice.session_routes import routes_app
 from models.audit import AuditEntry
 from models.identity import StaffSession
 from state.auth import SessionBinding, SessionState, carry_cookie
-from state.overview import OverviewState
+from state.home import OverviewState
 from tests.factories import make_user, run, sign_in
 
 

@@ -4,8 +4,10 @@ ISO text the audit trail and exports keep."""
 from datetime import UTC, datetime
 
 from backoffice.config import get_settings
-from backoffice.services import audit, audit_log, auth
-from backoffice.services.business_time import local_times_in, shown_time
+from backoffice.domains.audit import log as audit_log
+from backoffice.platform import audit
+from backoffice.platform.business_time import local_times_in, shown_time
+from backoffice.security import auth
 from tests.factories import make_user, sign_in
 
 MOMENT = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 import json
 
-from state.overview import OverviewState
+from state.home import OverviewState
 from state.ui import UIState
 
 
@@ -123,7 +123,7 @@ def test_a_read_only_record_opens_without_a_version_column(session):
     from reflex.istate.data import RouterData
     from reflex.state import State
 
-    import backoffice.resources  # noqa: F401  (registers the transaction resource)
+    import backoffice.domains  # noqa: F401  (registers the transaction resource)
     from models.transactions import Transaction
     from state.auth import carry_cookie
     from state.resource import ResourceRecordState
@@ -215,7 +215,7 @@ def test_a_list_click_loads_its_page_in_the_same_event_and_pushes_its_url(sessio
     from reflex.istate.data import RouterData
     from reflex.state import State
 
-    import backoffice.resources  # noqa: F401  (registers the transaction resource)
+    import backoffice.domains  # noqa: F401  (registers the transaction resource)
     from backoffice.engine.resource import PAGE_SIZES
     from models.transactions import Transaction
     from state.auth import carry_cookie
@@ -334,7 +334,7 @@ def test_a_page_load_does_the_gates_work_before_its_own(session):
     from sqlmodel import select
 
     import backoffice.backoffice  # noqa: F401  (registers every page)
-    from backoffice.services import notifications
+    from backoffice.platform import notifications
     from models.audit import AuditEntry
     from pages.layout import registered_pages
     from state.auth import PAGE_LOAD_ATTR, SessionState
@@ -391,7 +391,7 @@ def test_a_refused_load_or_search_leaves_no_rows_and_says_why(session):
     from sqlmodel import select
 
     import backoffice.backoffice  # noqa: F401  (registers every page: the list gates its page)
-    from backoffice.services import users
+    from backoffice.domains.admin import users
     from models.audit import AuditEntry
     from models.partners import Partner
     from state.resource import ResourceListState
@@ -429,7 +429,7 @@ def test_a_refused_load_or_search_leaves_no_rows_and_says_why(session):
 
 
 def _principal_of(session, user):
-    from backoffice.services import auth
+    from backoffice.security import auth
     from tests.factories import sign_in
 
     return auth.resolve(session, sign_in(session, user))

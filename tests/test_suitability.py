@@ -10,12 +10,14 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-import backoffice.resources  # noqa: F401
+import backoffice.domains  # noqa: F401
+from backoffice.domains.kpi import metrics
+from backoffice.domains.suitability import rules as suitability
 from backoffice.engine import service, transfer
 from backoffice.engine.resource import get
 from backoffice.i18n import translate
-from backoffice.services import auth, metrics, suitability
-from backoffice.services.business_time import local_today
+from backoffice.platform.business_time import local_today
+from backoffice.security import auth
 from models.audit import AuditEntry
 from models.customers import Customer
 from models.notifications import Notification

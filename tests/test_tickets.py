@@ -10,12 +10,13 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-import backoffice.resources  # noqa: F401
+import backoffice.domains  # noqa: F401
+from backoffice.domains.tickets import rules as desk
 from backoffice.engine import service, transfer
 from backoffice.engine.resource import get
-from backoffice.services import attachments, auth
-from backoffice.services import tickets as desk
-from backoffice.services.business_time import Calendar
+from backoffice.platform import attachments
+from backoffice.platform.business_time import Calendar
+from backoffice.security import auth
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.hr import Employee, Team
@@ -803,7 +804,7 @@ def test_overdue_has_one_meaning_in_the_queue_the_summary_the_workspace_and_the_
 
 
 def test_the_open_ticket_count_covers_only_the_tickets_the_caller_sees(session, two_teams):
-    from backoffice.services import overview
+    from backoffice.domains.home import overview
 
     assert overview.record_counts(session, ["tickets_open"], two_teams["cs.a1"]) == {
         "tickets_open": 2

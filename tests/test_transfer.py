@@ -7,10 +7,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
-import backoffice.resources  # noqa: F401
+import backoffice.domains  # noqa: F401
 from backoffice.engine import service, transfer
 from backoffice.engine.resource import get
-from backoffice.services import auth
+from backoffice.security import auth
 from models.audit import AuditEntry
 from models.partners import Partner
 from tests.factories import make_user, run, sign_in

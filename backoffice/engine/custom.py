@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from backoffice.engine.fields import FieldSpec, to_text
+from backoffice.platform import audit
 from backoffice.security.rbac import Principal
-from backoffice.services import audit
 from models.custom_fields import CustomField, CustomValue
 
 PREFIX = "x_"

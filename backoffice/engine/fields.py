@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from backoffice.i18n import choice_label
-from backoffice.refusal import Refusal
+from backoffice.platform.refusal import Refusal
 
 KINDS = (
     "text", "longtext", "int", "money", "percent", "decimal", "date", "datetime", "bool",

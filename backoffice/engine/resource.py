@@ -147,8 +147,24 @@ def register(resource: Resource) -> Resource:
 
 
 def get(key: str) -> Resource | None:
+    _load_domains()
     return _REGISTRY.get(key) if isinstance(key, str) else None
 
 
 def all_resources() -> list[Resource]:
+    _load_domains()
     return list(_REGISTRY.values())
+
+
+def sort_registry(rank: Callable[[Resource], int]) -> None:
+    """Put the registered resources in ``rank`` order (stable): registration follows imports."""
+    ordered = sorted(_REGISTRY.values(), key=rank)
+    _REGISTRY.clear()
+    _REGISTRY.update((r.key, r) for r in ordered)
+
+
+def _load_domains() -> None:
+    """The domains declare resources; the registry fills itself from them on first use."""
+    from backoffice import domains
+
+    domains.load()

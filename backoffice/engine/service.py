@@ -25,11 +25,11 @@ from backoffice.engine.fields import FieldError, FieldSpec
 from backoffice.engine.resource import COUNT_CAP, PAGE_SIZES, Resource
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import Message, catalogue, translate
-from backoffice.refusal import Refusal
+from backoffice.platform import audit
+from backoffice.platform.business_time import local_times_in, shown_time
+from backoffice.platform.refusal import Refusal
 from backoffice.security import fields as secure_fields
 from backoffice.security.rbac import Principal
-from backoffice.services import audit
-from backoffice.services.business_time import local_times_in, shown_time
 from models.audit import AuditEntry
 from models.base import utcnow
 

@@ -28,8 +28,8 @@ from backoffice.engine.fields import FieldSpec
 from backoffice.engine.resource import Resource
 from backoffice.engine.versioned import display_names
 from backoffice.i18n import translate
+from backoffice.platform import audit, exports
 from backoffice.security.rbac import Principal
-from backoffice.services import audit, exports
 
 EXPORT_LIMIT = 200_000
 IMPORT_LIMIT = 50_000

@@ -20,8 +20,8 @@ from backoffice.engine import custom
 from backoffice.engine.fields import to_text
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
-from backoffice.refusal import Refusal
-from backoffice.services import audit
+from backoffice.platform import audit
+from backoffice.platform.refusal import Refusal
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.identity import User

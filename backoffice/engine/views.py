@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 
 from backoffice.engine import service
 from backoffice.engine.resource import Resource
+from backoffice.platform import audit
 from backoffice.security.rbac import Principal
-from backoffice.services import audit
 from models.identity import User
 from models.views import SavedView
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from backoffice.domains import manifests
 from backoffice.navigation import MODULES
 
 ACTIONS = (
@@ -20,14 +21,8 @@ ACTIONS = (
 STEP_UP_ACTIONS = frozenset({"approve", "publish", "export", "reveal", "manage"})
 STEP_UP_SECONDS = 300
 
-RESOURCES = (
-    "product", "partner", "campaign", "customer", "kyc_case", "watchlist", "questionnaire",
-    "risk_indicator", "ticket_config", "ticket_report", "suitability_override",
-    "suitability_review",
-    "ticket", "employee", "salary", "hiring", "training", "appraisal", "self_appraisal", "kpi",
-    "kpi_alert_rule", "kpi_alert", "project",
-    "user", "role", "session", "audit", "custom_field", "transaction", "job",
-)  # fmt: skip
+# every domain declares its own (``domains/<name>/manifest.py``)
+RESOURCES: tuple[str, ...] = tuple(r for m in manifests() for r in m.rights)
 
 # Which resource a sidebar module stands for: seeing the module needs its "view".
 MODULE_RESOURCES = {m.key: m.resource for m in MODULES}
@@ -44,106 +39,17 @@ ROLES: dict[str, tuple[str, str]] = {
     "pmo": ("项目管理办公室", "PMO"),
 }
 
-_EDIT = ("view", "create", "edit", "archive", "export", "import")
-DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
-    "admin": {
-        "user": ("view", "create", "edit", "manage"),
-        "role": ("view", "manage"),
-        "session": ("view", "manage"),
-        "audit": ("view", "export"),
-        "custom_field": ("view", "manage"),
-        "job": ("view", "manage"),
-        "kpi_alert_rule": _EDIT,
-        "kpi_alert": ("view", "edit"),
-    },
-    "product_manager": {
-        "product": (*_EDIT, "approve", "publish"),
-        "partner": _EDIT,
-        "campaign": ("view",),
-        "kpi": ("view",),
-        "transaction": ("view",),
-        "self_appraisal": ("view",),
-        "kpi_alert": ("view", "edit"),
-    },
-    "marketing": {
-        "campaign": (*_EDIT, "approve"),
-        "product": ("view",),
-        "partner": ("view",),
-        "kpi": ("view",),
-        "self_appraisal": ("view",),
-        "kpi_alert": ("view", "edit"),
-    },
-    "compliance": {
-        "kyc_case": (*_EDIT, "approve"),
-        "customer": ("view", "reveal", "export"),
-        "watchlist": _EDIT,
-        "questionnaire": (*_EDIT, "approve"),
-        "risk_indicator": _EDIT,
-        "product": ("view",),
-        # extracts for a regulator or internal audit are compliance's to produce (step-up,
-        # audited, and a burst of them alerts compliance itself)
-        "audit": ("view", "export"),
-        "transaction": ("view", "export"),
-        "suitability_override": ("view", "approve", "export"),
-        "suitability_review": ("view", "edit", "export"),
-        "self_appraisal": ("view",),
-        "kpi": ("view",),
-        "kpi_alert": ("view", "edit"),
-    },
-    "cs_agent": {
-        "ticket": ("view", "create", "edit"),
-        "customer": ("view",),
-        "product": ("view",),
-        "self_appraisal": ("view",),
-    },
-    "cs_lead": {
-        "ticket": (*_EDIT, "approve"),
-        "ticket_report": ("view", "export"),
-        "ticket_config": _EDIT,
-        "customer": ("view",),
-        "product": ("view",),
-        # subscriptions and redemptions customers place by phone or in branch, and files of them
-        "transaction": ("view", "create", "import"),
-        "suitability_override": ("view", "create"),
-        "kpi": ("view",),
-        "self_appraisal": ("view",),
-        "kpi_alert": ("view", "edit"),
-    },
-    "hr": {
-        "employee": _EDIT,
-        "salary": ("view", "edit"),
-        "hiring": _EDIT,
-        "training": _EDIT,
-        "appraisal": (*_EDIT, "approve"),
-        "self_appraisal": ("view",),
-        "kpi": ("view",),
-        "kpi_alert": ("view", "edit"),
-    },
-    "executive": {
-        "kpi": ("view", "export"),
-        "transaction": ("view", "export"),
-        "product": ("view",),
-        "partner": ("view",),
-        "campaign": ("view",),
-        "kyc_case": ("view",),
-        "ticket": ("view",),
-        "ticket_report": ("view", "export"),
-        "employee": ("view",),
-        "salary": ("view",),
-        "project": ("view",),
-        "appraisal": ("view", "approve"),
-        "self_appraisal": ("view",),
-        "kpi_alert_rule": ("view",),
-        "kpi_alert": ("view", "edit"),
-    },
-    "pmo": {
-        "project": (*_EDIT, "approve"),
-        "kpi": ("view",),
-        "employee": ("view",),
-        "self_appraisal": ("view",),
-        "kpi_alert": ("view", "edit"),
-    },
-}
+
+def _default_grants() -> dict[str, dict[str, tuple[str, ...]]]:
+    grants: dict[str, dict[str, tuple[str, ...]]] = {role: {} for role in ROLES}
+    for manifest in manifests():
+        for role, rights in manifest.grants.items():
+            grants[role].update(rights)
+    return grants
+
+
+# what a new installation gives each role: the grants every domain declares
+DEFAULT_GRANTS: dict[str, dict[str, tuple[str, ...]]] = _default_grants()
 
 
 @dataclass(frozen=True)

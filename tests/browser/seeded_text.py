@@ -11,7 +11,7 @@ import os
 import sqlalchemy as sa
 from sqlmodel import AutoString, SQLModel
 
-import backoffice.resources  # noqa: F401  (registers every resource declaration)
+import backoffice.domains  # noqa: F401  (registers every resource declaration)
 from backoffice.db import make_engine
 from backoffice.engine.resource import all_resources
 from backoffice.security import fields

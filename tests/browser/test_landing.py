@@ -8,9 +8,9 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from backoffice.db import make_engine
+from backoffice.platform import notifications
+from backoffice.platform.notifications import KINDS
 from backoffice.security.rbac import Principal
-from backoffice.services import notifications
-from backoffice.services.notifications import KINDS
 from models.identity import User
 
 WIDTHS = {"desktop": 1440, "tablet": 768, "phone": 390}

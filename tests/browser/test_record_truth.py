@@ -176,7 +176,7 @@ SET_PERMISSION = """
 import sys
 from backoffice.db import session_scope
 from backoffice.security.rbac import Principal
-from backoffice.services import users
+from backoffice.domains.admin import users
 
 actor = Principal(
     user_id=1, username="admin", display_name="admin", session_id=0, roles=frozenset({"admin"})

@@ -6,8 +6,8 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
 from backoffice.db import make_engine
+from backoffice.domains.home import overview
 from backoffice.navigation import MODULES
-from backoffice.services import overview
 
 
 def _app_counts(app_env: dict[str, str]) -> dict[str, int]:

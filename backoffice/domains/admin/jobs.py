@@ -1,0 +1,18 @@
+"""Upkeep of the database the portal runs on."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from backoffice.db import engine, refresh_statistics
+from backoffice.jobs import job
+
+
+@job(
+    "database.statistics", timedelta(hours=24), "数据库统计信息刷新", "Refresh database statistics"
+)
+def statistics(_session: Session) -> str:
+    refresh_statistics(engine())
+    return "analyzed"

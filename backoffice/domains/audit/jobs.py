@@ -1,0 +1,40 @@
+"""The audit chain: signed checkpoints outside the database, and its verification."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from backoffice.domains.audit import alerts as audit_alerts
+from backoffice.domains.audit import anchor as audit_anchor
+from backoffice.jobs import job
+from backoffice.platform import audit
+
+
+@job("audit.checkpoint", timedelta(minutes=10), "审计链签名检查点", "Audit chain checkpoints")
+def audit_checkpoint(session: Session) -> str:
+    """A signed checkpoint of the chain's head outside the database, when the head moved (the
+    entries since the last one verified first; a break is reported, not anchored)."""
+    try:
+        written = audit_anchor.write_checkpoint(session)
+    except audit_anchor.ChainBroken as broken:
+        audit_alerts.report_break(session, broken.report)
+        return f"not written: chain broken at entry {broken.report.first_broken_id}"
+    except audit_anchor.CheckpointError as error:
+        audit_alerts.report_break(session, audit.ChainReport(0, 0, f"checkpoint file: {error}"))
+        return f"not written: {error}"
+    if written is None:
+        return "head unchanged"
+    return f"checkpoint {written.seq} at entry {written.entry_id}"
+
+
+@job("audit.verify", timedelta(hours=1), "审计链完整性校验", "Audit chain verification")
+def audit_verify(session: Session) -> str:
+    """The whole chain with its keys and against every signed checkpoint; a break tells
+    compliance and administrators once."""
+    checked = audit_anchor.verify(session)
+    if checked.ok:
+        return f"intact: {checked.report.checked} entries, {checked.checkpoints} checkpoints"
+    audit_alerts.report_break(session, checked.report)
+    return f"BROKEN at entry {checked.report.first_broken_id}: {checked.report.reason}"

@@ -1,0 +1,15 @@
+"""Campaigns start and end on their dates."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from backoffice.domains.campaigns import rules as campaigns
+from backoffice.jobs import job
+
+
+@job("campaigns.schedule", timedelta(minutes=1), "营销活动自动开始/结束", "Campaigns start/end")
+def campaign_schedule(session: Session) -> str:
+    return campaigns.advance_schedule(session)

@@ -1,0 +1,16 @@
+"""Promotions take effect on their date."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from backoffice.domains.hr import rules as hr
+from backoffice.jobs import job
+
+
+@job("hr.promotions", timedelta(hours=1), "晋升到期生效", "Promotions take effect")
+def promotions(session: Session) -> str:
+    applied = hr.apply_due_promotions(session, hr.local_today())
+    return f"{applied} applied"

@@ -1,0 +1,25 @@
+"""KPI snapshots, alert rules and the weekly report."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from backoffice.domains.kpi import rules as kpi
+from backoffice.jobs import job
+
+
+@job("kpi.snapshots", timedelta(hours=6), "KPI 每日快照", "KPI daily snapshots")
+def kpi_snapshots(session: Session) -> str:
+    return kpi.take_snapshots(session)
+
+
+@job("kpi.alerts", timedelta(minutes=15), "KPI 预警检查", "KPI alert rules")
+def kpi_alerts(session: Session) -> str:
+    return kpi.evaluate_alerts(session)
+
+
+@job("kpi.weekly_report", timedelta(hours=6), "KPI 周报", "Weekly KPI report")
+def kpi_weekly_report(session: Session) -> str:
+    return kpi.weekly_report(session)

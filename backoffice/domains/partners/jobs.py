@@ -1,0 +1,15 @@
+"""Warnings before partners' contracts end."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from backoffice.domains.partners import rules as partners
+from backoffice.jobs import job
+
+
+@job("partners.contract_expiry", timedelta(hours=1), "合同到期提醒", "Contract expiry warnings")
+def contract_expiry(session: Session) -> str:
+    return partners.warn_expiring_contracts(session)

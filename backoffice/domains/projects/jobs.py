@@ -1,0 +1,20 @@
+"""Overdue and at-risk milestone alerts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from backoffice.domains.projects import rules as projects
+from backoffice.jobs import job
+
+
+@job(
+    "projects.milestone_alerts",
+    timedelta(hours=1),
+    "里程碑逾期与风险预警",
+    "Overdue and at-risk milestone alerts",
+)
+def milestone_alerts(session: Session) -> str:
+    return projects.milestone_alerts(session)

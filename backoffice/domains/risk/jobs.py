@@ -1,0 +1,15 @@
+"""Risk indicators evaluated against their thresholds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from backoffice.domains.risk import rules as risk
+from backoffice.jobs import job
+
+
+@job("risk.indicators", timedelta(minutes=15), "风险指标评估与预警", "Risk indicators and alerts")
+def risk_indicators(session: Session) -> str:
+    return risk.evaluate_all(session)

@@ -1,0 +1,18 @@
+"""Subscriptions and redemptions: the platform's sales, read by every report."""
+
+from __future__ import annotations
+
+from backoffice.platform.manifest import Manifest, Stat
+from models.transactions import Transaction
+
+MANIFEST = Manifest(
+    name="transactions",
+    rights=("transaction",),
+    grants={
+        "product_manager": {"transaction": ("view",)},
+        "compliance": {"transaction": ("view", "export")},
+        "cs_lead": {"transaction": ("view", "create", "import")},
+        "executive": {"transaction": ("view", "export")},
+    },
+    stats=(Stat("transactions", Transaction, "transaction"),),
+)

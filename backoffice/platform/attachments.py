@@ -1,0 +1,220 @@
+"""The one attachment store: files live under the data directory (never in the public upload
+folder), named by their SHA-256, and are read only through a permission-checked call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from backoffice.config import get_settings
+from backoffice.engine import service
+from backoffice.engine.resource import Resource
+from backoffice.platform import audit
+from backoffice.security.rbac import Principal
+from models.attachments import Attachment
+from models.base import utcnow
+
+MAX_BYTES = 20 * 1024 * 1024
+# extension → (content type, the bytes a real file of that kind starts with)
+ALLOWED: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK",)),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK",)),
+    ".csv": ("text/csv", ()),
+    ".txt": ("text/plain", ()),
+}
+
+
+def store_dir() -> Path:
+    return get_settings().data_dir / "attachments"
+
+
+def _path(sha256: str) -> Path:
+    return store_dir() / sha256[:2] / sha256
+
+
+def _clean_name(filename: str) -> str:
+    name = Path(filename.replace("\\", "/")).name.strip()
+    return "".join(c for c in name if c.isprintable() and c not in '<>:"|?*')[:255]
+
+
+def read_stored(sha256: str) -> bytes:
+    """Bytes the portal itself stored (e.g. a generated report), checked against their hash.
+    Callers check the permission: these files belong to no record's attachments."""
+    data = _path(sha256).read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise service.EngineError("attachment.corrupt")
+    return data
+
+
+def store(data: bytes) -> str:
+    """Put the bytes in the content-addressed store (once); returns their SHA-256."""
+    digest = hashlib.sha256(data).hexdigest()
+    path = _path(digest)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".part")
+        temporary.write_bytes(data)
+        temporary.replace(path)
+    return digest
+
+
+def add(
+    session: Session,
+    *,
+    principal: Principal,
+    resource: Resource,
+    record_id: int,
+    filename: str,
+    data: bytes,
+    category: str = "",
+) -> tuple[Attachment | None, str]:
+    """Attach a file to a record the caller may edit; returns (attachment, i18n problem)."""
+    if not principal.can(resource.permission, "edit"):
+        raise service.EngineError("auth.denied")
+    record = service.load(session, principal=principal, resource=resource, record_id=record_id)
+    categories = {c[0] for c in resource.attachment_categories}
+    if categories and category not in categories:
+        return None, "attachment.category"
+    if not categories:
+        category = ""
+    name = _clean_name(filename)
+    suffix = Path(name).suffix.lower()
+    if suffix not in ALLOWED:
+        return None, "attachment.type"
+    if not data:
+        return None, "attachment.empty"
+    if len(data) > MAX_BYTES:
+        return None, "attachment.too_large"
+    content_type, signatures = ALLOWED[suffix]
+    if signatures and not any(data.startswith(s) for s in signatures):
+        return None, "attachment.content_mismatch"
+    digest = store(data)
+    attachment = Attachment(
+        resource=resource.key,
+        record_id=record_id,
+        category=category,
+        filename=name,
+        content_type=content_type,
+        size=len(data),
+        sha256=digest,
+        uploaded_by=principal.username,
+    )
+    session.add(attachment)
+    session.flush()
+    audit.record(
+        session,
+        actor=principal.username,
+        action=f"{resource.key}.attach",
+        entity=resource.key,
+        entity_id=record_id,
+        changes={
+            "attachment": [None, f"{category or '-'}: {name} ({len(data):,} B, {digest[:12]})"],
+            # a file is content: a record awaiting approval goes back to preparation
+            **service.send_back_for_content(session, resource, record),
+        },
+    )
+    return attachment, ""
+
+
+def current_categories(session: Session, resource: Resource, record_id: int) -> set[str]:
+    """The document kinds a record has at least one live attachment of."""
+    return set(
+        session.exec(
+            select(Attachment.category).where(
+                Attachment.resource == resource.key,
+                Attachment.record_id == record_id,
+                Attachment.archived_at.is_(None),
+            )
+        ).all()
+    )
+
+
+def listing(
+    session: Session,
+    *,
+    principal: Principal,
+    resource: Resource,
+    record_id: int,
+    archived: bool = False,
+) -> list[Attachment]:
+    service.load(session, principal=principal, resource=resource, record_id=record_id)
+    query = select(Attachment).where(
+        Attachment.resource == resource.key, Attachment.record_id == record_id
+    )
+    query = query.where(
+        Attachment.archived_at.is_not(None) if archived else Attachment.archived_at.is_(None)
+    )
+    return list(session.exec(query.order_by(Attachment.id.desc())).all())
+
+
+@dataclass(frozen=True)
+class FileContent:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def read(
+    session: Session,
+    *,
+    principal: Principal,
+    resource: Resource,
+    attachment_id: int,
+    purpose: str = "download",
+) -> FileContent:
+    """The file, for a caller who may view the record it belongs to (row scope included).
+    ``purpose`` names the audited access: "download", "view" (opened in the page) or "" for
+    turning the pages of a document whose opening was audited."""
+    attachment = session.get(Attachment, attachment_id) if isinstance(attachment_id, int) else None
+    if attachment is None or attachment.resource != resource.key:
+        raise service.EngineError("error.not_found")
+    service.load(session, principal=principal, resource=resource, record_id=attachment.record_id)
+    data = _path(attachment.sha256).read_bytes()
+    if hashlib.sha256(data).hexdigest() != attachment.sha256:
+        raise service.EngineError("attachment.corrupt")
+    if purpose:
+        audit.record(
+            session,
+            actor=principal.username,
+            action=f"{resource.key}.{purpose}",
+            entity=resource.key,
+            entity_id=attachment.record_id,
+            changes={"attachment": [None, attachment.filename]},
+        )
+    return FileContent(attachment.filename, attachment.content_type, data)
+
+
+def archive(
+    session: Session, *, principal: Principal, resource: Resource, attachment_id: int
+) -> bool:
+    if not principal.can(resource.permission, "edit"):
+        raise service.EngineError("auth.denied")
+    attachment = session.get(Attachment, attachment_id) if isinstance(attachment_id, int) else None
+    if attachment is None or attachment.resource != resource.key or attachment.archived_at:
+        return False
+    record = service.load(
+        session, principal=principal, resource=resource, record_id=attachment.record_id
+    )
+    attachment.archived_at = utcnow()
+    attachment.version += 1
+    session.add(attachment)
+    audit.record(
+        session,
+        actor=principal.username,
+        action=f"{resource.key}.detach",
+        entity=resource.key,
+        entity_id=attachment.record_id,
+        changes={
+            "attachment": [attachment.filename, None],
+            **service.send_back_for_content(session, resource, record),
+        },
+    )
+    return True

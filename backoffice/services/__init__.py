@@ -1,1 +1,0 @@
-"""Business rules per domain: keyword-only functions that take a session."""
