@@ -1,4 +1,4 @@
-"""Reflex configuration. Settings come from REFLEX_* environment variables (see README)."""
+"""Reflex configuration. Settings come from REFLEX_* environment variables (see docs/operations.md)."""
 
 import os
 

@@ -1,8 +1,9 @@
 """One translation function over two catalogues: Simplified Chinese (zh) and English (en).
 
-The catalogues are JSON files under ``backoffice/locales``; a test fails when a key is missing
-from either. Pages use :func:`pages.ui.t`, which picks the language in the browser; services
-use :func:`translate` for messages they return.
+The catalogues are JSON files under ``backoffice/locales``, plus a domain's own under
+``backoffice/domains/<name>/locales`` where it has one (a key is defined in one file only); a
+test fails when a key is missing from either language. Pages use :func:`pages.ui.t`, which
+picks the language in the browser; services use :func:`translate` for messages they return.
 """
 
 from __future__ import annotations
@@ -14,13 +15,28 @@ from pathlib import Path
 from backoffice.config import LANGUAGES
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+DOMAINS_DIR = Path(__file__).resolve().parent / "domains"
+
+
+def catalogue_files(language: str) -> list[Path]:
+    """The portal's catalogue of ``language`` and every domain's own, if it has one."""
+    return [
+        LOCALES_DIR / f"{language}.json",
+        *sorted(DOMAINS_DIR.glob(f"*/locales/{language}.json")),
+    ]
 
 
 @lru_cache(maxsize=len(LANGUAGES))
 def catalogue(language: str) -> dict[str, str]:
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}")
-    return json.loads((LOCALES_DIR / f"{language}.json").read_text(encoding="utf-8"))
+    merged: dict[str, str] = {}
+    for path in catalogue_files(language):
+        texts = json.loads(path.read_text(encoding="utf-8"))
+        if twice := sorted(set(texts) & set(merged)):
+            raise ValueError(f"{path} defines keys defined elsewhere: {twice[:5]}")
+        merged.update(texts)
+    return merged
 
 
 class Message(str):

@@ -279,7 +279,7 @@ def test_other_databases_are_pointed_to_their_own_tools(url, monkeypatch, capsys
     assert cli.main(["backup"]) == 1
     message = capsys.readouterr().out
     assert "pg_dump -Fc" in message and "mariadb-dump --single-transaction" in message
-    assert "README" in message
+    assert "docs/operations.md" in message
     with pytest.raises(backup.BackupError):
         backup.restore(server, Path(__file__))
 

@@ -7,7 +7,7 @@ share, so each backup copies only the files the last one did not have. A restore
 any file the live store lacks, and refuses when a file is in neither store.
 
 PostgreSQL and MySQL/MariaDB have their own tools (``pg_dump -Fc``, ``mariadb-dump
---single-transaction``); the README's production recipe gives the commands.
+--single-transaction``); docs/operations.md gives the commands.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ SUFFIX = ".db"
 FILES = "attachments"  # beside the backups: the store of the files they refer to
 NOT_SQLITE = (
     "backup/restore here covers the SQLite database only; this one is {dialect}. "
-    "Use the database's own tools (README, 'Production setup' → 'Backups'): "
+    "Use the database's own tools (docs/operations.md, 'Backups and restore'): "
     "pg_dump -Fc / pg_restore for PostgreSQL, mariadb-dump --single-transaction / mariadb "
     "for MySQL and MariaDB."
 )
