@@ -1,4 +1,5 @@
-"""Reflex configuration. Settings come from REFLEX_* environment variables (see docs/operations.md)."""
+"""Reflex configuration. Settings come from REFLEX_* environment variables (see
+docs/operations.md)."""
 
 import os
 

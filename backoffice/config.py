@@ -1,8 +1,8 @@
 """Settings read from the environment, with safe defaults for one machine.
 
-Every setting has a ``BACKOFFICE_*`` variable; docs/operations.md lists them. In the default setup the
-secret key and the field-encryption keys are generated once and kept under ``data/``; with
-``BACKOFFICE_ENV=production`` they must be given explicitly.
+Every setting has a ``BACKOFFICE_*`` variable; docs/operations.md lists them. In the default
+setup the secret key and the field-encryption keys are generated once and kept under ``data/``;
+with ``BACKOFFICE_ENV=production`` they must be given explicitly.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ Everything but the web server is Reflex's own command. ``BACKOFFICE_WEB_SERVER``
   (wsproto). Measured with ``make bench-ws`` (2 workers, 200 sessions, same data and hour):
   126 KB more worker memory per added session against granian's 194 KB, which keeps a 128 KiB
   read buffer per connection that cannot be sized; CPU and p95 within the run-to-run noise
-  (15.0 and 14.5 ms a click). The socket its workers share is bound as TCP, so each connection has Nagle's algorithm off (``_bind_tcp_sockets``).
+  (15.0 and 14.5 ms a click). The socket its workers share is bound as TCP, so each connection
+  has Nagle's algorithm off (``_bind_tcp_sockets``).
 - ``granian``: Reflex 0.10.1's own server, with ``respawn_failed_workers`` turned on. Plain
   ``reflex run --env prod`` leaves it off, and granian then treats one worker's unexpected exit
   as fatal: every worker stops (``scripts/drill_worker_kill.py`` shows it).

@@ -14,8 +14,8 @@ from backoffice.db import session_scope
 from backoffice.domains.hr import rules
 from backoffice.engine import service
 from backoffice.engine.resource import get as get_resource
-from backoffice.engine.versioned import display_names
 from backoffice.i18n import choice_label, translate
+from backoffice.platform.versioned import display_names
 from models.hr import (
     Appraisal,
     Employee,

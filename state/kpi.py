@@ -20,8 +20,8 @@ from backoffice.domains.kpi.metrics import (
     metric,
     visible,
 )
-from backoffice.engine.versioned import display_names
 from backoffice.i18n import translate
+from backoffice.platform.versioned import display_names
 from backoffice.security.rbac import ROLES
 from state.auth import SessionState, requires
 from state.charts import Chart, as_chart

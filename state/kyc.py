@@ -13,8 +13,8 @@ from backoffice.db import session_scope
 from backoffice.domains.kyc import rules as kyc
 from backoffice.domains.kyc import screening
 from backoffice.domains.questionnaire import rules as questionnaire
-from backoffice.engine.versioned import display_names
 from backoffice.i18n import choice_label, translate
+from backoffice.platform.versioned import display_names
 from models.customers import Customer
 from models.kyc import OPEN_CASE_STATES, KycCase
 from state.auth import SessionState, requires

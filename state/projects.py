@@ -12,10 +12,10 @@ import reflex as rx
 from backoffice.db import session_scope
 from backoffice.domains.projects import rules
 from backoffice.engine.resource import get as get_resource
-from backoffice.engine.versioned import display_names
 from backoffice.figures import gantt_figure
 from backoffice.i18n import choice_label, translate
 from backoffice.platform.business_time import shown_time
+from backoffice.platform.versioned import display_names
 from models.projects import ProjectPhase, ProjectRisk
 from state.auth import SessionState, requires
 from state.charts import Chart, as_chart

@@ -23,10 +23,10 @@ from backoffice.engine import service, transfer, views
 from backoffice.engine.ref_options import ref_options
 from backoffice.engine.resource import Resource
 from backoffice.engine.resource import get as get_resource
-from backoffice.engine.versioned import display_names
 from backoffice.i18n import translate
 from backoffice.platform import attachments, documents
 from backoffice.platform.business_time import shown_time
+from backoffice.platform.versioned import display_names
 from state.auth import (
     PAGE_LOAD_ATTR,
     PERMISSION_ATTR,

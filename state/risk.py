@@ -8,9 +8,9 @@ import reflex as rx
 
 from backoffice.db import session_scope
 from backoffice.domains.risk import rules as risk
-from backoffice.engine.versioned import display_names
 from backoffice.i18n import choice_label, translate
 from backoffice.platform.business_time import shown_time
+from backoffice.platform.versioned import display_names
 from state.auth import SessionState, requires
 from state.resource import ResourceRecordState, record_id_param
 from state.ui import UIState

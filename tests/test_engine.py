@@ -747,8 +747,7 @@ def test_fields_a_role_may_not_read_are_masked_and_cannot_be_written(session, pm
 
 
 def test_a_stale_refusal_names_a_login_only_when_its_account_is_gone(session, pm):
-    from backoffice.engine import versioned
-    from backoffice.platform import audit
+    from backoffice.platform import audit, versioned
 
     record_id = _partner(session, pm)
     audit.record(

@@ -19,13 +19,13 @@ from sqlmodel import Session, select
 
 from backoffice import like
 from backoffice.config import get_settings
-from backoffice.engine import custom, versioned
+from backoffice.engine import custom
 from backoffice.engine import fields as fieldlib
 from backoffice.engine.fields import FieldError, FieldSpec
 from backoffice.engine.resource import COUNT_CAP, PAGE_SIZES, Resource
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import Message, catalogue, translate
-from backoffice.platform import audit
+from backoffice.platform import audit, versioned
 from backoffice.platform.business_time import local_times_in, shown_time
 from backoffice.platform.refusal import Refusal
 from backoffice.security import fields as secure_fields
@@ -866,7 +866,7 @@ def _write(
     changes: dict[str, Any],
     client: str = "",
 ) -> bool:
-    """The versioned write (``engine.versioned``), audited; False when the version missed."""
+    """The versioned write (``platform.versioned``), audited; False when the version missed."""
     try:
         versioned.write_versioned(
             session,

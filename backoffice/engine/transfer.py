@@ -26,9 +26,9 @@ from backoffice.engine import custom, service
 from backoffice.engine import fields as fieldlib
 from backoffice.engine.fields import FieldSpec
 from backoffice.engine.resource import Resource
-from backoffice.engine.versioned import display_names
 from backoffice.i18n import translate
 from backoffice.platform import audit, exports
+from backoffice.platform.versioned import display_names
 from backoffice.security.rbac import Principal
 
 EXPORT_LIMIT = 200_000

@@ -17,11 +17,11 @@ from backoffice.config import get_settings
 from backoffice.domains.audit import anchor as audit_anchor
 from backoffice.engine import service as engine
 from backoffice.engine.resource import get as get_resource
-from backoffice.engine.versioned import display_names
 from backoffice.i18n import catalogue
 from backoffice.platform import audit
 from backoffice.platform.business_time import shown_time
 from backoffice.platform.refusal import Refusal
+from backoffice.platform.versioned import display_names
 from backoffice.security.rbac import Principal
 from models.audit import AuditEntry
 from models.identity import User

@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from backoffice.engine.fields import to_text
-from backoffice.engine.versioned import write_versioned
 from backoffice.platform import audit
 from backoffice.platform.business_time import local_today
 from backoffice.platform.refusal import Refusal
+from backoffice.platform.versioned import write_versioned
 from backoffice.security.rbac import Principal
 from models.base import utcnow
 from models.hr import (

@@ -22,11 +22,11 @@ from backoffice.domains.kyc import screening
 from backoffice.domains.questionnaire import rules as questionnaire
 from backoffice.engine import service as engine
 from backoffice.engine.fields import is_id, storable_text
-from backoffice.engine.versioned import display_names, write_versioned
 from backoffice.i18n import choice_label
 from backoffice.platform import attachments, audit, exports, notifications
 from backoffice.platform.business_time import local_today, shown_time
 from backoffice.platform.refusal import Refusal
+from backoffice.platform.versioned import display_names, write_versioned
 from backoffice.security import fields
 from backoffice.security.rbac import Principal
 from models.audit import AuditEntry

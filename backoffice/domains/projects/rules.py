@@ -13,10 +13,10 @@ from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
 from backoffice.engine.fields import to_text
-from backoffice.engine.versioned import check_version, write_versioned
 from backoffice.platform import notifications
 from backoffice.platform.business_time import local_today
 from backoffice.platform.refusal import Refusal
+from backoffice.platform.versioned import check_version, write_versioned
 from backoffice.security.rbac import Principal
 from models.hr import Employee
 from models.identity import User

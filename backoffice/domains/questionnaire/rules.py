@@ -18,9 +18,9 @@ from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
 from backoffice.engine.fields import is_id
-from backoffice.engine.versioned import write_versioned
 from backoffice.platform import audit
 from backoffice.platform.refusal import Refusal
+from backoffice.platform.versioned import write_versioned
 from backoffice.security.rbac import Principal
 from models.base import utcnow
 from models.customers import RISK_TOLERANCES

@@ -94,7 +94,7 @@ def unsuitable_condition(
 
 # --- refusals -------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Refusal:
+class HoldingRefusal:
     """Why a customer may not come to hold (or leave) a product: ``reason`` is machine
     readable (``unsuitable``, ``kyc_not_approved``…), ``field`` the form field it belongs to,
     ``params`` what the message names."""
@@ -152,7 +152,7 @@ def holding_refusal(
     on: date,
     *,
     lock: bool = False,
-) -> Refusal | None:
+) -> HoldingRefusal | None:
     """Why this subscription or redemption may not be recorded on the day ``on``, or None.
 
     A subscription needs a customer in a live relationship with approved KYC and an
@@ -164,20 +164,20 @@ def holding_refusal(
     if kind == TransactionKind.REDEMPTION:
         held = position(session, customer.id, product.id, lock=lock)
         if amount > held:
-            return Refusal("exceeds_holding", "amount", {"held": f"{held:,.2f}"})
+            return HoldingRefusal("exceeds_holding", "amount", {"held": f"{held:,.2f}"})
         return None
     if kind != TransactionKind.SUBSCRIPTION:
         raise ValueError(f"unknown transaction kind {kind!r}")
     who = {"customer": customer.customer_no}
     if customer.relationship_ended_on is not None or customer.archived_at is not None:
-        return Refusal("relationship_ended", "customer_id", who)
+        return HoldingRefusal("relationship_ended", "customer_id", who)
     if customer.kyc_status != KycStatus.APPROVED:
-        return Refusal("kyc_not_approved", "customer_id", who)
+        return HoldingRefusal("kyc_not_approved", "customer_id", who)
     if customer.risk_tolerance not in RISK_TOLERANCES:
-        return Refusal("not_assessed", "customer_id", who)
+        return HoldingRefusal("not_assessed", "customer_id", who)
     what = {"product": product.code}
     if product.status != ProductStatus.ON_SALE or product.archived_at is not None:
-        return Refusal("not_on_sale", "product_id", what)
+        return HoldingRefusal("not_on_sale", "product_id", what)
     if (product.sale_start and on < product.sale_start) or (
         product.sale_end and on > product.sale_end
     ):
@@ -185,16 +185,18 @@ def holding_refusal(
             "start": product.sale_start.isoformat() if product.sale_start else "—",
             "end": product.sale_end.isoformat() if product.sale_end else "—",
         }
-        return Refusal("sale_closed", "product_id", {**what, **window})
+        return HoldingRefusal("sale_closed", "product_id", {**what, **window})
     if amount < product.min_purchase:
-        return Refusal("below_minimum", "amount", {"minimum": f"{product.min_purchase:,.2f}"})
+        return HoldingRefusal(
+            "below_minimum", "amount", {"minimum": f"{product.min_purchase:,.2f}"}
+        )
     if not may_buy(product.risk_level, customer.risk_tolerance):
         levels = {
             "tolerance": customer.risk_tolerance,
             "risk": product.risk_level,
             "needed": (eligible_tolerances(product.risk_level) or ["—"])[0],
         }
-        return Refusal(UNSUITABLE, "product_id", {**who, **what, **levels})
+        return HoldingRefusal(UNSUITABLE, "product_id", {**who, **what, **levels})
     return None
 
 

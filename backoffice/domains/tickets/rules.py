@@ -26,12 +26,12 @@ from backoffice import chart_style
 from backoffice.config import get_settings
 from backoffice.db import write_batches
 from backoffice.engine.fields import is_id, storable_text
-from backoffice.engine.versioned import display_names, text_changes, write_versioned
 from backoffice.i18n import choice_label, translate
 from backoffice.platform import audit, notifications
 from backoffice.platform.business_time import Calendar, parse_clock, parse_weekdays
 from backoffice.platform.exports import ExportFile, produce_audited
 from backoffice.platform.refusal import Refusal
+from backoffice.platform.versioned import display_names, text_changes, write_versioned
 from backoffice.security.rbac import Principal
 from models.base import utcnow
 from models.customers import Customer
@@ -355,7 +355,7 @@ def _write(
     seen_version: int | None = None,
     extra: dict[str, list[Any]] | None = None,
 ) -> None:
-    """The versioned write (``engine.versioned``): a change made meanwhile by someone else is
+    """The versioned write (``platform.versioned``): a change made meanwhile by someone else is
     refused with who made it."""
     version = ticket.version if seen_version is None else seen_version
     write_versioned(
