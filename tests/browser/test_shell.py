@@ -113,7 +113,10 @@ def test_dark_mode_and_tablet_layouts(page: Page, app_url, sign_in_as, screensho
     expect(page.locator("#menu-user")).to_have_text("李娜")
     page.locator("#menu-lang-en").click()
     expect(page.locator("#page-title")).to_have_text("Overview")
+    # the menu closes on a choice; opened again once it has gone, it offers the other language
+    expect(page.locator("#menu-lang-en")).to_be_hidden()
     page.locator("#account-menu").click()
+    expect(page.locator("#menu-lang-zh")).to_be_enabled()
     page.locator("#menu-lang-zh").click()
     expect(page.locator("#page-title")).to_have_text("运营概览")
 
