@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from backoffice import figures
 from backoffice.db import session_scope
+from backoffice.domains.campaigns import figures
 from backoffice.domains.campaigns import rules as campaigns
 from backoffice.i18n import choice_label
 from state.auth import requires

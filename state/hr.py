@@ -9,9 +9,8 @@ from typing import Any
 
 import reflex as rx
 
-from backoffice import figures
 from backoffice.db import session_scope
-from backoffice.domains.hr import rules
+from backoffice.domains.hr import figures, rules
 from backoffice.engine import service
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import choice_label, translate

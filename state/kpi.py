@@ -9,8 +9,9 @@ from typing import Any
 
 import reflex as rx
 
-from backoffice import chart_style, figures, offload
+from backoffice import offload
 from backoffice.db import session_scope
+from backoffice.domains.kpi import figures as kpi_figures
 from backoffice.domains.kpi import rules as kpi
 from backoffice.domains.kpi.metrics import (
     AREAS,
@@ -21,6 +22,7 @@ from backoffice.domains.kpi.metrics import (
     visible,
 )
 from backoffice.i18n import translate
+from backoffice.platform import chart_style, figures
 from backoffice.platform.versioned import display_names
 from backoffice.security.rbac import ROLES
 from state.auth import SessionState, requires
@@ -355,4 +357,4 @@ class KpiCatalogueState(_KpiBase):
             points = kpi.history(session, principal=principal, key=key)
         self.selected = key
         title = f"{item.name(lang)} · {translate('kpi.history_of', lang)}"
-        self.history = as_chart(figures.history_figure(title, points, item.unit, lang))
+        self.history = as_chart(kpi_figures.history_figure(title, points, item.unit, lang))

@@ -11,8 +11,8 @@ import reflex as rx
 
 from backoffice.db import session_scope
 from backoffice.domains.projects import rules
+from backoffice.domains.projects.figures import gantt_figure
 from backoffice.engine.resource import get as get_resource
-from backoffice.figures import gantt_figure
 from backoffice.i18n import choice_label, translate
 from backoffice.platform.business_time import shown_time
 from backoffice.platform.versioned import display_names

@@ -9,10 +9,11 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from backoffice import figures, offload
+from backoffice import offload
 from backoffice.config import get_settings
 from backoffice.db import session_scope
 from backoffice.domains.kyc import rules as kyc
+from backoffice.domains.tickets import figures
 from backoffice.domains.tickets import rules as desk
 from backoffice.engine import service
 from backoffice.engine.resource import get as get_resource

@@ -13,11 +13,16 @@ from typing import Any
 
 import pytest
 
-from backoffice import chart_style as style
-from backoffice import figures
+from backoffice.domains.campaigns import figures as campaign_charts
+from backoffice.domains.hr import figures as hr_figures
+from backoffice.domains.kpi import figures as kpi_figures
 from backoffice.domains.kpi import metrics
 from backoffice.domains.kpi import rules as kpi
 from backoffice.domains.kpi.metrics import CHARTS, ChartData, Period, Series
+from backoffice.domains.projects import figures as project_figures
+from backoffice.domains.tickets import figures as ticket_figures
+from backoffice.platform import chart_style as style
+from backoffice.platform import figures
 from state.charts import as_chart
 from tests import test_kpi
 
@@ -141,7 +146,7 @@ def test_colour_follows_whether_more_is_better_and_plan_is_neutral(session, sale
                 assert style.PLAN in str(trace["marker"]), item.key
     # the Gantt, the headcount and the budget: plan is grey, what happened is the accent
     headcount = as_chart(
-        figures.headcount_figure(
+        hr_figures.headcount_figure(
             [SimpleNamespace(team="财富管理一部", planned=5, actual=4)], "2026-Q4", "zh"
         )
     )
@@ -235,7 +240,7 @@ def test_every_kpi_chart_has_a_title_axis_titles_and_speaks_the_language(
         assert CJK.search(data.title) if lang == "zh" else not CJK.search(data.title), data.key
         assert_speaks(chart, lang)
         assert len(figures.trace_links(data)) == len(chart["data"]), data.key
-    history = figures.history_figure("AUM", [(today, Decimal("1000000"))], "cny", lang)
+    history = kpi_figures.history_figure("AUM", [(today, Decimal("1000000"))], "cny", lang)
     assert_speaks(as_chart(history), lang)
 
 
@@ -247,13 +252,13 @@ def test_every_other_chart_builder_speaks_the_language(lang):
         {"id": 2, "name": "新客礼", "budget": Decimal("50000"), "spent": Decimal("0"), "cpa": None},
     ]  # fmt: skip
     spend = {1: [(date(2026, 11, 1), Decimal("10")), (date(2026, 11, 8), Decimal("60"))]}
-    built = list(figures.campaign_figures(rows, spend, lang))
+    built = list(campaign_charts.campaign_figures(rows, spend, lang))
     built.append(
-        figures.headcount_figure(
+        hr_figures.headcount_figure(
             [SimpleNamespace(team="财富管理一部", planned=5, actual=4)], "2026-Q4", lang
         )
     )
-    built.append(figures.ticket_report_figure(["一组", "二组"], [12, 5], [10, 5], lang))
+    built.append(ticket_figures.ticket_report_figure(["一组", "二组"], [12, 5], [10, 5], lang))
     for figure in built:
         chart = as_chart(figure)
         assert chart["layout"]["title"]["text"]
@@ -280,7 +285,7 @@ def test_the_gantt_legend_and_hover_speak_the_language():
         ("zh", ["基线", "计划 / 实际"], ["今天", "黄"]),
         ("en", ["Baseline", "Forecast / actual"], ["Today", "Amber"]),
     ):
-        chart = as_chart(figures.gantt_figure([row], date(2026, 11, 10), lang))  # type: ignore[list-item]
+        chart = as_chart(project_figures.gantt_figure([row], date(2026, 11, 10), lang))  # type: ignore[list-item]
         assert [t["name"] for t in chart["data"]] == names
         texts = " ".join(_texts(chart))
         assert all(w in texts for w in words), (lang, texts)

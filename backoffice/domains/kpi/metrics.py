@@ -9,7 +9,7 @@ and follow the visibility of the metric they belong to.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,12 +18,13 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from backoffice.chart_style import axis_title
 from backoffice.config import get_settings
 from backoffice.domains.hr import rules as hr
 from backoffice.domains.partners import rules as partners
 from backoffice.i18n import choice_label, translate
 from backoffice.platform.business_time import local_today
+from backoffice.platform.chart_style import axis_title
+from backoffice.platform.figures import ChartData, Series
 from backoffice.security.rbac import Principal
 from backoffice.sqltime import epoch_seconds, local_day
 from models.campaigns import Campaign, CampaignSpend
@@ -110,30 +111,6 @@ class Metric:
 
     def visible_to(self, principal: Principal) -> bool:
         return principal.can("kpi", "view") and bool(principal.roles & (self.roles | EVERY_AREA))
-
-
-@dataclass
-class Series:
-    name: str
-    values: list[Decimal]
-    links: list[str]  # one list URL per point (the drill-down)
-    style: str = ""  # "" | "band" (the lower/upper of an uncertainty band) | "dash"
-    tone: str = ""  # "" (measured) | "plan" | "good" | "bad" | "watch" (less is better)
-
-
-@dataclass
-class ChartData:
-    key: str
-    title: str
-    kind: str  # bar | line
-    x: list[str]
-    series: list[Series] = field(default_factory=list)
-    unit: str = ""
-    note: str = ""  # e.g. the forecasting method
-    x_title: str = ""
-    y_title: str = ""  # by default what the unit measures ("金额（元）")
-    dates: bool = False  # x holds ISO days
-    partial: bool = False  # the last x is a period not over yet (today)
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,6 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from backoffice import chart_style
-from backoffice.chart_style import axis_title
 from backoffice.config import get_settings
 from backoffice.domains.kpi.metrics import (
     AREAS,
@@ -40,8 +38,9 @@ from backoffice.domains.kpi.metrics import (
     visible,
 )
 from backoffice.i18n import translate
-from backoffice.platform import attachments, audit, exports, notifications
+from backoffice.platform import attachments, audit, chart_style, exports, notifications
 from backoffice.platform.business_time import local_today
+from backoffice.platform.chart_style import axis_title
 from backoffice.platform.refusal import Refusal
 from backoffice.security.rbac import ROLES, Principal
 from models.base import utcnow

@@ -22,12 +22,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
-from backoffice import chart_style
 from backoffice.config import get_settings
 from backoffice.db import write_batches
 from backoffice.engine.fields import is_id, storable_text
 from backoffice.i18n import choice_label, translate
-from backoffice.platform import audit, notifications
+from backoffice.platform import audit, chart_style, notifications
 from backoffice.platform.business_time import Calendar, parse_clock, parse_weekdays
 from backoffice.platform.exports import ExportFile, produce_audited
 from backoffice.platform.refusal import Refusal
