@@ -9,11 +9,12 @@ from reflex.utils import prerequisites
 from reflex_base import constants
 from reflex_base.config import get_config
 
-from backoffice import domains, jobs, request_limits
+from backoffice import domains
 from backoffice.i18n import translate
 from backoffice.ops import heap_trim, memory_probe
-from backoffice.security import headers
-from backoffice.session_routes import routes_app
+from backoffice.platform import jobs
+from backoffice.security import headers, request_limits
+from backoffice.security.session_routes import routes_app
 from pages.layout import registered_pages
 from pages.login import login
 from pages.resource import register_pages

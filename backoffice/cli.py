@@ -10,11 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-from backoffice import config, db, jobs, migrations, seed
+from backoffice import config, db, migrations, seed
 from backoffice.config import get_settings
 from backoffice.domains.admin import users
 from backoffice.domains.audit import anchor as audit_anchor
 from backoffice.ops import backup
+from backoffice.platform import jobs
 from backoffice.security import auth, field_keys
 
 

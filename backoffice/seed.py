@@ -22,16 +22,16 @@ from faker import Faker
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, select
 
-from backoffice import national_id, pdf
 from backoffice.db import refresh_statistics, session_scope
 from backoffice.domains.admin import users
+from backoffice.domains.customers import national_id
 from backoffice.domains.kpi import rules as kpi
 from backoffice.domains.kyc import screening
 from backoffice.domains.questionnaire import rules as questionnaire
 from backoffice.domains.risk.rules import evaluate_all as evaluate_risk_indicators
 from backoffice.domains.suitability import rules as suitability
 from backoffice.domains.tickets import rules as desk
-from backoffice.platform import attachments, audit
+from backoffice.platform import attachments, audit, pdf
 from backoffice.platform.business_time import local_today
 from backoffice.security import fields, rbac
 from models.attachments import Attachment

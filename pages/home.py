@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 from backoffice.engine.resource import all_resources
-from backoffice.navigation import MODULES, Module
+from backoffice.platform.navigation import MODULES, Module
 from pages.layout import page_title, template
 from pages.ui import t
 from state.auth import SessionState

@@ -8,7 +8,7 @@ import reflex as rx
 
 from backoffice.engine.resource import all_resources
 from backoffice.i18n import translate
-from backoffice.navigation import MODULES
+from backoffice.platform.navigation import MODULES
 from pages.notifications import notification_bell
 from pages.ui import t
 from state.account import AccountState

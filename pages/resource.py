@@ -9,7 +9,7 @@ import reflex as rx
 
 from backoffice.domains import manifests
 from backoffice.engine.resource import Resource, all_resources
-from backoffice.navigation import MODULES
+from backoffice.platform.navigation import MODULES
 from pages.layout import scroll_region, template
 from pages.ui import date_input, t
 from state.resource import ResourceImportState, ResourceListState, ResourceRecordState

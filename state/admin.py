@@ -7,7 +7,6 @@ from typing import Any
 
 import reflex as rx
 
-from backoffice import jobs
 from backoffice.config import get_settings
 from backoffice.db import session_scope
 from backoffice.domains.admin import users
@@ -15,6 +14,7 @@ from backoffice.engine import custom
 from backoffice.engine.resource import all_resources
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
+from backoffice.platform import jobs
 from backoffice.platform.business_time import shown_time
 from backoffice.security import auth, rbac
 from state.auth import SessionState, requires

@@ -9,10 +9,10 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from backoffice import offload
 from backoffice.db import session_scope
 from backoffice.domains.audit import log as audit_log
 from backoffice.i18n import translate
+from backoffice.platform import offload
 from state.auth import SessionState, requires
 from state.ui import UIState
 

@@ -10,7 +10,7 @@ import reflex as rx
 
 from backoffice.db import session_scope
 from backoffice.domains.home import landing, overview
-from backoffice.navigation import MODULES
+from backoffice.platform.navigation import MODULES
 from state.auth import SessionState, signed_in
 from state.ui import UIState
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import reflex as rx
 
-from backoffice import offload
 from backoffice.db import session_scope
 from backoffice.domains.kpi import figures as kpi_figures
 from backoffice.domains.kpi import rules as kpi
@@ -22,7 +21,7 @@ from backoffice.domains.kpi.metrics import (
     visible,
 )
 from backoffice.i18n import translate
-from backoffice.platform import chart_style, figures
+from backoffice.platform import chart_style, figures, offload
 from backoffice.platform.versioned import display_names
 from backoffice.security.rbac import ROLES
 from state.auth import SessionState, requires

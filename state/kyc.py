@@ -7,13 +7,13 @@ from typing import Any
 
 import reflex as rx
 
-from backoffice import offload
 from backoffice.config import get_settings
 from backoffice.db import session_scope
 from backoffice.domains.kyc import rules as kyc
 from backoffice.domains.kyc import screening
 from backoffice.domains.questionnaire import rules as questionnaire
 from backoffice.i18n import choice_label, translate
+from backoffice.platform import offload
 from backoffice.platform.versioned import display_names
 from models.customers import Customer
 from models.kyc import OPEN_CASE_STATES, KycCase

@@ -2,7 +2,8 @@
 
 Between the steps the server keeps who passed the password in backend-only variables. At the
 end the page receives a single-use claim code, which it exchanges at ``/auth/claim`` for the
-HttpOnly session cookie (see ``backoffice/session_routes.py``): no script ever holds the token.
+HttpOnly session cookie (see ``backoffice/security/session_routes.py``): no script ever holds
+the token.
 """
 
 from __future__ import annotations

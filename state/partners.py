@@ -6,9 +6,9 @@ from typing import Any
 
 import reflex as rx
 
-from backoffice import offload
 from backoffice.db import session_scope
 from backoffice.domains.partners import rules as partners
+from backoffice.platform import offload
 from backoffice.platform.business_time import local_today
 from state.auth import SessionState, requires
 from state.resource import record_id_param

@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from backoffice import offload
 from backoffice.db import session_scope
 from backoffice.engine import fields as fieldlib
 from backoffice.engine import service, transfer, views
@@ -24,7 +23,7 @@ from backoffice.engine.ref_options import ref_options
 from backoffice.engine.resource import Resource
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
-from backoffice.platform import attachments, documents
+from backoffice.platform import attachments, documents, offload
 from backoffice.platform.business_time import shown_time
 from backoffice.platform.versioned import display_names
 from state.auth import (

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from backoffice import offload
 from backoffice.config import get_settings
 from backoffice.db import session_scope
 from backoffice.domains.kyc import rules as kyc
@@ -18,6 +17,7 @@ from backoffice.domains.tickets import rules as desk
 from backoffice.engine import service
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import choice_label, translate
+from backoffice.platform import offload
 from backoffice.platform.business_time import local_today, shown_time
 from models.base import utcnow
 from models.tickets import OPEN_TICKET_STATES, Ticket, TicketStatus

@@ -93,7 +93,7 @@ def test_viewing_is_permission_checked_and_audited_but_page_turns_are_not(sessio
 
 
 def test_the_pdf_writer_paginates_chinese_text_that_readers_extract():
-    from backoffice import pdf
+    from backoffice.platform import pdf
 
     lines = [pdf.Line("稳盈90天 风险揭示书", 18)] + [
         pdf.Line(f"第{n}条 理财非存款，产品有风险，投资须谨慎。") for n in range(1, 80)

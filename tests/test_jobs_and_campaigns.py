@@ -10,12 +10,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from backoffice import jobs
 from backoffice.domains.campaigns import rules as campaigns
 from backoffice.domains.partners import jobs as partner_jobs
 from backoffice.engine import service
 from backoffice.engine.resource import get
-from backoffice.platform import notifications
+from backoffice.platform import jobs, notifications
 from backoffice.platform.business_time import local_today
 from backoffice.security import auth
 from models.base import utcnow

@@ -22,8 +22,8 @@ from backoffice.domains.kpi import rules as kpi
 from backoffice.domains.kpi.metrics import Period
 from backoffice.engine import service
 from backoffice.engine.resource import get
+from backoffice.platform.sqltime import epoch_seconds, local_day
 from backoffice.security import auth, fields
-from backoffice.sqltime import epoch_seconds, local_day
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.customers import Customer

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 import backoffice.domains  # noqa: F401
-from backoffice import national_id
+from backoffice.domains.customers import national_id
 from backoffice.domains.kyc import rules as kyc
 from backoffice.domains.kyc import screening
 from backoffice.domains.questionnaire import rules as questionnaire

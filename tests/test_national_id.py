@@ -4,7 +4,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backoffice import national_id
+from backoffice.domains.customers import national_id
 
 
 def test_known_valid_number():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backoffice.domains.home import overview
-from backoffice.navigation import MODULES
+from backoffice.platform.navigation import MODULES
 from backoffice.security import auth
 from tests.factories import make_user, sign_in
 

@@ -8,12 +8,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from backoffice import jobs
 from backoffice.domains.projects import rules
 from backoffice.engine import service
 from backoffice.engine.resource import get
 from backoffice.engine.service import EngineError
-from backoffice.platform import audit
+from backoffice.platform import audit, jobs
 from backoffice.security import auth
 from models.audit import AuditEntry
 from models.hr import Employee, Team

@@ -1,7 +1,7 @@
 """The upload route refuses an oversized body by its Content-Length, unread, and cuts a body
 without one at the limit while it streams."""
 
-from backoffice.request_limits import UPLOAD_BODY_LIMIT, BodyLimit, limiting_uploads
+from backoffice.security.request_limits import UPLOAD_BODY_LIMIT, BodyLimit, limiting_uploads
 from tests.factories import run
 
 CHUNK = 64 * 1024

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import backoffice.backoffice  # noqa: F401  (registers every page and state)
 from backoffice.engine.resource import get as get_resource
-from backoffice.navigation import MODULES
+from backoffice.platform.navigation import MODULES
 from backoffice.security import gate, rbac
 from pages.layout import registered_pages
 from state.auth import PERMISSION_ATTR, PUBLIC, SIGNED_IN

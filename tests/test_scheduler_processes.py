@@ -30,8 +30,9 @@ def _scheduler_process(
     url: str, schema: str | None, start: multiprocessing.Value, ready: multiprocessing.Barrier
 ) -> list[int]:
     """One app worker's scheduler: try the job at each tick; return the ticks whose run it won."""
-    from backoffice import db, jobs
+    from backoffice import db
     from backoffice.db import make_engine
+    from backoffice.platform import jobs
 
     connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
     engine = make_engine(url, **({"connect_args": connect_args} if connect_args else {}))
@@ -104,7 +105,7 @@ def test_several_scheduler_processes_run_each_tick_once(clean_db):
 def test_the_scheduler_runs_as_a_process_of_its_own_and_stops_on_sigterm(clean_db):
     """Production: web workers with BACKOFFICE_SCHEDULER=off and `python -m backoffice
     scheduler` beside them. Every job runs in that process, and SIGTERM ends it cleanly."""
-    from backoffice import jobs
+    from backoffice.platform import jobs
 
     url = clean_db.url.render_as_string(hide_password=False)
     if clean_db.dialect.name == "postgresql":

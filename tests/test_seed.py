@@ -6,7 +6,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import select
 
-from backoffice import national_id, seed
+from backoffice import seed
+from backoffice.domains.customers import national_id
 from backoffice.domains.products.resources import PRODUCT, check_product
 from backoffice.platform import attachments, audit, documents
 from backoffice.security import fields

@@ -10,7 +10,7 @@ from reflex.state import State
 from starlette.testclient import TestClient
 
 from backoffice.security import auth, sessions
-from backoffice.session_routes import routes_app
+from backoffice.security.session_routes import routes_app
 from models.audit import AuditEntry
 from models.identity import StaffSession
 from state.auth import SessionBinding, SessionState, carry_cookie

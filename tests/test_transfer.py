@@ -273,7 +273,7 @@ def test_other_events_are_answered_while_a_million_row_import_is_checked():
     import asyncio
     import time
 
-    from backoffice import offload
+    from backoffice.platform import offload
 
     data = _xlsx_of_one_cell_rows(1_000_000)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from backoffice import like
 from backoffice.engine import fields as fieldlib
 from backoffice.engine.resource import get as get_resource
+from backoffice.platform import like
 from backoffice.security.rbac import Principal
 
 REF_OPTIONS_LIMIT = 200

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from backoffice import like
 from backoffice.config import get_settings
 from backoffice.engine import custom
 from backoffice.engine import fields as fieldlib
@@ -25,7 +24,7 @@ from backoffice.engine.fields import FieldError, FieldSpec
 from backoffice.engine.resource import COUNT_CAP, PAGE_SIZES, Resource
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import Message, catalogue, translate
-from backoffice.platform import audit, versioned
+from backoffice.platform import audit, like, versioned
 from backoffice.platform.business_time import local_times_in, shown_time
 from backoffice.platform.refusal import Refusal
 from backoffice.security import fields as secure_fields

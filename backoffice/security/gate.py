@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from backoffice.engine.resource import all_resources
 from backoffice.engine.resource import get as get_resource
-from backoffice.navigation import MODULES, report_at
+from backoffice.platform.navigation import MODULES, report_at
 from backoffice.security.rbac import MODULE_RESOURCES, Principal
 
 

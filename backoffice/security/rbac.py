@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from backoffice.domains import manifests
-from backoffice.navigation import MODULES
+from backoffice.platform.navigation import MODULES
 
 ACTIONS = (
     "view", "create", "edit", "archive", "export", "import", "approve", "publish", "reveal",

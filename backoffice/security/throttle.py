@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from backoffice import like
+from backoffice.platform import like
 from models.base import utcnow
 from models.identity import LoginThrottle
 

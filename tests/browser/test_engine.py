@@ -194,7 +194,7 @@ def test_columns_saved_views_and_bulk_actions(page: Page, app_url, sign_in_as, s
 def test_attach_view_and_download_a_disclosure_document(
     page: Page, app_url, sign_in_as, tmp_path, screenshot_dir
 ):
-    from backoffice import pdf as writer
+    from backoffice.platform import pdf as writer
 
     pdf = tmp_path / "风险揭示书.pdf"
     lines = [writer.Line("风险揭示书（新版）", 18)]

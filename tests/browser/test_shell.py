@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from backoffice.db import make_engine
 from backoffice.domains.home import overview
-from backoffice.navigation import MODULES
+from backoffice.platform.navigation import MODULES
 
 
 def _app_counts(app_env: dict[str, str]) -> dict[str, int]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from backoffice.db import engine, refresh_statistics
-from backoffice.jobs import job
+from backoffice.platform.jobs import job
 
 
 @job(

@@ -14,8 +14,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from backoffice import like
-from backoffice.platform import audit, notifications
+from backoffice.platform import audit, like, notifications
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.notifications import Notification

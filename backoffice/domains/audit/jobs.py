@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from backoffice.domains.audit import alerts as audit_alerts
 from backoffice.domains.audit import anchor as audit_anchor
-from backoffice.jobs import job
 from backoffice.platform import audit
+from backoffice.platform.jobs import job
 
 
 @job("audit.checkpoint", timedelta(minutes=10), "审计链签名检查点", "Audit chain checkpoints")

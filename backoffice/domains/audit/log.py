@@ -12,13 +12,12 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from backoffice import like
 from backoffice.config import get_settings
 from backoffice.domains.audit import anchor as audit_anchor
 from backoffice.engine import service as engine
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import catalogue
-from backoffice.platform import audit
+from backoffice.platform import audit, like
 from backoffice.platform.business_time import shown_time
 from backoffice.platform.refusal import Refusal
 from backoffice.platform.versioned import display_names

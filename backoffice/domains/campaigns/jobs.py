@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from backoffice.domains.campaigns import rules as campaigns
-from backoffice.jobs import job
+from backoffice.platform.jobs import job
 
 
 @job("campaigns.schedule", timedelta(minutes=1), "营销活动自动开始/结束", "Campaigns start/end")

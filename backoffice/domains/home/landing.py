@@ -19,8 +19,8 @@ from backoffice.domains.hr import rules as hr
 from backoffice.engine import service as engine
 from backoffice.engine.resource import COUNT_CAP, Resource, get
 from backoffice.i18n import translate
-from backoffice.navigation import MODULES
 from backoffice.platform.manifest import Count, Plan
+from backoffice.platform.navigation import MODULES
 from backoffice.security.rbac import Principal
 
 # records awaiting approval read per module and resource to check maker ≠ checker on each

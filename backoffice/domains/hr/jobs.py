@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from backoffice.domains.hr import rules as hr
-from backoffice.jobs import job
+from backoffice.platform.jobs import job
 
 
 @job("hr.promotions", timedelta(hours=1), "晋升到期生效", "Promotions take effect")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from backoffice.domains.kpi import rules as kpi
-from backoffice.jobs import job
+from backoffice.platform.jobs import job
 
 
 @job("kpi.snapshots", timedelta(hours=6), "KPI 每日快照", "KPI daily snapshots")

@@ -25,8 +25,8 @@ from backoffice.i18n import choice_label, translate
 from backoffice.platform.business_time import local_today
 from backoffice.platform.chart_style import axis_title
 from backoffice.platform.figures import ChartData, Series
+from backoffice.platform.sqltime import epoch_seconds, local_day
 from backoffice.security.rbac import Principal
-from backoffice.sqltime import epoch_seconds, local_day
 from models.campaigns import Campaign, CampaignSpend
 from models.customers import Customer
 from models.kpi import KpiSnapshot

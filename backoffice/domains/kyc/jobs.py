@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from backoffice.domains.kyc import rules as kyc
 from backoffice.domains.kyc import screening
-from backoffice.jobs import job
+from backoffice.platform.jobs import job
 
 
 @job("kyc.sla", timedelta(minutes=5), "KYC 案件超时升级", "KYC cases past their SLA escalate")

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import select
 
-from backoffice import national_id
+from backoffice.domains.customers import national_id
 from backoffice.domains.kyc import rules, screening
 from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Queue, Resource, register

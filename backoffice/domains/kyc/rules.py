@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
-from backoffice import pdf
 from backoffice.db import write_batches
 from backoffice.domains.audit import anchor as audit_anchor
 from backoffice.domains.kyc import screening
@@ -23,7 +22,7 @@ from backoffice.domains.questionnaire import rules as questionnaire
 from backoffice.engine import service as engine
 from backoffice.engine.fields import is_id, storable_text
 from backoffice.i18n import choice_label
-from backoffice.platform import attachments, audit, exports, notifications
+from backoffice.platform import attachments, audit, exports, notifications, pdf
 from backoffice.platform.business_time import local_today, shown_time
 from backoffice.platform.refusal import Refusal
 from backoffice.platform.versioned import display_names, write_versioned

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from backoffice.domains.partners import rules as partners
-from backoffice.jobs import job
+from backoffice.platform.jobs import job
 
 
 @job("partners.contract_expiry", timedelta(hours=1), "合同到期提醒", "Contract expiry warnings")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from backoffice.domains.products import rules as products
-from backoffice.jobs import job
+from backoffice.platform.jobs import job
 
 
 @job(

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from backoffice.domains.projects import rules as projects
-from backoffice.jobs import job
+from backoffice.platform.jobs import job
 
 
 @job(

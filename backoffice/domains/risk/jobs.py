@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from backoffice.domains.risk import rules as risk
-from backoffice.jobs import job
+from backoffice.platform.jobs import job
 
 
 @job("risk.indicators", timedelta(minutes=15), "风险指标评估与预警", "Risk indicators and alerts")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from backoffice.domains.suitability import rules as suitability
-from backoffice.jobs import job
+from backoffice.platform.jobs import job
 
 
 @job(

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from backoffice.domains.tickets import rules as tickets
-from backoffice.jobs import job
+from backoffice.platform.jobs import job
 
 
 @job("tickets.sla_escalation", timedelta(minutes=5), "工单超时升级", "Ticket SLA escalation")

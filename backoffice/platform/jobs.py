@@ -33,7 +33,7 @@ from backoffice.platform import audit
 from models.base import utcnow
 from models.jobs import JobLease, JobRun
 
-log = logging.getLogger("backoffice.jobs")
+log = logging.getLogger("backoffice.platform.jobs")
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 # Jobs of one scheduler run on two threads, so a long job (a full re-screening) does not hold
 # the minute jobs back; on SQLite one at a time, as two writers in one process only refuse
