@@ -55,6 +55,14 @@ def test_seed_fills_every_module_once(clean_db, session, monkeypatch):
     assert audit.verify_chain(session).ok
 
 
+def test_each_domains_demo_comes_after_the_ones_it_needs():
+    modules = seed.demo_modules()
+    order = [m.__name__.split(".")[-2] for m in modules]
+    assert "admin" in order and "hr" in order
+    for position, module in enumerate(modules):
+        assert set(getattr(module, "NEEDS", ())) <= set(order[:position]), order[position]
+
+
 def test_seed_covers_the_domain(clean_db, session, monkeypatch):
     _seed(clean_db, monkeypatch)
     teams = set(session.exec(select(Team.code)).all())
