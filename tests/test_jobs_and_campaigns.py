@@ -38,7 +38,7 @@ def test_a_job_runs_once_per_tick_across_several_workers(clean_db):
     counter = {"runs": 0}
     lock = threading.Lock()
 
-    @jobs.job("test.count", timedelta(minutes=5), "计数", "Count")
+    @jobs.job("test.count", timedelta(minutes=5))
     def count(_session):
         with lock:
             counter["runs"] += 1
@@ -67,7 +67,7 @@ def test_a_job_runs_once_per_tick_across_several_workers(clean_db):
 
 
 def test_a_failing_job_is_recorded_not_raised(clean_db, session):
-    @jobs.job("test.fail", timedelta(minutes=5), "失败", "Fail")
+    @jobs.job("test.fail", timedelta(minutes=5))
     def fail(_session):
         raise RuntimeError("boom")
 
