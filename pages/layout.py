@@ -87,7 +87,7 @@ def _nav_items(active_route: str) -> list[rx.Component]:
         items += [
             _resource_item(r.key, r.route, r.icon)
             for r in all_resources()
-            if r.module == m.key and r.label_zh != translate(f"nav.{m.key}", "zh")
+            if r.module == m.key and r.label("zh") != translate(f"nav.{m.key}", "zh")
         ]
     return items
 

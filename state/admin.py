@@ -23,11 +23,7 @@ from state.ui import UIState
 
 async def _messages(state: rx.State, problems: list[str]) -> str:
     lang = (await state.get_state(UIState)).lang
-    return (
-        "；".join(translate(p, lang) for p in problems)
-        if lang == "zh"
-        else "; ".join(translate(p, lang) for p in problems)
-    )
+    return translate("common.separator", lang).join(translate(p, lang) for p in problems)
 
 
 def _at(moment: datetime | None, zone: tzinfo) -> str:
@@ -309,7 +305,7 @@ class JobsState(rx.State):
                 self.rows.append(
                     {
                         "name": item.name,
-                        "label": item.label_en if lang == "en" else item.label_zh,
+                        "label": item.label(lang),
                         "every": translate(
                             "unit.minutes", lang, n=int(item.every.total_seconds() // 60)
                         ),

@@ -23,7 +23,6 @@ from backoffice.domains.kpi.metrics import (
 from backoffice.i18n import translate
 from backoffice.platform import chart_style, figures, offload
 from backoffice.platform.versioned import display_names
-from backoffice.security.rbac import ROLES
 from state.auth import SessionState, requires
 from state.charts import Chart, as_chart
 from state.ui import UIState
@@ -326,9 +325,9 @@ class KpiCatalogueState(_KpiBase):
                 "area": translate(f"kpi.area.{m.area}", lang),
                 "formula": m.formula(lang),
                 "unit": translate(f"kpi.unit.{m.unit}", lang),
-                "owner": ROLES[m.owner][1 if lang == "en" else 0],
+                "owner": translate(f"role.{m.owner}", lang),
                 "roles": "、".join(
-                    ROLES[r][1 if lang == "en" else 0] for r in sorted(m.roles | EVERY_AREA)
+                    translate(f"role.{r}", lang) for r in sorted(m.roles | EVERY_AREA)
                 ),
                 "latest": (
                     f"{latest[m.key].day}: {shown(latest[m.key].value.normalize(), m.unit, lang)}"

@@ -542,7 +542,7 @@ class ResourceRecordState(rx.State):
         self, session: Any, principal: Any, resource: Resource, lang: str
     ) -> None:
         labels = {
-            key: (en if lang == "en" else zh) for key, zh, en in resource.attachment_categories
+            key: resource.attachment_label(key, lang) for key in resource.attachment_categories
         }
         self.has_attachments = resource.attachments and self.record_id > 0
         items = (
@@ -761,8 +761,8 @@ class ResourceRecordState(rx.State):
         principal = await _principal(self)
         zone_settings = service.get_settings().zone
         self.attach_categories = [
-            {"value": key, "label": en if lang == "en" else zh}
-            for key, zh, en in resource.attachment_categories
+            {"value": key, "label": resource.attachment_label(key, lang)}
+            for key in resource.attachment_categories
         ]
         if self.attach_category not in {c["value"] for c in self.attach_categories}:
             self.attach_category = (
@@ -790,7 +790,7 @@ class ResourceRecordState(rx.State):
                         "label": spec.label(lang),
                         "kind": spec.kind,
                         "required": service.marks_required(principal, resource, spec, record),
-                        "help": spec.help_en if lang == "en" else spec.help_zh,
+                        "help": spec.help_text(lang),
                         "text": (
                             value.astimezone(zone_settings).strftime("%Y-%m-%d %H:%M")
                             if spec.kind == "datetime" and value is not None

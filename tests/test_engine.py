@@ -111,8 +111,8 @@ def test_stale_save_is_refused_and_names_who_changed_what(session, pm, pm2):
     assert stale.message == "record.stale_by"
     assert stale.message_params["who"] == "Pm.Two"  # the display name, not the login
     label = PARTNER.field("commission_rate")
-    assert stale.message_params["fields_en"] == label.label_en
-    assert stale.message_params["fields_zh"] == label.label_zh
+    assert stale.message_params["fields_en"] == label.label("en")
+    assert stale.message_params["fields_zh"] == label.label("zh")
     session.commit()
     partner = session.get(Partner, record_id)
     assert partner.notes == "" and partner.commission_rate == Decimal("0.9000")
@@ -761,8 +761,8 @@ def test_a_stale_refusal_names_a_login_only_when_its_account_is_gone(session, pm
     refusal = versioned.stale(session, "partner", record_id)
     notes = PARTNER.field("notes")
     assert refusal.key == "record.stale_by" and refusal.params["who"] == "gone.user"
-    assert refusal.params["fields_en"] == f"{notes.label_en}, unknown_name"
-    assert refusal.params["fields_zh"] == f"{notes.label_zh}、unknown_name"
+    assert refusal.params["fields_en"] == f"{notes.label('en')}, unknown_name"
+    assert refusal.params["fields_zh"] == f"{notes.label('zh')}、unknown_name"
 
 
 def test_wildcards_typed_in_a_search_match_only_themselves(session, pm):

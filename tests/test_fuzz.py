@@ -373,17 +373,17 @@ def test_list_parameters_are_whitelisted_and_never_crash_the_query(
 
 
 KIND_SPECS = [
-    FieldSpec("t", "t", "t", max_length=20, required=True),
-    FieldSpec("i", "i", "i", kind="int", min_value=0),
-    FieldSpec("m", "m", "m", kind="money"),
-    FieldSpec("p", "p", "p", kind="percent", min_value=Decimal(0), max_value=Decimal(100)),
-    FieldSpec("d", "d", "d", kind="decimal"),
-    FieldSpec("dt", "dt", "dt", kind="date"),
-    FieldSpec("ts", "ts", "ts", kind="datetime"),
-    FieldSpec("b", "b", "b", kind="bool"),
-    FieldSpec("c", "c", "c", kind="choice", choices=("a", "b")),
-    FieldSpec("mc", "mc", "mc", kind="multi_choice", choices=("a", "b")),
-    FieldSpec("r", "r", "r", kind="ref", ref="partner"),
+    FieldSpec("t", max_length=20, required=True),
+    FieldSpec("i", kind="int", min_value=0),
+    FieldSpec("m", kind="money"),
+    FieldSpec("p", kind="percent", min_value=Decimal(0), max_value=Decimal(100)),
+    FieldSpec("d", kind="decimal"),
+    FieldSpec("dt", kind="date"),
+    FieldSpec("ts", kind="datetime"),
+    FieldSpec("b", kind="bool"),
+    FieldSpec("c", kind="choice", choices=("a", "b")),
+    FieldSpec("mc", kind="multi_choice", choices=("a", "b")),
+    FieldSpec("r", kind="ref", ref="partner"),
 ]
 
 

@@ -703,7 +703,7 @@ def test_a_stale_appraisal_write_names_who_changed_it_and_the_fields_by_label(se
         refused.value.key,
         refused.value.params,
         who="周婷",
-        fields=[(s.label_zh, s.label_en) for s in labels],
+        fields=[(s.label("zh"), s.label("en")) for s in labels],
     )
     session.refresh(mine)
     assert (mine.status, mine.manager_rating, mine.version) == ("self_assessed", None, seen + 1)

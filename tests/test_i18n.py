@@ -1,5 +1,6 @@
 """Every label exists in both languages, and every key the code uses is in the catalogues."""
 
+import ast
 import re
 from enum import StrEnum
 from pathlib import Path
@@ -139,3 +140,103 @@ def test_every_domain_refusal_is_shown_with_the_values_it_names():
             text = translate(error.key, lang)
             assert "周婷" in text and "{" not in text, (kind.__name__, text)
     assert kinds[0]("auth.denied").key == "auth.denied"
+
+
+def test_every_declared_label_is_in_both_catalogues():
+    """Resources, their fields, help lines, queues, transitions and kinds of document, the
+    portal's jobs and the roles take their labels from keys named after them."""
+    from backoffice.engine.resource import all_resources
+    from backoffice.platform import jobs
+    from backoffice.security import rbac
+
+    labels: list = []
+    for resource in all_resources():
+        labels.append(resource.label)
+        labels += [spec.label for spec in resource.fields]
+        labels += [spec.help_text for spec in resource.fields if spec.help]
+        labels += [queue.label for queue in resource.queues]
+        if resource.workflow is not None:
+            labels += [step.label for step in resource.workflow.transitions]
+        labels += [
+            lambda lang, r=resource, kind=kind: r.attachment_label(kind, lang)
+            for kind in resource.attachment_categories
+        ]
+    # jobs a test declares for itself have no label
+    labels += [
+        job.label for job in jobs.registered() if job.run.__module__.startswith("backoffice")
+    ]
+    labels += [lambda lang, code=code: translate(f"role.{code}", lang) for code in rbac.ROLES]
+    assert len(labels) > 500
+    for label in labels:
+        assert label("zh") != label("en") or not re.search("[a-z]{4}", label("en"))
+
+
+CJK = re.compile("[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+LANGUAGE_CODES = {"zh", "en"}
+DECLARATIONS = {"FieldSpec", "Resource", "Queue", "Transition", "Workflow", "job"}
+
+
+def _sources() -> list[Path]:
+    return [
+        p for top in ("backoffice", "state", "pages") for p in sorted((ROOT / top).rglob("*.py"))
+    ]
+
+
+def _texts(node: ast.AST) -> list[str]:
+    """The literal texts in ``node``: string constants and the literal parts of f-strings."""
+    return [
+        n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    ]
+
+
+def _compares_language(test: ast.AST) -> bool:
+    return any(
+        isinstance(n, ast.Compare)
+        and any(
+            isinstance(c, ast.Constant) and c.value in LANGUAGE_CODES
+            for c in [n.left, *n.comparators]
+        )
+        for n in ast.walk(test)
+    )
+
+
+def test_code_holds_no_inline_label_pair():
+    """A label is a catalogue key: no branch on the language picks a literal text (choosing
+    between a record's stored ``*_zh`` / ``*_en`` columns is data, not a label), no language
+    test is kept in a name for such branches, and no declaration (fields, resources, queues,
+    transitions, workflows, jobs) holds Chinese text."""
+    found = []
+    for path in _sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = set(DECLARATIONS)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                names |= {a.asname for a in node.names if a.name in DECLARATIONS and a.asname}
+        where = path.relative_to(ROOT)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If | ast.IfExp) and _compares_language(node.test):
+                branches = [node.body, node.orelse]
+                texts = [
+                    t
+                    for branch in branches
+                    for part in (branch if isinstance(branch, list) else [branch])
+                    for t in _texts(part)
+                    if t not in LANGUAGE_CODES
+                ]
+                if texts:
+                    found.append(f"{where}:{node.lineno} picks {texts[0]!r} by language")
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Compare)
+                and _compares_language(node.value)
+            ):
+                found.append(f"{where}:{node.lineno} keeps a language test for later branches")
+            if isinstance(node, ast.Call):
+                callee = node.func
+                name = callee.id if isinstance(callee, ast.Name) else getattr(callee, "attr", "")
+                if name in names:
+                    arguments = [*node.args, *(k.value for k in node.keywords)]
+                    chinese = [t for a in arguments for t in _texts(a) if CJK.search(t)]
+                    if chinese:
+                        found.append(f"{where}:{node.lineno} {name}(…) holds {chinese[0]!r}")
+    assert found == []

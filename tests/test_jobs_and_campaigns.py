@@ -28,16 +28,22 @@ SPEND = get("campaign_spend")
 CAMPAIGN = get("campaign")
 
 
+@pytest.fixture
+def scratch_jobs(monkeypatch):
+    """Jobs a test declares (labelled nowhere) leave the registry, and the jobs page, with it."""
+    monkeypatch.setattr(jobs, "_JOBS", {job.name: job for job in jobs.registered()})
+
+
 def _principal(session, username, roles):
     user, _ = make_user(session, username, roles)
     return auth.resolve(session, sign_in(session, user))
 
 
-def test_a_job_runs_once_per_tick_across_several_workers(clean_db):
+def test_a_job_runs_once_per_tick_across_several_workers(clean_db, scratch_jobs):
     counter = {"runs": 0}
     lock = threading.Lock()
 
-    @jobs.job("test.count", timedelta(minutes=5), "计数", "Count")
+    @jobs.job("test.count", timedelta(minutes=5))
     def count(_session):
         with lock:
             counter["runs"] += 1
@@ -65,8 +71,8 @@ def test_a_job_runs_once_per_tick_across_several_workers(clean_db):
     assert forced.status == "ok" and forced.result == "counted" and counter["runs"] == 2
 
 
-def test_a_failing_job_is_recorded_not_raised(clean_db, session):
-    @jobs.job("test.fail", timedelta(minutes=5), "失败", "Fail")
+def test_a_failing_job_is_recorded_not_raised(clean_db, session, scratch_jobs):
+    @jobs.job("test.fail", timedelta(minutes=5))
     def fail(_session):
         raise RuntimeError("boom")
 

@@ -458,7 +458,7 @@ def test_a_stale_claim_names_who_claimed_first_and_the_fields_by_label(session, 
         refused.value.key,
         refused.value.params,
         who="周婷",
-        fields=[(s.label_zh, s.label_en) for s in labels],
+        fields=[(s.label("zh"), s.label("en")) for s in labels],
     )
     assert _case_row(session, case.id) == before
 
@@ -492,7 +492,7 @@ def test_a_stale_score_names_who_changed_the_case_and_the_fields_by_label(sessio
         refused.value.key,
         refused.value.params,
         who="周婷",
-        fields=[(note.label_zh, note.label_en)],
+        fields=[(note.label("zh"), note.label("en"))],
     )
     assert _case_row(session, case.id) == before
 

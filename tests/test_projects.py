@@ -698,6 +698,6 @@ def test_a_stale_move_names_who_moved_the_milestone_and_the_fields_by_label(sess
         refused.value.key,
         refused.value.params,
         who="周婷",
-        fields=[(forecast_end.label_zh, forecast_end.label_en), ("理由", "Reason")],
+        fields=[(forecast_end.label("zh"), forecast_end.label("en")), ("理由", "Reason")],
     )
     assert _state(session) == before

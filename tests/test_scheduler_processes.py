@@ -38,7 +38,7 @@ def _scheduler_process(
     engine = make_engine(url, **({"connect_args": connect_args} if connect_args else {}))
     db.set_engine(engine)
 
-    @jobs.job(JOB, timedelta(seconds=EVERY), "测试", "Test")
+    @jobs.job(JOB, timedelta(seconds=EVERY))
     def tick(session: Session) -> str:
         audit.record(session, actor="system", action=JOB, entity="job", entity_id=jobs.HOLDER)
         time.sleep(0.05)  # a job takes a while: the others try meanwhile

@@ -616,7 +616,7 @@ def test_a_stale_ticket_write_names_who_changed_it_and_the_fields_by_label(sessi
         refused.value.key,
         refused.value.params,
         who="周婷",
-        fields=[(status.label_zh, status.label_en), ("等待客户起始时间", "Waiting since")],
+        fields=[(status.label("zh"), status.label("en")), ("等待客户起始时间", "Waiting since")],
     )
     session.refresh(ticket)
     assert (ticket.assignee, ticket.status, ticket.version) == (

@@ -33,8 +33,7 @@ def spec_of(definition: CustomField) -> FieldSpec:
     choices = tuple(c.strip() for c in definition.choices.splitlines() if c.strip())
     return FieldSpec(
         name=PREFIX + definition.name,
-        label_zh=definition.label_zh,
-        label_en=definition.label_en,
+        stored_labels=(("zh", definition.label_zh), ("en", definition.label_en)),
         kind=definition.kind,
         required=definition.required,
         choices=choices,

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from backoffice.i18n import choice_label
+from backoffice.i18n import choice_label, translate
 from backoffice.platform.refusal import Refusal
 
 KINDS = (
@@ -33,9 +33,10 @@ class FieldError(Refusal, ValueError):
 
 @dataclass(frozen=True)
 class FieldSpec:
+    """A field's label is the catalogue's ``field.<resource>.<name>`` (its resource sets
+    ``label_key``), its help line, when it has one, ``field.<resource>.<name>.help``."""
+
     name: str
-    label_zh: str
-    label_en: str
     kind: str = "text"
     required: bool = False
     max_length: int | None = None
@@ -44,8 +45,7 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
     choice_group: str = ""  # i18n group: choice.<group>.<value>
     ref: str = ""  # the resource a "ref" field points at
-    help_zh: str = ""
-    help_en: str = ""
+    help: bool = False  # a line under the input: the catalogue's "<label_key>.help"
     editable: bool = True  # shown in create/edit forms
     read_permission: tuple[str, str] | None = None  # else masked
     edit_permission: tuple[str, str] | None = None
@@ -68,6 +68,10 @@ class FieldSpec:
     encrypted: bool = False
     # holds a login name (an assignee, who recorded it): shown as the person's display name
     person: bool = False
+    label_key: str = ""  # set by the resource declaring the field
+    # a custom field's labels as its administrator typed them: ((language, text), ...), data
+    # read from the database rather than catalogue text
+    stored_labels: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -84,7 +88,12 @@ class FieldSpec:
             raise ValueError(f"{self.name}: encrypt a plain value, readable under a permission")
 
     def label(self, lang: str) -> str:
-        return self.label_en if lang == "en" else self.label_zh
+        if self.stored_labels:
+            return dict(self.stored_labels)[lang]
+        return translate(self.label_key, lang)
+
+    def help_text(self, lang: str) -> str:
+        return translate(f"{self.label_key}.help", lang) if self.help else ""
 
     @property
     def column(self) -> str:
@@ -278,7 +287,7 @@ def display(spec: FieldSpec, value: Any, lang: str, zone: ZoneInfo) -> str:
     if value is None or value == "":
         return "—"
     if spec.one_way:
-        return "已登记（仅存散列）" if lang == "zh" else "On file (hash only)"
+        return translate("field.on_file_hash_only", lang)
     if spec.kind == "money":
         return f"¥{value:,.2f}"
     if spec.kind == "percent":
@@ -286,7 +295,7 @@ def display(spec: FieldSpec, value: Any, lang: str, zone: ZoneInfo) -> str:
     if spec.kind == "datetime":
         return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     if spec.kind == "bool":
-        return ("是" if value else "否") if lang == "zh" else ("Yes" if value else "No")
+        return translate("common.yes" if value else "common.no", lang)
     if spec.kind == "choice":
         return spec.choice_text(str(value), lang)
     if spec.kind == "multi_choice":

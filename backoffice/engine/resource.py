@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 
 from backoffice.engine.fields import FieldSpec
 from backoffice.engine.workflow import Workflow
+from backoffice.i18n import translate
 from backoffice.security.rbac import Principal
 
 PAGE_SIZES = (25, 50, 100)
@@ -34,25 +35,28 @@ class Lookup:
 
 @dataclass(frozen=True)
 class Queue:
-    """A named slice of a list, e.g. "mine" or "overdue": tabs above the list (``?queue=``)."""
+    """A named slice of a list, e.g. "mine" or "overdue": tabs above the list (``?queue=``),
+    labelled by the catalogue's ``queue.<resource>.<key>``."""
 
     key: str
-    label_zh: str
-    label_en: str
     condition: Callable[[Principal], sa.ColumnElement[bool]]
+    label_key: str = ""  # set by the resource declaring the queue
 
     def label(self, lang: str) -> str:
-        return self.label_en if lang == "en" else self.label_zh
+        return translate(self.label_key, lang)
 
 
 @dataclass(frozen=True)
 class Resource:
+    """A record type the engine lists, shows, edits, imports and exports. Its labels are
+    catalogue keys named after it: ``resource.<key>``, and for its fields, queues,
+    transitions and kinds of document ``field.<key>.<name>``, ``queue.<key>.<queue>``,
+    ``transition.<key>.<transition>`` and ``attachment.kind.<key>.<kind>``."""
+
     key: str  # URL and audit name, e.g. "partner"
     model: type[SQLModel]
     permission: str  # the rbac resource its actions are checked against
     module: str  # the sidebar module it belongs to
-    label_zh: str
-    label_en: str
     fields: tuple[FieldSpec, ...]
     list_columns: tuple[str, ...]
     title_field: str
@@ -64,8 +68,8 @@ class Resource:
     exportable: bool = True
     importable: bool = True
     attachments: bool = False  # files can be attached to its records
-    # (key, 中文, English) kinds of document; uploads then name one (versions: newest counts)
-    attachment_categories: tuple[tuple[str, str, str], ...] = ()
+    # kinds of document; uploads then name one (versions: newest counts)
+    attachment_categories: tuple[str, ...] = ()
     # principal → an extra WHERE condition limiting which rows the caller may see
     row_scope: Callable[[Principal], sa.ColumnElement[bool] | None] | None = None
     # clean values of a create/edit → {field: i18n key} for rules across fields
@@ -94,6 +98,7 @@ class Resource:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._name_labels()
         names = [f.name for f in self.fields]
         columns = set(self.model.model_fields)  # type: ignore[attr-defined]
         for spec in self.fields:
@@ -119,8 +124,23 @@ class Resource:
         if self.workflow and self.workflow.state_field not in names:
             raise ValueError(f"{self.key}: the workflow's state field is not declared")
 
+    def _name_labels(self) -> None:
+        """Give the declared fields, queues and transitions their catalogue keys."""
+        key = self.key
+        named = {
+            "fields": tuple(replace(f, label_key=f"field.{key}.{f.name}") for f in self.fields),
+            "queues": tuple(replace(q, label_key=f"queue.{key}.{q.key}") for q in self.queues),
+        }
+        if self.workflow is not None:
+            named["workflow"] = self.workflow.labelled(f"transition.{key}")
+        for name, value in named.items():
+            object.__setattr__(self, name, value)  # frozen: set once, while it is being made
+
     def label(self, lang: str) -> str:
-        return self.label_en if lang == "en" else self.label_zh
+        return translate(f"resource.{self.key}", lang)
+
+    def attachment_label(self, category: str, lang: str) -> str:
+        return translate(f"attachment.kind.{self.key}.{category}", lang)
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)

@@ -264,7 +264,7 @@ def suggest_mapping(fields: list[FieldSpec], columns: list[str]) -> list[str]:
     """For each file column, the field whose name or label (either language) it matches."""
     names = {}
     for spec in fields:
-        for alias in (spec.name, spec.label_zh, spec.label_en):
+        for alias in (spec.name, spec.label("zh"), spec.label("en")):
             names.setdefault(alias.strip().lower(), spec.name)
     return [names.get(c.strip().lower(), "") for c in columns]
 

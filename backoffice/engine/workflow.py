@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from backoffice.i18n import translate
 
 # permission actions whose transitions are a checker's decision (maker ≠ checker applies)
 APPROVING_ACTIONS = ("approve", "publish")
@@ -26,8 +28,6 @@ class Transition:
     key: str
     sources: tuple[str, ...]
     target: str
-    label_zh: str
-    label_en: str
     action: str = "edit"  # the permission action on the resource (approve, publish, ...)
     # Maker ≠ checker holds for every approving transition (its action is approve or publish,
     # or it says approving=True): whoever created, changed or submitted the record's content
@@ -46,9 +46,10 @@ class Transition:
     after: Callable[[Any, Any, Any], None] | None = None
     assign_to: str = ""  # a field set to the username of whoever takes the transition
     bulk: bool = False  # offered on selected rows of the list
+    label_key: str = ""  # "transition.<resource>.<key>", set by the resource declaring it
 
     def label(self, lang: str) -> str:
-        return self.label_en if lang == "en" else self.label_zh
+        return translate(self.label_key, lang)
 
     @property
     def is_approving(self) -> bool:
@@ -96,6 +97,11 @@ class Workflow:
         if self.editable_in is not None and self.awaiting_approval:
             if self.back_state not in self.editable_in:
                 raise ValueError("an edit must send a record back to an editable state")
+
+    def labelled(self, prefix: str) -> Workflow:
+        """This workflow with its transitions labelled by the catalogue's ``<prefix>.<key>``."""
+        steps = tuple(replace(t, label_key=f"{prefix}.{t.key}") for t in self.transitions)
+        return replace(self, transitions=steps)
 
     def get(self, key: str) -> Transition | None:
         return next((t for t in self.transitions if t.key == key), None)

@@ -80,7 +80,7 @@ def add(
     if not principal.can(resource.permission, "edit"):
         raise service.EngineError("auth.denied")
     record = service.load(session, principal=principal, resource=resource, record_id=record_id)
-    categories = {c[0] for c in resource.attachment_categories}
+    categories = set(resource.attachment_categories)
     if categories and category not in categories:
         return None, "attachment.category"
     if not categories:

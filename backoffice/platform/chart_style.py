@@ -79,7 +79,8 @@ def money(value: Decimal | float | int | None, lang: str) -> str:
     number = Decimal(str(value))
     for size, word in SCALES[_lang(lang)]:
         if abs(number) >= size:
-            return f"¥{number / size:,.2f}{' ' if _lang(lang) == 'zh' else ''}{word}"
+            amount = f"{number / size:,.2f}"
+            return translate("chart.money_scaled", _lang(lang), amount=amount, scale=word)
     return f"¥{number:,.2f}"
 
 
@@ -172,7 +173,7 @@ def axis_title(unit: str, lang: str, what: str = "") -> str:
     what = what or translate(f"chart.axis.{unit or 'count'}", lang)
     if not unit_word:
         return what
-    return f"{what}（{unit_word}）" if _lang(lang) == "zh" else f"{what} ({unit_word})"
+    return translate("chart.axis_with_unit", _lang(lang), what=what, unit=unit_word)
 
 
 DATE_TICKS = {"zh": "%-m月%-d日", "en": "%b %-d"}
@@ -193,9 +194,7 @@ def date_axis(lang: str, title: str = "") -> dict[str, Any]:
 
 def day_text(day: date | str, lang: str) -> str:
     day = date.fromisoformat(str(day)[:10]) if not isinstance(day, date) else day
-    if _lang(lang) == "zh":
-        return f"{day.year}年{day.month}月{day.day}日"
-    return f"{day:%b} {day.day}, {day.year}"
+    return translate("chart.day", _lang(lang), day=day)
 
 
 def category_axis(title: str, labels: Sequence[str]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from backoffice.db import engine, retry_when_busy, session_scope
+from backoffice.i18n import translate
 from backoffice.platform import audit
 from models.base import utcnow
 from models.jobs import JobLease, JobRun
@@ -46,16 +47,19 @@ class Job:
     name: str
     every: timedelta
     run: Callable[[Session], str]  # returns a short result for the admin page
-    label_zh: str
-    label_en: str
+
+    def label(self, lang: str) -> str:
+        return translate(f"job.{self.name}", lang)
 
 
 _JOBS: dict[str, Job] = {}
 
 
-def job(name: str, every: timedelta, label_zh: str, label_en: str) -> Callable:
+def job(name: str, every: timedelta) -> Callable:
+    """Declare a scheduled job; the jobs page labels it with the catalogue's ``job.<name>``."""
+
     def register(fn: Callable[[Session], str]) -> Callable[[Session], str]:
-        _JOBS[name] = Job(name, every, fn, label_zh, label_en)
+        _JOBS[name] = Job(name, every, fn)
         return fn
 
     return register

@@ -26,8 +26,6 @@ from models.audit import AuditEntry
 from models.base import utcnow
 from models.identity import User
 
-LIST_SEPARATOR = {"zh": "、", "en": ", "}
-
 
 class StaleRecord(Refusal):
     """The record changed since the caller read it; ``key`` and ``params`` are the message."""
@@ -97,7 +95,7 @@ def stale(session: Session, entity: str, record_id: int | str) -> StaleRecord:
         return StaleRecord("record.stale")
     names = sorted(json.loads(last.changes))
     fields = {
-        f"fields_{lang}": LIST_SEPARATOR[lang].join(
+        f"fields_{lang}": translate("common.list_separator", lang).join(
             field_label(session, entity, n, lang) for n in names
         )
         or "—"

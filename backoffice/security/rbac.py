@@ -27,17 +27,11 @@ RESOURCES: tuple[str, ...] = tuple(r for m in manifests() for r in m.rights)
 # Which resource a sidebar module stands for: seeing the module needs its "view".
 MODULE_RESOURCES = {m.key: m.resource for m in MODULES}
 
-ROLES: dict[str, tuple[str, str]] = {
-    "admin": ("系统管理员", "Administrator"),
-    "product_manager": ("产品经理", "Product manager"),
-    "marketing": ("市场营销", "Marketing"),
-    "compliance": ("合规专员", "Compliance officer"),
-    "cs_agent": ("客服专员", "Customer-service agent"),
-    "cs_lead": ("客服主管", "Customer-service lead"),
-    "hr": ("人力资源", "HR"),
-    "executive": ("管理层", "Executive"),
-    "pmo": ("项目管理办公室", "PMO"),
-}
+# labelled by the catalogue's role.<code>
+ROLES: tuple[str, ...] = (
+    "admin", "product_manager", "marketing", "compliance", "cs_agent", "cs_lead", "hr",
+    "executive", "pmo",
+)  # fmt: skip
 
 
 def _default_grants() -> dict[str, dict[str, tuple[str, ...]]]:

@@ -106,15 +106,15 @@ CODE = re.compile(
 )
 # help that shows both languages on purpose: the answer lines of a risk question hold both
 BILINGUAL = {
-    spec.help_zh
+    spec.help_text("zh")
     for resource in all_resources()
     for spec in resource.fields
-    if "中文" in spec.help_en and "English" in spec.help_zh
+    if "中文" in spec.help_text("en") and "English" in spec.help_text("zh")
 } | {
-    spec.help_en
+    spec.help_text("en")
     for resource in all_resources()
     for spec in resource.fields
-    if "中文" in spec.help_en and "English" in spec.help_zh
+    if "中文" in spec.help_text("en") and "English" in spec.help_text("zh")
 }
 
 

@@ -10,9 +10,7 @@ from backoffice.db import engine, refresh_statistics
 from backoffice.platform.jobs import job
 
 
-@job(
-    "database.statistics", timedelta(hours=24), "数据库统计信息刷新", "Refresh database statistics"
-)
+@job("database.statistics", timedelta(hours=24))
 def statistics(_session: Session) -> str:
     refresh_statistics(engine())
     return "analyzed"

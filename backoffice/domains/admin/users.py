@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from backoffice.i18n import translate
 from backoffice.platform import audit
 from backoffice.security import passwords, rbac, sessions
 from models.base import utcnow
@@ -25,10 +26,14 @@ def ensure_roles(session: Session) -> int:
     """Create any missing role with its default grants; existing roles keep their matrix."""
     existing = set(session.exec(select(Role.code)).all())
     created = 0
-    for code, (zh, en) in rbac.ROLES.items():
+    for code in rbac.ROLES:
         if code in existing:
             continue
-        role = Role(code=code, name_zh=zh, name_en=en)
+        role = Role(
+            code=code,
+            name_zh=translate(f"role.{code}", "zh"),
+            name_en=translate(f"role.{code}", "en"),
+        )
         session.add(role)
         session.flush()
         for resource, actions in rbac.DEFAULT_GRANTS.get(code, {}).items():

@@ -12,7 +12,7 @@ from backoffice.platform import audit
 from backoffice.platform.jobs import job
 
 
-@job("audit.checkpoint", timedelta(minutes=10), "审计链签名检查点", "Audit chain checkpoints")
+@job("audit.checkpoint", timedelta(minutes=10))
 def audit_checkpoint(session: Session) -> str:
     """A signed checkpoint of the chain's head outside the database, when the head moved (the
     entries since the last one verified first; a break is reported, not anchored)."""
@@ -29,7 +29,7 @@ def audit_checkpoint(session: Session) -> str:
     return f"checkpoint {written.seq} at entry {written.entry_id}"
 
 
-@job("audit.verify", timedelta(hours=1), "审计链完整性校验", "Audit chain verification")
+@job("audit.verify", timedelta(hours=1))
 def audit_verify(session: Session) -> str:
     """The whole chain with its keys and against every signed checkpoint; a break tells
     compliance and administrators once."""

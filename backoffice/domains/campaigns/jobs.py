@@ -10,6 +10,6 @@ from backoffice.domains.campaigns import rules as campaigns
 from backoffice.platform.jobs import job
 
 
-@job("campaigns.schedule", timedelta(minutes=1), "营销活动自动开始/结束", "Campaigns start/end")
+@job("campaigns.schedule", timedelta(minutes=1))
 def campaign_schedule(session: Session) -> str:
     return campaigns.advance_schedule(session)

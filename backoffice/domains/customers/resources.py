@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from backoffice.domains.kyc import rules
 from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Resource, register
+from backoffice.i18n import translate
 from models.customers import RISK_TOLERANCES, Customer, KycStatus
 from models.kyc import KycCase
 
@@ -23,14 +24,15 @@ def customer_summary(
     keep = (
         rules.retention_date(ended).isoformat()
         if ended
-        else ("relationship ongoing" if lang == "en" else "业务关系存续中")
+        else translate("summary.customer.relationship_ongoing", lang)
     )
     cases = session.execute(
         sa.select(sa.func.count()).where(KycCase.customer_id == customer.id)
     ).scalar_one()
-    if lang == "en":
-        return [("Records kept until", keep), ("KYC cases", str(cases))]
-    return [("资料保存至", keep), ("KYC 案件数", str(cases))]
+    return [
+        (translate("summary.customer.kept_until", lang), keep),
+        (translate("summary.customer.kyc_cases", lang), str(cases)),
+    ]
 
 
 CUSTOMER = register(
@@ -39,49 +41,25 @@ CUSTOMER = register(
         model=Customer,
         permission="customer",
         module="kyc",
-        label_zh="客户",
-        label_en="Customers",
         icon="users",
         fields=(
-            F("customer_no", "客户号", "Customer no.", editable=False),
-            F("name_masked", "姓名（脱敏）", "Name (masked)", editable=False),
-            F("gender", "性别", "Gender", editable=False),
-            F(
-                "birth_date",
-                "出生日期",
-                "Date of birth",
-                kind="date",
-                editable=False,
-                read_permission=REVEAL,
-            ),
-            F("city", "城市", "City", editable=False),
-            F("channel", "注册渠道", "Channel", editable=False),
+            F("customer_no", editable=False),
+            F("name_masked", editable=False),
+            F("gender", editable=False),
+            F("birth_date", kind="date", editable=False, read_permission=REVEAL),
+            F("city", editable=False),
+            F("channel", editable=False),
             F(
                 "kyc_status",
-                "KYC 状态",
-                "KYC status",
                 kind="choice",
                 choices=tuple(KycStatus),
                 choice_group="kyc_status",
                 editable=False,
             ),
-            F(
-                "risk_tolerance",
-                "风险承受能力",
-                "Risk tolerance",
-                kind="choice",
-                choices=RISK_TOLERANCES,
-                editable=False,
-            ),
-            F("registered_at", "注册时间", "Registered", kind="datetime", editable=False),
-            F("kyc_review_due", "下次复核日", "Next review due", kind="date", editable=False),
-            F(
-                "relationship_ended_on",
-                "业务关系终止日",
-                "Relationship ended",
-                kind="date",
-                editable=False,
-            ),
+            F("risk_tolerance", kind="choice", choices=RISK_TOLERANCES, editable=False),
+            F("registered_at", kind="datetime", editable=False),
+            F("kyc_review_due", kind="date", editable=False),
+            F("relationship_ended_on", kind="date", editable=False),
         ),
         list_columns=("customer_no", "name_masked", "city", "kyc_status", "risk_tolerance"),
         title_field="customer_no",

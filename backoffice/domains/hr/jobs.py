@@ -10,7 +10,7 @@ from backoffice.domains.hr import rules as hr
 from backoffice.platform.jobs import job
 
 
-@job("hr.promotions", timedelta(hours=1), "晋升到期生效", "Promotions take effect")
+@job("hr.promotions", timedelta(hours=1))
 def promotions(session: Session) -> str:
     applied = hr.apply_due_promotions(session, hr.local_today())
     return f"{applied} applied"

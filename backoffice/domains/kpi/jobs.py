@@ -10,16 +10,16 @@ from backoffice.domains.kpi import rules as kpi
 from backoffice.platform.jobs import job
 
 
-@job("kpi.snapshots", timedelta(hours=6), "KPI 每日快照", "KPI daily snapshots")
+@job("kpi.snapshots", timedelta(hours=6))
 def kpi_snapshots(session: Session) -> str:
     return kpi.take_snapshots(session)
 
 
-@job("kpi.alerts", timedelta(minutes=15), "KPI 预警检查", "KPI alert rules")
+@job("kpi.alerts", timedelta(minutes=15))
 def kpi_alerts(session: Session) -> str:
     return kpi.evaluate_alerts(session)
 
 
-@job("kpi.weekly_report", timedelta(hours=6), "KPI 周报", "Weekly KPI report")
+@job("kpi.weekly_report", timedelta(hours=6))
 def kpi_weekly_report(session: Session) -> str:
     return kpi.weekly_report(session)

@@ -11,16 +11,16 @@ from backoffice.domains.kyc import screening
 from backoffice.platform.jobs import job
 
 
-@job("kyc.sla", timedelta(minutes=5), "KYC 案件超时升级", "KYC cases past their SLA escalate")
+@job("kyc.sla", timedelta(minutes=5))
 def kyc_sla(session: Session) -> str:
     return kyc.escalate_overdue(session)
 
 
-@job("kyc.periodic_review", timedelta(hours=24), "定期重新识别（复核）", "Periodic re-KYC")
+@job("kyc.periodic_review", timedelta(hours=24))
 def kyc_periodic(session: Session) -> str:
     return kyc.open_periodic_reviews(session)
 
 
-@job("kyc.rescreen", timedelta(minutes=30), "名单变更后全量重筛", "Re-screen after list changes")
+@job("kyc.rescreen", timedelta(minutes=30))
 def kyc_rescreen(session: Session) -> str:
     return screening.rescreen_after_list_changes(session)

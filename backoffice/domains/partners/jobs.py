@@ -10,6 +10,6 @@ from backoffice.domains.partners import rules as partners
 from backoffice.platform.jobs import job
 
 
-@job("partners.contract_expiry", timedelta(hours=1), "合同到期提醒", "Contract expiry warnings")
+@job("partners.contract_expiry", timedelta(hours=1))
 def contract_expiry(session: Session) -> str:
     return partners.warn_expiring_contracts(session)

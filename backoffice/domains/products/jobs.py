@@ -10,11 +10,6 @@ from backoffice.domains.products import rules as products
 from backoffice.platform.jobs import job
 
 
-@job(
-    "products.apply_changes",
-    timedelta(minutes=1),
-    "产品变更定时生效",
-    "Product changes take effect",
-)
+@job("products.apply_changes", timedelta(minutes=1))
 def product_changes(session: Session) -> str:
     return products.apply_due_changes(session)

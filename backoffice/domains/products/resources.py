@@ -12,7 +12,7 @@ from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Resource, register
 from backoffice.engine.workflow import Transition as T
 from backoffice.engine.workflow import Workflow
-from backoffice.i18n import choice_label
+from backoffice.i18n import choice_label, translate
 from backoffice.platform import attachments
 from models.products import (
     RISK_LEVELS,
@@ -29,16 +29,13 @@ S = ProductStatus
 P = ProductType
 WITH_TERM = (P.FIXED_TERM, P.BOND, P.INSURANCE)
 REDEEMABLE_EARLY = (P.FIXED_TERM, P.BOND)
-DISCLOSURES = (
-    ("prospectus", "产品说明书", "Prospectus"),
-    ("risk_disclosure", "风险揭示书", "Risk disclosure"),
-)
+DISCLOSURES = ("prospectus", "risk_disclosure")
 
 
 def disclosures_attached(session: Any, product: Any) -> str | None:
     """Full disclosure (plan 6.2.1): no review or sale without both documents."""
     have = attachments.current_categories(session, PRODUCT, product.id)
-    return None if {key for key, _zh, _en in DISCLOSURES} <= have else "product.disclosures"
+    return None if set(DISCLOSURES) <= have else "product.disclosures"
 
 
 def check_product(values: dict) -> dict[str, str]:
@@ -72,45 +69,24 @@ PRODUCT_WORKFLOW = Workflow(
             "submit",
             (S.DRAFT,),
             S.IN_REVIEW,
-            "提交审核",
-            "Submit for review",
             required_fields=("name", "partner_id", "risk_level", "min_purchase"),
             guard=disclosures_attached,
         ),
-        T(
-            "reject",
-            (S.IN_REVIEW,),
-            S.DRAFT,
-            "退回修改",
-            "Send back",
-            action="approve",
-        ),
-        T(
-            "publish",
-            (S.IN_REVIEW,),
-            S.ON_SALE,
-            "审批上架",
-            "Approve and publish",
-            action="publish",
-            guard=disclosures_attached,
-        ),
+        T("reject", (S.IN_REVIEW,), S.DRAFT, action="approve"),
+        T("publish", (S.IN_REVIEW,), S.ON_SALE, action="publish", guard=disclosures_attached),
         T(
             "suspend",
             (S.ON_SALE,),
             S.SUSPENDED,
-            "暂停销售",
-            "Suspend",
             action="publish",
             bulk=True,
             maker_checker_exempt="risk control: stopping sales must not wait for a second person",
         ),
-        T("resume", (S.SUSPENDED,), S.ON_SALE, "恢复销售", "Resume", action="publish", bulk=True),
+        T("resume", (S.SUSPENDED,), S.ON_SALE, action="publish", bulk=True),
         T(
             "close",
             (S.ON_SALE, S.SUSPENDED),
             S.CLOSED,
-            "结束产品",
-            "Close",
             action="publish",
             maker_checker_exempt="risk control: ending sales must not wait for a second person",
         ),
@@ -151,21 +127,13 @@ def product_summary(
     buyers = " / ".join(f"{t}: {n:,}" for t, n in counts.items()) or "—"
     have = attachments.current_categories(session, PRODUCT, product.id)
     docs = "、".join(
-        (en if lang == "en" else zh) + (" ✓" if key in have else " ✗")
-        for key, zh, en in DISCLOSURES
+        PRODUCT.attachment_label(key, lang) + (" ✓" if key in have else " ✗") for key in DISCLOSURES
     )
-    if lang == "en":
-        return [
-            ("Who may buy (suitability)", buyers),
-            ("Disclosure documents", docs),
-            ("Yield history", history),
-            ("Scheduled changes", upcoming),
-        ]
     return [
-        ("可购买客户（适当性）", buyers),
-        ("信息披露文件", docs),
-        ("收益率历史", history),
-        ("待生效变更", upcoming),
+        (translate("summary.product.buyers", lang), buyers),
+        (translate("summary.product.disclosures", lang), docs),
+        (translate("summary.product.yield_history", lang), history),
+        (translate("summary.product.scheduled_changes", lang), upcoming),
     ]
 
 
@@ -175,51 +143,29 @@ PRODUCT = register(
         model=Product,
         permission="product",
         module="products",
-        label_zh="理财产品",
-        label_en="Products",
         icon="package",
         fields=(
-            F("code", "产品代码", "Code", required=True, max_length=32),
-            F("name", "产品名称", "Name", required=True, max_length=200),
+            F("code", required=True, max_length=32),
+            F("name", required=True, max_length=200),
             F(
                 "product_type",
-                "产品类型",
-                "Type",
                 kind="choice",
                 required=True,
                 choices=tuple(ProductType),
                 choice_group="product_type",
             ),
-            F("partner_id", "发行机构", "Issuer", kind="ref", ref="partner", required=True),
+            F("partner_id", kind="ref", ref="partner", required=True),
             F(
                 "risk_level",
-                "风险等级",
-                "Risk level",
                 kind="choice",
                 required=True,
                 choices=RISK_LEVELS,
                 choice_group="risk_level",
             ),
-            F(
-                "yield_min",
-                "预期年化收益（低）",
-                "Expected yield (low)",
-                kind="percent",
-                min_value=Decimal("0"),
-                max_value=Decimal("100"),
-            ),
-            F(
-                "yield_max",
-                "预期年化收益（高）",
-                "Expected yield (high)",
-                kind="percent",
-                min_value=Decimal("0"),
-                max_value=Decimal("100"),
-            ),
+            F("yield_min", kind="percent", min_value=Decimal("0"), max_value=Decimal("100")),
+            F("yield_max", kind="percent", min_value=Decimal("0"), max_value=Decimal("100")),
             F(
                 "term_days",
-                "期限（天）",
-                "Term (days)",
                 kind="int",
                 min_value=1,
                 max_value=36500,
@@ -227,8 +173,6 @@ PRODUCT = register(
             ),
             F(
                 "early_redemption",
-                "提前赎回",
-                "Early redemption",
                 kind="choice",
                 required=True,
                 choices=tuple(EarlyRedemption),
@@ -237,19 +181,14 @@ PRODUCT = register(
             ),
             F(
                 "early_redemption_fee_rate",
-                "提前赎回费率",
-                "Early redemption fee",
                 kind="percent",
                 min_value=Decimal("0"),
                 max_value=Decimal("10"),
-                help_zh="仅“收费提前赎回”时填写",
-                help_en="Only when early redemption carries a fee",
+                help=True,
                 shown_when=("product_type", REDEEMABLE_EARLY),
             ),
             F(
                 "early_redemption_notice_days",
-                "提前赎回申请期（天）",
-                "Early redemption notice (days)",
                 kind="int",
                 min_value=0,
                 max_value=90,
@@ -257,20 +196,15 @@ PRODUCT = register(
             ),
             F(
                 "coverage_type",
-                "保障类型",
-                "Coverage",
                 kind="choice",
                 required=True,
                 choices=tuple(CoverageType),
                 choice_group="coverage_type",
-                help_zh="发行机构即承保保险公司",
-                help_en="The issuer is the insurer",
+                help=True,
                 shown_when=("product_type", (P.INSURANCE,)),
             ),
             F(
                 "sum_assured",
-                "基本保额",
-                "Sum assured",
                 kind="money",
                 required=True,
                 min_value=Decimal("0.01"),
@@ -278,8 +212,6 @@ PRODUCT = register(
             ),
             F(
                 "coverage_years",
-                "保障期限（年）",
-                "Coverage (years)",
                 kind="int",
                 min_value=1,
                 max_value=120,
@@ -287,60 +219,42 @@ PRODUCT = register(
             ),
             F(
                 "cooling_off_days",
-                "犹豫期（天）",
-                "Cooling-off period (days)",
                 kind="int",
                 required=True,
                 min_value=15,
                 max_value=60,
-                help_zh="一年期以上人身保险不少于 15 天",
-                help_en="At least 15 days for life cover over one year",
+                help=True,
                 shown_when=("product_type", (P.INSURANCE,)),
             ),
-            F(
-                "min_purchase",
-                "起购金额",
-                "Minimum purchase",
-                kind="money",
-                required=True,
-                min_value=Decimal("0.01"),
-            ),
-            F("sale_start", "销售开始", "Sale starts", kind="date"),
-            F("sale_end", "销售结束", "Sale ends", kind="date"),
+            F("min_purchase", kind="money", required=True, min_value=Decimal("0.01")),
+            F("sale_start", kind="date"),
+            F("sale_end", kind="date"),
             F(
                 "subscription_fee_rate",
-                "申购费率",
-                "Subscription fee",
                 kind="percent",
                 min_value=Decimal("0"),
                 max_value=Decimal("10"),
             ),
             F(
                 "redemption_fee_rate",
-                "赎回费率",
-                "Redemption fee",
                 kind="percent",
                 min_value=Decimal("0"),
                 max_value=Decimal("10"),
             ),
             F(
                 "management_fee_rate",
-                "管理费率",
-                "Management fee",
                 kind="percent",
                 min_value=Decimal("0"),
                 max_value=Decimal("10"),
             ),
             F(
                 "status",
-                "状态",
-                "Status",
                 kind="choice",
                 required=True,
                 choices=tuple(S),
                 choice_group="product_status",
             ),
-            F("description", "产品说明", "Description", kind="longtext", max_length=8000),
+            F("description", kind="longtext", max_length=8000),
         ),
         list_columns=(
             "code",
@@ -379,8 +293,10 @@ def change_summary(
         (labels[name], f"{before or '—'} → {after}")
         for name, before, after in product_rules.diff(change)
     ]
-    title = "Product" if lang == "en" else "产品"
-    return [(title, f"{product.code} {product.name}"), *rows]
+    return [
+        (translate("summary.product_change.product", lang), f"{product.code} {product.name}"),
+        *rows,
+    ]
 
 
 PRODUCT_CHANGE = register(
@@ -389,24 +305,20 @@ PRODUCT_CHANGE = register(
         model=ProductChange,
         permission="product",
         module="products",
-        label_zh="产品变更申请",
-        label_en="Product change requests",
         icon="file-diff",
         fields=(
-            F("product_id", "产品", "Product", kind="ref", ref="product", required=True),
-            F("yield_min", "新收益（低）", "New yield (low)", **_PCT),
-            F("yield_max", "新收益（高）", "New yield (high)", **_PCT),
-            F("subscription_fee_rate", "新申购费率", "New subscription fee", **_PCT),
-            F("redemption_fee_rate", "新赎回费率", "New redemption fee", **_PCT),
-            F("management_fee_rate", "新管理费率", "New management fee", **_PCT),
-            F("sale_start", "新销售开始", "New sale start", kind="date"),
-            F("sale_end", "新销售结束", "New sale end", kind="date"),
-            F("effective_at", "生效时间", "Takes effect at", kind="datetime", required=True),
-            F("reason", "变更原因", "Reason", kind="longtext", required=True, max_length=2000),
+            F("product_id", kind="ref", ref="product", required=True),
+            F("yield_min", **_PCT),
+            F("yield_max", **_PCT),
+            F("subscription_fee_rate", **_PCT),
+            F("redemption_fee_rate", **_PCT),
+            F("management_fee_rate", **_PCT),
+            F("sale_start", kind="date"),
+            F("sale_end", kind="date"),
+            F("effective_at", kind="datetime", required=True),
+            F("reason", kind="longtext", required=True, max_length=2000),
             F(
                 "status",
-                "状态",
-                "Status",
                 kind="choice",
                 required=True,
                 choices=tuple(C),
@@ -427,23 +339,9 @@ PRODUCT_CHANGE = register(
             editable_in=(C.PENDING,),
             awaiting_approval=(C.PENDING,),
             transitions=(
-                T(
-                    "approve",
-                    (C.PENDING,),
-                    C.APPROVED,
-                    "批准变更",
-                    "Approve",
-                    action="approve",
-                ),
-                T(
-                    "reject",
-                    (C.PENDING,),
-                    C.REJECTED,
-                    "驳回",
-                    "Reject",
-                    action="approve",
-                ),
-                T("cancel", (C.PENDING, C.APPROVED), C.CANCELLED, "撤回", "Withdraw"),
+                T("approve", (C.PENDING,), C.APPROVED, action="approve"),
+                T("reject", (C.PENDING,), C.REJECTED, action="approve"),
+                T("cancel", (C.PENDING, C.APPROVED), C.CANCELLED),
             ),
         ),
     )

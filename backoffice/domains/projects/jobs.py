@@ -10,11 +10,6 @@ from backoffice.domains.projects import rules as projects
 from backoffice.platform.jobs import job
 
 
-@job(
-    "projects.milestone_alerts",
-    timedelta(hours=1),
-    "里程碑逾期与风险预警",
-    "Overdue and at-risk milestone alerts",
-)
+@job("projects.milestone_alerts", timedelta(hours=1))
 def milestone_alerts(session: Session) -> str:
     return projects.milestone_alerts(session)

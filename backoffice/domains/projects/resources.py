@@ -16,6 +16,7 @@ from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Queue, Resource, register
 from backoffice.engine.workflow import ContentPart, Workflow
 from backoffice.engine.workflow import Transition as T
+from backoffice.i18n import translate
 from models.projects import (
     AdjustmentKind,
     Assessment,
@@ -35,19 +36,11 @@ from models.projects import (
 )
 
 PHASE = F(
-    "phase",
-    "阶段",
-    "Phase",
-    kind="choice",
-    required=True,
-    choices=tuple(ProjectPhase),
-    choice_group="project_phase",
+    "phase", kind="choice", required=True, choices=tuple(ProjectPhase), choice_group="project_phase"
 )
-PROGRESS = F("progress", "进度（%）", "Progress (%)", kind="int", min_value=0, max_value=100)
+PROGRESS = F("progress", kind="int", min_value=0, max_value=100)
 STATUS = F(
     "status",
-    "状态",
-    "Status",
     kind="choice",
     required=True,
     choices=tuple(MilestoneStatus),
@@ -71,25 +64,21 @@ PROJECT = register(
         model=Project,
         permission="project",
         module="projects",
-        label_zh="项目",
-        label_en="Projects",
         icon="folder-kanban",
         fields=(
-            F("code", "项目编号", "Code", required=True, max_length=20, fixed=True),
-            F("name", "项目名称", "Name", required=True, max_length=200),
-            F("owner_id", "项目负责人", "Owner", kind="ref", ref="employee"),
-            F("start_date", "开始日期", "Start", kind="date", required=True),
-            F("end_date", "结束日期", "End", kind="date", required=True),
+            F("code", required=True, max_length=20, fixed=True),
+            F("name", required=True, max_length=200),
+            F("owner_id", kind="ref", ref="employee"),
+            F("start_date", kind="date", required=True),
+            F("end_date", kind="date", required=True),
             F(
                 "status",
-                "状态",
-                "Status",
                 kind="choice",
                 required=True,
                 choices=("active", "closed"),
                 choice_group="project_status",
             ),
-            F("description", "说明", "Description", kind="longtext"),
+            F("description", kind="longtext"),
         ),
         list_columns=("code", "name", "owner_id", "start_date", "end_date", "status"),
         title_field="name",
@@ -108,15 +97,20 @@ PROJECT = register(
 def _milestone_summary(
     session: Any, m: Any, lang: str, _principal: Any = None
 ) -> list[tuple[str, str]]:
-    en = lang == "en"
     today = rules.local_today()
     state = rules.health(m, today)
     earliest = rules.earliest_start(session, m)
     return [
-        ("Health" if en else "健康度", state.rag.upper()),
-        ("Slip (days)" if en else "偏差（天）", f"{rules.slip_days(m):+d}"),
-        ("Expected progress" if en else "应达进度", f"{rules.expected_progress(m, today)}%"),
-        ("Earliest start" if en else "最早开始", earliest.isoformat() if earliest else "—"),
+        (translate("summary.milestone.health", lang), state.rag.upper()),
+        (translate("summary.milestone.slip_days", lang), f"{rules.slip_days(m):+d}"),
+        (
+            translate("summary.milestone.expected_progress", lang),
+            f"{rules.expected_progress(m, today)}%",
+        ),
+        (
+            translate("summary.milestone.earliest_start", lang),
+            earliest.isoformat() if earliest else "—",
+        ),
     ]
 
 
@@ -131,48 +125,21 @@ MILESTONE = register(
         model=Milestone,
         permission="project",
         module="projects",
-        label_zh="里程碑",
-        label_en="Milestones",
         icon="flag",
         fields=(
-            F(
-                "project_id",
-                "项目",
-                "Project",
-                kind="ref",
-                ref="project",
-                required=True,
-                fixed=True,
-            ),
+            F("project_id", kind="ref", ref="project", required=True, fixed=True),
             PHASE,
-            F("name", "名称", "Name", required=True, max_length=200),
-            F("owner_id", "负责人", "Owner", kind="ref", ref="employee"),
-            F(
-                "planned_start",
-                "基线开始",
-                "Baseline start",
-                kind="date",
-                required=True,
-                fixed=True,
-                help_zh="基线只能经审批后整体重设",
-                help_en="The baseline changes only by an approved re-set",
-            ),
-            F("planned_end", "基线完成", "Baseline end", kind="date", required=True, fixed=True),
-            F("forecast_start", "计划开始", "Forecast start", kind="date", editable=False),
-            F("forecast_end", "计划完成", "Forecast end", kind="date", editable=False),
-            F("actual_start", "实际开始", "Actual start", kind="date", editable=False),
-            F("actual_end", "实际完成", "Actual end", kind="date", editable=False),
+            F("name", required=True, max_length=200),
+            F("owner_id", kind="ref", ref="employee"),
+            F("planned_start", kind="date", required=True, fixed=True, help=True),
+            F("planned_end", kind="date", required=True, fixed=True),
+            F("forecast_start", kind="date", editable=False),
+            F("forecast_end", kind="date", editable=False),
+            F("actual_start", kind="date", editable=False),
+            F("actual_end", kind="date", editable=False),
             PROGRESS,
             STATUS,
-            F(
-                "depends_on_id",
-                "前置里程碑",
-                "Depends on",
-                kind="ref",
-                ref="milestone",
-                help_zh="完成-开始依赖：前置完成后才能开始",
-                help_en="Finish-to-start: starts after that one finishes",
-            ),
+            F("depends_on_id", kind="ref", ref="milestone", help=True),
         ),
         list_columns=(
             "name",
@@ -192,7 +159,7 @@ MILESTONE = register(
         before_create=rules.milestone_before_create,
         edit_guard=rules.milestone_edit_guard,
         summary=_milestone_summary,
-        queues=(Queue("overdue", "已逾期", "Overdue", _overdue),),
+        queues=(Queue("overdue", _overdue),),
     )
 )
 
@@ -202,20 +169,18 @@ TASK = register(
         model=ProjectTask,
         permission="project",
         module="projects",
-        label_zh="任务",
-        label_en="Tasks",
         icon="list-checks",
         fields=(
-            F("milestone_id", "里程碑", "Milestone", kind="ref", ref="milestone", required=True),
-            F("name", "名称", "Name", required=True, max_length=200),
-            F("owner_id", "负责人", "Owner", kind="ref", ref="employee"),
-            F("planned_start", "计划开始", "Planned start", kind="date", required=True),
-            F("planned_end", "计划完成", "Planned end", kind="date", required=True),
-            F("actual_start", "实际开始", "Actual start", kind="date"),
-            F("actual_end", "实际完成", "Actual end", kind="date"),
+            F("milestone_id", kind="ref", ref="milestone", required=True),
+            F("name", required=True, max_length=200),
+            F("owner_id", kind="ref", ref="employee"),
+            F("planned_start", kind="date", required=True),
+            F("planned_end", kind="date", required=True),
+            F("actual_start", kind="date"),
+            F("actual_end", kind="date"),
             PROGRESS,
             STATUS,
-            F("depends_on_id", "前置任务", "Depends on", kind="ref", ref="project_task"),
+            F("depends_on_id", kind="ref", ref="project_task"),
         ),
         list_columns=(
             "name",
@@ -246,13 +211,10 @@ def _risk_summary(
     score = risk.probability * risk.impact
     level = rules.risk_level(score)
     return [
-        ("Score" if lang == "en" else "风险值", str(score)),
-        ("Level" if lang == "en" else "等级", level.upper()),
+        (translate("summary.project_risk.score", lang), str(score)),
+        (translate("summary.project_risk.level", lang), level.upper()),
     ]
 
-
-SCALE_ZH = "1（很低）至 5（很高）"
-SCALE_EN = "1 (very low) to 5 (very high)"
 
 RISK = register(
     Resource(
@@ -260,56 +222,30 @@ RISK = register(
         model=ProjectRisk,
         permission="project",
         module="projects",
-        label_zh="风险登记册",
-        label_en="Risk register",
         icon="triangle-alert",
         fields=(
-            F("project_id", "项目", "Project", kind="ref", ref="project", required=True),
-            F("title", "风险", "Risk", required=True, max_length=200),
-            F(
-                "probability",
-                "可能性",
-                "Probability",
-                kind="int",
-                required=True,
-                min_value=1,
-                max_value=5,
-                help_zh=SCALE_ZH,
-                help_en=SCALE_EN,
-            ),
-            F(
-                "impact",
-                "影响",
-                "Impact",
-                kind="int",
-                required=True,
-                min_value=1,
-                max_value=5,
-                help_zh=SCALE_ZH,
-                help_en=SCALE_EN,
-            ),
+            F("project_id", kind="ref", ref="project", required=True),
+            F("title", required=True, max_length=200),
+            F("probability", kind="int", required=True, min_value=1, max_value=5, help=True),
+            F("impact", kind="int", required=True, min_value=1, max_value=5, help=True),
             F(
                 "strategy",
-                "应对策略",
-                "Strategy",
                 kind="choice",
                 required=True,
                 choices=tuple(RiskStrategy),
                 choice_group="project_risk_strategy",
             ),
-            F("response", "应对措施", "Response", kind="longtext"),
-            F("owner_id", "负责人", "Owner", kind="ref", ref="employee"),
+            F("response", kind="longtext"),
+            F("owner_id", kind="ref", ref="employee"),
             F(
                 "status",
-                "状态",
-                "Status",
                 kind="choice",
                 required=True,
                 choices=tuple(RiskStatus),
                 choice_group="project_risk_status",
             ),
-            F("review_date", "复核日期", "Review date", kind="date"),
-            F("milestone_id", "关联里程碑", "Milestone", kind="ref", ref="milestone"),
+            F("review_date", kind="date"),
+            F("milestone_id", kind="ref", ref="milestone"),
         ),
         list_columns=(
             "title",
@@ -329,8 +265,6 @@ RISK = register(
         queues=(
             Queue(
                 "high",
-                "高风险未关闭",
-                "High, not closed",
                 lambda p: sa.and_(
                     ProjectRisk.status != RiskStatus.CLOSED,
                     ProjectRisk.probability * ProjectRisk.impact >= rules.RISK_HIGH,
@@ -346,36 +280,30 @@ INDICATOR = register(
         model=ProjectIndicator,
         permission="project",
         module="projects",
-        label_zh="监控指标与评估",
-        label_en="Indicators and evaluations",
         icon="gauge",
         fields=(
-            F("project_id", "项目", "Project", kind="ref", ref="project", required=True),
+            F("project_id", kind="ref", ref="project", required=True),
             PHASE,
             F(
                 "kind",
-                "类型",
-                "Kind",
                 kind="choice",
                 required=True,
                 choices=tuple(IndicatorKind),
                 choice_group="project_indicator_kind",
             ),
-            F("name", "名称", "Name", required=True, max_length=200),
-            F("target", "目标值", "Target", kind="decimal"),
-            F("actual", "实际值", "Actual", kind="decimal"),
-            F("unit", "单位", "Unit", max_length=20),
-            F("recorded_on", "记录日期", "Recorded on", kind="date", required=True),
+            F("name", required=True, max_length=200),
+            F("target", kind="decimal"),
+            F("actual", kind="decimal"),
+            F("unit", max_length=20),
+            F("recorded_on", kind="date", required=True),
             F(
                 "assessment",
-                "评估结论",
-                "Assessment",
                 kind="choice",
                 choices=tuple(Assessment),
                 choice_group="project_assessment",
             ),
-            F("evaluator_id", "评估人", "Evaluator", kind="ref", ref="employee"),
-            F("comment", "说明", "Comment", kind="longtext"),
+            F("evaluator_id", kind="ref", ref="employee"),
+            F("comment", kind="longtext"),
         ),
         list_columns=(
             "phase",
@@ -412,27 +340,23 @@ ADJUSTMENT = register(
         model=PlanAdjustment,
         permission="project",
         module="projects",
-        label_zh="计划调整记录",
-        label_en="Plan adjustments",
         icon="history",
         fields=(
-            F("project_id", "项目", "Project", kind="ref", ref="project", required=True),
-            F("milestone_id", "里程碑", "Milestone", kind="ref", ref="milestone"),
+            F("project_id", kind="ref", ref="project", required=True),
+            F("milestone_id", kind="ref", ref="milestone"),
             F(
                 "kind",
-                "类型",
-                "Kind",
                 kind="choice",
                 choices=tuple(AdjustmentKind),
                 choice_group="project_adjustment_kind",
                 editable=False,
             ),
-            F("field", "调整项", "What changed", max_length=40, editable=False),
-            F("old_value", "原值", "Before", max_length=100, editable=False),
-            F("new_value", "新值", "After", max_length=100, editable=False),
-            F("reason", "原因", "Reason", kind="longtext", required=True),
-            F("made_by", "调整人", "By", max_length=100, editable=False, person=True),
-            F("cause_id", "由此引起", "Pushed by", kind="ref", ref="milestone", editable=False),
+            F("field", max_length=40, editable=False),
+            F("old_value", max_length=100, editable=False),
+            F("new_value", max_length=100, editable=False),
+            F("reason", kind="longtext", required=True),
+            F("made_by", max_length=100, editable=False, person=True),
+            F("cause_id", kind="ref", ref="milestone", editable=False),
         ),
         list_columns=(
             "created_at",
@@ -464,38 +388,18 @@ BASELINE_RESET = register(
         model=BaselineReset,
         permission="project",
         module="projects",
-        label_zh="基线重设",
-        label_en="Baseline re-sets",
         icon="git-compare",
         fields=(
-            F(
-                "project_id",
-                "项目",
-                "Project",
-                kind="ref",
-                ref="project",
-                required=True,
-                fixed=True,
-            ),
-            F(
-                "reason",
-                "原因",
-                "Reason",
-                kind="longtext",
-                required=True,
-                help_zh="批准后，各里程碑的基线改为当前计划日期",
-                help_en="Once approved, every milestone's baseline becomes its current plan",
-            ),
+            F("project_id", kind="ref", ref="project", required=True, fixed=True),
+            F("reason", kind="longtext", required=True, help=True),
             F(
                 "status",
-                "状态",
-                "Status",
                 kind="choice",
                 choices=tuple(BaselineStatus),
                 choice_group="project_baseline_status",
                 editable=False,
             ),
-            F("applied_on", "生效日期", "Applied on", kind="date", editable=False),
+            F("applied_on", kind="date", editable=False),
         ),
         list_columns=("project_id", "reason", "status", "applied_on", "created_at"),
         title_field="reason",
@@ -521,20 +425,11 @@ BASELINE_RESET = register(
                     "approve",
                     (BaselineStatus.SUBMITTED,),
                     BaselineStatus.APPROVED,
-                    "批准并重设基线",
-                    "Approve and re-set the baseline",
                     action="approve",
                     effect=lambda record: {"applied_on": rules.local_today()},
                     after=rules.baseline_after_approval,
                 ),
-                T(
-                    "reject",
-                    (BaselineStatus.SUBMITTED,),
-                    BaselineStatus.REJECTED,
-                    "驳回",
-                    "Reject",
-                    action="approve",
-                ),
+                T("reject", (BaselineStatus.SUBMITTED,), BaselineStatus.REJECTED, action="approve"),
             ),
         ),
         importable=False,

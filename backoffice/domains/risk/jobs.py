@@ -10,6 +10,6 @@ from backoffice.domains.risk import rules as risk
 from backoffice.platform.jobs import job
 
 
-@job("risk.indicators", timedelta(minutes=15), "风险指标评估与预警", "Risk indicators and alerts")
+@job("risk.indicators", timedelta(minutes=15))
 def risk_indicators(session: Session) -> str:
     return risk.evaluate_all(session)

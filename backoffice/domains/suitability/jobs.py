@@ -10,11 +10,6 @@ from backoffice.domains.suitability import rules as suitability
 from backoffice.platform.jobs import job
 
 
-@job(
-    "suitability.reviews",
-    timedelta(hours=24),
-    "不再适当的持仓进入合规复核",
-    "Holdings that became unsuitable go to compliance review",
-)
+@job("suitability.reviews", timedelta(hours=24))
 def suitability_reviews(session: Session) -> str:
     return suitability.queue_unsuitable_holdings(session)

@@ -10,11 +10,11 @@ from backoffice.domains.tickets import rules as tickets
 from backoffice.platform.jobs import job
 
 
-@job("tickets.sla_escalation", timedelta(minutes=5), "工单超时升级", "Ticket SLA escalation")
+@job("tickets.sla_escalation", timedelta(minutes=5))
 def ticket_escalation(session: Session) -> str:
     return tickets.escalate_breaches(session)
 
 
-@job("tickets.auto_close", timedelta(hours=1), "已解决工单自动关闭", "Resolved tickets close")
+@job("tickets.auto_close", timedelta(hours=1))
 def ticket_auto_close(session: Session) -> str:
     return tickets.close_resolved(session)

@@ -794,7 +794,7 @@ def rate(
 def address(customer: Customer | None, lang: str = "zh") -> str:
     """How a reply addresses the customer without revealing more than the masked name."""
     if customer is None or not customer.name_masked:
-        return "客户" if lang == "zh" else "Customer"
+        return translate("tickets.address.customer", lang)
     surname = customer.name_masked[0]
     if customer.gender == "M":
         return f"{surname}先生"
