@@ -9,10 +9,9 @@ from backoffice.config import get_settings
 from backoffice.engine import service
 from backoffice.engine.resource import get
 from backoffice.platform import attachments
-from backoffice.security import auth
 from models.audit import AuditEntry
 from models.partners import Partner
-from tests.factories import make_user, sign_in
+from tests.factories import make_principal
 
 PARTNER = get("partner")
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -26,13 +25,8 @@ def record(session):
     return partner.id
 
 
-def _principal(session, username, roles):
-    user, _ = make_user(session, username, roles)
-    return auth.resolve(session, sign_in(session, user))
-
-
 def test_files_are_stored_privately_checked_and_audited(session, record):
-    pm = _principal(session, "pm.a", ["product_manager"])
+    pm = make_principal(session, "pm.a", ["product_manager"])
     item, problem = attachments.add(
         session,
         principal=pm,
@@ -62,7 +56,7 @@ def test_files_are_stored_privately_checked_and_audited(session, record):
     ],
 )
 def test_unsafe_or_wrong_files_are_refused(session, record, name, data, problem):
-    pm = _principal(session, "pm.b", ["product_manager"])
+    pm = make_principal(session, "pm.b", ["product_manager"])
     item, found = attachments.add(
         session, principal=pm, resource=PARTNER, record_id=record, filename=name, data=data
     )
@@ -70,12 +64,12 @@ def test_unsafe_or_wrong_files_are_refused(session, record, name, data, problem)
 
 
 def test_reading_needs_view_permission_and_tampering_is_detected(session, record):
-    pm = _principal(session, "pm.c", ["product_manager"])
+    pm = make_principal(session, "pm.c", ["product_manager"])
     item, _ = attachments.add(
         session, principal=pm, resource=PARTNER, record_id=record, filename="a.pdf", data=PDF
     )
     session.commit()
-    agent = _principal(session, "agent.c", ["cs_agent"])
+    agent = make_principal(session, "agent.c", ["cs_agent"])
     with pytest.raises(service.EngineError):
         attachments.read(session, principal=agent, resource=PARTNER, attachment_id=item.id)
     with pytest.raises(service.EngineError):
@@ -89,7 +83,7 @@ def test_reading_needs_view_permission_and_tampering_is_detected(session, record
 
 
 def test_removal_archives(session, record):
-    pm = _principal(session, "pm.d", ["product_manager"])
+    pm = make_principal(session, "pm.d", ["product_manager"])
     item, _ = attachments.add(
         session, principal=pm, resource=PARTNER, record_id=record, filename="a.pdf", data=PDF
     )

@@ -13,16 +13,10 @@ import backoffice.domains  # noqa: F401  (the records whose changes the log labe
 from backoffice.config import get_settings
 from backoffice.domains.audit import log as audit_log
 from backoffice.platform import audit
-from backoffice.security import auth
 from models.audit import AuditEntry
 from models.base import utcnow
 from state.audit import AuditLogState
-from tests.factories import make_user, run, sign_in
-
-
-def _principal(session, username, roles):
-    user, _ = make_user(session, username, roles)
-    return auth.resolve(session, sign_in(session, user))
+from tests.factories import make_principal, make_user, run, sign_in
 
 
 def _entries(session) -> None:
@@ -57,13 +51,13 @@ def test_only_roles_with_audit_view_read_the_log(session):
     _entries(session)
     for username, roles in (("agent", ["cs_agent"]), ("pm.x", ["product_manager"])):
         with pytest.raises(audit_log.AuditLogError, match=r"auth\.denied"):
-            _page(session, _principal(session, username, roles))
+            _page(session, make_principal(session, username, roles))
     for username, roles in (("comp.c", ["compliance"]), ("adm.d", ["admin"])):
-        assert _page(session, _principal(session, username, roles)).rows
+        assert _page(session, make_principal(session, username, roles)).rows
 
 
 def test_filters_return_only_what_they_ask_for_newest_first(session):
-    officer = _principal(session, "comp.c", ["compliance"])
+    officer = make_principal(session, "comp.c", ["compliance"])
     _entries(session)
     make_user(session, "officer", ["compliance"])  # display name "Officer"
     session.commit()
@@ -118,7 +112,7 @@ def test_bad_filters_are_refused_with_a_clear_message(filters, key):
 
 
 def test_the_log_is_paged_in_sql(session):
-    officer = _principal(session, "comp.c", ["compliance"])
+    officer = make_principal(session, "comp.c", ["compliance"])
     for n in range(audit_log.PAGE_SIZE * 2 + 20):
         audit.record(session, actor="bulk", action="product.edit", entity="product", entity_id=n)
     session.commit()
@@ -183,7 +177,7 @@ def test_the_export_is_refused_without_audit_export_and_audited_when_done(sessio
     from backoffice.domains.admin import users
 
     _entries(session)
-    admin = _principal(session, "adm.x", ["admin"])
+    admin = make_principal(session, "adm.x", ["admin"])
     assert (
         users.set_permission(
             session,
@@ -221,7 +215,7 @@ def test_the_export_is_refused_without_audit_export_and_audited_when_done(sessio
 
 
 def test_the_export_file_holds_every_filtered_entry_with_its_hashes(session):
-    admin = _principal(session, "adm.d", ["admin"])
+    admin = make_principal(session, "adm.d", ["admin"])
     _entries(session)
     data, rows = audit_log.export_csv(
         session, principal=admin, filters=audit_log.parse_filters({"actor": "pm"})
@@ -249,7 +243,7 @@ def test_the_export_file_holds_every_filtered_entry_with_its_hashes(session):
     with pytest.raises(audit_log.AuditLogError):
         audit_log.export_csv(
             session,
-            principal=_principal(session, "pm.y", ["product_manager"]),
+            principal=make_principal(session, "pm.y", ["product_manager"]),
             filters=audit_log.Filters(),
         )
 
@@ -272,7 +266,7 @@ def test_the_log_shows_changes_by_label_with_values_as_staff_read_them(session):
         changes={"is_active": [False, True], "counters_cleared": [None, 2]},
     )
     session.commit()
-    admin = _principal(session, "adm.e", ["admin"])
+    admin = make_principal(session, "adm.e", ["admin"])
     rows = {r.action: r for r in _page(session, admin).rows}
     assert rows["product.edit"].changes.splitlines()[-1] == "Risk level: R3 Medium → R4 Medium-high"
     assert "Change request: — → #7" in rows["product.edit"].changes

@@ -19,12 +19,10 @@ from backoffice.domains.kpi import metrics
 from backoffice.domains.kpi import rules as kpi
 from backoffice.domains.kpi.metrics import CHARTS, ChartData, Period, Series
 from state.charts import as_chart
-from tests import test_kpi
 
 MONTHS = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 SI = re.compile(r"\d[kKMGBT]\b")
-sales, executive = test_kpi.sales, test_kpi.executive  # the KPI tests' records (fixtures)
 
 
 def _texts(node: Any) -> list[str]:

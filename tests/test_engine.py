@@ -15,40 +15,18 @@ from backoffice.security import auth
 from models.audit import AuditEntry
 from models.partners import Partner
 from models.products import Product
-from tests.factories import make_user, sign_in
+from tests.factories import (
+    GOOD_PARTNER,
+    PDF,
+    disclose,
+    make_partner,
+    make_product,
+    make_user,
+    sign_in,
+)
 
 PARTNER = get("partner")
 PRODUCT = get("product")
-
-GOOD_PARTNER = {
-    "name": "华夏基金",
-    "kind": "fund_company",
-    "licence_no": "91110000",
-    "status": "active",
-    "commission_rate": "0.85",
-    "contract_end": "2027-06-30",
-}
-
-
-@pytest.fixture
-def pm(session):
-    user, _ = make_user(session, "pm.one", ["product_manager"])
-    return auth.resolve(session, sign_in(session, user))
-
-
-@pytest.fixture
-def pm2(session):
-    user, _ = make_user(session, "pm.two", ["product_manager"])
-    return auth.resolve(session, sign_in(session, user))
-
-
-def _partner(session, principal, **overrides):
-    result = service.create(
-        session, principal=principal, resource=PARTNER, values={**GOOD_PARTNER, **overrides}
-    )
-    assert result.ok, result
-    session.commit()
-    return result.record_id
 
 
 def test_create_validates_every_field_and_writes_nothing_on_error(session, pm):
@@ -75,7 +53,7 @@ def test_create_validates_every_field_and_writes_nothing_on_error(session, pm):
 
 
 def test_create_stores_exact_decimals_and_audits(session, pm):
-    record_id = _partner(session, pm)
+    record_id = make_partner(session, pm)
     partner = session.get(Partner, record_id)
     assert partner.commission_rate == Decimal("0.8500") and partner.version == 1
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "partner.create")).one()
@@ -83,13 +61,13 @@ def test_create_stores_exact_decimals_and_audits(session, pm):
 
 
 def test_unknown_and_forbidden_fields_are_ignored(session, pm):
-    record_id = _partner(session, pm, id="999", version="7", archived_at="2020-01-01")
+    record_id = make_partner(session, pm, id="999", version="7", archived_at="2020-01-01")
     partner = session.get(Partner, record_id)
     assert partner.id != 999 and partner.version == 1 and partner.archived_at is None
 
 
 def test_stale_save_is_refused_and_names_who_changed_what(session, pm, pm2):
-    record_id = _partner(session, pm)
+    record_id = make_partner(session, pm)
     first = service.update(
         session,
         principal=pm2,
@@ -120,7 +98,7 @@ def test_stale_save_is_refused_and_names_who_changed_what(session, pm, pm2):
 
 
 def test_concurrent_write_loses_the_race_cleanly(session, pm):
-    record_id = _partner(session, pm)
+    record_id = make_partner(session, pm)
     partner = session.get(Partner, record_id)
     audited = {"actor": "pm.one", "action": "partner.edit", "changes": {"notes": ["", "x"]}}
     assert service._write(session, PARTNER, partner, 1, {"notes": "a"}, **audited)
@@ -130,7 +108,7 @@ def test_concurrent_write_loses_the_race_cleanly(session, pm):
 
 
 def test_edit_audits_field_by_field(session, pm):
-    record_id = _partner(session, pm)
+    record_id = make_partner(session, pm)
     service.update(
         session,
         principal=pm,
@@ -149,7 +127,7 @@ def test_edit_audits_field_by_field(session, pm):
 
 
 def test_archive_and_restore_instead_of_delete(session, pm):
-    record_id = _partner(session, pm)
+    record_id = make_partner(session, pm)
     assert service.set_archived(
         session, principal=pm, resource=PARTNER, record_id=record_id, version=1, archived=True
     ).ok
@@ -178,7 +156,7 @@ def test_archive_and_restore_instead_of_delete(session, pm):
 
 def test_lists_filter_sort_search_and_page_in_sql(session, pm):
     for i in range(30):
-        _partner(
+        make_partner(
             session,
             pm,
             name=f"机构{i:02d}",
@@ -227,7 +205,7 @@ def test_sort_on_an_undeclared_column_is_ignored(session, pm):
 
 
 def test_bad_filter_value_is_reported_not_applied(session, pm):
-    _partner(session, pm)
+    make_partner(session, pm)
     page = service.list_page(
         session,
         principal=pm,
@@ -246,30 +224,8 @@ def test_roles_without_view_are_refused(session):
         service.list_page(session, principal=agent, resource=PARTNER, query=service.ListQuery())
 
 
-def _product(session, principal, partner_id):
-    result = service.create(
-        session,
-        principal=principal,
-        resource=PRODUCT,
-        values={
-            "code": "P1",
-            "name": "稳盈90天",
-            "product_type": "fixed_term",
-            "partner_id": str(partner_id),
-            "risk_level": "R2",
-            "min_purchase": "1000",
-            "term_days": "90",
-            "early_redemption": "not_allowed",
-            "status": "on_sale",
-        },
-    )
-    assert result.ok, result
-    session.commit()
-    return result.record_id
-
-
 def test_new_records_start_in_the_initial_state_whatever_is_sent(session, pm):
-    product_id = _product(session, pm, _partner(session, pm))
+    product_id = make_product(session, pm, make_partner(session, pm))
     assert session.get(Product, product_id).status == "draft"
 
 
@@ -290,30 +246,10 @@ def test_ref_fields_must_point_at_an_existing_record(session, pm):
     assert result.errors == {"partner_id": "field.not_found"}
 
 
-PDF = b"%PDF-1.4\n%%EOF\n"
-
-
-def _disclose(session, principal, product_id):
-    from backoffice.platform import attachments
-
-    for category in ("prospectus", "risk_disclosure"):
-        _item, problem = attachments.add(
-            session,
-            principal=principal,
-            resource=PRODUCT,
-            record_id=product_id,
-            filename=f"{category}.pdf",
-            data=PDF,
-            category=category,
-        )
-        assert problem == "", problem
-    session.commit()
-
-
 def test_no_review_without_both_disclosure_documents(session, pm):
     from backoffice.platform import attachments
 
-    product_id = _product(session, pm, _partner(session, pm))
+    product_id = make_product(session, pm, make_partner(session, pm))
     refused = service.transition(
         session,
         principal=pm,
@@ -352,8 +288,8 @@ def test_no_review_without_both_disclosure_documents(session, pm):
 
 
 def test_maker_cannot_check_their_own_submission(session, pm, pm2):
-    product_id = _product(session, pm, _partner(session, pm))
-    _disclose(session, pm, product_id)
+    product_id = make_product(session, pm, make_partner(session, pm))
+    disclose(session, pm, product_id)
     product = session.get(Product, product_id)
     assert "submit" in service.available_transitions(
         session, principal=pm, resource=PRODUCT, record=product
@@ -405,7 +341,7 @@ def test_maker_cannot_check_their_own_submission(session, pm, pm2):
 
 
 def test_state_field_cannot_be_edited_directly(session, pm):
-    product_id = _product(session, pm, _partner(session, pm))
+    product_id = make_product(session, pm, make_partner(session, pm))
     service.update(
         session,
         principal=pm,
@@ -433,7 +369,7 @@ def test_state_field_cannot_be_edited_directly(session, pm):
 def test_random_users_and_transitions_never_let_anyone_approve_their_own_submission(
     session, pm, pm2, steps
 ):
-    partner_id = session.exec(select(Partner.id)).first() or _partner(session, pm)
+    partner_id = session.exec(select(Partner.id)).first() or make_partner(session, pm)
     product = Product(
         code=f"H-{uuid.uuid4().hex[:12]}",
         name="h",
@@ -444,7 +380,7 @@ def test_random_users_and_transitions_never_let_anyone_approve_their_own_submiss
     )
     session.add(product)
     session.commit()
-    _disclose(session, pm, product.id)
+    disclose(session, pm, product.id)
     people = {"maker": pm, "checker": pm2, "agent": None}
     submitted_by: str | None = None
     for who, key in steps:
@@ -521,8 +457,8 @@ def test_custom_field_added_at_run_time_is_validated_listed_filtered_and_audited
         "x_tier": "field.not_a_choice",
         "x_credit_line": "field.too_many_decimals",
     }
-    first = _partner(session, pm, x_tier="A", x_credit_line="5000000")
-    _partner(session, pm, name="另一家", x_tier="B", x_credit_line="200")
+    first = make_partner(session, pm, x_tier="A", x_credit_line="5000000")
+    make_partner(session, pm, name="另一家", x_tier="B", x_credit_line="200")
     schema = service.schema_of(session, PARTNER)
     assert "x_tier" in schema.list_columns and "x_tier" in schema.filters
     page = service.list_page(
@@ -581,7 +517,7 @@ def test_saved_views_keep_only_known_parameters_and_share_on_request(session, pm
 
 
 def test_bulk_actions_check_each_record_and_permission(session, pm, pm2):
-    ids = [_partner(session, pm, name=f"批量{i}", licence_no=f"B{i}") for i in range(3)]
+    ids = [make_partner(session, pm, name=f"批量{i}", licence_no=f"B{i}") for i in range(3)]
     actions = {key for key, _p, _l in service.bulk_actions(PARTNER, pm)}
     assert actions == {"archive", "restore"}
     result = service.run_bulk(
@@ -599,8 +535,8 @@ def test_bulk_actions_check_each_record_and_permission(session, pm, pm2):
 
 
 def test_bulk_workflow_transition_only_where_declared(session, pm):
-    partner_id = _partner(session, pm)
-    product_id = _product(session, pm, partner_id)
+    partner_id = make_partner(session, pm)
+    product_id = make_product(session, pm, partner_id)
     product = session.get(Product, product_id)
     product.status = "on_sale"
     session.add(product)
@@ -619,7 +555,7 @@ def test_bulk_workflow_transition_only_where_declared(session, pm):
 
 
 def test_rules_across_fields_are_checked_on_create_and_edit(session, pm):
-    partner_id = _partner(session, pm)
+    partner_id = make_partner(session, pm)
     bad = service.create(
         session,
         principal=pm,
@@ -643,7 +579,7 @@ def test_rules_across_fields_are_checked_on_create_and_edit(session, pm):
         "sale_end": "product.sale_window",
         "term_days": "product.term_required",
     }
-    product_id = _product(session, pm, partner_id)
+    product_id = make_product(session, pm, partner_id)
     edit = service.update(
         session,
         principal=pm,
@@ -671,8 +607,8 @@ def test_multi_choice_custom_field_parses_labels_and_filters(session, pm):
         choices="华东\n华南\n华北",
     )
     session.commit()
-    first = _partner(session, pm, x_regions="华北, 华东")
-    _partner(session, pm, name="乙", x_regions="华南")
+    first = make_partner(session, pm, x_regions="华北, 华东")
+    make_partner(session, pm, name="乙", x_regions="华南")
     assert service.create(
         session,
         principal=pm,
@@ -696,8 +632,8 @@ def test_row_scope_limits_lists_and_single_records(session, pm):
     scoped = dataclasses.replace(
         PARTNER, key="scoped_partner", row_scope=lambda principal: Partner.status == "active"
     )
-    visible = _partner(session, pm, name="可见", status="active")
-    hidden = _partner(session, pm, name="不可见", status="prospect")
+    visible = make_partner(session, pm, name="可见", status="active")
+    hidden = make_partner(session, pm, name="不可见", status="prospect")
     page = service.list_page(session, principal=pm, resource=scoped, query=service.ListQuery())
     assert [r["id"] for r in page.rows] == [str(visible)]
     assert service.load(session, principal=pm, resource=scoped, record_id=visible).id == visible
@@ -724,7 +660,7 @@ def test_fields_a_role_may_not_read_are_masked_and_cannot_be_written(session, pm
         for f in PARTNER.fields
     )
     guarded = dataclasses.replace(PARTNER, key="guarded_partner", fields=fields)
-    record_id = _partner(session, pm, commission_rate="1.5")
+    record_id = make_partner(session, pm, commission_rate="1.5")
     page = service.list_page(session, principal=pm, resource=guarded, query=service.ListQuery())
     assert page.rows[0]["commission_rate"] == service.MASK
     assert service.update(
@@ -750,7 +686,7 @@ def test_a_stale_refusal_names_a_login_only_when_its_account_is_gone(session, pm
     from backoffice.engine import versioned
     from backoffice.platform import audit
 
-    record_id = _partner(session, pm)
+    record_id = make_partner(session, pm)
     audit.record(
         session,
         actor="gone.user",
@@ -771,7 +707,7 @@ def test_wildcards_typed_in_a_search_match_only_themselves(session, pm):
     a literal % where the search looks (at the start), not every row."""
     names = ["%优先", "100%保本", "10_年期", "100号", "A/B 合作", "AB 合作"]
     for i, name in enumerate(names):
-        _partner(session, pm, name=name, licence_no=f"LIC{i:03d}")
+        make_partner(session, pm, name=name, licence_no=f"LIC{i:03d}")
     schema = service.schema_of(session, PARTNER)
 
     def found(q: str) -> list[str]:
@@ -792,7 +728,7 @@ def test_the_record_picker_escapes_wildcards_too(session, pm):
     from backoffice.engine.ref_options import ref_options
 
     for i, name in enumerate(["%优先", "100%保本", "华夏"]):
-        _partner(session, pm, name=name, licence_no=f"LIC{i:03d}")
+        make_partner(session, pm, name=name, licence_no=f"LIC{i:03d}")
     spec = get("product").field("partner_id")
     assert [o["label"] for o in ref_options(session, pm, spec, "%")] == ["%优先"]
     assert [o["label"] for o in ref_options(session, pm, spec, "_")] == []

@@ -11,8 +11,7 @@ from backoffice.security import field_keys, fields
 from models.audit import AuditEntry
 from models.customers import Customer
 from models.identity import User
-from tests.factories import make_user
-from tests.test_kyc import _customer
+from tests.factories import make_customer, make_user
 
 
 def _use_keys(monkeypatch, keys):
@@ -32,7 +31,7 @@ def test_every_cipher_column_is_found():
 
 def test_rotation_re_encrypts_everything_under_the_new_key(session, monkeypatch):
     old_key = config.get_settings().field_keys[0]
-    customer = _customer(session)
+    customer = make_customer(session)
     user, secret = make_user(session, "rotate.a", ["compliance"])
     session.commit()
     before = customer.id_number_cipher
@@ -52,7 +51,7 @@ def test_rotation_re_encrypts_everything_under_the_new_key(session, monkeypatch)
 
 
 def test_a_value_no_key_opens_stops_the_rotation(session, monkeypatch):
-    _customer(session)
+    make_customer(session)
     _use_keys(monkeypatch, (Fernet.generate_key().decode(),))  # not the key it was written with
     with pytest.raises(field_keys.RotationError, match="customer"):
         field_keys.rotate_all()

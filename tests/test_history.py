@@ -18,9 +18,7 @@ from backoffice.engine import service
 from backoffice.engine.resource import all_resources, get
 from backoffice.i18n import catalogue, translate
 from models.base import utcnow
-from tests.factories import rename
-from tests.test_engine import _partner, _product, pm  # noqa: F401
-from tests.test_tickets import _open, desk_setup  # noqa: F401
+from tests.factories import make_partner, make_product, open_ticket, rename
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT, CHANGE, TICKET = get("product"), get("product_change"), get("ticket")
@@ -127,10 +125,10 @@ def _check_shown(rows: list[dict[str, str]], logins: set[str]) -> None:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_products_history_shows_labels_titles_names_and_the_system(session, pm, lang):  # noqa: F811
+def test_a_products_history_shows_labels_titles_names_and_the_system(session, pm, lang):
     rename(session, "pm.one", "李经理")
-    partner_id = _partner(session, pm)
-    product_id = _product(session, pm, partner_id)
+    partner_id = make_partner(session, pm)
+    product_id = make_product(session, pm, partner_id)
     assert service.update(
         session,
         principal=pm,
@@ -183,9 +181,9 @@ def test_a_products_history_shows_labels_titles_names_and_the_system(session, pm
     assert f": — → {status}" in created["changes"]
 
 
-def test_a_tickets_history_names_the_agent_the_rule_and_the_system(session, desk_setup):  # noqa: F811
+def test_a_tickets_history_names_the_agent_the_rule_and_the_system(session, desk_setup):
     rename(session, "cs.a1", "王小明")
-    ticket = _open(session, desk_setup["cs.lead"], desk_setup["customer"])
+    ticket = open_ticket(session, desk_setup["cs.lead"], desk_setup["customer"])
     for lang in ("zh", "en"):
         rows = service.history(
             session,
@@ -199,9 +197,9 @@ def test_a_tickets_history_names_the_agent_the_rule_and_the_system(session, desk
         assert routed["actor"] == ("系统" if lang == "zh" else "System")
 
 
-def test_the_ticket_report_names_agents_by_their_display_names(session, desk_setup):  # noqa: F811
+def test_the_ticket_report_names_agents_by_their_display_names(session, desk_setup):
     rename(session, "cs.a1", "王小明")
-    _open(session, desk_setup["cs.lead"], desk_setup["customer"])
+    open_ticket(session, desk_setup["cs.lead"], desk_setup["customer"])
     labels = desk.group_labels(session, "assignee", ["cs.a1", ""], "en")
     assert labels == {"cs.a1": "王小明", "": translate("tickets.report.none", "en")}
 
@@ -233,14 +231,14 @@ def test_every_list_column_is_headed_by_a_label_and_shows_local_times(session):
     assert row["created_at"] == "2026-12-03 18:00", "the company's zone, not a UTC ISO string"
 
 
-def test_a_list_export_names_the_people_a_record_holds(session, desk_setup):  # noqa: F811
+def test_a_list_export_names_the_people_a_record_holds(session, desk_setup):
     import csv
     import io
 
     from backoffice.engine import transfer
 
     rename(session, "cs.a1", "王小明")
-    _open(session, desk_setup["cs.lead"], desk_setup["customer"])
+    open_ticket(session, desk_setup["cs.lead"], desk_setup["customer"])
     lead = desk_setup["cs.lead"]
     assert lead.can("ticket", "export")
     data, _name, rows = transfer.export_view(

@@ -15,7 +15,7 @@ import backoffice.domains  # noqa: F401
 from backoffice.domains.hr import rules
 from backoffice.engine import service, transfer
 from backoffice.engine.resource import all_resources, get
-from backoffice.security import auth, fields
+from backoffice.security import fields
 from models.audit import AuditEntry
 from models.hr import (
     Appraisal,
@@ -29,7 +29,7 @@ from models.hr import (
     TrainingProgram,
     TrainingSession,
 )
-from tests.factories import assert_refused_as_stale, make_user, rename, sign_in
+from tests.factories import assert_refused_as_stale, make_principal, make_user, rename, sign_in
 
 EMPLOYEE, CANDIDATE, PROMOTION = get("employee"), get("candidate"), get("promotion")
 TODAY = rules.local_today()
@@ -41,15 +41,6 @@ def _today() -> None:
     Shanghai, 16:00 UTC, between the two)."""
     global TODAY
     TODAY = rules.local_today()
-
-
-def _principal(session, username, roles, employee_id=None):
-    user, _ = make_user(session, username, roles)
-    if employee_id is not None:
-        user.employee_id = employee_id
-        session.add(user)
-        session.commit()
-    return auth.resolve(session, sign_in(session, user))
 
 
 @pytest.fixture
@@ -87,13 +78,13 @@ def org(session):
     session.add_all([team, *reports])
     session.commit()
     people["team"], people["manager"], people["reports"] = team, manager, reports
-    people["mgr"] = _principal(session, "mgr.a", ["cs_lead"], manager.id)
-    people["rep"] = _principal(session, "rep.a", ["cs_agent"], reports[0].id)
-    people["hr"] = _principal(session, "hr.a", ["hr"])
-    people["hr2"] = _principal(session, "hr.b", ["hr"])
-    people["ceo"] = _principal(session, "ceo.a", ["executive"])
-    people["pm"] = _principal(session, "pm.a", ["product_manager"])
-    people["pmo"] = _principal(session, "pmo.a", ["pmo"])
+    people["mgr"] = make_principal(session, "mgr.a", ["cs_lead"], manager.id)
+    people["rep"] = make_principal(session, "rep.a", ["cs_agent"], reports[0].id)
+    people["hr"] = make_principal(session, "hr.a", ["hr"])
+    people["hr2"] = make_principal(session, "hr.b", ["hr"])
+    people["ceo"] = make_principal(session, "ceo.a", ["executive"])
+    people["pm"] = make_principal(session, "pm.a", ["product_manager"])
+    people["pmo"] = make_principal(session, "pmo.a", ["pmo"])
     return people
 
 
@@ -167,7 +158,7 @@ def test_only_the_salary_right_changes_a_salary_and_the_change_is_audited_masked
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "employee.edit")).first()
     assert json.loads(entry.changes) == {"salary": [service.MASK, service.MASK]}
     # someone with employee edit but no salary edit: the salary they send is ignored
-    grant_edit = _principal(session, "hr.junior", ["pmo"])
+    grant_edit = make_principal(session, "hr.junior", ["pmo"])
     assert not grant_edit.can("salary", "edit")
     schema = service.schema_of(session, EMPLOYEE)
     clean, _errors = service.validate(
@@ -201,7 +192,7 @@ def test_every_encrypted_field_is_masked_for_callers_without_its_read_right(sess
         assert spec.read_permission == ("salary", "view")
         assert spec.name not in resource.filters + resource.search_fields
     for role in ("product_manager", "marketing", "compliance", "cs_agent", "cs_lead", "pmo"):
-        principal = _principal(session, f"{role}.x", [role])
+        principal = make_principal(session, f"{role}.x", [role])
         assert not principal.can("salary", "view"), role
 
 
@@ -526,7 +517,7 @@ def test_self_assessment_then_the_managers_rating_then_calibration(session, org,
 def test_nobody_calibrates_their_own_appraisal_and_closed_cycles_are_frozen(session, org, cycle):
     the_cycle, appraisals = cycle
     boss = appraisals["王经理"]
-    hr_self = _principal(session, "hr.self", ["hr"], org["manager"].id)
+    hr_self = make_principal(session, "hr.self", ["hr"], org["manager"].id)
     boss.status, boss.manager_rating, boss.self_assessment = "rated", "A", "好"
     session.add(boss)
     session.commit()
@@ -655,7 +646,7 @@ def test_an_administrator_links_an_account_to_its_employee_record(session, org):
     from backoffice.domains.admin import users
     from models.identity import User
 
-    admin = _principal(session, "admin.a", ["admin"])
+    admin = make_principal(session, "admin.a", ["admin"])
     hr_user = session.exec(select(User).where(User.username == "hr.a")).one()
     employee = org["reports"][1]
     assert users.link_employee(session, actor=admin, user_id=hr_user.id, employee_no="e0099") == [

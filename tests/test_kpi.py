@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlsplit
 
@@ -16,13 +16,12 @@ from reflex.state import State
 from sqlmodel import select
 
 import backoffice.domains  # noqa: F401
-from backoffice.config import get_settings
 from backoffice.domains.kpi import metrics
 from backoffice.domains.kpi import rules as kpi
 from backoffice.domains.kpi.metrics import Period
 from backoffice.engine import service
 from backoffice.engine.resource import get
-from backoffice.security import auth, fields
+from backoffice.security import auth
 from backoffice.sqltime import epoch_seconds, local_day
 from models.audit import AuditEntry
 from models.base import utcnow
@@ -30,12 +29,10 @@ from models.customers import Customer
 from models.identity import User
 from models.kpi import KpiAlert, KpiAlertRule, KpiReport, KpiSnapshot
 from models.notifications import Notification
-from models.partners import Partner
-from models.products import Product
 from models.transactions import Transaction
 from state.auth import carry_cookie
 from state.kpi import KpiState
-from tests.factories import make_user, run, sign_in
+from tests.factories import make_user, numbered_customer, run, sign_in
 
 TODAY = kpi.local_today()
 PERIOD = Period(TODAY - timedelta(days=6), TODAY)  # this week: the last 7 days
@@ -43,95 +40,13 @@ BEFORE = PERIOD.previous()
 
 
 @pytest.fixture(autouse=True)
-def _todays_period() -> None:
+def _todays_period(kpi_week: Period) -> None:
     """Read the company's day per test, not once at import: a run that crosses midnight in
     Shanghai (16:00 UTC) would otherwise build yesterday's week while the code reads today's."""
     global TODAY, PERIOD, BEFORE
-    TODAY = kpi.local_today()
-    PERIOD = Period(TODAY - timedelta(days=6), TODAY)
+    PERIOD = kpi_week
+    TODAY = PERIOD.end
     BEFORE = PERIOD.previous()
-
-
-def _at(day: date, hour: int = 10) -> datetime:
-    """A moment of a local day, as aware UTC."""
-    return datetime.combine(day, time(hour), get_settings().zone).astimezone(UTC)
-
-
-def _customer(session, n: int, registered: datetime, campaign_id: int | None = None) -> Customer:
-    customer = Customer(
-        customer_no=f"K{n:05d}",
-        name_masked="张*",
-        name_cipher=fields.encrypt(f"张{n}"),
-        name_hash=f"h{n}",
-        id_number_cipher=fields.encrypt("x"),
-        id_number_hash=f"i{n}",
-        phone_cipher=fields.encrypt("y"),
-        phone_hash=f"p{n}",
-        registered_at=registered,
-        campaign_id=campaign_id,
-    )
-    session.add(customer)
-    session.flush()
-    return customer
-
-
-@pytest.fixture
-def sales(session):
-    """Two partners, two products (money market R1 at 1.5 %, stock R4 at 0.8 %), customers old
-    and new, transactions this week, last week and long ago (settled and failed)."""
-    bank = Partner(name="甲银行", kind="bank", licence_no="1", commission_rate=Decimal("1.5"))
-    broker = Partner(
-        name="乙证券", kind="securities", licence_no="2", commission_rate=Decimal("0.8")
-    )
-    session.add_all([bank, broker])
-    session.flush()
-    mmf = Product(
-        code="MMF",
-        name="货币一号",
-        product_type="money_market",
-        partner_id=bank.id,
-        risk_level="R1",
-    )
-    stock = Product(
-        code="STK", name="股票精选", product_type="stock", partner_id=broker.id, risk_level="R4"
-    )
-    session.add_all([mmf, stock])
-    session.flush()
-    old = _customer(session, 1, _at(TODAY - timedelta(days=400)))
-    new_buyer = _customer(session, 2, _at(PERIOD.start))
-    _customer(session, 3, _at(PERIOD.end))  # new, never buys
-    _customer(session, 4, _at(BEFORE.start))  # new last week
-    n = 0
-
-    def txn(customer, product, kind, amount, when, status="settled"):
-        nonlocal n
-        n += 1
-        session.add(
-            Transaction(
-                txn_no=f"T{n:05d}",
-                customer_id=customer.id,
-                product_id=product.id,
-                kind=kind,
-                amount=Decimal(amount),
-                status=status,
-                occurred_at=when,
-            )
-        )
-
-    txn(old, mmf, "subscription", "100000.00", _at(TODAY - timedelta(days=300)))  # long ago
-    txn(old, mmf, "subscription", "1000.10", _at(PERIOD.start, 0))  # first minute of the week
-    txn(new_buyer, stock, "subscription", "2000.20", _at(PERIOD.end, 23))  # last hour
-    txn(old, stock, "redemption", "500.05", _at(PERIOD.start + timedelta(days=2)))
-    txn(old, mmf, "subscription", "9999.00", _at(PERIOD.start + timedelta(days=1)), "failed")
-    txn(old, mmf, "subscription", "700.00", _at(BEFORE.end))  # last week
-    session.commit()
-    return {"mmf": mmf, "stock": stock, "bank": bank, "broker": broker}
-
-
-@pytest.fixture
-def executive(session):
-    user, _ = make_user(session, "ceo", ["executive"])
-    return auth.resolve(session, sign_in(session, user))
 
 
 def test_figures_equal_their_records_to_the_fen(session, sales):
@@ -424,7 +339,7 @@ def test_the_weekly_report_is_written_once_and_read_only_by_who_sees_everything(
 def test_local_days_and_durations_are_computed_in_sql(session):
     """Evening UTC is the next morning in Shanghai; durations in seconds on every database."""
     late = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
-    customer = _customer(session, 9, late)
+    customer = numbered_customer(session, 9, late)
     customer.last_active_at = late + timedelta(hours=2, seconds=30)
     session.commit()
     day, seconds = session.execute(

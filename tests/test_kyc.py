@@ -12,72 +12,31 @@ import pytest
 from sqlmodel import select
 
 import backoffice.domains  # noqa: F401
-from backoffice import national_id
 from backoffice.domains.kyc import rules as kyc
 from backoffice.domains.kyc import screening
 from backoffice.domains.questionnaire import rules as questionnaire
 from backoffice.engine import service
 from backoffice.engine.resource import get
 from backoffice.platform.business_time import local_today
-from backoffice.security import auth, fields
 from models.audit import AuditEntry
 from models.base import utcnow
-from models.customers import Customer
 from models.identity import User
 from models.kyc import KycCase, ScreeningHit, WatchlistEntry
 from models.notifications import Notification
 from tests.factories import (
+    CUSTOMER_ID_NUMBER,
     assert_refused_as_stale,
+    make_customer,
+    make_principal,
     make_questionnaire,
     make_user,
+    open_kyc_case,
     rename,
-    sign_in,
     take,
 )
 
 CASE = get("kyc_case")
-ID_NUMBER = "110101199003071234"[:17] + national_id.check_character("11010119900307123")
-
-
-def _person(session, name, roles):
-    user, _ = make_user(session, name, roles)
-    return auth.resolve(session, sign_in(session, user))
-
-
-@pytest.fixture
-def officers(session):
-    return _person(session, "kyc.a", ["compliance"]), _person(session, "kyc.b", ["compliance"])
-
-
-def _customer(session, name="张伟", id_number=ID_NUMBER, born=date(1990, 3, 7)):
-    customer = Customer(
-        customer_no=f"C{id_number[-6:]}",
-        name_masked=fields.mask_name(name),
-        name_cipher=fields.encrypt(name),
-        name_hash=fields.blind_index(name, "customer.name"),
-        id_number_cipher=fields.encrypt(id_number),
-        id_number_hash=fields.blind_index(id_number, screening.ID_PURPOSE),
-        phone_cipher=fields.encrypt("13812345678"),
-        phone_hash=fields.blind_index("13812345678", "customer.phone"),
-        address_cipher=fields.encrypt("北京市东城区东华门街道 1 号"),
-        birth_date=born,
-        registered_at=utcnow(),
-    )
-    session.add(customer)
-    session.commit()
-    return customer
-
-
-def _open_case(session, officer, customer, risk="low"):
-    result = service.create(
-        session,
-        principal=officer,
-        resource=CASE,
-        values={"customer_id": str(customer.id), "kind": "onboarding", "aml_risk": risk},
-    )
-    session.commit()
-    assert result.ok, result.errors
-    return session.get(KycCase, result.record_id)
+ID_NUMBER = CUSTOMER_ID_NUMBER  # the default customer's
 
 
 def _score(session, officer, case, first=2, second=1):
@@ -96,7 +55,7 @@ def _take(session, principal, case, key):
 
 def test_claim_release_and_hand_over_are_audited_and_exclusive(session, officers):
     a, b = officers
-    case = _open_case(session, a, _customer(session))
+    case = open_kyc_case(session, a, make_customer(session))
     assert case.case_no.startswith("K") and case.due_at > utcnow()
     kyc.claim(session, a, case)
     session.commit()
@@ -120,8 +79,8 @@ def test_claim_release_and_hand_over_are_audited_and_exclusive(session, officers
 
 def test_a_low_risk_case_is_approved_by_its_officer_alone(session, officers):
     a, b = officers
-    customer = _customer(session)
-    case = _open_case(session, a, customer)
+    customer = make_customer(session)
+    case = open_kyc_case(session, a, customer)
     kyc.claim(session, a, case)
     session.commit()
     assert _take(session, a, case, "approve").message == "kyc.not_scored"
@@ -136,8 +95,8 @@ def test_a_low_risk_case_is_approved_by_its_officer_alone(session, officers):
 
 def test_a_high_risk_case_waits_for_a_second_officer(session, officers):
     a, b = officers
-    customer = _customer(session)
-    case = _open_case(session, a, customer, risk="high")
+    customer = make_customer(session)
+    case = open_kyc_case(session, a, customer, risk="high")
     kyc.claim(session, a, case)
     session.commit()
     _score(session, a, case)
@@ -167,7 +126,7 @@ def test_screening_matches_characters_pinyin_birth_date_and_id_number(session, o
         ]
     )
     session.commit()
-    case = _open_case(session, a, _customer(session))
+    case = open_kyc_case(session, a, make_customer(session))
     hits = session.exec(select(ScreeningHit).where(ScreeningHit.case_id == case.id)).all()
     entries = {session.get(WatchlistEntry, h.entry_id).name: h for h in hits}
     assert set(entries) == {"张伟", "王某"}  # the 1961 Zhang Wei differs in birth date
@@ -184,7 +143,7 @@ def test_hits_need_a_reason_are_decided_once_and_gate_second_approval(session, o
     a, b = officers
     session.add(WatchlistEntry(list_kind="pep", name="张伟"))
     session.commit()
-    case = _open_case(session, a, _customer(session))
+    case = open_kyc_case(session, a, make_customer(session))
     kyc.claim(session, a, case)
     session.commit()
     hit = session.exec(select(ScreeningHit)).one()
@@ -217,8 +176,8 @@ def test_hits_need_a_reason_are_decided_once_and_gate_second_approval(session, o
 
 def test_personal_data_is_masked_and_revealed_only_with_a_reason(session, officers):
     a, _b = officers
-    agent = _person(session, "cs.x", ["cs_agent"])
-    customer = _customer(session)
+    agent = make_principal(session, "cs.x", ["cs_agent"])
+    customer = make_customer(session)
     masked = kyc.masked_identity(customer)
     assert masked["id_number"] == ID_NUMBER[:3] + "*" * 11 + ID_NUMBER[-4:]
     assert masked["phone"] == "138****5678" and masked["name"] == "张*"
@@ -238,7 +197,7 @@ def test_personal_data_is_masked_and_revealed_only_with_a_reason(session, office
 
 def test_overdue_cases_escalate_once_and_compliance_is_told(session, officers):
     a, _b = officers
-    case = _open_case(session, a, _customer(session))
+    case = open_kyc_case(session, a, make_customer(session))
     case.due_at = utcnow() - timedelta(minutes=1)
     session.add(case)
     session.commit()
@@ -254,9 +213,9 @@ def test_overdue_cases_escalate_once_and_compliance_is_told(session, officers):
 def test_the_sla_and_periodic_jobs_work_in_committed_batches(session, officers):
     """A backlog larger than one batch is worked through in one run, batch by batch."""
     a, _b = officers
-    customers = [_customer(session, id_number=f"11010519900307{n:03d}X") for n in range(5)]
+    customers = [make_customer(session, id_number=f"11010519900307{n:03d}X") for n in range(5)]
     for customer in customers[:3]:
-        case = _open_case(session, a, customer)
+        case = open_kyc_case(session, a, customer)
         case.due_at = utcnow() - timedelta(minutes=1)
         session.add(case)
     for customer in customers:
@@ -271,7 +230,7 @@ def test_the_sla_and_periodic_jobs_work_in_committed_batches(session, officers):
 
 
 def test_periodic_reviews_open_one_case_when_due(session, officers):
-    customer = _customer(session)
+    customer = make_customer(session)
     customer.kyc_review_due = local_today() - timedelta(days=1)
     session.add(customer)
     session.commit()
@@ -290,7 +249,7 @@ def test_the_evidence_pack_holds_the_case_hits_documents_and_trail_without_clear
     a, _b = officers
     session.add(WatchlistEntry(list_kind="pep", name="张伟"))
     session.commit()
-    case = _open_case(session, a, _customer(session))
+    case = open_kyc_case(session, a, make_customer(session))
     kyc.claim(session, a, case)
     attachments.add(
         session,
@@ -328,8 +287,8 @@ def test_the_evidence_pack_holds_the_case_hits_documents_and_trail_without_clear
 
 def test_a_cases_customer_is_fixed_once_the_case_exists(session, officers):
     a, _b = officers
-    case = _open_case(session, a, _customer(session))
-    other = _customer(session, "李娜", "11010119850101" + "002" + "X")
+    case = open_kyc_case(session, a, make_customer(session))
+    other = make_customer(session, "李娜", "11010119850101" + "002" + "X")
     result = service.update(
         session,
         principal=a,
@@ -386,7 +345,7 @@ def test_watch_list_id_numbers_are_validated_and_kept_only_as_a_hash(session, of
     session.commit()
     session.refresh(entry)
     assert kept.ok and entry.id_number_hash == screening.id_hash(ID_NUMBER)  # blank keeps it
-    case = _open_case(session, a, _customer(session, "张伟"))
+    case = open_kyc_case(session, a, make_customer(session, "张伟"))
     hit = session.exec(select(ScreeningHit).where(ScreeningHit.case_id == case.id)).one()
     assert (hit.entry_id, hit.matched_on) == (entry.id, "id_number")
 
@@ -445,7 +404,7 @@ def _case_row(session, case_id):
 def test_a_stale_claim_names_who_claimed_first_and_the_fields_by_label(session, officers):
     a, b = officers
     rename(session, "kyc.b", "周婷")
-    case = _open_case(session, a, _customer(session))
+    case = open_kyc_case(session, a, make_customer(session))
     seen = _as_read(case)  # both officers opened the new case …
     kyc.claim(session, b, case)  # … and 周婷 claimed it first
     session.commit()
@@ -466,7 +425,7 @@ def test_a_stale_claim_names_who_claimed_first_and_the_fields_by_label(session, 
 def test_a_stale_score_names_who_changed_the_case_and_the_fields_by_label(session, officers):
     a, b = officers
     rename(session, "kyc.b", "周婷")
-    case = _open_case(session, a, _customer(session))
+    case = open_kyc_case(session, a, make_customer(session))
     kyc.claim(session, a, case)
     session.commit()
     session.refresh(case)
@@ -502,10 +461,10 @@ def test_who_opened_or_changed_a_case_gives_no_second_approval_and_an_edit_sends
 ):
     a, b = officers
     opener, checker = (
-        _person(session, "kyc.c", ["compliance"]),
-        _person(session, "kyc.d", ["compliance"]),
+        make_principal(session, "kyc.c", ["compliance"]),
+        make_principal(session, "kyc.d", ["compliance"]),
     )
-    case = _open_case(session, opener, _customer(session), risk="high")
+    case = open_kyc_case(session, opener, make_customer(session), risk="high")
     kyc.claim(session, a, case)
     session.commit()
     _score(session, a, case)
@@ -532,7 +491,7 @@ def test_who_opened_or_changed_a_case_gives_no_second_approval_and_an_edit_sends
 
 def _evidence_pack(session, officers) -> bytes:
     a, _b = officers
-    case = _open_case(session, a, _customer(session))
+    case = open_kyc_case(session, a, make_customer(session))
     kyc.claim(session, a, case)
     session.commit()
     _score(session, a, case)
@@ -606,7 +565,7 @@ def test_no_evidence_pack_is_signed_over_a_broken_audit_chain(session, officers)
     from tests.factories import bypassing_audit_triggers
 
     a, _b = officers
-    case = _open_case(session, a, _customer(session))
+    case = open_kyc_case(session, a, make_customer(session))
     kyc.claim(session, a, case)
     session.commit()
     claim = session.exec(select(AuditEntry).where(AuditEntry.action == "kyc_case.claim")).one()
@@ -646,8 +605,8 @@ def test_watch_list_hits_reach_only_those_who_work_the_lists(session, officers):
     a, _b = officers
     session.add(WatchlistEntry(list_kind="pep", name="张伟", birth_date="1990-03-07"))
     session.commit()
-    customer = _customer(session)
-    case = _open_case(session, a, customer)
+    customer = make_customer(session)
+    case = open_kyc_case(session, a, customer)
     officer = session.exec(select(User).where(User.username == "kyc.a")).one()
     agent, _ = make_user(session, "cs.kyc", ["cs_agent"])
     boss, _ = make_user(session, "ceo.kyc", ["executive"])
@@ -683,9 +642,9 @@ def test_the_tickets_case_picker_offers_an_agent_only_the_case_already_linked(se
     from backoffice.engine.ref_options import ref_options
 
     officer = officers[0]
-    linked = _open_case(session, officer, _customer(session))
-    other = _open_case(session, officer, _customer(session, "李娜", "110101199003070011"))
-    agent = _person(session, "agent.k", ["cs_agent"])
+    linked = open_kyc_case(session, officer, make_customer(session))
+    other = open_kyc_case(session, officer, make_customer(session, "李娜", "110101199003070011"))
+    agent = make_principal(session, "agent.k", ["cs_agent"])
     spec = get("ticket").field("kyc_case_id")
 
     offered = ref_options(session, agent, spec, current=str(linked.id))
@@ -704,7 +663,7 @@ def test_the_evidence_packs_case_document_names_people_and_choices_not_logins(se
 
     a, _b = officers
     rename(session, "kyc.a", "刘洋")
-    case = _open_case(session, a, _customer(session))
+    case = open_kyc_case(session, a, make_customer(session))
     kyc.claim(session, a, case)
     session.commit()
     _score(session, a, case)

@@ -10,23 +10,15 @@ import pytest
 from sqlmodel import select
 
 import backoffice.domains  # noqa: F401  (registers every resource)
-from backoffice import seed
 from backoffice.domains.home import landing
 from backoffice.engine import service
 from backoffice.engine.resource import get
 from backoffice.security import auth
 from models.identity import User
 from models.products import Product
-from tests.factories import make_user, sign_in, take
-from tests.test_maker_checker import _disclose, _new_product
-from tests.test_seed import TINY
+from tests.factories import disclose, make_principal, new_product, seed_tiny_demo, sign_in, take
 
 PRODUCT = get("product")
-
-
-def _principal(session, username, roles):
-    user, _ = make_user(session, username, roles)
-    return auth.resolve(session, sign_in(session, user))
 
 
 def _list_total(session, principal, href: str) -> int:
@@ -42,8 +34,7 @@ def _list_total(session, principal, href: str) -> int:
 
 @pytest.fixture
 def seeded(clean_db, session, monkeypatch):
-    monkeypatch.setitem(seed.SIZES, "small", TINY)
-    seed.seed(clean_db, "small", progress=lambda _line: None)
+    seed_tiny_demo(clean_db, monkeypatch)
     return session
 
 
@@ -109,11 +100,11 @@ def test_a_role_gets_no_count_of_records_it_may_not_see(seeded):
 
 
 def test_what_waits_for_my_approval_leaves_out_what_i_made(session):
-    drafter = _principal(session, "pm.d", ["product_manager"])
-    checker = _principal(session, "pm.c", ["product_manager"])
-    marketing = _principal(session, "mkt.m", ["marketing"])  # views products, approves none
-    product = _new_product(session, drafter)
-    _disclose(session, drafter, product)
+    drafter = make_principal(session, "pm.d", ["product_manager"])
+    checker = make_principal(session, "pm.c", ["product_manager"])
+    marketing = make_principal(session, "mkt.m", ["marketing"])  # views products, approves none
+    product = new_product(session, drafter)
+    disclose(session, drafter, product.id)
     assert take(session, drafter, PRODUCT, product, "submit").ok
     session.commit()
 
@@ -134,7 +125,7 @@ def test_what_waits_for_my_approval_leaves_out_what_i_made(session):
 
 
 def test_a_module_without_a_landing_plan_or_not_open_to_the_caller_has_none(session):
-    agent = _principal(session, "cs.x", ["cs_agent"])
+    agent = make_principal(session, "cs.x", ["cs_agent"])
     assert "projects" not in agent.modules() and "tickets" in agent.modules()
     assert landing.landing(session, principal=agent, module="projects", lang="en") is None
     assert landing.landing(session, principal=agent, module="kpi", lang="en") is None

@@ -85,15 +85,3 @@ def test_no_state_module_queries_commits_or_audits_itself(module):
 )
 def test_the_rule_tells_service_work_from_state_work(line, caught):
     assert bool(offences(f"async def f():\n    {line}\n")) is caught
-
-
-def test_tests_run_coroutines_through_the_shared_runner():
-    """After the browser tests, Playwright's sync API holds an event loop in the main thread
-    and ``asyncio.run`` refuses there: tests use ``tests.factories.run``."""
-    tests_dir = Path(__file__).resolve().parent
-    offenders = [
-        str(path.relative_to(tests_dir))
-        for path in tests_dir.rglob("test_*.py")
-        if "asyncio.run(" in path.read_text(encoding="utf-8") and path.name != "test_layers.py"
-    ]
-    assert offenders == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -19,78 +18,21 @@ from backoffice.engine.resource import all_resources, get
 from backoffice.engine.workflow import APPROVING_ACTIONS
 from backoffice.platform import attachments, audit
 from backoffice.platform.business_time import local_today
-from backoffice.security import auth
 from backoffice.security.rbac import Principal
 from models.audit import AuditEntry
 from models.campaigns import Campaign
-from models.partners import Partner
-from models.products import Product
 from models.questionnaire import RiskQuestion
-from tests.factories import make_questionnaire, make_user, sign_in, take
+from tests.factories import PDF, disclose, make_principal, make_questionnaire, new_product, take
 
 PRODUCT = get("product")
 CAMPAIGN = get("campaign")
 QUESTIONNAIRE = get("questionnaire")
 QUESTION = get("risk_question")
-PDF = b"%PDF-1.4\n%%EOF\n"
-
-
-def _principal(session, username, roles):
-    user, _ = make_user(session, username, roles)
-    return auth.resolve(session, sign_in(session, user))
 
 
 @pytest.fixture
 def pms(session):
-    return [_principal(session, f"pm.{n}", ["product_manager"]) for n in ("a", "b", "c")]
-
-
-def _partner_id(session) -> int:
-    partner = Partner(
-        name=f"华夏-{uuid.uuid4().hex[:6]}",
-        kind="fund_company",
-        licence_no="91110000",
-        status="active",
-        commission_rate=Decimal("0.85"),
-    )
-    session.add(partner)
-    session.commit()
-    return partner.id
-
-
-def _new_product(session, maker) -> Product:
-    created = service.create(
-        session,
-        principal=maker,
-        resource=PRODUCT,
-        values={
-            "code": f"MC-{uuid.uuid4().hex[:8]}",
-            "name": "稳盈90天",
-            "product_type": "bond",
-            "partner_id": str(_partner_id(session)),
-            "risk_level": "R2",
-            "min_purchase": "1000",
-            "early_redemption": "not_allowed",
-        },
-    )
-    assert created.ok, created
-    session.commit()
-    return session.get(Product, created.record_id)
-
-
-def _disclose(session, who, product: Product) -> None:
-    for category in ("prospectus", "risk_disclosure"):
-        _item, problem = attachments.add(
-            session,
-            principal=who,
-            resource=PRODUCT,
-            record_id=product.id,
-            filename=f"{category}.pdf",
-            data=PDF,
-            category=category,
-        )
-        assert problem == ""
-    session.commit()
+    return [make_principal(session, f"pm.{n}", ["product_manager"]) for n in ("a", "b", "c")]
 
 
 def _edit(session, who, resource, record, **values) -> service.SaveResult:
@@ -179,8 +121,8 @@ def test_workflow_declarations_keep_edits_possible_after_a_send_back():
 # --- products ---------------------------------------------------------------------------------
 def test_a_checker_who_edits_a_product_in_review_sends_it_back_and_cannot_publish_it(session, pms):
     maker, checker, third = pms
-    product = _new_product(session, maker)
-    _disclose(session, maker, product)
+    product = new_product(session, maker)
+    disclose(session, maker, product.id)
     assert take(session, maker, PRODUCT, product, "submit").ok
     assert {"publish", "reject"} <= _offered(session, checker, PRODUCT, product)
 
@@ -208,8 +150,8 @@ def test_a_checker_who_edits_a_product_in_review_sends_it_back_and_cannot_publis
 
 def test_a_drafts_b_submits_and_neither_publishes(session, pms):
     drafter, submitter, checker = pms
-    product = _new_product(session, drafter)
-    _disclose(session, submitter, product)
+    product = new_product(session, drafter)
+    disclose(session, submitter, product.id)
     assert take(session, submitter, PRODUCT, product, "submit").ok
     for who in (drafter, submitter):
         assert take(session, who, PRODUCT, product, "publish").message == ("workflow.maker_checker")
@@ -219,8 +161,8 @@ def test_a_drafts_b_submits_and_neither_publishes(session, pms):
 
 def test_a_send_back_keeps_the_makers_and_an_approval_starts_a_new_round(session, pms):
     maker, checker, third = pms
-    product = _new_product(session, maker)
-    _disclose(session, maker, product)
+    product = new_product(session, maker)
+    disclose(session, maker, product.id)
     take(session, maker, PRODUCT, product, "submit")
     assert take(session, checker, PRODUCT, product, "reject").ok
     assert _edit(session, third, PRODUCT, product, name="改名").ok
@@ -240,8 +182,8 @@ def test_a_send_back_keeps_the_makers_and_an_approval_starts_a_new_round(session
 
 def test_an_attachment_is_content_and_sends_a_product_in_review_back(session, pms):
     maker, checker, _third = pms
-    product = _new_product(session, maker)
-    _disclose(session, maker, product)
+    product = new_product(session, maker)
+    disclose(session, maker, product.id)
     take(session, maker, PRODUCT, product, "submit")
     version = product.version
     _item, problem = attachments.add(
@@ -262,7 +204,7 @@ def test_an_attachment_is_content_and_sends_a_product_in_review_back(session, pm
 # --- questionnaires: the questions are part of the content ----------------------------------
 def test_who_edits_a_question_of_a_questionnaire_cannot_approve_it(session):
     author, question_editor, checker = (
-        _principal(session, f"kyc.{n}", ["compliance"]) for n in ("a", "b", "c")
+        make_principal(session, f"kyc.{n}", ["compliance"]) for n in ("a", "b", "c")
     )
     make_questionnaire(session, status="active", number=1)
     draft = make_questionnaire(session, status="draft", number=2)
@@ -325,7 +267,7 @@ def _new_campaign(session, maker) -> Campaign:
 
 @pytest.fixture
 def marketers(session):
-    return [_principal(session, f"mkt.{n}", ["marketing"]) for n in ("a", "b", "c")]
+    return [make_principal(session, f"mkt.{n}", ["marketing"]) for n in ("a", "b", "c")]
 
 
 @settings(
@@ -347,9 +289,9 @@ def test_nobody_ever_approves_content_they_made_since_its_last_approval(
     for kind in kinds:
         maker = data.draw(st.sampled_from(people[kind]))
         if kind == "product":
-            record = _new_product(session, maker)
+            record = new_product(session, maker)
             discloser = data.draw(st.sampled_from(people[kind]))
-            _disclose(session, discloser, record)
+            disclose(session, discloser, record.id)
             made = {maker.username, discloser.username}
         else:
             record = _new_campaign(session, maker)

@@ -7,15 +7,9 @@ from sqlmodel import select
 
 from backoffice import migrations
 from backoffice.platform import notifications
-from backoffice.security import auth
 from models.audit import AuditEntry
 from models.notifications import Notification
-from tests.factories import make_user, sign_in
-
-
-def _principal(session, username, roles):
-    user, _ = make_user(session, username, roles)
-    return auth.resolve(session, sign_in(session, user))
+from tests.factories import make_principal, make_user
 
 
 def _post(session, kind, n, **addressee):
@@ -40,7 +34,7 @@ def test_every_notify_call_names_a_known_kind(session):
 
 
 def test_the_bell_groups_by_kind_and_marks_one_group_read(session):
-    lead = _principal(session, "lead.g", ["cs_lead"])
+    lead = make_principal(session, "lead.g", ["cs_lead"])
     for n in range(5):
         _post(session, "ticket_sla", n, role="cs_lead")
     for n in range(2):
@@ -65,7 +59,7 @@ def test_the_bell_groups_by_kind_and_marks_one_group_read(session):
 
 
 def test_a_kind_turned_off_leaves_the_count_and_the_bell_and_the_change_is_audited(session):
-    pm = _principal(session, "pm.p", ["product_manager"])
+    pm = make_principal(session, "pm.p", ["product_manager"])
     for n in range(3):
         _post(session, "product_change", n, role="product_manager")
     _post(session, "contract", 0, role="product_manager")
@@ -89,7 +83,7 @@ def test_a_kind_turned_off_leaves_the_count_and_the_bell_and_the_change_is_audit
 
 
 def test_security_kinds_cannot_be_turned_off(session):
-    admin = _principal(session, "admin.p", ["admin"])
+    admin = make_principal(session, "admin.p", ["admin"])
     with pytest.raises(notifications.NotificationError):
         notifications.set_preference(session, principal=admin, kind="sign_in", bell=False)
     with pytest.raises(notifications.NotificationError):
@@ -102,8 +96,8 @@ def test_security_kinds_cannot_be_turned_off(session):
 def test_compliance_gets_overdue_kyc_cases_off_the_bell_by_default_and_can_turn_them_on(session):
     """The seed's overdue cases gave compliance 99+; each case waits in the KYC landing page's
     escalated count. Audit alerts still reach them."""
-    officer = _principal(session, "kyc.d", ["compliance"])
-    pm = _principal(session, "pm.d", ["product_manager", "compliance"])
+    officer = make_principal(session, "kyc.d", ["compliance"])
+    pm = make_principal(session, "pm.d", ["product_manager", "compliance"])
     for n in range(120):
         _post(session, "kyc_overdue", n, role="compliance")
     _post(session, "audit_alert", 0, role="compliance")

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from backoffice.domains.home import overview
 from backoffice.navigation import MODULES
-from backoffice.security import auth
-from tests.factories import make_user, sign_in
-
-
-def _principal(session, name, roles):
-    user, _ = make_user(session, name, roles)
-    return auth.resolve(session, sign_in(session, user))
+from tests.factories import make_principal
 
 
 def test_a_module_page_counts_only_what_its_caller_may_view(session):
-    lead = _principal(session, "cs.lead", ["cs_lead"])
-    officer = _principal(session, "kyc.officer", ["compliance"])
+    lead = make_principal(session, "cs.lead", ["cs_lead"])
+    officer = make_principal(session, "kyc.officer", ["compliance"])
     kyc_stats = next(m.stats for m in MODULES if m.key == "kyc")
     assert {"kyc_open", "watchlist"} <= set(kyc_stats)
     # the lead requests suitability overrides, which live in the KYC module, and sees it …

@@ -2,19 +2,15 @@
 matrix does not allow is refused, changes nothing and is logged — for a signed-out caller, each
 role, a disabled user and an expired session."""
 
-import inspect
-import typing
 from datetime import timedelta
 
 import pytest
-import reflex as rx
 import sqlalchemy as sa
 from reflex.state import State
 from reflex_base.utils.format import json_dumps
 from sqlmodel import SQLModel, select
 
 import backoffice.backoffice  # noqa: F401  (registers every page and state)
-from backoffice.engine.resource import all_resources
 from backoffice.security import auth, fields, rbac
 from models.audit import AuditEntry
 from models.base import utcnow
@@ -24,27 +20,9 @@ from models.identity import StaffSession
 from state.auth import PERMISSION_ATTR, PUBLIC, SIGNED_IN, StepUpState, carry_cookie
 from state.resource import ON_RESOURCE
 from tests.factories import make_user, run, sign_in
+from tests.permission_walk import call_handler, handlers, our_states, permission_cases
 
 BOOKKEEPING = {"audit_entry", "audit_head", "staff_session", "login_throttle"}
-
-
-def our_states() -> list[type[rx.State]]:
-    found, todo = [], list(State.get_substates())
-    while todo:
-        cls = todo.pop()
-        todo.extend(cls.get_substates())
-        if cls.__module__.startswith("state."):
-            found.append(cls)
-    return sorted(found, key=lambda c: c.get_full_name())
-
-
-def handlers() -> list[tuple[type[rx.State], str, typing.Callable]]:
-    return [
-        (cls, name, handler.fn)
-        for cls in our_states()
-        for name, handler in cls.event_handlers.items()
-        if name != "setvar"  # delegates to set_* methods, which are handlers checked here
-    ]
 
 
 def test_the_enumeration_sees_every_state():
@@ -71,27 +49,6 @@ def test_every_handler_declares_its_permission(cls, name, fn):
     assert permission in (PUBLIC, SIGNED_IN) or (
         permission[0] in (*rbac.RESOURCES, ON_RESOURCE) and permission[1] in rbac.ACTIONS
     )
-
-
-def _dummy(annotation: object) -> object:
-    text = str(annotation)
-    if "dict" in text:
-        return {"username": "x", "password": "y", "code": "123456"}
-    if "bool" in text:
-        return True
-    if "int" in text:
-        return 1
-    return "x"
-
-
-def _call(root: State, cls: type[rx.State], fn: typing.Callable, resource_key: str = "") -> object:
-    state = root.get_substate(cls.get_full_name().split(".")[1:])
-    if resource_key:
-        state.resource_key = resource_key
-    hints = typing.get_type_hints(inspect.unwrap(fn))
-    params = list(inspect.signature(inspect.unwrap(fn)).parameters)[1:]
-    args = [resource_key if p == "key" else _dummy(hints.get(p, str)) for p in params]
-    return run(fn(state, *args))
 
 
 def _snapshot(engine) -> dict[str, list]:
@@ -147,17 +104,6 @@ def _allowed(caller: str, permission: tuple[str, str]) -> bool:
     return permission[1] in rbac.DEFAULT_GRANTS[caller].get(permission[0], ())
 
 
-def _cases(permission: tuple[str, str]) -> list[tuple[tuple[str, str], str]]:
-    """(the concrete permission, the resource key to call with) for one declaration."""
-    if permission[0] != ON_RESOURCE:
-        return [(permission, "")]
-    # the guard checks the resource's rbac permission: one resource per permission covers it
-    first = {}
-    for r in all_resources():
-        first.setdefault(r.permission, r.key)
-    return [((name, permission[1]), key) for name, key in first.items()]
-
-
 @pytest.mark.timeout(900)
 def test_every_refused_call_changes_nothing_and_is_logged(clean_db, callers):
     refused = 0
@@ -166,12 +112,12 @@ def test_every_refused_call_changes_nothing_and_is_logged(clean_db, callers):
     before, denials = _snapshot(clean_db), _denials(clean_db)
     for caller in CALLERS:
         for cls, name, fn in handlers():
-            for permission, resource_key in _cases(getattr(fn, PERMISSION_ATTR)):
+            for permission, resource_key in permission_cases(getattr(fn, PERMISSION_ATTR)):
                 if _allowed(caller, permission):
                     continue
                 root = State(_reflex_internal_init=True)
                 carry_cookie(root, callers[caller])
-                result = _call(root, cls, fn, resource_key)
+                result = call_handler(root, cls, fn, resource_key)
                 where = f"{caller}: {cls.__name__}.{name}({resource_key})"
                 assert result is not None, f"{where} ran"
                 assert _snapshot(clean_db) == before, f"{where} wrote"
@@ -230,9 +176,9 @@ def test_no_secret_reaches_any_role(clean_db, session, monkeypatch):
         token = sign_in(session, member)
         carry_cookie(root, token)
         for cls, name, fn in handlers():
-            for concrete, resource_key in _cases(getattr(fn, PERMISSION_ATTR)):
+            for concrete, resource_key in permission_cases(getattr(fn, PERMISSION_ATTR)):
                 if name in ("load", "gate", "open") and _allowed(role, concrete):
-                    _call(root, cls, fn, resource_key)
+                    call_handler(root, cls, fn, resource_key)
         # serialized as the browser is sent it: the handshake's Cookie header is not
         sent = json_dumps(root.dict())
         for secret in secrets_seen:

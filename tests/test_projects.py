@@ -14,7 +14,6 @@ from backoffice.engine import service
 from backoffice.engine.resource import get
 from backoffice.engine.service import EngineError
 from backoffice.platform import audit
-from backoffice.security import auth
 from models.audit import AuditEntry
 from models.hr import Employee, Team
 from models.notifications import Notification
@@ -27,20 +26,11 @@ from models.projects import (
     ProjectRisk,
     RiskStatus,
 )
-from tests.factories import assert_refused_as_stale, make_user, rename, sign_in, take
+from tests.factories import assert_refused_as_stale, make_principal, rename, take
 
 MILESTONE, ADJUSTMENT, BASELINE = get("milestone"), get("plan_adjustment"), get("baseline_reset")
 TODAY = date(2026, 6, 15)
 D = timedelta
-
-
-def _principal(session, username, roles, employee_id=None):
-    user, _ = make_user(session, username, roles)
-    if employee_id is not None:
-        user.employee_id = employee_id
-        session.add(user)
-        session.commit()
-    return auth.resolve(session, sign_in(session, user))
 
 
 def _milestone(**kw) -> Milestone:
@@ -119,11 +109,11 @@ def plan(session):
         "C": c,
         "E": e,
         "F": f,
-        "pmo": _principal(session, "pmo.a", ["pmo"]),
-        "pmo2": _principal(session, "pmo.b", ["pmo"]),
-        "exec": _principal(session, "exec.a", ["executive"]),
-        "hr": _principal(session, "hr.a", ["hr"]),
-        "owner_user": _principal(session, "owner.a", ["cs_agent"], owner.id),
+        "pmo": make_principal(session, "pmo.a", ["pmo"]),
+        "pmo2": make_principal(session, "pmo.b", ["pmo"]),
+        "exec": make_principal(session, "exec.a", ["executive"]),
+        "hr": make_principal(session, "hr.a", ["hr"]),
+        "owner_user": make_principal(session, "owner.a", ["cs_agent"], owner.id),
     }
 
 
@@ -498,7 +488,7 @@ def test_who_moves_the_plan_while_a_reset_waits_cannot_approve_it(session, plan)
         assert take(session, plan[who], BASELINE, reset, "approve").message == (
             "workflow.maker_checker"
         )
-    third = _principal(session, "pmo.c", ["pmo"])
+    third = make_principal(session, "pmo.c", ["pmo"])
     assert take(session, third, BASELINE, reset, "approve").ok
 
 
@@ -635,9 +625,9 @@ def test_the_plan_view_rows(session, plan):
 
 # --- the demo project ---------------------------------------------------------------------------
 def test_the_demo_project_shows_a_real_picture(clean_db, session, monkeypatch):
-    from tests.test_seed import _seed
+    from tests.factories import seed_tiny_demo
 
-    _seed(clean_db, monkeypatch)
+    seed_tiny_demo(clean_db, monkeypatch)
     project = session.exec(select(Project).where(Project.code == "PLATFORM-1")).one()
     today = rules.local_today()
     rows = rules.plan(session, project.id, today)

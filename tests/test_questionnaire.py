@@ -14,16 +14,10 @@ from backoffice.engine.resource import get
 from models.audit import AuditEntry
 from models.kyc import KycCase
 from models.questionnaire import RiskQuestion, RiskQuestionnaire
-from tests.factories import make_questionnaire, take
-from tests.test_kyc import _customer, _open_case, _person
+from tests.factories import make_customer, make_principal, make_questionnaire, open_kyc_case, take
 
 VERSIONS = get("questionnaire")
 QUESTIONS = get("risk_question")
-
-
-@pytest.fixture
-def officers(session):
-    return _person(session, "kyc.a", ["compliance"]), _person(session, "kyc.b", ["compliance"])
 
 
 def _move(session, principal, version, key):
@@ -123,8 +117,8 @@ def test_a_version_is_drafted_submitted_and_approved_by_another_officer(session,
 def test_a_case_keeps_the_version_it_was_scored_with(session, officers):
     a, b = officers
     first = make_questionnaire(session)
-    customer = _customer(session)
-    case = _open_case(session, a, customer)
+    customer = make_customer(session)
+    case = open_kyc_case(session, a, customer)
     ids = [q.id for q in questionnaire.questions_of(session, first.id)]
     with pytest.raises(questionnaire.QuestionnaireError, match=r"kyc\.not_yours"):
         questionnaire.score_case(session, a, case, {ids[0]: 2, ids[1]: 2})
@@ -162,14 +156,14 @@ def test_a_case_keeps_the_version_it_was_scored_with(session, officers):
 
 def test_only_officers_score_and_nothing_scores_without_a_version_in_use(session, officers):
     a, _b = officers
-    customer = _customer(session)
-    case = _open_case(session, a, customer)
+    customer = make_customer(session)
+    case = open_kyc_case(session, a, customer)
     kyc.claim(session, a, case)
     session.commit()
     session.refresh(case)
     with pytest.raises(questionnaire.QuestionnaireError, match=r"questionnaire\.none_active"):
         questionnaire.score_case(session, a, case, {})
-    agent = _person(session, "cs.a", ["cs_agent"])
+    agent = make_principal(session, "cs.a", ["cs_agent"])
     with pytest.raises(questionnaire.QuestionnaireError, match=r"auth\.denied"):
         questionnaire.score_case(session, agent, case, {})
     with pytest.raises(service.EngineError):

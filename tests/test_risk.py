@@ -16,8 +16,7 @@ from models.base import utcnow
 from models.kyc import KycCase
 from models.notifications import Notification
 from models.risk import RiskAlert, RiskIndicator, RiskReading
-from tests.factories import make_user, sign_in
-from tests.test_kyc import _customer
+from tests.factories import make_customer, make_user, sign_in
 
 INDICATORS = get("risk_indicator")
 
@@ -123,7 +122,7 @@ def test_thresholds_must_lie_in_order_and_measured_values_are_not_typed(session,
 
 def test_the_job_measures_overdue_kyc_cases(session, officer):
     measured = _indicator(session, "OPS_KYC_OVERDUE", "1", "2", source="kyc_overdue_cases")
-    customer = _customer(session)
+    customer = make_customer(session)
     now = utcnow()
     for n in range(2):
         session.add(

@@ -15,59 +15,22 @@ import re
 from pathlib import Path
 
 import backoffice.backoffice  # noqa: F401  (registers every page and state)
-from backoffice.engine.resource import get as get_resource
 from backoffice.navigation import MODULES
 from backoffice.security import gate, rbac
-from pages.layout import registered_pages
-from state.auth import PERMISSION_ATTR, PUBLIC, SIGNED_IN
+from state.auth import PERMISSION_ATTR
 from state.resource import ON_RESOURCE
-from tests.test_permissions import handlers
+from tests.permission_walk import (
+    ROLES,
+    call_handler,
+    handlers,
+    may_call,
+    permission_cases,
+    principal_of,
+    roles_by_page,
+)
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "roles.md"
-ROLES = tuple(rbac.ROLES)
 YES = "✓"
-
-
-def principal_of(role: str) -> rbac.Principal:
-    grants = rbac.DEFAULT_GRANTS[role]
-    return rbac.Principal(
-        user_id=0,
-        username=role,
-        display_name=role,
-        session_id=0,
-        roles=frozenset({role}),
-        permissions=frozenset((r, a) for r, actions in grants.items() for a in actions),
-    )
-
-
-def _permission(handler: object) -> tuple[str, str]:
-    fn = getattr(getattr(handler, "handler", handler), "fn", handler)
-    return getattr(fn, PERMISSION_ATTR, PUBLIC)
-
-
-def _allowed(principal: rbac.Principal, permission: tuple[str, str], resource_key: str) -> bool:
-    if permission in (PUBLIC, SIGNED_IN):
-        return True
-    resource, action = permission
-    if resource == ON_RESOURCE:
-        found = get_resource(resource_key)
-        return found is not None and principal.can(found.permission, action)
-    return principal.can(resource, action)
-
-
-def pages() -> dict[str, frozenset[str]]:
-    """Each registered page and the roles that may open it."""
-    found = {}
-    for route, _title, _page, loads in registered_pages:
-        parts = route.strip("/").split("/")
-        resource_key = parts[1] if parts[0] == "r" and len(parts) > 1 else ""
-        found[route] = frozenset(
-            role
-            for role in ROLES
-            if gate.page_refusal(principal := principal_of(role), route) is None
-            and all(_allowed(principal, _permission(h), resource_key) for h in loads or [])
-        )
-    return found
 
 
 def handler_rows() -> tuple[dict[str, frozenset[str]], dict[str, str]]:
@@ -80,7 +43,7 @@ def handler_rows() -> tuple[dict[str, frozenset[str]], dict[str, str]]:
         if permission[0] == ON_RESOURCE:
             on_resource[key] = permission[1]
             continue
-        fixed[key] = frozenset(r for r in ROLES if _allowed(principal_of(r), permission, ""))
+        fixed[key] = frozenset(r for r in ROLES if may_call(principal_of(r), permission, ""))
     return fixed, on_resource
 
 
@@ -117,7 +80,7 @@ def _generated() -> dict[str, str]:
     )
     return {
         "grants": _table("resource.action", grants()),
-        "pages": _table("page", pages()),
+        "pages": _table("page", roles_by_page()),
         "handlers": _table("handler", fixed),
         "resource-handlers": resource_table,
     }
@@ -173,7 +136,7 @@ def test_roles_document_matches_what_the_code_allows():
 def test_the_brief_points_hold_in_the_matrix():
     """The rights this document exists for, spelled out (a regenerated table cannot lose
     them silently)."""
-    page = pages()
+    page = roles_by_page()
     fixed, _ = handler_rows()
     assert "cs_agent" not in page["/tickets/reports"]
     assert {"cs_lead", "executive"} <= page["/tickets/reports"]
@@ -189,7 +152,7 @@ def test_the_brief_points_hold_in_the_matrix():
 
 def test_the_sidebar_shows_what_the_gate_opens():
     """A report in a role's sidebar is a page it may open, and the other way round."""
-    page = pages()
+    page = roles_by_page()
     for role in ROLES:
         principal = principal_of(role)
         listed = set(gate.reports_of(principal))
@@ -216,14 +179,12 @@ def test_no_handler_returns_data_of_a_kind_the_role_may_not_see(clean_db, sessio
     from models.kyc import KycCase, ScreeningHit, WatchlistEntry
     from models.tickets import Ticket
     from state.auth import carry_cookie
-    from tests.factories import make_user, sign_in
-    from tests.test_kyc import _customer
-    from tests.test_permissions import _call, _cases
+    from tests.factories import make_customer, make_user, sign_in
 
     monkeypatch.setattr(auth, "needs_step_up", lambda _p: False)
     listed, subject = "欧阳某某", "另一团队的机密工单"
     team = Team(code="elsewhere", name_zh="别处", name_en="Elsewhere")
-    customer = _customer(session, name="欧阳娜")
+    customer = make_customer(session, name="欧阳娜")
     entry = WatchlistEntry(list_kind="pep", name=listed)
     session.add_all([team, entry])
     session.flush()
@@ -255,11 +216,11 @@ def test_no_handler_returns_data_of_a_kind_the_role_may_not_see(clean_db, sessio
             for cls, name, fn in handlers():
                 if not (name.startswith("load") or name == "open"):
                     continue
-                for concrete, resource_key in _cases(getattr(fn, PERMISSION_ATTR)):
+                for concrete, resource_key in permission_cases(getattr(fn, PERMISSION_ATTR)):
                     if resource_key and resource_key != page:
                         continue
-                    if _allowed(principal_of(role), concrete, resource_key):
-                        _call(root, cls, fn, resource_key)
+                    if may_call(principal_of(role), concrete, resource_key):
+                        call_handler(root, cls, fn, resource_key)
             sent = json.dumps(root.dict(), default=str, ensure_ascii=False)
             for marker, holders in seen.items():
                 if marker in sent:
@@ -286,8 +247,7 @@ def test_an_agent_is_turned_away_from_the_reports_and_the_desks_configuration(se
     from models.audit import AuditEntry
     from state.resource import ResourceListState
     from state.tickets import TicketReportState
-    from tests.factories import make_user, run, state_for
-    from tests.test_state import _redirected_to
+    from tests.factories import make_user, redirected_to, run, state_for
 
     agent, _ = make_user(session, "cs.turned", ["cs_agent"])
     lead, _ = make_user(session, "cs.leads", ["cs_lead"])
@@ -295,7 +255,7 @@ def test_an_agent_is_turned_away_from_the_reports_and_the_desks_configuration(se
 
     report = state_for(session, agent, TicketReportState, "/tickets/reports")
     refused = run(TicketReportState.event_handlers["load"].fn(report))
-    assert _redirected_to(refused) == ["/"] and report.rows == [] and report.total == {}
+    assert redirected_to(refused) == ["/"] and report.rows == [] and report.total == {}
     run(TicketReportState.event_handlers["apply"].fn(report, {"by": "assignee"}))
     assert report.rows == [] and report.by == "team"
     sidebar = _session_of(report)

@@ -4,6 +4,7 @@ import json
 
 from state.home import OverviewState
 from state.ui import UIState
+from tests.factories import redirected_to
 
 
 def _handler(state_cls, name):
@@ -301,18 +302,6 @@ def test_a_chart_is_plain_json_without_its_template():
     assert json.loads(json.dumps(chart)) == chart
 
 
-def _redirected_to(result: object) -> list[str]:
-    specs = result if isinstance(result, list) else [result]
-    return [
-        str(value._var_value)
-        for spec in specs
-        if getattr(getattr(spec, "handler", None), "fn", None)
-        and spec.handler.fn.__qualname__ == "_redirect"
-        for name, value in spec.args
-        if str(name) == "path"
-    ]
-
-
 def _tab_on(path: str, token: str):
     from reflex.istate.data import RouterData
     from reflex.state import State
@@ -362,11 +351,11 @@ def test_a_page_load_does_the_gates_work_before_its_own(session):
         return root, root.get_substate(HrOverviewState.get_full_name().split(".")[1:])
 
     _root, state = overview("not-a-session")
-    assert _redirected_to(run(load(state))) == ["/login"]
+    assert redirected_to(run(load(state))) == ["/login"]
     assert state.quarter == ""
 
     _root, state = overview(sign_in(session, agent))
-    assert _redirected_to(run(load(state))) == ["/"]
+    assert redirected_to(run(load(state))) == ["/"]
     assert state.quarter == ""
     refusal = session.exec(
         select(AuditEntry).where(
@@ -419,7 +408,7 @@ def test_a_refused_load_or_search_leaves_no_rows_and_says_why(session):
     root = _tab_on("/r/partner", token)
     state = root.get_substate(ResourceListState.get_full_name().split(".")[1:])
     state.rows = [{"id": "1", "name": "甲银行"}]  # what the tab held before the reload
-    assert _redirected_to(run(_handler(ResourceListState, "open")(state, "partner"))) == ["/"]
+    assert redirected_to(run(_handler(ResourceListState, "open")(state, "partner"))) == ["/"]
     assert state.rows == [] and state.error != ""
     assert session.exec(
         select(AuditEntry.entity_id)
@@ -518,12 +507,12 @@ def test_a_signed_out_page_load_goes_to_sign_in_without_a_refusal_toast(session)
     page = _tab_on("/hr/overview", "")
     load = page.get_substate(HrOverviewState.get_full_name().split(".")[1:])
     quiet = run(HrOverviewState.load.fn(load))
-    assert _redirected_to(quiet) == ["/login"]
+    assert redirected_to(quiet) == ["/login"]
     assert not isinstance(quiet, list) or len(quiet) == 1, "a redirect and nothing else"
 
     tab = _tab_on("/tickets/reports", "")
     report = tab.get_substate(TicketReportState.get_full_name().split(".")[1:])
     told = run(TicketReportState.apply.fn(report, {}))
-    assert isinstance(told, list) and len(told) == 2 and _redirected_to(told) == ["/login"]
+    assert isinstance(told, list) and len(told) == 2 and redirected_to(told) == ["/login"]
     denied = session.exec(select(AuditEntry).where(AuditEntry.action == "access.denied")).all()
     assert len(denied) == 2, "both refusals are audited"

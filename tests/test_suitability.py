@@ -17,7 +17,6 @@ from backoffice.engine import service, transfer
 from backoffice.engine.resource import get
 from backoffice.i18n import translate
 from backoffice.platform.business_time import local_today
-from backoffice.security import auth
 from models.audit import AuditEntry
 from models.customers import Customer
 from models.notifications import Notification
@@ -25,7 +24,7 @@ from models.partners import Partner
 from models.products import Product
 from models.suitability import SuitabilityOverride, SuitabilityReview
 from models.transactions import Transaction
-from tests.factories import make_user, sign_in, take
+from tests.factories import make_principal, take
 
 
 @pytest.mark.parametrize(
@@ -86,15 +85,12 @@ OVERRIDE = get("suitability_override")
 REVIEW = get("suitability_review")
 
 
-def _person(session, name, roles):
-    user, _ = make_user(session, name, roles)
-    return auth.resolve(session, sign_in(session, user))
-
-
 @pytest.fixture
 def desk(session):
     """A customer-service lead who records and requests, and a compliance officer."""
-    return _person(session, "cs.lead", ["cs_lead"]), _person(session, "comp.a", ["compliance"])
+    return make_principal(session, "cs.lead", ["cs_lead"]), make_principal(
+        session, "comp.a", ["compliance"]
+    )
 
 
 def _holder(session, no, tolerance, kyc="approved", **extra):
@@ -320,7 +316,7 @@ def test_an_override_holds_nothing_until_another_person_approves_it_then_is_reco
     assert metrics.aum_at_end_of(session, today) == aum_before
     # a requester cannot approve: not by the rights of their role, nor holding both roles
     assert take(session, lead, OVERRIDE, override, "approve").message == "auth.denied"
-    both = _person(session, "both.roles", ["cs_lead", "compliance"])
+    both = make_principal(session, "both.roles", ["cs_lead", "compliance"])
     own = _request(session, both, customer, product)
     own_override = session.get(SuitabilityOverride, own.record_id)
     assert take(session, both, OVERRIDE, own_override, "approve").message == (

@@ -29,13 +29,20 @@ from models.tickets import (
     CannedReply,
     SlaPolicy,
     Ticket,
-    TicketSettings,
     TicketSlaBreach,
 )
 from models.transactions import Transaction
-from tests.factories import assert_refused_as_stale, make_user, rename, sign_in, take
-from tests.test_engine import _partner, _product
-from tests.test_kyc import _customer
+from tests.factories import (
+    assert_refused_as_stale,
+    make_customer,
+    make_partner,
+    make_product,
+    make_user,
+    open_ticket,
+    rename,
+    sign_in,
+    take,
+)
 
 TICKET = get("ticket")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -72,54 +79,6 @@ def test_business_minutes_skip_nights_weekends_and_holidays_but_count_worked_sat
     )
 
 
-@pytest.fixture
-def desk_setup(session):
-    """A service team with agents a1, a2 (their accounts linked to team employees), a lead, a
-    round-robin rule for accounts, least-loaded for complaints, and clock-time SLA policies."""
-    team = Team(code="customer_service", name_zh="客服", name_en="Customer service")
-    other = Team(code="marketing", name_zh="市场", name_en="Marketing")
-    session.add_all([team, other])
-    session.commit()
-    people = {}
-    for username, roles, team_id in (
-        ("cs.a1", ["cs_agent"], team.id),
-        ("cs.a2", ["cs_agent"], team.id),
-        ("cs.a3", ["cs_agent"], other.id),  # an agent of another team: never routed here
-        ("cs.lead", ["cs_lead"], team.id),
-    ):
-        user, _ = make_user(session, username, roles)
-        employee = Employee(
-            employee_no=f"E-{username}",
-            name=username,
-            team_id=team_id,
-            position="客服",
-            hire_date=date(2025, 1, 1),
-        )
-        session.add(employee)
-        session.flush()
-        user.employee_id = employee.id
-        session.add(user)
-        session.commit()
-        people[username] = auth.resolve(session, sign_in(session, user))
-    session.add_all(
-        [
-            SlaPolicy(priority=p, first_response_minutes=60, resolution_minutes=m,
-                      business_hours=False)
-            for p, m in (("low", 2880), ("normal", 480), ("high", 240), ("urgent", 120))
-        ]
-        + [
-            AssignmentRule(category="account", team_id=team.id, method="round_robin"),
-            AssignmentRule(category="complaint", team_id=team.id, method="least_loaded"),
-            AssignmentRule(category="other", team_id=team.id, method="manual"),
-            TicketSettings(reopen_days=7, auto_close_days=3),
-        ]
-    )  # fmt: skip
-    session.commit()
-    people["customer"] = _customer(session)
-    people["team"] = team
-    return people
-
-
 def _member(session, username, roles, team_code):
     """A signed-in account linked to a new employee of the team with that code."""
     team = session.exec(select(Team).where(Team.code == team_code)).one()
@@ -134,28 +93,9 @@ def _member(session, username, roles, team_code):
     return auth.resolve(session, sign_in(session, user))
 
 
-def _open(session, principal, customer, category="account", priority="normal", subject="无法登录"):
-    result = service.create(
-        session,
-        principal=principal,
-        resource=TICKET,
-        values={
-            "customer_id": str(customer.id),
-            "channel": "phone",
-            "category": category,
-            "priority": priority,
-            "subject": subject,
-            "description": "客户来电：登录时提示密码错误。",
-        },
-    )
-    assert result.ok, (result.errors, result.message)
-    session.commit()
-    return session.get(Ticket, result.record_id)
-
-
 def test_new_tickets_are_numbered_timed_and_routed_round_robin_within_the_team(session, desk_setup):
     lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
-    opened = [_open(session, lead, customer) for _ in range(3)]
+    opened = [open_ticket(session, lead, customer) for _ in range(3)]
     assert [t.assignee for t in opened] == [
         "cs.a1",
         "cs.a2",
@@ -182,18 +122,18 @@ def test_new_tickets_are_numbered_timed_and_routed_round_robin_within_the_team(s
 
 def test_least_loaded_routing_and_manual_rules(session, desk_setup):
     lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
-    _open(session, lead, customer)  # round robin → a1 has one open ticket
-    complaint = _open(session, lead, customer, category="complaint")
+    open_ticket(session, lead, customer)  # round robin → a1 has one open ticket
+    complaint = open_ticket(session, lead, customer, category="complaint")
     assert complaint.assignee == "cs.a2"  # fewer open tickets than a1
-    left = _open(session, lead, customer, category="other")
+    left = open_ticket(session, lead, customer, category="other")
     assert (left.assignee, left.status) == ("", "new")  # manual: waits in the team queue
-    no_rule = _open(session, lead, customer, category="transaction")
+    no_rule = open_ticket(session, lead, customer, category="transaction")
     assert no_rule.assignee == "" and no_rule.team_id is None
 
 
 def test_a_reply_is_the_first_response_and_a_note_never_is(session, desk_setup):
     a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
-    ticket = _open(session, lead, customer)
+    ticket = open_ticket(session, lead, customer)
     desk.post(session, a1, ticket.id, "note", "已核实身份")
     session.commit()
     session.refresh(ticket)
@@ -216,7 +156,7 @@ def test_a_reply_is_the_first_response_and_a_note_never_is(session, desk_setup):
 
 def test_waiting_on_the_customer_pauses_the_resolution_clock(session, desk_setup):
     a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
-    ticket = _open(session, lead, customer)
+    ticket = open_ticket(session, lead, customer)
     refused = take(session, a1, TICKET, ticket, "take")
     assert refused.ok
     assert take(session, a1, TICKET, ticket, "wait").message == "ticket.reply_first"
@@ -241,7 +181,7 @@ def test_waiting_on_the_customer_pauses_the_resolution_clock(session, desk_setup
 
 def test_resolve_needs_a_note_and_reopen_only_within_the_window(session, desk_setup):
     a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
-    ticket = _open(session, lead, customer)
+    ticket = open_ticket(session, lead, customer)
     desk.post(session, a1, ticket.id, "reply", "已处理")
     session.commit()
     assert take(session, a1, TICKET, ticket, "resolve").message == "workflow.missing_fields"
@@ -283,9 +223,9 @@ def test_resolve_needs_a_note_and_reopen_only_within_the_window(session, desk_se
 def test_the_escalation_job_records_each_breach_once_and_raises_priority(session, desk_setup):
     lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
     other_lead = _member(session, "mk.lead", ["cs_lead"], "marketing")
-    late = _open(session, lead, customer)
-    waiting = _open(session, lead, customer)
-    on_time = _open(session, lead, customer)
+    late = open_ticket(session, lead, customer)
+    waiting = open_ticket(session, lead, customer)
+    on_time = open_ticket(session, lead, customer)
     past = utcnow() - timedelta(minutes=5)
     session.execute(
         sa.update(Ticket)
@@ -319,9 +259,9 @@ def test_the_escalation_job_records_each_breach_once_and_raises_priority(session
 
 def test_merging_a_duplicate_keeps_its_conversation_on_the_other_ticket(session, desk_setup):
     a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
-    first = _open(session, lead, customer)
-    duplicate = _open(session, lead, customer, subject="登录不了（重复）")
-    stranger = _open(session, lead, _customer(session, "李四", "11010519491231002X"))
+    first = open_ticket(session, lead, customer)
+    duplicate = open_ticket(session, lead, customer, subject="登录不了（重复）")
+    stranger = open_ticket(session, lead, make_customer(session, "李四", "11010519491231002X"))
     with pytest.raises(desk.TicketError, match=r"ticket\.merge_other_customer"):
         desk.merge(session, lead, duplicate.id, stranger.ticket_no)
     with pytest.raises(desk.TicketError, match=r"ticket\.merge_self"):
@@ -339,7 +279,7 @@ def test_merging_a_duplicate_keeps_its_conversation_on_the_other_ticket(session,
 
 def test_satisfaction_is_recorded_after_resolution_only(session, desk_setup):
     a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
-    ticket = _open(session, lead, customer)
+    ticket = open_ticket(session, lead, customer)
     with pytest.raises(desk.TicketError, match=r"ticket\.rate_after_resolution"):
         desk.rate(session, a1, ticket.id, "5", "")
     session.execute(
@@ -359,7 +299,7 @@ def test_satisfaction_is_recorded_after_resolution_only(session, desk_setup):
 
 def test_two_agents_on_one_ticket_lose_nothing(session, desk_setup):
     a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
-    ticket = _open(session, lead, customer)
+    ticket = open_ticket(session, lead, customer)
     seen = ticket.version  # a1 opened the ticket …
     desk.post(session, lead, ticket.id, "note", "主管：客户是VIP")  # … the lead writes meanwhile
     session.commit()
@@ -392,7 +332,7 @@ def test_two_agents_on_one_ticket_lose_nothing(session, desk_setup):
 
 def test_only_leads_reassign_and_only_to_agents(session, desk_setup):
     a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
-    ticket = _open(session, lead, customer)
+    ticket = open_ticket(session, lead, customer)
     with pytest.raises(desk.TicketError, match=r"auth\.denied"):
         desk.reassign(session, a1, ticket.id, "cs.a1", ticket.version)
     with pytest.raises(desk.TicketError, match=r"ticket\.not_an_agent"):
@@ -408,7 +348,7 @@ def test_only_leads_reassign_and_only_to_agents(session, desk_setup):
 
 def test_canned_replies_fill_placeholders_and_refuse_unknown_ones(session, desk_setup):
     lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
-    ticket = _open(session, lead, customer)
+    ticket = open_ticket(session, lead, customer)
     reply = CannedReply(title="问候", body="{customer_name}您好，工单 {ticket_no}：{subject}")
     session.add(reply)
     session.commit()
@@ -435,7 +375,7 @@ def test_business_hours_policy_and_holidays_set_the_targets(session, desk_setup)
 
 def test_the_report_measures_volume_times_compliance_and_satisfaction(session, desk_setup):
     lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
-    met, missed = _open(session, lead, customer), _open(session, lead, customer)
+    met, missed = open_ticket(session, lead, customer), open_ticket(session, lead, customer)
     now = utcnow()
     session.execute(
         sa.update(Ticket)
@@ -468,8 +408,8 @@ def test_the_report_names_agents_and_its_file_is_audited_with_label_headers(sess
     agent.display_name = "王小明"
     session.add(agent)
     session.commit()
-    _open(session, lead, customer)
-    _open(session, lead, customer)
+    open_ticket(session, lead, customer)
+    open_ticket(session, lead, customer)
     today = utcnow().astimezone(SHANGHAI).date()
     table = desk.report_table(session, lead, today, today, "assignee", "zh")
     assert table.names == ["王小明", "Cs.A2"]  # display names, never login names
@@ -511,11 +451,11 @@ def test_the_report_names_agents_and_its_file_is_audited_with_label_headers(sess
 
 def test_the_customer_panel_shows_holdings_and_past_tickets(session, desk_setup):
     lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
-    earlier = _open(session, lead, customer, subject="更早的工单")
-    ticket = _open(session, lead, customer)
+    earlier = open_ticket(session, lead, customer, subject="更早的工单")
+    ticket = open_ticket(session, lead, customer)
     pm, _ = make_user(session, "pm.t", ["product_manager"])
     pm = auth.resolve(session, sign_in(session, pm))
-    product = session.get(Product, _product(session, pm, _partner(session, pm)))
+    product = session.get(Product, make_product(session, pm, make_partner(session, pm)))
     for n, (kind, amount, status) in enumerate(
         (
             ("subscription", "50000.00", "settled"),
@@ -535,7 +475,7 @@ def test_the_customer_panel_shows_holdings_and_past_tickets(session, desk_setup)
 
 def test_a_resolved_ticket_closes_by_itself_after_the_configured_days(session, desk_setup):
     lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
-    old, fresh = _open(session, lead, customer), _open(session, lead, customer)
+    old, fresh = open_ticket(session, lead, customer), open_ticket(session, lead, customer)
     session.execute(
         sa.update(Ticket)
         .where(Ticket.id == old.id)
@@ -556,13 +496,13 @@ def test_a_resolved_ticket_closes_by_itself_after_the_configured_days(session, d
 
 def test_the_queues_put_the_most_urgent_due_time_first(session, desk_setup):
     a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
-    later, sooner = _open(session, lead, customer), _open(session, lead, customer)
+    later, sooner = open_ticket(session, lead, customer), open_ticket(session, lead, customer)
     session.execute(
         sa.update(Ticket)
         .where(Ticket.id == sooner.id)
         .values(first_response_due=utcnow() - timedelta(minutes=1))
     )
-    manual = _open(session, lead, customer, category="other")
+    manual = open_ticket(session, lead, customer, category="other")
     session.commit()
     assert [t.id for t in desk.queue(session, a1, "mine", 10)] == [later.id]  # sooner is cs.a2's
     team = [t.id for t in desk.queue(session, lead, "team", 10)]
@@ -572,7 +512,7 @@ def test_the_queues_put_the_most_urgent_due_time_first(session, desk_setup):
 
 def test_auto_close_works_in_committed_batches_and_audits_each_ticket(session, desk_setup):
     lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
-    stale = [_open(session, lead, customer) for _ in range(5)]
+    stale = [open_ticket(session, lead, customer) for _ in range(5)]
     session.execute(
         sa.update(Ticket)
         .where(Ticket.id.in_([t.id for t in stale]))
@@ -592,7 +532,7 @@ def test_auto_close_works_in_committed_batches_and_audits_each_ticket(session, d
 def test_a_stale_ticket_write_names_who_changed_it_and_the_fields_by_label(session, desk_setup):
     a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
     rename(session, "cs.a1", "周婷")
-    ticket = _open(session, lead, customer)
+    ticket = open_ticket(session, lead, customer)
     desk.post(session, a1, ticket.id, "reply", "您好，请提供截图")
     session.commit()
     session.refresh(ticket)
@@ -642,10 +582,10 @@ def two_teams(session, desk_setup):
     session.add(AssignmentRule(category="transaction", team_id=other.id, method="round_robin"))
     session.commit()
     lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
-    ours = _open(session, lead, customer)  # to cs.a1
-    queued = _open(session, lead, customer, category="other")  # the team queue, unassigned
-    theirs = _open(session, lead, customer, category="transaction", subject="转账失败")
-    unrouted = _open(session, lead, customer, category="investment_consultation")
+    ours = open_ticket(session, lead, customer)  # to cs.a1
+    queued = open_ticket(session, lead, customer, category="other")  # the team queue, unassigned
+    theirs = open_ticket(session, lead, customer, category="transaction", subject="转账失败")
+    unrouted = open_ticket(session, lead, customer, category="investment_consultation")
     boss, _ = make_user(session, "ceo.t", ["executive"])
     return {
         **desk_setup,
@@ -755,7 +695,7 @@ def test_overdue_has_one_meaning_in_the_queue_the_summary_the_workspace_and_the_
     from tests.factories import run, state_for
 
     lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
-    late, fine = _open(session, lead, customer), _open(session, lead, customer)
+    late, fine = open_ticket(session, lead, customer), open_ticket(session, lead, customer)
     session.execute(
         sa.update(Ticket)
         .where(Ticket.id == late.id)
@@ -845,8 +785,8 @@ def test_the_workspace_offers_only_what_the_service_accepts(session, desk_setup)
     from tests.factories import run
 
     lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
-    ticket = _open(session, lead, customer)
-    duplicate = _open(session, lead, customer, subject="重复")
+    ticket = open_ticket(session, lead, customer)
+    duplicate = open_ticket(session, lead, customer, subject="重复")
     mine = desk_setup[ticket.assignee]
     other = desk_setup["cs.a2" if ticket.assignee == "cs.a1" else "cs.a1"]
     desk.post(session, mine, ticket.id, "reply", "您好，已受理。")
