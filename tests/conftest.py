@@ -137,23 +137,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def pm(session: Session) -> Principal:
-    return make_principal(session, "pm.one", ["product_manager"])
-
-
-@pytest.fixture
-def pm2(session: Session) -> Principal:
-    return make_principal(session, "pm.two", ["product_manager"])
-
-
-@pytest.fixture
-def officers(session: Session) -> tuple[Principal, Principal]:
-    """Two compliance officers, kyc.a and kyc.b."""
-    first = make_principal(session, "kyc.a", ["compliance"])
-    return first, make_principal(session, "kyc.b", ["compliance"])
-
-
-@pytest.fixture
 def desk_setup(session: Session) -> dict[str, object]:
     """A service team with agents a1, a2 (their accounts linked to team employees), a lead, a
     round-robin rule for accounts, least-loaded for complaints, and clock-time SLA policies."""

@@ -1,6 +1,7 @@
 """The test suite's own rules: a helper more than one test module needs lives in a shared
 module (``tests/factories.py``, ``tests/permission_walk.py``, a ``conftest.py``), never in a
-test module another one imports; coroutines run through the shared runner."""
+test module another one imports; coroutines run through the shared runner; the tests of a
+domain are in the folder named after it under ``tests/domains``."""
 
 from __future__ import annotations
 
@@ -79,3 +80,10 @@ def test_tests_run_coroutines_through_the_shared_runner():
         if "asyncio.run(" in path.read_text(encoding="utf-8") and path.name != Path(__file__).name
     ]
     assert offenders == []
+
+
+def test_the_domain_tests_are_in_folders_named_after_the_domains():
+    from backoffice.domains import DOMAINS
+
+    folders = {p.name for p in (TESTS / "domains").iterdir() if (p / "__init__.py").exists()}
+    assert folders <= set(DOMAINS), folders - set(DOMAINS)

@@ -17,7 +17,7 @@ from uvicorn.config import Config
 
 from tests.factories import run
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

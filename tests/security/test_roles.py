@@ -29,7 +29,7 @@ from tests.permission_walk import (
     roles_by_page,
 )
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "roles.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "roles.md"
 YES = "✓"
 
 

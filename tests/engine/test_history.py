@@ -20,7 +20,7 @@ from backoffice.i18n import catalogue, translate
 from models.base import utcnow
 from tests.factories import make_partner, make_product, open_ticket, rename
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PRODUCT, CHANGE, TICKET = get("product"), get("product_change"), get("ticket")
 RESOURCES = {r.key: r for r in all_resources()}
 # columns the engine itself keeps and never writes as a change

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-STATE_DIR = Path(__file__).resolve().parent.parent / "state"
+STATE_DIR = Path(__file__).resolve().parents[2] / "state"
 
 # Calls on a session that are the services' work: reading rows, writing, ending the transaction.
 SESSION_WORK = {
