@@ -1,11 +1,12 @@
 """Who is calling, and the one mechanism that guards every event handler.
 
 Any client can call any public handler of any state by name, so every handler is declared with
-``@requires(resource, action)``, ``@signed_in`` or ``@public``; ``tests/test_permissions.py``
-fails on an undeclared one. The caller is resolved on every event the browser sends (a database
-look-up) from the HttpOnly session cookie of the websocket handshake that carried the event,
-never from what the tab's state holds: a tab id replayed on another socket without the cookie
-acts as nobody. Disabling a user, revoking a session or editing the permission matrix applies on
+``@requires(resource, action)``, ``@signed_in`` or ``@public``;
+``tests/security/test_permissions.py`` fails on an undeclared one. The caller is resolved on every
+event the browser sends (a database look-up) from the HttpOnly session cookie of the websocket
+handshake that carried the event, never from what the tab's state holds: a tab id replayed on
+another socket without the cookie acts as nobody. Disabling a user, revoking a session or editing
+the permission matrix applies on
 the user's next event. The events a server-side chain enqueues
 (a page's on_load handlers after ``on_load_internal``, the events a handler returns) reuse
 what their chain's first event resolved: the chain was started by that one checked event, and

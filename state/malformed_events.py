@@ -9,7 +9,7 @@ full. Here the refusal is the same (the event is dropped), but logged once per c
 one line, without the payload.
 
 Relies on Reflex internals (``EventNamespace.on_event``, ``sid_to_token``,
-``EventDeserializationError``): ``tests/test_malformed_events.py`` fails if they change.
+``EventDeserializationError``): ``tests/state/test_malformed_events.py`` fails if they change.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Test fixtures: a clean schema per run on the database named by BACKOFFICE_TEST_DB_URL
-(a temporary SQLite file by default), migrated with Alembic, emptied after each test."""
+(a temporary SQLite file by default), migrated with Alembic, emptied after each test; and the
+people and records several test modules start from."""
 
 from __future__ import annotations
 
@@ -23,6 +24,15 @@ from sqlmodel import Session, SQLModel  # noqa: E402
 from backoffice import db, migrations  # noqa: E402
 from backoffice.config import get_settings  # noqa: E402
 from backoffice.db import make_engine, normalise_url  # noqa: E402
+from backoffice.security import auth  # noqa: E402
+from backoffice.security.rbac import Principal  # noqa: E402
+from tests.factories import (  # noqa: E402
+    make_customer,
+    make_principal,
+    make_sales,
+    make_user,
+    sign_in,
+)
 
 TEST_DB_URL = os.environ.get("BACKOFFICE_TEST_DB_URL", "")
 
@@ -124,3 +134,79 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "engine" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture
+def desk_setup(session: Session) -> dict[str, object]:
+    """A service team with agents a1, a2 (their accounts linked to team employees), a lead, a
+    round-robin rule for accounts, least-loaded for complaints, and clock-time SLA policies."""
+    from datetime import date
+
+    from models.hr import Employee, Team
+    from models.tickets import AssignmentRule, SlaPolicy, TicketSettings
+
+    team = Team(code="customer_service", name_zh="客服", name_en="Customer service")
+    other = Team(code="marketing", name_zh="市场", name_en="Marketing")
+    session.add_all([team, other])
+    session.commit()
+    people = {}
+    for username, roles, team_id in (
+        ("cs.a1", ["cs_agent"], team.id),
+        ("cs.a2", ["cs_agent"], team.id),
+        ("cs.a3", ["cs_agent"], other.id),  # an agent of another team: never routed here
+        ("cs.lead", ["cs_lead"], team.id),
+    ):
+        user, _ = make_user(session, username, roles)
+        employee = Employee(
+            employee_no=f"E-{username}",
+            name=username,
+            team_id=team_id,
+            position="客服",
+            hire_date=date(2025, 1, 1),
+        )
+        session.add(employee)
+        session.flush()
+        user.employee_id = employee.id
+        session.add(user)
+        session.commit()
+        people[username] = auth.resolve(session, sign_in(session, user))
+    session.add_all(
+        [
+            SlaPolicy(priority=p, first_response_minutes=60, resolution_minutes=m,
+                      business_hours=False)
+            for p, m in (("low", 2880), ("normal", 480), ("high", 240), ("urgent", 120))
+        ]
+        + [
+            AssignmentRule(category="account", team_id=team.id, method="round_robin"),
+            AssignmentRule(category="complaint", team_id=team.id, method="least_loaded"),
+            AssignmentRule(category="other", team_id=team.id, method="manual"),
+            TicketSettings(reopen_days=7, auto_close_days=3),
+        ]
+    )  # fmt: skip
+    session.commit()
+    people["customer"] = make_customer(session)
+    people["team"] = team
+    return people
+
+
+@pytest.fixture
+def kpi_week() -> object:
+    """The KPI period of the last seven days up to the company's today, read per test."""
+    from datetime import timedelta
+
+    from backoffice.domains.kpi import rules as kpi
+    from backoffice.domains.kpi.metrics import Period
+
+    today = kpi.local_today()
+    return Period(today - timedelta(days=6), today)
+
+
+@pytest.fixture
+def sales(session: Session, kpi_week: object) -> dict[str, object]:
+    """Products, customers and transactions in ``kpi_week``, the week before and long ago."""
+    return make_sales(session, kpi_week)
+
+
+@pytest.fixture
+def executive(session: Session) -> Principal:
+    return make_principal(session, "ceo", ["executive"])

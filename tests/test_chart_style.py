@@ -24,12 +24,10 @@ from backoffice.domains.tickets import figures as ticket_figures
 from backoffice.platform import chart_style as style
 from backoffice.platform import figures
 from state.charts import as_chart
-from tests import test_kpi
 
 MONTHS = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 SI = re.compile(r"\d[kKMGBT]\b")
-sales, executive = test_kpi.sales, test_kpi.executive  # the KPI tests' records (fixtures)
 
 
 def _texts(node: Any) -> list[str]:

@@ -37,8 +37,7 @@ from backoffice.i18n import catalogue
 from backoffice.security.rbac import ACTIONS, RESOURCES, Principal
 from models.partners import Partner
 from models.products import Product
-from tests.test_tickets import _open
-from tests.test_tickets import desk_setup as desk_setup  # a fixture
+from tests.factories import open_ticket
 
 FUZZ = settings(
     max_examples=60,
@@ -179,7 +178,7 @@ RESOURCES_FUZZED = (
 @pytest.fixture
 def world(session: Session) -> dict[str, list[int]]:
     """One valid record of each resource the fuzzed ones point at; their ids by resource."""
-    from tests.test_engine import GOOD_PARTNER
+    from tests.factories import GOOD_PARTNER
 
     def make(key: str, values: dict[str, Any]) -> int:
         result = service.create(session, principal=EVERYTHING, resource=get(key), values=values)
@@ -594,7 +593,7 @@ def test_ticket_posts_and_reveal_reasons_refuse_bad_text_and_change_nothing(
     session: Session, desk_setup: dict[str, Any]
 ) -> None:
     lead, customer = desk_setup["cs.lead"], desk_setup["customer"]
-    ticket_id = _open(session, lead, customer).id
+    ticket_id = open_ticket(session, lead, customer).id
 
     @FUZZ
     @given(
@@ -706,7 +705,7 @@ def test_ticket_posts_with_odd_bodies_and_ids_are_refused(
     session: Session, desk_setup: dict[str, Any]
 ) -> None:
     lead = desk_setup["cs.lead"]
-    ticket_id = _open(session, lead, desk_setup["customer"]).id
+    ticket_id = open_ticket(session, lead, desk_setup["customer"]).id
     for ticket, body, key in (
         (ticket_id, True, "field.invalid"),
         (ticket_id, ["hi"], "field.invalid"),

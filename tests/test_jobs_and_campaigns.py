@@ -16,13 +16,12 @@ from backoffice.engine import service
 from backoffice.engine.resource import get
 from backoffice.platform import jobs, notifications
 from backoffice.platform.business_time import local_today
-from backoffice.security import auth
 from models.base import utcnow
 from models.campaigns import Campaign
 from models.jobs import JobRun
 from models.notifications import Notification
 from models.partners import Partner
-from tests.factories import make_user, sign_in
+from tests.factories import make_principal
 
 SPEND = get("campaign_spend")
 CAMPAIGN = get("campaign")
@@ -32,11 +31,6 @@ CAMPAIGN = get("campaign")
 def scratch_jobs(monkeypatch):
     """Jobs a test declares (labelled nowhere) leave the registry, and the jobs page, with it."""
     monkeypatch.setattr(jobs, "_JOBS", {job.name: job for job in jobs.registered()})
-
-
-def _principal(session, username, roles):
-    user, _ = make_user(session, username, roles)
-    return auth.resolve(session, sign_in(session, user))
 
 
 def test_a_job_runs_once_per_tick_across_several_workers(clean_db, scratch_jobs):
@@ -99,7 +93,7 @@ def _campaign(session, **overrides):
 
 
 def test_budget_warns_at_80_and_stops_at_100_percent(session):
-    marketing = _principal(session, "mkt.a", ["marketing"])
+    marketing = make_principal(session, "mkt.a", ["marketing"])
     campaign_id = _campaign(session)
 
     def spend(amount):
@@ -166,8 +160,8 @@ def test_scheduled_campaigns_start_and_end_by_themselves(session):
 
 
 def test_the_creator_cannot_approve_their_own_campaign(session):
-    maker = _principal(session, "mkt.maker", ["marketing"])
-    checker = _principal(session, "mkt.checker", ["marketing"])
+    maker = make_principal(session, "mkt.maker", ["marketing"])
+    checker = make_principal(session, "mkt.checker", ["marketing"])
     created = service.create(
         session,
         principal=maker,
@@ -226,8 +220,8 @@ def test_contract_expiry_warnings_go_out_once_at_30_and_7_days(session):
 
 
 def test_notifications_reach_the_role_and_are_marked_read(session):
-    pm = _principal(session, "pm.n", ["product_manager"])
-    agent = _principal(session, "agent.n", ["cs_agent"])
+    pm = make_principal(session, "pm.n", ["product_manager"])
+    agent = make_principal(session, "agent.n", ["cs_agent"])
     notifications.notify(
         session,
         kind="general",
@@ -258,8 +252,8 @@ def test_notifications_reach_the_role_and_are_marked_read(session):
 
 
 def test_the_bell_merges_the_newest_of_the_user_and_each_role(session):
-    officer = _principal(session, "kyc.m", ["compliance", "cs_lead"])
-    other = _principal(session, "pm.m", ["product_manager"])
+    officer = make_principal(session, "kyc.m", ["compliance", "cs_lead"])
+    other = make_principal(session, "pm.m", ["product_manager"])
     posted = []
     for n in range(12):  # interleaved: the user, two of their roles, and others' addressees
         addressee = [
@@ -300,7 +294,7 @@ def test_the_bell_walks_indexes_not_the_whole_notification_table(session):
     the IN (the user's read marks) scanned every user's marks."""
     if session.get_bind().dialect.name != "sqlite":
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
-    officer = _principal(session, "kyc.p", ["compliance", "cs_lead"])
+    officer = make_principal(session, "kyc.p", ["compliance", "cs_lead"])
     statements: list[tuple[str, object]] = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):
@@ -335,7 +329,7 @@ def test_the_unread_count_stops_counting_past_its_cap(session):
     """A busy role's bell shows "3+" (99+ in the app) without counting every row."""
     from state.notifications import NotificationState
 
-    officer = _principal(session, "kyc.n", ["compliance"])
+    officer = make_principal(session, "kyc.n", ["compliance"])
     for n in range(5):
         notifications.notify(
             session,

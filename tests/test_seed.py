@@ -17,17 +17,11 @@ from models.hr import Candidate, CandidateStage, Employee, EmployeeStatus, Team,
 from models.kyc import KycCase
 from models.products import RISK_LEVELS, Product, ProductType
 from models.transactions import Transaction
-
-TINY = seed.SeedSize(customers=300, transactions=2_000, tickets=200, campaigns=6, watchlist=10)
-
-
-def _seed(engine, monkeypatch):
-    monkeypatch.setitem(seed.SIZES, "small", TINY)
-    return seed.seed(engine, "small", progress=lambda _line: None)
+from tests.factories import TINY_DEMO, seed_tiny_demo
 
 
 def test_seed_fills_every_module_once(clean_db, session, monkeypatch):
-    counts = _seed(clean_db, monkeypatch)
+    counts = seed_tiny_demo(clean_db, monkeypatch)
     for table in (
         "team",
         "employee",
@@ -50,7 +44,7 @@ def test_seed_fills_every_module_once(clean_db, session, monkeypatch):
     ):
         assert counts.get(table, 0) > 0, table
     assert counts["customer"] == 300 and counts["transaction"] == 2_000
-    assert _seed(clean_db, monkeypatch) == {}, "a second seed must change nothing"
+    assert seed_tiny_demo(clean_db, monkeypatch) == {}, "a second seed must change nothing"
     assert session.execute(sa.select(sa.func.count()).select_from(Customer)).scalar_one() == 300
     assert audit.verify_chain(session).ok
 
@@ -64,7 +58,7 @@ def test_each_domains_demo_comes_after_the_ones_it_needs():
 
 
 def test_seed_covers_the_domain(clean_db, session, monkeypatch):
-    _seed(clean_db, monkeypatch)
+    seed_tiny_demo(clean_db, monkeypatch)
     teams = set(session.exec(select(Team.code)).all())
     assert teams == {t.value for t in TeamCode}
     staff = session.execute(
@@ -89,7 +83,7 @@ def test_seed_covers_the_domain(clean_db, session, monkeypatch):
 
 
 def test_products_past_draft_carry_readable_disclosures(clean_db, session, monkeypatch):
-    _seed(clean_db, monkeypatch)
+    seed_tiny_demo(clean_db, monkeypatch)
     live = session.exec(select(Product).where(Product.status != "draft")).all()
     assert live
     for product in live:
@@ -109,7 +103,7 @@ def test_products_past_draft_carry_readable_disclosures(clean_db, session, monke
 
 
 def test_money_is_exact_and_times_are_utc(clean_db, session, monkeypatch):
-    _seed(clean_db, monkeypatch)
+    seed_tiny_demo(clean_db, monkeypatch)
     txn = session.exec(select(Transaction).limit(1)).one()
     assert isinstance(txn.amount, Decimal) and txn.amount == txn.amount.quantize(Decimal("0.01"))
     assert txn.occurred_at.tzinfo is UTC
@@ -119,7 +113,7 @@ def test_money_is_exact_and_times_are_utc(clean_db, session, monkeypatch):
 
 
 def test_personal_data_is_encrypted_and_valid(clean_db, session, monkeypatch):
-    _seed(clean_db, monkeypatch)
+    seed_tiny_demo(clean_db, monkeypatch)
     customer = session.exec(select(Customer).limit(1)).one()
     id_number = fields.decrypt(customer.id_number_cipher)
     assert national_id.is_valid(id_number)
@@ -133,14 +127,14 @@ def test_personal_data_is_encrypted_and_valid(clean_db, session, monkeypatch):
 
 
 def test_salaries_are_encrypted(clean_db, session, monkeypatch):
-    _seed(clean_db, monkeypatch)
+    seed_tiny_demo(clean_db, monkeypatch)
     employee = session.exec(select(Employee).limit(1)).one()
     salary = Decimal(fields.decrypt(employee.salary_cipher))
     assert salary > 0 and str(salary) not in employee.salary_cipher
 
 
 def test_open_kyc_cases_exist_for_the_queues(clean_db, session, monkeypatch):
-    _seed(clean_db, monkeypatch)
+    seed_tiny_demo(clean_db, monkeypatch)
     statuses = set(session.exec(select(KycCase.status)).all())
     assert {"new", "approved"} <= statuses
 
@@ -150,7 +144,7 @@ def test_scored_cases_agree_with_the_questionnaire_in_use(clean_db, session, mon
 
     from backoffice.domains.questionnaire import rules as questionnaire
 
-    _seed(clean_db, monkeypatch)
+    seed_tiny_demo(clean_db, monkeypatch)
     version = questionnaire.active(session)
     questions = questionnaire.questions_of(session, version.id)
     assert len(questions) == 10 and questionnaire.max_score(questions) >= version.c5_from
@@ -175,7 +169,7 @@ def test_every_approval_the_demo_shows_has_a_second_person(clean_db, session, mo
     from backoffice.engine.resource import all_resources
     from backoffice.security.rbac import DEFAULT_GRANTS
 
-    _seed(clean_db, monkeypatch)
+    seed_tiny_demo(clean_db, monkeypatch)
     rights = {
         username: {
             (resource, action)
@@ -211,7 +205,7 @@ def test_suitability_examples_are_made_through_the_rules(clean_db, session, monk
     from backoffice.domains.suitability import rules as suitability
     from models.suitability import SuitabilityOverride, SuitabilityReview
 
-    _seed(clean_db, monkeypatch)
+    seed_tiny_demo(clean_db, monkeypatch)
     (override,) = session.exec(select(SuitabilityOverride)).all()
     assert override.status == "requested" and override.transaction_id is None
     assert not suitability.may_buy(override.product_risk, override.customer_tolerance)
@@ -234,9 +228,9 @@ def test_seeded_tickets_follow_the_ticket_rules_and_the_demo_desk_sees_them(
     from models.tickets import Ticket
     from tests.factories import sign_in
 
-    _seed(clean_db, monkeypatch)
+    seed_tiny_demo(clean_db, monkeypatch)
     tickets = session.exec(select(Ticket).order_by(Ticket.id)).all()
-    assert len(tickets) == TINY.tickets
+    assert len(tickets) == TINY_DEMO["tickets"]
     for sequence, ticket in enumerate(tickets, start=1):  # ids need not start at 1 (sequences)
         assert ticket.ticket_no == desk.ticket_number(sequence)
         due = desk.targets(session, ticket.priority, ticket.created_at)
@@ -250,4 +244,4 @@ def test_seeded_tickets_follow_the_ticket_rules_and_the_demo_desk_sees_them(
         page = service.list_page(
             session, principal=principal, resource=get("ticket"), query=service.ListQuery()
         )
-        assert page.total == TINY.tickets, username
+        assert page.total == TINY_DEMO["tickets"], username

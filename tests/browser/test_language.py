@@ -26,7 +26,7 @@ import backoffice.backoffice  # noqa: F401  (registers every page)
 from backoffice.engine.resource import all_resources
 from backoffice.seed import DEMO_USERS
 from pages.layout import registered_pages
-from tests.test_roles import pages as roles_of_pages
+from tests.permission_walk import roles_by_page
 
 pytestmark = pytest.mark.timeout(1800)  # the app's build, then every page twice
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -80,7 +80,7 @@ def _roles_of(username: str) -> frozenset[str]:
 def _pages(records: dict[str, int]) -> dict[str, list[str]]:
     """Each walker's pages: every registered page (by the first walker whose roles pass its
     gate and its loads' guards), and a record page of each kind that has a record."""
-    openers = roles_of_pages()
+    openers = roles_by_page()
     walks: dict[str, list[str]] = {u: [] for u in WALKERS}
     for route, *_rest in registered_pages:
         path = route

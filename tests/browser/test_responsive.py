@@ -94,9 +94,9 @@ def _pages_by_account(app_env: dict[str, str]) -> dict[str, list[str]]:
     a few of those) under the first account whose role may open it."""
     import backoffice.backoffice  # noqa: F401  (registers every page)
     from pages.layout import registered_pages
-    from tests.test_roles import pages as roles_of_page
+    from tests.permission_walk import roles_by_page
 
-    reachable = roles_of_page()
+    reachable = roles_by_page()
     ids = _first_ids(app_env)
     routes = [
         route
