@@ -24,7 +24,7 @@ from state.auth import SessionBinding
 
 def reflex_upload_path() -> str:
     """The path Reflex serves uploads on, as ``App._add_optional_endpoints`` builds it (Reflex
-    internals: ``tests/test_request_limits.py`` fails if that changes)."""
+    internals: ``tests/security/test_request_limits.py`` fails if that changes)."""
     return get_config().prepend_backend_path(str(constants.Endpoint.UPLOAD))
 
 

@@ -19,7 +19,7 @@ from backoffice.platform import audit
 from models.audit import AuditEntry
 from models.jobs import JobRun
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 3
 TICKS = 3
 EVERY = 2.5  # seconds; the lease lasts 90 % of it
