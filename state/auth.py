@@ -23,13 +23,12 @@ from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
-from reflex.middleware import Middleware
-from reflex_base.event.context import EventContext
 
 from backoffice.db import session_scope
 from backoffice.engine.resource import all_resources
 from backoffice.i18n import translate
 from backoffice.security import auth, gate, rbac, sessions
+from state import reflex_seam
 from state.changes import assign
 from state.ui import UIState
 
@@ -130,25 +129,6 @@ def gates_its_page(handler: Any) -> bool:
     return True
 
 
-def _event_chain() -> str:
-    """The id of the chain the current event belongs to: a browser's event starts one, and the
-    events it enqueues on the server carry its id as their parent. "" outside an event."""
-    try:
-        context = EventContext.get()
-    except LookupError:
-        return ""
-    return context.parent_txid or context.txid
-
-
-def _enqueued_by_the_server() -> bool:
-    """The current event was set off on the server (a page's on_load after Reflex's
-    ``on_load_internal``), not sent by a click in the browser."""
-    try:
-        return bool(EventContext.get().parent_txid)
-    except LookupError:
-        return False
-
-
 class SessionState(rx.State):
     """The signed-in user as far as the browser may know it, and the guard's server side."""
 
@@ -194,7 +174,7 @@ class SessionState(rx.State):
         )
 
     def _resolve(self) -> rbac.Principal | None:
-        chain = _event_chain()
+        chain = reflex_seam.event_chain()
         if chain and self._resolved_in == (chain, self.token):
             return self._principal
         with session_scope() as session:
@@ -239,7 +219,7 @@ class SessionState(rx.State):
         principal = self._resolve()
         if principal is None:
             self._log_refusal(None, permission, handler, "not signed in")
-            if page_load or _enqueued_by_the_server():
+            if page_load or reflex_seam.enqueued_by_the_server():
                 # a page opened signed out (its on_load, or what its load set off): to the
                 # sign-in page without a refusal toast; nobody asked for anything yet
                 return rx.redirect("/login")
@@ -303,10 +283,8 @@ class SessionState(rx.State):
 def carry_cookie(root: rx.State, token: str) -> None:
     """Give a tab's state what a websocket handshake with the session cookie gives its events,
     for callers that run handlers without a socket (tests, benchmarks)."""
-    from reflex.istate.data import HeaderData
-
     headers = {**root.router.headers.raw_headers, "cookie": f"{sessions.COOKIE_NAME}={token}"}
-    root.rx_router_headers = HeaderData.from_router_data({"headers": headers})
+    reflex_seam.set_request_headers(root, headers)
 
 
 def claim_script(code: str) -> Any:
@@ -329,13 +307,13 @@ async def _every_state(root: rx.State) -> None:
         pending.extend(cls.get_substates())
 
 
-class SessionBinding(Middleware):
+class SessionBinding(rx.Middleware):
     """Before any event: when the handshake's cookie is not the one the tab's data was loaded
     for (signed in, signed out, or the tab id replayed on a socket without the cookie), the
     whole tab state is reset first, so nothing one caller loaded is shown to another."""
 
     async def preprocess(self, app: Any, state: Any, event: Any) -> None:
-        root = state._get_root_state()
+        root = reflex_seam.root_of(state)
         session_state = await root.get_state(SessionState)
         token = session_state.token
         owner = sessions.hash_token(token) if token else ""
