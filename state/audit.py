@@ -13,13 +13,13 @@ from backoffice import offload
 from backoffice.db import session_scope
 from backoffice.domains.audit import log as audit_log
 from backoffice.i18n import translate
-from state.auth import SessionState, requires
-from state.ui import UIState
+from state.auth import requires
+from state.base import StaffState
 
 FILTER_FIELDS = ("actor", "action", "entity", "entity_id", "since", "until", "preset")
 
 
-class AuditLogState(rx.State):
+class AuditLogState(StaffState, rx.State):
     filters: dict[str, str] = {}
     rows: list[dict[str, str]] = []
     page: int = 1
@@ -28,8 +28,8 @@ class AuditLogState(rx.State):
     error: str = ""
 
     async def _fill(self, raw: dict[str, object], number: int) -> Any:
-        lang = (await self.get_state(UIState)).lang
-        principal = (await self.get_state(SessionState)).principal
+        lang = await self._lang()
+        principal = await self._principal()
         try:
             filters = audit_log.parse_filters(raw)
             with session_scope() as session:
@@ -82,18 +82,17 @@ class AuditLogState(rx.State):
     @rx.event
     @requires("audit", "export")
     async def export(self) -> Any:
-        lang = (await self.get_state(UIState)).lang
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
         try:
             filters = audit_log.parse_filters(dict(self.filters))
-            principal, client = session_state.principal, session_state.client
+            principal, client = caller.principal, caller.client
 
             def build() -> bytes | str:
                 with session_scope() as session:
                     data, rows = audit_log.export_csv(
-                        session, principal=principal, filters=filters, lang=lang
+                        session, principal=principal, filters=filters, lang=caller.lang
                     )
-                with session_scope(write=True) as session:
+                with self._write_scope() as session:
                     audit_log.record_export(
                         session, principal=principal, filters=filters, rows=rows, client=client
                     )
@@ -101,5 +100,5 @@ class AuditLogState(rx.State):
 
             data = await offload.run(build)
         except audit_log.AuditLogError as error:
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, caller.lang)
         return rx.download(data=data, filename="audit-log.csv")

@@ -30,7 +30,7 @@ from backoffice.i18n import translate
 from backoffice.security import auth, gate, rbac, sessions
 from state import reflex_seam
 from state.changes import assign
-from state.ui import UIState
+from state.ui import language
 
 log = logging.getLogger("backoffice.access")
 
@@ -111,7 +111,7 @@ async def forget_when_refused(
     if refused is None:
         state.reset()
         return
-    refused(translate("auth.view_denied", await session_state._lang()))
+    refused(translate("auth.view_denied", await language(session_state)))
 
 
 PAGE_LOAD_ATTR = "__page_load__"
@@ -155,9 +155,6 @@ class SessionState(rx.State):
     @property
     def client(self) -> str:
         return self.router.session.client_ip or ""
-
-    async def _lang(self) -> str:
-        return (await self.get_state(UIState)).lang
 
     def _refresh(self, principal: rbac.Principal | None) -> None:
         self._principal = principal
@@ -215,7 +212,7 @@ class SessionState(rx.State):
         step-up dialog runs once a fresh code is verified, so the user need not repeat it."""
         if permission == PUBLIC:
             return None
-        lang = await self._lang()
+        lang = await language(self)
         principal = self._resolve()
         if principal is None:
             self._log_refusal(None, permission, handler, "not signed in")
@@ -261,7 +258,10 @@ class SessionState(rx.State):
         refusal = gate.page_refusal(principal, path)
         if refusal is not None:
             self._log_refusal(principal, refusal.permission, f"page {refusal.page}", refusal.reason)
-            return [rx.toast.error(translate("auth.denied", await self._lang())), rx.redirect("/")]
+            return [
+                rx.toast.error(translate("auth.denied", await language(self))),
+                rx.redirect("/"),
+            ]
         await (await self.get_state(NotificationState))._reload_count()
         return None
 
@@ -337,7 +337,7 @@ class StepUpState(rx.State):
     @signed_in
     async def submit(self, form_data: dict) -> Any:
         session_state = await self.get_state(SessionState)
-        lang = (await self.get_state(UIState)).lang
+        lang = await language(self)
         code = str(form_data.get("code", ""))[:20]
         with session_scope(write=True) as session:
             problem = auth.step_up(

@@ -9,11 +9,11 @@ from backoffice.db import session_scope
 from backoffice.domains.campaigns import rules as campaigns
 from backoffice.i18n import choice_label
 from state.auth import requires
+from state.base import StaffState
 from state.charts import Chart, as_chart
-from state.ui import UIState
 
 
-class CampaignResultsState(rx.State):
+class CampaignResultsState(StaffState, rx.State):
     rows: list[dict[str, str]] = []
     budget_chart: Chart = {}
     cpa_chart: Chart = {}
@@ -22,7 +22,7 @@ class CampaignResultsState(rx.State):
     @rx.event
     @requires("campaign", "view")
     async def load(self) -> None:
-        lang = (await self.get_state(UIState)).lang
+        lang = await self._lang()
         with session_scope() as session:
             data = campaigns.results(session)
             series = campaigns.spend_over_time(session)

@@ -12,7 +12,7 @@ from backoffice.db import session_scope
 from backoffice.domains.home import landing, overview
 from backoffice.navigation import MODULES
 from state.auth import SessionState, signed_in
-from state.ui import UIState
+from state.base import StaffState
 
 TONES = {"red": "red", "amber": "amber", "gray": "gray"}
 
@@ -28,7 +28,7 @@ def _tile(tile: landing.Tile) -> dict[str, str]:
     }
 
 
-class LandingState(rx.State):
+class LandingState(StaffState, rx.State):
     module: str = ""
     work: list[dict[str, Any]] = []
     approvals: list[dict[str, Any]] = []
@@ -40,8 +40,8 @@ class LandingState(rx.State):
     @rx.event
     @signed_in
     async def load(self, module: str) -> None:
-        principal = (await self.get_state(SessionState)).principal
-        lang = (await self.get_state(UIState)).lang
+        principal = await self._principal()
+        lang = await self._lang()
         if self.module != module:
             self.loaded = False
         with session_scope() as session:
@@ -72,7 +72,7 @@ class LandingState(rx.State):
         self.loaded = True
 
 
-class OverviewState(rx.State):
+class OverviewState(StaffState, rx.State):
     counts: dict[str, str] = {}
     loaded: bool = False
 

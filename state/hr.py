@@ -21,23 +21,15 @@ from models.hr import (
     Employee,
     Rating,
 )
-from state.auth import SessionState, requires
+from state.auth import requires
+from state.base import StaffState
 from state.charts import Chart, as_chart
 from state.resource import record_id_param
-from state.ui import UIState
 
 CANDIDATE = "candidate"
 
 
-class _HrState(rx.State):
-    async def _lang(self) -> str:
-        return (await self.get_state(UIState)).lang
-
-    async def _principal(self) -> Any:
-        return (await self.get_state(SessionState)).principal
-
-
-class HrOverviewState(_HrState):
+class HrOverviewState(StaffState, rx.State):
     quarter: str = ""
     quarters: list[str] = []
     headcount: list[dict[str, Any]] = []
@@ -132,7 +124,7 @@ class HrOverviewState(_HrState):
                 ]
 
 
-class HiringBoardState(_HrState):
+class HiringBoardState(StaffState, rx.State):
     opening: str = ""  # an opening id, or "" for all
     openings: list[dict[str, str]] = []
     columns: list[dict[str, Any]] = []
@@ -216,19 +208,19 @@ class HiringBoardState(_HrState):
     @requires("hiring", "view")
     async def move(self, candidate_id: str, version: str, transition: str) -> Any:
         """Take a stage transition from the board (the engine checks the right and the rules)."""
-        lang, principal = await self._lang(), await self._principal()
+        caller = await self._caller()
+        lang = caller.lang
         if not (candidate_id.isdigit() and version.isdigit()):
             return None
-        client = (await self.get_state(SessionState)).client
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             result = service.transition(
                 session,
-                principal=principal,
+                principal=caller.principal,
                 resource=get_resource(CANDIDATE),
                 record_id=int(candidate_id),
                 version=int(version),
                 transition_key=str(transition),
-                client=client,
+                client=caller.client,
             )
             hired = None
             if result.ok and transition == "hire":
@@ -246,7 +238,7 @@ class HiringBoardState(_HrState):
         return rx.toast.success(translate("record.saved", lang))
 
 
-class AppraisalDeskState(_HrState):
+class AppraisalDeskState(StaffState, rx.State):
     cycle_id: str = ""
     cycles: list[dict[str, str]] = []
     mine: dict[str, str] = {}
@@ -334,11 +326,11 @@ class AppraisalDeskState(_HrState):
     async def _act(self, action: Any) -> Any:
         lang, principal = await self._lang(), await self._principal()
         try:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 action(session, principal)
         except rules.HrError as error:
             await self._fill()
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, lang)
         await self._fill()
         return rx.toast.success(translate("record.saved", lang))
 
@@ -380,7 +372,7 @@ def _target(form: dict) -> tuple[int, int] | None:
 RATINGS = tuple(r.value for r in Rating)
 
 
-class EmployeePanelState(_HrState):
+class EmployeePanelState(StaffState, rx.State):
     """Above an employee's record page: their training, appraisals and promotions."""
 
     training: list[dict[str, str]] = []

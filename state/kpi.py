@@ -23,9 +23,9 @@ from backoffice.domains.kpi.metrics import (
 from backoffice.engine.versioned import display_names
 from backoffice.i18n import translate
 from backoffice.security.rbac import ROLES
-from state.auth import SessionState, requires
+from state.auth import requires
+from state.base import StaffState
 from state.charts import Chart, as_chart
-from state.ui import UIState
 
 CHART_SLOTS = 4
 TONES = {True: "green", False: "red", None: "gray"}
@@ -36,18 +36,7 @@ def shown(value: Decimal | None, unit: str, lang: str = "zh") -> str:
     return chart_style.number(value, unit, lang)
 
 
-class _KpiBase(rx.State):
-    async def _lang(self) -> str:
-        return (await self.get_state(UIState)).lang
-
-    async def _principal(self) -> Any:
-        return (await self.get_state(SessionState)).principal
-
-    async def _client(self) -> str:
-        return (await self.get_state(SessionState)).client
-
-
-class KpiState(_KpiBase):
+class KpiState(StaffState, rx.State):
     area: str = "overview"
     areas: list[dict[str, str]] = []
     start: str = ""
@@ -198,7 +187,7 @@ class KpiState(_KpiBase):
         try:
             kpi.parse_period(start, end)
         except kpi.KpiError as exc:
-            return rx.toast.error(translate(exc.key, await self._lang()))
+            return self._refusal(exc, await self._lang())
         return self._go(self.area, start, end)
 
     @rx.event
@@ -236,38 +225,39 @@ class KpiState(_KpiBase):
     @rx.event
     @requires("kpi", "export")
     async def export_chart(self, slot: int) -> Any:
-        principal, lang = await self._principal(), await self._lang()
+        caller = await self._caller()
         try:
             key = self._chart_keys[int(slot)]
             file = await offload.run(
                 kpi.export_chart,
-                principal=principal,
+                principal=caller.principal,
                 key=key,
                 period=self._period(),
-                lang=lang,
-                client=await self._client(),
+                lang=caller.lang,
+                client=caller.client,
             )
         except (IndexError, TypeError, ValueError):
-            return rx.toast.error(translate("kpi.chart_unknown", lang))
+            return rx.toast.error(translate("kpi.chart_unknown", caller.lang))
         except kpi.KpiError as exc:
-            return rx.toast.error(translate(exc.key, lang))
+            return self._refusal(exc, caller.lang)
         return rx.download(data=file.data, filename=file.filename)
 
     @rx.event
     @requires("kpi", "export")
     async def export_page(self) -> Any:
-        principal, lang = await self._principal(), await self._lang()
+        caller = await self._caller()
+        lang = caller.lang
         try:
             period = self._period()
         except kpi.KpiError as exc:
-            return rx.toast.error(translate(exc.key, lang))
+            return self._refusal(exc, lang)
         file = await offload.run(
             kpi.export_page,
-            principal=principal,
+            principal=caller.principal,
             period=period,
             title=f"{translate('kpi.title', lang)} {period.start} – {period.end}",
             lang=lang,
-            client=await self._client(),
+            client=caller.client,
         )
         return rx.download(data=file.data, filename=file.filename)
 
@@ -280,10 +270,10 @@ class KpiState(_KpiBase):
         try:
             period = self._period()
         except kpi.KpiError as exc:
-            return rx.toast.error(translate(exc.key, lang))
+            return self._refusal(exc, lang)
 
         def write() -> None:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 kpi.create_report(session, period, "range", principal.username)
 
         await offload.run(write)
@@ -293,20 +283,21 @@ class KpiState(_KpiBase):
     @rx.event
     @requires("kpi", "view")
     async def download_report(self, report_id: int) -> Any:
-        principal, lang = await self._principal(), await self._lang()
+        caller = await self._caller()
+        lang = caller.lang
         try:
             file = await offload.run(
                 kpi.download_report,
-                principal=principal,
+                principal=caller.principal,
                 report_id=int(report_id),
-                client=await self._client(),
+                client=caller.client,
             )
         except (kpi.KpiError, TypeError, ValueError):
             return rx.toast.error(translate("field.not_found", lang))
         return rx.download(data=file.data, filename=file.filename, mime_type=file.mime_type)
 
 
-class KpiCatalogueState(_KpiBase):
+class KpiCatalogueState(StaffState, rx.State):
     rows: list[dict[str, str]] = []
     selected: str = ""
     history: Chart = {}

@@ -10,12 +10,12 @@ from backoffice import offload
 from backoffice.db import session_scope
 from backoffice.domains.partners import rules as partners
 from backoffice.platform.business_time import local_today
-from state.auth import SessionState, requires
+from state.auth import requires
+from state.base import StaffState
 from state.resource import record_id_param
-from state.ui import UIState
 
 
-class CommissionState(rx.State):
+class CommissionState(StaffState, rx.State):
     month: str = ""
     months: list[str] = []
     rows: list[dict[str, str]] = []
@@ -59,18 +59,18 @@ class CommissionState(rx.State):
     @rx.event
     @requires("partner", "export")
     async def export(self) -> Any:
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
         file = await offload.run(
             partners.export_commission,
-            principal=session_state.principal,
+            principal=caller.principal,
             month=self.month,
-            lang=(await self.get_state(UIState)).lang,
-            client=session_state.client,
+            lang=caller.lang,
+            client=caller.client,
         )
         return rx.download(data=file.data, filename=file.filename)
 
 
-class ProductCommissionState(rx.State):
+class ProductCommissionState(StaffState, rx.State):
     """The product page's panel: its partner's commission tiers (read-only)."""
 
     shown: bool = False
@@ -83,7 +83,7 @@ class ProductCommissionState(rx.State):
     @rx.event
     @requires("product", "view")
     async def load(self) -> None:
-        principal = (await self.get_state(SessionState)).principal
+        principal = await self._principal()
         with session_scope() as session:
             terms = partners.product_commission_terms(session, principal, record_id_param(self))
         self.shown = terms is not None

@@ -17,22 +17,18 @@ from backoffice.figures import gantt_figure
 from backoffice.i18n import choice_label, translate
 from backoffice.platform.business_time import shown_time
 from models.projects import ProjectPhase, ProjectRisk
-from state.auth import SessionState, requires
+from state.auth import requires
+from state.base import StaffState
 from state.charts import Chart, as_chart
-from state.ui import UIState
 
 ALL = "all"
 
 
-class _ProjectsState(rx.State):
+class _ProjectsState(StaffState, rx.State):
+    """The project both pages show: one choice, kept from the plan to the heat map."""
+
     project_id: str = ""
     projects: list[dict[str, str]] = []
-
-    async def _lang(self) -> str:
-        return (await self.get_state(UIState)).lang
-
-    async def _principal(self) -> Any:
-        return (await self.get_state(SessionState)).principal
 
     def _pick_default(self, session: Any) -> int | None:
         found = rules.projects(session)
@@ -146,7 +142,7 @@ class ProjectPlanState(_ProjectsState):
                 self.move_error = translate("field.not_a_date", lang)
                 return None
         try:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 moves = rules.move_milestone(
                     session,
                     principal=principal,

@@ -35,8 +35,8 @@ from state.auth import (
     pending_call,
     state_path,
 )
+from state.base import StaffState
 from state.changes import assign
-from state.ui import UIState
 
 ON_RESOURCE = "$resource"
 
@@ -75,19 +75,11 @@ def requires_on_resource(action: str) -> Callable[[Callable], Callable]:
     return decorate
 
 
-async def _lang(state: rx.State) -> str:
-    return (await state.get_state(UIState)).lang
-
-
-async def _principal(state: rx.State) -> Any:
-    return (await state.get_state(SessionState)).principal
-
-
 def _choices(spec: fieldlib.FieldSpec, lang: str) -> list[dict[str, str]]:
     return [{"value": str(v), "label": spec.choice_text(str(v), lang)} for v in spec.choices]
 
 
-class ResourceListState(rx.State):
+class ResourceListState(StaffState, rx.State):
     resource_key: str = ""
     title: str = ""
     columns: list[dict[str, str]] = []
@@ -163,8 +155,8 @@ class ResourceListState(rx.State):
     async def _load(self, resource: Resource, raw: dict[str, str], again: bool = False) -> Any:
         """The list for ``raw`` (URL parameters). ``again``: the same list page changes its
         query, so the pick-lists of its reference filters are kept, not read again."""
-        lang = await _lang(self)
-        principal = await _principal(self)
+        lang = await self._lang()
+        principal = await self._principal()
         self.resource_key = resource.key
         self.title = resource.label(lang)
         try:
@@ -295,7 +287,7 @@ class ResourceListState(rx.State):
     @requires_on_resource("view")
     async def run_bulk(self, action: str) -> Any:
         resource = self._resource()
-        lang = await _lang(self)
+        lang = await self._lang()
         session_state = await self.get_state(SessionState)
         offered = {
             key: perm
@@ -311,7 +303,7 @@ class ResourceListState(rx.State):
         if refusal is not None:
             return refusal
         ids = [int(i) for i in self.selected if str(i).isdigit()]
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             result = service.run_bulk(
                 session,
                 principal=session_state.principal,
@@ -327,9 +319,9 @@ class ResourceListState(rx.State):
     @rx.event
     @requires_on_resource("view")
     async def save_view(self, form_data: dict) -> Any:
-        lang = await _lang(self)
-        principal = await _principal(self)
-        with session_scope(write=True) as session:
+        lang = await self._lang()
+        principal = await self._principal()
+        with self._write_scope() as session:
             problem = views.save(
                 session,
                 principal=principal,
@@ -345,8 +337,8 @@ class ResourceListState(rx.State):
     @rx.event
     @requires_on_resource("view")
     async def delete_view(self, view_id: str) -> Any:
-        principal = await _principal(self)
-        with session_scope(write=True) as session:
+        principal = await self._principal()
+        with self._write_scope() as session:
             views.delete(
                 session, principal=principal, view_id=int(view_id) if str(view_id).isdigit() else 0
             )
@@ -446,9 +438,9 @@ class ResourceListState(rx.State):
     async def export(self, fmt: str) -> Any:
         """Download the current view (filters, search, sort) as CSV or XLSX."""
         resource = self._resource()
-        lang = await _lang(self)
-        session_state = await self.get_state(SessionState)
-        params, principal, client = self._params(), session_state.principal, session_state.client
+        caller = await self._caller()
+        lang = caller.lang
+        params, principal, client = self._params(), caller.principal, caller.client
 
         def build() -> tuple[bytes | str, str]:
             # Deferred although the export is audited: it may read up to 200,000 rows first,
@@ -470,7 +462,7 @@ class ResourceListState(rx.State):
         try:
             content, name = await offload.run(build)
         except service.EngineError as error:
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, lang)
         return rx.download(data=content, filename=name)
 
     @rx.event
@@ -487,7 +479,7 @@ def record_id_param(state: rx.State) -> int:
     return int(raw) if raw.isdigit() else 0
 
 
-class ResourceRecordState(rx.State):
+class ResourceRecordState(StaffState, rx.State):
     resource_key: str = ""
     record_id: int = 0
     version: int = 0
@@ -586,14 +578,14 @@ class ResourceRecordState(rx.State):
             record = service.load(
                 session, principal=principal, resource=resource, record_id=self.record_id
             )
-        await self._fill(resource, record, await _lang(self))
+        await self._fill(resource, record, await self._lang())
 
     @rx.event
     @requires_on_resource("edit")
     async def upload_attachment(self, files: list[rx.UploadFile]) -> Any:
         resource = self._resource()
-        lang = await _lang(self)
-        principal = await _principal(self)
+        lang = await self._lang()
+        principal = await self._principal()
         problems = []
         # read first: no await while the write scope holds SQLite's write lock
         uploads = []
@@ -607,7 +599,7 @@ class ResourceRecordState(rx.State):
 
         def store() -> list[tuple[str, str]]:
             refused = []
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 for filename, data in uploads:
                     _item, problem = attachments.add(
                         session,
@@ -632,9 +624,9 @@ class ResourceRecordState(rx.State):
     @rx.event
     @requires_on_resource("view")
     async def download_attachment(self, attachment_id: str) -> Any:
-        lang, principal = await _lang(self), await _principal(self)
+        lang, principal = await self._lang(), await self._principal()
         try:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 content = attachments.read(
                     session,
                     principal=principal,
@@ -642,13 +634,13 @@ class ResourceRecordState(rx.State):
                     attachment_id=int(attachment_id) if str(attachment_id).isdigit() else 0,
                 )
         except service.EngineError as error:
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, lang)
         return rx.download(
             data=content.data, filename=content.filename, mime_type=content.content_type
         )
 
     async def _show(self, attachment_id: int, page: int, zoom: int, purpose: str) -> Any:
-        lang, principal = await _lang(self), await _principal(self)
+        lang, principal = await self._lang(), await self._principal()
         try:
             with session_scope(write=bool(purpose)) as session:
                 content = attachments.read(
@@ -660,7 +652,7 @@ class ResourceRecordState(rx.State):
                 )
             shown = await offload.run(documents.preview, content, page, zoom)
         except (service.EngineError, documents.DocumentError) as error:
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, lang)
         self.viewer_id, self.viewer_name, self.viewer_image = (
             attachment_id,
             content.filename,
@@ -679,10 +671,10 @@ class ResourceRecordState(rx.State):
             with session_scope() as session:
                 self.history = service.history(
                     session,
-                    principal=await _principal(self),
+                    principal=await self._principal(),
                     resource=self._resource(),
                     record_id=self.record_id,
-                    lang=await _lang(self),
+                    lang=await self._lang(),
                 )
         return refusal
 
@@ -711,8 +703,8 @@ class ResourceRecordState(rx.State):
     @requires_on_resource("edit")
     async def remove_attachment(self, attachment_id: str) -> Any:
         resource = self._resource()
-        principal = await _principal(self)
-        with session_scope(write=True) as session:
+        principal = await self._principal()
+        with self._write_scope() as session:
             attachments.archive(
                 session,
                 principal=principal,
@@ -720,13 +712,13 @@ class ResourceRecordState(rx.State):
                 attachment_id=int(attachment_id) if str(attachment_id).isdigit() else 0,
             )
         await self._after_files(principal, resource)
-        return rx.toast.success(translate("attachment.removed", await _lang(self)))
+        return rx.toast.success(translate("attachment.removed", await self._lang()))
 
     @rx.event
     @requires_on_resource("view")
     async def filter_ref(self, name: str, text: str) -> None:
         """Narrow a related-record picker to the records whose title starts with ``text``."""
-        principal = await _principal(self)
+        principal = await self._principal()
         resource = self._resource()
         spec = resource.field(str(name))
         if spec is None or spec.kind not in ("ref", "multi_ref"):
@@ -759,7 +751,7 @@ class ResourceRecordState(rx.State):
         return str(self.router.url.query_parameters.get("id", ""))
 
     async def _fill(self, resource: Resource, record: Any, lang: str) -> None:
-        principal = await _principal(self)
+        principal = await self._principal()
         zone_settings = service.get_settings().zone
         self.attach_categories = [
             {"value": key, "label": en if lang == "en" else zh}
@@ -870,8 +862,8 @@ class ResourceRecordState(rx.State):
     @requires_on_resource("view")
     async def open(self, key: str) -> Any:
         resource = get_resource(key)
-        lang = await _lang(self)
-        principal = await _principal(self)
+        lang = await self._lang()
+        principal = await self._principal()
         self.resource_key, self.errors, self.message = key, {}, ""
         self.viewer_id, self.viewer_image = 0, ""
         raw = self._record_param()
@@ -911,7 +903,7 @@ class ResourceRecordState(rx.State):
         return None
 
     async def _after(self, result: service.SaveResult, success_key: str) -> Any:
-        lang = await _lang(self)
+        lang = await self._lang()
         resource = self._resource()
         if result.errors:
             self.errors = {k: translate(v, lang) for k, v in result.errors.items()}
@@ -927,7 +919,7 @@ class ResourceRecordState(rx.State):
         with session_scope() as session:
             record = service.load(
                 session,
-                principal=await _principal(self),
+                principal=await self._principal(),
                 resource=resource,
                 record_id=self.record_id,
             )
@@ -945,10 +937,10 @@ class ResourceRecordState(rx.State):
     @requires_on_resource("view")
     async def save(self, form_data: dict) -> Any:
         resource = self._resource()
-        principal = await _principal(self)
+        principal = await self._principal()
         action = "create" if self.is_new else "edit"
         if not principal.can(resource.permission, action):
-            return rx.toast.error(translate("auth.denied", await _lang(self)))
+            return rx.toast.error(translate("auth.denied", await self._lang()))
         values = {k: v for k, v in form_data.items() if isinstance(k, str) and "__" not in k}
         for item in self.fields:  # a multi-choice field arrives as one checkbox per option
             if item["kind"] == "multi_ref" and item["editable"]:
@@ -960,7 +952,7 @@ class ResourceRecordState(rx.State):
                     if form_data.get(f"{item['name']}__{c['value']}") in ("on", True, "true")
                 )
         client = (await self.get_state(SessionState)).client
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             if self.is_new:
                 result = service.create(
                     session, principal=principal, resource=resource, values=values, client=client
@@ -983,9 +975,9 @@ class ResourceRecordState(rx.State):
     @rx.event
     @requires_on_resource("archive")
     async def set_archived(self, archived: bool) -> Any:
-        principal = await _principal(self)
+        principal = await self._principal()
         client = (await self.get_state(SessionState)).client
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             result = service.set_archived(
                 session,
                 principal=principal,
@@ -1002,7 +994,7 @@ class ResourceRecordState(rx.State):
     async def take(self, transition: str) -> Any:
         resource = self._resource()
         step = resource.workflow.get(str(transition)) if resource.workflow else None
-        lang = await _lang(self)
+        lang = await self._lang()
         if step is None:
             return rx.toast.error(translate("workflow.unknown", lang))
         session_state = await self.get_state(SessionState)
@@ -1013,7 +1005,7 @@ class ResourceRecordState(rx.State):
         )
         if refusal is not None:
             return refusal
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             result = service.transition(
                 session,
                 principal=session_state.principal,
@@ -1026,7 +1018,7 @@ class ResourceRecordState(rx.State):
         return await self._after(result, "workflow.done")
 
 
-class ResourceImportState(rx.State):
+class ResourceImportState(StaffState, rx.State):
     """Upload → map columns → check every row (with progress) → commit all rows or none."""
 
     resource_key: str = ""
@@ -1060,7 +1052,7 @@ class ResourceImportState(rx.State):
     @requires_on_resource("import")
     async def open(self, key: str) -> None:
         resource = get_resource(key)
-        lang = await _lang(self)
+        lang = await self._lang()
         self.resource_key = key
         self.title = translate("import.title", lang) + " · " + resource.label(lang)
         self.file_name, self.columns, self.mapping, self.preview = "", [], [], []
@@ -1070,8 +1062,8 @@ class ResourceImportState(rx.State):
     @rx.event
     @requires_on_resource("import")
     async def upload(self, files: list[rx.UploadFile]) -> Any:
-        lang = await _lang(self)
-        principal = await _principal(self)
+        lang = await self._lang()
+        principal = await self._principal()
         if not files:
             return None
         upload = files[0]
@@ -1107,10 +1099,10 @@ class ResourceImportState(rx.State):
             self._reset_check()
 
     async def _run(self, commit: bool, rows: list[list[str]] | None = None) -> Any:
-        lang = await _lang(self)
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
+        lang = caller.lang
         table = self._file if rows is None else transfer.ImportFile(self._file.columns, rows)
-        principal, client = session_state.principal, session_state.client
+        principal, client = caller.principal, caller.client
         resource, mapping = self._resource(), list(self.mapping)
 
         def run() -> transfer.ImportCheck:
@@ -1168,7 +1160,7 @@ class ResourceImportState(rx.State):
     @rx.event
     @requires_on_resource("import")
     async def commit(self) -> Any:
-        lang = await _lang(self)
+        lang = await self._lang()
         if not self.checked or self.error_count or self._file is None:
             return rx.toast.error(translate("import.check_first", lang))
         result, refusal = await self._run(commit=True)
@@ -1189,7 +1181,7 @@ class ResourceImportState(rx.State):
     @rx.event
     @requires_on_resource("import")
     async def download_errors(self) -> Any:
-        lang = await _lang(self)
+        lang = await self._lang()
         check = transfer.ImportCheck(rows=self.row_count, errors=self._errors)
         return rx.download(
             data=transfer.error_report(check, lang),

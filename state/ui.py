@@ -34,6 +34,11 @@ def _public(fn):  # noqa: ANN001  (state.auth imports this module; see state.aut
     return fn
 
 
+async def language(state: rx.State) -> str:
+    """The tab's interface language, from any state of the tab."""
+    return (await state.get_state(UIState)).lang
+
+
 class UIState(rx.State):
     lang: str = rx.LocalStorage(get_settings().default_language, name="bo_lang", sync=True)
 
