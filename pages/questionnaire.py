@@ -67,4 +67,3 @@ def questionnaire_panel() -> rx.Component:
         width="100%",
         on_mount=QuestionnairePanelState.load,
     )
-
