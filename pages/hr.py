@@ -60,9 +60,7 @@ def _headcount() -> rx.Component:
                             rx.table.cell(r["planned"]),
                             rx.table.cell(r["actual"]),
                             rx.table.cell(
-                                rx.text(
-                                    r["gap"], color=rx.cond(r["short"].to(bool), "red", "inherit")
-                                )
+                                rx.text(r["gap"], color=rx.cond(r["short"], "red", "inherit"))
                             ),
                             class_name="headcount-row",
                         ),
@@ -150,9 +148,7 @@ def _training_gaps() -> rx.Component:
                             ),
                             rx.table.cell(g["program"]),
                             rx.table.cell(
-                                rx.text(
-                                    g["due"], color=rx.cond(g["overdue"] != "", "red", "inherit")
-                                )
+                                rx.text(g["due"], color=rx.cond(g["overdue"], "red", "inherit"))
                             ),
                             class_name="gap-row",
                         ),
@@ -222,14 +218,12 @@ def overview() -> rx.Component:
 def _card(card: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.link(
-                card["name"], href="/r/candidate/record?id=" + card["id"].to(str), weight="bold"
-            ),
+            rx.link(card["name"], href="/r/candidate/record?id=" + card["id"], weight="bold"),
             rx.text(card["opening"], size="1"),
             rx.hstack(
                 rx.badge(card["channel"], variant="soft", size="1"),
                 rx.text(card["applied"], size="1", color_scheme="gray"),
-                rx.text("· " + card["days"].to(str) + "d", size="1", color_scheme="gray"),
+                rx.text("· " + card["days"] + "d", size="1", color_scheme="gray"),
                 spacing="1",
                 wrap="wrap",
             ),
@@ -237,23 +231,21 @@ def _card(card: rx.Var) -> rx.Component:
                 card["employee_id"] != "",
                 rx.link(
                     t("hr.employee_record"),
-                    href="/r/employee/record?id=" + card["employee_id"].to(str),
+                    href="/r/employee/record?id=" + card["employee_id"],
                     size="1",
                     class_name="employee-link",
                 ),
             ),
             rx.hstack(
                 rx.foreach(
-                    card["moves"].to(list[dict[str, str]]),
+                    card["moves"],
                     lambda m: rx.el.span(
                         rx.button(
                             m["label"],
                             size="1",
                             variant=rx.cond(m["key"] == "reject", "soft", "solid"),
                             color_scheme=rx.cond(m["key"] == "reject", "red", "indigo"),
-                            on_click=HiringBoardState.move(
-                                card["id"].to(str), card["version"].to(str), m["key"]
-                            ),
+                            on_click=HiringBoardState.move(card["id"], card["version"], m["key"]),
                             disabled=m["reason"] != "",
                             class_name="move-" + m["key"],
                         ),
@@ -264,7 +256,7 @@ def _card(card: rx.Var) -> rx.Component:
                 wrap="wrap",
             ),
             rx.foreach(
-                card["moves"].to(list[dict[str, str]]),
+                card["moves"],
                 lambda m: rx.cond(
                     m["reason"] != "",
                     rx.text(
@@ -324,17 +316,17 @@ def hiring_board() -> rx.Component:
                 lambda column: rx.vstack(
                     rx.hstack(
                         rx.text(column["label"], weight="bold"),
-                        rx.badge(column["count"].to(str)),
+                        rx.badge(column["count"]),
                         align="center",
                     ),
-                    rx.foreach(column["cards"].to(list[dict]), _card),
+                    rx.foreach(column["cards"], _card),
                     width="100%",
                     min_width="0",
                     padding="0.5em",
                     background=rx.color("gray", 2),
                     border_radius="var(--radius-3)",
                     spacing="2",
-                    id="stage-" + column["stage"].to(str),
+                    id="stage-" + column["stage"],
                 ),
             ),
             # the stages wrap onto further rows rather than scroll sideways
@@ -387,7 +379,7 @@ def _mine() -> rx.Component:
                         ),
                         rx.button(t("hr.submit_self"), type="submit", id="submit-self"),
                         on_submit=AppraisalDeskState.submit_self,
-                        key=m["id"].to(str) + "-" + m["version"].to(str),
+                        key=m["id"] + "-" + m["version"],
                         reset_on_submit=False,
                         width="100%",
                     ),
@@ -436,7 +428,7 @@ def _rating_cell(
                 ),
                 on_submit=submit[1],
                 reset_on_submit=False,
-                key=row["id"].to(str) + "-" + row["version"].to(str),
+                key=row["id"] + "-" + row["version"],
             ),
             rx.text(row[shown[0]], " ", row[shown[1]], size="2"),
         )

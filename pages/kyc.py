@@ -28,10 +28,10 @@ def _identity() -> rx.Component:
                             size="2",
                             weight="medium",
                             font_family="monospace",
-                            id="identity-" + item["field"].to(str),
+                            id="identity-" + item["field"],
                         ),
                         rx.cond(
-                            item.contains("revealed"),
+                            item["revealed"],
                             rx.badge(t("kyc.revealed_badge"), color_scheme="amber"),
                             rx.cond(
                                 KycPanelState.can_reveal,
@@ -40,7 +40,7 @@ def _identity() -> rx.Component:
                                     size="1",
                                     variant="soft",
                                     on_click=KycPanelState.open_reveal(item["field"]),
-                                    id="reveal-" + item["field"].to(str),
+                                    id="reveal-" + item["field"],
                                     title=t("kyc.reveal"),
                                 ),
                             ),
@@ -235,7 +235,7 @@ def _hits() -> rx.Component:
 
 
 def _question(question: rx.Var) -> rx.Component:
-    key = question["id"].to(str)
+    key = question["id"]
     return rx.vstack(
         rx.text(question["text"], size="2", weight="medium"),
         rx.select.root(

@@ -125,7 +125,7 @@ def product_commission_panel() -> rx.Component:
                                     rx.table.cell(step["rate"]),
                                     rx.table.cell(
                                         rx.cond(
-                                            step["reached"] == "1",
+                                            step["reached"],
                                             rx.badge(
                                                 t("commission.tiers.applies"), color_scheme="green"
                                             ),

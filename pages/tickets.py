@@ -43,8 +43,8 @@ def _queue_row(row: rx.Var) -> rx.Component:
                 rx.text(
                     row["due"],
                     size="1",
-                    color_scheme=rx.cond(row["overdue"] == "1", "red", "gray"),
-                    weight=rx.cond(row["overdue"] == "1", "bold", "regular"),
+                    color_scheme=rx.cond(row["overdue"], "red", "gray"),
+                    weight=rx.cond(row["overdue"], "bold", "regular"),
                 ),
                 width="100%",
             ),
@@ -67,7 +67,7 @@ def _queue_row(row: rx.Var) -> rx.Component:
             ),
         ],
         class_name="queue-row",
-        id="queue-" + row["no"].to(str),
+        id="queue-" + row["no"],
         width="100%",
     )
 
@@ -137,7 +137,7 @@ def _message(message: rx.Var) -> rx.Component:
             "var(--gray-2)",
         ),
         width="100%",
-        class_name="message message-" + message["kind"].to(str),
+        class_name="message message-" + message["kind"],
     )
 
 
@@ -324,7 +324,7 @@ def _header() -> rx.Component:
             rx.text(
                 ticket["due"],
                 size="1",
-                color_scheme=rx.cond(ticket["overdue"] == "1", "red", "gray"),
+                color_scheme=rx.cond(ticket["overdue"], "red", "gray"),
                 id="ticket-due",
             ),
             rx.text("SLA", size="1", color_scheme="gray"),
@@ -340,11 +340,11 @@ def _header() -> rx.Component:
                     on_click=TicketDeskState.act(a["key"]),
                     size="1",
                     variant="soft",
-                    id="act-" + a["key"].to(str),
+                    id="act-" + a["key"],
                 ),
             ),
             rx.cond(
-                TicketDeskState.is_lead & (ticket["open"] == "1"),
+                TicketDeskState.is_lead & ticket["open"],
                 rx.select.root(
                     rx.select.trigger(placeholder=t("tickets.reassign")),
                     rx.select.content(
@@ -397,7 +397,7 @@ def _ticket() -> rx.Component:
                         | (ticket["status"] == "waiting_customer"),
                         _resolve_form(),
                     ),
-                    rx.cond(ticket["resolved"] == "1", _resolved_box()),
+                    rx.cond(ticket["resolved"], _resolved_box()),
                     spacing="3",
                     width="100%",
                 ),
@@ -524,7 +524,7 @@ def _side() -> rx.Component:
                     size="1",
                 ),
                 rx.cond(
-                    TicketDeskState.can_work & (ticket["open"] == "1"),
+                    TicketDeskState.can_work & ticket["open"],
                     rx.form(
                         rx.hstack(
                             rx.input(name="into", placeholder=t("tickets.merge_into"), size="1",

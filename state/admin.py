@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, TypedDict
 
 import reflex as rx
 
@@ -18,7 +18,7 @@ from backoffice.i18n import translate
 from backoffice.platform.business_time import shown_time
 from backoffice.security import auth, rbac
 from state.auth import requires
-from state.base import StaffState
+from state.base import Choice, StaffState
 from state.ui import language
 
 
@@ -39,8 +39,18 @@ def _checked_roles(form_data: dict) -> list[str]:
     return [code for code in rbac.ROLES if form_data.get(f"role_{code}") in ("on", True, "true")]
 
 
+class UserRow(TypedDict):
+    id: int
+    username: str
+    display_name: str
+    roles: str
+    is_active: bool
+    totp: bool
+    last_login: str
+
+
 class AdminUsersState(StaffState, rx.State):
-    rows: list[dict[str, Any]] = []
+    rows: list[UserRow] = []
     error: str = ""
     editing_user_id: int = 0
     editing_username: str = ""
@@ -187,8 +197,17 @@ class RolesState(StaffState, rx.State):
         return None
 
 
+class LiveSession(TypedDict):
+    id: int
+    username: str
+    client: str
+    started: str
+    last_seen: str
+    user_agent: str
+
+
 class SessionsState(StaffState, rx.State):
-    rows: list[dict[str, Any]] = []
+    rows: list[LiveSession] = []
 
     def _reload(self) -> None:
         with session_scope() as session:
@@ -220,10 +239,19 @@ class SessionsState(StaffState, rx.State):
         return rx.toast.success(translate("admin.session_revoked", await self._lang()))
 
 
+class CustomField(TypedDict):
+    id: str
+    name: str
+    label: str
+    kind: str
+    required: str  # "✓" or ""
+    choices: str
+
+
 class CustomFieldsState(StaffState, rx.State):
     resource: str = "partner"
-    resources: list[dict[str, str]] = []
-    rows: list[dict[str, str]] = []
+    resources: list[Choice] = []
+    rows: list[CustomField] = []
     errors: dict[str, str] = {}
 
     async def _reload(self) -> None:
@@ -291,8 +319,18 @@ class CustomFieldsState(StaffState, rx.State):
         return rx.toast.success(translate("admin.saved", await self._lang()))
 
 
+class JobRow(TypedDict):
+    name: str
+    label: str
+    every: str
+    last: str
+    status: str
+    result: str
+    next: str
+
+
 class JobsState(StaffState, rx.State):
-    rows: list[dict[str, str]] = []
+    rows: list[JobRow] = []
 
     async def _reload(self) -> None:
         lang = await self._lang()

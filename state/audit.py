@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -19,9 +19,25 @@ from state.base import StaffState
 FILTER_FIELDS = ("actor", "action", "entity", "entity_id", "since", "until", "preset")
 
 
+class AuditRow(TypedDict):
+    """``audit_log.Row`` as the page shows it."""
+
+    id: str
+    at: str
+    actor: str
+    actor_name: str
+    action: str
+    action_label: str
+    entity: str
+    entity_label: str
+    entity_id: str
+    changes: str
+    client: str
+
+
 class AuditLogState(StaffState, rx.State):
-    filters: dict[str, str] = {}
-    rows: list[dict[str, str]] = []
+    filters: dict[str, str] = {}  # audit_log.Filters by field name
+    rows: list[AuditRow] = []
     page: int = 1
     has_more: bool = False
     can_export: bool = False

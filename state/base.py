@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import TypedDict
 
 import reflex as rx
 from sqlmodel import Session
@@ -21,6 +22,27 @@ from backoffice.platform.refusal import Refusal
 from backoffice.security.rbac import Principal
 from state.auth import SessionState
 from state.ui import language
+
+
+class Choice(TypedDict):
+    """One option of a pick-list: the value sent back, the label shown."""
+
+    value: str
+    label: str
+
+
+class Action(TypedDict):
+    """A button the caller may press: what it does (a transition's key), what it says."""
+
+    key: str
+    label: str
+
+
+class LabelledValue(TypedDict):
+    """One line of a panel: what it is, what it says."""
+
+    label: str
+    value: str
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import reflex as rx
 
 from backoffice import figures
@@ -13,8 +15,21 @@ from state.base import StaffState
 from state.charts import Chart, as_chart
 
 
+class CampaignResult(TypedDict):
+    id: str
+    name: str
+    status: str
+    budget: str
+    spent: str
+    used: str
+    new: str
+    conversions: str
+    rate: str
+    cpa: str
+
+
 class CampaignResultsState(StaffState, rx.State):
-    rows: list[dict[str, str]] = []
+    rows: list[CampaignResult] = []
     budget_chart: Chart = {}
     cpa_chart: Chart = {}
     spend_chart: Chart = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 import reflex as rx
 
@@ -36,13 +36,43 @@ def shown(value: Decimal | None, unit: str, lang: str = "zh") -> str:
     return chart_style.number(value, unit, lang)
 
 
+class Area(TypedDict):
+    key: str
+    label: str
+
+
+class Card(TypedDict):
+    key: str
+    name: str
+    value: str
+    previous: str
+    change: str
+    tone: str  # green, red or gray: better, worse or neither against the previous period
+    link: str
+
+
+class Report(TypedDict):
+    id: str
+    title: str
+    period: str
+    by: str
+
+
+class OpenAlert(TypedDict):
+    id: str
+    no: str
+    metric: str
+    value: str
+    status: str
+
+
 class KpiState(StaffState, rx.State):
     area: str = "overview"
-    areas: list[dict[str, str]] = []
+    areas: list[Area] = []
     start: str = ""
     end: str = ""
     previous_label: str = ""
-    cards: list[dict[str, str]] = []
+    cards: list[Card] = []
     chart_titles: list[str] = []
     chart0: Chart = {}
     chart1: Chart = {}
@@ -53,8 +83,8 @@ class KpiState(StaffState, rx.State):
     forecast_aum: Chart = {}
     forecast_sales: Chart = {}
     forecast_note: str = ""
-    reports: list[dict[str, str]] = []
-    open_alerts: list[dict[str, str]] = []
+    reports: list[Report] = []
+    open_alerts: list[OpenAlert] = []
     can_export: bool = False
     can_reports: bool = False
     can_alerts: bool = False
@@ -158,7 +188,7 @@ class KpiState(StaffState, rx.State):
         self.forecast_sales = as_chart(figures.kpi_figure(sales, lang))
         self.forecast_note = aum.note
 
-    def _alerts(self, session: Any, principal: Any, lang: str) -> list[dict[str, str]]:
+    def _alerts(self, session: Any, principal: Any, lang: str) -> list[OpenAlert]:
         return [
             {
                 "id": str(a.id),
@@ -297,8 +327,19 @@ class KpiState(StaffState, rx.State):
         return rx.download(data=file.data, filename=file.filename, mime_type=file.mime_type)
 
 
+class Metric(TypedDict):
+    key: str
+    name: str
+    area: str
+    formula: str
+    unit: str
+    owner: str
+    roles: str
+    latest: str
+
+
 class KpiCatalogueState(StaffState, rx.State):
-    rows: list[dict[str, str]] = []
+    rows: list[Metric] = []
     selected: str = ""
     history: Chart = {}
 

@@ -3,7 +3,7 @@ identity with reveal-for-a-reason, watch-list hits and their dispositions, the e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import reflex as rx
 
@@ -18,10 +18,39 @@ from backoffice.i18n import choice_label, translate
 from models.customers import Customer
 from models.kyc import OPEN_CASE_STATES, KycCase
 from state.auth import requires
-from state.base import StaffState
+from state.base import Choice, StaffState
 from state.resource import ResourceRecordState, record_id_param
 
 IDENTITY_FIELDS = ("name", "id_number", "phone", "address")
+
+
+class IdentityLine(TypedDict):
+    field: str
+    label: str
+    value: str  # masked, or in clear once revealed
+    revealed: bool
+
+
+class WatchlistHit(TypedDict):
+    id: str
+    list: str
+    entry: str
+    score: str
+    matched_on: str
+    status: str
+    status_label: str
+    decided: str  # who decided, when and why; "" while open
+
+
+class ScoredAnswer(TypedDict):
+    question: str
+    answer: str
+    points: str
+
+
+class Question(TypedDict):
+    id: str
+    text: str
 
 
 class KycPanelState(StaffState, rx.State):
@@ -31,19 +60,19 @@ class KycPanelState(StaffState, rx.State):
     assignee_name: str = ""
     is_open: bool = False
     mine: bool = False
-    officers: list[dict[str, str]] = []  # value: the login, label: the name staff know
-    identity: list[dict[str, str]] = []
-    hits: list[dict[str, str]] = []
+    officers: list[Choice] = []  # value: the login, label: the name staff know
+    identity: list[IdentityLine] = []
+    hits: list[WatchlistHit] = []
     reveal_field: str = ""  # the field whose reveal dialog is open
     can_reveal: bool = False
     can_work: bool = False
     can_export: bool = False
     # the risk questionnaire: the answers as scored, and the version in use for scoring
     score_text: str = ""
-    scored: list[dict[str, str]] = []
+    scored: list[ScoredAnswer] = []
     can_score: bool = False
-    questions: list[dict[str, str]] = []
-    options: dict[str, list[dict[str, str]]] = {}
+    questions: list[Question] = []
+    options: dict[str, list[Choice]] = {}  # the answers to each question, by its id
 
     async def _fill(self, session: Any, customer: Customer | None, case: KycCase | None) -> None:
         lang = await self._lang()
@@ -67,6 +96,7 @@ class KycPanelState(StaffState, rx.State):
                 "field": name,
                 "label": translate(f"kyc.identity.{name}", lang),
                 "value": masked.get(name, "—"),
+                "revealed": False,
             }
             for name in IDENTITY_FIELDS
         ]
@@ -253,7 +283,7 @@ class KycPanelState(StaffState, rx.State):
         except kyc.KycError as error:
             return self._refusal(error, lang)
         self.identity = [
-            {**item, "value": value or "—", "revealed": "1"} if item["field"] == field else item
+            {**item, "value": value or "—", "revealed": True} if item["field"] == field else item
             for item in self.identity
         ]
         self.reveal_field = ""

@@ -4,7 +4,7 @@ page; the groups are read when the bell opens and after marking them read."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 import reflex as rx
 
@@ -21,11 +21,35 @@ def _count_text(count: int) -> str:
     return f"{cap}+" if count > cap else str(count)
 
 
+class BellItem(TypedDict):
+    id: int
+    title: str
+    link: str
+    severity: str
+    at: str
+    read: bool
+
+
+class BellGroup(TypedDict):
+    kind: str
+    label: str
+    unread: int
+    unread_text: str
+    items: list[BellItem]
+
+
+class BellPreference(TypedDict):
+    kind: str
+    label: str
+    bell: bool
+    locked: bool  # a security kind: always on
+
+
 @relabels
 class NotificationState(StaffState, rx.State):
     unread: int = 0  # counted up to notifications.UNREAD_CAP + 1
-    groups: list[dict[str, Any]] = []
-    preferences: list[dict[str, Any]] = []
+    groups: list[BellGroup] = []
+    preferences: list[BellPreference] = []
     settings_open: bool = False
     error: str = ""
 

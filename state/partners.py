@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import reflex as rx
 
@@ -15,10 +15,19 @@ from state.base import StaffState
 from state.resource import record_id_param
 
 
+class CommissionLine(TypedDict):
+    partner: str
+    volume: str
+    transactions: str
+    rate: str
+    commission: str
+    id: str  # the partner's
+
+
 class CommissionState(StaffState, rx.State):
     month: str = ""
     months: list[str] = []
-    rows: list[dict[str, str]] = []
+    rows: list[CommissionLine] = []
     total_volume: str = ""
     total_commission: str = ""
 
@@ -70,13 +79,17 @@ class CommissionState(StaffState, rx.State):
         return rx.download(data=file.data, filename=file.filename)
 
 
+# "from": the monthly volume the tier starts at
+CommissionTier = TypedDict("CommissionTier", {"from": str, "rate": str, "reached": bool})
+
+
 class ProductCommissionState(StaffState, rx.State):
     """The product page's panel: its partner's commission tiers (read-only)."""
 
     shown: bool = False
     partner: str = ""
     partner_id: int = 0
-    ladder: list[dict[str, str]] = []
+    ladder: list[CommissionTier] = []
     month_volume: str = ""
     month_rate: str = ""
 
@@ -95,7 +108,7 @@ class ProductCommissionState(StaffState, rx.State):
             {
                 "from": f"¥{start:,.2f}",
                 "rate": f"{rate:.2f}%",
-                "reached": "1" if index == terms.reached else "",
+                "reached": index == terms.reached,
             }
             for index, (start, rate) in enumerate(terms.ladder)
         ]

@@ -3,7 +3,7 @@ the next version."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import reflex as rx
 
@@ -15,10 +15,21 @@ from state.base import StaffState
 from state.resource import record_id_param
 
 
+class QuestionPreview(TypedDict):
+    text: str
+    weight: str
+    answers: str  # each answer with its points
+
+
+class Band(TypedDict):
+    band: str
+    range: str
+
+
 class QuestionnairePanelState(StaffState, rx.State):
     questionnaire_id: int = 0
-    questions: list[dict[str, str]] = []
-    bands: list[dict[str, str]] = []
+    questions: list[QuestionPreview] = []
+    bands: list[Band] = []
     max_score: str = ""
     can_copy: bool = False
 

@@ -11,7 +11,7 @@ import functools
 import inspect
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -35,7 +35,7 @@ from state.auth import (
     pending_call,
     state_path,
 )
-from state.base import StaffState
+from state.base import Action, Choice, LabelledValue, StaffState
 from state.changes import assign
 
 ON_RESOURCE = "$resource"
@@ -75,21 +75,58 @@ def requires_on_resource(action: str) -> Callable[[Callable], Callable]:
     return decorate
 
 
-def _choices(spec: fieldlib.FieldSpec, lang: str) -> list[dict[str, str]]:
+def _choices(spec: fieldlib.FieldSpec, lang: str) -> list[Choice]:
     return [{"value": str(v), "label": spec.choice_text(str(v), lang)} for v in spec.choices]
+
+
+class Column(TypedDict):
+    name: str
+    label: str
+
+
+class ColumnChoice(TypedDict):
+    name: str
+    label: str
+    shown: bool
+
+
+class FilterField(TypedDict):
+    name: str
+    label: str
+    kind: str
+    ranged: bool  # a from–to pair (dates, amounts)
+    choices: list[Choice]
+    value: str
+    min: str
+    max: str
+    input_type: str
+
+
+class SavedView(TypedDict):
+    id: str
+    name: str
+    params: str  # the list's query string
+    owner: str
+    mine: bool
+
+
+class Queue(TypedDict):
+    key: str  # "" for every record
+    label: str
+    count: str
 
 
 class ResourceListState(StaffState, rx.State):
     resource_key: str = ""
     title: str = ""
-    columns: list[dict[str, str]] = []
-    rows: list[dict[str, str]] = []
+    columns: list[Column] = []
+    rows: list[dict[str, str]] = []  # a record's columns by field name
     total_text: str = ""
     page: int = 1
     pages: int = 1
     sort: str = ""
     search_text: str = ""
-    filter_fields: list[dict[str, Any]] = []
+    filter_fields: list[FilterField] = []
     active_filters: dict[str, str] = {}
     archived: bool = False
     can_create: bool = False
@@ -101,13 +138,13 @@ class ResourceListState(StaffState, rx.State):
     cols: str = ""
     has_next: bool = False
     pages_text: str = "1"
-    available_columns: list[dict[str, Any]] = []
+    available_columns: list[ColumnChoice] = []
     selected: list[str] = []
-    bulk: list[dict[str, str]] = []
-    views: list[dict[str, Any]] = []
+    bulk: list[Action] = []
+    views: list[SavedView] = []
     query_string: str = ""
     queue: str = ""
-    queues: list[dict[str, str]] = []
+    queues: list[Queue] = []
     _filters_of: tuple[str, str] = ("", "")  # (resource, language) of filter_fields' pick-lists
 
     def _resource(self) -> Resource:
@@ -344,7 +381,7 @@ class ResourceListState(StaffState, rx.State):
             )
         return await self._go(self._params())
 
-    def _ref_choices(self, spec: fieldlib.FieldSpec, principal: Any) -> list[dict[str, str]]:
+    def _ref_choices(self, spec: fieldlib.FieldSpec, principal: Any) -> list[Choice]:
         with session_scope() as session:
             return ref_options(session, principal, spec)
 
@@ -354,8 +391,8 @@ class ResourceListState(StaffState, rx.State):
         lang: str,
         query: service.ListQuery,
         principal: Any,
-        kept: dict[str, list[dict[str, str]]] | None = None,
-    ) -> list[dict[str, Any]]:
+        kept: dict[str, list[Choice]] | None = None,
+    ) -> list[FilterField]:
         kept = kept or {}
         result = []
         for name in schema.filters:
@@ -479,6 +516,38 @@ def record_id_param(state: rx.State) -> int:
     return int(raw) if raw.isdigit() else 0
 
 
+class FieldView(TypedDict):
+    name: str
+    controls: bool  # other fields are shown or not by its value
+    shown_by: str  # the field whose value shows this one, "" for always shown
+    shown_for: list[str]  # the values of ``shown_by`` that show it
+    label: str
+    kind: str
+    required: bool
+    help: str
+    text: str  # the value as the form edits it ("" when the caller may not read it)
+    display: str  # the value as the page shows it
+    editable: bool
+    choices: list[Choice]
+
+
+class Attachment(TypedDict):
+    id: str
+    filename: str
+    size: str
+    by: str
+    at: str
+    viewable: bool  # a PDF or an image the page can show
+    category: str
+
+
+class ImportProblem(TypedDict):
+    row: str
+    field: str
+    message: str
+    value: str
+
+
 class ResourceRecordState(StaffState, rx.State):
     resource_key: str = ""
     record_id: int = 0
@@ -487,20 +556,20 @@ class ResourceRecordState(StaffState, rx.State):
     is_new: bool = False
     archived: bool = False
     state_label: str = ""
-    fields: list[dict[str, Any]] = []
+    fields: list[FieldView] = []
     errors: dict[str, str] = {}
     message: str = ""
-    transitions: list[dict[str, str]] = []
+    transitions: list[Action] = []
     maker_note: str = ""  # why the caller is offered no approving step (maker ≠ checker)
-    history: list[dict[str, str]] = []
+    history: list[dict[str, str]] = []  # service.history's entries
     can_edit: bool = False
     can_archive: bool = False
     loaded: bool = False
     has_attachments: bool = False
-    attachments: list[dict[str, str]] = []
-    attach_categories: list[dict[str, str]] = []
+    attachments: list[Attachment] = []
+    attach_categories: list[Choice] = []
     attach_category: str = ""
-    summary: list[dict[str, str]] = []
+    summary: list[LabelledValue] = []
     switches: dict[str, str] = {}  # current values of the fields other fields depend on
     viewer_id: int = 0  # the attachment open in the document viewer
     viewer_name: str = ""
@@ -558,7 +627,7 @@ class ResourceRecordState(StaffState, rx.State):
                 "size": f"{a.size / 1024:,.1f} KB",
                 "by": people.get(a.uploaded_by, a.uploaded_by),
                 "at": shown_time(a.created_at),
-                "viewable": "1" if documents.viewable(a.content_type) else "",
+                "viewable": documents.viewable(a.content_type),
                 "category": f"{labels.get(a.category, a.category)} v{version[a.id]}"
                 if a.category
                 else "",
@@ -1026,13 +1095,13 @@ class ResourceImportState(StaffState, rx.State):
     file_name: str = ""
     columns: list[str] = []
     mapping: list[str] = []
-    field_options: list[dict[str, str]] = []
+    field_options: list[Choice] = []
     preview: list[list[str]] = []
     row_count: int = 0
     checked_rows: int = 0
     checking: bool = False
     checked: bool = False
-    errors: list[dict[str, str]] = []
+    errors: list[ImportProblem] = []
     error_count: int = 0
     created: int = 0
     message: str = ""

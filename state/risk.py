@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import reflex as rx
 
@@ -16,11 +16,20 @@ from state.base import StaffState
 from state.resource import ResourceRecordState, record_id_param
 
 
+class Reading(TypedDict):
+    at: str
+    value: str
+    level: str
+    level_label: str
+    by: str
+    note: str
+
+
 class RiskPanelState(StaffState, rx.State):
     indicator_id: int = 0
     manual: bool = False
     can_record: bool = False
-    readings: list[dict[str, str]] = []
+    readings: list[Reading] = []
 
     @rx.event
     @requires("risk_indicator", "view")

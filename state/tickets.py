@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -21,36 +21,101 @@ from backoffice.platform.business_time import local_today, shown_time
 from models.base import utcnow
 from models.tickets import OPEN_TICKET_STATES, Ticket, TicketStatus
 from state.auth import requires
-from state.base import StaffState
+from state.base import Action, Choice, LabelledValue, StaffState
 from state.charts import Chart, as_chart
 
 TICKET = "ticket"
 QUEUES = desk.QUEUES
 MODES = ("reply", "note", "customer")
 QUEUE_SIZE = 50
-S = TicketStatus
 RESOLVE_FORM = ("resolution_note",)  # the resolve button's form fills it in the same step
+
+
+class QueueRow(TypedDict):
+    id: str
+    no: str
+    subject: str
+    priority: str
+    priority_label: str
+    status_label: str
+    assignee: str
+    due: str
+    overdue: bool
+
+
+class TicketView(TypedDict):
+    no: str
+    subject: str
+    status: str
+    status_label: str
+    priority: str
+    priority_label: str
+    category_label: str
+    channel_label: str
+    assignee: str
+    first_due: str
+    resolution_due: str
+    due: str
+    overdue: bool
+    sla: str
+    product: str
+    product_id: str
+    kyc_case: str
+    kyc_case_id: str
+    merged_into: str
+    merged_into_id: str
+    rated: str  # the customer's score, "" before rating
+    rating_comment: str
+    resolved: bool  # resolved or closed
+    open: bool
+    resolution_note: str
+
+
+# "from": the number of the merged ticket a message came from ("" for this ticket's own)
+Message = TypedDict(
+    "Message",
+    {"id": str, "kind": str, "kind_label": str, "author": str, "at": str, "body": str, "from": str},
+)
+
+
+class CannedReply(TypedDict):
+    id: str
+    title: str
+
+
+class Holding(TypedDict):
+    product: str
+    amount: str
+
+
+class PastTicket(TypedDict):
+    id: str
+    no: str
+    subject: str
+    status: str
+    at: str
 
 
 class TicketDeskState(StaffState, rx.State):
     queue: str = "mine"
-    rows: list[dict[str, str]] = []
+    rows: list[QueueRow] = []
     ticket_id: int = 0
     version: int = 0
-    ticket: dict[str, str] = {}
-    messages: list[dict[str, str]] = []
-    actions: list[dict[str, str]] = []
+    # {} when no ticket is open
+    ticket: TicketView = {}  # type: ignore[typeddict-item]
+    messages: list[Message] = []
+    actions: list[Action] = []
     mode: str = "reply"
     draft: str = ""
     draft_key: int = 0  # a new composer is mounted whenever the server sets the draft
     reply_refusal: str = ""  # why this person may not reply here ("" when they may)
     resolve_refusal: str = ""
     merge_refusal: str = ""
-    canned: list[dict[str, str]] = []
-    customer: list[dict[str, str]] = []
-    holdings: list[dict[str, str]] = []
-    past: list[dict[str, str]] = []
-    agents: list[dict[str, str]] = []  # value: the login, label: the name staff know
+    canned: list[CannedReply] = []
+    customer: list[LabelledValue] = []
+    holdings: list[Holding] = []
+    past: list[PastTicket] = []
+    agents: list[Choice] = []  # value: the login, label: the name staff know
     is_lead: bool = False
     can_work: bool = False
     notice: str = ""  # why the view was refreshed under the agent (someone else's change)
@@ -94,7 +159,7 @@ class TicketDeskState(StaffState, rx.State):
                         "status_label": choice_label("ticket_status", t.status, lang),
                         "assignee": names.get(t.assignee, t.assignee) or "—",
                         "due": due.astimezone(zone).strftime("%m-%d %H:%M") if due else "—",
-                        "overdue": "1" if overdue else "",
+                        "overdue": overdue,
                     }
                 )
 
@@ -157,7 +222,7 @@ class TicketDeskState(StaffState, rx.State):
                 "first_due": when(ticket.first_response_due),
                 "resolution_due": when(ticket.resolution_due),
                 "due": when(due),
-                "overdue": "1" if desk.is_overdue(ticket, utcnow()) else "",
+                "overdue": desk.is_overdue(ticket, utcnow()),
                 "sla": next(iter(summary.values()), ""),
                 "product": product.name if product else "",
                 "product_id": str(product.id) if product else "",
@@ -167,8 +232,8 @@ class TicketDeskState(StaffState, rx.State):
                 "merged_into_id": str(merged.id) if merged else "",
                 "rated": str(ticket.satisfaction or ""),
                 "rating_comment": ticket.satisfaction_comment,
-                "resolved": "1" if ticket.status in (S.RESOLVED, S.CLOSED) else "",
-                "open": "1" if ticket.status in OPEN_TICKET_STATES else "",
+                "resolved": ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED),
+                "open": ticket.status in OPEN_TICKET_STATES,
                 "resolution_note": ticket.resolution_note,
             }
             conversation = desk.conversation(session, ticket.id)
