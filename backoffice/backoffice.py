@@ -5,34 +5,32 @@ import os
 from typing import Any
 
 import reflex as rx
-from reflex.utils import prerequisites
-from reflex_base import constants
-from reflex_base.config import get_config
 
 from backoffice import domains
 from backoffice.i18n import translate
-from backoffice.ops import heap_trim, memory_probe
+from backoffice.ops import admission, heap_trim, malformed_events, memory_probe
 from backoffice.platform import jobs
 from backoffice.security import headers, request_limits
 from backoffice.security.session_routes import routes_app
 from pages.layout import registered_pages
 from pages.login import login
 from pages.resource import register_pages
-from state import admission, malformed_events
+from state import reflex_seam
 from state.auth import SessionBinding
-
-
-def reflex_upload_path() -> str:
-    """The path Reflex serves uploads on, as ``App._add_optional_endpoints`` builds it (Reflex
-    internals: ``tests/security/test_request_limits.py`` fails if that changes)."""
-    return get_config().prepend_backend_path(str(constants.Endpoint.UPLOAD))
-
 
 domains.load()  # every resource, for the generic pages
 domains.layer("pages")  # every domain's own pages (and through them their states)
 register_pages()
-admission.cap_events_in_flight(admission.limit_from_environment())
-malformed_events.log_once_per_connection()
+reflex_seam.admit_foreground_events(admission.cap(admission.limit_from_environment()))
+reflex_seam.refuse_malformed_events(malformed_events.ConnectionWarnings)
+
+
+def backend_exception_handler(exception: Exception) -> rx.event.EventSpec:
+    """An error in an event handler: logged as ``malformed_events.log_handler_error`` decides
+    (one traceback a minute per place); the user gets a toast in both languages."""
+    malformed_events.log_handler_error(exception)
+    message = f"{translate('error.generic', 'zh')} / {translate('error.generic', 'en')}"
+    return rx.toast.error(message, id="backend_error")
 
 
 class PortalApp(rx.App):
@@ -47,9 +45,9 @@ class PortalApp(rx.App):
 def with_security_headers(asgi_app: Any) -> headers.SecurityHeaders:
     """Called in each web worker at start-up, after the frontend is built: each built page's
     policy names its inline scripts by hash."""
-    config = get_config()
+    config = rx.config.get_config()
     websocket_origins = headers.websocket_sources(config.cors_allowed_origins)
-    built = prerequisites.get_web_dir() / constants.Dirs.STATIC
+    built = reflex_seam.built_frontend_dir()
     return headers.SecurityHeaders(
         asgi_app,
         policy=headers.content_security_policy((), websocket_origins),
@@ -63,8 +61,8 @@ app = PortalApp(
     theme=rx.theme(accent_color="indigo", radius="medium", scaling="100%"),
     html_lang="zh-CN",
     # the sign-in cookie's routes, then the upload body limit around everything
-    api_transformer=[routes_app(), request_limits.limiting_uploads(reflex_upload_path())],
-    backend_exception_handler=malformed_events.backend_exception_handler,
+    api_transformer=[routes_app(), request_limits.limiting_uploads(reflex_seam.upload_path())],
+    backend_exception_handler=backend_exception_handler,
 )
 # first: the tab's data is reset before anything else sees an event from another cookie
 app.add_middleware(SessionBinding(), index=0)

@@ -196,7 +196,7 @@ def _user_row(row: rx.Var) -> rx.Component:
                 spacing="2",
             )
         ),
-        id="user-row-" + row["username"].to(str),
+        id="user-row-" + row["username"],
     )
 
 
@@ -518,7 +518,7 @@ def admin_jobs() -> rx.Component:
                                     size="1",
                                     variant="soft",
                                     on_click=JobsState.run_now(r["name"]),
-                                    id="run-" + r["name"].to(str).replace(".", "-"),
+                                    id="run-" + r["name"].replace(".", "-"),
                                 )
                             ),
                         ),

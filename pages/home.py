@@ -86,15 +86,15 @@ def _count_tile(tile: Any) -> rx.Component:
     return rx.link(
         rx.card(
             rx.vstack(
-                rx.heading(tile["shown"].to(str), size="7", color_scheme=tile["tone"].to(str)),
-                rx.text(tile["label"].to(str), size="2", color_scheme="gray"),
+                rx.heading(tile["shown"], size="7", color_scheme=tile["tone"]),
+                rx.text(tile["label"], size="2", color_scheme="gray"),
                 spacing="1",
             ),
             height="100%",
         ),
-        href=tile["href"].to(str),
+        href=tile["href"],
         underline="none",
-        id=tile["id"].to(str),
+        id=tile["id"],
         class_name="landing-count",
     )
 
@@ -110,21 +110,21 @@ def _tiles(tiles: Any) -> rx.Component:
 
 def _approval(group: Any) -> rx.Component:
     return rx.cond(
-        group["count"].to(int) > 0,
+        group["count"] > 0,
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.text(group["label"].to(str), weight="medium"),
-                    rx.badge(group["shown"].to(str), color_scheme="amber", radius="full"),
+                    rx.text(group["label"], weight="medium"),
+                    rx.badge(group["shown"], color_scheme="amber", radius="full"),
                     align="center",
                 ),
                 rx.foreach(
-                    group["items"].to(list[dict[str, str]]),
+                    group["items"],
                     lambda item: rx.link(item["title"], href=item["href"], size="2"),
                 ),
                 spacing="2",
             ),
-            id=group["id"].to(str),
+            id=group["id"],
             width="100%",
         ),
     )

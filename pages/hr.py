@@ -8,11 +8,13 @@ import reflex as rx
 from pages.charts import chart
 from pages.layout import scroll_region, template
 from pages.ui import t
-from state.hr import RATINGS
-from state.hr import AppraisalDeskState as A
-from state.hr import EmployeePanelState as E
-from state.hr import HiringBoardState as H
-from state.hr import HrOverviewState as O
+from state.hr import (
+    RATINGS,
+    AppraisalDeskState,
+    EmployeePanelState,
+    HiringBoardState,
+    HrOverviewState,
+)
 
 
 def _section(title_key: str, *children: rx.Component, **props: object) -> rx.Component:
@@ -28,13 +30,18 @@ def _headcount() -> rx.Component:
         "hr.headcount",
         rx.hstack(
             rx.text(t("hr.quarter"), size="2"),
-            rx.select(O.quarters, value=O.quarter, on_change=O.pick_quarter, id="hr-quarter"),
+            rx.select(
+                HrOverviewState.quarters,
+                value=HrOverviewState.quarter,
+                on_change=HrOverviewState.pick_quarter,
+                id="hr-quarter",
+            ),
             rx.text(t("hr.headcount_help"), size="1", color_scheme="gray"),
             align="center",
             spacing="2",
             wrap="wrap",
         ),
-        chart(O.headcount_chart, width="100%", id="hr-headcount-chart"),
+        chart(HrOverviewState.headcount_chart, width="100%", id="hr-headcount-chart"),
         scroll_region(
             rx.table.root(
                 rx.table.header(
@@ -47,26 +54,25 @@ def _headcount() -> rx.Component:
                 ),
                 rx.table.body(
                     rx.foreach(
-                        O.headcount,
+                        HrOverviewState.headcount,
                         lambda r: rx.table.row(
                             rx.table.cell(r["team"]),
                             rx.table.cell(r["planned"]),
                             rx.table.cell(r["actual"]),
                             rx.table.cell(
-                                rx.text(
-                                    r["gap"], color=rx.cond(r["short"].to(bool), "red", "inherit")
-                                )
+                                rx.text(r["gap"], color=rx.cond(r["short"], "red", "inherit"))
                             ),
                             class_name="headcount-row",
                         ),
                     ),
                     rx.table.row(
                         rx.table.cell(rx.text(t("hr.total"), weight="bold")),
-                        rx.table.cell(rx.text(O.total["planned"], weight="bold")),
+                        rx.table.cell(rx.text(HrOverviewState.total["planned"], weight="bold")),
                         rx.table.cell(
-                            rx.text(O.total["actual"], weight="bold"), id="headcount-actual"
+                            rx.text(HrOverviewState.total["actual"], weight="bold"),
+                            id="headcount-actual",
                         ),
-                        rx.table.cell(rx.text(O.total["gap"], weight="bold")),
+                        rx.table.cell(rx.text(HrOverviewState.total["gap"], weight="bold")),
                     ),
                 ),
                 width="100%",
@@ -84,7 +90,7 @@ def _org_chart() -> rx.Component:
         "hr.org_chart",
         rx.vstack(
             rx.foreach(
-                O.org,
+                HrOverviewState.org,
                 lambda n: rx.hstack(
                     rx.icon("corner-down-right", size=14, color=rx.color("gray", 8)),
                     rx.link(n["name"], href="/r/employee/record?id=" + n["id"], weight="medium"),
@@ -114,8 +120,12 @@ def _training_gaps() -> rx.Component:
         "hr.training_gaps",
         rx.text(t("hr.training_gaps_help"), size="1", color_scheme="gray"),
         rx.hstack(
-            rx.badge(O.gaps.length().to(str) + " ", t("hr.gaps_open"), color_scheme="amber"),
-            rx.badge(O.overdue_gaps.to(str) + " ", t("hr.gaps_overdue"), color_scheme="red"),
+            rx.badge(
+                HrOverviewState.gaps.length().to(str) + " ", t("hr.gaps_open"), color_scheme="amber"
+            ),
+            rx.badge(
+                HrOverviewState.overdue_gaps.to(str) + " ", t("hr.gaps_overdue"), color_scheme="red"
+            ),
         ),
         scroll_region(
             rx.table.root(
@@ -129,7 +139,7 @@ def _training_gaps() -> rx.Component:
                 ),
                 rx.table.body(
                     rx.foreach(
-                        O.gaps,
+                        HrOverviewState.gaps,
                         lambda g: rx.table.row(
                             rx.table.cell(
                                 rx.link(
@@ -138,9 +148,7 @@ def _training_gaps() -> rx.Component:
                             ),
                             rx.table.cell(g["program"]),
                             rx.table.cell(
-                                rx.text(
-                                    g["due"], color=rx.cond(g["overdue"] != "", "red", "inherit")
-                                )
+                                rx.text(g["due"], color=rx.cond(g["overdue"], "red", "inherit"))
                             ),
                             class_name="gap-row",
                         ),
@@ -169,7 +177,7 @@ def _time_to_hire() -> rx.Component:
                 ),
                 rx.table.body(
                     rx.foreach(
-                        O.hiring,
+                        HrOverviewState.hiring,
                         lambda r: rx.table.row(
                             *[
                                 rx.table.cell(r[k])
@@ -188,15 +196,15 @@ def _time_to_hire() -> rx.Component:
     )
 
 
-@template("/hr/overview", "hr.overview", on_load=O.load, active_route="/hr")
+@template("/hr/overview", "hr.overview", on_load=HrOverviewState.load, active_route="/hr")
 def overview() -> rx.Component:
     return rx.vstack(
         rx.heading(t("hr.overview"), size="6", id="page-title"),
         rx.grid(
             _headcount(),
             _org_chart(),
-            rx.cond(O.can_train, _training_gaps()),
-            rx.cond(O.can_hire, _time_to_hire()),
+            rx.cond(HrOverviewState.can_train, _training_gaps()),
+            rx.cond(HrOverviewState.can_hire, _time_to_hire()),
             columns=rx.breakpoints(initial="1", lg="2"),
             spacing="4",
             width="100%",
@@ -210,14 +218,12 @@ def overview() -> rx.Component:
 def _card(card: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.link(
-                card["name"], href="/r/candidate/record?id=" + card["id"].to(str), weight="bold"
-            ),
+            rx.link(card["name"], href="/r/candidate/record?id=" + card["id"], weight="bold"),
             rx.text(card["opening"], size="1"),
             rx.hstack(
                 rx.badge(card["channel"], variant="soft", size="1"),
                 rx.text(card["applied"], size="1", color_scheme="gray"),
-                rx.text("· " + card["days"].to(str) + "d", size="1", color_scheme="gray"),
+                rx.text("· " + card["days"] + "d", size="1", color_scheme="gray"),
                 spacing="1",
                 wrap="wrap",
             ),
@@ -225,21 +231,21 @@ def _card(card: rx.Var) -> rx.Component:
                 card["employee_id"] != "",
                 rx.link(
                     t("hr.employee_record"),
-                    href="/r/employee/record?id=" + card["employee_id"].to(str),
+                    href="/r/employee/record?id=" + card["employee_id"],
                     size="1",
                     class_name="employee-link",
                 ),
             ),
             rx.hstack(
                 rx.foreach(
-                    card["moves"].to(list[dict[str, str]]),
+                    card["moves"],
                     lambda m: rx.el.span(
                         rx.button(
                             m["label"],
                             size="1",
                             variant=rx.cond(m["key"] == "reject", "soft", "solid"),
                             color_scheme=rx.cond(m["key"] == "reject", "red", "indigo"),
-                            on_click=H.move(card["id"].to(str), card["version"].to(str), m["key"]),
+                            on_click=HiringBoardState.move(card["id"], card["version"], m["key"]),
                             disabled=m["reason"] != "",
                             class_name="move-" + m["key"],
                         ),
@@ -250,7 +256,7 @@ def _card(card: rx.Var) -> rx.Component:
                 wrap="wrap",
             ),
             rx.foreach(
-                card["moves"].to(list[dict[str, str]]),
+                card["moves"],
                 lambda m: rx.cond(
                     m["reason"] != "",
                     rx.text(
@@ -271,7 +277,7 @@ def _card(card: rx.Var) -> rx.Component:
     )
 
 
-@template("/hr/hiring", "hr.hiring_board", on_load=H.load, active_route="/hr")
+@template("/hr/hiring", "hr.hiring_board", on_load=HiringBoardState.load, active_route="/hr")
 def hiring_board() -> rx.Component:
     return rx.vstack(
         rx.heading(t("hr.hiring_board"), size="6", id="page-title"),
@@ -281,36 +287,46 @@ def hiring_board() -> rx.Component:
             rx.select.root(
                 rx.select.trigger(placeholder=t("hr.all_openings"), id="hiring-opening"),
                 rx.select.content(
-                    rx.foreach(H.openings, lambda o: rx.select.item(o["title"], value=o["id"]))
+                    rx.foreach(
+                        HiringBoardState.openings,
+                        lambda o: rx.select.item(o["title"], value=o["id"]),
+                    )
                 ),
-                value=H.opening,
-                on_change=H.pick_opening,
+                value=HiringBoardState.opening,
+                on_change=HiringBoardState.pick_opening,
             ),
             rx.cond(
-                H.opening != "",
-                rx.button(t("hr.all_openings"), variant="ghost", on_click=H.pick_opening("")),
+                HiringBoardState.opening != "",
+                rx.button(
+                    t("hr.all_openings"),
+                    variant="ghost",
+                    on_click=HiringBoardState.pick_opening(""),
+                ),
             ),
             align="center",
             spacing="2",
         ),
-        rx.cond(H.message != "", rx.callout(H.message, icon="info", color_scheme="red")),
+        rx.cond(
+            HiringBoardState.message != "",
+            rx.callout(HiringBoardState.message, icon="info", color_scheme="red"),
+        ),
         rx.grid(
             rx.foreach(
-                H.columns,
+                HiringBoardState.columns,
                 lambda column: rx.vstack(
                     rx.hstack(
                         rx.text(column["label"], weight="bold"),
-                        rx.badge(column["count"].to(str)),
+                        rx.badge(column["count"]),
                         align="center",
                     ),
-                    rx.foreach(column["cards"].to(list[dict]), _card),
+                    rx.foreach(column["cards"], _card),
                     width="100%",
                     min_width="0",
                     padding="0.5em",
                     background=rx.color("gray", 2),
                     border_radius="var(--radius-3)",
                     spacing="2",
-                    id="stage-" + column["stage"].to(str),
+                    id="stage-" + column["stage"],
                 ),
             ),
             # the stages wrap onto further rows rather than scroll sideways
@@ -341,7 +357,7 @@ def _hidden(row: rx.Var) -> list[rx.Component]:
 
 
 def _mine() -> rx.Component:
-    m = A.mine
+    m = AppraisalDeskState.mine
     return _section(
         "hr.my_appraisal",
         rx.cond(
@@ -362,8 +378,8 @@ def _mine() -> rx.Component:
                             id="self-assessment",
                         ),
                         rx.button(t("hr.submit_self"), type="submit", id="submit-self"),
-                        on_submit=A.submit_self,
-                        key=m["id"].to(str) + "-" + m["version"].to(str),
+                        on_submit=AppraisalDeskState.submit_self,
+                        key=m["id"] + "-" + m["version"],
                         reset_on_submit=False,
                         width="100%",
                     ),
@@ -380,7 +396,7 @@ def _mine() -> rx.Component:
                 width="100%",
             ),
             rx.text(
-                rx.cond(A.no_employee, t("hr.no_employee"), t("hr.no_appraisal")),
+                rx.cond(AppraisalDeskState.no_employee, t("hr.no_employee"), t("hr.no_appraisal")),
                 size="2",
                 color_scheme="gray",
             ),
@@ -412,7 +428,7 @@ def _rating_cell(
                 ),
                 on_submit=submit[1],
                 reset_on_submit=False,
-                key=row["id"].to(str) + "-" + row["version"].to(str),
+                key=row["id"] + "-" + row["version"],
             ),
             rx.text(row[shown[0]], " ", row[shown[1]], size="2"),
         )
@@ -430,7 +446,7 @@ def _report_row(row: rx.Var) -> rx.Component:
             row,
             "self_assessed",
             ("rating", "comment", "hr.comment"),
-            ("hr.submit_rating", A.submit_rating),
+            ("hr.submit_rating", AppraisalDeskState.submit_rating),
             ("manager_rating_label", "manager_comment"),
         ),
         class_name="report-appraisal",
@@ -451,7 +467,7 @@ def _reports() -> rx.Component:
                         ]
                     )
                 ),
-                rx.table.body(rx.foreach(A.reports, _report_row)),
+                rx.table.body(rx.foreach(AppraisalDeskState.reports, _report_row)),
                 width="100%",
             ),
             t("hr.my_reports"),
@@ -469,7 +485,7 @@ def _calibration_row(row: rx.Var) -> rx.Component:
             row,
             "rated",
             ("final_rating", "note", "hr.calibration_note"),
-            ("hr.calibrate", A.submit_calibration),
+            ("hr.calibrate", AppraisalDeskState.submit_calibration),
             ("final_rating_label", "calibration_note"),
         ),
         class_name="calibration-row",
@@ -492,7 +508,7 @@ def _calibration() -> rx.Component:
                 ),
                 rx.table.body(
                     rx.foreach(
-                        A.distribution,
+                        AppraisalDeskState.distribution,
                         lambda d: rx.table.row(
                             rx.table.cell(d["rating"]),
                             rx.table.cell(d["manager"]),
@@ -520,7 +536,7 @@ def _calibration() -> rx.Component:
                         ]
                     )
                 ),
-                rx.table.body(rx.foreach(A.calibration, _calibration_row)),
+                rx.table.body(rx.foreach(AppraisalDeskState.calibration, _calibration_row)),
                 width="100%",
             ),
             t("hr.calibration"),
@@ -529,7 +545,7 @@ def _calibration() -> rx.Component:
     )
 
 
-@template("/me/appraisals", "hr.appraisals", on_load=A.load, active_route="/me")
+@template("/me/appraisals", "hr.appraisals", on_load=AppraisalDeskState.load, active_route="/me")
 def appraisals() -> rx.Component:
     return rx.vstack(
         rx.heading(t("hr.appraisals"), size="6", id="page-title"),
@@ -538,17 +554,20 @@ def appraisals() -> rx.Component:
             rx.select.root(
                 rx.select.trigger(id="appraisal-cycle"),
                 rx.select.content(
-                    rx.foreach(A.cycles, lambda c: rx.select.item(c["name"], value=c["id"]))
+                    rx.foreach(
+                        AppraisalDeskState.cycles,
+                        lambda c: rx.select.item(c["name"], value=c["id"]),
+                    )
                 ),
-                value=A.cycle_id,
-                on_change=A.pick_cycle,
+                value=AppraisalDeskState.cycle_id,
+                on_change=AppraisalDeskState.pick_cycle,
             ),
             align="center",
             spacing="2",
         ),
         _mine(),
-        rx.cond(A.reports.length() > 0, _reports()),
-        rx.cond(A.can_calibrate, _calibration()),
+        rx.cond(AppraisalDeskState.reports.length() > 0, _reports()),
+        rx.cond(AppraisalDeskState.can_calibrate, _calibration()),
         width="100%",
         spacing="4",
     )
@@ -576,7 +595,7 @@ def employee_panel() -> rx.Component:
             rx.vstack(
                 rx.text(t("hr.file.training"), weight="bold"),
                 _small_table(
-                    E.training,
+                    EmployeePanelState.training,
                     ("hr.program", "hr.file.date", "hr.file.hours", "hr.file.result"),
                     ("program", "date", "hours", "result"),
                     t("hr.file.training"),
@@ -587,14 +606,14 @@ def employee_panel() -> rx.Component:
             rx.vstack(
                 rx.text(t("hr.file.appraisals"), weight="bold"),
                 _small_table(
-                    E.appraisals,
+                    EmployeePanelState.appraisals,
                     ("hr.cycle", "hr.status", "hr.manager_rating", "hr.final_rating"),
                     ("cycle", "status", "manager", "final"),
                     t("hr.file.appraisals"),
                 ),
                 rx.text(t("hr.file.promotions"), weight="bold"),
                 _small_table(
-                    E.promotions,
+                    EmployeePanelState.promotions,
                     ("hr.file.change", "hr.file.effective", "hr.status"),
                     ("change", "date", "status"),
                     t("hr.file.promotions"),
@@ -607,6 +626,6 @@ def employee_panel() -> rx.Component:
             width="100%",
         ),
         width="100%",
-        on_mount=E.load,
+        on_mount=EmployeePanelState.load,
         id="employee-panel",
     )

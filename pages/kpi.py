@@ -8,9 +8,7 @@ import reflex as rx
 from pages.charts import chart
 from pages.layout import scroll_region, template
 from pages.ui import date_input, t
-from state.kpi import CHART_SLOTS
-from state.kpi import KpiCatalogueState as C
-from state.kpi import KpiState as K
+from state.kpi import CHART_SLOTS, KpiCatalogueState, KpiState
 
 
 def _section(title_key: str, *children: rx.Component, **props: object) -> rx.Component:
@@ -24,11 +22,11 @@ def _section(title_key: str, *children: rx.Component, **props: object) -> rx.Com
 def _areas() -> rx.Component:
     return rx.hstack(
         rx.foreach(
-            K.areas,
+            KpiState.areas,
             lambda a: rx.button(
                 a["label"],
-                variant=rx.cond(K.area == a["key"], "solid", "soft"),
-                on_click=K.choose_area(a["key"]),
+                variant=rx.cond(KpiState.area == a["key"], "solid", "soft"),
+                on_click=KpiState.choose_area(a["key"]),
                 id="area-" + a["key"],
                 size="2",
             ),
@@ -44,29 +42,41 @@ def _range() -> rx.Component:
             rx.hstack(
                 rx.text(t("kpi.start"), size="2"),
                 date_input(
-                    name="start", default_value=K.start, key=K.start, id="kpi-start", width="8em"
+                    name="start",
+                    default_value=KpiState.start,
+                    key=KpiState.start,
+                    id="kpi-start",
+                    width="8em",
                 ),
                 rx.text(t("kpi.end"), size="2"),
-                date_input(name="end", default_value=K.end, key=K.end, id="kpi-end", width="8em"),
+                date_input(
+                    name="end",
+                    default_value=KpiState.end,
+                    key=KpiState.end,
+                    id="kpi-end",
+                    width="8em",
+                ),
                 rx.button(t("kpi.apply"), type="submit", id="kpi-apply"),
                 align="center",
                 spacing="2",
                 wrap="wrap",
             ),
-            on_submit=K.apply_range,
+            on_submit=KpiState.apply_range,
         ),
         *[
-            rx.button(t(f"kpi.preset.{p}"), variant="outline", size="1", on_click=K.preset(p))
+            rx.button(
+                t(f"kpi.preset.{p}"), variant="outline", size="1", on_click=KpiState.preset(p)
+            )
             for p in ("7", "30", "90", "ytd")
         ],
         rx.cond(
-            K.can_export,
+            KpiState.can_export,
             rx.button(
                 rx.icon("download", size=14),
                 t("kpi.export_page"),
                 variant="soft",
                 size="1",
-                on_click=K.export_page,
+                on_click=KpiState.export_page,
                 id="kpi-export-page",
             ),
         ),
@@ -101,14 +111,14 @@ def _card(c: rx.Var) -> rx.Component:
 
 
 def _chart(slot: int) -> rx.Component:
-    data = getattr(K, f"chart{slot}")
+    data = getattr(KpiState, f"chart{slot}")
     return rx.cond(
-        K.chart_titles.length() > slot,
+        KpiState.chart_titles.length() > slot,
         rx.card(
             rx.vstack(
                 chart(
                     data,
-                    on_click=lambda points: K.drill(slot, points),
+                    on_click=lambda points: KpiState.drill(slot, points),
                     width="100%",
                     id=f"kpi-chart-{slot}",
                 ),
@@ -116,13 +126,13 @@ def _chart(slot: int) -> rx.Component:
                     rx.text(t("kpi.open_records"), size="1", color_scheme="gray"),
                     rx.spacer(),
                     rx.cond(
-                        K.can_export,
+                        KpiState.can_export,
                         rx.button(
                             rx.icon("file-down", size=14),
                             t("kpi.export_csv"),
                             size="1",
                             variant="soft",
-                            on_click=K.export_chart(slot),
+                            on_click=KpiState.export_chart(slot),
                             id=f"kpi-export-{slot}",
                         ),
                     ),
@@ -139,34 +149,41 @@ def _chart(slot: int) -> rx.Component:
 
 def _forecast() -> rx.Component:
     return rx.cond(
-        K.show_forecast,
+        KpiState.show_forecast,
         _section(
             "kpi.forecasts",
             rx.hstack(
                 rx.text(t("kpi.horizon"), size="2"),
-                rx.select(["30", "90"], value=K.horizon, on_change=K.set_horizon, id="kpi-horizon"),
+                rx.select(
+                    ["30", "90"],
+                    value=KpiState.horizon,
+                    on_change=KpiState.set_horizon,
+                    id="kpi-horizon",
+                ),
                 align="center",
                 spacing="2",
             ),
             rx.grid(
-                chart(K.forecast_aum, width="100%", id="kpi-forecast-aum"),
-                chart(K.forecast_sales, width="100%", id="kpi-forecast-sales"),
+                chart(KpiState.forecast_aum, width="100%", id="kpi-forecast-aum"),
+                chart(KpiState.forecast_sales, width="100%", id="kpi-forecast-sales"),
                 columns=rx.breakpoints(initial="1", lg="2"),
                 spacing="3",
                 width="100%",
             ),
-            rx.text(K.forecast_note, size="1", color_scheme="gray", id="kpi-forecast-method"),
+            rx.text(
+                KpiState.forecast_note, size="1", color_scheme="gray", id="kpi-forecast-method"
+            ),
         ),
     )
 
 
 def _alerts() -> rx.Component:
     return rx.cond(
-        K.can_alerts,
+        KpiState.can_alerts,
         _section(
             "kpi.alerts_open",
             rx.foreach(
-                K.open_alerts,
+                KpiState.open_alerts,
                 lambda a: rx.link(
                     rx.hstack(
                         rx.icon("siren", size=14, color=rx.color("amber", 10)),
@@ -184,7 +201,7 @@ def _alerts() -> rx.Component:
             rx.hstack(
                 rx.link(t("resource.kpi_alert"), href="/r/kpi_alert?queue=open", size="2"),
                 rx.cond(
-                    K.can_rules,
+                    KpiState.can_rules,
                     rx.link(t("resource.kpi_alert_rule"), href="/r/kpi_alert_rule", size="2"),
                 ),
                 spacing="4",
@@ -195,12 +212,12 @@ def _alerts() -> rx.Component:
 
 def _reports() -> rx.Component:
     return rx.cond(
-        K.can_reports,
+        KpiState.can_reports,
         _section(
             "kpi.reports",
             rx.text(t("kpi.reports_help"), size="1", color_scheme="gray"),
             rx.foreach(
-                K.reports,
+                KpiState.reports,
                 lambda r: rx.hstack(
                     rx.icon("file-text", size=14),
                     rx.text(r["title"], size="2"),
@@ -209,7 +226,7 @@ def _reports() -> rx.Component:
                         t("kpi.download"),
                         size="1",
                         variant="soft",
-                        on_click=K.download_report(r["id"]),
+                        on_click=KpiState.download_report(r["id"]),
                     ),
                     align="center",
                     spacing="2",
@@ -217,11 +234,11 @@ def _reports() -> rx.Component:
                 ),
             ),
             rx.cond(
-                K.can_export,
+                KpiState.can_export,
                 rx.button(
                     t("kpi.generate_report"),
                     size="1",
-                    on_click=K.generate_report,
+                    on_click=KpiState.generate_report,
                     id="kpi-generate-report",
                 ),
             ),
@@ -229,24 +246,29 @@ def _reports() -> rx.Component:
     )
 
 
-@template("/kpi", "kpi.title", on_load=K.load)
+@template("/kpi", "kpi.title", on_load=KpiState.load)
 def kpi_dashboard() -> rx.Component:
     return rx.vstack(
         rx.heading(t("kpi.title"), size="6", id="page-title"),
         rx.text(t("kpi.subtitle"), size="2", color_scheme="gray"),
         rx.cond(
-            K.has_metrics,
+            KpiState.has_metrics,
             rx.vstack(
                 _areas(),
                 _range(),
                 rx.cond(
-                    K.error != "", rx.callout(K.error, color_scheme="red", icon="triangle-alert")
+                    KpiState.error != "",
+                    rx.callout(KpiState.error, color_scheme="red", icon="triangle-alert"),
                 ),
                 rx.text(
-                    t("kpi.vs_previous"), ": ", K.previous_label, size="1", color_scheme="gray"
+                    t("kpi.vs_previous"),
+                    ": ",
+                    KpiState.previous_label,
+                    size="1",
+                    color_scheme="gray",
                 ),
                 rx.grid(
-                    rx.foreach(K.cards, _card),
+                    rx.foreach(KpiState.cards, _card),
                     columns=rx.breakpoints(initial="1", sm="2", lg="4"),
                     spacing="3",
                     width="100%",
@@ -276,13 +298,13 @@ def kpi_dashboard() -> rx.Component:
     )
 
 
-@template("/kpi/metrics", "kpi.catalogue", on_load=C.load, active_route="/kpi")
+@template("/kpi/metrics", "kpi.catalogue", on_load=KpiCatalogueState.load, active_route="/kpi")
 def kpi_catalogue() -> rx.Component:
     columns = ("name", "area", "formula", "unit", "owner", "roles", "latest")
     return rx.vstack(
         rx.heading(t("kpi.catalogue"), size="6", id="page-title"),
         rx.text(t("kpi.catalogue_help"), size="2", color_scheme="gray"),
-        chart(C.history, width="100%", id="kpi-history"),
+        chart(KpiCatalogueState.history, width="100%", id="kpi-history"),
         scroll_region(
             rx.table.root(
                 rx.table.header(
@@ -290,10 +312,14 @@ def kpi_catalogue() -> rx.Component:
                 ),
                 rx.table.body(
                     rx.foreach(
-                        C.rows,
+                        KpiCatalogueState.rows,
                         lambda r: rx.table.row(
                             rx.table.cell(
-                                rx.link(r["name"], on_click=C.pick(r["key"]), cursor="pointer")
+                                rx.link(
+                                    r["name"],
+                                    on_click=KpiCatalogueState.pick(r["key"]),
+                                    cursor="pointer",
+                                )
                             ),
                             *[rx.table.cell(r[c], white_space="normal") for c in columns[1:]],
                             class_name="metric-row",

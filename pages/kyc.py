@@ -6,7 +6,7 @@ import reflex as rx
 
 from pages.layout import scroll_region
 from pages.ui import t
-from state.kyc import KycPanelState as K
+from state.kyc import KycPanelState
 
 
 def _identity() -> rx.Component:
@@ -20,7 +20,7 @@ def _identity() -> rx.Component:
             ),
             rx.grid(
                 rx.foreach(
-                    K.identity,
+                    KycPanelState.identity,
                     lambda item: rx.hstack(
                         rx.text(item["label"], size="2", color_scheme="gray", min_width="5em"),
                         rx.text(
@@ -28,19 +28,19 @@ def _identity() -> rx.Component:
                             size="2",
                             weight="medium",
                             font_family="monospace",
-                            id="identity-" + item["field"].to(str),
+                            id="identity-" + item["field"],
                         ),
                         rx.cond(
-                            item.contains("revealed"),
+                            item["revealed"],
                             rx.badge(t("kyc.revealed_badge"), color_scheme="amber"),
                             rx.cond(
-                                K.can_reveal,
+                                KycPanelState.can_reveal,
                                 rx.icon_button(
                                     rx.icon("eye", size=12),
                                     size="1",
                                     variant="soft",
-                                    on_click=K.open_reveal(item["field"]),
-                                    id="reveal-" + item["field"].to(str),
+                                    on_click=KycPanelState.open_reveal(item["field"]),
+                                    id="reveal-" + item["field"],
                                     title=t("kyc.reveal"),
                                 ),
                             ),
@@ -83,12 +83,12 @@ def _reveal_dialog() -> rx.Component:
                     spacing="3",
                     padding_top="0.75em",
                 ),
-                on_submit=K.reveal,
+                on_submit=KycPanelState.reveal,
                 reset_on_submit=True,
             ),
         ),
-        open=K.reveal_field != "",
-        on_open_change=K.close_reveal,
+        open=KycPanelState.reveal_field != "",
+        on_open_change=KycPanelState.close_reveal,
     )
 
 
@@ -97,40 +97,47 @@ def _work_bar() -> rx.Component:
         rx.icon("user-check", size=16),
         rx.text(t("kyc.officer"), size="2"),
         rx.text(
-            rx.cond(K.assignee != "", K.assignee_name, t("kyc.unassigned")),
+            rx.cond(KycPanelState.assignee != "", KycPanelState.assignee_name, t("kyc.unassigned")),
             weight="bold",
             size="2",
             id="case-assignee",
         ),
         rx.spacer(),
         rx.cond(
-            K.is_open & ~K.mine & K.can_work,
-            rx.button(t("kyc.claim"), on_click=K.claim, id="case-claim", size="2"),
+            KycPanelState.is_open & ~KycPanelState.mine & KycPanelState.can_work,
+            rx.button(t("kyc.claim"), on_click=KycPanelState.claim, id="case-claim", size="2"),
         ),
         rx.cond(
-            K.is_open & K.mine,
+            KycPanelState.is_open & KycPanelState.mine,
             rx.button(
-                t("kyc.release"), on_click=K.release, variant="soft", id="case-release", size="2"
+                t("kyc.release"),
+                on_click=KycPanelState.release,
+                variant="soft",
+                id="case-release",
+                size="2",
             ),
         ),
         rx.cond(
-            K.is_open & K.can_work,
+            KycPanelState.is_open & KycPanelState.can_work,
             rx.select.root(
                 rx.select.trigger(placeholder=t("kyc.reassign")),
                 rx.select.content(
-                    rx.foreach(K.officers, lambda o: rx.select.item(o["label"], value=o["value"]))
+                    rx.foreach(
+                        KycPanelState.officers,
+                        lambda o: rx.select.item(o["label"], value=o["value"]),
+                    )
                 ),
-                on_change=K.reassign,
+                on_change=KycPanelState.reassign,
                 id="case-reassign",
                 size="2",
             ),
         ),
         rx.cond(
-            K.can_export,
+            KycPanelState.can_export,
             rx.button(
                 rx.icon("package", size=14),
                 t("kyc.evidence_pack"),
-                on_click=K.evidence_pack,
+                on_click=KycPanelState.evidence_pack,
                 variant="outline",
                 id="case-evidence",
                 size="2",
@@ -150,7 +157,7 @@ def _hit(hit: rx.Var) -> rx.Component:
         rx.table.cell(hit["matched_on"]),
         rx.table.cell(
             rx.cond(
-                (hit["status"] == "open") & K.is_open & K.can_work,
+                (hit["status"] == "open") & KycPanelState.is_open & KycPanelState.can_work,
                 rx.form(
                     rx.hstack(
                         rx.input(name="hit", type="hidden", value=hit["id"]),
@@ -178,7 +185,7 @@ def _hit(hit: rx.Var) -> rx.Component:
                         rx.button(t("kyc.dispose"), size="1", type="submit", class_name="hit-save"),
                         spacing="1",
                     ),
-                    on_submit=K.dispose,
+                    on_submit=KycPanelState.dispose,
                     key=hit["id"],
                 ),
                 rx.vstack(
@@ -201,7 +208,7 @@ def _hits() -> rx.Component:
                 align="center",
             ),
             rx.cond(
-                K.hits.length() > 0,
+                KycPanelState.hits.length() > 0,
                 scroll_region(
                     rx.table.root(
                         rx.table.header(
@@ -212,7 +219,7 @@ def _hits() -> rx.Component:
                                 ]
                             )
                         ),
-                        rx.table.body(rx.foreach(K.hits, _hit)),
+                        rx.table.body(rx.foreach(KycPanelState.hits, _hit)),
                         width="100%",
                         size="1",
                         id="hits",
@@ -228,14 +235,14 @@ def _hits() -> rx.Component:
 
 
 def _question(question: rx.Var) -> rx.Component:
-    key = question["id"].to(str)
+    key = question["id"]
     return rx.vstack(
         rx.text(question["text"], size="2", weight="medium"),
         rx.select.root(
             rx.select.trigger(placeholder="—", width="100%", class_name="answer"),
             rx.select.content(
                 rx.foreach(
-                    K.options[key],
+                    KycPanelState.options[key],
                     lambda option: rx.select.item(option["label"], value=option["value"]),
                 )
             ),
@@ -254,7 +261,11 @@ def _questionnaire() -> rx.Component:
                 rx.icon("clipboard-list", size=16),
                 rx.text(t("kyc.questionnaire_title"), weight="bold"),
                 rx.text(
-                    rx.cond(K.score_text != "", K.score_text, t("kyc.not_scored")),
+                    rx.cond(
+                        KycPanelState.score_text != "",
+                        KycPanelState.score_text,
+                        t("kyc.not_scored"),
+                    ),
                     size="2",
                     color_scheme="gray",
                     id="case-score",
@@ -263,12 +274,12 @@ def _questionnaire() -> rx.Component:
                 wrap="wrap",
             ),
             rx.cond(
-                K.scored.length() > 0,
+                KycPanelState.scored.length() > 0,
                 scroll_region(
                     rx.table.root(
                         rx.table.body(
                             rx.foreach(
-                                K.scored,
+                                KycPanelState.scored,
                                 lambda row: rx.table.row(
                                     rx.table.cell(row["question"]),
                                     rx.table.cell(row["answer"]),
@@ -284,11 +295,11 @@ def _questionnaire() -> rx.Component:
                 ),
             ),
             rx.cond(
-                K.can_score,
+                KycPanelState.can_score,
                 rx.form(
                     rx.vstack(
                         rx.grid(
-                            rx.foreach(K.questions, _question),
+                            rx.foreach(KycPanelState.questions, _question),
                             columns=rx.breakpoints(initial="1", md="2"),
                             spacing="3",
                             width="100%",
@@ -302,7 +313,7 @@ def _questionnaire() -> rx.Component:
                         spacing="3",
                         width="100%",
                     ),
-                    on_submit=K.score,
+                    on_submit=KycPanelState.score,
                     width="100%",
                 ),
             ),
@@ -321,7 +332,7 @@ def case_panel() -> rx.Component:
         _reveal_dialog(),
         width="100%",
         spacing="3",
-        on_mount=K.load_case,
+        on_mount=KycPanelState.load_case,
         id="kyc-panel",
     )
 
@@ -333,6 +344,6 @@ def customer_panel() -> rx.Component:
         _reveal_dialog(),
         width="100%",
         spacing="3",
-        on_mount=K.load_customer,
+        on_mount=KycPanelState.load_customer,
         id="kyc-panel",
     )

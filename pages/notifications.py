@@ -23,14 +23,14 @@ def _item(n: Any) -> rx.Component:
                 rx.text(
                     n["title"],
                     size="2",
-                    weight=rx.cond(n["read"].to(bool), "regular", "bold"),
+                    weight=rx.cond(n["read"], "regular", "bold"),
                 ),
                 rx.text(n["at"], size="1", color_scheme="gray"),
                 spacing="0",
             ),
             align="start",
         ),
-        href=n["link"].to(str),
+        href=n["link"],
         underline="none",
         class_name="notification",
     )
@@ -41,30 +41,30 @@ def _group(g: Any) -> rx.Component:
         rx.hstack(
             rx.text(g["label"], size="2", weight="medium", color_scheme="gray"),
             rx.cond(
-                g["unread"].to(int) > 0,
-                rx.badge(g["unread_text"].to(str), color_scheme="red", radius="full", size="1"),
+                g["unread"] > 0,
+                rx.badge(g["unread_text"], color_scheme="red", radius="full", size="1"),
             ),
             rx.spacer(),
             rx.cond(
-                g["unread"].to(int) > 0,
+                g["unread"] > 0,
                 rx.button(
                     t("notify.mark_group_read"),
                     size="1",
                     variant="ghost",
-                    on_click=NotificationState.mark_group_read(g["kind"].to(str)),
+                    on_click=NotificationState.mark_group_read(g["kind"]),
                     class_name="mark-group-read",
                 ),
             ),
             align="center",
             width="100%",
         ),
-        rx.foreach(g["items"].to(list[dict[str, Any]]), _item),
+        rx.foreach(g["items"], _item),
         spacing="1",
         width="100%",
         padding_y="0.25em",
         border_top=f"1px solid {rx.color('gray', 4)}",
         class_name="notification-group",
-        data_kind=g["kind"].to(str),
+        data_kind=g["kind"],
     )
 
 
@@ -80,14 +80,14 @@ def preferences_dialog() -> rx.Component:
                         rx.text(p["label"], size="2"),
                         rx.spacer(),
                         rx.cond(
-                            p["locked"].to(bool),
+                            p["locked"],
                             rx.text(t("notify.always_on"), size="1", color_scheme="gray"),
                         ),
                         rx.switch(
-                            checked=p["bell"].to(bool),
-                            disabled=p["locked"].to(bool),
-                            on_change=lambda on: NotificationState.set_bell(p["kind"].to(str), on),
-                            id="pref-" + p["kind"].to(str),
+                            checked=p["bell"],
+                            disabled=p["locked"],
+                            on_change=lambda on: NotificationState.set_bell(p["kind"], on),
+                            id="pref-" + p["kind"],
                         ),
                         align="center",
                         width="100%",

@@ -92,18 +92,18 @@ def commission_report() -> rx.Component:
 def product_commission_panel() -> rx.Component:
     """Above a product's record page: its partner's commission tiers, as the monthly report
     prices them (read-only; the tiers are edited on the partner's commission tier list)."""
-    P = ProductCommissionState
     return rx.box(
         rx.cond(
-            P.shown,
+            ProductCommissionState.shown,
             rx.card(
                 rx.vstack(
                     rx.hstack(
                         rx.icon("layers", size=16),
                         rx.text(t("commission.tiers.title"), weight="bold"),
                         rx.link(
-                            P.partner,
-                            href="/r/partner/record?id=" + P.partner_id.to(str),
+                            ProductCommissionState.partner,
+                            href="/r/partner/record?id="
+                            + ProductCommissionState.partner_id.to(str),
                             id="product-partner-link",
                         ),
                         align="center",
@@ -119,13 +119,13 @@ def product_commission_panel() -> rx.Component:
                         ),
                         rx.table.body(
                             rx.foreach(
-                                P.ladder,
+                                ProductCommissionState.ladder,
                                 lambda step: rx.table.row(
                                     rx.table.cell(step["from"]),
                                     rx.table.cell(step["rate"]),
                                     rx.table.cell(
                                         rx.cond(
-                                            step["reached"] == "1",
+                                            step["reached"],
                                             rx.badge(
                                                 t("commission.tiers.applies"), color_scheme="green"
                                             ),
@@ -141,9 +141,9 @@ def product_commission_panel() -> rx.Component:
                     rx.text(
                         t("commission.tiers.this_month"),
                         ": ",
-                        P.month_volume,
+                        ProductCommissionState.month_volume,
                         " · ",
-                        P.month_rate,
+                        ProductCommissionState.month_rate,
                         size="2",
                         id="product-commission-month",
                     ),
@@ -154,6 +154,6 @@ def product_commission_panel() -> rx.Component:
                 width="100%",
             ),
         ),
-        on_mount=P.load,
+        on_mount=ProductCommissionState.load,
         width="100%",
     )

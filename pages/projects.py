@@ -12,9 +12,7 @@ from models.projects import ProjectPhase
 from pages.charts import chart
 from pages.layout import scroll_region, template
 from pages.ui import date_input, t
-from state.projects import ALL
-from state.projects import ProjectPlanState as P
-from state.projects import RiskMapState as R
+from state.projects import ALL, ProjectPlanState, RiskMapState
 from state.ui import UIState
 
 
@@ -59,7 +57,7 @@ def _section(title_key: str, *children: rx.Component, **props: object) -> rx.Com
     )
 
 
-def _project_picker(state: type[P] | type[R]) -> rx.Component:
+def _project_picker(state: type[ProjectPlanState] | type[RiskMapState]) -> rx.Component:
     return rx.hstack(
         rx.text(t("project.project"), size="2"),
         rx.select.root(
@@ -86,14 +84,14 @@ def _summary() -> rx.Component:
     return rx.hstack(
         rx.vstack(
             rx.text(t("project.overall"), size="1", color_scheme="gray"),
-            _rag_badge(P.overall, size="3", id="project-health"),
+            _rag_badge(ProjectPlanState.overall, size="3", id="project-health"),
             spacing="1",
         ),
-        stat("project.total", P.counts["total"]),
-        stat("project.done", P.counts["done"]),
-        stat("project.rag.red", P.counts["red"]),
-        stat("project.rag.amber", P.counts["amber"]),
-        stat("project.rag.green", P.counts["green"]),
+        stat("project.total", ProjectPlanState.counts["total"]),
+        stat("project.done", ProjectPlanState.counts["done"]),
+        stat("project.rag.red", ProjectPlanState.counts["red"]),
+        stat("project.rag.amber", ProjectPlanState.counts["amber"]),
+        stat("project.rag.green", ProjectPlanState.counts["green"]),
         spacing="6",
         wrap="wrap",
         align="center",
@@ -112,18 +110,18 @@ def _filters() -> rx.Component:
                     for p in ProjectPhase
                 ],
             ),
-            value=P.phase,
-            on_change=P.filter_phase,
+            value=ProjectPlanState.phase,
+            on_change=ProjectPlanState.filter_phase,
         ),
         rx.text(t("project.owner"), size="2"),
         rx.select.root(
             rx.select.trigger(id="filter-owner"),
             rx.select.content(
                 rx.select.item(t("project.all"), value=ALL),
-                rx.foreach(P.owners, lambda o: rx.select.item(o, value=o)),
+                rx.foreach(ProjectPlanState.owners, lambda o: rx.select.item(o, value=o)),
             ),
-            value=P.owner,
-            on_change=P.filter_owner,
+            value=ProjectPlanState.owner,
+            on_change=ProjectPlanState.filter_owner,
         ),
         rx.text(t("project.health"), size="2"),
         rx.select.root(
@@ -135,8 +133,8 @@ def _filters() -> rx.Component:
                     for r in ("red", "amber", "green")
                 ],
             ),
-            value=P.rag,
-            on_change=P.filter_rag,
+            value=ProjectPlanState.rag,
+            on_change=ProjectPlanState.filter_rag,
         ),
         spacing="2",
         align="center",
@@ -181,12 +179,12 @@ def _milestone_row(r: rx.Var) -> rx.Component:
         rx.table.cell(r["owner"]),
         rx.table.cell(
             rx.cond(
-                P.can_edit,
+                ProjectPlanState.can_edit,
                 rx.button(
                     t("project.move"),
                     size="1",
                     variant="soft",
-                    on_click=P.open_move(r["id"]),
+                    on_click=ProjectPlanState.open_move(r["id"]),
                     id="move-" + r["id"],
                 ),
             )
@@ -209,7 +207,7 @@ def _milestones() -> rx.Component:
                             rx.table.column_header_cell(""),
                         )
                     ),
-                    rx.table.body(rx.foreach(P.shown, _milestone_row)),
+                    rx.table.body(rx.foreach(ProjectPlanState.shown, _milestone_row)),
                     size="1",
                     width="100%",
                     white_space="nowrap",
@@ -228,8 +226,8 @@ def _date_field(name: str, label_key: str) -> rx.Component:
         rx.text(t(label_key), size="2"),
         date_input(
             name=name,
-            default_value=P.move_dates[name],
-            key=P.move_id + "-" + P.move_dates[name],
+            default_value=ProjectPlanState.move_dates[name],
+            key=ProjectPlanState.move_id + "-" + ProjectPlanState.move_dates[name],
             id=f"move-{name.replace('_', '-')}",
         ),
         spacing="1",
@@ -240,7 +238,7 @@ def _move_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(t("project.move_title")),
-            rx.text(P.move_name, weight="bold", id="move-name"),
+            rx.text(ProjectPlanState.move_name, weight="bold", id="move-name"),
             rx.text(t("project.move_help"), size="1", color_scheme="gray"),
             rx.form(
                 rx.vstack(
@@ -256,8 +254,13 @@ def _move_dialog() -> rx.Component:
                     rx.text(t("project.reason"), size="2"),
                     rx.text_area(name="reason", id="move-reason", width="100%", required=True),
                     rx.cond(
-                        P.move_error != "",
-                        rx.callout(P.move_error, color_scheme="red", size="1", id="move-error"),
+                        ProjectPlanState.move_error != "",
+                        rx.callout(
+                            ProjectPlanState.move_error,
+                            color_scheme="red",
+                            size="1",
+                            id="move-error",
+                        ),
                     ),
                     rx.hstack(
                         rx.button(
@@ -265,7 +268,7 @@ def _move_dialog() -> rx.Component:
                             type="button",
                             variant="soft",
                             color_scheme="gray",
-                            on_click=P.close_move,
+                            on_click=ProjectPlanState.close_move,
                         ),
                         rx.button(t("project.move_save"), type="submit", id="move-save"),
                         justify="end",
@@ -274,13 +277,13 @@ def _move_dialog() -> rx.Component:
                     spacing="3",
                     width="100%",
                 ),
-                on_submit=P.move,
+                on_submit=ProjectPlanState.move,
                 reset_on_submit=False,
-                key=P.move_id,
+                key=ProjectPlanState.move_id,
             ),
             id="move-dialog",
         ),
-        open=P.move_open,
+        open=ProjectPlanState.move_open,
     )
 
 
@@ -317,11 +320,13 @@ def _small_table(
     )
 
 
-@template("/projects/gantt", "project.plan_title", on_load=P.load, active_route="/projects")
+@template(
+    "/projects/gantt", "project.plan_title", on_load=ProjectPlanState.load, active_route="/projects"
+)
 def project_plan() -> rx.Component:
     return rx.vstack(
         rx.heading(t("project.plan_title"), size="6", id="page-title"),
-        _project_picker(P),
+        _project_picker(ProjectPlanState),
         _summary(),
         rx.callout(
             _both("project.rule", red=RED_SLIP_DAYS, behind=BEHIND_POINTS),
@@ -334,14 +339,14 @@ def project_plan() -> rx.Component:
         _section(
             "project.gantt",
             rx.text(t("project.gantt_help"), size="1", color_scheme="gray"),
-            chart(P.gantt, id="gantt", width="100%"),
+            chart(ProjectPlanState.gantt, id="gantt", width="100%"),
         ),
         _milestones(),
         rx.grid(
             _section(
                 "project.indicators",
                 _small_table(
-                    P.indicators,
+                    ProjectPlanState.indicators,
                     (
                         "project.phase",
                         "project.kind",
@@ -359,7 +364,7 @@ def project_plan() -> rx.Component:
             _section(
                 "project.adjustments",
                 _small_table(
-                    P.adjustments,
+                    ProjectPlanState.adjustments,
                     (
                         "project.when",
                         "project.milestone",
@@ -415,7 +420,7 @@ def _heat_map() -> rx.Component:
         rx.text(t("project.impact") + " ↑", size="2"),
         rx.vstack(
             rx.foreach(
-                R.cells,
+                RiskMapState.cells,
                 lambda row: rx.hstack(
                     rx.text(row[0]["i"], size="2", width="1.5em"),
                     rx.foreach(row, _heat_cell),
@@ -436,11 +441,13 @@ def _heat_map() -> rx.Component:
     )
 
 
-@template("/projects/risks", "project.risk_map", on_load=R.load, active_route="/projects")
+@template(
+    "/projects/risks", "project.risk_map", on_load=RiskMapState.load, active_route="/projects"
+)
 def risk_map() -> rx.Component:
     return rx.vstack(
         rx.heading(t("project.risk_map"), size="6", id="page-title"),
-        _project_picker(R),
+        _project_picker(RiskMapState),
         rx.callout(
             _both("project.risk_bands", high=RISK_HIGH, medium=RISK_MEDIUM),
             icon="info",
@@ -473,7 +480,7 @@ def risk_map() -> rx.Component:
                         ),
                         rx.table.body(
                             rx.foreach(
-                                R.risks,
+                                RiskMapState.risks,
                                 lambda r: rx.table.row(
                                     rx.table.cell(
                                         rx.link(

@@ -43,7 +43,7 @@ def _choice_select(
         rx.select.content(
             *items,
             rx.foreach(
-                choices.to(list[dict[str, str]]),
+                choices,
                 lambda c: rx.select.item(c["label"], value=c["value"]),
             ),
         ),
@@ -55,7 +55,7 @@ def _choice_select(
 
 
 def _range_input(spec: rx.Var, end: str) -> rx.Component:
-    props = {"name": spec["name"].to(str) + f"__{end}", "size": "2", "width": "8.5em"}
+    props = {"name": spec["name"] + f"__{end}", "size": "2", "width": "8.5em"}
     return rx.cond(
         spec["input_type"] == "date",
         date_input(default_value=spec[end], **props),
@@ -134,7 +134,7 @@ def _filter_bar() -> rx.Component:
 
 
 def _header_cell(column: rx.Var) -> rx.Component:
-    name = column["name"].to(str)
+    name = column["name"]
     return rx.table.column_header_cell(
         rx.hstack(
             rx.text(column["label"]),
@@ -196,15 +196,13 @@ def _views_menu() -> rx.Component:
                     lambda v: rx.hstack(
                         rx.link(
                             v["name"],
-                            href="/r/" + ResourceListState.resource_key + "?" + v["params"].to(str),
+                            href="/r/" + ResourceListState.resource_key + "?" + v["params"],
                             class_name="saved-view",
                         ),
-                        rx.cond(
-                            ~v["mine"].to(bool), rx.badge(v["owner"], variant="soft", size="1")
-                        ),
+                        rx.cond(~v["mine"], rx.badge(v["owner"], variant="soft", size="1")),
                         rx.spacer(),
                         rx.cond(
-                            v["mine"].to(bool),
+                            v["mine"],
                             rx.icon_button(
                                 rx.icon("trash-2", size=12),
                                 size="1",
@@ -262,11 +260,11 @@ def _columns_menu() -> rx.Component:
                 rx.foreach(
                     ResourceListState.available_columns,
                     lambda c: rx.checkbox(
-                        c["label"].to(str),
-                        checked=c["shown"].to(bool),
+                        c["label"],
+                        checked=c["shown"],
                         on_change=lambda _checked: ResourceListState.toggle_column(c["name"]),
                         size="1",
-                        id="column-" + c["name"].to(str),
+                        id="column-" + c["name"],
                     ),
                 ),
                 spacing="1",
@@ -295,7 +293,7 @@ def _bulk_bar() -> rx.Component:
                     size="1",
                     variant="soft",
                     on_click=ResourceListState.run_bulk(b["key"]),
-                    id="bulk-" + b["key"].to(str).replace(":", "-"),
+                    id="bulk-" + b["key"].replace(":", "-"),
                 ),
             ),
             align="center",
@@ -482,7 +480,7 @@ def list_view() -> rx.Component:
 
 # --- record ---------------------------------------------------------------------------------
 def _field_input(field: rx.Var) -> rx.Component:
-    name = field["name"].to(str)
+    name = field["name"]
     key = ResourceRecordState.form_key + "-" + name
     common = {"name": name, "id": "field-" + name, "width": "100%", "key": key}
     return rx.match(
@@ -543,10 +541,10 @@ def _field_input(field: rx.Var) -> rx.Component:
                 ),
                 rx.flex(
                     rx.foreach(
-                        field["choices"].to(list[dict[str, str]]),
+                        field["choices"],
                         lambda c: rx.checkbox(
                             c["label"],
-                            checked=field["text"].to(str).split(",").contains(c["value"]),
+                            checked=field["text"].split(",").contains(c["value"]),
                             on_change=lambda _checked: ResourceRecordState.toggle_link(
                                 name, c["value"]
                             ),
@@ -566,11 +564,11 @@ def _field_input(field: rx.Var) -> rx.Component:
             "multi_choice",
             rx.flex(
                 rx.foreach(
-                    field["choices"].to(list[dict[str, str]]),
+                    field["choices"],
                     lambda c: rx.checkbox(
                         c["label"],
                         name=name + "__" + c["value"],
-                        default_checked=field["text"].to(str).split(",").contains(c["value"]),
+                        default_checked=field["text"].split(",").contains(c["value"]),
                     ),
                 ),
                 wrap="wrap",
@@ -602,10 +600,10 @@ def _field_input(field: rx.Var) -> rx.Component:
 
 
 def _field_row(field: rx.Var) -> rx.Component:
-    name = field["name"].to(str)
+    name = field["name"]
     error = ResourceRecordState.errors[name]
-    applies = (field["shown_by"] == "") | field["shown_for"].to(list[str]).contains(
-        ResourceRecordState.switches[field["shown_by"].to(str)]
+    applies = (field["shown_by"] == "") | field["shown_for"].contains(
+        ResourceRecordState.switches[field["shown_by"]]
     )
     return rx.cond(applies, _field_body(field, name, error))
 
@@ -716,7 +714,7 @@ def _attachments() -> rx.Component:
                             rx.table.cell(
                                 rx.hstack(
                                     rx.cond(
-                                        a["viewable"] != "",
+                                        a["viewable"],
                                         rx.button(
                                             rx.icon("eye", size=12),
                                             size="1",
@@ -851,7 +849,7 @@ def record_view(panel: Callable[[], rx.Component] | None = None) -> rx.Component
                 lambda tr: rx.button(
                     tr["label"],
                     on_click=ResourceRecordState.take(tr["key"]),
-                    id="transition-" + tr["key"].to(str),
+                    id="transition-" + tr["key"],
                 ),
             ),
             rx.cond(

@@ -8,9 +8,7 @@ from backoffice.domains.tickets.rules import REPORT_COLUMNS
 from pages.charts import chart
 from pages.layout import scroll_region, template
 from pages.ui import date_input, t
-from state.tickets import QUEUES
-from state.tickets import TicketDeskState as D
-from state.tickets import TicketReportState as R
+from state.tickets import QUEUES, TicketDeskState, TicketReportState
 
 PRIORITY_COLOURS = {"low": "gray", "normal": "blue", "high": "orange", "urgent": "red"}
 KIND_COLOURS = {"customer": "gray", "reply": "indigo", "note": "amber"}
@@ -45,8 +43,8 @@ def _queue_row(row: rx.Var) -> rx.Component:
                 rx.text(
                     row["due"],
                     size="1",
-                    color_scheme=rx.cond(row["overdue"] == "1", "red", "gray"),
-                    weight=rx.cond(row["overdue"] == "1", "bold", "regular"),
+                    color_scheme=rx.cond(row["overdue"], "red", "gray"),
+                    weight=rx.cond(row["overdue"], "bold", "regular"),
                 ),
                 width="100%",
             ),
@@ -56,10 +54,12 @@ def _queue_row(row: rx.Var) -> rx.Component:
         padding="0.6em",
         border_radius="6px",
         cursor="pointer",
-        background=rx.cond(row["id"] == D.ticket_id.to(str), "var(--accent-3)", "transparent"),
+        background=rx.cond(
+            row["id"] == TicketDeskState.ticket_id.to(str), "var(--accent-3)", "transparent"
+        ),
         _hover={"background": "var(--gray-3)"},
         on_click=[
-            D.open_ticket(row["id"]),
+            TicketDeskState.open_ticket(row["id"]),
             # on a phone or tablet the ticket opens below the queue: bring it into view
             rx.call_script(
                 "window.innerWidth < 1280 && "
@@ -67,7 +67,7 @@ def _queue_row(row: rx.Var) -> rx.Component:
             ),
         ],
         class_name="queue-row",
-        id="queue-" + row["no"].to(str),
+        id="queue-" + row["no"],
         width="100%",
     )
 
@@ -79,8 +79,8 @@ def _queue() -> rx.Component:
             *[
                 rx.button(
                     t(f"tickets.queue.{q}"),
-                    variant=rx.cond(D.queue == q, "solid", "soft"),
-                    on_click=D.set_queue(q),
+                    variant=rx.cond(TicketDeskState.queue == q, "solid", "soft"),
+                    on_click=TicketDeskState.set_queue(q),
                     size="1",
                     id=f"queue-tab-{q}",
                 )
@@ -91,8 +91,8 @@ def _queue() -> rx.Component:
             id="queue-tabs",
         ),
         rx.cond(
-            D.rows.length() > 0,
-            rx.vstack(rx.foreach(D.rows, _queue_row), spacing="1", width="100%"),
+            TicketDeskState.rows.length() > 0,
+            rx.vstack(rx.foreach(TicketDeskState.rows, _queue_row), spacing="1", width="100%"),
             rx.text(t("tickets.queue_empty"), size="2", color_scheme="gray", id="queue-empty"),
         ),
         spacing="2",
@@ -137,20 +137,20 @@ def _message(message: rx.Var) -> rx.Component:
             "var(--gray-2)",
         ),
         width="100%",
-        class_name="message message-" + message["kind"].to(str),
+        class_name="message message-" + message["kind"],
     )
 
 
 def _composer() -> rx.Component:
-    reply_refused = (D.mode == "reply") & (D.reply_refusal != "")
+    reply_refused = (TicketDeskState.mode == "reply") & (TicketDeskState.reply_refusal != "")
     return rx.vstack(
         rx.hstack(
             *[
                 rx.button(
                     t(f"tickets.mode.{mode}"),
-                    variant=rx.cond(D.mode == mode, "solid", "soft"),
+                    variant=rx.cond(TicketDeskState.mode == mode, "solid", "soft"),
                     color_scheme=colour,
-                    on_click=D.set_mode(mode),
+                    on_click=TicketDeskState.set_mode(mode),
                     size="1",
                     id=f"mode-{mode}",
                     title=key,
@@ -163,17 +163,17 @@ def _composer() -> rx.Component:
             ],
             rx.spacer(),
             rx.cond(
-                D.canned.length() > 0,
+                TicketDeskState.canned.length() > 0,
                 rx.select.root(
                     rx.select.trigger(placeholder=t("tickets.canned"), id="canned-select"),
                     rx.select.content(
                         rx.foreach(
-                            D.canned,
+                            TicketDeskState.canned,
                             lambda c: rx.select.item(c["title"], value=c["id"]),
                         )
                     ),
                     value="",
-                    on_change=D.use_canned,
+                    on_change=TicketDeskState.use_canned,
                     size="1",
                 ),
             ),
@@ -187,11 +187,11 @@ def _composer() -> rx.Component:
                 # a new key mounts it again when the server sets the draft (canned reply, sent)
                 rx.text_area(
                     name="body",
-                    default_value=D.draft,
-                    key=D.draft_key,
-                    on_blur=D.set_draft,
+                    default_value=TicketDeskState.draft,
+                    key=TicketDeskState.draft_key,
+                    on_blur=TicketDeskState.set_draft,
                     placeholder=rx.match(
-                        D.mode,
+                        TicketDeskState.mode,
                         ("note", t("tickets.placeholder.note")),
                         ("customer", t("tickets.placeholder.customer")),
                         t("tickets.placeholder.reply"),
@@ -205,7 +205,9 @@ def _composer() -> rx.Component:
                     rx.spacer(),
                     rx.cond(
                         reply_refused,
-                        rx.text(D.reply_refusal, size="1", color="red", id="reply-refusal"),
+                        rx.text(
+                            TicketDeskState.reply_refusal, size="1", color="red", id="reply-refusal"
+                        ),
                     ),
                     rx.button(
                         rx.icon("send", size=14),
@@ -213,7 +215,7 @@ def _composer() -> rx.Component:
                         type="submit",
                         id="ticket-send",
                         disabled=reply_refused,
-                        title=rx.cond(reply_refused, D.reply_refusal, ""),
+                        title=rx.cond(reply_refused, TicketDeskState.reply_refusal, ""),
                     ),
                     width="100%",
                     align="center",
@@ -222,7 +224,7 @@ def _composer() -> rx.Component:
                 spacing="2",
                 width="100%",
             ),
-            on_submit=D.send,
+            on_submit=TicketDeskState.send,
             width="100%",
         ),
         spacing="2",
@@ -244,16 +246,16 @@ def _resolve_form() -> rx.Component:
                 type="submit",
                 color_scheme="green",
                 id="ticket-resolve",
-                disabled=D.resolve_refusal != "",
-                title=D.resolve_refusal,
+                disabled=TicketDeskState.resolve_refusal != "",
+                title=TicketDeskState.resolve_refusal,
             ),
             width="100%",
         ),
         rx.cond(
-            D.resolve_refusal != "",
-            rx.text(D.resolve_refusal, size="1", color="red", id="resolve-refusal"),
+            TicketDeskState.resolve_refusal != "",
+            rx.text(TicketDeskState.resolve_refusal, size="1", color="red", id="resolve-refusal"),
         ),
-        on_submit=D.resolve,
+        on_submit=TicketDeskState.resolve,
         reset_on_submit=True,
         width="100%",
     )
@@ -276,18 +278,18 @@ def _rating_form() -> rx.Component:
             rx.button(t("tickets.rate"), type="submit", id="rating-submit"),
             width="100%",
         ),
-        on_submit=D.rate,
+        on_submit=TicketDeskState.rate,
         width="100%",
     )  # fmt: skip
 
 
 def _header() -> rx.Component:
-    ticket = D.ticket
+    ticket = TicketDeskState.ticket
     return rx.vstack(
         rx.hstack(
             rx.link(
                 rx.text(ticket["no"], font_family="monospace", size="2"),
-                href="/r/ticket/record?id=" + D.ticket_id.to(str),
+                href="/r/ticket/record?id=" + TicketDeskState.ticket_id.to(str),
                 id="ticket-no",
             ),
             rx.badge(ticket["status_label"], id="ticket-status"),
@@ -306,7 +308,7 @@ def _header() -> rx.Component:
                 rx.icon("chevron-right", size=14),
                 variant="ghost",
                 size="1",
-                on_click=D.next_ticket,
+                on_click=TicketDeskState.next_ticket,
                 id="ticket-next",
                 title="j",
             ),
@@ -322,7 +324,7 @@ def _header() -> rx.Component:
             rx.text(
                 ticket["due"],
                 size="1",
-                color_scheme=rx.cond(ticket["overdue"] == "1", "red", "gray"),
+                color_scheme=rx.cond(ticket["overdue"], "red", "gray"),
                 id="ticket-due",
             ),
             rx.text("SLA", size="1", color_scheme="gray"),
@@ -332,23 +334,26 @@ def _header() -> rx.Component:
         ),
         rx.hstack(
             rx.foreach(
-                D.actions,
+                TicketDeskState.actions,
                 lambda a: rx.button(
                     a["label"],
-                    on_click=D.act(a["key"]),
+                    on_click=TicketDeskState.act(a["key"]),
                     size="1",
                     variant="soft",
-                    id="act-" + a["key"].to(str),
+                    id="act-" + a["key"],
                 ),
             ),
             rx.cond(
-                D.is_lead & (ticket["open"] == "1"),
+                TicketDeskState.is_lead & ticket["open"],
                 rx.select.root(
                     rx.select.trigger(placeholder=t("tickets.reassign")),
                     rx.select.content(
-                        rx.foreach(D.agents, lambda a: rx.select.item(a["label"], value=a["value"]))
+                        rx.foreach(
+                            TicketDeskState.agents,
+                            lambda a: rx.select.item(a["label"], value=a["value"]),
+                        )
                     ),
-                    on_change=D.reassign,
+                    on_change=TicketDeskState.reassign,
                     size="1",
                     id="ticket-reassign",
                 ),
@@ -362,9 +367,9 @@ def _header() -> rx.Component:
 
 
 def _ticket() -> rx.Component:
-    ticket = D.ticket
+    ticket = TicketDeskState.ticket
     return rx.cond(
-        D.ticket_id > 0,
+        TicketDeskState.ticket_id > 0,
         rx.vstack(
             _header(),
             rx.cond(
@@ -378,13 +383,13 @@ def _ticket() -> rx.Component:
                 ),
             ),
             rx.vstack(
-                rx.foreach(D.messages, _message),
+                rx.foreach(TicketDeskState.messages, _message),
                 spacing="2",
                 width="100%",
                 id="ticket-conversation",
             ),
             rx.cond(
-                D.can_work & (ticket["merged_into"] == ""),
+                TicketDeskState.can_work & (ticket["merged_into"] == ""),
                 rx.vstack(
                     _composer(),
                     rx.cond(
@@ -392,7 +397,7 @@ def _ticket() -> rx.Component:
                         | (ticket["status"] == "waiting_customer"),
                         _resolve_form(),
                     ),
-                    rx.cond(ticket["resolved"] == "1", _resolved_box()),
+                    rx.cond(ticket["resolved"], _resolved_box()),
                     spacing="3",
                     width="100%",
                 ),
@@ -405,7 +410,7 @@ def _ticket() -> rx.Component:
 
 
 def _resolved_box() -> rx.Component:
-    ticket = D.ticket
+    ticket = TicketDeskState.ticket
     return rx.card(
         rx.vstack(
             rx.text(t("tickets.resolution"), size="1", color_scheme="gray"),
@@ -433,7 +438,7 @@ def _resolved_box() -> rx.Component:
 
 def _link_line(label_key: str, field: str, resource: str) -> rx.Component:
     """A linked record of the ticket, opening its own page ("—" when none)."""
-    ticket = D.ticket
+    ticket = TicketDeskState.ticket
     return rx.hstack(
         rx.text(t(label_key), size="1", color_scheme="gray"),
         rx.cond(
@@ -450,7 +455,7 @@ def _link_line(label_key: str, field: str, resource: str) -> rx.Component:
 
 
 def _side() -> rx.Component:
-    ticket = D.ticket
+    ticket = TicketDeskState.ticket
     return rx.vstack(
         rx.card(
             rx.vstack(
@@ -462,7 +467,7 @@ def _side() -> rx.Component:
                     wrap="wrap",
                 ),
                 rx.foreach(
-                    D.customer,
+                    TicketDeskState.customer,
                     lambda item: rx.hstack(
                         rx.text(item["label"], size="1", color_scheme="gray", min_width="6em"),
                         rx.text(item["value"], size="2", font_family="monospace"),
@@ -470,9 +475,9 @@ def _side() -> rx.Component:
                 ),
                 rx.text(t("tickets.holdings"), size="1", weight="bold", padding_top="0.4em"),
                 rx.cond(
-                    D.holdings.length() > 0,
+                    TicketDeskState.holdings.length() > 0,
                     rx.foreach(
-                        D.holdings,
+                        TicketDeskState.holdings,
                         lambda h: rx.hstack(
                             rx.text(h["product"], size="1"),
                             rx.spacer(),
@@ -484,14 +489,14 @@ def _side() -> rx.Component:
                 ),
                 rx.text(t("tickets.past"), size="1", weight="bold", padding_top="0.4em"),
                 rx.cond(
-                    D.past.length() > 0,
+                    TicketDeskState.past.length() > 0,
                     rx.foreach(
-                        D.past,
+                        TicketDeskState.past,
                         lambda p: rx.hstack(
                             rx.link(
                                 p["no"],
                                 size="1",
-                                on_click=D.open_ticket(p["id"]),
+                                on_click=TicketDeskState.open_ticket(p["id"]),
                                 cursor="pointer",
                             ),
                             rx.text(p["subject"], size="1", trim="both"),
@@ -515,22 +520,24 @@ def _side() -> rx.Component:
                 _link_line("tickets.kyc_case", "kyc_case", "kyc_case"),
                 rx.link(
                     t("tickets.edit_links"),
-                    href="/r/ticket/record?id=" + D.ticket_id.to(str),
+                    href="/r/ticket/record?id=" + TicketDeskState.ticket_id.to(str),
                     size="1",
                 ),
                 rx.cond(
-                    D.can_work & (ticket["open"] == "1"),
+                    TicketDeskState.can_work & ticket["open"],
                     rx.form(
                         rx.hstack(
                             rx.input(name="into", placeholder=t("tickets.merge_into"), size="1",
                                      id="merge-into"),
                             rx.button(t("tickets.merge"), size="1", variant="soft", type="submit",
-                                      id="merge-submit", disabled=D.merge_refusal != "",
-                                      title=D.merge_refusal),
+                                      id="merge-submit",
+                                      disabled=TicketDeskState.merge_refusal != "",
+                                      title=TicketDeskState.merge_refusal),
                         ),
-                        rx.cond(D.merge_refusal != "", rx.text(D.merge_refusal, size="1",
-                                color="red", id="merge-refusal")),
-                        on_submit=D.merge,
+                        rx.cond(TicketDeskState.merge_refusal != "",
+                                rx.text(TicketDeskState.merge_refusal, size="1", color="red",
+                                        id="merge-refusal")),
+                        on_submit=TicketDeskState.merge,
                         reset_on_submit=True,
                     ),
                 ),
@@ -548,7 +555,7 @@ def _side() -> rx.Component:
 @template(
     "/tickets/workspace",
     "tickets.workspace",
-    on_load=D.load,
+    on_load=TicketDeskState.load,
     active_route="/tickets",
 )
 def workspace() -> rx.Component:
@@ -560,7 +567,7 @@ def workspace() -> rx.Component:
             rx.card(
                 _ticket(), width="100%", min_width="0", id="ticket-card", scroll_margin_top="4em"
             ),
-            rx.cond(D.ticket_id > 0, _side()),
+            rx.cond(TicketDeskState.ticket_id > 0, _side()),
             columns=rx.breakpoints(initial="1", lg="18em 1fr 19em"),
             spacing="4",
             width="100%",
@@ -575,7 +582,7 @@ def workspace() -> rx.Component:
 @template(
     "/tickets/reports",
     "tickets.reports",
-    on_load=R.load,
+    on_load=TicketReportState.load,
     active_route="/tickets",
 )
 def reports() -> rx.Component:
@@ -585,10 +592,18 @@ def reports() -> rx.Component:
         rx.form(
             rx.hstack(
                 date_input(
-                    name="start", default_value=R.start, key=R.start, id="report-start", width="8em"
+                    name="start",
+                    default_value=TicketReportState.start,
+                    key=TicketReportState.start,
+                    id="report-start",
+                    width="8em",
                 ),
                 date_input(
-                    name="end", default_value=R.end, key=R.end, id="report-end", width="8em"
+                    name="end",
+                    default_value=TicketReportState.end,
+                    key=TicketReportState.end,
+                    id="report-end",
+                    width="8em",
                 ),
                 rx.select.root(
                     rx.select.trigger(id="report-by"),
@@ -603,22 +618,22 @@ def reports() -> rx.Component:
                 ),
                 rx.button(t("tickets.report.apply"), type="submit", id="report-apply"),
                 rx.cond(
-                    R.can_export,
+                    TicketReportState.can_export,
                     rx.button(
                         rx.icon("file-down", size=14),
                         t("tickets.report.export"),
                         type="button",
                         variant="soft",
-                        on_click=R.export,
+                        on_click=TicketReportState.export,
                         id="report-export",
                     ),
                 ),
                 spacing="2",
                 wrap="wrap",
             ),
-            on_submit=R.apply,
+            on_submit=TicketReportState.apply,
         ),
-        rx.card(chart(R.chart, width="100%", id="report-chart"), width="100%"),
+        rx.card(chart(TicketReportState.chart, width="100%", id="report-chart"), width="100%"),
         scroll_region(
             rx.table.root(
                 rx.table.header(
@@ -631,14 +646,14 @@ def reports() -> rx.Component:
                 ),
                 rx.table.body(
                     rx.foreach(
-                        R.rows,
+                        TicketReportState.rows,
                         lambda r: rx.table.row(
                             *[rx.table.cell(r[c]) for c in REPORT_COLUMNS], class_name="report-row"
                         ),
                     ),
                     rx.table.row(
                         *[
-                            rx.table.cell(rx.text(R.total[c], weight="bold"))
+                            rx.table.cell(rx.text(TicketReportState.total[c], weight="bold"))
                             for c in REPORT_COLUMNS
                         ],
                         id="report-total",

@@ -6,14 +6,13 @@ from typing import Any
 
 import reflex as rx
 
-from backoffice.db import session_scope
 from backoffice.i18n import translate
 from backoffice.security import auth
-from state.auth import SessionState, public, signed_in
-from state.ui import UIState
+from state.auth import public, signed_in
+from state.base import StaffState
 
 
-class AccountState(rx.State):
+class AccountState(StaffState, rx.State):
     password_dialog_open: bool = False
     error: str = ""
 
@@ -30,22 +29,21 @@ class AccountState(rx.State):
     @rx.event
     @signed_in
     async def change_password(self, form_data: dict) -> Any:
-        session_state = await self.get_state(SessionState)
-        lang = (await self.get_state(UIState)).lang
+        caller = await self._caller()
         new = str(form_data.get("new_password", ""))
         if new != str(form_data.get("confirm_password", "")):
-            self.error = translate("password.mismatch", lang)
+            self.error = translate("password.mismatch", caller.lang)
             return None
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             problems = auth.change_password(
                 session,
-                principal=session_state.principal,
+                principal=caller.principal,
                 current=str(form_data.get("current_password", "")),
                 new=new,
-                client=session_state.client,
+                client=caller.client,
             )
         if problems:
-            self.error = " ".join(translate(p, lang) for p in problems)
+            self.error = " ".join(translate(p, caller.lang) for p in problems)
             return None
         self.password_dialog_open, self.error = False, ""
-        return rx.toast.success(translate("password.changed", lang))
+        return rx.toast.success(translate("password.changed", caller.lang))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, TypedDict
 
 import reflex as rx
 
@@ -17,12 +17,13 @@ from backoffice.i18n import translate
 from backoffice.platform import jobs
 from backoffice.platform.business_time import shown_time
 from backoffice.security import auth, rbac
-from state.auth import SessionState, requires
-from state.ui import UIState
+from state.auth import requires
+from state.base import Choice, StaffState
+from state.ui import language
 
 
 async def _messages(state: rx.State, problems: list[str]) -> str:
-    lang = (await state.get_state(UIState)).lang
+    lang = await language(state)
     return translate("common.separator", lang).join(translate(p, lang) for p in problems)
 
 
@@ -34,8 +35,18 @@ def _checked_roles(form_data: dict) -> list[str]:
     return [code for code in rbac.ROLES if form_data.get(f"role_{code}") in ("on", True, "true")]
 
 
-class AdminUsersState(rx.State):
-    rows: list[dict[str, Any]] = []
+class UserRow(TypedDict):
+    id: int
+    username: str
+    display_name: str
+    roles: str
+    is_active: bool
+    totp: bool
+    last_login: str
+
+
+class AdminUsersState(StaffState, rx.State):
+    rows: list[UserRow] = []
     error: str = ""
     editing_user_id: int = 0
     editing_username: str = ""
@@ -57,16 +68,13 @@ class AdminUsersState(rx.State):
                 for r in users.list_users(session)
             ]
 
-    async def _actor(self) -> rbac.Principal:
-        return (await self.get_state(SessionState)).principal
-
     async def _done(self, problems: list[str], success_key: str) -> Any:
         if problems:
             self.error = await _messages(self, problems)
             return rx.toast.error(self.error)
         self.error = ""
         self._reload()
-        lang = (await self.get_state(UIState)).lang
+        lang = await self._lang()
         return rx.toast.success(translate(success_key, lang))
 
     @rx.event
@@ -77,8 +85,8 @@ class AdminUsersState(rx.State):
     @rx.event
     @requires("user", "manage")
     async def create_user(self, form_data: dict) -> Any:
-        actor = await self._actor()
-        with session_scope(write=True) as session:
+        actor = await self._principal()
+        with self._write_scope() as session:
             _user, problems = users.create_user(
                 session,
                 actor=actor,
@@ -93,16 +101,16 @@ class AdminUsersState(rx.State):
     @rx.event
     @requires("user", "manage")
     async def set_active(self, user_id: int, active: bool) -> Any:
-        actor = await self._actor()
-        with session_scope(write=True) as session:
+        actor = await self._principal()
+        with self._write_scope() as session:
             problems = users.set_active(session, actor=actor, user_id=user_id, active=bool(active))
         return await self._done(problems, "admin.saved")
 
     @rx.event
     @requires("user", "manage")
     async def reset_totp(self, user_id: int) -> Any:
-        actor = await self._actor()
-        with session_scope(write=True) as session:
+        actor = await self._principal()
+        with self._write_scope() as session:
             problems = users.reset_totp(session, actor=actor, user_id=user_id)
         return await self._done(problems, "admin.totp_reset")
 
@@ -126,9 +134,9 @@ class AdminUsersState(rx.State):
     @rx.event
     @requires("user", "manage")
     async def save_user(self, form_data: dict) -> Any:
-        actor = await self._actor()
+        actor = await self._principal()
         employee_no = form_data.get("employee_no")
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             problems = users.update_account(
                 session,
                 actor=actor,
@@ -143,7 +151,7 @@ class AdminUsersState(rx.State):
         return result
 
 
-class RolesState(rx.State):
+class RolesState(StaffState, rx.State):
     role: str = "product_manager"
     grants: list[str] = []
     error: str = ""
@@ -167,8 +175,8 @@ class RolesState(rx.State):
     @rx.event
     @requires("role", "manage")
     async def toggle(self, resource: str, action: str, granted: bool) -> Any:
-        actor = (await self.get_state(SessionState)).principal
-        with session_scope(write=True) as session:
+        actor = await self._principal()
+        with self._write_scope() as session:
             problems = users.set_permission(
                 session,
                 actor=actor,
@@ -185,8 +193,17 @@ class RolesState(rx.State):
         return None
 
 
-class SessionsState(rx.State):
-    rows: list[dict[str, Any]] = []
+class LiveSession(TypedDict):
+    id: int
+    username: str
+    client: str
+    started: str
+    last_seen: str
+    user_agent: str
+
+
+class SessionsState(StaffState, rx.State):
+    rows: list[LiveSession] = []
 
     def _reload(self) -> None:
         with session_scope() as session:
@@ -211,23 +228,30 @@ class SessionsState(rx.State):
     @rx.event
     @requires("session", "manage")
     async def revoke(self, session_id: int) -> Any:
-        actor = (await self.get_state(SessionState)).principal
-        with session_scope(write=True) as session:
+        actor = await self._principal()
+        with self._write_scope() as session:
             users.revoke_session(session, actor=actor, session_id=session_id)
         self._reload()
-        return rx.toast.success(
-            translate("admin.session_revoked", (await self.get_state(UIState)).lang)
-        )
+        return rx.toast.success(translate("admin.session_revoked", await self._lang()))
 
 
-class CustomFieldsState(rx.State):
+class CustomField(TypedDict):
+    id: str
+    name: str
+    label: str
+    kind: str
+    required: str  # "✓" or ""
+    choices: str
+
+
+class CustomFieldsState(StaffState, rx.State):
     resource: str = "partner"
-    resources: list[dict[str, str]] = []
-    rows: list[dict[str, str]] = []
+    resources: list[Choice] = []
+    rows: list[CustomField] = []
     errors: dict[str, str] = {}
 
     async def _reload(self) -> None:
-        lang = (await self.get_state(UIState)).lang
+        lang = await self._lang()
         self.resources = [{"value": r.key, "label": r.label(lang)} for r in all_resources()]
         with session_scope() as session:
             self.rows = [
@@ -259,10 +283,10 @@ class CustomFieldsState(rx.State):
     async def add(self, form_data: dict) -> Any:
         from backoffice.engine import custom
 
-        lang = (await self.get_state(UIState)).lang
-        actor = (await self.get_state(SessionState)).principal
+        lang = await self._lang()
+        actor = await self._principal()
         resource = get_resource(self.resource)
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             _definition, errors = custom.add_definition(
                 session,
                 actor=actor,
@@ -284,18 +308,28 @@ class CustomFieldsState(rx.State):
     @rx.event
     @requires("custom_field", "manage")
     async def archive(self, field_id: int) -> Any:
-        actor = (await self.get_state(SessionState)).principal
-        with session_scope(write=True) as session:
+        actor = await self._principal()
+        with self._write_scope() as session:
             custom.archive_definition(session, actor=actor, field_id=int(field_id))
         await self._reload()
-        return rx.toast.success(translate("admin.saved", (await self.get_state(UIState)).lang))
+        return rx.toast.success(translate("admin.saved", await self._lang()))
 
 
-class JobsState(rx.State):
-    rows: list[dict[str, str]] = []
+class JobRow(TypedDict):
+    name: str
+    label: str
+    every: str
+    last: str
+    status: str
+    result: str
+    next: str
+
+
+class JobsState(StaffState, rx.State):
+    rows: list[JobRow] = []
 
     async def _reload(self) -> None:
-        lang = (await self.get_state(UIState)).lang
+        lang = await self._lang()
         zone = get_settings().zone
         with session_scope() as session:
             runs = jobs.last_runs(session)
@@ -324,10 +358,10 @@ class JobsState(rx.State):
     @rx.event
     @requires("job", "manage")
     async def run_now(self, name: str) -> Any:
-        lang = (await self.get_state(UIState)).lang
+        lang = await self._lang()
         if name not in {j.name for j in jobs.registered()}:
             return rx.toast.error(translate("error.not_found", lang))
-        caller = await self.get_state(SessionState)
+        caller = await self._caller()
         run = jobs.run_now(name, actor=caller.principal.username, client=caller.client)
         await self._reload()
         return rx.toast.success(f"{name}: {run.status} · {run.result[:120]}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -13,23 +13,39 @@ from backoffice.db import session_scope
 from backoffice.domains.audit import log as audit_log
 from backoffice.i18n import translate
 from backoffice.platform import offload
-from state.auth import SessionState, requires
-from state.ui import UIState
+from state.auth import requires
+from state.base import StaffState
 
 FILTER_FIELDS = ("actor", "action", "entity", "entity_id", "since", "until", "preset")
 
 
-class AuditLogState(rx.State):
-    filters: dict[str, str] = {}
-    rows: list[dict[str, str]] = []
+class AuditRow(TypedDict):
+    """``audit_log.Row`` as the page shows it."""
+
+    id: str
+    at: str
+    actor: str
+    actor_name: str
+    action: str
+    action_label: str
+    entity: str
+    entity_label: str
+    entity_id: str
+    changes: str
+    client: str
+
+
+class AuditLogState(StaffState, rx.State):
+    filters: dict[str, str] = {}  # audit_log.Filters by field name
+    rows: list[AuditRow] = []
     page: int = 1
     has_more: bool = False
     can_export: bool = False
     error: str = ""
 
     async def _fill(self, raw: dict[str, object], number: int) -> Any:
-        lang = (await self.get_state(UIState)).lang
-        principal = (await self.get_state(SessionState)).principal
+        lang = await self._lang()
+        principal = await self._principal()
         try:
             filters = audit_log.parse_filters(raw)
             with session_scope() as session:
@@ -82,18 +98,17 @@ class AuditLogState(rx.State):
     @rx.event
     @requires("audit", "export")
     async def export(self) -> Any:
-        lang = (await self.get_state(UIState)).lang
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
         try:
             filters = audit_log.parse_filters(dict(self.filters))
-            principal, client = session_state.principal, session_state.client
+            principal, client = caller.principal, caller.client
 
             def build() -> bytes | str:
                 with session_scope() as session:
                     data, rows = audit_log.export_csv(
-                        session, principal=principal, filters=filters, lang=lang
+                        session, principal=principal, filters=filters, lang=caller.lang
                     )
-                with session_scope(write=True) as session:
+                with self._write_scope() as session:
                     audit_log.record_export(
                         session, principal=principal, filters=filters, rows=rows, client=client
                     )
@@ -101,5 +116,5 @@ class AuditLogState(rx.State):
 
             data = await offload.run(build)
         except audit_log.AuditLogError as error:
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, caller.lang)
         return rx.download(data=data, filename="audit-log.csv")

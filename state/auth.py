@@ -24,15 +24,14 @@ from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
-from reflex.middleware import Middleware
-from reflex_base.event.context import EventContext
 
 from backoffice.db import session_scope
 from backoffice.engine.resource import all_resources
 from backoffice.i18n import translate
 from backoffice.security import auth, gate, rbac, sessions
+from state import reflex_seam
 from state.changes import assign
-from state.ui import UIState
+from state.ui import language
 
 log = logging.getLogger("backoffice.access")
 
@@ -113,7 +112,7 @@ async def forget_when_refused(
     if refused is None:
         state.reset()
         return
-    refused(translate("auth.view_denied", await session_state._lang()))
+    refused(translate("auth.view_denied", await language(session_state)))
 
 
 PAGE_LOAD_ATTR = "__page_load__"
@@ -129,25 +128,6 @@ def gates_its_page(handler: Any) -> bool:
         return False
     setattr(fn, PAGE_LOAD_ATTR, True)
     return True
-
-
-def _event_chain() -> str:
-    """The id of the chain the current event belongs to: a browser's event starts one, and the
-    events it enqueues on the server carry its id as their parent. "" outside an event."""
-    try:
-        context = EventContext.get()
-    except LookupError:
-        return ""
-    return context.parent_txid or context.txid
-
-
-def _enqueued_by_the_server() -> bool:
-    """The current event was set off on the server (a page's on_load after Reflex's
-    ``on_load_internal``), not sent by a click in the browser."""
-    try:
-        return bool(EventContext.get().parent_txid)
-    except LookupError:
-        return False
 
 
 class SessionState(rx.State):
@@ -177,9 +157,6 @@ class SessionState(rx.State):
     def client(self) -> str:
         return self.router.session.client_ip or ""
 
-    async def _lang(self) -> str:
-        return (await self.get_state(UIState)).lang
-
     def _refresh(self, principal: rbac.Principal | None) -> None:
         self._principal = principal
         viewable = [r for r in all_resources() if principal and principal.can(r.permission, "view")]
@@ -195,7 +172,7 @@ class SessionState(rx.State):
         )
 
     def _resolve(self) -> rbac.Principal | None:
-        chain = _event_chain()
+        chain = reflex_seam.event_chain()
         if chain and self._resolved_in == (chain, self.token):
             return self._principal
         with session_scope() as session:
@@ -236,11 +213,11 @@ class SessionState(rx.State):
         step-up dialog runs once a fresh code is verified, so the user need not repeat it."""
         if permission == PUBLIC:
             return None
-        lang = await self._lang()
+        lang = await language(self)
         principal = self._resolve()
         if principal is None:
             self._log_refusal(None, permission, handler, "not signed in")
-            if page_load or _enqueued_by_the_server():
+            if page_load or reflex_seam.enqueued_by_the_server():
                 # a page opened signed out (its on_load, or what its load set off): to the
                 # sign-in page without a refusal toast; nobody asked for anything yet
                 return rx.redirect("/login")
@@ -282,7 +259,10 @@ class SessionState(rx.State):
         refusal = gate.page_refusal(principal, path)
         if refusal is not None:
             self._log_refusal(principal, refusal.permission, f"page {refusal.page}", refusal.reason)
-            return [rx.toast.error(translate("auth.denied", await self._lang())), rx.redirect("/")]
+            return [
+                rx.toast.error(translate("auth.denied", await language(self))),
+                rx.redirect("/"),
+            ]
         await (await self.get_state(NotificationState))._reload_count()
         return None
 
@@ -304,10 +284,8 @@ class SessionState(rx.State):
 def carry_cookie(root: rx.State, token: str) -> None:
     """Give a tab's state what a websocket handshake with the session cookie gives its events,
     for callers that run handlers without a socket (tests, benchmarks)."""
-    from reflex.istate.data import HeaderData
-
     headers = {**root.router.headers.raw_headers, "cookie": f"{sessions.COOKIE_NAME}={token}"}
-    root.rx_router_headers = HeaderData.from_router_data({"headers": headers})
+    reflex_seam.set_request_headers(root, headers)
 
 
 def claim_script(code: str) -> Any:
@@ -330,13 +308,13 @@ async def _every_state(root: rx.State) -> None:
         pending.extend(cls.get_substates())
 
 
-class SessionBinding(Middleware):
+class SessionBinding(rx.Middleware):
     """Before any event: when the handshake's cookie is not the one the tab's data was loaded
     for (signed in, signed out, or the tab id replayed on a socket without the cookie), the
     whole tab state is reset first, so nothing one caller loaded is shown to another."""
 
     async def preprocess(self, app: Any, state: Any, event: Any) -> None:
-        root = state._get_root_state()
+        root = reflex_seam.root_of(state)
         session_state = await root.get_state(SessionState)
         token = session_state.token
         owner = sessions.hash_token(token) if token else ""
@@ -360,7 +338,7 @@ class StepUpState(rx.State):
     @signed_in
     async def submit(self, form_data: dict) -> Any:
         session_state = await self.get_state(SessionState)
-        lang = (await self.get_state(UIState)).lang
+        lang = await language(self)
         code = str(form_data.get("code", ""))[:20]
         with session_scope(write=True) as session:
             problem = auth.step_up(

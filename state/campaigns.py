@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import reflex as rx
 
 from backoffice.db import session_scope
@@ -9,12 +11,25 @@ from backoffice.domains.campaigns import figures
 from backoffice.domains.campaigns import rules as campaigns
 from backoffice.i18n import choice_label
 from state.auth import requires
+from state.base import StaffState
 from state.charts import Chart, as_chart
-from state.ui import UIState
 
 
-class CampaignResultsState(rx.State):
-    rows: list[dict[str, str]] = []
+class CampaignResult(TypedDict):
+    id: str
+    name: str
+    status: str
+    budget: str
+    spent: str
+    used: str
+    new: str
+    conversions: str
+    rate: str
+    cpa: str
+
+
+class CampaignResultsState(StaffState, rx.State):
+    rows: list[CampaignResult] = []
     budget_chart: Chart = {}
     cpa_chart: Chart = {}
     spend_chart: Chart = {}
@@ -22,7 +37,7 @@ class CampaignResultsState(rx.State):
     @rx.event
     @requires("campaign", "view")
     async def load(self) -> None:
-        lang = (await self.get_state(UIState)).lang
+        lang = await self._lang()
         with session_scope() as session:
             data = campaigns.results(session)
             series = campaigns.spend_over_time(session)

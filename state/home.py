@@ -4,7 +4,7 @@ the caller's queues, what waits for their approval, key figures and shortcuts
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 import reflex as rx
 
@@ -12,12 +12,41 @@ from backoffice.db import session_scope
 from backoffice.domains.home import landing, overview
 from backoffice.platform.navigation import MODULES
 from state.auth import SessionState, signed_in
-from state.ui import UIState
+from state.base import StaffState
 
 TONES = {"red": "red", "amber": "amber", "gray": "gray"}
 
 
-def _tile(tile: landing.Tile) -> dict[str, str]:
+class Tile(TypedDict):
+    key: str
+    label: str
+    shown: str  # the count as shown ("2,000+" past the cap)
+    href: str
+    tone: str
+    id: str
+
+
+class WaitingItem(TypedDict):
+    title: str
+    href: str
+
+
+class Approvals(TypedDict):
+    resource: str
+    label: str
+    shown: str
+    count: int
+    items: list[WaitingItem]
+    id: str
+
+
+class Shortcut(TypedDict):
+    label: str
+    href: str
+    icon: str
+
+
+def _tile(tile: landing.Tile) -> Tile:
     return {
         "key": tile.key,
         "label": tile.label,
@@ -28,20 +57,23 @@ def _tile(tile: landing.Tile) -> dict[str, str]:
     }
 
 
-class LandingState(rx.State):
+class LandingState(StaffState, rx.State):
     module: str = ""
-    work: list[dict[str, Any]] = []
-    approvals: list[dict[str, Any]] = []
-    figures: list[dict[str, Any]] = []
-    shortcuts: list[dict[str, str]] = []
-    has_approvals: bool = False
+    work: list[Tile] = []
+    approvals: list[Approvals] = []
+    figures: list[Tile] = []
+    shortcuts: list[Shortcut] = []
     loaded: bool = False
+
+    @rx.var
+    def has_approvals(self) -> bool:
+        return any(a["count"] for a in self.approvals)
 
     @rx.event
     @signed_in
     async def load(self, module: str) -> None:
-        principal = (await self.get_state(SessionState)).principal
-        lang = (await self.get_state(UIState)).lang
+        principal = await self._principal()
+        lang = await self._lang()
         if self.module != module:
             self.loaded = False
         with session_scope() as session:
@@ -49,7 +81,6 @@ class LandingState(rx.State):
         self.module = str(module)
         if found is None:
             self.work, self.approvals, self.figures, self.shortcuts = [], [], [], []
-            self.has_approvals = False
             self.loaded = True
             return
         self.work = [_tile(t) for t in found.work]
@@ -65,14 +96,13 @@ class LandingState(rx.State):
             }
             for a in found.approvals
         ]
-        self.has_approvals = any(a.count for a in found.approvals)
         self.shortcuts = [
             {"label": label, "href": href, "icon": icon} for label, href, icon in found.shortcuts
         ]
         self.loaded = True
 
 
-class OverviewState(rx.State):
+class OverviewState(StaffState, rx.State):
     counts: dict[str, str] = {}
     loaded: bool = False
 

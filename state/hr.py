@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import reflex as rx
 
@@ -20,32 +20,63 @@ from models.hr import (
     Employee,
     Rating,
 )
-from state.auth import SessionState, requires
+from state.auth import requires
+from state.base import StaffState
 from state.charts import Chart, as_chart
 from state.resource import record_id_param
-from state.ui import UIState
 
 CANDIDATE = "candidate"
 
 
-class _HrState(rx.State):
-    async def _lang(self) -> str:
-        return (await self.get_state(UIState)).lang
+class HeadcountRow(TypedDict):
+    team: str
+    planned: int
+    actual: int
+    gap: str  # signed, "0" when on plan
+    short: bool  # fewer people than planned
 
-    async def _principal(self) -> Any:
-        return (await self.get_state(SessionState)).principal
+
+class HeadcountTotal(TypedDict):
+    planned: str
+    actual: str
+    gap: str
 
 
-class HrOverviewState(_HrState):
+class OrgNode(TypedDict):
+    id: str
+    name: str
+    position: str
+    team: str
+    indent: str  # CSS padding for the node's depth
+    reports: str  # how many report to them, "" for none
+
+
+class TrainingGap(TypedDict):
+    employee_id: str
+    employee: str
+    program: str
+    due: str
+    overdue: bool
+
+
+class HiringChannel(TypedDict):
+    channel: str
+    applicants: str
+    hired: str
+    rejected: str
+    days: str  # mean days to hire, "—" without hires
+
+
+class HrOverviewState(StaffState, rx.State):
     quarter: str = ""
     quarters: list[str] = []
-    headcount: list[dict[str, Any]] = []
+    headcount: list[HeadcountRow] = []
     headcount_chart: Chart = {}
-    total: dict[str, str] = {}
-    org: list[dict[str, str]] = []
-    gaps: list[dict[str, str]] = []
+    total: HeadcountTotal = {}  # type: ignore[typeddict-item]
+    org: list[OrgNode] = []
+    gaps: list[TrainingGap] = []
     overdue_gaps: int = 0
-    hiring: list[dict[str, str]] = []
+    hiring: list[HiringChannel] = []
     can_train: bool = False
     can_hire: bool = False
 
@@ -113,7 +144,7 @@ class HrOverviewState(_HrState):
                         "employee": g.employee,
                         "program": g.program,
                         "due": g.due_on.isoformat(),
-                        "overdue": "1" if g.overdue(today) else "",
+                        "overdue": g.overdue(today),
                     }
                     for g in gaps[:200]
                 ]
@@ -131,10 +162,40 @@ class HrOverviewState(_HrState):
                 ]
 
 
-class HiringBoardState(_HrState):
+class Opening(TypedDict):
+    id: str
+    title: str
+
+
+class CandidateMove(TypedDict):
+    key: str
+    label: str
+    reason: str  # why the caller may not take it now, "" when they may
+
+
+class CandidateCard(TypedDict):
+    id: str
+    version: str
+    name: str
+    opening: str
+    channel: str
+    applied: str
+    days: str  # since applying
+    employee_id: str  # "" until hired
+    moves: list[CandidateMove]
+
+
+class StageColumn(TypedDict):
+    stage: str
+    label: str
+    count: str
+    cards: list[CandidateCard]
+
+
+class HiringBoardState(StaffState, rx.State):
     opening: str = ""  # an opening id, or "" for all
-    openings: list[dict[str, str]] = []
-    columns: list[dict[str, Any]] = []
+    openings: list[Opening] = []
+    columns: list[StageColumn] = []
     message: str = ""
 
     @rx.event
@@ -171,11 +232,11 @@ class HiringBoardState(_HrState):
                 for o in openings
             ]
             board = rules.pipeline(session, int(self.opening) if self.opening else None)
-            columns = []
+            columns: list[StageColumn] = []
             for stage, candidates in board.items():
-                cards = []
+                cards: list[CandidateCard] = []
                 for c in candidates:
-                    moves = []  # every move from this stage; the refused ones with the reason
+                    moves: list[CandidateMove] = []  # every move; the refused ones say why
                     for step in workflow.available_from(c.stage):
                         if not principal.can(resource.permission, step.action):
                             continue
@@ -215,19 +276,19 @@ class HiringBoardState(_HrState):
     @requires("hiring", "view")
     async def move(self, candidate_id: str, version: str, transition: str) -> Any:
         """Take a stage transition from the board (the engine checks the right and the rules)."""
-        lang, principal = await self._lang(), await self._principal()
+        caller = await self._caller()
+        lang = caller.lang
         if not (candidate_id.isdigit() and version.isdigit()):
             return None
-        client = (await self.get_state(SessionState)).client
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             result = service.transition(
                 session,
-                principal=principal,
+                principal=caller.principal,
                 resource=get_resource(CANDIDATE),
                 record_id=int(candidate_id),
                 version=int(version),
                 transition_key=str(transition),
-                client=client,
+                client=caller.client,
             )
             hired = None
             if result.ok and transition == "hire":
@@ -245,13 +306,42 @@ class HiringBoardState(_HrState):
         return rx.toast.success(translate("record.saved", lang))
 
 
-class AppraisalDeskState(_HrState):
+class Cycle(TypedDict):
+    id: str
+    name: str
+
+
+class AppraisalRow(TypedDict):
+    id: str
+    version: str
+    employee: str
+    position: str
+    status: str
+    status_label: str
+    goals: str
+    self_assessment: str
+    manager_rating: str
+    manager_rating_label: str
+    manager_comment: str
+    rated_by: str
+    final_rating_label: str
+    calibration_note: str
+
+
+class RatingCount(TypedDict):
+    rating: str
+    manager: str
+    final: str
+
+
+class AppraisalDeskState(StaffState, rx.State):
     cycle_id: str = ""
-    cycles: list[dict[str, str]] = []
-    mine: dict[str, str] = {}
-    reports: list[dict[str, str]] = []
-    calibration: list[dict[str, str]] = []
-    distribution: list[dict[str, str]] = []
+    cycles: list[Cycle] = []
+    # {} when the caller has no appraisal in the cycle
+    mine: AppraisalRow = {}  # type: ignore[typeddict-item]
+    reports: list[AppraisalRow] = []
+    calibration: list[AppraisalRow] = []
+    distribution: list[RatingCount] = []
     can_calibrate: bool = False
     no_employee: bool = False
 
@@ -279,7 +369,7 @@ class AppraisalDeskState(_HrState):
         employee: Employee | None,
         lang: str,
         names: dict[str, str] | None = None,
-    ) -> dict[str, str]:
+    ) -> AppraisalRow:
         def rating(value: str | None) -> str:
             return choice_label("rating", value, lang) if value else "—"
 
@@ -333,11 +423,11 @@ class AppraisalDeskState(_HrState):
     async def _act(self, action: Any) -> Any:
         lang, principal = await self._lang(), await self._principal()
         try:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 action(session, principal)
         except rules.HrError as error:
             await self._fill()
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, lang)
         await self._fill()
         return rx.toast.success(translate("record.saved", lang))
 
@@ -379,12 +469,32 @@ def _target(form: dict) -> tuple[int, int] | None:
 RATINGS = tuple(r.value for r in Rating)
 
 
-class EmployeePanelState(_HrState):
+class TrainingRecord(TypedDict):
+    program: str
+    date: str
+    hours: str
+    result: str
+
+
+class PastAppraisal(TypedDict):
+    cycle: str
+    status: str
+    manager: str
+    final: str
+
+
+class Promotion(TypedDict):
+    change: str
+    date: str
+    status: str
+
+
+class EmployeePanelState(StaffState, rx.State):
     """Above an employee's record page: their training, appraisals and promotions."""
 
-    training: list[dict[str, str]] = []
-    appraisals: list[dict[str, str]] = []
-    promotions: list[dict[str, str]] = []
+    training: list[TrainingRecord] = []
+    appraisals: list[PastAppraisal] = []
+    promotions: list[Promotion] = []
 
     @rx.event
     @requires("employee", "view")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 import reflex as rx
 
@@ -23,9 +23,9 @@ from backoffice.domains.kpi.metrics import (
 from backoffice.i18n import translate
 from backoffice.platform import chart_style, figures, offload
 from backoffice.platform.versioned import display_names
-from state.auth import SessionState, requires
+from state.auth import requires
+from state.base import StaffState
 from state.charts import Chart, as_chart
-from state.ui import UIState
 
 CHART_SLOTS = 4
 TONES = {True: "green", False: "red", None: "gray"}
@@ -36,24 +36,43 @@ def shown(value: Decimal | None, unit: str, lang: str = "zh") -> str:
     return chart_style.number(value, unit, lang)
 
 
-class _KpiBase(rx.State):
-    async def _lang(self) -> str:
-        return (await self.get_state(UIState)).lang
-
-    async def _principal(self) -> Any:
-        return (await self.get_state(SessionState)).principal
-
-    async def _client(self) -> str:
-        return (await self.get_state(SessionState)).client
+class Area(TypedDict):
+    key: str
+    label: str
 
 
-class KpiState(_KpiBase):
+class Card(TypedDict):
+    key: str
+    name: str
+    value: str
+    previous: str
+    change: str
+    tone: str  # green, red or gray: better, worse or neither against the previous period
+    link: str
+
+
+class Report(TypedDict):
+    id: str
+    title: str
+    period: str
+    by: str
+
+
+class OpenAlert(TypedDict):
+    id: str
+    no: str
+    metric: str
+    value: str
+    status: str
+
+
+class KpiState(StaffState, rx.State):
     area: str = "overview"
-    areas: list[dict[str, str]] = []
+    areas: list[Area] = []
     start: str = ""
     end: str = ""
     previous_label: str = ""
-    cards: list[dict[str, str]] = []
+    cards: list[Card] = []
     chart_titles: list[str] = []
     chart0: Chart = {}
     chart1: Chart = {}
@@ -64,8 +83,8 @@ class KpiState(_KpiBase):
     forecast_aum: Chart = {}
     forecast_sales: Chart = {}
     forecast_note: str = ""
-    reports: list[dict[str, str]] = []
-    open_alerts: list[dict[str, str]] = []
+    reports: list[Report] = []
+    open_alerts: list[OpenAlert] = []
     can_export: bool = False
     can_reports: bool = False
     can_alerts: bool = False
@@ -169,7 +188,7 @@ class KpiState(_KpiBase):
         self.forecast_sales = as_chart(figures.kpi_figure(sales, lang))
         self.forecast_note = aum.note
 
-    def _alerts(self, session: Any, principal: Any, lang: str) -> list[dict[str, str]]:
+    def _alerts(self, session: Any, principal: Any, lang: str) -> list[OpenAlert]:
         return [
             {
                 "id": str(a.id),
@@ -198,7 +217,7 @@ class KpiState(_KpiBase):
         try:
             kpi.parse_period(start, end)
         except kpi.KpiError as exc:
-            return rx.toast.error(translate(exc.key, await self._lang()))
+            return self._refusal(exc, await self._lang())
         return self._go(self.area, start, end)
 
     @rx.event
@@ -236,38 +255,39 @@ class KpiState(_KpiBase):
     @rx.event
     @requires("kpi", "export")
     async def export_chart(self, slot: int) -> Any:
-        principal, lang = await self._principal(), await self._lang()
+        caller = await self._caller()
         try:
             key = self._chart_keys[int(slot)]
             file = await offload.run(
                 kpi.export_chart,
-                principal=principal,
+                principal=caller.principal,
                 key=key,
                 period=self._period(),
-                lang=lang,
-                client=await self._client(),
+                lang=caller.lang,
+                client=caller.client,
             )
         except (IndexError, TypeError, ValueError):
-            return rx.toast.error(translate("kpi.chart_unknown", lang))
+            return rx.toast.error(translate("kpi.chart_unknown", caller.lang))
         except kpi.KpiError as exc:
-            return rx.toast.error(translate(exc.key, lang))
+            return self._refusal(exc, caller.lang)
         return rx.download(data=file.data, filename=file.filename)
 
     @rx.event
     @requires("kpi", "export")
     async def export_page(self) -> Any:
-        principal, lang = await self._principal(), await self._lang()
+        caller = await self._caller()
+        lang = caller.lang
         try:
             period = self._period()
         except kpi.KpiError as exc:
-            return rx.toast.error(translate(exc.key, lang))
+            return self._refusal(exc, lang)
         file = await offload.run(
             kpi.export_page,
-            principal=principal,
+            principal=caller.principal,
             period=period,
             title=f"{translate('kpi.title', lang)} {period.start} – {period.end}",
             lang=lang,
-            client=await self._client(),
+            client=caller.client,
         )
         return rx.download(data=file.data, filename=file.filename)
 
@@ -280,10 +300,10 @@ class KpiState(_KpiBase):
         try:
             period = self._period()
         except kpi.KpiError as exc:
-            return rx.toast.error(translate(exc.key, lang))
+            return self._refusal(exc, lang)
 
         def write() -> None:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 kpi.create_report(session, period, "range", principal.username)
 
         await offload.run(write)
@@ -293,21 +313,33 @@ class KpiState(_KpiBase):
     @rx.event
     @requires("kpi", "view")
     async def download_report(self, report_id: int) -> Any:
-        principal, lang = await self._principal(), await self._lang()
+        caller = await self._caller()
+        lang = caller.lang
         try:
             file = await offload.run(
                 kpi.download_report,
-                principal=principal,
+                principal=caller.principal,
                 report_id=int(report_id),
-                client=await self._client(),
+                client=caller.client,
             )
         except (kpi.KpiError, TypeError, ValueError):
             return rx.toast.error(translate("field.not_found", lang))
         return rx.download(data=file.data, filename=file.filename, mime_type=file.mime_type)
 
 
-class KpiCatalogueState(_KpiBase):
-    rows: list[dict[str, str]] = []
+class Metric(TypedDict):
+    key: str
+    name: str
+    area: str
+    formula: str
+    unit: str
+    owner: str
+    roles: str
+    latest: str
+
+
+class KpiCatalogueState(StaffState, rx.State):
+    rows: list[Metric] = []
     selected: str = ""
     history: Chart = {}
 

@@ -3,7 +3,7 @@ identity with reveal-for-a-reason, watch-list hits and their dispositions, the e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import reflex as rx
 
@@ -17,39 +17,62 @@ from backoffice.platform import offload
 from backoffice.platform.versioned import display_names
 from models.customers import Customer
 from models.kyc import OPEN_CASE_STATES, KycCase
-from state.auth import SessionState, requires
+from state.auth import requires
+from state.base import Choice, StaffState
 from state.resource import ResourceRecordState, record_id_param
-from state.ui import UIState
 
 IDENTITY_FIELDS = ("name", "id_number", "phone", "address")
 
 
-class KycPanelState(rx.State):
+class IdentityLine(TypedDict):
+    field: str
+    label: str
+    value: str  # masked, or in clear once revealed
+    revealed: bool
+
+
+class WatchlistHit(TypedDict):
+    id: str
+    list: str
+    entry: str
+    score: str
+    matched_on: str
+    status: str
+    status_label: str
+    decided: str  # who decided, when and why; "" while open
+
+
+class ScoredAnswer(TypedDict):
+    question: str
+    answer: str
+    points: str
+
+
+class Question(TypedDict):
+    id: str
+    text: str
+
+
+class KycPanelState(StaffState, rx.State):
     case_id: int = 0
     customer_id: int = 0
     assignee: str = ""
     assignee_name: str = ""
     is_open: bool = False
     mine: bool = False
-    officers: list[dict[str, str]] = []  # value: the login, label: the name staff know
-    identity: list[dict[str, str]] = []
-    hits: list[dict[str, str]] = []
+    officers: list[Choice] = []  # value: the login, label: the name staff know
+    identity: list[IdentityLine] = []
+    hits: list[WatchlistHit] = []
     reveal_field: str = ""  # the field whose reveal dialog is open
     can_reveal: bool = False
     can_work: bool = False
     can_export: bool = False
     # the risk questionnaire: the answers as scored, and the version in use for scoring
     score_text: str = ""
-    scored: list[dict[str, str]] = []
+    scored: list[ScoredAnswer] = []
     can_score: bool = False
-    questions: list[dict[str, str]] = []
-    options: dict[str, list[dict[str, str]]] = {}
-
-    async def _lang(self) -> str:
-        return (await self.get_state(UIState)).lang
-
-    async def _principal(self) -> Any:
-        return (await self.get_state(SessionState)).principal
+    questions: list[Question] = []
+    options: dict[str, list[Choice]] = {}  # the answers to each question, by its id
 
     async def _fill(self, session: Any, customer: Customer | None, case: KycCase | None) -> None:
         lang = await self._lang()
@@ -73,6 +96,7 @@ class KycPanelState(rx.State):
                 "field": name,
                 "label": translate(f"kyc.identity.{name}", lang),
                 "value": masked.get(name, "—"),
+                "revealed": False,
             }
             for name in IDENTITY_FIELDS
         ]
@@ -135,23 +159,20 @@ class KycPanelState(rx.State):
     @requires("kyc_case", "edit")
     async def score(self, form_data: dict) -> Any:
         """Score the case from the answers chosen (the version in use; kept on the case)."""
-        lang = await self._lang()
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
         chosen = {
             int(name[2:]): int(value)
             for name, value in form_data.items()
             if name.startswith("q-") and name[2:].isdigit() and str(value).isdigit()
         }
         try:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 case = kyc.case_by_id(session, self.case_id)
                 if case is None:
                     raise questionnaire.QuestionnaireError("error.not_found")
-                questionnaire.score_case(
-                    session, session_state.principal, case, chosen, session_state.client
-                )
+                questionnaire.score_case(session, caller.principal, case, chosen, caller.client)
         except questionnaire.QuestionnaireError as error:
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, caller.lang)
         return await self._after("kyc.scored")
 
     @rx.event
@@ -180,21 +201,20 @@ class KycPanelState(rx.State):
         ]
 
     async def _work(self, verb: str, to: str = "") -> Any:
-        lang = await self._lang()
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
         try:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 case = kyc.case_by_id(session, self.case_id)
                 if case is None:
                     raise kyc.KycError("error.not_found")
                 if verb == "claim":
-                    kyc.claim(session, session_state.principal, case, session_state.client)
+                    kyc.claim(session, caller.principal, case, caller.client)
                 elif verb == "release":
-                    kyc.release(session, session_state.principal, case, session_state.client)
+                    kyc.release(session, caller.principal, case, caller.client)
                 else:
-                    kyc.reassign(session, session_state.principal, case, to, session_state.client)
+                    kyc.reassign(session, caller.principal, case, to, caller.client)
         except kyc.KycError as error:
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, caller.lang)
         return await self._after(f"kyc.{verb}_done")
 
     @rx.event
@@ -216,21 +236,20 @@ class KycPanelState(rx.State):
     @requires("kyc_case", "edit")
     async def dispose(self, form_data: dict) -> Any:
         """An officer's decision on a watch-list hit: true match or false positive, with why."""
-        lang = await self._lang()
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
         raw_id = str(form_data.get("hit", ""))
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             problem = kyc.dispose_hit(
                 session,
-                session_state.principal,
+                caller.principal,
                 customer_id=self.customer_id,
                 hit_id=int(raw_id) if raw_id.isdigit() else None,
                 status=str(form_data.get("status", "")),
                 reason=str(form_data.get("reason", "")),
-                client=session_state.client,
+                client=caller.client,
             )
         if problem:
-            return rx.toast.error(translate(problem, lang))
+            return rx.toast.error(translate(problem, caller.lang))
         return await self._after("kyc.hit_disposed")
 
     @rx.event
@@ -247,24 +266,24 @@ class KycPanelState(rx.State):
     @requires("customer", "reveal")
     async def reveal(self, form_data: dict) -> Any:
         """Show one personal-data field in clear, for a typed reason (audited; fresh TOTP)."""
-        lang = await self._lang()
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
+        lang = caller.lang
         field = self.reveal_field
         try:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 value = kyc.reveal(
                     session,
-                    principal=session_state.principal,
+                    principal=caller.principal,
                     customer_id=self.customer_id,
                     field=field,
                     reason=str(form_data.get("reason", "")),
-                    client=session_state.client,
+                    client=caller.client,
                     case_id=self.case_id or None,
                 )
         except kyc.KycError as error:
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, lang)
         self.identity = [
-            {**item, "value": value or "—", "revealed": "1"} if item["field"] == field else item
+            {**item, "value": value or "—", "revealed": True} if item["field"] == field else item
             for item in self.identity
         ]
         self.reveal_field = ""
@@ -273,12 +292,11 @@ class KycPanelState(rx.State):
     @rx.event
     @requires("kyc_case", "export")
     async def evidence_pack(self) -> Any:
-        lang = await self._lang()
-        session_state = await self.get_state(SessionState)
-        case_id, principal, client = self.case_id, session_state.principal, session_state.client
+        caller = await self._caller()
+        case_id, principal, client = self.case_id, caller.principal, caller.client
 
         def build() -> tuple[str, bytes]:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 case = kyc.case_by_id(session, case_id)
                 if case is None:
                     raise kyc.KycError("error.not_found")
@@ -287,5 +305,5 @@ class KycPanelState(rx.State):
         try:
             name, data = await offload.run(build)
         except kyc.KycError as error:
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, caller.lang)
         return rx.download(data=data, filename=name, mime_type="application/zip")

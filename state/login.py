@@ -13,18 +13,18 @@ from typing import Any
 
 import reflex as rx
 
-from backoffice.db import session_scope
 from backoffice.domains.admin import users
 from backoffice.i18n import translate
 from backoffice.security import auth, totp
-from state.auth import SessionState, claim_script, public
-from state.ui import UIState, relabels
+from state.auth import claim_script, public
+from state.base import StaffState
+from state.ui import relabels
 
 PENDING_SECONDS = 300
 
 
 @relabels
-class LoginState(rx.State):
+class LoginState(StaffState, rx.State):
     step: str = "password"  # password | totp | recovery | enrol | codes
     error: str = ""
     _error_key: str = ""  # what ``error`` says, so a language switch can say it again
@@ -38,9 +38,6 @@ class LoginState(rx.State):
     # created on: only that socket may go on to claim the cookie
     _new_token: str = ""
     _new_token_socket: str = ""
-
-    async def _context(self) -> tuple[SessionState, str]:
-        return await self.get_state(SessionState), (await self.get_state(UIState)).lang
 
     def _pending(self) -> int | None:
         if self._pending_user_id and time.monotonic() - self._pending_since < PENDING_SECONDS:
@@ -63,12 +60,13 @@ class LoginState(rx.State):
     @rx.event
     @public
     async def submit_password(self, form_data: dict) -> Any:
-        session_state, lang = await self._context()
+        caller = await self._caller()
+        lang = caller.lang
         username = str(form_data.get("username", ""))
         password = str(form_data.get("password", ""))
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             result = auth.check_password(
-                session, username=username, password=password, client=session_state.client
+                session, username=username, password=password, client=caller.client
             )
             if result.next_step == "enrol":
                 username = users.username_of(session, result.user_id)
@@ -86,7 +84,7 @@ class LoginState(rx.State):
         return None
 
     async def _finish(self, result: auth.SecondFactorResult) -> Any:
-        lang = (await self.get_state(UIState)).lang
+        lang = await self._lang()
         if not result.ok:
             if result.message == "login.start_again" or result.message == "login.locked":
                 self._reset(result.message, lang)
@@ -107,43 +105,43 @@ class LoginState(rx.State):
     @rx.event
     @public
     async def submit_totp(self, form_data: dict) -> Any:
-        session_state, _lang = await self._context()
-        with session_scope(write=True) as session:
+        caller = await self._caller()
+        with self._write_scope() as session:
             result = auth.verify_totp(
                 session,
                 user_id=self._pending(),
                 code=str(form_data.get("code", ""))[:20],
-                client=session_state.client,
-                user_agent=session_state.router.headers.user_agent,
+                client=caller.client,
+                user_agent=self.router.headers.user_agent,
             )
         return await self._finish(result)
 
     @rx.event
     @public
     async def submit_recovery(self, form_data: dict) -> Any:
-        session_state, _lang = await self._context()
-        with session_scope(write=True) as session:
+        caller = await self._caller()
+        with self._write_scope() as session:
             result = auth.verify_recovery_code(
                 session,
                 user_id=self._pending(),
                 code=str(form_data.get("code", ""))[:40],
-                client=session_state.client,
-                user_agent=session_state.router.headers.user_agent,
+                client=caller.client,
+                user_agent=self.router.headers.user_agent,
             )
         return await self._finish(result)
 
     @rx.event
     @public
     async def confirm_enrolment(self, form_data: dict) -> Any:
-        session_state, _lang = await self._context()
-        with session_scope(write=True) as session:
+        caller = await self._caller()
+        with self._write_scope() as session:
             result = auth.confirm_enrolment(
                 session,
                 user_id=self._pending(),
                 secret=self._enrol_secret,
                 code=str(form_data.get("code", ""))[:20],
-                client=session_state.client,
-                user_agent=session_state.router.headers.user_agent,
+                client=caller.client,
+                user_agent=self.router.headers.user_agent,
             )
         return await self._finish(result)
 

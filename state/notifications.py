@@ -4,7 +4,7 @@ page; the groups are read when the bell opens and after marking them read."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 import reflex as rx
 
@@ -12,7 +12,8 @@ from backoffice.db import session_scope
 from backoffice.i18n import translate
 from backoffice.platform import notifications
 from state.auth import SessionState, signed_in
-from state.ui import UIState, relabels
+from state.base import StaffState
+from state.ui import relabels
 
 
 def _count_text(count: int) -> str:
@@ -20,11 +21,35 @@ def _count_text(count: int) -> str:
     return f"{cap}+" if count > cap else str(count)
 
 
+class BellItem(TypedDict):
+    id: int
+    title: str
+    link: str
+    severity: str
+    at: str
+    read: bool
+
+
+class BellGroup(TypedDict):
+    kind: str
+    label: str
+    unread: int
+    unread_text: str
+    items: list[BellItem]
+
+
+class BellPreference(TypedDict):
+    kind: str
+    label: str
+    bell: bool
+    locked: bool  # a security kind: always on
+
+
 @relabels
-class NotificationState(rx.State):
+class NotificationState(StaffState, rx.State):
     unread: int = 0  # counted up to notifications.UNREAD_CAP + 1
-    groups: list[dict[str, Any]] = []
-    preferences: list[dict[str, Any]] = []
+    groups: list[BellGroup] = []
+    preferences: list[BellPreference] = []
     settings_open: bool = False
     error: str = ""
 
@@ -33,14 +58,14 @@ class NotificationState(rx.State):
         return _count_text(self.unread)
 
     async def _reload_count(self) -> None:
-        principal = (await self.get_state(SessionState)).principal
+        principal = await self._principal()
         with session_scope() as session:
             self.unread = notifications.unread_count(session, principal=principal)
 
     async def _reload(self) -> None:
         await self._reload_count()
-        principal = (await self.get_state(SessionState)).principal
-        lang = (await self.get_state(UIState)).lang
+        principal = await self._principal()
+        lang = await self._lang()
         with session_scope() as session:
             found = notifications.groups(session, principal=principal, lang=lang)
         self.groups = [
@@ -65,8 +90,8 @@ class NotificationState(rx.State):
         ]
 
     async def _reload_preferences(self) -> None:
-        principal = (await self.get_state(SessionState)).principal
-        lang = (await self.get_state(UIState)).lang
+        principal = await self._principal()
+        lang = await self._lang()
         with session_scope() as session:
             found = notifications.preferences(session, principal=principal, lang=lang)
         self.preferences = [
@@ -83,18 +108,18 @@ class NotificationState(rx.State):
     @rx.event
     @signed_in
     async def mark_all_read(self) -> None:
-        principal = (await self.get_state(SessionState)).principal
-        with session_scope(write=True) as session:
+        principal = await self._principal()
+        with self._write_scope() as session:
             notifications.mark_read(session, principal=principal)
         await self._reload()
 
     @rx.event
     @signed_in
     async def mark_group_read(self, kind: str) -> None:
-        principal = (await self.get_state(SessionState)).principal
+        principal = await self._principal()
         if kind not in notifications.KINDS:
             return
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             notifications.mark_read(session, principal=principal, kind=kind)
         await self._reload()
 
@@ -127,10 +152,10 @@ class NotificationState(rx.State):
     @rx.event
     @signed_in
     async def set_bell(self, kind: str, on: bool) -> None:
-        principal = (await self.get_state(SessionState)).principal
-        lang = (await self.get_state(UIState)).lang
+        principal = await self._principal()
+        lang = await self._lang()
         try:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 notifications.set_preference(
                     session, principal=principal, kind=str(kind), bell=bool(on)
                 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import reflex as rx
 
@@ -10,15 +10,24 @@ from backoffice.db import session_scope
 from backoffice.domains.partners import rules as partners
 from backoffice.platform import offload
 from backoffice.platform.business_time import local_today
-from state.auth import SessionState, requires
+from state.auth import requires
+from state.base import StaffState
 from state.resource import record_id_param
-from state.ui import UIState
 
 
-class CommissionState(rx.State):
+class CommissionLine(TypedDict):
+    partner: str
+    volume: str
+    transactions: str
+    rate: str
+    commission: str
+    id: str  # the partner's
+
+
+class CommissionState(StaffState, rx.State):
     month: str = ""
     months: list[str] = []
-    rows: list[dict[str, str]] = []
+    rows: list[CommissionLine] = []
     total_volume: str = ""
     total_commission: str = ""
 
@@ -59,31 +68,35 @@ class CommissionState(rx.State):
     @rx.event
     @requires("partner", "export")
     async def export(self) -> Any:
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
         file = await offload.run(
             partners.export_commission,
-            principal=session_state.principal,
+            principal=caller.principal,
             month=self.month,
-            lang=(await self.get_state(UIState)).lang,
-            client=session_state.client,
+            lang=caller.lang,
+            client=caller.client,
         )
         return rx.download(data=file.data, filename=file.filename)
 
 
-class ProductCommissionState(rx.State):
+# "from": the monthly volume the tier starts at
+CommissionTier = TypedDict("CommissionTier", {"from": str, "rate": str, "reached": bool})
+
+
+class ProductCommissionState(StaffState, rx.State):
     """The product page's panel: its partner's commission tiers (read-only)."""
 
     shown: bool = False
     partner: str = ""
     partner_id: int = 0
-    ladder: list[dict[str, str]] = []
+    ladder: list[CommissionTier] = []
     month_volume: str = ""
     month_rate: str = ""
 
     @rx.event
     @requires("product", "view")
     async def load(self) -> None:
-        principal = (await self.get_state(SessionState)).principal
+        principal = await self._principal()
         with session_scope() as session:
             terms = partners.product_commission_terms(session, principal, record_id_param(self))
         self.shown = terms is not None
@@ -95,7 +108,7 @@ class ProductCommissionState(rx.State):
             {
                 "from": f"¥{start:,.2f}",
                 "rate": f"{rate:.2f}%",
-                "reached": "1" if index == terms.reached else "",
+                "reached": index == terms.reached,
             }
             for index, (start, rate) in enumerate(terms.ladder)
         ]

@@ -5,7 +5,7 @@ and the risk heat map."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 import reflex as rx
 
@@ -17,22 +17,23 @@ from backoffice.i18n import choice_label, translate
 from backoffice.platform.business_time import shown_time
 from backoffice.platform.versioned import display_names
 from models.projects import ProjectPhase, ProjectRisk
-from state.auth import SessionState, requires
+from state.auth import requires
+from state.base import StaffState
 from state.charts import Chart, as_chart
-from state.ui import UIState
 
 ALL = "all"
 
 
-class _ProjectsState(rx.State):
+class ProjectOption(TypedDict):
+    id: str
+    label: str
+
+
+class _ProjectsState(StaffState, rx.State):
+    """The project both pages show: one choice, kept from the plan to the heat map."""
+
     project_id: str = ""
-    projects: list[dict[str, str]] = []
-
-    async def _lang(self) -> str:
-        return (await self.get_state(UIState)).lang
-
-    async def _principal(self) -> Any:
-        return (await self.get_state(SessionState)).principal
+    projects: list[ProjectOption] = []
 
     def _pick_default(self, session: Any) -> int | None:
         found = rules.projects(session)
@@ -52,27 +53,89 @@ def _field_label(name: str, lang: str) -> str:
     return choice_label("project_adjustment_kind", name, lang) if name == "scope" else name
 
 
+class MilestoneRow(TypedDict):
+    id: str
+    version: str
+    name: str
+    phase_key: str
+    phase: str
+    owner: str
+    baseline: str
+    forecast: str
+    actual: str
+    forecast_start: str
+    forecast_end: str
+    actual_start: str
+    actual_end: str
+    progress: str
+    slip: str
+    earliest: str
+    predecessor: str
+    status: str
+    rag: str
+    why: str
+
+
+class MilestoneCounts(TypedDict):
+    total: str
+    done: str
+    red: str
+    amber: str
+    green: str
+
+
+class Adjustment(TypedDict):
+    id: str
+    at: str
+    milestone: str
+    kind: str
+    field: str
+    change: str
+    reason: str
+    by: str
+    cause: str  # the milestone whose move pushed this one, "" for a move of its own
+
+
+class Indicator(TypedDict):
+    id: str
+    phase: str
+    kind: str
+    name: str
+    target: str
+    actual: str
+    assessment: str
+    assessment_key: str
+    on: str
+
+
+class MoveDates(TypedDict):
+    forecast_start: str
+    forecast_end: str
+    actual_start: str
+    actual_end: str
+
+
 class ProjectPlanState(_ProjectsState):
     gantt: Chart = {}
-    rows: list[dict[str, str]] = []
+    rows: list[MilestoneRow] = []
     owners: list[str] = []
     phase: str = ALL
     owner: str = ALL
     rag: str = ALL
-    counts: dict[str, str] = {}
+    counts: MilestoneCounts = {}  # type: ignore[typeddict-item]
     overall: str = ""
-    adjustments: list[dict[str, str]] = []
-    indicators: list[dict[str, str]] = []
+    adjustments: list[Adjustment] = []
+    indicators: list[Indicator] = []
     can_edit: bool = False
     move_open: bool = False
     move_id: str = ""
     move_name: str = ""
     move_version: str = ""
-    move_dates: dict[str, str] = {}
+    move_dates: MoveDates = {}  # type: ignore[typeddict-item]
     move_error: str = ""
 
     @rx.var
-    def shown(self) -> list[dict[str, str]]:
+    def shown(self) -> list[MilestoneRow]:
         return [
             r
             for r in self.rows
@@ -146,7 +209,7 @@ class ProjectPlanState(_ProjectsState):
                 self.move_error = translate("field.not_a_date", lang)
                 return None
         try:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 moves = rules.move_milestone(
                     session,
                     principal=principal,
@@ -221,7 +284,7 @@ class ProjectPlanState(_ProjectsState):
             ]
 
     @staticmethod
-    def _row(r: rules.Row, lang: str) -> dict[str, str]:
+    def _row(r: rules.Row, lang: str) -> MilestoneRow:
         m = r.m
         reasons = " · ".join(translate(f"project.why.{k}", lang) for k in r.health.reasons)
         return {
@@ -248,9 +311,29 @@ class ProjectPlanState(_ProjectsState):
         }
 
 
+class HeatCell(TypedDict):
+    p: str  # probability
+    i: str  # impact
+    count: str  # "" for none
+    level: str
+    titles: str
+
+
+class RiskRow(TypedDict):
+    id: str
+    title: str
+    p: str
+    i: str
+    score: str
+    level: str
+    strategy: str
+    status: str
+    review: str
+
+
 class RiskMapState(_ProjectsState):
-    cells: list[list[dict[str, str]]] = []  # rows: impact 5 → 1; columns: probability 1 → 5
-    risks: list[dict[str, str]] = []
+    cells: list[list[HeatCell]] = []  # rows: impact 5 → 1; columns: probability 1 → 5
+    risks: list[RiskRow] = []
 
     @rx.event
     @requires("project", "view")

@@ -3,30 +3,41 @@ the next version."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import reflex as rx
 
 from backoffice.db import session_scope
 from backoffice.domains.questionnaire import rules as questionnaire
 from backoffice.i18n import translate
-from state.auth import SessionState, requires
+from state.auth import requires
+from state.base import StaffState
 from state.resource import record_id_param
-from state.ui import UIState
 
 
-class QuestionnairePanelState(rx.State):
+class QuestionPreview(TypedDict):
+    text: str
+    weight: str
+    answers: str  # each answer with its points
+
+
+class Band(TypedDict):
+    band: str
+    range: str
+
+
+class QuestionnairePanelState(StaffState, rx.State):
     questionnaire_id: int = 0
-    questions: list[dict[str, str]] = []
-    bands: list[dict[str, str]] = []
+    questions: list[QuestionPreview] = []
+    bands: list[Band] = []
     max_score: str = ""
     can_copy: bool = False
 
     @rx.event
     @requires("questionnaire", "view")
     async def load(self) -> None:
-        lang = (await self.get_state(UIState)).lang
-        principal = (await self.get_state(SessionState)).principal
+        lang = await self._lang()
+        principal = await self._principal()
         self.questionnaire_id = record_id_param(self)
         with session_scope() as session:
             version = questionnaire.version_of(session, self.questionnaire_id)
@@ -57,21 +68,18 @@ class QuestionnairePanelState(rx.State):
     @rx.event
     @requires("questionnaire", "create")
     async def new_version(self) -> Any:
-        lang = (await self.get_state(UIState)).lang
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
         try:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 source = questionnaire.version_of(session, self.questionnaire_id)
                 if source is None:
                     raise questionnaire.QuestionnaireError("error.not_found")
-                draft = questionnaire.new_draft(
-                    session, session_state.principal, source, session_state.client
-                )
+                draft = questionnaire.new_draft(session, caller.principal, source, caller.client)
                 draft_id = draft.id
         except questionnaire.QuestionnaireError as error:
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, caller.lang)
         return [
-            rx.toast.success(translate("questionnaire.draft_made", lang)),
+            rx.toast.success(translate("questionnaire.draft_made", caller.lang)),
             # a full load: the record page and this panel both start from the new id
             rx.call_script(f"window.location.assign('/r/questionnaire/record?id={draft_id}')"),
         ]

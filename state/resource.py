@@ -11,7 +11,7 @@ import functools
 import inspect
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -34,8 +34,8 @@ from state.auth import (
     pending_call,
     state_path,
 )
+from state.base import Action, Choice, LabelledValue, StaffState
 from state.changes import assign
-from state.ui import UIState
 
 ON_RESOURCE = "$resource"
 
@@ -74,29 +74,58 @@ def requires_on_resource(action: str) -> Callable[[Callable], Callable]:
     return decorate
 
 
-async def _lang(state: rx.State) -> str:
-    return (await state.get_state(UIState)).lang
-
-
-async def _principal(state: rx.State) -> Any:
-    return (await state.get_state(SessionState)).principal
-
-
-def _choices(spec: fieldlib.FieldSpec, lang: str) -> list[dict[str, str]]:
+def _choices(spec: fieldlib.FieldSpec, lang: str) -> list[Choice]:
     return [{"value": str(v), "label": spec.choice_text(str(v), lang)} for v in spec.choices]
 
 
-class ResourceListState(rx.State):
+class Column(TypedDict):
+    name: str
+    label: str
+
+
+class ColumnChoice(TypedDict):
+    name: str
+    label: str
+    shown: bool
+
+
+class FilterField(TypedDict):
+    name: str
+    label: str
+    kind: str
+    ranged: bool  # a from–to pair (dates, amounts)
+    choices: list[Choice]
+    value: str
+    min: str
+    max: str
+    input_type: str
+
+
+class SavedView(TypedDict):
+    id: str
+    name: str
+    params: str  # the list's query string
+    owner: str
+    mine: bool
+
+
+class Queue(TypedDict):
+    key: str  # "" for every record
+    label: str
+    count: str
+
+
+class ResourceListState(StaffState, rx.State):
     resource_key: str = ""
     title: str = ""
-    columns: list[dict[str, str]] = []
-    rows: list[dict[str, str]] = []
+    columns: list[Column] = []
+    rows: list[dict[str, str]] = []  # a record's columns by field name
     total_text: str = ""
     page: int = 1
     pages: int = 1
     sort: str = ""
     search_text: str = ""
-    filter_fields: list[dict[str, Any]] = []
+    filter_fields: list[FilterField] = []
     active_filters: dict[str, str] = {}
     archived: bool = False
     can_create: bool = False
@@ -108,13 +137,13 @@ class ResourceListState(rx.State):
     cols: str = ""
     has_next: bool = False
     pages_text: str = "1"
-    available_columns: list[dict[str, Any]] = []
+    available_columns: list[ColumnChoice] = []
     selected: list[str] = []
-    bulk: list[dict[str, str]] = []
-    views: list[dict[str, Any]] = []
+    bulk: list[Action] = []
+    views: list[SavedView] = []
     query_string: str = ""
     queue: str = ""
-    queues: list[dict[str, str]] = []
+    queues: list[Queue] = []
     _filters_of: tuple[str, str] = ("", "")  # (resource, language) of filter_fields' pick-lists
 
     def _resource(self) -> Resource:
@@ -162,8 +191,8 @@ class ResourceListState(rx.State):
     async def _load(self, resource: Resource, raw: dict[str, str], again: bool = False) -> Any:
         """The list for ``raw`` (URL parameters). ``again``: the same list page changes its
         query, so the pick-lists of its reference filters are kept, not read again."""
-        lang = await _lang(self)
-        principal = await _principal(self)
+        lang = await self._lang()
+        principal = await self._principal()
         self.resource_key = resource.key
         self.title = resource.label(lang)
         try:
@@ -294,7 +323,7 @@ class ResourceListState(rx.State):
     @requires_on_resource("view")
     async def run_bulk(self, action: str) -> Any:
         resource = self._resource()
-        lang = await _lang(self)
+        lang = await self._lang()
         session_state = await self.get_state(SessionState)
         offered = {
             key: perm
@@ -310,7 +339,7 @@ class ResourceListState(rx.State):
         if refusal is not None:
             return refusal
         ids = [int(i) for i in self.selected if str(i).isdigit()]
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             result = service.run_bulk(
                 session,
                 principal=session_state.principal,
@@ -326,9 +355,9 @@ class ResourceListState(rx.State):
     @rx.event
     @requires_on_resource("view")
     async def save_view(self, form_data: dict) -> Any:
-        lang = await _lang(self)
-        principal = await _principal(self)
-        with session_scope(write=True) as session:
+        lang = await self._lang()
+        principal = await self._principal()
+        with self._write_scope() as session:
             problem = views.save(
                 session,
                 principal=principal,
@@ -344,14 +373,14 @@ class ResourceListState(rx.State):
     @rx.event
     @requires_on_resource("view")
     async def delete_view(self, view_id: str) -> Any:
-        principal = await _principal(self)
-        with session_scope(write=True) as session:
+        principal = await self._principal()
+        with self._write_scope() as session:
             views.delete(
                 session, principal=principal, view_id=int(view_id) if str(view_id).isdigit() else 0
             )
         return await self._go(self._params())
 
-    def _ref_choices(self, spec: fieldlib.FieldSpec, principal: Any) -> list[dict[str, str]]:
+    def _ref_choices(self, spec: fieldlib.FieldSpec, principal: Any) -> list[Choice]:
         with session_scope() as session:
             return ref_options(session, principal, spec)
 
@@ -361,8 +390,8 @@ class ResourceListState(rx.State):
         lang: str,
         query: service.ListQuery,
         principal: Any,
-        kept: dict[str, list[dict[str, str]]] | None = None,
-    ) -> list[dict[str, Any]]:
+        kept: dict[str, list[Choice]] | None = None,
+    ) -> list[FilterField]:
         kept = kept or {}
         result = []
         for name in schema.filters:
@@ -445,9 +474,9 @@ class ResourceListState(rx.State):
     async def export(self, fmt: str) -> Any:
         """Download the current view (filters, search, sort) as CSV or XLSX."""
         resource = self._resource()
-        lang = await _lang(self)
-        session_state = await self.get_state(SessionState)
-        params, principal, client = self._params(), session_state.principal, session_state.client
+        caller = await self._caller()
+        lang = caller.lang
+        params, principal, client = self._params(), caller.principal, caller.client
 
         def build() -> tuple[bytes | str, str]:
             # Deferred although the export is audited: it may read up to 200,000 rows first,
@@ -469,7 +498,7 @@ class ResourceListState(rx.State):
         try:
             content, name = await offload.run(build)
         except service.EngineError as error:
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, lang)
         return rx.download(data=content, filename=name)
 
     @rx.event
@@ -486,7 +515,39 @@ def record_id_param(state: rx.State) -> int:
     return int(raw) if raw.isdigit() else 0
 
 
-class ResourceRecordState(rx.State):
+class FieldView(TypedDict):
+    name: str
+    controls: bool  # other fields are shown or not by its value
+    shown_by: str  # the field whose value shows this one, "" for always shown
+    shown_for: list[str]  # the values of ``shown_by`` that show it
+    label: str
+    kind: str
+    required: bool
+    help: str
+    text: str  # the value as the form edits it ("" when the caller may not read it)
+    display: str  # the value as the page shows it
+    editable: bool
+    choices: list[Choice]
+
+
+class Attachment(TypedDict):
+    id: str
+    filename: str
+    size: str
+    by: str
+    at: str
+    viewable: bool  # a PDF or an image the page can show
+    category: str
+
+
+class ImportProblem(TypedDict):
+    row: str
+    field: str
+    message: str
+    value: str
+
+
+class ResourceRecordState(StaffState, rx.State):
     resource_key: str = ""
     record_id: int = 0
     version: int = 0
@@ -494,20 +555,20 @@ class ResourceRecordState(rx.State):
     is_new: bool = False
     archived: bool = False
     state_label: str = ""
-    fields: list[dict[str, Any]] = []
+    fields: list[FieldView] = []
     errors: dict[str, str] = {}
     message: str = ""
-    transitions: list[dict[str, str]] = []
+    transitions: list[Action] = []
     maker_note: str = ""  # why the caller is offered no approving step (maker ≠ checker)
-    history: list[dict[str, str]] = []
+    history: list[dict[str, str]] = []  # service.history's entries
     can_edit: bool = False
     can_archive: bool = False
     loaded: bool = False
     has_attachments: bool = False
-    attachments: list[dict[str, str]] = []
-    attach_categories: list[dict[str, str]] = []
+    attachments: list[Attachment] = []
+    attach_categories: list[Choice] = []
     attach_category: str = ""
-    summary: list[dict[str, str]] = []
+    summary: list[LabelledValue] = []
     switches: dict[str, str] = {}  # current values of the fields other fields depend on
     viewer_id: int = 0  # the attachment open in the document viewer
     viewer_name: str = ""
@@ -565,7 +626,7 @@ class ResourceRecordState(rx.State):
                 "size": f"{a.size / 1024:,.1f} KB",
                 "by": people.get(a.uploaded_by, a.uploaded_by),
                 "at": shown_time(a.created_at),
-                "viewable": "1" if documents.viewable(a.content_type) else "",
+                "viewable": documents.viewable(a.content_type),
                 "category": f"{labels.get(a.category, a.category)} v{version[a.id]}"
                 if a.category
                 else "",
@@ -585,14 +646,14 @@ class ResourceRecordState(rx.State):
             record = service.load(
                 session, principal=principal, resource=resource, record_id=self.record_id
             )
-        await self._fill(resource, record, await _lang(self))
+        await self._fill(resource, record, await self._lang())
 
     @rx.event
     @requires_on_resource("edit")
     async def upload_attachment(self, files: list[rx.UploadFile]) -> Any:
         resource = self._resource()
-        lang = await _lang(self)
-        principal = await _principal(self)
+        lang = await self._lang()
+        principal = await self._principal()
         problems = []
         # read first: no await while the write scope holds SQLite's write lock
         uploads = []
@@ -606,7 +667,7 @@ class ResourceRecordState(rx.State):
 
         def store() -> list[tuple[str, str]]:
             refused = []
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 for filename, data in uploads:
                     _item, problem = attachments.add(
                         session,
@@ -631,9 +692,9 @@ class ResourceRecordState(rx.State):
     @rx.event
     @requires_on_resource("view")
     async def download_attachment(self, attachment_id: str) -> Any:
-        lang, principal = await _lang(self), await _principal(self)
+        lang, principal = await self._lang(), await self._principal()
         try:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 content = attachments.read(
                     session,
                     principal=principal,
@@ -641,13 +702,13 @@ class ResourceRecordState(rx.State):
                     attachment_id=int(attachment_id) if str(attachment_id).isdigit() else 0,
                 )
         except service.EngineError as error:
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, lang)
         return rx.download(
             data=content.data, filename=content.filename, mime_type=content.content_type
         )
 
     async def _show(self, attachment_id: int, page: int, zoom: int, purpose: str) -> Any:
-        lang, principal = await _lang(self), await _principal(self)
+        lang, principal = await self._lang(), await self._principal()
         try:
             with session_scope(write=bool(purpose)) as session:
                 content = attachments.read(
@@ -659,7 +720,7 @@ class ResourceRecordState(rx.State):
                 )
             shown = await offload.run(documents.preview, content, page, zoom)
         except (service.EngineError, documents.DocumentError) as error:
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, lang)
         self.viewer_id, self.viewer_name, self.viewer_image = (
             attachment_id,
             content.filename,
@@ -678,10 +739,10 @@ class ResourceRecordState(rx.State):
             with session_scope() as session:
                 self.history = service.history(
                     session,
-                    principal=await _principal(self),
+                    principal=await self._principal(),
                     resource=self._resource(),
                     record_id=self.record_id,
-                    lang=await _lang(self),
+                    lang=await self._lang(),
                 )
         return refusal
 
@@ -710,8 +771,8 @@ class ResourceRecordState(rx.State):
     @requires_on_resource("edit")
     async def remove_attachment(self, attachment_id: str) -> Any:
         resource = self._resource()
-        principal = await _principal(self)
-        with session_scope(write=True) as session:
+        principal = await self._principal()
+        with self._write_scope() as session:
             attachments.archive(
                 session,
                 principal=principal,
@@ -719,13 +780,13 @@ class ResourceRecordState(rx.State):
                 attachment_id=int(attachment_id) if str(attachment_id).isdigit() else 0,
             )
         await self._after_files(principal, resource)
-        return rx.toast.success(translate("attachment.removed", await _lang(self)))
+        return rx.toast.success(translate("attachment.removed", await self._lang()))
 
     @rx.event
     @requires_on_resource("view")
     async def filter_ref(self, name: str, text: str) -> None:
         """Narrow a related-record picker to the records whose title starts with ``text``."""
-        principal = await _principal(self)
+        principal = await self._principal()
         resource = self._resource()
         spec = resource.field(str(name))
         if spec is None or spec.kind not in ("ref", "multi_ref"):
@@ -758,7 +819,7 @@ class ResourceRecordState(rx.State):
         return str(self.router.url.query_parameters.get("id", ""))
 
     async def _fill(self, resource: Resource, record: Any, lang: str) -> None:
-        principal = await _principal(self)
+        principal = await self._principal()
         zone_settings = service.get_settings().zone
         self.attach_categories = [
             {"value": key, "label": resource.attachment_label(key, lang)}
@@ -869,8 +930,8 @@ class ResourceRecordState(rx.State):
     @requires_on_resource("view")
     async def open(self, key: str) -> Any:
         resource = get_resource(key)
-        lang = await _lang(self)
-        principal = await _principal(self)
+        lang = await self._lang()
+        principal = await self._principal()
         self.resource_key, self.errors, self.message = key, {}, ""
         self.viewer_id, self.viewer_image = 0, ""
         raw = self._record_param()
@@ -910,7 +971,7 @@ class ResourceRecordState(rx.State):
         return None
 
     async def _after(self, result: service.SaveResult, success_key: str) -> Any:
-        lang = await _lang(self)
+        lang = await self._lang()
         resource = self._resource()
         if result.errors:
             self.errors = {k: translate(v, lang) for k, v in result.errors.items()}
@@ -926,7 +987,7 @@ class ResourceRecordState(rx.State):
         with session_scope() as session:
             record = service.load(
                 session,
-                principal=await _principal(self),
+                principal=await self._principal(),
                 resource=resource,
                 record_id=self.record_id,
             )
@@ -944,10 +1005,10 @@ class ResourceRecordState(rx.State):
     @requires_on_resource("view")
     async def save(self, form_data: dict) -> Any:
         resource = self._resource()
-        principal = await _principal(self)
+        principal = await self._principal()
         action = "create" if self.is_new else "edit"
         if not principal.can(resource.permission, action):
-            return rx.toast.error(translate("auth.denied", await _lang(self)))
+            return rx.toast.error(translate("auth.denied", await self._lang()))
         values = {k: v for k, v in form_data.items() if isinstance(k, str) and "__" not in k}
         for item in self.fields:  # a multi-choice field arrives as one checkbox per option
             if item["kind"] == "multi_ref" and item["editable"]:
@@ -959,7 +1020,7 @@ class ResourceRecordState(rx.State):
                     if form_data.get(f"{item['name']}__{c['value']}") in ("on", True, "true")
                 )
         client = (await self.get_state(SessionState)).client
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             if self.is_new:
                 result = service.create(
                     session, principal=principal, resource=resource, values=values, client=client
@@ -982,9 +1043,9 @@ class ResourceRecordState(rx.State):
     @rx.event
     @requires_on_resource("archive")
     async def set_archived(self, archived: bool) -> Any:
-        principal = await _principal(self)
+        principal = await self._principal()
         client = (await self.get_state(SessionState)).client
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             result = service.set_archived(
                 session,
                 principal=principal,
@@ -1001,7 +1062,7 @@ class ResourceRecordState(rx.State):
     async def take(self, transition: str) -> Any:
         resource = self._resource()
         step = resource.workflow.get(str(transition)) if resource.workflow else None
-        lang = await _lang(self)
+        lang = await self._lang()
         if step is None:
             return rx.toast.error(translate("workflow.unknown", lang))
         session_state = await self.get_state(SessionState)
@@ -1012,7 +1073,7 @@ class ResourceRecordState(rx.State):
         )
         if refusal is not None:
             return refusal
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             result = service.transition(
                 session,
                 principal=session_state.principal,
@@ -1025,7 +1086,7 @@ class ResourceRecordState(rx.State):
         return await self._after(result, "workflow.done")
 
 
-class ResourceImportState(rx.State):
+class ResourceImportState(StaffState, rx.State):
     """Upload → map columns → check every row (with progress) → commit all rows or none."""
 
     resource_key: str = ""
@@ -1033,13 +1094,13 @@ class ResourceImportState(rx.State):
     file_name: str = ""
     columns: list[str] = []
     mapping: list[str] = []
-    field_options: list[dict[str, str]] = []
+    field_options: list[Choice] = []
     preview: list[list[str]] = []
     row_count: int = 0
     checked_rows: int = 0
     checking: bool = False
     checked: bool = False
-    errors: list[dict[str, str]] = []
+    errors: list[ImportProblem] = []
     error_count: int = 0
     created: int = 0
     message: str = ""
@@ -1059,7 +1120,7 @@ class ResourceImportState(rx.State):
     @requires_on_resource("import")
     async def open(self, key: str) -> None:
         resource = get_resource(key)
-        lang = await _lang(self)
+        lang = await self._lang()
         self.resource_key = key
         self.title = translate("import.title", lang) + " · " + resource.label(lang)
         self.file_name, self.columns, self.mapping, self.preview = "", [], [], []
@@ -1069,8 +1130,8 @@ class ResourceImportState(rx.State):
     @rx.event
     @requires_on_resource("import")
     async def upload(self, files: list[rx.UploadFile]) -> Any:
-        lang = await _lang(self)
-        principal = await _principal(self)
+        lang = await self._lang()
+        principal = await self._principal()
         if not files:
             return None
         upload = files[0]
@@ -1106,10 +1167,10 @@ class ResourceImportState(rx.State):
             self._reset_check()
 
     async def _run(self, commit: bool, rows: list[list[str]] | None = None) -> Any:
-        lang = await _lang(self)
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
+        lang = caller.lang
         table = self._file if rows is None else transfer.ImportFile(self._file.columns, rows)
-        principal, client = session_state.principal, session_state.client
+        principal, client = caller.principal, caller.client
         resource, mapping = self._resource(), list(self.mapping)
 
         def run() -> transfer.ImportCheck:
@@ -1167,7 +1228,7 @@ class ResourceImportState(rx.State):
     @rx.event
     @requires_on_resource("import")
     async def commit(self) -> Any:
-        lang = await _lang(self)
+        lang = await self._lang()
         if not self.checked or self.error_count or self._file is None:
             return rx.toast.error(translate("import.check_first", lang))
         result, refusal = await self._run(commit=True)
@@ -1188,7 +1249,7 @@ class ResourceImportState(rx.State):
     @rx.event
     @requires_on_resource("import")
     async def download_errors(self) -> Any:
-        lang = await _lang(self)
+        lang = await self._lang()
         check = transfer.ImportCheck(rows=self.row_count, errors=self._errors)
         return rx.download(
             data=transfer.error_report(check, lang),

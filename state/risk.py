@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import reflex as rx
 
@@ -11,22 +11,31 @@ from backoffice.domains.risk import rules as risk
 from backoffice.i18n import choice_label, translate
 from backoffice.platform.business_time import shown_time
 from backoffice.platform.versioned import display_names
-from state.auth import SessionState, requires
+from state.auth import requires
+from state.base import StaffState
 from state.resource import ResourceRecordState, record_id_param
-from state.ui import UIState
 
 
-class RiskPanelState(rx.State):
+class Reading(TypedDict):
+    at: str
+    value: str
+    level: str
+    level_label: str
+    by: str
+    note: str
+
+
+class RiskPanelState(StaffState, rx.State):
     indicator_id: int = 0
     manual: bool = False
     can_record: bool = False
-    readings: list[dict[str, str]] = []
+    readings: list[Reading] = []
 
     @rx.event
     @requires("risk_indicator", "view")
     async def load(self) -> None:
-        lang = (await self.get_state(UIState)).lang
-        principal = (await self.get_state(SessionState)).principal
+        lang = await self._lang()
+        principal = await self._principal()
         self.indicator_id = record_id_param(self)
         with session_scope() as session:
             indicator = risk.indicator(session, self.indicator_id)
@@ -49,10 +58,10 @@ class RiskPanelState(rx.State):
     @rx.event
     @requires("risk_indicator", "edit")
     async def record(self, form_data: dict) -> Any:
-        lang = (await self.get_state(UIState)).lang
-        principal = (await self.get_state(SessionState)).principal
+        lang = await self._lang()
+        principal = await self._principal()
         try:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 indicator = risk.indicator(session, self.indicator_id)
                 if indicator is None:
                     raise risk.RiskError("error.not_found")
@@ -64,7 +73,7 @@ class RiskPanelState(rx.State):
                     str(form_data.get("note", "")),
                 )
         except risk.RiskError as error:
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, lang)
         return [
             rx.toast.success(
                 translate("risk.recorded", lang).format(

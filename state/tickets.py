@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -21,46 +21,105 @@ from backoffice.platform import offload
 from backoffice.platform.business_time import local_today, shown_time
 from models.base import utcnow
 from models.tickets import OPEN_TICKET_STATES, Ticket, TicketStatus
-from state.auth import SessionState, requires
+from state.auth import requires
+from state.base import Action, Choice, LabelledValue, StaffState
 from state.charts import Chart, as_chart
-from state.ui import UIState
 
 TICKET = "ticket"
 QUEUES = desk.QUEUES
 MODES = ("reply", "note", "customer")
 QUEUE_SIZE = 50
-S = TicketStatus
 RESOLVE_FORM = ("resolution_note",)  # the resolve button's form fills it in the same step
 
 
-class TicketDeskState(rx.State):
+class QueueRow(TypedDict):
+    id: str
+    no: str
+    subject: str
+    priority: str
+    priority_label: str
+    status_label: str
+    assignee: str
+    due: str
+    overdue: bool
+
+
+class TicketView(TypedDict):
+    no: str
+    subject: str
+    status: str
+    status_label: str
+    priority: str
+    priority_label: str
+    category_label: str
+    channel_label: str
+    assignee: str
+    first_due: str
+    resolution_due: str
+    due: str
+    overdue: bool
+    sla: str
+    product: str
+    product_id: str
+    kyc_case: str
+    kyc_case_id: str
+    merged_into: str
+    merged_into_id: str
+    rated: str  # the customer's score, "" before rating
+    rating_comment: str
+    resolved: bool  # resolved or closed
+    open: bool
+    resolution_note: str
+
+
+# "from": the number of the merged ticket a message came from ("" for this ticket's own)
+Message = TypedDict(
+    "Message",
+    {"id": str, "kind": str, "kind_label": str, "author": str, "at": str, "body": str, "from": str},
+)
+
+
+class CannedReply(TypedDict):
+    id: str
+    title: str
+
+
+class Holding(TypedDict):
+    product: str
+    amount: str
+
+
+class PastTicket(TypedDict):
+    id: str
+    no: str
+    subject: str
+    status: str
+    at: str
+
+
+class TicketDeskState(StaffState, rx.State):
     queue: str = "mine"
-    rows: list[dict[str, str]] = []
+    rows: list[QueueRow] = []
     ticket_id: int = 0
     version: int = 0
-    ticket: dict[str, str] = {}
-    messages: list[dict[str, str]] = []
-    actions: list[dict[str, str]] = []
+    # {} when no ticket is open
+    ticket: TicketView = {}  # type: ignore[typeddict-item]
+    messages: list[Message] = []
+    actions: list[Action] = []
     mode: str = "reply"
     draft: str = ""
     draft_key: int = 0  # a new composer is mounted whenever the server sets the draft
     reply_refusal: str = ""  # why this person may not reply here ("" when they may)
     resolve_refusal: str = ""
     merge_refusal: str = ""
-    canned: list[dict[str, str]] = []
-    customer: list[dict[str, str]] = []
-    holdings: list[dict[str, str]] = []
-    past: list[dict[str, str]] = []
-    agents: list[dict[str, str]] = []  # value: the login, label: the name staff know
+    canned: list[CannedReply] = []
+    customer: list[LabelledValue] = []
+    holdings: list[Holding] = []
+    past: list[PastTicket] = []
+    agents: list[Choice] = []  # value: the login, label: the name staff know
     is_lead: bool = False
     can_work: bool = False
     notice: str = ""  # why the view was refreshed under the agent (someone else's change)
-
-    async def _lang(self) -> str:
-        return (await self.get_state(UIState)).lang
-
-    async def _principal(self) -> Any:
-        return (await self.get_state(SessionState)).principal
 
     @rx.event
     @requires(TICKET, "view")
@@ -101,7 +160,7 @@ class TicketDeskState(rx.State):
                         "status_label": choice_label("ticket_status", t.status, lang),
                         "assignee": names.get(t.assignee, t.assignee) or "—",
                         "due": due.astimezone(zone).strftime("%m-%d %H:%M") if due else "—",
-                        "overdue": "1" if overdue else "",
+                        "overdue": overdue,
                     }
                 )
 
@@ -164,7 +223,7 @@ class TicketDeskState(rx.State):
                 "first_due": when(ticket.first_response_due),
                 "resolution_due": when(ticket.resolution_due),
                 "due": when(due),
-                "overdue": "1" if desk.is_overdue(ticket, utcnow()) else "",
+                "overdue": desk.is_overdue(ticket, utcnow()),
                 "sla": next(iter(summary.values()), ""),
                 "product": product.name if product else "",
                 "product_id": str(product.id) if product else "",
@@ -174,8 +233,8 @@ class TicketDeskState(rx.State):
                 "merged_into_id": str(merged.id) if merged else "",
                 "rated": str(ticket.satisfaction or ""),
                 "rating_comment": ticket.satisfaction_comment,
-                "resolved": "1" if ticket.status in (S.RESOLVED, S.CLOSED) else "",
-                "open": "1" if ticket.status in OPEN_TICKET_STATES else "",
+                "resolved": ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED),
+                "open": ticket.status in OPEN_TICKET_STATES,
                 "resolution_note": ticket.resolution_note,
             }
             conversation = desk.conversation(session, ticket.id)
@@ -336,44 +395,44 @@ class TicketDeskState(rx.State):
     async def send(self, form_data: dict) -> Any:
         """Post what the composer holds as submitted (not the last debounced copy of it, which
         misses the keystrokes just before Ctrl+Enter)."""
-        lang = await self._lang()
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
         body = form_data.get("body", "") if isinstance(form_data, dict) else ""
         self.draft = str(body)[: desk.MAX_MESSAGE + 1] if isinstance(body, str) else ""
         try:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 desk.post(
                     session,
-                    session_state.principal,
+                    caller.principal,
                     self.ticket_id,
                     self.mode,
                     self.draft,
-                    session_state.client,
+                    caller.client,
                 )
         except desk.TicketError as error:
             return await self._refused(error.key, **error.params)
         self.draft, self.draft_key = "", self.draft_key + 1
-        return await self._refresh(rx.toast.success(translate(f"tickets.sent.{self.mode}", lang)))
+        return await self._refresh(
+            rx.toast.success(translate(f"tickets.sent.{self.mode}", caller.lang))
+        )
 
     # --- state changes ----------------------------------------------------------------------
     async def _transition(self, key: str) -> Any:
-        lang = await self._lang()
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
         resource = get_resource(TICKET)
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             result = service.transition(
                 session,
-                principal=session_state.principal,
+                principal=caller.principal,
                 resource=resource,  # type: ignore[arg-type]
                 record_id=self.ticket_id,
                 version=self.version,
                 transition_key=key,
-                client=session_state.client,
+                client=caller.client,
             )
             service.discard_if_refused(session, result)
         if not result.ok:
             return await self._refused(result.message or "error.generic", **result.message_params)
-        return await self._refresh(rx.toast.success(translate("tickets.done", lang)))
+        return await self._refresh(rx.toast.success(translate("tickets.done", caller.lang)))
 
     @rx.event
     @requires(TICKET, "edit")
@@ -387,7 +446,7 @@ class TicketDeskState(rx.State):
         note = str(form_data.get("note", "")).strip()
         if not note:
             return await self._refused("tickets.note_required")
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
         resource = get_resource(TICKET)
         assert resource is not None
         with session_scope() as session:
@@ -395,7 +454,7 @@ class TicketDeskState(rx.State):
             refusal = (
                 service.transition_refusal(
                     session,
-                    principal=session_state.principal,
+                    principal=caller.principal,
                     resource=resource,
                     record=ticket,
                     transition_key="resolve",
@@ -406,15 +465,15 @@ class TicketDeskState(rx.State):
             )
         if refusal:  # refused before the note is written, not after it
             return await self._refused(refusal)
-        with session_scope(write=True) as session:
+        with self._write_scope() as session:
             saved = service.update(
                 session,
-                principal=session_state.principal,
+                principal=caller.principal,
                 resource=resource,  # type: ignore[arg-type]
                 record_id=self.ticket_id,
                 version=self.version,
                 values={"resolution_note": note},
-                client=session_state.client,
+                client=caller.client,
             )
             service.discard_if_refused(session, saved)
         if not saved.ok:
@@ -426,64 +485,61 @@ class TicketDeskState(rx.State):
     @rx.event
     @requires(TICKET, "edit")
     async def rate(self, form_data: dict) -> Any:
-        lang = await self._lang()
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
         try:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 desk.rate(
                     session,
-                    session_state.principal,
+                    caller.principal,
                     self.ticket_id,
                     form_data.get("score", ""),
                     str(form_data.get("comment", "")),
-                    session_state.client,
+                    caller.client,
                 )
         except desk.TicketError as error:
             return await self._refused(error.key, **error.params)
-        return await self._refresh(rx.toast.success(translate("tickets.rated", lang)))
+        return await self._refresh(rx.toast.success(translate("tickets.rated", caller.lang)))
 
     @rx.event
     @requires(TICKET, "edit")
     async def merge(self, form_data: dict) -> Any:
-        lang = await self._lang()
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
         try:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 target = desk.merge(
                     session,
-                    session_state.principal,
+                    caller.principal,
                     self.ticket_id,
                     str(form_data.get("into", "")),
-                    session_state.client,
+                    caller.client,
                 )
                 target_id = target.id
         except desk.TicketError as error:
             return await self._refused(error.key, **error.params)
         await self._fill_queue()
         await self._fill_ticket(target_id)
-        return rx.toast.success(translate("tickets.merged", lang))
+        return rx.toast.success(translate("tickets.merged", caller.lang))
 
     @rx.event
     @requires(TICKET, "approve")
     async def reassign(self, to: str) -> Any:
-        lang = await self._lang()
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
         try:
-            with session_scope(write=True) as session:
+            with self._write_scope() as session:
                 desk.reassign(
                     session,
-                    session_state.principal,
+                    caller.principal,
                     self.ticket_id,
                     str(to),
                     self.version,
-                    session_state.client,
+                    caller.client,
                 )
         except desk.TicketError as error:
             return await self._refused(error.key, **error.params)
-        return await self._refresh(rx.toast.success(translate("tickets.reassigned", lang)))
+        return await self._refresh(rx.toast.success(translate("tickets.reassigned", caller.lang)))
 
 
-class TicketReportState(rx.State):
+class TicketReportState(StaffState, rx.State):
     start: str = ""
     end: str = ""
     by: str = "team"
@@ -505,18 +561,18 @@ class TicketReportState(rx.State):
         return date.fromisoformat(self.start), date.fromisoformat(self.end)
 
     async def _load(self) -> Any:
-        lang = (await self.get_state(UIState)).lang
+        lang = await self._lang()
         try:
             start, end = self._range()
         except ValueError:
             return rx.toast.error(translate("field.not_a_date", lang))
-        principal = (await self.get_state(SessionState)).principal
+        principal = await self._principal()
         self.can_export = principal.can("ticket_report", "export")
         try:
             with session_scope() as session:
                 table = desk.report_table(session, principal, start, end, self.by, lang)
         except desk.TicketError as error:
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, lang)
         self.rows, self.total = table.cells, table.total_cells
         self.chart = as_chart(
             figures.ticket_report_figure(
@@ -531,23 +587,22 @@ class TicketReportState(rx.State):
     @rx.event
     @requires("ticket_report", "export")
     async def export(self) -> Any:
-        lang = (await self.get_state(UIState)).lang
-        session_state = await self.get_state(SessionState)
+        caller = await self._caller()
         try:
             start, end = self._range()
             file = await offload.run(
                 desk.export_report,
-                principal=session_state.principal,
+                principal=caller.principal,
                 start=start,
                 end=end,
                 by=self.by,
-                lang=lang,
-                client=session_state.client,
+                lang=caller.lang,
+                client=caller.client,
             )
         except ValueError:
-            return rx.toast.error(translate("field.not_a_date", lang))
+            return rx.toast.error(translate("field.not_a_date", caller.lang))
         except desk.TicketError as error:
-            return rx.toast.error(translate(error.key, lang))
+            return self._refusal(error, caller.lang)
         return rx.download(data=file.data, filename=file.filename)
 
     @rx.event

@@ -13,10 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from reflex_base.registry import RegistrationContext
-from reflex_base.utils.exceptions import ReflexRuntimeError
 
 from backoffice.config import LANGUAGES, get_settings
+from state import reflex_seam
 
 # state classes whose ``_relabel(lang)`` rebuilds what a click (not a page load) filled
 _RELABELLED: list[type[rx.State]] = []
@@ -35,13 +34,9 @@ def _public(fn):  # noqa: ANN001  (state.auth imports this module; see state.aut
     return fn
 
 
-def page_loads(path: str) -> list[Any]:
-    """The on_load handlers registered for the page at ``path`` (none outside a running app)."""
-    try:
-        app = RegistrationContext.get().app
-    except (LookupError, ReflexRuntimeError):
-        return []
-    return list(app.get_load_events(path))
+async def language(state: rx.State) -> str:
+    """The tab's interface language, from any state of the tab."""
+    return (await state.get_state(UIState)).lang
 
 
 class UIState(rx.State):
@@ -58,4 +53,4 @@ class UIState(rx.State):
             result = (await self.get_state(cls))._relabel(language)
             if hasattr(result, "__await__"):
                 await result
-        return page_loads(self.router.url.path) or None
+        return reflex_seam.page_load_events(self.router.url.path) or None

@@ -8,8 +8,9 @@ import reflex as rx
 
 def test_every_registered_page_builds():
     import backoffice.backoffice as app_module
+    from state import reflex_seam
 
-    pages = app_module.app._unevaluated_pages
+    pages = reflex_seam.registered_pages(app_module.app)
     assert len(pages) > 50  # the generic resource pages are registered too
     built = {}
     for route, page in pages.items():

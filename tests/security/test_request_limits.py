@@ -92,10 +92,11 @@ def test_the_app_guards_the_path_reflex_serves_uploads_on():
     from reflex.app import App
 
     import backoffice.backoffice as app_module
+    from state import reflex_seam
 
     source = inspect.getsource(App._add_optional_endpoints)
     assert "prepend_backend_path(str(constants.Endpoint.UPLOAD))" in source
-    assert app_module.reflex_upload_path() == "/_upload"
+    assert reflex_seam.upload_path() == "/_upload"
     from starlette.applications import Starlette
 
     (limiter,) = [t for t in app_module.app.api_transformer if not isinstance(t, Starlette)]

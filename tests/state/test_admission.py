@@ -7,8 +7,13 @@ from types import SimpleNamespace
 import pytest
 from reflex_base.event.processor.base_state_processor import BaseStateEventProcessor
 
-from state import admission
+from backoffice.ops import admission
+from state import reflex_seam
 from tests.factories import run
+
+
+def cap_events_in_flight(limit: int) -> None:
+    reflex_seam.admit_foreground_events(admission.cap(limit))
 
 
 @pytest.fixture
@@ -43,13 +48,13 @@ def _run(count: int, *, background: bool = False) -> None:
 
 
 def test_at_most_the_cap_of_foreground_events_run_at_once(counted_events):
-    admission.cap_events_in_flight(3)
+    cap_events_in_flight(3)
     _run(20)
     assert (counted_events["now"], counted_events["most"], counted_events["done"]) == (0, 3, 20)
 
 
 def test_a_freed_place_goes_to_a_chained_event_before_new_clicks(counted_events):
-    admission.cap_events_in_flight(1)
+    cap_events_in_flight(1)
 
     async def events() -> None:
         first = asyncio.ensure_future(_event("first"))
@@ -63,7 +68,7 @@ def test_a_freed_place_goes_to_a_chained_event_before_new_clicks(counted_events)
 
 
 def test_a_cancelled_waiting_event_gives_no_place_away(counted_events):
-    admission.cap_events_in_flight(1)
+    cap_events_in_flight(1)
 
     async def events() -> None:
         first = asyncio.ensure_future(_event("first"))
@@ -83,17 +88,17 @@ def test_a_cancelled_waiting_event_gives_no_place_away(counted_events):
 
 
 def test_background_events_are_not_held_back(counted_events):
-    admission.cap_events_in_flight(3)
+    cap_events_in_flight(3)
     _run(20, background=True)
     assert counted_events["most"] == 20 and counted_events["done"] == 20
 
 
 def test_zero_lifts_the_cap_and_capping_again_does_not_stack(counted_events):
-    admission.cap_events_in_flight(2)
-    admission.cap_events_in_flight(5)  # replaces the cap of 2, does not wrap it
+    cap_events_in_flight(2)
+    cap_events_in_flight(5)  # replaces the cap of 2, does not wrap it
     _run(20)
     assert counted_events["most"] == 5
-    admission.cap_events_in_flight(0)
+    cap_events_in_flight(0)
     counted_events["most"] = 0
     _run(20)
     assert counted_events["most"] == 20

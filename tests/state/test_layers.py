@@ -85,3 +85,29 @@ def test_no_state_module_queries_commits_or_audits_itself(module):
 )
 def test_the_rule_tells_service_work_from_state_work(line, caught):
     assert bool(offences(f"async def f():\n    {line}\n")) is caught
+
+
+BASE_MODULES = {"base", "auth", "ui"}  # the staff state base and what it is built on
+
+
+@pytest.mark.parametrize("module", [m for m in STATE_MODULES if m not in BASE_MODULES])
+def test_states_take_the_caller_and_language_from_the_staff_state_base(module):
+    """``state/base.py`` is the one place that reads the caller, the language and the client
+    address from the session and interface states; no state module keeps a copy."""
+    tree = ast.parse((STATE_DIR / f"{module}.py").read_text(encoding="utf-8"))
+    copies = [
+        f"{node.lineno}: def {node.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.name in ("_lang", "_principal", "_client", "_context", "_actor")
+    ] + [
+        f"{node.lineno}: get_state({node.args[0].id})"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get_state"
+        and node.args
+        and isinstance(node.args[0], ast.Name)
+        and node.args[0].id == "UIState"
+    ]
+    assert copies == [], f"state/{module}.py copies the staff state base: {copies}"

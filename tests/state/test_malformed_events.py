@@ -6,13 +6,14 @@ from types import SimpleNamespace
 import pytest
 from reflex.app import EventNamespace
 
-from state import malformed_events
+from backoffice.ops import malformed_events
+from state import reflex_seam
 from tests.factories import run
 
 
 @pytest.fixture
 def namespace():
-    malformed_events.log_once_per_connection()
+    reflex_seam.refuse_malformed_events(malformed_events.ConnectionWarnings)
     space = EventNamespace.__new__(EventNamespace)  # the handlers need only these attributes
     space._token_manager = SimpleNamespace(
         sid_to_token={"s1": "token-1", "s2": "token-2"}, token_to_socket={}, instance_id="i"
@@ -63,7 +64,7 @@ def test_the_reflex_internals_it_relies_on_are_still_there():
 def test_a_flood_of_handler_errors_logs_one_traceback_a_minute_per_place(caplog, monkeypatch):
     import backoffice.backoffice as app_module
 
-    assert app_module.app.backend_exception_handler is malformed_events.backend_exception_handler
+    assert app_module.app.backend_exception_handler is app_module.backend_exception_handler
     malformed_events._tracebacks.clear()
     clock = [1000.0]
     monkeypatch.setattr(malformed_events.time, "monotonic", lambda: clock[0])
@@ -72,13 +73,13 @@ def test_a_flood_of_handler_errors_logs_one_traceback_a_minute_per_place(caplog,
         try:
             int(value)  # a handler given a hand-made payload
         except ValueError as error:
-            return malformed_events.backend_exception_handler(error)
+            return app_module.backend_exception_handler(error)
 
     def other_place():
         try:
             {}["missing"]
         except KeyError as error:
-            return malformed_events.backend_exception_handler(error)
+            return app_module.backend_exception_handler(error)
 
     caplog.set_level(logging.WARNING)
     for n in range(649):

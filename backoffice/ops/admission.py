@@ -15,6 +15,9 @@ behind new clicks.
 Background handlers are not capped: they run beside the tab's events by design and may wait on
 them. A tab's own events run one after another whatever the cap (Reflex queues them per tab), so
 an admitted event never waits for another that needs a place.
+
+This module is the policy; ``state.reflex_seam.admit_foreground_events`` runs Reflex's events
+through it (applied in ``backoffice/backoffice.py``).
 """
 
 from __future__ import annotations
@@ -24,9 +27,7 @@ import collections
 import contextlib
 import os
 import weakref
-from typing import Any
-
-from reflex_base.event.processor.base_state_processor import BaseStateEventProcessor
+from collections.abc import AsyncIterator
 
 DEFAULT_LIMIT = 4
 
@@ -76,28 +77,29 @@ class Gate:
         self.working -= 1
 
 
-def cap_events_in_flight(limit: int) -> None:
-    """Let at most ``limit`` foreground events run at once in this process (0: no cap)."""
-    execute = getattr(BaseStateEventProcessor._execute_event, "__wrapped__", None)
-    execute = execute or BaseStateEventProcessor._execute_event
-    if limit <= 0:
-        BaseStateEventProcessor._execute_event = execute
-        return
-    gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Gate] = weakref.WeakKeyDictionary()
+class EventsInFlight:
+    """``limit`` places per event loop (a worker's; a test may run several loops in turn)."""
 
-    async def admitted(self: Any, *, entry: Any, registered_handler: Any) -> None:
-        if registered_handler.handler.is_background:
-            await execute(self, entry=entry, registered_handler=registered_handler)
-            return
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Gate] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @contextlib.asynccontextmanager
+    async def turn(self, *, chained: bool) -> AsyncIterator[None]:
+        """Wait for a place, hold it while the block runs, then pass it on."""
         loop = asyncio.get_running_loop()
-        gate = gates.get(loop)
+        gate = self._gates.get(loop)
         if gate is None:
-            gate = gates[loop] = Gate(limit)
-        await gate.enter(chained=getattr(entry.ctx, "parent_txid", None) is not None)
+            gate = self._gates[loop] = Gate(self.limit)
+        await gate.enter(chained=chained)
         try:
-            await execute(self, entry=entry, registered_handler=registered_handler)
+            yield
         finally:
             gate.leave()
 
-    admitted.__wrapped__ = execute  # type: ignore[attr-defined]
-    BaseStateEventProcessor._execute_event = admitted
+
+def cap(limit: int) -> EventsInFlight | None:
+    """The cap for ``limit`` events at once; None for 0 (no cap)."""
+    return EventsInFlight(limit) if limit > 0 else None
