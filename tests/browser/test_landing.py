@@ -41,12 +41,16 @@ def test_the_kyc_landing_page_counts_the_officers_work_and_a_count_opens_its_lis
     expect(page).to_have_url(re.compile(r"/r/kyc_case\?queue=mine$"), timeout=30_000)
     expect(page.locator("#list-total")).to_contain_text(count, timeout=30_000)
     page.goto(app_url + "/kyc")
+    expect(page.locator("#landing-work")).to_be_visible(timeout=30_000)
     page.get_by_role("radio", name="English").click()
+    # the switch applies at once, and the choice outlives a reload
+    expect(page.get_by_text("Cases assigned to me")).to_be_visible(timeout=30_000)
     page.reload()
     expect(page.get_by_text("Cases assigned to me")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Your work")).to_be_visible()
     _shots(page, screenshot_dir, "kyc-en")
     page.get_by_role("radio", name="中文").click()
+    expect(page.get_by_text("分配给我的案件")).to_be_visible(timeout=30_000)
 
 
 def test_an_executive_sees_no_watch_list_count_and_nothing_to_approve_in_kyc(

@@ -90,6 +90,7 @@ def test_pmo_moves_a_milestone_and_its_dependant_follows(
     expect(page.locator("#gantt")).to_contain_text("Baseline", timeout=15_000)
     page.screenshot(path=str(screenshot_dir / "projects-gantt-en.png"))
     page.get_by_role("radio", name="中文").click()
+    expect(page.locator("#health-rule")).not_to_contain_text("Health rule", timeout=30_000)
 
 
 def test_the_alert_job_tells_the_pmo_of_the_overdue_milestone(
