@@ -7,6 +7,7 @@ from typing import Any
 import reflex as rx
 
 from backoffice import domains
+from backoffice.api import app as api_app
 from backoffice.i18n import translate
 from backoffice.ops import admission, heap_trim, malformed_events, memory_probe
 from backoffice.platform import jobs
@@ -60,8 +61,12 @@ def with_security_headers(asgi_app: Any) -> headers.SecurityHeaders:
 app = PortalApp(
     theme=rx.theme(accent_color="indigo", radius="medium", scaling="100%"),
     html_lang="zh-CN",
-    # the sign-in cookie's routes, then the upload body limit around everything
-    api_transformer=[routes_app(), request_limits.limiting_uploads(reflex_seam.upload_path())],
+    # the sign-in cookie's routes and the REST API, then the upload body limit around everything
+    api_transformer=[
+        routes_app(),
+        api_app.mounted(),
+        request_limits.limiting_uploads(reflex_seam.upload_path()),
+    ],
     backend_exception_handler=backend_exception_handler,
 )
 # first: the tab's data is reset before anything else sees an event from another cookie

@@ -210,3 +210,24 @@ def sales(session: Session, kpi_week: object) -> dict[str, object]:
 @pytest.fixture
 def executive(session: Session) -> Principal:
     return make_principal(session, "ceo", ["executive"])
+
+
+@pytest.fixture(scope="session")
+def api_base_url(engine: Engine) -> Iterator[str]:
+    """The REST API served on a local port for the whole run (see ``tests/api_client.py``)."""
+    from tests.api_client import served
+
+    with served() as url:
+        yield url
+
+
+@pytest.fixture
+def api(api_base_url: str, session: Session) -> Iterator[object]:
+    """Make API clients and call the served API as them (``tests.api_client.ApiClients``)."""
+    from backoffice.api import limits
+    from tests.api_client import ApiClients
+
+    limits.reset()
+    made = ApiClients(session, api_base_url)
+    yield made
+    made.close()

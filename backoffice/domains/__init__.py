@@ -37,6 +37,7 @@ DOMAINS = (
     "projects",
     "audit",
     "admin",
+    "integrations",
     "home",
 )
 

@@ -27,10 +27,10 @@ RESOURCES: tuple[str, ...] = tuple(r for m in manifests() for r in m.rights)
 # Which resource a sidebar module stands for: seeing the module needs its "view".
 MODULE_RESOURCES = {m.key: m.resource for m in MODULES}
 
-# labelled by the catalogue's role.<code>
+# labelled by the catalogue's role.<code>; "platform" is for API clients (the customer platform)
 ROLES: tuple[str, ...] = (
     "admin", "product_manager", "marketing", "compliance", "cs_agent", "cs_lead", "hr",
-    "executive", "pmo",
+    "executive", "pmo", "platform",
 )  # fmt: skip
 
 

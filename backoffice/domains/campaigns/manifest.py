@@ -39,6 +39,7 @@ MANIFEST = Manifest(
         "product_manager": {"campaign": ("view",)},
         "marketing": {"campaign": (*EDIT, "approve")},
         "executive": {"campaign": ("view",)},
+        "platform": {"campaign": ("view",)},
     },
     stats=(Stat("campaigns", Campaign, "campaign"),),
 )

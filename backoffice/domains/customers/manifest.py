@@ -10,6 +10,8 @@ MANIFEST = Manifest(
     rights=("customer",),
     grants={
         "compliance": {"customer": ("view", "reveal", "export")},
+        # the customer platform signs customers up and keeps their details current
+        "platform": {"customer": ("view", "create", "edit")},
         "cs_agent": {"customer": ("view",)},
         "cs_lead": {"customer": ("view",)},
     },

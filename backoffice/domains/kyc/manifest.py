@@ -52,6 +52,7 @@ MANIFEST = Manifest(
     grants={
         "compliance": {"kyc_case": (*EDIT, "approve"), "watchlist": EDIT},
         "executive": {"kyc_case": ("view",)},
+        "platform": {"kyc_case": ("view", "create")},
     },
     stats=(
         Stat("kyc_open", KycCase, "kyc_case", where=lambda: KycCase.status.in_(OPEN_KYC)),

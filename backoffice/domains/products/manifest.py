@@ -34,6 +34,7 @@ MANIFEST = Manifest(
     grants={
         "product_manager": {"product": (*EDIT, "approve", "publish")},
         "marketing": {"product": ("view",)},
+        "platform": {"product": ("view",)},
         "compliance": {"product": ("view",)},
         "cs_agent": {"product": ("view",)},
         "cs_lead": {"product": ("view",)},

@@ -9,6 +9,7 @@ MANIFEST = Manifest(
     rights=("questionnaire",),
     grants={
         "compliance": {"questionnaire": (*EDIT, "approve")},
+        "platform": {"questionnaire": ("view",)},
     },
     record_panels={
         "questionnaire": "pages.questionnaire:questionnaire_panel",

@@ -46,6 +46,7 @@ MANIFEST = Manifest(
     rights=("ticket", "ticket_config", "ticket_report"),
     grants={
         "cs_agent": {"ticket": ("view", "create", "edit")},
+        "platform": {"ticket": ("view", "create", "edit")},
         "cs_lead": {
             "ticket": (*EDIT, "approve"),
             "ticket_report": ("view", "export"),

@@ -10,6 +10,7 @@ MANIFEST = Manifest(
     rights=("transaction",),
     grants={
         "product_manager": {"transaction": ("view",)},
+        "platform": {"transaction": ("view", "create")},
         "compliance": {"transaction": ("view", "export")},
         "cs_lead": {"transaction": ("view", "create", "import")},
         "executive": {"transaction": ("view", "export")},

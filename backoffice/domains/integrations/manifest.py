@@ -1,0 +1,16 @@
+"""Integrations: API clients and webhook subscriptions are the administrators' to manage."""
+
+from __future__ import annotations
+
+from backoffice.platform.manifest import Manifest
+
+MANIFEST = Manifest(
+    name="integrations",
+    rights=("api_client", "webhook"),
+    grants={
+        "admin": {
+            "api_client": ("view", "create", "edit", "archive", "manage"),
+            "webhook": ("view", "create", "edit", "archive", "manage"),
+        },
+    },
+)

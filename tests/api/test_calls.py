@@ -1,0 +1,102 @@
+"""Who may call the API: keys, their life (rotation with overlap, revocation, expiry, the IP
+allow-list), what a key's rights are, rate limits, and the shape of every refusal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from backoffice.domains.integrations import clients
+from backoffice.security import rbac
+from models.base import utcnow
+from models.integrations import ApiKey
+from tests.api_client import ADMIN
+
+
+def _problem(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status and body["code"] == code, body
+    assert body["detail"] and body["title"] and body["type"].endswith(code)
+    return body
+
+
+def test_a_call_without_a_key_or_with_a_wrong_one_is_refused(api):
+    _problem(api.http().get("/whoami"), 401, "api.unauthenticated")
+    _id, key = api.key()
+    tampered = key[:-2] + ("aa" if not key.endswith("aa") else "bb")
+    _problem(api.http(tampered).get("/whoami"), 401, "api.unauthenticated")
+    _problem(api.http("bo_nothing_here").get("/whoami"), 401, "api.unauthenticated")
+    assert api.http(key).get("/whoami").json()["client"]
+
+
+def test_the_key_is_stored_only_as_a_hash(api, session):
+    _id, key = api.key()
+    rows = session.exec(select(ApiKey)).all()
+    assert len(rows) == 1
+    assert key.split("_", 2)[2] not in (rows[0].secret_hash, rows[0].prefix)
+
+
+def test_a_key_never_holds_the_rights_that_need_a_person(api):
+    # an admin-role client: the role may manage users and approve, the key may not
+    me = api.as_role("admin").get("/whoami").json()
+    rights = set(me["rights"])
+    assert "user.view" in rights
+    assert not {r for r in rights if r.split(".")[1] in rbac.STEP_UP_ACTIONS}
+
+
+def test_rotation_keeps_the_old_key_for_the_overlap_and_revocation_ends_both(api, session):
+    client_id, old = api.key()
+    new = clients.rotate_key(session, actor=ADMIN, client_id=client_id, overlap_hours=1)
+    session.commit()
+    assert api.http(old).get("/whoami").status_code == 200
+    assert api.http(new).get("/whoami").status_code == 200
+    session.execute(
+        sa.update(ApiKey)
+        .where(ApiKey.expires_at.is_not(None))
+        .values(expires_at=utcnow() - timedelta(seconds=1))
+    )
+    session.commit()
+    _problem(api.http(old).get("/whoami"), 401, "api.unauthenticated")
+    assert api.http(new).get("/whoami").status_code == 200
+    clients.revoke_client(session, actor=ADMIN, client_id=client_id)
+    session.commit()
+    _problem(api.http(new).get("/whoami"), 401, "api.unauthenticated")
+
+
+def test_an_expired_client_and_an_address_outside_its_list_are_refused(api):
+    _id, expired = api.key(expires_at=utcnow() - timedelta(minutes=1))
+    _problem(api.http(expired).get("/whoami"), 401, "api.unauthenticated")
+    _id, elsewhere = api.key(allowed_ips="10.9.0.0/16")
+    _problem(api.http(elsewhere).get("/whoami"), 401, "api.unauthenticated")
+    _id, here = api.key(allowed_ips="10.9.0.0/16, 127.0.0.1")
+    assert api.http(here).get("/whoami").status_code == 200
+
+
+def test_past_its_rate_the_client_waits_and_others_do_not(api):
+    limited = api.as_role(rate_per_minute=3)
+    other = api.as_role()
+    assert [limited.get("/whoami").status_code for _ in range(3)] == [200, 200, 200]
+    refused = limited.get("/whoami")
+    body = _problem(refused, 429, "api.rate_limited")
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.headers["Retry-After"] in body["detail"]
+    assert other.get("/whoami").status_code == 200
+
+
+def test_refusals_speak_the_callers_language(api):
+    body = _problem(api.http(language="zh-CN").get("/whoami"), 401, "api.unauthenticated")
+    assert "密钥" in body["detail"]
+
+
+def test_an_unknown_path_is_a_problem_not_a_page(api):
+    _problem(api.as_role().get("/no/such/thing"), 404, "error.not_found")
+
+
+def test_the_openapi_document_is_served(api):
+    document = api.http().get("/openapi.json").json()
+    assert document["openapi"].startswith("3.1")
+    assert "/whoami" in document["paths"]
