@@ -120,3 +120,11 @@ def problem(response: object, status: int, code: str) -> dict:
     assert body["status"] == status and body["code"] == code, body
     assert body["detail"] and body["detail"] != code
     return body
+
+
+def fresh(session: Session) -> Session:
+    """The test session seeing what the served API committed: its read snapshot ended and the
+    objects it holds reloaded."""
+    session.commit()
+    session.expire_all()
+    return session

@@ -14,7 +14,7 @@ from sqlmodel import select
 from backoffice.platform.business_time import local_today
 from models.audit import AuditEntry
 from models.transactions import Transaction
-from tests.platform_data import customer, problem, product, running_campaign
+from tests.platform_data import customer, fresh, problem, product, running_campaign
 
 
 def _order(person, item, amount: str = "5000.00", kind: str = "subscription", **more) -> dict:
@@ -28,7 +28,7 @@ def _order(person, item, amount: str = "5000.00", kind: str = "subscription", **
 
 
 def _transactions(session) -> list[Transaction]:
-    session.expire_all()
+    fresh(session)
     return list(session.exec(select(Transaction)).all())
 
 
