@@ -287,6 +287,7 @@ def cmd_simulate_platform(args: argparse.Namespace) -> int:
             ),
             watchlisted_name=args.watchlisted_name,
             seed=args.seed,
+            language=args.language,
         )
         if receiver is not None and args.listen > 0:
             print(f"listening for webhooks for {args.listen} s (Ctrl-C to stop)")
@@ -383,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     simulating.add_argument("--watchlisted-name", default="", help="a name on a watch list")
     simulating.add_argument("--seed", type=int, help="repeat the same names and ID numbers")
+    simulating.add_argument("--language", choices=("zh", "en"), default="zh")
     simulating.add_argument("--webhook-port", type=int, help="receive webhooks on this port")
     simulating.add_argument("--webhook-host", default="127.0.0.1")
     simulating.add_argument("--webhook-secret", default="", help="the subscription's secret")

@@ -314,12 +314,14 @@ def play(
     resolved_tickets: tuple[tuple[int, int], ...] = (),
     watchlisted_name: str = "",
     seed: int | None = None,
+    language: str = "zh",
 ) -> Tally:
     """One round of the platform's traffic. ``customers``: existing customers (ids) to place
     orders for (the new ones cannot buy until compliance approves their KYC);
-    ``resolved_tickets``: (customer id, ticket id) pairs to rate."""
+    ``resolved_tickets``: (customer id, ticket id) pairs to rate; ``language``: of the
+    refusals' texts (zh or en)."""
     rng = random.Random(seed)
-    platform = Platform(url, key, say)
+    platform = Platform(url, key, say, language)
     try:
         if not platform.whoami():
             return platform.tally

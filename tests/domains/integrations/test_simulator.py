@@ -38,13 +38,14 @@ def test_a_short_round_signs_up_orders_writes_and_shows_refusals(api, session, d
         customers=(buyer.id,),
         watchlisted_name="王建国",
         seed=7,
+        language="en",
     )
     _line(lines, "catalogue: 2 products on sale")
     _line(lines, "sign-up 王建国", "screening referred")
     _line(lines, "screening clear")
     _line(lines, "risk assessment", "tolerance C")
     _line(lines, "order:", "refused", "kyc_not_approved")
-    _line(lines, f"customer #{buyer.id} buys", risky.code, "refused, 422 suitability")
+    _line(lines, f"customer #{buyer.id} buys", risky.code, "refused, 422 suitability", "C3")
     _line(lines, f"customer #{buyer.id} buys ¥999.99", "below_minimum")
     _line(lines, f"customer #{buyer.id} buys ¥2,000.00 of {safe.code}", "recorded as")
     _line(lines, f"customer #{buyer.id} sells ¥2,000.00", "recorded as")
