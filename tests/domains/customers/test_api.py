@@ -135,3 +135,13 @@ def test_refusals_speak_chinese_when_asked(api):
         http.post("/platform/sign-ups", json=_application()), 409, "sign_up.id_number_taken"
     )
     assert "证件号码" in body["detail"]
+
+
+def test_a_sign_up_replayed_with_its_idempotency_key_signs_up_once(api, session):
+    http = api.as_role()
+    headers = {"Idempotency-Key": "sign-up-1"}
+    first = http.post("/platform/sign-ups", json=_application(), headers=headers)
+    again = http.post("/platform/sign-ups", json=_application(), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    assert _count(session, Customer) == 1 and _count(session, KycCase) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
@@ -169,3 +170,17 @@ def test_a_key_of_a_role_without_tickets_is_forbidden(api, session, desk_setup):
     )
     assert fresh(session).get(Ticket, ticket.id).satisfaction is None
     assert session.execute(sa.select(sa.func.count()).select_from(Ticket)).scalar_one() == 1
+
+
+def test_acting_for_a_customer_writes_only_the_customers_words(session, desk_setup):
+    from backoffice.domains.tickets import rules
+    from tests.factories import make_principal
+
+    person = desk_setup["customer"]
+    ticket = open_ticket(session, desk_setup["cs.a1"], person)
+    platform = make_principal(session, "platform.app", ["platform"])
+    for kind in ("reply", "note"):
+        with pytest.raises(rules.TicketError, match=r"^auth\.denied$"):
+            rules.post(session, platform, ticket.id, kind, "已处理", customer_id=person.id)
+    session.rollback()
+    assert _messages(session, ticket.id) == ["customer"]
