@@ -93,3 +93,19 @@ def test_the_webhook_receiver_believes_only_signed_recent_deliveries():
         server.server_close()
     assert "signature verified" in lines[0] and "S000000001" in lines[0]
     assert len(lines) == 5 and all("REJECTED" in line for line in lines[1:])
+
+
+def test_the_command_runs_a_round_with_its_receiver(api, session, capsys):
+    from backoffice.cli import main
+
+    make_questionnaire(session)
+    _id, key = api.key()
+    port = _free_port()
+    url = api.base_url.removesuffix("/api/v1")
+    argv = ["simulate-platform", "--url", url, "--key", key, "--sign-ups", "1", "--customers", ""]
+    argv += ["--webhook-port", str(port), "--webhook-secret", "s", "--listen", "0"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"webhook receiver on http://127.0.0.1:{port}/" in out
+    assert "screening clear" in out and "done: " in out
+    assert main(["simulate-platform", "--key", key, "--webhook-port", str(port)]) == 2
