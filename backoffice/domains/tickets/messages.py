@@ -1,7 +1,8 @@
 """What a customer writes on the customer platform: a new ticket routed by the desk's rules,
 or the customer's words on a ticket of theirs (named, or their open one about the same
-subject), which brings a waiting ticket back and reopens a resolved one within the reopen
-window; and their rating of a resolved ticket."""
+subject; a merged one's words go to the ticket it was merged into), which brings a waiting
+ticket back and reopens a resolved one within the reopen window; and their rating of a
+resolved ticket."""
 
 from __future__ import annotations
 
@@ -121,6 +122,9 @@ def take(session: Session, principal: Principal, message: CustomerMessage) -> Ta
     subject, body = message.subject.strip(), message.body.strip()
     ticket_id = message.ticket_id or _ongoing(session, customer.id, subject)
     if ticket_id:
+        named = rules.locked(session, principal, ticket_id, customer.id)
+        if named.merged_into_id is not None:  # the conversation goes on where it was merged
+            ticket_id = named.merged_into_id
         before = rules.locked(session, principal, ticket_id, customer.id).status
         rules.post(
             session,

@@ -88,6 +88,21 @@ def test_a_message_on_an_open_ticket_joins_its_conversation(api, session, desk_s
     assert session.execute(sa.select(sa.func.count()).select_from(Ticket)).scalar_one() == 1
 
 
+def test_words_on_a_merged_ticket_go_to_the_ticket_it_was_merged_into(api, session, desk_setup):
+    person = desk_setup["customer"]
+    kept = open_ticket(session, desk_setup["cs.a1"], person)
+    duplicate = open_ticket(session, desk_setup["cs.a1"], person, subject="登录不了")
+    duplicate.status, duplicate.merged_into_id = "closed", kept.id
+    session.add(duplicate)
+    session.commit()
+    answer = api.as_role().post(
+        "/platform/messages", json=_message(person, "登录不了", ticket_id=duplicate.id)
+    )
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["ticket_id"], answer.json()["outcome"]) == (kept.id, "added")
+    assert _messages(session, kept.id) == ["customer", "customer"]
+
+
 def test_a_resolved_ticket_is_reopened_within_the_window_and_not_after(api, session, desk_setup):
     person = desk_setup["customer"]
     recent = open_ticket(session, desk_setup["cs.a1"], person, subject="赎回未到账")
