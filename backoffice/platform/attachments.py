@@ -119,6 +119,7 @@ def receive(
     filename: str,
     data: bytes,
     category: str = "",
+    client: str = "",
 ) -> tuple[Attachment | None, str]:
     """Attach a file to a record whose caller's right to it was checked already (``add`` for
     staff; a customer-platform flow for its own customer's records); audited as ``actor``."""
@@ -153,6 +154,7 @@ def receive(
             # a file is content: a record awaiting approval goes back to preparation
             **service.send_back_for_content(session, resource, record),
         },
+        client=client,
     )
     return attachment, ""
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from starlette.responses import JSONResponse
 
 from backoffice.api import calls
-from backoffice.api.auth import caller
+from backoffice.api.auth import caller, client_address
 from backoffice.api.problems import Problem, invalid
 from backoffice.domains.customers import sign_up as signing
 from backoffice.domains.integrations.clients import Caller
@@ -70,7 +70,7 @@ def sign_up(body: SignUpIn, request: Request, who: Caller = Depends(caller)) -> 
 
     def work(session: Session) -> tuple[int, dict[str, object]]:
         try:
-            done = signing.sign_up(session, who.principal, application)
+            done = signing.sign_up(session, who.principal, application, client_address(request))
         except signing.SignUpRefused as refusal:
             if refusal.errors:
                 raise invalid(refusal.errors) from refusal

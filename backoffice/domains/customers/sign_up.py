@@ -114,9 +114,12 @@ def _next_customer_no(session: Session) -> str:
     return f"C{last + 1:09d}"
 
 
-def sign_up(session: Session, principal: Principal, application: Application) -> SignedUp:
+def sign_up(
+    session: Session, principal: Principal, application: Application, client: str = ""
+) -> SignedUp:
     """Sign the customer up (see the module's text); refused as a whole, with nothing written,
-    for bad data, an ID number already registered or a campaign code that is not live."""
+    for bad data, an ID number already registered or a campaign code that is not live.
+    ``client``: the calling system's address, for the audit trail."""
     if not (principal.can("customer", "create") and principal.can("kyc_case", "create")):
         raise SignUpRefused("auth.denied")
     found = problems(application)
@@ -174,6 +177,7 @@ def sign_up(session: Session, principal: Principal, application: Application) ->
             "campaign_id": [None, str(campaign_id) if campaign_id else None],
             "kyc_status": [None, customer.kyc_status],
         },
+        client=client,
     )
     case = kyc.new_case(session, customer, kind=KycCaseKind.ONBOARDING)  # screens at once
     audit.record(
@@ -183,6 +187,7 @@ def sign_up(session: Session, principal: Principal, application: Application) ->
         entity="kyc_case",
         entity_id=case.id,
         changes={"kind": [None, case.kind], "customer_id": [None, str(customer.id)]},
+        client=client,
     )
     case_resource = resource("kyc_case")
     for document in application.documents:
@@ -194,6 +199,7 @@ def sign_up(session: Session, principal: Principal, application: Application) ->
             filename=document.filename,
             data=document.data,
             category=document.category,
+            client=client,
         )
         if problem:  # checked above; a file cannot change in between
             raise SignUpRefused("api.invalid", errors={"documents": problem})

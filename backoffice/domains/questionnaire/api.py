@@ -12,7 +12,7 @@ from sqlmodel import Session
 from starlette.responses import JSONResponse
 
 from backoffice.api import calls
-from backoffice.api.auth import caller
+from backoffice.api.auth import caller, client_address
 from backoffice.db import session_scope
 from backoffice.domains.integrations.clients import Caller
 from backoffice.domains.questionnaire import assessments
@@ -63,7 +63,9 @@ def risk_assessment(
     chosen = {a.question_id: a.answer for a in body.answers}
 
     def work(session: Session) -> tuple[int, dict[str, Any]]:
-        done = assessments.assess(session, who.principal, customer_id, chosen)
+        done = assessments.assess(
+            session, who.principal, customer_id, chosen, client_address(request)
+        )
         return 201, {
             "customer_id": customer_id,
             "score": done.score,

@@ -39,7 +39,11 @@ def in_use(
 
 
 def assess(
-    session: Session, principal: Principal, customer_id: int, chosen: dict[int, int]
+    session: Session,
+    principal: Principal,
+    customer_id: int,
+    chosen: dict[int, int],
+    client: str = "",
 ) -> Assessment:
     """Score ``chosen`` (question id → index of the answer) for the customer; every question
     of the version in use answered, and no other."""
@@ -75,6 +79,7 @@ def assess(
             "questionnaire_number": [None, current.number],
             "answers": [None, answers],
         },
+        client=client,
         refuse=rules.QuestionnaireError,
     )
     case = session.exec(
@@ -104,6 +109,7 @@ def assess(
                 "questionnaire_number": [None, current.number],
                 "answers": [None, answers],
             },
+            client=client,
             refuse=rules.QuestionnaireError,
         )
     return Assessment(total, tolerance, current, case.id if case is not None else None)

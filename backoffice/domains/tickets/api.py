@@ -13,7 +13,7 @@ from sqlmodel import Session
 from starlette.responses import JSONResponse
 
 from backoffice.api import calls
-from backoffice.api.auth import caller
+from backoffice.api.auth import caller, client_address
 from backoffice.api.problems import invalid
 from backoffice.domains.integrations.clients import Caller
 from backoffice.domains.tickets import messages
@@ -85,7 +85,7 @@ def message(body: MessageIn, request: Request, who: Caller = Depends(caller)) ->
 
     def work(session: Session) -> tuple[int, dict[str, Any]]:
         try:
-            taken = messages.take(session, who.principal, wanted)
+            taken = messages.take(session, who.principal, wanted, client_address(request))
         except messages.MessageRefused as refusal:
             raise _refused(refusal) from refusal
         return (201 if taken.outcome == messages.OPENED else 200), {
@@ -106,7 +106,13 @@ def satisfaction(
     def work(session: Session) -> tuple[int, dict[str, Any]]:
         try:
             ticket = messages.rate(
-                session, who.principal, body.customer_id, ticket_id, body.score, body.comment
+                session,
+                who.principal,
+                body.customer_id,
+                ticket_id,
+                body.score,
+                body.comment,
+                client_address(request),
             )
         except messages.MessageRefused as refusal:
             raise _refused(refusal) from refusal

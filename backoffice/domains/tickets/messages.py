@@ -109,8 +109,11 @@ def _ongoing(session: Session, customer_id: int, subject: str) -> int | None:
     ).first()
 
 
-def take(session: Session, principal: Principal, message: CustomerMessage) -> Taken:
-    """Take the customer's message (see the module's text); refused with nothing written."""
+def take(
+    session: Session, principal: Principal, message: CustomerMessage, client: str = ""
+) -> Taken:
+    """Take the customer's message (see the module's text); refused with nothing written.
+    ``client``: the calling system's address, for the audit trail."""
     if not (principal.can("ticket", "create") and principal.can("ticket", "edit")):
         raise MessageRefused("auth.denied")
     found = problems(message)
@@ -132,6 +135,7 @@ def take(session: Session, principal: Principal, message: CustomerMessage) -> Ta
             ticket_id,
             TicketMessageKind.CUSTOMER,
             body,
+            client=client,
             customer_id=customer.id,
         )
         ticket = rules.locked(session, principal, ticket_id, customer.id)  # as it is now
@@ -149,6 +153,7 @@ def take(session: Session, principal: Principal, message: CustomerMessage) -> Ta
                 "subject": subject,
                 "description": body,
             },
+            client=client,
         )
         if not created.ok:
             raise MessageRefused(
@@ -165,6 +170,7 @@ def take(session: Session, principal: Principal, message: CustomerMessage) -> Ta
             record=ticket,
             filename=file.filename,
             data=file.data,
+            client=client,
         )
         if problem:  # checked above; a file cannot change in between
             raise MessageRefused("api.invalid", errors={"attachments": problem})
@@ -178,11 +184,14 @@ def rate(
     ticket_id: int,
     score: int,
     comment: str,
+    client: str = "",
 ) -> Ticket:
     """The customer's rating of their resolved ticket (1–5, and what they said)."""
     if not is_id(customer_id):
         raise MessageRefused("error.not_found")
     if not storable_text(comment or ""):
         raise MessageRefused("api.invalid", errors={"comment": "field.invalid"})
-    rules.rate(session, principal, ticket_id, score, comment, customer_id=customer_id)
+    rules.rate(
+        session, principal, ticket_id, score, comment, client=client, customer_id=customer_id
+    )
     return rules.locked(session, principal, ticket_id, customer_id)

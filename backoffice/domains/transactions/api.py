@@ -10,7 +10,7 @@ from sqlmodel import Session
 from starlette.responses import JSONResponse
 
 from backoffice.api import calls
-from backoffice.api.auth import caller
+from backoffice.api.auth import caller, client_address
 from backoffice.api.problems import Problem, invalid
 from backoffice.domains.integrations.clients import Caller
 from backoffice.domains.transactions import orders
@@ -39,7 +39,7 @@ def order(body: OrderIn, request: Request, who: Caller = Depends(caller)) -> JSO
 
     def work(session: Session) -> tuple[int, dict[str, Any]]:
         try:
-            transaction = orders.place(session, who.principal, wanted)
+            transaction = orders.place(session, who.principal, wanted, client_address(request))
         except orders.OrderRefused as refusal:
             if refusal.errors:
                 raise invalid(refusal.errors) from refusal

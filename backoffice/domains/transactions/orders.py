@@ -71,8 +71,9 @@ def parse_amount(text: str) -> Decimal | None:
     return amount.quantize(suitability.CENT)
 
 
-def place(session: Session, principal: Principal, order: Order) -> Transaction:
-    """Record the order, or refuse it (nothing written) with its reason."""
+def place(session: Session, principal: Principal, order: Order, client: str = "") -> Transaction:
+    """Record the order, or refuse it (nothing written) with its reason. ``client``: the
+    calling system's address, for the audit trail."""
     if not principal.can("transaction", "create"):
         raise OrderRefused("auth.denied")
     errors: dict[str, str] = {}
@@ -145,5 +146,6 @@ def place(session: Session, principal: Principal, order: Order) -> Transaction:
             "channel": [None, CHANNEL],
             "campaign_id": [None, str(campaign_id) if campaign_id else None],
         },
+        client=client,
     )
     return transaction

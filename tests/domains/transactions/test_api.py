@@ -48,6 +48,7 @@ def test_a_suitable_subscription_is_recorded_exactly(api, session):
     )
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "transaction.create")).one()
     assert entry.actor == "api:app" and entry.entity_id == str(recorded.id)
+    assert entry.client == "127.0.0.1"  # where the call came from
 
 
 @pytest.mark.parametrize(
