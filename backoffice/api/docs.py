@@ -16,6 +16,7 @@ from backoffice.api import problems
 from backoffice.i18n import translate
 
 router = APIRouter(include_in_schema=False)
+HTML_LANGUAGE = {"zh": "zh-CN", "en": "en"}
 
 _STYLE = (
     "body{font:14px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem}"
@@ -99,7 +100,7 @@ def _fields(document: dict[str, Any], operation: dict[str, Any], lang: str) -> s
 def render(document: dict[str, Any], lang: str) -> str:
     """The page for an OpenAPI document."""
     parts = [
-        f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
+        f'<!doctype html><html lang="{HTML_LANGUAGE[lang]}"><head>'
         f'<meta charset="utf-8"><title>{escape(document["info"]["title"])}</title>'
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>{escape(document['info']['title'])}</h1>",
