@@ -724,6 +724,7 @@ def _attachment_routes(
                 filename=body.filename,
                 data=data,
                 category=body.category,
+                client=client_address(request),
             )
             if added is None:
                 raise problems.invalid({_UPLOAD_FIELD.get(refusal, "content_base64"): refusal})

@@ -75,8 +75,10 @@ def add(
     filename: str,
     data: bytes,
     category: str = "",
+    client: str = "",
 ) -> tuple[Attachment | None, str]:
-    """Attach a file to a record the caller may edit; returns (attachment, i18n problem)."""
+    """Attach a file to a record the caller may edit; returns (attachment, i18n problem).
+    ``client``: the caller's address, for the audit entry."""
     if not principal.can(resource.permission, "edit"):
         raise service.EngineError("auth.denied")
     record = service.load(session, principal=principal, resource=resource, record_id=record_id)
@@ -120,6 +122,7 @@ def add(
             # a file is content: a record awaiting approval goes back to preparation
             **service.send_back_for_content(session, resource, record),
         },
+        client=client,
     )
     return attachment, ""
 
