@@ -250,8 +250,9 @@ def _decode_cursor(resource: Resource, sort: str, cursor: str) -> tuple[Any, int
     if text is None:
         return None, record_id
     column = resource.model.__table__.c[sort.lstrip("-")]  # type: ignore[attr-defined]
+    stored_as = getattr(column.type, "impl_instance", column.type)  # a TypeDecorator's base
     try:
-        kind = column.type.python_type
+        kind = stored_as.python_type
     except NotImplementedError:
         kind = str
     try:
@@ -270,6 +271,12 @@ def _decode_cursor(resource: Resource, sort: str, cursor: str) -> tuple[Any, int
             value = str(text)
     except (ValueError, TypeError, InvalidOperation) as error:
         raise bad from error
+    too_wide = (isinstance(value, int) and abs(value) > fieldlib.MAX_INT) or (
+        isinstance(value, Decimal)
+        and (not value.is_finite() or value.adjusted() >= fieldlib.MAX_DIGITS)
+    )
+    if too_wide or (isinstance(value, str) and not fieldlib.storable_text(value)):
+        raise bad
     return value, record_id
 
 

@@ -317,6 +317,9 @@ def test_cursor_pages_walk_every_record_once_in_order_whatever_the_sort(api, ses
     assert dated == sorted(dated, reverse=True) and ends[len(dated) :] == [None] * (
         320 - len(dated)
     )
+    # a time, descending: rows written in the same instant are ordered by id
+    by_update = _walk(http, {"sort": "-updated_at", "limit": 45})
+    assert by_update == sorted(everyone, key=lambda i: (everyone[i].updated_at, i), reverse=True)
     filtered = _walk(http, {"kind": "fund_company", "commission_rate__min": "3", "limit": 10})
     assert set(filtered) == {
         i for i, p in everyone.items() if p.kind == "fund_company" and p.commission_rate >= 3
@@ -343,6 +346,11 @@ def _many_partners_named(session, names: list[str]) -> None:
     session.commit()
 
 
+def _cursor(parts: list) -> str:
+    """A cursor as the list gives them out, with what a caller might alter in one."""
+    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
+
+
 def test_a_bad_cursor_limit_sort_or_filter_is_refused(api, session):
     _many_partners(session, 30)
     http = api.as_role("product_manager")
@@ -350,6 +358,9 @@ def test_a_bad_cursor_limit_sort_or_filter_is_refused(api, session):
     for params, field in (
         ({"cursor": "not-a-cursor"}, "cursor"),
         ({"cursor": cursor, "sort": "-id"}, "cursor"),  # given out for another order
+        ({"cursor": _cursor(["commission_rate", "1e400", 3]), "sort": "commission_rate"}, "cursor"),
+        ({"cursor": _cursor(["-updated_at", "yesterday", 3]), "sort": "-updated_at"}, "cursor"),
+        ({"cursor": _cursor(["name", "P1", 0])}, "cursor"),
         ({"limit": "0"}, "limit"),
         ({"limit": "201"}, "limit"),
         ({"sort": "notes"}, "sort"),  # not a list column
@@ -379,29 +390,62 @@ def test_a_shared_saved_view_filters_the_list(api, session):
 
 
 # --- workflow, archive, history, attachments ------------------------------------------------
-def test_a_key_may_not_take_an_approving_transition(api, session):
-    http = api.as_role("product_manager")
+PRODUCT = {
+    "code": "P9",
+    "name": "稳盈90天",
+    "product_type": "fixed_term",
+    "risk_level": "R2",
+    "min_purchase": "1000",
+    "term_days": 90,
+    "early_redemption": "not_allowed",
+}
+
+
+def test_a_key_takes_a_workflow_step_but_never_an_approving_one(api, session):
+    _id, key = api.key("product_manager", name="catalogue-feed")
+    http = api.http(key)
     partner_id = http.post("/resources/partner", json=PARTNER).json()["data"]["id"]
-    product = Product(
-        code="P9",
-        name="稳盈",
-        product_type="fixed_term",
-        partner_id=partner_id,
-        risk_level="R2",
-        min_purchase=Decimal("1000"),
-        term_days=90,
-        early_redemption="not_allowed",
-        status="in_review",
+    created = http.post("/resources/product", json={**PRODUCT, "partner_id": partner_id})
+    assert created.status_code == 201, created.text
+    product_id = created.json()["data"]["id"]
+    assert created.json()["data"]["status"] == "draft"
+    assert created.json()["data"]["min_purchase"] == "1000.00"
+    # the step's guard: no review without both disclosure documents
+    body = _problem(
+        http.post(f"/resources/product/{product_id}/transitions/submit"), 422, "product.disclosures"
     )
-    session.add(product)
-    session.commit()
-    one = http.get(f"/resources/product/{product.id}").json()
-    assert "publish" not in one["transitions"] and "reject" not in one["transitions"]
-    for step in ("publish", "reject"):
-        refused = http.post(f"/resources/product/{product.id}/transitions/{step}")
-        _problem(refused, 403, "auth.denied")
+    assert body["detail"]
+    for category in ("prospectus", "risk_disclosure"):
+        document = {
+            "filename": f"{category}.pdf",
+            "category": category,
+            "content_base64": base64.b64encode(b"%PDF-1.4 " + category.encode()).decode(),
+        }
+        assert (
+            http.post(f"/resources/product/{product_id}/attachments", json=document).status_code
+            == 201
+        )
+    one = http.get(f"/resources/product/{product_id}").json()
+    assert one["transitions"] == ["submit"]
+    submitted = http.post(
+        f"/resources/product/{product_id}/transitions/submit",
+        headers={"If-Match": f'"{one["version"]}"'},
+    )
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json()["data"]["status"] == "in_review"
+    assert submitted.headers["ETag"] == f'"{submitted.json()["version"]}"'
+    assert "publish" not in submitted.json()["transitions"]
+    for step in ("publish", "reject"):  # approve / publish: a person's steps, never a key's
+        _problem(
+            http.post(f"/resources/product/{product_id}/transitions/{step}"), 403, "auth.denied"
+        )
     session.expire_all()
-    assert session.get(Product, product.id).status == "in_review"
+    assert session.get(Product, product_id).status == "in_review"
+    steps = session.exec(
+        select(AuditEntry.action, AuditEntry.actor).where(AuditEntry.entity == "product")
+    ).all()
+    assert ("product.transition.submit", "api:catalogue-feed") in steps
+    assert not [a for a, _ in steps if a.endswith((".publish", ".reject"))]
 
 
 def test_archive_and_restore_with_history_in_the_callers_language(api, session):
