@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel
@@ -378,7 +378,7 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
     name_en = resource.label("en")
     record_id_path = Path(alias="id", ge=1, le=fieldlib.MAX_ID, description="The record's id")
 
-    def get_resource(session: Session) -> service.Schema:
+    def schema_now(session: Session) -> service.Schema:
         return service.schema_of(session, resource)
 
     @router.get(
@@ -393,7 +393,7 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
     def list_records(request: Request, who: Caller = Depends(caller)) -> Response:
         principal = who.principal
         with session_scope(write=False) as session:
-            schema = get_resource(session)
+            schema = schema_now(session)
             query, limit, cursor = _list_query(session, schema, principal, request)
             name, descending = service.sort_order(resource, query.sort)
             effective = f"-{name}" if descending else name
@@ -420,7 +420,7 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
     )
     def get_record(record_id: int = record_id_path, who: Caller = Depends(caller)) -> Response:
         with session_scope(write=False) as session:
-            schema = get_resource(session)
+            schema = schema_now(session)
             record = service.load(
                 session, principal=who.principal, resource=resource, record_id=record_id
             )
@@ -444,7 +444,7 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
         sent = _sent(body)
 
         def work(session: Session) -> tuple[int, Any]:
-            schema = get_resource(session)
+            schema = schema_now(session)
             values = _incoming(schema, who.principal, None, sent)
             result = service.create(
                 session,
@@ -492,7 +492,7 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
         sent = _sent(body)
 
         def work(session: Session) -> tuple[int, Any]:
-            schema = get_resource(session)
+            schema = schema_now(session)
             record = service.load(
                 session, principal=who.principal, resource=resource, record_id=record_id
             )
@@ -545,7 +545,7 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
             version = _version(request, required=False)
 
             def work(session: Session) -> tuple[int, Any]:
-                schema = get_resource(session)
+                schema = schema_now(session)
                 record = service.load(
                     session, principal=who.principal, resource=resource, record_id=record_id
                 )
@@ -621,7 +621,7 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
     ) -> Response:
         principal = who.principal
         with session_scope(write=False) as session:
-            schema = get_resource(session)
+            schema = schema_now(session)
             entries = service.trail_entries(
                 session, principal=principal, resource=resource, record_id=record_id
             )
@@ -751,13 +751,18 @@ def _attachment_routes(
         },
     )
     def download(
+        request: Request,
         record_id: int = record_path,
         attachment_id: int = Path(ge=1, le=fieldlib.MAX_ID),
         who: Caller = Depends(caller),
     ) -> Response:
         with session_scope(write=True) as session:
             found = attachments.read(
-                session, principal=who.principal, resource=resource, attachment_id=attachment_id
+                session,
+                principal=who.principal,
+                resource=resource,
+                attachment_id=attachment_id,
+                client=client_address(request),
             )
             stored = session.get(attachments.Attachment, attachment_id)
             if stored is None or stored.record_id != record_id:
@@ -765,14 +770,10 @@ def _attachment_routes(
         return Response(
             found.data,
             media_type=found.content_type,
-            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quoted(found)}"},
+            headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.filename)}"
+            },
         )
-
-
-def _quoted(found: attachments.FileContent) -> str:
-    from urllib.parse import quote
-
-    return quote(found.filename)
 
 
 def _catalogue_of(principal: Principal) -> list[dict[str, Any]]:

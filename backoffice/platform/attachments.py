@@ -172,6 +172,7 @@ def read(
     resource: Resource,
     attachment_id: int,
     purpose: str = "download",
+    client: str = "",
 ) -> FileContent:
     """The file, for a caller who may view the record it belongs to (row scope included).
     ``purpose`` names the audited access: "download", "view" (opened in the page) or "" for
@@ -191,6 +192,7 @@ def read(
             entity=resource.key,
             entity_id=attachment.record_id,
             changes={"attachment": [None, attachment.filename]},
+            client=client,
         )
     return FileContent(attachment.filename, attachment.content_type, data)
 

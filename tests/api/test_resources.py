@@ -487,6 +487,8 @@ def test_files_are_attached_within_the_attachment_rules_and_downloaded(api, sess
     assert got.headers["content-type"] == "application/pdf"
     attached = session.exec(select(AuditEntry).where(AuditEntry.action == "partner.attach")).one()
     assert attached.actor.startswith("api:") and attached.client == "127.0.0.1"
+    fetched = session.exec(select(AuditEntry).where(AuditEntry.action == "partner.download")).one()
+    assert fetched.actor == attached.actor and fetched.client == "127.0.0.1"
     fake = {"filename": "x.pdf", "content_base64": base64.b64encode(b"MZ not a pdf").decode()}
     body = _problem(
         http.post(f"/resources/partner/{partner_id}/attachments", json=fake), 422, "api.invalid"
