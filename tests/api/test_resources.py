@@ -266,6 +266,9 @@ def test_a_create_replayed_with_its_idempotency_key_answers_the_same_and_creates
     other = http.post("/resources/partner", json={**PARTNER, "name": "易方达"}, headers=headers)
     _problem(other, 422, "api.idempotency_mismatch")
     assert len(_partners(session)) == 1
+    # without a key the same body is a second create: the unique name refuses it
+    _problem(http.post("/resources/partner", json=PARTNER), 409, "record.not_unique")
+    assert len(_partners(session)) == 1
 
 
 # --- lists ----------------------------------------------------------------------------------
@@ -458,6 +461,13 @@ def test_archive_and_restore_with_history_in_the_callers_language(api, session):
     assert http.get("/resources/partner").json()["data"] == []
     listed = http.get("/resources/partner", params={"archived": "1"}).json()["data"]
     assert [r["id"] for r in listed] == [partner_id]
+    edit = http.patch(
+        f"/resources/partner/{partner_id}", json={"notes": "x"}, headers={"If-Match": '"2"'}
+    )
+    _problem(edit, 409, "record.archived")
+    reader = api.as_role("marketing")  # sees partners, may not archive: nor list the archived
+    _problem(reader.get("/resources/partner", params={"archived": "1"}), 403, "auth.denied")
+    _problem(reader.post(f"/resources/partner/{partner_id}/restore"), 403, "auth.denied")
     stale = http.post(f"/resources/partner/{partner_id}/restore", headers={"If-Match": '"1"'})
     _problem(stale, 412, "record.stale_by")
     restored = http.post(f"/resources/partner/{partner_id}/restore")
