@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 
 from backoffice.api import problems
+from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
 
 router = APIRouter(include_in_schema=False)
@@ -97,6 +98,14 @@ def _fields(document: dict[str, Any], operation: dict[str, Any], lang: str) -> s
     )
 
 
+def _group_title(tag: str) -> str:
+    """A resource's operations under its name in both languages (other groups: the tag)."""
+    resource = get_resource(tag)
+    if resource is None:
+        return tag
+    return f"{resource.label('en')} / {resource.label('zh')} ({tag})"
+
+
 def render(document: dict[str, Any], lang: str) -> str:
     """The page for an OpenAPI document."""
     parts = [
@@ -107,10 +116,15 @@ def render(document: dict[str, Any], lang: str) -> str:
         f"<p>{escape(document['info'].get('description', ''))}</p>",
         f'<p><a href="openapi.json">{escape(translate("api.docs.document", lang))}</a></p>',
     ]
+    heading = ""
     for path, methods in document.get("paths", {}).items():
         for method, operation in methods.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            tag = (operation.get("tags") or [""])[0]
+            if tag != heading:
+                heading = tag
+                parts.append(f'<h2 id="{escape(tag)}">{escape(_group_title(tag))}</h2>')
             statuses = ", ".join(sorted(operation["responses"]))
             parts.append(
                 f'<h3 id="{escape(operation.get("operationId", ""))}"><span class="method">'

@@ -31,6 +31,7 @@ from backoffice.api.schemas import (
     Envelope,
     HistoryPage,
     ResourceList,
+    json_format,
 )
 from backoffice.api.schemas import Problem as ProblemSchema
 from backoffice.db import session_scope
@@ -326,15 +327,21 @@ def _list_parameters(resource: Resource) -> list[dict[str, Any]]:
                 "name": "queue",
                 "in": "query",
                 "schema": {"type": "string", "enum": [q.key for q in resource.queues]},
+                "description": "A named slice of the list (the tabs above the list page)",
             }
         )
     for name in resource.filters:
         spec = resource.field(name)
         ranged = spec is not None and spec.kind in service.RANGE_KINDS
         label = spec.label("en") if spec else name
+        shape: dict[str, Any] = dict(text)
+        if spec is not None and spec.kind == "choice":
+            shape["enum"] = list(spec.choices)
+        elif spec is not None and json_format(spec.kind):
+            shape["format"] = json_format(spec.kind)
         for key in (f"{name}__min", f"{name}__max") if ranged else (name,):
             params.append(
-                {"name": key, "in": "query", "schema": text, "description": f"Filter: {label}"}
+                {"name": key, "in": "query", "schema": shape, "description": f"Filter: {label}"}
             )
     return params
 

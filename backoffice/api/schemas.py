@@ -27,7 +27,10 @@ _SHAPES: dict[str, tuple[Any, dict[str, Any]]] = {
     "multi_ref": (list[int], {}),
 }
 
-SYSTEM_FIELDS = ("id", "version", "created_at", "updated_at", "archived_at")
+
+def json_format(kind: str) -> str:
+    """The JSON schema ``format`` of a field kind's values ("" when plain)."""
+    return str(_SHAPES[kind][1].get("format", ""))
 
 
 def model_name(resource: Resource, suffix: str) -> str:

@@ -545,6 +545,10 @@ def test_the_reference_page_is_plain_html_listing_paths_and_fields(api):
     )
     assert "/resources/partner/{id}" in page.text and "commission_rate" in page.text
     assert get_resource("partner").field("commission_rate").label("zh") in page.text
+    assert (
+        f"{get_resource('partner').label('en')} / {get_resource('partner').label('zh')}"
+        in page.text
+    )
     chinese = api.http(language="zh").get("/docs").text
     assert "参数" in chinese
 
