@@ -59,7 +59,6 @@ _ACCEPTS: dict[str, tuple[type, ...]] = {
     "multi_choice": (list,),
     "multi_ref": (list,),
 }
-_LIST_PARAMS = ("q", "sort", "view", "limit", "cursor", "archived", "queue")
 
 
 def _problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -178,12 +177,11 @@ def _refused(result: service.SaveResult) -> None:
         raise problems.invalid(result.errors)
     if result.message:
         status = 409 if result.message in CONFLICT_KEYS else None
-        problem = Problem(
+        raise Problem(
             status or problems.STATUS_OF_KEY.get(result.message, 422),
             result.message,
             params=result.message_params,
         )
-        raise problem
 
 
 def _version(request: Request, *, required: bool) -> int | None:
