@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from backoffice import domains
-from backoffice.api import problems
+from backoffice.api import docs, problems, resources
 from backoffice.api.auth import bearer, caller, key_header
 from backoffice.domains.integrations.clients import Caller
 from backoffice.security.request_limits import MIB, BodyLimit
@@ -63,6 +63,8 @@ def build() -> FastAPI:
         dependencies=[],
     )
     api.include_router(_status_router(), dependencies=[Depends(bearer), Depends(key_header)])
+    api.include_router(resources.router, dependencies=[Depends(bearer), Depends(key_header)])
+    api.include_router(docs.router)
     for module in domains.parts("api"):
         api.include_router(module.router, dependencies=[Depends(bearer), Depends(key_header)])
 

@@ -542,6 +542,63 @@ def list_page(
     return ListPage(rows, total, capped, page, query.page_size, errors, has_next)
 
 
+# --- keyset pages (the API's cursors) ---------------------------------------------------------
+def sort_order(resource: Resource, sort: str) -> tuple[str, bool]:
+    """(the sorted column, descending) of a list view's sort (the resource's default when
+    blank); the record id breaks ties in the same direction."""
+    sort = sort or resource.default_sort
+    return sort.lstrip("-"), sort.startswith("-")
+
+
+def _nullable(resource: Resource, name: str) -> bool:
+    table = getattr(resource.model, "__table__", None)
+    column = table.c.get(name) if table is not None else None
+    return column is None or bool(column.nullable)
+
+
+def page_after(
+    session: Session,
+    *,
+    principal: Principal,
+    schema: Schema,
+    query: ListQuery,
+    after: tuple[Any, int] | None,
+    limit: int,
+) -> tuple[list[Any], bool, list[str]]:
+    """Up to ``limit`` records of a list view (filters, search, queue, row scope as
+    :func:`filtered_select`) that come after ``after`` — the sort value and id of the last
+    record of the previous page — in the view's order: (records, more follow, filter errors).
+    Keyset paging: the WHERE starts where the last page ended, so a page deep in a table of
+    millions costs what the first one does (no OFFSET), and rows inserted meanwhile neither
+    repeat nor push others out. Empty values sort last in every database."""
+    resource = schema.resource
+    filtered, errors = filtered_select(session, principal=principal, schema=schema, query=query)
+    name, descending = sort_order(resource, query.sort)
+    column, tie = _column(resource, name), _column(resource, "id")
+    nullable = name != "id" and _nullable(resource, name)
+
+    def beyond(col: Any, value: Any) -> sa.ColumnElement[bool]:
+        return col < value if descending else col > value
+
+    if after is not None:
+        value, last_id = after
+        if name == "id":
+            condition = beyond(tie, last_id)
+        elif value is None:
+            condition = sa.and_(column.is_(None), beyond(tie, last_id))
+        else:
+            condition = sa.or_(
+                beyond(column, value), sa.and_(column == value, beyond(tie, last_id))
+            )
+            if nullable:
+                condition = sa.or_(condition, column.is_(None))
+        filtered = filtered.where(condition)
+    order = [column.is_(None)] if nullable else []
+    order += [column.desc(), tie.desc()] if descending else [column.asc(), tie.asc()]
+    fetched = session.exec(filtered.order_by(*order).limit(limit + 1)).all()
+    return list(fetched[:limit]), len(fetched) > limit, errors
+
+
 # --- one record -----------------------------------------------------------------------------
 def load(session: Session, *, principal: Principal, resource: Resource, record_id: int) -> Any:
     """The record if it exists and the caller may see it (row scope included)."""
@@ -1275,14 +1332,25 @@ def history(
     """The record's audit trail as staff read it: who by name (系统/System for the portal's
     jobs), what by its label, each change by the field's label with values shown as the
     record page shows them (choice labels, related records' titles, money, local times)."""
+    entries = trail_entries(
+        session, principal=principal, resource=resource, record_id=record_id, limit=limit
+    )
+    return describe_trail(session, principal=principal, entries=entries, lang=lang)
+
+
+def trail_entries(
+    session: Session, *, principal: Principal, resource: Resource, record_id: int, limit: int = 200
+) -> list[AuditEntry]:
+    """The record's audit entries, newest first, for a caller who may see the record."""
     load(session, principal=principal, resource=resource, record_id=record_id)
-    entries = session.exec(
-        select(AuditEntry)
-        .where(AuditEntry.entity == resource.key, AuditEntry.entity_id == str(record_id))
-        .order_by(AuditEntry.id.desc())
-        .limit(limit)
-    ).all()
-    return describe_trail(session, principal=principal, entries=list(entries), lang=lang)
+    return list(
+        session.exec(
+            select(AuditEntry)
+            .where(AuditEntry.entity == resource.key, AuditEntry.entity_id == str(record_id))
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
+        ).all()
+    )
 
 
 def describe_trail(

@@ -76,8 +76,10 @@ def add(
     filename: str,
     data: bytes,
     category: str = "",
+    client: str = "",
 ) -> tuple[Attachment | None, str]:
-    """Attach a file to a record the caller may edit; returns (attachment, i18n problem)."""
+    """Attach a file to a record the caller may edit; returns (attachment, i18n problem).
+    ``client``: the caller's address, for the audit entry."""
     if not principal.can(resource.permission, "edit"):
         raise service.EngineError("auth.denied")
     record = service.load(session, principal=principal, resource=resource, record_id=record_id)
@@ -204,6 +206,7 @@ def read(
     resource: Resource,
     attachment_id: int,
     purpose: str = "download",
+    client: str = "",
 ) -> FileContent:
     """The file, for a caller who may view the record it belongs to (row scope included).
     ``purpose`` names the audited access: "download", "view" (opened in the page) or "" for
@@ -223,6 +226,7 @@ def read(
             entity=resource.key,
             entity_id=attachment.record_id,
             changes={"attachment": [None, attachment.filename]},
+            client=client,
         )
     return FileContent(attachment.filename, attachment.content_type, data)
 

@@ -1,0 +1,209 @@
+"""The OpenAPI models of each engine resource, built from its field declarations: what a record
+looks like in JSON (money and rates as exact decimal strings, dates ISO, choices by code, other
+records by id) and what a create or an edit may send. The models document and check the JSON
+type only; every value is then parsed and validated by the engine, as a form's would be."""
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from backoffice.engine.fields import FieldSpec
+from backoffice.engine.resource import Resource
+
+# JSON schema of each field kind: (Python type pydantic checks, extra schema keywords)
+_SHAPES: dict[str, tuple[Any, dict[str, Any]]] = {
+    "text": (str, {}),
+    "longtext": (str, {}),
+    "int": (int, {}),
+    "money": (str, {"format": "decimal", "examples": ["1000.00"]}),
+    "percent": (str, {"format": "decimal", "examples": ["3.2500"]}),
+    "decimal": (str, {"format": "decimal"}),
+    "date": (str, {"format": "date"}),
+    "datetime": (str, {"format": "date-time"}),
+    "bool": (bool, {}),
+    "choice": (str, {}),
+    "multi_choice": (list[str], {}),
+    "ref": (int, {"minimum": 1}),
+    "multi_ref": (list[int], {}),
+}
+
+
+def json_format(kind: str) -> str:
+    """The JSON schema ``format`` of a field kind's values ("" when plain)."""
+    return str(_SHAPES[kind][1].get("format", ""))
+
+
+def model_name(resource: Resource, suffix: str) -> str:
+    return "".join(part.title() for part in resource.key.split("_")) + suffix
+
+
+def _describe(spec: FieldSpec) -> dict[str, Any]:
+    """The field's English label (its Chinese one in ``x-label-zh``), choices and limits."""
+    extra: dict[str, Any] = dict(_SHAPES[spec.kind][1])
+    extra["x-label-zh"] = spec.label("zh")
+    if spec.kind == "choice":
+        extra["enum"] = [*spec.choices, None]
+    if spec.kind == "multi_choice":
+        extra["items"] = {"type": "string", "enum": list(spec.choices)}
+    if spec.kind in ("ref", "multi_ref"):
+        extra["x-references"] = spec.ref
+    if spec.max_length and spec.kind in ("text", "longtext"):
+        extra["maxLength"] = spec.max_length
+    if spec.read_permission:
+        extra["x-readable-with"] = ".".join(spec.read_permission)
+    return {"title": spec.label("en"), "json_schema_extra": extra}
+
+
+def _field(spec: FieldSpec, *, output: bool) -> tuple[Any, Any]:
+    python_type = _SHAPES[spec.kind][0]
+    described = _describe(spec)
+    notes = []
+    if spec.required:
+        notes.append("required")
+    if output and spec.read_permission:
+        notes.append(f"null unless the caller holds {'.'.join(spec.read_permission)}")
+    if output and spec.one_way:
+        notes.append("stored as a keyed hash only: always null")
+    if not output and spec.fixed:
+        notes.append("set when created, never changed")
+    if spec.shown_when:
+        notes.append(
+            f"applies while {spec.shown_when[0]} is one of {', '.join(spec.shown_when[1])}"
+        )
+    if notes:
+        described["description"] = "; ".join(notes)
+    return python_type | None, Field(default=None, **described)
+
+
+def _system_fields() -> dict[str, Any]:
+    return {
+        "id": (int, Field(title="Id")),
+        "version": (int, Field(title="Version (the ETag; If-Match of an edit)")),
+        "created_at": (str | None, Field(default=None, json_schema_extra={"format": "date-time"})),
+        "updated_at": (str | None, Field(default=None, json_schema_extra={"format": "date-time"})),
+        "archived_at": (
+            str | None,
+            Field(default=None, json_schema_extra={"format": "date-time"}),
+        ),
+    }
+
+
+class _Open(BaseModel):
+    """Custom fields an administrator adds at run time (``x_…``) come beside the declared ones."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+def record_model(resource: Resource) -> type[BaseModel]:
+    fields = {spec.name: _field(spec, output=True) for spec in resource.fields}
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        model_name(resource, ""), __base__=_Open, **_system_fields(), **fields
+    )
+
+
+def input_model(resource: Resource, *, creating: bool) -> type[BaseModel]:
+    workflow_state = resource.workflow.state_field if resource.workflow else ""
+    fields = {
+        spec.name: _field(spec, output=False)
+        for spec in resource.fields
+        if spec.editable and spec.name != workflow_state and (creating or not spec.fixed)
+    }
+    model = create_model(  # type: ignore[call-overload]
+        model_name(resource, "Create" if creating else "Edit"), __base__=_Open, **fields
+    )
+    return model  # type: ignore[no-any-return]
+
+
+class Envelope:
+    """The answers' shapes around a resource's record model."""
+
+    def __init__(self, resource: Resource) -> None:
+        record = record_model(resource)
+        self.record = record
+        self.one = create_model(
+            model_name(resource, "Answer"),
+            data=(record, ...),
+            version=(int, ...),
+            transitions=(list[str], Field(description="The transitions the caller may take now")),
+        )
+        self.page = create_model(
+            model_name(resource, "Page"),
+            data=(list[record], ...),  # type: ignore[valid-type]
+            next_cursor=(str | None, Field(description="Pass as cursor for the next page")),
+        )
+        self.create = input_model(resource, creating=True)
+        self.edit = input_model(resource, creating=False)
+
+
+class HistoryEntry(BaseModel):
+    id: int
+    at: str = Field(json_schema_extra={"format": "date-time"})
+    actor: str = Field(description="Who: a login, or api:<client> for an API client")
+    action: str = Field(description="What, as a code: <resource>.<verb>")
+    changes: dict[str, Any] = Field(
+        description="Each changed field: [before, after] as stored text (masked where hidden)"
+    )
+    described: dict[str, str] = Field(
+        description="The entry as the record page shows it, in the caller's language"
+    )
+
+
+class HistoryPage(BaseModel):
+    data: list[HistoryEntry]
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    category: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    created_at: str = Field(json_schema_extra={"format": "date-time"})
+
+
+class AttachmentList(BaseModel):
+    data: list[AttachmentOut]
+
+
+class AttachmentUpload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filename: str = Field(max_length=255, examples=["prospectus.pdf"])
+    category: str = Field(default="", max_length=40, description="A kind of document, if any")
+    content_base64: str = Field(description="The file's bytes, base64-encoded")
+
+
+class AttachmentAnswer(BaseModel):
+    data: AttachmentOut
+
+
+class ResourceInfo(BaseModel):
+    key: str
+    label: dict[str, str]
+    path: str
+    actions: list[str] = Field(description="What the caller may do with it")
+    transitions: list[str]
+    archivable: bool
+    attachments: bool
+    fields: list[dict[str, Any]]
+
+
+class ResourceList(BaseModel):
+    data: list[ResourceInfo]
+
+
+class Problem(BaseModel):
+    """application/problem+json (RFC 9457)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="The i18n code a program can rely on")
+    errors: list[dict[str, str]] | None = Field(
+        default=None, description="Bad input: one {field, code, message} per field"
+    )
