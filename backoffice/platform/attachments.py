@@ -91,6 +91,7 @@ def add(
         filename=filename,
         data=data,
         category=category,
+        client=client,
     )
 
 

@@ -17,7 +17,7 @@ RESOURCES = sorted(all_resources(), key=lambda r: r.key)
 @pytest.fixture
 def everyone(session):
     """A user holding every role: every form opens for them."""
-    user, _ = make_user(session, "all.roles", list(rbac.ROLES))
+    user, _ = make_user(session, "all.roles", list(rbac.STAFF_ROLES))
     return user, auth.resolve(session, sign_in(session, user))
 
 

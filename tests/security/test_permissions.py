@@ -69,14 +69,14 @@ def _denials(engine) -> int:
         ).scalar_one()
 
 
-CALLERS = ["signed_out", "expired", "disabled", *rbac.ROLES]
+CALLERS = ["signed_out", "expired", "disabled", *rbac.STAFF_ROLES]
 
 
 @pytest.fixture
 def callers(session) -> dict[str, str]:
     """A session token per kind of caller ("" for signed out)."""
     tokens = {"signed_out": ""}
-    for role in rbac.ROLES:
+    for role in rbac.STAFF_ROLES:
         user, _ = make_user(session, f"u.{role.replace('_', '')}", [role])
         tokens[role] = sign_in(session, user)
     expired_user, _ = make_user(session, "u.expired", ["admin"])
@@ -170,7 +170,7 @@ def test_no_secret_reaches_any_role(clean_db, session, monkeypatch):
     secrets_seen = ["88888.00", fields.decrypt(employee.salary_cipher), id_number, "13800138000"]
     user, totp_secret = make_user(session, "watcher", ["admin", "hr", "executive"])
     secrets_seen += [totp_secret, user.password_hash, user.password_hash.split("$")[-1]]
-    for role in rbac.ROLES:
+    for role in rbac.STAFF_ROLES:
         member, _ = make_user(session, f"v.{role.replace('_', '')}", [role])
         root = State(_reflex_internal_init=True)
         token = sign_in(session, member)

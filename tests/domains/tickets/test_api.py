@@ -188,12 +188,14 @@ def test_a_key_of_a_role_without_tickets_is_forbidden(api, session, desk_setup):
 
 
 def test_acting_for_a_customer_writes_only_the_customers_words(session, desk_setup):
+    from backoffice.domains.integrations import clients
     from backoffice.domains.tickets import rules
-    from tests.factories import make_principal
+    from tests.api_client import ADMIN
 
     person = desk_setup["customer"]
     ticket = open_ticket(session, desk_setup["cs.a1"], person)
-    platform = make_principal(session, "platform.app", ["platform"])
+    client, _key = clients.create_client(session, actor=ADMIN, name="platform.app", role="platform")
+    platform = clients.principal_for(session, client)
     for kind in ("reply", "note"):
         with pytest.raises(rules.TicketError, match=r"^auth\.denied$"):
             rules.post(session, platform, ticket.id, kind, "已处理", customer_id=person.id)
