@@ -2,32 +2,21 @@
 few resources' operations (bounded: a handful of examples each) must never fail on the server
 and every answer must match what the document says (status, media type, body schema).
 
-Skipped only when schemathesis is not installed: it is not in the shared environment. What it
-adds to it (the rest, e.g. hypothesis, pytest, rich, click, anyio, is already there)::
-
-    schemathesis==4.32.5 jsonschema-rs==0.60.3 hypothesis-graphql==0.13.5 graphql-core==3.3.2
-    harfile==0.6.0 pyrate-limiter==4.6.0 requests==2.34.2 urllib3==2.8.0
-    charset-normalizer==3.5.3 PyYAML==6.0.4 Werkzeug==3.1.9
-
-Run from a virtualenv holding those beside the project's packages, e.g. one whose
-``site-packages`` has a ``.pth`` line naming the project's: ``/tmp/venv-st/bin/python -m pytest
-tests/api/test_resources_schema.py``."""
+Bounded so that it runs in seconds (schemathesis is a dev dependency: `make setup` installs it)."""
 
 from __future__ import annotations
 
 import pytest
-
-schemathesis = pytest.importorskip("schemathesis")
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import (  # noqa: E402
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
 
-from tests.factories import GOOD_PARTNER  # noqa: E402
+from tests.factories import GOOD_PARTNER
 
 # (the role whose key calls, the resources exercised, records made first as {resource: body}):
 # a workflow with attachments (product), archive (partner), a ref (commission tiers), the
