@@ -1,7 +1,9 @@
 """Webhook subscriptions, the outbox of events and the delivery log, as engine resources: the
 administrators' list and form pages under the right ``webhook``. The signing secret is not a
 field: the engine never shows it (it is made when a subscription is created; ``webhooks``
-gives it once on creation and on rotation)."""
+gives it once on creation and on rotation). The delivery log is read-only: a delivery has no
+version column, so the engine's workflow steps cannot run on it; ``webhooks.redeliver`` is the
+redelivery rule."""
 
 from __future__ import annotations
 
@@ -10,15 +12,11 @@ from typing import Any
 from backoffice.domains.integrations import webhooks
 from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Lookup, Resource, register
-from backoffice.engine.workflow import Transition as T
-from backoffice.engine.workflow import Workflow
 from backoffice.platform.refusal import Refusal
 from backoffice.security import fields
 from backoffice.security.rbac import Principal
 from models.base import utcnow
 from models.integrations import WebhookDelivery, WebhookEvent, WebhookSubscription
-
-D = webhooks.DeliveryStatus
 
 
 def _url_problem(value: Any) -> str | None:
@@ -121,17 +119,6 @@ WEBHOOK_EVENT = register(
 )
 
 
-def _subscription_active(session: Any, delivery: Any) -> str | None:
-    subscription = session.get(WebhookSubscription, delivery.subscription_id)
-    if subscription is None or not subscription.is_active:
-        return "webhook.subscription_disabled"
-    return None
-
-
-def _send_again(_delivery: Any) -> dict[str, Any]:
-    return {"attempts": 0, "next_attempt_at": utcnow(), "last_error": ""}
-
-
 WEBHOOK_DELIVERY = register(
     Resource(
         key="webhook_delivery",
@@ -172,22 +159,5 @@ WEBHOOK_DELIVERY = register(
         importable=False,
         opens_module=False,
         before_create=_made_by_events_only,
-        workflow=Workflow(
-            state_field="status",
-            states=webhooks.STATUSES,
-            initial=D.PENDING,
-            editable_in=(),
-            transitions=(
-                T(
-                    "redeliver",
-                    (D.DELIVERED, D.FAILED),
-                    D.PENDING,
-                    action="manage",
-                    guard=_subscription_active,
-                    effect=_send_again,
-                    bulk=True,
-                ),
-            ),
-        ),
     )
 )

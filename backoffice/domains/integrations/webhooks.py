@@ -495,8 +495,13 @@ def deliver_due(
     with session_factory() as session:
         claimed = _claim(session, now, limit)
     delivered = failed = 0
+    disabled: set[int] = set()
     with httpx.Client(timeout=timeout, follow_redirects=False) as client:
         for item in claimed:
+            with session_factory() as session:
+                if item.subscription_id in disabled:  # disabled during this run: it waits
+                    _release(session, item, now)
+                    continue
             status, error = _send(client, item)
             with session_factory() as session:
                 ok = _record(
@@ -507,8 +512,19 @@ def deliver_due(
                     max_attempts=max_attempts,
                     disable_after=disable_after,
                 )
+                if not ok and not session.get(WebhookSubscription, item.subscription_id).is_active:
+                    disabled.add(item.subscription_id)
             delivered, failed = delivered + ok, failed + (not ok)
     return f"{delivered} delivered, {failed} failed"
+
+
+def _release(session: Session, item: Claimed, now: datetime) -> None:
+    """Give a claimed delivery back unsent: due again as soon as it may be sent."""
+    session.execute(
+        sa.update(WebhookDelivery)
+        .where(WebhookDelivery.id == item.delivery_id)
+        .values(next_attempt_at=now)
+    )
 
 
 def redeliver(session: Session, *, actor: Principal, delivery_id: int) -> WebhookDelivery:
