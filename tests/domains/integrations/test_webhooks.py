@@ -34,6 +34,7 @@ from backoffice.security.rbac import Principal
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.campaigns import Campaign
+from models.identity import User
 from models.integrations import WebhookDelivery, WebhookEvent, WebhookSubscription
 from models.notifications import Notification
 from tests.factories import (
@@ -41,6 +42,7 @@ from tests.factories import (
     make_customer,
     make_principal,
     make_questionnaire,
+    make_user,
     new_product,
     open_kyc_case,
     open_ticket,
@@ -534,3 +536,48 @@ def test_a_public_reply_and_a_resolution_emit_ticket_events_but_a_note_does_not(
     }
     assert resolved["status"] == "resolved"
     assert "重置" not in receiver.received[0].body.decode()  # the reply's words stay inside
+
+
+# --- the administrators' panels ---------------------------------------------------------------
+def test_the_subscription_panel_shows_a_rotated_secret_once_and_deliveries_use_it(
+    session, admin, receiver
+):
+    from state.webhooks import WebhookPanelState
+    from tests.factories import run, state_for
+
+    subscription, old_secret = _subscribe(session, admin, receiver, "/p", ["product.published"])
+    user = session.exec(select(User).where(User.username == "it.admin")).one()
+    handlers = WebhookPanelState.event_handlers
+    url = f"/r/webhook_subscription/record?id={subscription.id}"
+    panel = state_for(session, user, WebhookPanelState, url)
+    run(handlers["load"].fn(panel))
+    assert (panel.record_id, panel.can_manage, panel.secret) == (subscription.id, True, "")
+
+    run(handlers["rotate_secret"].fn(panel))
+    new_secret = panel.secret
+    assert new_secret.startswith("whsec_") and new_secret != old_secret
+    run(handlers["load"].fn(panel))  # the page opened again: the secret is gone
+    assert panel.secret == ""
+
+    _emit(session)
+    webhooks.deliver_due()
+    [got] = receiver.received
+    signature = got.headers["Backoffice-Signature"]
+    assert webhooks.verify(new_secret, signature, got.body)
+    assert not webhooks.verify(old_secret, signature, got.body)
+
+    [delivery] = _deliveries(session)
+    delivery_panel = state_for(
+        session, user, WebhookPanelState, f"/r/webhook_delivery/record?id={delivery.id}"
+    )
+    run(handlers["load"].fn(delivery_panel))
+    run(handlers["redeliver"].fn(delivery_panel))
+    assert webhooks.deliver_due() == "1 delivered, 0 failed"
+    assert len(receiver.received) == 2
+
+    viewer, _ = make_user(session, "it.viewer", ["executive"])
+    seen = state_for(session, viewer, WebhookPanelState, url)
+    run(handlers["rotate_secret"].fn(seen))
+    assert seen.secret == ""  # refused on the server: no right to manage webhooks
+    _reread(session, subscription)
+    assert webhooks.verify(webhooks.fields.decrypt(subscription.secret_cipher), signature, got.body)
