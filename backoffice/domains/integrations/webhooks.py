@@ -348,22 +348,34 @@ def _writer() -> AbstractContextManager[Session]:
     return session_scope(write=True)
 
 
-def _claim(session: Session, now: datetime, limit: int) -> list[Claimed]:
-    """Take the due deliveries of active subscriptions: each row is moved past ``now`` by a
-    conditional update, so a concurrent run that read the same rows claims none of them."""
-    rows = session.exec(
-        select(WebhookDelivery, WebhookSubscription, WebhookEvent)
-        .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
-        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
-        .where(
-            WebhookDelivery.status == DeliveryStatus.PENDING,
-            WebhookDelivery.next_attempt_at <= now,
-            WebhookSubscription.is_active.is_(True),
-            WebhookSubscription.archived_at.is_(None),
-        )
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(limit)
-    ).all()
+def _due(
+    session: Session, now: datetime, limit: int
+) -> list[tuple[WebhookDelivery, WebhookSubscription, WebhookEvent]]:
+    """The pending deliveries of active subscriptions whose time has come, oldest first."""
+    return list(
+        session.exec(
+            select(WebhookDelivery, WebhookSubscription, WebhookEvent)
+            .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
+            .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+            .where(
+                WebhookDelivery.status == DeliveryStatus.PENDING,
+                WebhookDelivery.next_attempt_at <= now,
+                WebhookSubscription.is_active.is_(True),
+                WebhookSubscription.archived_at.is_(None),
+            )
+            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+            .limit(limit)
+        ).all()
+    )
+
+
+def _take(
+    session: Session,
+    rows: list[tuple[WebhookDelivery, WebhookSubscription, WebhookEvent]],
+    now: datetime,
+) -> list[Claimed]:
+    """Claim the rows read as due: each is moved past ``now`` by an update that holds only
+    while it is still due, so of two runs that read the same rows one claims each row."""
     claimed = []
     for delivery, subscription, event in rows:
         taken = session.execute(
@@ -388,6 +400,10 @@ def _claim(session: Session, now: datetime, limit: int) -> list[Claimed]:
                 )
             )
     return claimed
+
+
+def _claim(session: Session, now: datetime, limit: int) -> list[Claimed]:
+    return _take(session, _due(session, now, limit), now)
 
 
 def _send(client: httpx.Client, item: Claimed) -> tuple[int | None, str]:

@@ -581,3 +581,25 @@ def test_the_subscription_panel_shows_a_rotated_secret_once_and_deliveries_use_i
     assert seen.secret == ""  # refused on the server: no right to manage webhooks
     _reread(session, subscription)
     assert webhooks.verify(webhooks.fields.decrypt(subscription.secret_cipher), signature, got.body)
+
+
+def test_a_run_that_read_deliveries_another_run_claimed_meanwhile_claims_none(
+    session, admin, receiver, engine
+):
+    """The race the claim guards against, played step by step: run B reads the due rows, run A
+    claims and commits them, then B's claim finds none still due. (SQLite takes the write lock
+    when a delivery run begins, so there two runs never read the same due rows.)"""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite serialises delivery runs from their first read")
+    _subscribe(session, admin, receiver, "/p", ["product.published"])
+    for n in range(3):
+        _emit(session, entity_id=n)
+    now = utcnow()
+    with Session(engine) as run_b:
+        read_by_b = webhooks._due(run_b, now, 10)
+        assert len(read_by_b) == 3
+        with Session(engine) as run_a:
+            assert len(webhooks._claim(run_a, now, 10)) == 3
+            run_a.commit()
+        assert webhooks._take(run_b, read_by_b, now) == []
+        run_b.commit()
