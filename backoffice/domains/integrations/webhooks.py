@@ -514,10 +514,10 @@ def deliver_due(
     disabled: set[int] = set()
     with httpx.Client(timeout=timeout, follow_redirects=False) as client:
         for item in claimed:
-            with session_factory() as session:
-                if item.subscription_id in disabled:  # disabled during this run: it waits
+            if item.subscription_id in disabled:  # disabled during this run: it waits
+                with session_factory() as session:
                     _release(session, item, now)
-                    continue
+                continue
             status, error = _send(client, item)
             with session_factory() as session:
                 ok = _record(

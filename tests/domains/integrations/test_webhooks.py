@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 
 from backoffice.domains.integrations import webhooks
 from backoffice.domains.kyc import rules as kyc
+from backoffice.domains.products import rules as product_rules
 from backoffice.domains.questionnaire import rules as questionnaire
 from backoffice.domains.tickets import rules as desk
 from backoffice.engine import service
@@ -37,6 +38,7 @@ from models.campaigns import Campaign
 from models.identity import User
 from models.integrations import WebhookDelivery, WebhookEvent, WebhookSubscription
 from models.notifications import Notification
+from models.products import ProductChange
 from tests.factories import (
     disclose,
     make_customer,
@@ -455,7 +457,9 @@ def _sent_kinds(receiver: Receiver) -> list[str]:
     return [r.json["type"] for r in receiver.received]
 
 
-def test_publishing_a_product_emits_product_published(session, admin, receiver):
+def test_publishing_a_product_emits_product_published_and_a_live_edit_product_changed(
+    session, admin, receiver
+):
     _subscribe(session, admin, receiver, "/p", list(webhooks.KINDS))
     maker, checker = (make_principal(session, f"pm.{n}", ["product_manager"]) for n in "ab")
     product = new_product(session, maker)
@@ -470,6 +474,51 @@ def test_publishing_a_product_emits_product_published(session, admin, receiver):
     assert got.json["data"] == {"product_id": product.id, "code": product.code, "status": "on_sale"}
     event = session.exec(select(WebhookEvent)).one()
     assert (event.entity, event.entity_id) == ("product", str(product.id))
+
+    # its description edited while on sale: product.changed; a draft's edit is nobody's news
+    _reread(session, product)
+    edited = service.update(
+        session,
+        principal=maker,
+        resource=get("product"),
+        record_id=product.id,
+        version=product.version,
+        values={"description": "到期一次还本付息"},
+    )
+    assert edited.ok, edited
+    session.commit()
+    draft = new_product(session, maker)
+    assert service.update(
+        session,
+        principal=maker,
+        resource=get("product"),
+        record_id=draft.id,
+        version=draft.version,
+        values={"description": "草稿"},
+    ).ok
+    session.commit()
+    webhooks.deliver_due()
+    assert _sent_kinds(receiver) == ["product.published", "product.changed"]
+    assert receiver.received[1].json["data"]["product_id"] == product.id
+
+    # an approved change request taking effect: product.changed naming what changed
+    session.add(
+        ProductChange(
+            product_id=product.id,
+            yield_max=Decimal("4.5"),
+            effective_at=utcnow() - timedelta(minutes=1),
+            reason="市场利率下行",
+            before=json.dumps({"yield_max": ""}),
+            status="approved",
+        )
+    )
+    session.commit()
+    assert product_rules.apply_due_changes(session) == "1 changes applied"
+    session.commit()
+    webhooks.deliver_due()
+    applied = receiver.received[2].json
+    assert applied["type"] == "product.changed"
+    assert applied["data"]["fields"] == ["yield_max"]
 
 
 def test_deciding_a_kyc_case_emits_kyc_case_decided_without_personal_data(
