@@ -47,7 +47,8 @@ class WebhookPanelState(StaffState, rx.State):
         ]
 
     @rx.event
-    def forget_secret(self) -> None:
+    @requires("webhook", "view")
+    async def forget_secret(self) -> None:
         self.secret = ""
 
     @rx.event
