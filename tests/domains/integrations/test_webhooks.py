@@ -225,6 +225,45 @@ def test_the_engine_form_makes_a_subscription_with_a_sealed_secret_never_shown(s
     )
     assert made_by_hand.errors == {"status": "webhook.log_read_only"}
 
+    # disabled on the form: stamped; enabled again: the failure count starts afresh
+    def edit(active: str) -> WebhookSubscription:
+        _reread(session, row)
+        result = service.update(
+            session,
+            principal=admin,
+            resource=resource,
+            record_id=row.id,
+            version=row.version,
+            values={"is_active": active},
+        )
+        assert result.ok, result
+        session.commit()
+        _reread(session, row)
+        return row
+
+    assert edit("false").disabled_at is not None
+    session.execute(
+        sa.update(WebhookSubscription)
+        .where(WebhookSubscription.id == row.id)
+        .values(consecutive_failures=4)
+    )
+    session.commit()
+    enabled = edit("true")
+    assert (enabled.is_active, enabled.disabled_at, enabled.consecutive_failures) == (True, None, 0)
+
+
+def test_the_delivery_job_is_registered_and_delivers(session, admin, receiver):
+    from backoffice.platform import jobs
+
+    [job] = [j for j in jobs.registered() if j.name == "webhooks.deliver"]
+    assert job.every == timedelta(seconds=30)
+    assert job.label("en") == "Deliver webhooks"
+    _subscribe(session, admin, receiver, "/p", ["product.published"])
+    _emit(session)
+    run = jobs.run_job("webhooks.deliver", force=True)
+    assert (run.status, run.result) == ("ok", "1 delivered, 0 failed")
+    assert len(receiver.received) == 1
+
 
 # --- delivery -------------------------------------------------------------------------------------
 def test_a_delivery_is_signed_verifiable_and_goes_only_to_subscribers_of_its_kind(
@@ -521,15 +560,28 @@ def test_publishing_a_product_emits_product_published_and_a_live_edit_product_ch
     assert applied["data"]["fields"] == ["yield_max"]
 
 
-def test_deciding_a_kyc_case_emits_kyc_case_decided_without_personal_data(
+def test_asking_for_information_and_deciding_a_kyc_case_emit_events_without_personal_data(
     session, admin, receiver, officers
 ):
-    _subscribe(session, admin, receiver, "/k", ["kyc_case.decided"])
+    _subscribe(session, admin, receiver, "/k", ["kyc_case.decided", "kyc_case.needs_information"])
     officer = officers[0]
     customer = make_customer(session)
     case = open_kyc_case(session, officer, customer)
     kyc.claim(session, officer, case)
     session.commit()
+    session.refresh(case)
+    asked = service.update(
+        session,
+        principal=officer,
+        resource=get("kyc_case"),
+        record_id=case.id,
+        version=case.version,
+        values={"requested_items": "身份证反面照片"},
+    )
+    assert asked.ok, asked
+    session.commit()
+    assert take(session, officer, get("kyc_case"), case, "request_info").ok
+    assert take(session, officer, get("kyc_case"), case, "customer_replied").ok
     version = questionnaire.active(session) or make_questionnaire(session)
     ids = [q.id for q in questionnaire.questions_of(session, version.id)]
     session.refresh(case)
@@ -538,7 +590,10 @@ def test_deciding_a_kyc_case_emits_kyc_case_decided_without_personal_data(
     assert take(session, officer, get("kyc_case"), case, "approve").ok
 
     webhooks.deliver_due()
-    [got] = receiver.received
+    asked, got = receiver.received
+    assert asked.json["type"] == "kyc_case.needs_information"
+    assert asked.json["data"]["status"] == "waiting_customer"
+    assert "身份证" not in asked.body.decode()  # what was asked stays inside
     assert got.json["type"] == "kyc_case.decided"
     assert got.json["data"] == {
         "case_id": case.id,
