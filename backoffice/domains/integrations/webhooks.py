@@ -1,8 +1,8 @@
 """Webhooks: events of the back office delivered to subscribers, through an outbox.
 
 A change that reports an event writes it (``emit``) in its own transaction, with one pending
-delivery per active subscription that wants its kind: committed together, so nothing is lost if
-the process dies after the commit, and nothing is sent for a change that was rolled back. The
+delivery per subscription that wants its kind: committed together, so nothing is lost if the
+process dies after the commit, and nothing is sent for a change that was rolled back. The
 delivery job (``deliver_due``) claims due deliveries in a short transaction of their own, sends
 them outside any transaction, then records each result: delivered, or tried again later with an
 exponential backoff, or given up after ``MAX_ATTEMPTS``. A subscription that keeps failing is
@@ -279,11 +279,25 @@ def _json_value(value: Any) -> str:
 
 def emit(
     session: Session, kind: str, entity: str, entity_id: object, data: dict[str, Any]
-) -> WebhookEvent:
-    """Write the event and a pending delivery for each active subscription wanting its kind,
-    in the caller's transaction (committed, or rolled back, with the change it reports)."""
+) -> WebhookEvent | None:
+    """Write the event and a pending delivery for each subscription wanting its kind, in the
+    caller's transaction (committed, or rolled back, with the change it reports). A disabled
+    subscription's deliveries wait for it to be enabled again; with no subscriber nothing is
+    written (None)."""
     if kind not in KINDS:
         raise ValueError(f"unknown webhook event kind: {kind}")
+    subscribers = [
+        subscription
+        for subscription in session.exec(
+            select(WebhookSubscription).where(
+                WebhookSubscription.archived_at.is_(None),
+                WebhookSubscription.events.contains(kind),
+            )
+        ).all()
+        if wants(subscription, kind)  # LIKE's "_" matches any one character
+    ]
+    if not subscribers:
+        return None
     event = WebhookEvent(
         event_id=str(uuid.uuid4()),
         kind=kind,
@@ -293,20 +307,11 @@ def emit(
     )
     session.add(event)
     session.flush()
-    subscribers = session.exec(
-        select(WebhookSubscription).where(
-            WebhookSubscription.is_active.is_(True),
-            WebhookSubscription.archived_at.is_(None),
-            WebhookSubscription.events.contains(kind),
-        )
-    ).all()
-    for subscription in subscribers:
-        if wants(subscription, kind):  # "contains" also matches a longer kind's prefix
-            session.add(
-                WebhookDelivery(
-                    event_id=event.id, subscription_id=subscription.id, next_attempt_at=utcnow()
-                )
-            )
+    now = utcnow()
+    session.add_all(
+        WebhookDelivery(event_id=event.id, subscription_id=s.id, next_attempt_at=now)
+        for s in subscribers
+    )
     session.flush()
     return event
 

@@ -303,6 +303,13 @@ def test_a_delivery_is_signed_verifiable_and_goes_only_to_subscribers_of_its_kin
     assert len(receiver.received) == 1
 
 
+def test_an_event_nobody_subscribes_to_is_not_written(session, admin, receiver):
+    _subscribe(session, admin, receiver, "/t", ["ticket.resolved"])
+    assert webhooks.emit(session, "product.published", "product", 1, {"product_id": 1}) is None
+    session.commit()
+    assert session.exec(select(WebhookEvent)).all() == []
+
+
 def test_an_event_of_a_rolled_back_change_is_never_sent(session, admin, receiver):
     _subscribe(session, admin, receiver, "/p", ["product.published"])
     webhooks.emit(session, "product.published", "product", 1, {"product_id": 1})
@@ -364,16 +371,16 @@ def test_a_subscription_failing_again_and_again_is_disabled_and_the_admins_told(
         .actor
         == "system"
     )
-    # a disabled subscription is sent nothing more and gets no new events
+    # a disabled subscription is sent nothing; its new events wait with the rest
     assert webhooks.deliver_due(now=_later(600), **rules) == "0 delivered, 0 failed"
     _emit(session, entity_id=3)
-    assert len(_deliveries(session)) == 2
+    assert [d.status for d in _deliveries(session)] == ["failed", "pending", "pending"]
     assert len(receiver.received) == 3
     # enabled again: what waited goes out, the failure count starts afresh
     receiver.always = 200
     webhooks.set_active(session, actor=admin, subscription_id=subscription.id, active=True)
     session.commit()
-    assert webhooks.deliver_due(now=_later(600), **rules) == "1 delivered, 0 failed"
+    assert webhooks.deliver_due(now=_later(600), **rules) == "2 delivered, 0 failed"
     _reread(session, subscription)
     assert (subscription.is_active, subscription.consecutive_failures) == (True, 0)
 
