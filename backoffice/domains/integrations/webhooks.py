@@ -63,6 +63,9 @@ DISABLE_AFTER = 10  # failed attempts in a row disable the subscription
 # a claimed delivery is not due again for this long: if the sender dies before recording the
 # result, the delivery is sent again after it (at least once; receivers dedupe on the event id)
 CLAIM_LEASE = timedelta(minutes=2)
+# a run sends for at most this long, then gives its remaining claims back: well inside the
+# lease, so no claim of a slow run expires (and is taken by the next run) before it is sent
+SEND_BUDGET = timedelta(minutes=1)
 BATCH = 50
 SIGNATURE_TOLERANCE = 300  # seconds a receiver accepts between the signature's time and now
 
@@ -509,6 +512,7 @@ def deliver_due(
     timeout: float = SEND_TIMEOUT,
     max_attempts: int = MAX_ATTEMPTS,
     disable_after: int = DISABLE_AFTER,
+    budget: timedelta = SEND_BUDGET,
 ) -> str:
     """Send every due delivery once (claimed first, so concurrent runs never send one twice)
     and record the results; a short summary for the jobs page."""
@@ -517,9 +521,11 @@ def deliver_due(
         claimed = _claim(session, now, limit)
     delivered = failed = 0
     disabled: set[int] = set()
+    started = time.monotonic()
     with httpx.Client(timeout=timeout, follow_redirects=False) as client:
         for item in claimed:
-            if item.subscription_id in disabled:  # disabled during this run: it waits
+            out_of_time = time.monotonic() - started > budget.total_seconds()
+            if out_of_time or item.subscription_id in disabled:  # it waits for the next run
                 with session_factory() as session:
                     _release(session, item, now)
                 continue

@@ -498,6 +498,18 @@ def test_two_concurrent_delivery_runs_never_send_an_event_twice(session, admin, 
     assert {d.status for d in _deliveries(session)} == {"delivered"}
 
 
+def test_a_slow_run_gives_back_what_it_had_no_time_to_send(session, admin, receiver):
+    _subscribe(session, admin, receiver, "/p", ["product.published"])
+    for n in range(3):
+        _emit(session, entity_id=n)
+    receiver.delay = 0.3
+    assert webhooks.deliver_due(budget=timedelta(seconds=0.2)) == "1 delivered, 0 failed"
+    waiting = [d for d in _deliveries(session) if d.status == "pending"]
+    assert len(waiting) == 2 and all(d.next_attempt_at <= utcnow() for d in waiting)
+    assert webhooks.deliver_due() == "2 delivered, 0 failed"  # due again at once
+    assert len(receiver.received) == 3
+
+
 # --- where the staff's decisions emit events -----------------------------------------------------
 def _sent_kinds(receiver: Receiver) -> list[str]:
     return [r.json["type"] for r in receiver.received]
