@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from backoffice.db import session_scope
-from backoffice.platform import audit, notifications
+from backoffice.platform import audit, like, notifications
 from backoffice.platform.refusal import Refusal
 from backoffice.security import fields
 from backoffice.security.rbac import Principal
@@ -294,10 +294,10 @@ def emit(
         for subscription in session.exec(
             select(WebhookSubscription).where(
                 WebhookSubscription.archived_at.is_(None),
-                WebhookSubscription.events.contains(kind),
+                like.contains(WebhookSubscription.events, kind),
             )
         ).all()
-        if wants(subscription, kind)  # LIKE's "_" matches any one character
+        if wants(subscription, kind)  # a whole kind of the list, not a part of a longer one
     ]
     if not subscribers:
         return None
