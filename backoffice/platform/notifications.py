@@ -30,6 +30,7 @@ KINDS: tuple[str, ...] = (
     "contract",
     "product_change",
     "campaign_budget",
+    "webhook",
     "general",
 )
 # security events reach the bell whatever a person chooses

@@ -5,6 +5,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from backoffice.domains.campaigns import rules
+from backoffice.domains.integrations import webhooks
 from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Queue, Resource, register
 from backoffice.engine.workflow import Transition as T
@@ -118,8 +119,18 @@ CAMPAIGN = register(
             awaiting_approval=(S.DRAFT,),
             transitions=(
                 T("schedule", (S.DRAFT,), S.SCHEDULED, action="approve"),
-                T("start", (S.SCHEDULED,), S.RUNNING),
-                T("end", (S.RUNNING,), S.ENDED),
+                T(
+                    "start",
+                    (S.SCHEDULED,),
+                    S.RUNNING,
+                    after=webhooks.after_transition("campaign.started", rules.event_data),
+                ),
+                T(
+                    "end",
+                    (S.RUNNING,),
+                    S.ENDED,
+                    after=webhooks.after_transition("campaign.ended", rules.event_data),
+                ),
                 T(
                     "cancel",
                     (S.DRAFT, S.SCHEDULED, S.RUNNING),

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from backoffice.config import get_settings
+from backoffice.domains.integrations import webhooks
 from backoffice.platform import audit, notifications
 from backoffice.platform.business_time import local_today
 from backoffice.security.rbac import Principal
@@ -18,6 +19,12 @@ from models.base import utcnow
 from models.campaigns import Campaign, CampaignSpend, CampaignStatus
 
 WARNING_SHARE = Decimal("0.8")
+# the webhook each state a campaign reaches by itself announces
+STATUS_EVENTS = {CampaignStatus.RUNNING: "campaign.started", CampaignStatus.ENDED: "campaign.ended"}
+
+
+def event_data(campaign: Campaign) -> dict[str, Any]:
+    return {"campaign_id": campaign.id, "status": campaign.status}
 
 
 def _set_status(session: Session, campaign: Campaign, status: str, actor: str, reason: str) -> bool:
@@ -28,6 +35,10 @@ def _set_status(session: Session, campaign: Campaign, status: str, actor: str, r
     )
     if result.rowcount != 1:
         return False
+    kind = STATUS_EVENTS.get(status)
+    if kind:
+        data = {"campaign_id": campaign.id, "status": status}
+        webhooks.emit(session, kind, "campaign", campaign.id, data)
     audit.record(
         session,
         actor=actor,

@@ -13,4 +13,8 @@ MANIFEST = Manifest(
             "webhook": ("view", "create", "edit", "archive", "manage"),
         },
     },
+    record_panels={
+        "webhook_subscription": "pages.webhooks:subscription_panel",
+        "webhook_delivery": "pages.webhooks:delivery_panel",
+    },
 )

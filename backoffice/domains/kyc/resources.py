@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from backoffice.domains.customers import national_id
+from backoffice.domains.integrations import webhooks
 from backoffice.domains.kyc import rules, screening
 from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Queue, Resource, register
@@ -115,6 +116,7 @@ def case_summary(
 
 
 OPEN_WORK = (S.IN_REVIEW, S.ESCALATED)
+DECIDED = webhooks.after_transition("kyc_case.decided", rules.event_data)
 CASE_WORKFLOW = Workflow(
     state_field="status",
     states=tuple(S),
@@ -131,6 +133,7 @@ CASE_WORKFLOW = Workflow(
             S.WAITING_CUSTOMER,
             required_fields=("requested_items",),
             actor_guard=rules.only_assignee,
+            after=webhooks.after_transition("kyc_case.needs_information", rules.event_data),
         ),
         T("customer_replied", (S.WAITING_CUSTOMER,), S.IN_REVIEW, actor_guard=rules.only_assignee),
         T("escalate", (S.IN_REVIEW,), S.ESCALATED, actor_guard=rules.only_assignee),
@@ -145,9 +148,17 @@ CASE_WORKFLOW = Workflow(
             ),
             actor_guard=rules.approve_alone,
             effect=rules.on_approved,
+            after=DECIDED,
         ),
         T("propose", OPEN_WORK, S.PENDING_SECOND, actor_guard=rules.propose),
-        T("confirm", (S.PENDING_SECOND,), S.APPROVED, action="approve", effect=rules.on_approved),
+        T(
+            "confirm",
+            (S.PENDING_SECOND,),
+            S.APPROVED,
+            action="approve",
+            effect=rules.on_approved,
+            after=DECIDED,
+        ),
         T("send_back", (S.PENDING_SECOND,), S.IN_REVIEW, action="approve"),
         T(
             "reject",
@@ -161,6 +172,7 @@ CASE_WORKFLOW = Workflow(
             required_fields=("decision_note",),
             actor_guard=rules.only_assignee,
             effect=rules.on_rejected,
+            after=DECIDED,
         ),
     ),
 )

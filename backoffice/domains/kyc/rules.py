@@ -217,6 +217,16 @@ def _decide(case: KycCase, approved: bool) -> None:
     session.add(customer)
 
 
+def event_data(case: KycCase) -> dict[str, Any]:
+    """What a webhook tells of a case: no identity, no notes (the platform asks the API)."""
+    return {
+        "case_id": case.id,
+        "case_no": case.case_no,
+        "customer_id": case.customer_id,
+        "status": case.status,
+    }
+
+
 def on_approved(case: KycCase) -> None:
     _decide(case, True)
 

@@ -6,6 +6,7 @@ from typing import Any
 from sqlmodel import select
 
 from backoffice.config import get_settings
+from backoffice.domains.integrations import webhooks
 from backoffice.domains.products import rules as product_rules
 from backoffice.domains.suitability import rules as suitability
 from backoffice.engine.fields import FieldSpec as F
@@ -73,7 +74,14 @@ PRODUCT_WORKFLOW = Workflow(
             guard=disclosures_attached,
         ),
         T("reject", (S.IN_REVIEW,), S.DRAFT, action="approve"),
-        T("publish", (S.IN_REVIEW,), S.ON_SALE, action="publish", guard=disclosures_attached),
+        T(
+            "publish",
+            (S.IN_REVIEW,),
+            S.ON_SALE,
+            action="publish",
+            guard=disclosures_attached,
+            after=webhooks.after_transition("product.published", product_rules.event_data),
+        ),
         T(
             "suspend",
             (S.ON_SALE,),
@@ -81,8 +89,16 @@ PRODUCT_WORKFLOW = Workflow(
             action="publish",
             bulk=True,
             maker_checker_exempt="risk control: stopping sales must not wait for a second person",
+            after=webhooks.after_transition("product.suspended", product_rules.event_data),
         ),
-        T("resume", (S.SUSPENDED,), S.ON_SALE, action="publish", bulk=True),
+        T(
+            "resume",
+            (S.SUSPENDED,),
+            S.ON_SALE,
+            action="publish",
+            bulk=True,
+            after=webhooks.after_transition("product.published", product_rules.event_data),
+        ),
         T(
             "close",
             (S.ON_SALE, S.SUSPENDED),
@@ -276,6 +292,7 @@ PRODUCT = register(
         summary=product_summary,
         edit_guard=product_rules.locked_while_live,
         before_create=product_rules.check_issuer,
+        after_update=product_rules.announce_live_edit,
     )
 )
 

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from backoffice.domains.integrations import webhooks
 from backoffice.engine.fields import to_text
 from backoffice.platform import audit, notifications
 from backoffice.security.rbac import Principal
@@ -58,6 +59,17 @@ def locked_while_live(product: Product, changes: dict[str, Any]) -> dict[str, st
     refused = {name: "product.use_change_request" for name in changes if name in CHANGEABLE}
     refused.update({name: "product.terms_locked" for name in changes if name in TERMS})
     return refused
+
+
+def event_data(product: Product) -> dict[str, Any]:
+    """What a webhook tells of a product: the platform fetches the rest through the API."""
+    return {"product_id": product.id, "code": product.code, "status": product.status}
+
+
+def announce_live_edit(session: Session, _principal: Principal, product: Product) -> None:
+    """A product on sale or suspended was edited (its name, description…): product.changed."""
+    if product.status in LIVE:
+        webhooks.emit(session, "product.changed", "product", product.id, event_data(product))
 
 
 def check_issuer(session: Session, _principal: Principal, values: dict[str, Any]) -> dict[str, str]:
@@ -182,6 +194,13 @@ def apply_due_changes(session: Session, now: datetime | None = None) -> str:
             entity="product_change",
             entity_id=change.id,
             changes={"status": ["approved", "applied"]},
+        )
+        webhooks.emit(
+            session,
+            "product.changed",
+            "product",
+            product.id,
+            event_data(product) | {"change_id": change.id, "fields": sorted(values)},
         )
         notifications.notify(
             session,

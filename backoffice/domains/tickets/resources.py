@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import select
 
+from backoffice.domains.integrations import webhooks
 from backoffice.domains.tickets import rules
 from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Queue, Resource, register
@@ -102,6 +103,7 @@ TICKET_WORKFLOW = Workflow(
             actor_guard=rules.only_assignee,
             guard=rules.replied,
             effect=rules.on_resolved,
+            after=webhooks.after_transition("ticket.resolved", rules.event_data),
         ),
         T(
             "close",

@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from backoffice.config import get_settings
 from backoffice.db import write_batches
+from backoffice.domains.integrations import webhooks
 from backoffice.engine.fields import is_id, storable_text
 from backoffice.i18n import choice_label, translate
 from backoffice.platform import audit, chart_style, notifications
@@ -540,6 +541,16 @@ def on_reopened(ticket: Ticket) -> dict[str, Any]:
 
 
 # --- the conversation -----------------------------------------------------------------------
+def event_data(ticket: Ticket) -> dict[str, Any]:
+    """What a webhook tells of a ticket: no words of the conversation (the API has them)."""
+    return {
+        "ticket_id": ticket.id,
+        "ticket_no": ticket.ticket_no,
+        "customer_id": ticket.customer_id,
+        "status": ticket.status,
+    }
+
+
 def post(
     session: Session,
     principal: Principal,
@@ -610,6 +621,10 @@ def post(
         client=client,
         extra={"message": [None, f"#{message.id} {text[:200]}"]},
     )
+    if kind == TicketMessageKind.REPLY:  # an answer the customer sees; notes stay inside
+        session.refresh(ticket)
+        data = event_data(ticket) | {"message_id": message.id}
+        webhooks.emit(session, "ticket.replied", "ticket", ticket.id, data)
     return message
 
 

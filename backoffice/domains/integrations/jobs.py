@@ -1,0 +1,17 @@
+"""Webhooks are delivered by the scheduler, twice a minute."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from backoffice.domains.integrations import webhooks
+from backoffice.platform.jobs import job
+
+
+@job("webhooks.deliver", timedelta(seconds=30))
+def deliver_webhooks(_session: Session) -> str:
+    # each claim and each result is a short transaction of its own: the sending happens
+    # outside any transaction, so a slow receiver holds no lock
+    return webhooks.deliver_due()
