@@ -10,7 +10,7 @@ PORT ?= 3000
 POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 MARIADB_TEST_URL ?= mysql+pymysql://root:@127.0.0.1:3306/test
 
-.PHONY: setup db run test lint format test-unit test-databases test-browser bench bench-django bench-ws drill drill-worker clean
+.PHONY: setup db run simulate test lint format test-unit test-databases test-browser bench bench-django bench-ws drill drill-worker clean
 
 $(VENV)/.installed: pyproject.toml scripts/requirements.py
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -27,6 +27,10 @@ db: setup
 run: db
 	@$(PY) -m backoffice sign-ins
 	reflex run --env prod --frontend-port $(PORT)
+
+# the customer platform played against the running portal (make run in another terminal)
+simulate: setup
+	$(PY) -m backoffice simulate-platform --url http://localhost:$(PORT)
 
 lint: setup
 	ruff check .

@@ -255,7 +255,9 @@ def cmd_sign_ins(_args: argparse.Namespace) -> int:
     for username, name, roles in seed.DEMO_USERS:
         print(f"    {username:<11} {', '.join(roles):<16} {name}")
     print("  The first sign-in of each account shows a QR code: scan it with an authenticator")
-    print("  app (or type the key shown), enter the 6-digit code, and keep the recovery codes.\n")
+    print("  app (or type the key shown), enter the 6-digit code, and keep the recovery codes.")
+    print("  The customer platform, played against this portal's API (in another terminal):")
+    print("    make simulate    (sign-ups, orders, messages; the webhooks it receives)\n")
     return 0
 
 
@@ -264,26 +266,41 @@ def _ids(text: str) -> tuple[int, ...]:
 
 
 def cmd_simulate_platform(args: argparse.Namespace) -> int:
-    from backoffice.domains.integrations import simulator
+    from backoffice.domains.integrations import simulator, trial
 
+    customers, rate, secret = _ids(args.customers), args.rate, args.webhook_secret
+    if args.key and not customers:
+        customers = (1, 2, 3)
+    key = args.key
+    if not key:  # a local trial: a fresh demo key and a subscription to our own receiver
+        port = args.webhook_port or 8765
+        args.webhook_port = port
+        receiver_url = f"http://{args.webhook_host}:{port}/"
+        with db.session_scope(write=True) as session:
+            prepared = trial.prepare(session, receiver_url)
+        key, secret = prepared.key, prepared.secret
+        customers = customers or prepared.customers
+        rate = rate or ",".join(f"{c}:{t}" for c, t in prepared.resolved_tickets)
+        print(f"demo client {trial.CLIENT_NAME!r}: a fresh key (the previous one stopped working)")
+        print(f"webhook subscription {trial.SUBSCRIPTION_NAME!r} -> {receiver_url}")
     receiver = None
     if args.webhook_port:
-        if not args.webhook_secret:
+        if not secret:
             print("--webhook-secret is needed to check the deliveries' signatures")
             return 2
         receiver = simulator.webhook_receiver(
-            args.webhook_port, args.webhook_secret, print, host=args.webhook_host
+            args.webhook_port, secret, print, host=args.webhook_host
         )
         print(f"webhook receiver on http://{args.webhook_host}:{args.webhook_port}/")
     try:
         simulator.play(
             args.url,
-            args.key,
+            key,
             sign_ups=args.sign_ups,
-            customers=_ids(args.customers),
+            customers=customers,
             resolved_tickets=tuple(
                 (int(c), int(t))
-                for c, _, t in (p.partition(":") for p in args.rate.split(",") if p.strip())
+                for c, _, t in (p.partition(":") for p in rate.split(",") if p.strip())
             ),
             watchlisted_name=args.watchlisted_name,
             seed=args.seed,
@@ -374,10 +391,16 @@ def main(argv: list[str] | None = None) -> int:
         help="play the customer platform against a running portal's API, and receive webhooks",
     )
     simulating.add_argument("--url", default="http://localhost:3000", help="the portal")
-    simulating.add_argument("--key", required=True, help="an API key of a platform-role client")
+    simulating.add_argument(
+        "--key",
+        default="",
+        help="an API key of a platform-role client; without one (not in production), a demo "
+        "client's fresh key and a webhook subscription to the receiver are made on the portal's "
+        "database",
+    )
     simulating.add_argument("--sign-ups", type=int, default=3)
     simulating.add_argument(
-        "--customers", default="1,2,3", help="existing customer ids to place orders for"
+        "--customers", default="", help="existing customer ids to place orders for (1,2,3)"
     )
     simulating.add_argument(
         "--rate", default="", help="resolved tickets to rate: customer:ticket,customer:ticket"
