@@ -343,14 +343,25 @@ def play(
             safest, riskiest = products[0], products[-1]
             for customer_id in made[:1]:  # KYC still pending: refused
                 platform.order(customer_id, safest, safest["min_purchase"])
+            # a low-risk product a running campaign promotes, bought with its code
+            promoting = {
+                product_id: c["code"]
+                for c in offer["campaigns"]
+                for product_id in c.get("product_ids", [])
+            }
+            promoted = [
+                p for p in products if p["product_id"] in promoting and p["risk_level"] <= "R2"
+            ]
+            choice = promoted[0] if promoted else safest
+            code = promoting.get(choice["product_id"], "")
             for customer_id in customers:
                 platform.order(customer_id, riskiest, riskiest["min_purchase"])
                 below = format(Decimal(safest["min_purchase"]) - Decimal("0.01"), "f")
                 if Decimal(below) > 0:
                     platform.order(customer_id, safest, below)
-                amount = format(Decimal(safest["min_purchase"]) * 2, "f")
-                if platform.order(customer_id, safest, amount, campaign_code=campaign):
-                    platform.order(customer_id, safest, amount, "redemption")
+                amount = format(max(Decimal(choice["min_purchase"]), Decimal(1000)), "f")
+                if platform.order(customer_id, choice, amount, campaign_code=code):
+                    platform.order(customer_id, choice, amount, "redemption")
         else:
             say("orders: nothing on sale to order")
         for customer_id, (category, subject, text) in zip(made, SUBJECTS, strict=False):
