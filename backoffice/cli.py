@@ -259,6 +259,47 @@ def cmd_sign_ins(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _ids(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",") if part.strip())
+
+
+def cmd_simulate_platform(args: argparse.Namespace) -> int:
+    from backoffice.domains.integrations import simulator
+
+    receiver = None
+    if args.webhook_port:
+        if not args.webhook_secret:
+            print("--webhook-secret is needed to check the deliveries' signatures")
+            return 2
+        receiver = simulator.webhook_receiver(
+            args.webhook_port, args.webhook_secret, print, host=args.webhook_host
+        )
+        print(f"webhook receiver on http://{args.webhook_host}:{args.webhook_port}/")
+    try:
+        simulator.play(
+            args.url,
+            args.key,
+            sign_ups=args.sign_ups,
+            customers=_ids(args.customers),
+            resolved_tickets=tuple(
+                (int(c), int(t))
+                for c, _, t in (p.partition(":") for p in args.rate.split(",") if p.strip())
+            ),
+            watchlisted_name=args.watchlisted_name,
+            seed=args.seed,
+            language=args.language,
+        )
+        if receiver is not None and args.listen > 0:
+            print(f"listening for webhooks for {args.listen} s (Ctrl-C to stop)")
+            time.sleep(args.listen)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if receiver is not None:
+            receiver.shutdown()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backoffice")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -328,6 +369,29 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("sign-ins", help="print the address and demo sign-ins").set_defaults(
         func=cmd_sign_ins
     )
+    simulating = commands.add_parser(
+        "simulate-platform",
+        help="play the customer platform against a running portal's API, and receive webhooks",
+    )
+    simulating.add_argument("--url", default="http://localhost:3000", help="the portal")
+    simulating.add_argument("--key", required=True, help="an API key of a platform-role client")
+    simulating.add_argument("--sign-ups", type=int, default=3)
+    simulating.add_argument(
+        "--customers", default="1,2,3", help="existing customer ids to place orders for"
+    )
+    simulating.add_argument(
+        "--rate", default="", help="resolved tickets to rate: customer:ticket,customer:ticket"
+    )
+    simulating.add_argument("--watchlisted-name", default="", help="a name on a watch list")
+    simulating.add_argument("--seed", type=int, help="repeat the same names and ID numbers")
+    simulating.add_argument("--language", choices=("zh", "en"), default="zh")
+    simulating.add_argument("--webhook-port", type=int, help="receive webhooks on this port")
+    simulating.add_argument("--webhook-host", default="127.0.0.1")
+    simulating.add_argument("--webhook-secret", default="", help="the subscription's secret")
+    simulating.add_argument(
+        "--listen", type=int, default=60, help="seconds to wait for webhooks after the calls"
+    )
+    simulating.set_defaults(func=cmd_simulate_platform)
     args = parser.parse_args(argv)
     return args.func(args)
 

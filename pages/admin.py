@@ -54,7 +54,7 @@ def _role_checkboxes() -> rx.Component:
     return rx.flex(
         *[
             rx.checkbox(t(f"role.{code}"), name=f"role_{code}", id=f"new-role-{code}")
-            for code in rbac.ROLES
+            for code in rbac.STAFF_ROLES
         ],
         wrap="wrap",
         spacing="3",
@@ -111,7 +111,7 @@ def _edit_dialog() -> rx.Component:
                                 default_checked=AdminUsersState.editing_roles.contains(code),
                                 id=f"edit-role-{code}",
                             )
-                            for code in rbac.ROLES
+                            for code in rbac.STAFF_ROLES
                         ],
                         wrap="wrap",
                         spacing="3",

@@ -32,7 +32,9 @@ def _at(moment: datetime | None, zone: tzinfo) -> str:
 
 
 def _checked_roles(form_data: dict) -> list[str]:
-    return [code for code in rbac.ROLES if form_data.get(f"role_{code}") in ("on", True, "true")]
+    return [
+        code for code in rbac.STAFF_ROLES if form_data.get(f"role_{code}") in ("on", True, "true")
+    ]
 
 
 class UserRow(TypedDict):

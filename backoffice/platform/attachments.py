@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -80,46 +81,80 @@ def add(
     if not principal.can(resource.permission, "edit"):
         raise service.EngineError("auth.denied")
     record = service.load(session, principal=principal, resource=resource, record_id=record_id)
+    return receive(
+        session,
+        actor=principal.username,
+        resource=resource,
+        record=record,
+        filename=filename,
+        data=data,
+        category=category,
+    )
+
+
+def file_problem(resource: Resource, filename: str, data: bytes, category: str = "") -> str:
+    """Why this file may not be attached to a record of ``resource`` (an i18n key), or ""."""
     categories = set(resource.attachment_categories)
     if categories and category not in categories:
-        return None, "attachment.category"
-    if not categories:
+        return "attachment.category"
+    suffix = Path(_clean_name(filename)).suffix.lower()
+    if suffix not in ALLOWED:
+        return "attachment.type"
+    if not data:
+        return "attachment.empty"
+    if len(data) > MAX_BYTES:
+        return "attachment.too_large"
+    _content_type, signatures = ALLOWED[suffix]
+    if signatures and not any(data.startswith(s) for s in signatures):
+        return "attachment.content_mismatch"
+    return ""
+
+
+def receive(
+    session: Session,
+    *,
+    actor: str,
+    resource: Resource,
+    record: Any,
+    filename: str,
+    data: bytes,
+    category: str = "",
+    client: str = "",
+) -> tuple[Attachment | None, str]:
+    """Attach a file to a record whose caller's right to it was checked already (``add`` for
+    staff; a customer-platform flow for its own customer's records); audited as ``actor``."""
+    problem = file_problem(resource, filename, data, category)
+    if problem:
+        return None, problem
+    if not resource.attachment_categories:
         category = ""
     name = _clean_name(filename)
-    suffix = Path(name).suffix.lower()
-    if suffix not in ALLOWED:
-        return None, "attachment.type"
-    if not data:
-        return None, "attachment.empty"
-    if len(data) > MAX_BYTES:
-        return None, "attachment.too_large"
-    content_type, signatures = ALLOWED[suffix]
-    if signatures and not any(data.startswith(s) for s in signatures):
-        return None, "attachment.content_mismatch"
+    content_type, _signatures = ALLOWED[Path(name).suffix.lower()]
     digest = store(data)
     attachment = Attachment(
         resource=resource.key,
-        record_id=record_id,
+        record_id=record.id,
         category=category,
         filename=name,
         content_type=content_type,
         size=len(data),
         sha256=digest,
-        uploaded_by=principal.username,
+        uploaded_by=actor,
     )
     session.add(attachment)
     session.flush()
     audit.record(
         session,
-        actor=principal.username,
+        actor=actor,
         action=f"{resource.key}.attach",
         entity=resource.key,
-        entity_id=record_id,
+        entity_id=record.id,
         changes={
             "attachment": [None, f"{category or '-'}: {name} ({len(data):,} B, {digest[:12]})"],
             # a file is content: a record awaiting approval goes back to preparation
             **service.send_back_for_content(session, resource, record),
         },
+        client=client,
     )
     return attachment, ""
 

@@ -32,6 +32,8 @@ ROLES: tuple[str, ...] = (
     "admin", "product_manager", "marketing", "compliance", "cs_agent", "cs_lead", "hr",
     "executive", "pmo", "platform",
 )  # fmt: skip
+# the roles a person may hold ("platform" is only ever an API client's)
+STAFF_ROLES: tuple[str, ...] = tuple(role for role in ROLES if role != "platform")
 
 
 def _default_grants() -> dict[str, dict[str, tuple[str, ...]]]:

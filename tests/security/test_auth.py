@@ -384,3 +384,24 @@ def test_a_session_touch_that_sqlite_refuses_does_not_fail_the_event(session):
         reader.commit()
     session.expire_all()
     assert session.exec(select(StaffSession)).one().client == "elsewhere"
+
+
+def test_no_person_holds_the_role_of_the_customer_platforms_api_client(session):
+    """ "platform" is an API client's role: a person can neither be created with it nor given it
+    later, whatever the form sends."""
+    user, _ = make_user(session, "mona", ["cs_agent"])
+    admin, _ = make_user(session, "root3", ["admin"])
+    actor = auth.resolve(session, sign_in(session, admin))
+    refused = users.set_roles(session, actor=actor, user_id=user.id, roles=["cs_agent", "platform"])
+    assert refused == ["user.roles_invalid"]
+    _made, problems = users.create_user(
+        session,
+        actor=actor,
+        username="plat.person",
+        display_name="P",
+        password="Another-Long-Pass-42",
+        roles=["platform"],
+    )
+    assert "user.roles_invalid" in problems
+    session.rollback()
+    assert auth.resolve(session, sign_in(session, user)).roles == frozenset({"cs_agent"})

@@ -52,6 +52,9 @@ def ensure_roles(session: Session) -> int:
 
 
 def _role_ids(session: Session, codes: list[str]) -> dict[str, int] | None:
+    """The ids of roles a person may hold, or None when one is unknown or not a person's."""
+    if not set(codes) <= set(rbac.STAFF_ROLES):
+        return None
     rows = dict(session.exec(select(Role.code, Role.id).where(Role.code.in_(codes))).all())
     return rows if len(rows) == len(set(codes)) else None
 

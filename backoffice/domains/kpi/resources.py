@@ -9,12 +9,12 @@ from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Queue, Resource, register
 from backoffice.engine.workflow import Transition as T
 from backoffice.engine.workflow import Workflow
-from backoffice.security.rbac import ROLES
+from backoffice.security.rbac import STAFF_ROLES
 from models.kpi import AlertCondition, KpiAlert, KpiAlertRule, KpiAlertStatus
 
 A = KpiAlertStatus
 METRIC = dict(kind="choice", choices=tuple(m.key for m in METRICS), choice_group="kpi_metric")
-ROLE = dict(kind="choice", choices=tuple(ROLES), choice_group="role")
+ROLE = dict(kind="choice", choices=STAFF_ROLES, choice_group="role")
 
 ALERT_RULE = register(
     Resource(

@@ -9,7 +9,7 @@ from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Queue, Resource, register
 from backoffice.engine.workflow import Transition as T
 from backoffice.engine.workflow import Workflow
-from backoffice.security.rbac import ROLES
+from backoffice.security.rbac import STAFF_ROLES
 from models.risk import AlertStatus, RiskAlert, RiskCategory, RiskIndicator, RiskLevel
 
 A = AlertStatus
@@ -61,7 +61,7 @@ INDICATOR = register(
                 "owner_role",
                 kind="choice",
                 required=True,
-                choices=tuple(ROLES),
+                choices=STAFF_ROLES,
                 choice_group="role",
             ),
             F("opens_task", kind="bool"),
@@ -103,7 +103,7 @@ ALERT = register(
             F(
                 "owner_role",
                 kind="choice",
-                choices=tuple(ROLES),
+                choices=STAFF_ROLES,
                 choice_group="role",
                 editable=False,
             ),

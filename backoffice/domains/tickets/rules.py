@@ -291,13 +291,22 @@ def route(session: Session, principal: Principal, ticket: Ticket) -> None:
 
 
 # --- writes ---------------------------------------------------------------------------------
-def locked(session: Session, principal: Principal | None, ticket_id: object) -> Ticket:
+def locked(
+    session: Session,
+    principal: Principal | None,
+    ticket_id: object,
+    customer_id: int | None = None,
+) -> Ticket:
     """The ticket, its row locked, if the caller may see it (``None``: the system's jobs);
-    another team's ticket is refused exactly like a missing one."""
+    another team's ticket is refused exactly like a missing one. ``customer_id``: the caller
+    acts for that customer (the customer platform), who sees their own tickets only."""
     if not is_id(ticket_id):
         raise TicketError("error.not_found")
     query = select(Ticket).where(Ticket.id == ticket_id)
-    where = scope(principal) if principal is not None else None
+    if customer_id is not None:
+        where = Ticket.customer_id == customer_id
+    else:
+        where = scope(principal) if principal is not None else None
     if where is not None:
         query = query.where(where)
     ticket = session.exec(query.with_for_update()).first()
@@ -538,6 +547,7 @@ def post(
     kind: str,
     body: str,
     client: str = "",
+    customer_id: int | None = None,
 ) -> TicketMessage:
     """Add a reply to the customer, an internal note, or the customer's words as taken down.
 
@@ -557,7 +567,9 @@ def post(
         raise TicketError("field.invalid")
     if not principal.can("ticket", "edit"):
         raise TicketError("auth.denied")
-    ticket = locked(session, principal, ticket_id)
+    if customer_id is not None and kind != TicketMessageKind.CUSTOMER:
+        raise TicketError("auth.denied")  # who speaks for a customer writes only their words
+    ticket = locked(session, principal, ticket_id, customer_id)
     if ticket.merged_into_id is not None:
         raise TicketError("ticket.merged")
     now = utcnow()
@@ -764,8 +776,10 @@ def rate(
     score: object,
     comment: str,
     client: str = "",
+    customer_id: int | None = None,
 ) -> None:
-    """The customer's rating of a resolved ticket (1–5, and what they said), as recorded."""
+    """The customer's rating of a resolved ticket (1–5, and what they said), as recorded
+    (``customer_id``: by the customer platform, on that customer's own ticket)."""
     text = str(score).strip()
     if not text.isdigit() or not 1 <= int(text) <= 5:
         raise TicketError("ticket.rating_range")
@@ -773,7 +787,7 @@ def rate(
         raise TicketError("field.too_long", max=1000)
     if not principal.can("ticket", "edit"):
         raise TicketError("auth.denied")
-    ticket = locked(session, principal, ticket_id)
+    ticket = locked(session, principal, ticket_id, customer_id)
     if ticket.status not in (S.RESOLVED, S.CLOSED) or ticket.merged_into_id is not None:
         raise TicketError("ticket.rate_after_resolution")
     _write(
