@@ -70,7 +70,7 @@ def test_admin_creates_rotates_and_revokes_an_api_client(
     page.locator("#client-rate").fill("120")
     page.locator("#create-client").click()
     first_key = _shown_key(page)
-    expect(page.locator("#new-key-panel")).to_contain_text("不会再显示")
+    expect(page.locator("#new-key-panel")).to_contain_text("不再显示")
     expect(page.locator("#copy-key")).to_be_visible()
     row = page.locator("#client-row-platform-web")
     expect(row).to_contain_text("客户平台（接口）")
