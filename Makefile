@@ -10,7 +10,7 @@ PORT ?= 3000
 POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 MARIADB_TEST_URL ?= mysql+pymysql://root:@127.0.0.1:3306/test
 
-.PHONY: setup db run simulate test lint format test-unit test-databases test-browser bench bench-django bench-ws drill drill-worker clean
+.PHONY: setup db run simulate test lint format test-unit test-databases test-browser bench bench-django bench-api bench-ws drill drill-worker clean
 
 $(VENV)/.installed: pyproject.toml scripts/requirements.py
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -56,12 +56,18 @@ test: lint
 bench: setup
 	$(PY) scripts/bench.py; status=$$?; \
 	$(PY) scripts/bench_django.py || status=1; \
+	$(PY) scripts/bench_api.py || status=1; \
 	$(PY) scripts/bench_ws.py || status=1; exit $$status
 
 # The same list in Django admin over the same data (Django goes into data/bench-django-venv/
 # from PyPI on first use, never into the project's environment).
 bench-django: setup
 	$(PY) scripts/bench_django.py
+
+# The REST API against Django REST Framework over the same transactions (DRF and gunicorn go
+# into the same data/bench-django-venv/, never into the project's environment).
+bench-api: setup
+	$(PY) scripts/bench_api.py
 
 # Signed-in sessions over the real websocket (production backend, several workers, Redis).
 bench-ws: setup

@@ -245,6 +245,7 @@ def module_page(module: Module) -> None:
 
 
 for _module in MODULES:
-    # KPI's own page is the dashboard (pages/kpi.py), the audit module's the log
-    if _module.key not in ("admin", "kpi", "audit"):
+    # KPI's own page is the dashboard (pages/kpi.py), the audit module's the log, the
+    # integrations module's its API clients (pages/integrations.py)
+    if _module.key not in ("admin", "kpi", "audit", "integrations"):
         module_page(_module)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from backoffice.platform.manifest import Manifest
+from backoffice.platform.manifest import Manifest, Module
 
 MANIFEST = Manifest(
     name="integrations",
+    module=Module("integrations", "/integrations", "plug", "api_client"),
     rights=("api_client", "webhook"),
     grants={
         "admin": {
