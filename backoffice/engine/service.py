@@ -580,6 +580,9 @@ def page_after(
     def beyond(col: Any, value: Any) -> sa.ColumnElement[bool]:
         return col < value if descending else col > value
 
+    def reached(col: Any, value: Any) -> sa.ColumnElement[bool]:
+        return col <= value if descending else col >= value
+
     if after is not None:
         value, last_id = after
         if name == "id":
@@ -587,8 +590,10 @@ def page_after(
         elif value is None:
             condition = sa.and_(column.is_(None), beyond(tie, last_id))
         else:
-            condition = sa.or_(
-                beyond(column, value), sa.and_(column == value, beyond(tie, last_id))
+            # "at or past the value, and past it or past the id": the leading range lets every
+            # database seek its index on (column, id) instead of reading it from the top
+            condition = sa.and_(
+                reached(column, value), sa.or_(beyond(column, value), beyond(tie, last_id))
             )
             if nullable:
                 condition = sa.or_(condition, column.is_(None))
