@@ -511,16 +511,20 @@ def main() -> int:
         "BENCH_API_DB": str(DB_FILE),
         "BENCH_API_WORK": str(WORK / "drf"),
     }
-    drf_server, drf_log = _start(
-        [
-            str(python.parent / "gunicorn"),
-            *("--workers", "1", "--worker-class", "gthread", "--threads", "4"),
-            *("--bind", f"127.0.0.1:{drf_port}", "--log-level", "warning"),
-            "bench_api:drf_wsgi()",
-        ],
-        drf_env,
-        "drf",
-    )
+    try:
+        drf_server, drf_log = _start(
+            [
+                str(python.parent / "gunicorn"),
+                *("--workers", "1", "--worker-class", "gthread", "--threads", "4"),
+                *("--bind", f"127.0.0.1:{drf_port}", "--log-level", "warning"),
+                "bench_api:drf_wsgi()",
+            ],
+            drf_env,
+            "drf",
+        )
+    except BaseException:
+        _stop(ours_server)  # no server outlives a run that could not start both
+        raise
     try:
         ours_url, drf_url = f"http://127.0.0.1:{ours_port}/api/v1", f"http://127.0.0.1:{drf_port}"
         _wait_until_up(ours_url + "/whoami", ours_server, ours_log)
