@@ -51,7 +51,7 @@ WEBHOOK_SUBSCRIPTION = register(
         key="webhook_subscription",
         model=WebhookSubscription,
         permission="webhook",
-        module="admin",
+        module="integrations",
         icon="webhook",
         fields=(
             F("name", required=True, max_length=webhooks.NAME_LENGTH),
@@ -91,7 +91,7 @@ WEBHOOK_EVENT = register(
         key="webhook_event",
         model=WebhookEvent,
         permission="webhook",
-        module="admin",
+        module="integrations",
         icon="radio",
         fields=(
             F("event_id", editable=False),
@@ -124,7 +124,7 @@ WEBHOOK_DELIVERY = register(
         key="webhook_delivery",
         model=WebhookDelivery,
         permission="webhook",
-        module="admin",
+        module="integrations",
         icon="send",
         fields=(
             F("event_id", kind="ref", ref="webhook_event", editable=False),

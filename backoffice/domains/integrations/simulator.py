@@ -359,7 +359,7 @@ def play(
                 below = format(Decimal(safest["min_purchase"]) - Decimal("0.01"), "f")
                 if Decimal(below) > 0:
                     platform.order(customer_id, safest, below)
-                amount = format(max(Decimal(choice["min_purchase"]), Decimal(1000)), "f")
+                amount = format(max(Decimal(choice["min_purchase"]) * 2, Decimal(1000)), "f")
                 if platform.order(customer_id, choice, amount, campaign_code=code):
                     platform.order(customer_id, choice, amount, "redemption")
         else:
