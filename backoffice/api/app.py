@@ -50,23 +50,12 @@ def _status_router() -> APIRouter:
     return router
 
 
-def build() -> FastAPI:
-    """The API's FastAPI application (its paths relative to ``/api/v1``)."""
-    api = FastAPI(
-        title=TITLE,
-        version="1",
-        description=DESCRIPTION,
-        openapi_url="/openapi.json",
-        docs_url=None,
-        redoc_url=None,
-        exception_handlers=problems.HANDLERS,
-        dependencies=[],
-    )
-    api.include_router(_status_router(), dependencies=[Depends(bearer), Depends(key_header)])
-    api.include_router(resources.router, dependencies=[Depends(bearer), Depends(key_header)])
-    api.include_router(docs.router)
-    for module in domains.parts("api"):
-        api.include_router(module.router, dependencies=[Depends(bearer), Depends(key_header)])
+# what every secured router declares for the OpenAPI document (the check is ``auth.caller``)
+SECURED = [Depends(bearer), Depends(key_header)]
+
+
+def _unknown_route(api: FastAPI) -> None:
+    """Last: any other address under /api/v1 is a 404 problem, never a page of the portal."""
 
     @api.api_route(
         "/{rest:path}",
@@ -76,10 +65,62 @@ def build() -> FastAPI:
     def unknown(request: Request, rest: str) -> None:
         raise problems.Problem(404, "error.not_found")
 
+
+def build() -> FastAPI:
+    """The API's FastAPI application (its paths relative to ``/api/v1``): every route, and the
+    OpenAPI document of them all."""
+    api = FastAPI(
+        title=TITLE,
+        version="1",
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        exception_handlers=problems.HANDLERS,
+    )
+    api.include_router(_status_router(), dependencies=SECURED)
+    api.include_router(resources.router, dependencies=SECURED)
+    for router in resources.ROUTERS.values():
+        api.include_router(router, dependencies=SECURED)
+    api.include_router(docs.router)
+    for module in domains.parts("api"):
+        api.include_router(module.router, dependencies=SECURED)
+    _unknown_route(api)
     return api
+
+
+def _resource_app(router: APIRouter) -> FastAPI:
+    """One resource's routes on their own (documented by ``build()``'s application)."""
+    api = FastAPI(
+        openapi_url=None, docs_url=None, redoc_url=None, exception_handlers=problems.HANDLERS
+    )
+    api.include_router(router, dependencies=SECURED)
+    _unknown_route(api)
+    return api
+
+
+class ByResource:
+    """ASGI: a request under ``/resources/<key>`` goes straight to that resource's own
+    application; everything else to the whole one. With every resource's routes in one
+    application each request was matched against some 340 routes in turn (about 2 ms)."""
+
+    def __init__(self, whole: FastAPI, each: dict[str, FastAPI]) -> None:
+        self.whole, self.each = whole, each
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        target = self.whole
+        if scope.get("type") == "http":
+            path, root = str(scope.get("path", "")), str(scope.get("root_path", ""))
+            parts = path.removeprefix(root).split("/", 3)
+            if len(parts) > 2 and parts[1] == "resources":
+                target = self.each.get(parts[2], self.whole)
+        await target(scope, receive, send)
 
 
 def mounted() -> Starlette:
     """The transformer Reflex applies: the API under ``/api/v1``, the portal under the rest."""
-    limited = _WritesLimited(build(), path="", limit=BODY_LIMIT)
+    dispatch = ByResource(
+        build(), {key: _resource_app(router) for key, router in resources.ROUTERS.items()}
+    )
+    limited = _WritesLimited(dispatch, path="", limit=BODY_LIMIT)
     return Starlette(routes=[Mount(PREFIX, app=limited)])

@@ -41,8 +41,33 @@ def plain(value: Any) -> Any:
     return value
 
 
+def _json_default(value: Any) -> Any:
+    """What the JSON encoder cannot write itself (it calls this only for those values)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+class FastJSONResponse(JSONResponse):
+    """JSON as :func:`plain` would make it, written by the encoder in one pass (a page of 50
+    rows no longer walks every value in Python first)."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(
+            content,
+            default=_json_default,
+            ensure_ascii=False,
+            allow_nan=False,
+            separators=(",", ":"),
+        ).encode("utf-8")
+
+
 def respond(status: int, payload: Any, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(plain(payload), status_code=status, headers=headers)
+    return FastJSONResponse(payload, status_code=status, headers=headers)
 
 
 def _digest(request: Request, body: Any) -> str:

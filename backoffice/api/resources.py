@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -98,18 +99,39 @@ def _typed(spec: FieldSpec, value: Any) -> Any:
     return value
 
 
+@cache
+def _stamps(model: type) -> tuple[str, ...]:
+    """The bookkeeping columns a model has (asked of the class once: asking a record for a
+    missing one costs a refused attribute lookup each time)."""
+    return tuple(n for n in ("created_at", "updated_at", "archived_at") if hasattr(model, n))
+
+
+def _hidden(schema: service.Schema, principal: Principal) -> frozenset[str]:
+    """The fields whose values the caller gets as null."""
+    return frozenset(
+        spec.name for spec in schema.fields if spec.one_way or not service.can_read(principal, spec)
+    )
+
+
 def _record_data(
-    spec_values: dict[str, Any], schema: service.Schema, principal: Principal, record: Any
+    spec_values: dict[str, Any],
+    schema: service.Schema,
+    principal: Principal,
+    record: Any,
+    hidden: frozenset[str] | None = None,
 ) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": record.id, "version": getattr(record, "version", 0)}
-    for name in ("created_at", "updated_at", "archived_at"):
-        if hasattr(record, name):
-            data[name] = getattr(record, name)
+    model = type(record)
+    data: dict[str, Any] = {
+        "id": record.id,
+        "version": record.version if hasattr(model, "version") else 0,
+    }
+    for name in _stamps(model):
+        data[name] = getattr(record, name)
+    hidden = _hidden(schema, principal) if hidden is None else hidden
     for spec in schema.fields:
         if spec.name not in spec_values:
             continue
-        hidden = spec.one_way or not service.can_read(principal, spec)
-        data[spec.name] = None if hidden else _typed(spec, spec_values[spec.name])
+        data[spec.name] = None if spec.name in hidden else _typed(spec, spec_values[spec.name])
     return data
 
 
@@ -125,7 +147,12 @@ def _rows_data(
 ) -> list[dict[str, Any]]:
     """A page's records: their own columns and custom fields (linked records, as on the list
     page, only on the record itself)."""
-    extra = custom.values_for(session, schema.resource.key, [r.id for r in records])
+    extra = (
+        custom.values_for(session, schema.resource.key, [r.id for r in records])
+        if schema.custom_fields
+        else {}
+    )
+    hidden = _hidden(schema, principal)
     rows = []
     for record in records:
         values: dict[str, Any] = {}
@@ -138,7 +165,7 @@ def _rows_data(
                     values[spec.name] = raw
             elif spec.in_row:
                 values[spec.name] = service.stored_value(spec, record, principal)
-        rows.append(_record_data(values, schema, principal, record))
+        rows.append(_record_data(values, schema, principal, record, hidden))
     return rows
 
 
@@ -839,9 +866,17 @@ def build_router() -> APIRouter:
     def list_resources(who: Caller = Depends(caller)) -> Response:
         return calls.respond(200, {"data": _catalogue_of(who.principal)})
 
-    for resource in all_resources():
-        _resource_routes(router, resource)
+    return router
+
+
+def resource_router(resource: Resource) -> APIRouter:
+    """One resource's routes (``/resources/{key}…``)."""
+    router = APIRouter()
+    _resource_routes(router, resource)
     return router
 
 
 router = build_router()
+# each resource's own router: the app dispatches to it by key rather than matching every
+# resource's routes in turn (see ``backoffice.api.app``)
+ROUTERS: dict[str, APIRouter] = {r.key: resource_router(r) for r in all_resources()}

@@ -231,16 +231,21 @@ def authenticate(session: Session, key: str, address: str) -> Caller | None:
     if not key.startswith(KEY_PREFIX) or len(key) > 200:
         return None
     prefix, _, secret = key[len(KEY_PREFIX) :].partition("_")
-    row = session.exec(select(ApiKey).where(ApiKey.prefix == prefix)).first()
-    if row is None or not hmac.compare_digest(row.secret_hash, _hash(secret)):
+    found = session.exec(
+        select(ApiKey, ApiClient)
+        .join(ApiClient, ApiClient.id == ApiKey.client_id)
+        .where(ApiKey.prefix == prefix)
+    ).first()
+    if found is None:
+        return None
+    row, client = found
+    if not hmac.compare_digest(row.secret_hash, _hash(secret)):
         return None
     now = utcnow()
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
-    client = session.get(ApiClient, row.client_id)
     if (
-        client is None
-        or client.archived_at is not None
+        client.archived_at is not None
         or client.revoked_at is not None
         or (client.expires_at is not None and client.expires_at <= now)
         or not _address_allowed(client, address)
