@@ -3,6 +3,7 @@ allow-list), what a key's rights are, rate limits, and the shape of every refusa
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -100,3 +101,27 @@ def test_the_openapi_document_is_served(api):
     document = api.http().get("/openapi.json").json()
     assert document["openapi"].startswith("3.1")
     assert "/whoami" in document["paths"]
+
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
+
+
+def test_with_redis_every_worker_counts_against_the_same_limit(api, monkeypatch):
+    """Two workers (two counters on the same Redis) share a client's count; the served API
+    refuses the call past the limit whichever worker counted the earlier ones."""
+    import redis
+
+    from backoffice.api import limits
+
+    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
+    first, second = limits._Shared(REDIS_TEST_URL), limits._Shared(REDIS_TEST_URL)
+    client_id, key = api.key(rate_per_minute=3)
+    if time.time() % limits.WINDOW_SECONDS > limits.WINDOW_SECONDS - 5:
+        time.sleep(6)  # the whole test inside one minute's window
+    window = int(time.time() // limits.WINDOW_SECONDS)
+    assert [first.hit(client_id, window), second.hit(client_id, window)] == [1, 2]
+    monkeypatch.setattr(limits, "_counter", lambda: second)
+    caller = api.http(key)
+    # the window the two workers filled to 2 holds one more call
+    assert [caller.get("/whoami").status_code for _ in range(2)] == [200, 429]
+    assert first.hit(client_id, window) == 5
