@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import os
 import secrets
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -32,6 +35,7 @@ import httpx
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from backoffice.config import get_settings
 from backoffice.db import session_scope
 from backoffice.platform import audit, like, notifications
 from backoffice.platform.refusal import Refusal
@@ -124,11 +128,56 @@ def new_secret() -> str:
     return f"{SECRET_PREFIX}{secrets.token_urlsafe(32)}"
 
 
+PRIVATE_TARGETS_SETTING = "BACKOFFICE_WEBHOOK_PRIVATE_TARGETS"
+
+
+def private_targets_allowed() -> bool:
+    """Whether deliveries may go to loopback, private or link-local addresses: outside
+    production (the simulator listens on 127.0.0.1), or where the operator says so
+    (``BACKOFFICE_WEBHOOK_PRIVATE_TARGETS=1``: receivers inside the company's network). In
+    production otherwise a subscription cannot make the portal call its own network."""
+    flag = os.environ.get(PRIVATE_TARGETS_SETTING, "").lower() in ("1", "true", "yes")
+    return flag or not get_settings().is_production
+
+
+def _public(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_global
+    except ValueError:
+        return False
+
+
+def target_refusal(url: str, *, resolve: bool) -> str:
+    """Why the portal may not deliver to ``url`` (an i18n key), or "". A literal address or
+    ``localhost`` is judged at once; with ``resolve``, every address the name resolves to
+    (at delivery: a name that later resolves inward is caught then)."""
+    if private_targets_allowed():
+        return ""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return "webhook.private_target"
+    try:
+        ipaddress.ip_address(host)
+        return "" if _public(host) else "webhook.private_target"
+    except ValueError:
+        pass
+    if not resolve:
+        return ""
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return "webhook.unresolved"
+    return "" if found and all(_public(a) for a in found) else "webhook.private_target"
+
+
 def checked_url(url: object) -> str:
     text = str(url or "").strip()
     parts = urlsplit(text)
     if len(text) > URL_LENGTH or parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookRefused("webhook.bad_url")
+    refusal = target_refusal(text, resolve=False)
+    if refusal:
+        raise WebhookRefused(refusal)
     return text
 
 
@@ -423,6 +472,9 @@ def _send(client: httpx.Client, item: Claimed) -> tuple[int | None, str]:
         "Backoffice-Delivery": item.event_id,
         "Backoffice-Signature": signature_header(item.secret, int(time.time()), item.body),
     }
+    refusal = target_refusal(item.url, resolve=True)
+    if refusal:
+        return None, f"not sent: {refusal}"
     try:
         response = client.post(item.url, content=item.body, headers=headers)
     except httpx.HTTPError as error:

@@ -726,3 +726,36 @@ def test_a_run_that_read_deliveries_another_run_claimed_meanwhile_claims_none(
             run_a.commit()
         assert webhooks._take(run_b, read_by_b, now) == []
         run_b.commit()
+
+
+def test_in_production_no_delivery_reaches_the_portals_own_network(
+    session, admin, receiver, monkeypatch
+):
+    """A subscription may not make the portal call inside its own network: a loopback or
+    private address is refused when saved, and a name that resolves inward is not sent to
+    (the delivery fails as any unreachable receiver would), unless the operator allows it."""
+    subscription, _secret = _subscribe(session, admin, receiver, "/in", ["product.published"])
+    monkeypatch.setattr(
+        webhooks, "get_settings", lambda: __import__("types").SimpleNamespace(is_production=True)
+    )
+    monkeypatch.delenv(webhooks.PRIVATE_TARGETS_SETTING, raising=False)
+    for url in ("http://127.0.0.1:9/x", "http://10.1.2.3/x", "http://[::1]/x", "http://localhost/"):
+        with pytest.raises(webhooks.WebhookRefused, match="private_target"):
+            webhooks.create_subscription(
+                session, actor=admin, name="inward", url=url, events=["product.published"]
+            )
+    session.rollback()
+    # made before the rule applied (or by a name that now resolves inward): never sent
+    session.execute(
+        sa.update(WebhookSubscription)
+        .where(WebhookSubscription.id == subscription.id)
+        .values(url=receiver.url.replace("127.0.0.1", "localhost.") + "/in")
+    )
+    session.commit()
+    _emit(session)
+    assert webhooks.deliver_due() == "0 delivered, 1 failed"
+    assert receiver.received == []
+    [delivery] = _deliveries(session)
+    assert "private_target" in delivery.last_error
+    monkeypatch.setenv(webhooks.PRIVATE_TARGETS_SETTING, "1")  # receivers inside, by choice
+    assert webhooks.target_refusal(receiver.url, resolve=True) == ""
