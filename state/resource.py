@@ -258,7 +258,7 @@ class ResourceListState(StaffState, rx.State):
             archived=query.archived,
             active_filters=query.filters,
             filter_fields=self._filter_fields(schema, lang, query, principal, kept),
-            can_create=principal.can(resource.permission, "create"),
+            can_create=resource.creatable and principal.can(resource.permission, "create"),
             can_archive=principal.can(resource.permission, "archive"),
             can_export=resource.exportable and principal.can(resource.permission, "export"),
             can_import=resource.importable and principal.can(resource.permission, "import"),
@@ -936,6 +936,8 @@ class ResourceRecordState(StaffState, rx.State):
         self.viewer_id, self.viewer_image = 0, ""
         raw = self._record_param()
         if raw == "new":
+            if not resource.creatable:
+                return rx.toast.error(translate("record.not_creatable", lang))
             if not principal.can(resource.permission, "create"):
                 return rx.toast.error(translate("auth.denied", lang))
             self.is_new, self.record_id, self.version, self.archived = True, 0, 0, False

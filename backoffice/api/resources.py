@@ -459,39 +459,40 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
             answer = _answer(session, schema, who.principal, record)
         return calls.respond(200, answer, headers={"ETag": f'"{answer["version"]}"'})
 
-    create_model = shapes.create
+    if resource.creatable:  # else records come only from the domain's flows
+        create_model = shapes.create
 
-    @router.post(
-        path,
-        summary=f"Create {name_en}",
-        operation_id=f"create_{key}",
-        tags=tags,
-        status_code=201,
-        response_model=None,
-        responses={201: {"model": shapes.one}, **_problem_responses(403, 409, 422)},
-    )
-    def create_record(
-        request: Request, body: create_model, who: Caller = Depends(caller)
-    ) -> Response:
-        sent = _sent(body)
+        @router.post(
+            path,
+            summary=f"Create {name_en}",
+            operation_id=f"create_{key}",
+            tags=tags,
+            status_code=201,
+            response_model=None,
+            responses={201: {"model": shapes.one}, **_problem_responses(403, 409, 422)},
+        )
+        def create_record(
+            request: Request, body: create_model, who: Caller = Depends(caller)
+        ) -> Response:
+            sent = _sent(body)
 
-        def work(session: Session) -> tuple[int, Any]:
-            schema = schema_now(session)
-            values = _incoming(schema, who.principal, None, sent)
-            result = service.create(
-                session,
-                principal=who.principal,
-                resource=resource,
-                values=values,
-                client=client_address(request),
-                schema=schema,
-            )
-            _refused(result)
-            assert result.record_id is not None
-            return 201, _saved(session, schema, who.principal, result.record_id)
+            def work(session: Session) -> tuple[int, Any]:
+                schema = schema_now(session)
+                values = _incoming(schema, who.principal, None, sent)
+                result = service.create(
+                    session,
+                    principal=who.principal,
+                    resource=resource,
+                    values=values,
+                    client=client_address(request),
+                    schema=schema,
+                )
+                _refused(result)
+                assert result.record_id is not None
+                return 201, _saved(session, schema, who.principal, result.record_id)
 
-        response = calls.write(request, who, sent, work)
-        return _with_record_headers(response, resource, created=True)
+            response = calls.write(request, who, sent, work)
+            return _with_record_headers(response, resource, created=True)
 
     edit_model = shapes.edit
 

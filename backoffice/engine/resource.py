@@ -65,6 +65,8 @@ class Resource:
     default_sort: str = "-id"
     workflow: Workflow | None = None
     archivable: bool = True
+    # False: records come only from the domain's own flows (no new-record form, no create)
+    creatable: bool = True
     exportable: bool = True
     importable: bool = True
     attachments: bool = False  # files can be attached to its records

@@ -866,6 +866,8 @@ def create(
 ) -> SaveResult:
     if not principal.can(resource.permission, "create"):
         raise EngineError("auth.denied")
+    if not resource.creatable:
+        raise EngineError("record.not_creatable")
     clean, errors = validate(
         session,
         principal=principal,

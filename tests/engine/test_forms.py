@@ -31,6 +31,9 @@ def test_no_create_form_marks_a_field_it_does_not_let_the_user_fill(session, eve
             continue
         page = state_for(session, user, ResourceRecordState, f"{resource.route}/record?id=new")
         run(ResourceRecordState.event_handlers["open"].fn(page, resource.key))
+        if not resource.creatable:  # made by the portal's flows only: no new-record form
+            assert not page.fields and not page.is_new, resource.key
+            continue
         assert page.fields, resource.key
         opened += 1
         wrong = [f["name"] for f in page.fields if f["required"] and not f["editable"]]

@@ -40,6 +40,7 @@ CUSTOMER = register(
         key="customer",
         model=Customer,
         permission="customer",
+        creatable=False,  # customers sign up on the platform (``customers.sign_up``)
         module="kyc",
         icon="users",
         fields=(

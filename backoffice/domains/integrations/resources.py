@@ -80,12 +80,6 @@ WEBHOOK_SUBSCRIPTION = register(
 )
 
 
-def _made_by_events_only(
-    _session: Any, _principal: Principal, _values: dict[str, Any]
-) -> dict[str, str]:
-    return {"status": "webhook.log_read_only"}
-
-
 WEBHOOK_EVENT = register(
     Resource(
         key="webhook_event",
@@ -114,7 +108,7 @@ WEBHOOK_EVENT = register(
         archivable=False,
         importable=False,
         opens_module=False,
-        before_create=_made_by_events_only,
+        creatable=False,
     )
 )
 
@@ -158,6 +152,6 @@ WEBHOOK_DELIVERY = register(
         archivable=False,
         importable=False,
         opens_module=False,
-        before_create=_made_by_events_only,
+        creatable=False,
     )
 )
