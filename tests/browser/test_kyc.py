@@ -79,7 +79,9 @@ def test_officer_claims_reveals_clears_a_hit_and_a_second_officer_approves(
     # an open hit means the case cannot be approved alone …
     expect(page.locator("#transition-approve")).to_have_count(0)
     row = page.locator(".hit-row").first
-    row.locator(".hit-reason input").fill("出生日期与证件不符，非同一人")
+    reason = row.locator(".hit-reason input")
+    reason.fill("出生日期与证件不符，非同一人")
+    expect(reason).to_have_value("出生日期与证件不符，非同一人")  # not redrawn since
     row.locator(".hit-save").click()
     expect(page.get_by_text("已记录命中处理结果。")).to_be_visible()
     expect(page.locator(".hit-row").first).to_contain_text("误报")
