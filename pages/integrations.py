@@ -9,6 +9,9 @@ from pages.layout import scroll_region, template
 from pages.ui import date_input, t
 from state.integrations import IntegrationsState
 
+# what an administrator typed or the portal generated (names, keys): data, in no language
+DATA = {"data-lang-free": "true"}
+
 COLUMNS = ("name", "role", "allowed_ips", "expires", "rate", "keys", "status", "actions")
 CLIENT_TONES = {"active": "green", "expired": "gray", "revoked": "red"}
 KEY_TONES = {"live": "green", "ending": "amber", "ended": "gray"}
@@ -145,6 +148,7 @@ def _shown_key() -> rx.Component:
                         id="new-key",
                         flex="1",
                         min_width="0",
+                        custom_attrs=DATA,
                     ),
                     rx.hstack(
                         rx.button(
@@ -270,7 +274,7 @@ def _revoke_panel() -> rx.Component:
 def _key_line(key: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.code(key["prefix"], size="1"),
+            rx.code(key["prefix"], size="1", custom_attrs=DATA),
             _badge(key["status"], "key", KEY_TONES),
             align="center",
             spacing="2",
@@ -297,7 +301,7 @@ def _key_line(key: rx.Var) -> rx.Component:
 
 def _client_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.text(row["name"], weight="medium")),
+        rx.table.cell(rx.text(row["name"], weight="medium", custom_attrs=DATA)),
         rx.table.cell(_role_label(row["role"])),
         rx.table.cell(
             rx.cond(row["allowed_ips"] != "", row["allowed_ips"], t("integrations.any_address"))

@@ -21,7 +21,12 @@ def subscription_panel() -> rx.Component:
                 WebhookPanelState.secret != "",
                 rx.callout(
                     rx.vstack(
-                        rx.code(WebhookPanelState.secret, id="webhook-secret", size="3"),
+                        rx.code(
+                            WebhookPanelState.secret,
+                            id="webhook-secret",
+                            size="3",
+                            custom_attrs={"data-lang-free": "true"},
+                        ),
                         rx.text(t("webhook.secret_once"), size="2"),
                         rx.button(
                             t("webhook.secret_copied"),
