@@ -89,27 +89,5 @@ def assess(
         .with_for_update()
     ).first()
     if case is not None:
-        write_versioned(
-            session,
-            KycCase,
-            case,
-            case.version,
-            {
-                "questionnaire_id": current.id,
-                "answers": answers,
-                "questionnaire_score": total,
-                "risk_tolerance": tolerance,
-            },
-            actor=principal.username,
-            action="kyc_case.score",
-            entity="kyc_case",
-            changes={
-                "questionnaire_score": [case.questionnaire_score, total],
-                "risk_tolerance": [case.risk_tolerance, tolerance],
-                "questionnaire_number": [None, current.number],
-                "answers": [None, answers],
-            },
-            client=client,
-            refuse=rules.QuestionnaireError,
-        )
+        rules.keep_score(session, principal, case, current, answers, total, tolerance, client)
     return Assessment(total, tolerance, current, case.id if case is not None else None)

@@ -315,6 +315,22 @@ def score_case(
     answers = json.dumps(
         {str(q.id): chosen[q.id] for q in questions}, sort_keys=True, separators=(",", ":")
     )
+    keep_score(session, principal, case, current, answers, total, tolerance, client)
+    return total, tolerance
+
+
+def keep_score(
+    session: Session,
+    principal: Principal,
+    case: KycCase,
+    current: RiskQuestionnaire,
+    answers: str,
+    total: int,
+    tolerance: str,
+    client: str = "",
+) -> None:
+    """The case's score, tolerance and answers under the version used, audited (the one write
+    of a scoring, by an officer on the case or by the customer platform's assessment)."""
     before = (case.questionnaire_score, case.risk_tolerance, case.questionnaire_id)
     write_versioned(
         session,
@@ -339,7 +355,6 @@ def score_case(
         client=client,
         refuse=QuestionnaireError,
     )
-    return total, tolerance
 
 
 def _number_of(session: Session, questionnaire_id: int) -> int | None:
