@@ -29,13 +29,15 @@ class _Local:
 
 
 class _Shared:
+    prefix = "backoffice:api-rate"
+
     def __init__(self, url: str) -> None:
         import redis
 
         self._redis = redis.Redis.from_url(url, socket_timeout=2)
 
     def hit(self, client_id: int, window: int) -> int:
-        key = f"backoffice:api-rate:{client_id}:{window}"
+        key = f"{self.prefix}:{client_id}:{window}"
         with self._redis.pipeline() as pipe:
             pipe.incr(key)
             pipe.expire(key, WINDOW_SECONDS * 2)
