@@ -202,7 +202,12 @@ def _alerts() -> rx.Component:
                 rx.link(t("resource.kpi_alert"), href="/r/kpi_alert?queue=open", size="2"),
                 rx.cond(
                     KpiState.can_rules,
-                    rx.link(t("resource.kpi_alert_rule"), href="/r/kpi_alert_rule", size="2"),
+                    rx.link(
+                        t("resource.kpi_alert_rule"),
+                        href="/r/kpi_alert_rule",
+                        size="2",
+                        id="kpi-alert-rules",
+                    ),
                 ),
                 spacing="4",
             ),
@@ -291,7 +296,12 @@ def kpi_dashboard() -> rx.Component:
                 width="100%",
                 spacing="4",
             ),
-            rx.callout(t("kpi.no_metrics"), icon="info", id="kpi-no-metrics"),
+            rx.vstack(
+                rx.callout(t("kpi.no_metrics"), icon="info", id="kpi-no-metrics"),
+                _alerts(),
+                width="100%",
+                spacing="3",
+            ),
         ),
         width="100%",
         spacing="3",

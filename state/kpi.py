@@ -23,7 +23,7 @@ from backoffice.domains.kpi.metrics import (
 from backoffice.i18n import translate
 from backoffice.platform import chart_style, figures, offload
 from backoffice.platform.versioned import display_names
-from state.auth import requires
+from state.auth import requires, signed_in
 from state.base import StaffState
 from state.charts import Chart, as_chart
 
@@ -98,13 +98,18 @@ class KpiState(StaffState, rx.State):
         return kpi.parse_period(self.start, self.end)
 
     @rx.event
-    @requires("kpi", "view")
+    @signed_in  # the page gate opens /kpi to the metrics' readers and the alerts' keepers
     async def load(self) -> None:
         params = self.router.url.query_parameters
         principal = await self._principal()
-        areas = areas_of(principal)
+        self.can_alerts = principal.can("kpi_alert", "view")
+        self.can_rules = principal.can("kpi_alert_rule", "view")
+        areas = areas_of(principal)  # none without kpi.view
         self.has_metrics = bool(areas)
         if not areas:
+            lang = await self._lang()
+            with session_scope() as session:
+                self.open_alerts = self._alerts(session, principal, lang)
             return
         wanted = str(params.get("area", ""))
         overview = len(areas) > 1
@@ -117,8 +122,6 @@ class KpiState(StaffState, rx.State):
         self.areas = [{"key": a, "label": translate(f"kpi.area.{a}", lang)} for a in choices]
         self.can_export = principal.can("kpi", "export")
         self.can_reports = kpi.sees_everything(principal)
-        self.can_alerts = principal.can("kpi_alert", "view")
-        self.can_rules = principal.can("kpi_alert_rule", "view")
         await self._fill()
 
     async def _fill(self) -> None:

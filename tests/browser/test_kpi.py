@@ -86,3 +86,25 @@ def test_a_customer_service_agent_sees_no_figures(page: Page, app_url, sign_in_a
     page.goto(app_url + "/kpi")
     expect(page.locator("#kpi-no-metrics")).to_be_visible(timeout=30_000)
     expect(page.locator(".kpi-card")).to_have_count(0)
+
+
+def test_an_administrator_opens_the_kpi_module_for_its_alert_rules(
+    page: Page, app_url, app_env, sign_in_as, screenshot_dir
+):
+    """The KPI entry in an administrator's sidebar opens: no figures, no refusal, and the way to
+    the alert rules they keep."""
+    (denied_before,) = _one(
+        app_env, "SELECT COUNT(*) FROM audit_entry WHERE action = 'access.denied'"
+    )
+    sign_in_as("admin")
+    page.goto(app_url + "/")
+    page.locator("#sidebar a[href='/kpi']").click()
+    expect(page.locator("#kpi-no-metrics")).to_be_visible(timeout=30_000)
+    expect(page.locator(".kpi-card")).to_have_count(0)
+    page.locator("#kpi-alert-rules").click()
+    expect(page).to_have_url(re.compile(r"/r/kpi_alert_rule"), timeout=30_000)
+    (denied_after,) = _one(
+        app_env, "SELECT COUNT(*) FROM audit_entry WHERE action = 'access.denied'"
+    )
+    assert denied_after == denied_before
+    page.screenshot(path=str(screenshot_dir / "kpi-administrator.png"), full_page=True)

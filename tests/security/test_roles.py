@@ -151,7 +151,8 @@ def test_the_brief_points_hold_in_the_matrix():
 
 
 def test_the_sidebar_shows_what_the_gate_opens():
-    """A report in a role's sidebar is a page it may open, and the other way round."""
+    """A report in a role's sidebar is a page it may open, and the other way round; so is a
+    module's own entry."""
     page = roles_by_page()
     for role in ROLES:
         principal = principal_of(role)
@@ -161,6 +162,9 @@ def test_the_sidebar_shows_what_the_gate_opens():
             if route.startswith("/me/"):
                 continue  # one's own appraisals open outside the HR module
             assert (route in listed) == opens, (role, route)
+        for module in MODULES:  # a module in the sidebar is a page its role may open
+            if module.key in gate.modules_of(principal):
+                assert role in page[module.route], (role, module.route)
 
 
 def test_no_handler_returns_data_of_a_kind_the_role_may_not_see(clean_db, session, monkeypatch):
