@@ -14,7 +14,16 @@ from state.auth import SessionState
 from state.home import LandingState, OverviewState
 
 
+def _countable(stat: str) -> rx.Var:
+    """Shown while loading ("…") and then only when the caller may count it."""
+    return ~OverviewState.loaded | OverviewState.counts.contains(stat)
+
+
 def stat_card(stat: str) -> rx.Component:
+    return rx.cond(_countable(stat), _stat_card(stat))
+
+
+def _stat_card(stat: str) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.text(t(f"stat.{stat}"), size="2", color_scheme="gray"),
@@ -45,11 +54,14 @@ def _module_link(module: Module) -> rx.Component:
                 rx.text(t(f"module.{module.key}.desc"), size="2", color_scheme="gray"),
                 rx.hstack(
                     *[
-                        rx.badge(
-                            t(f"stat.{s}"),
-                            ": ",
-                            rx.cond(OverviewState.loaded, OverviewState.counts[s], "…"),
-                            variant="soft",
+                        rx.cond(
+                            _countable(s),
+                            rx.badge(
+                                t(f"stat.{s}"),
+                                ": ",
+                                rx.cond(OverviewState.loaded, OverviewState.counts[s], "…"),
+                                variant="soft",
+                            ),
                         )
                         for s in module.stats
                     ],

@@ -86,6 +86,20 @@ def test_compliance_module_counts_match_the_database(page: Page, app_url, app_en
     expect(page.locator("#stat-watchlist")).to_have_text(f"{counts['watchlist']:,}")
 
 
+def test_a_figure_the_role_may_not_count_is_left_out(page: Page, app_url, app_env, sign_in_as):
+    """An executive reads KYC cases but not the watch lists: the KYC page counts the cases and
+    shows no watch-list figure at all (not a dash), on the page and on the overview's card."""
+    sign_in_as("ceo.huang")
+    counts = _app_counts(app_env)
+    page.goto(app_url + "/kyc")
+    expect(page.locator("#stat-kyc_open")).to_have_text(f"{counts['kyc_open']:,}", timeout=30_000)
+    expect(page.locator("#stat-watchlist")).to_have_count(0)
+    page.goto(app_url + "/")
+    card = page.locator("#card-kyc")
+    expect(card).to_contain_text(f"{counts['kyc_open']:,}", timeout=30_000)
+    expect(card).not_to_contain_text("—")
+
+
 def test_dark_mode_and_tablet_layouts(page: Page, app_url, sign_in_as, screenshot_dir):
     sign_in_as("pm.li")
     before = page.evaluate("document.documentElement.className")

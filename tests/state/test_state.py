@@ -93,6 +93,22 @@ def test_overview_counts_only_the_modules_the_caller_may_view(session):
     assert "transactions" not in state.counts and "employees" not in state.counts
 
 
+def test_overview_leaves_out_a_figure_the_caller_may_not_count(session):
+    """An executive sees the KYC module but not the watch lists: no watch-list figure."""
+    from reflex.state import State
+
+    from state.auth import carry_cookie
+    from tests.factories import make_user, run, sign_in
+
+    user, _ = make_user(session, "exec", ["executive"])
+    root = State(_reflex_internal_init=True)
+    carry_cookie(root, sign_in(session, user))
+    state = root.get_substate(OverviewState.get_full_name().split(".")[1:])
+    run(_handler(OverviewState, "load")(state))
+    assert state.counts["kyc_open"] == "0"
+    assert "watchlist" not in state.counts
+
+
 def _customer_and_product(session):
     """Customer 1 and a bond product of a bank: what a transaction row needs."""
     from datetime import UTC, datetime
