@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Body, Depends, Path, Request
 from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.responses import JSONResponse, Response
@@ -33,6 +33,7 @@ from backoffice.api.schemas import (
     HistoryPage,
     ResourceList,
     json_format,
+    step_model,
 )
 from backoffice.api.schemas import Problem as ProblemSchema
 from backoffice.db import session_scope
@@ -548,9 +549,55 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
         route_path: str,
         operation: str,
         summary: str,
-        change: Callable[[Session, Principal, int, int, str], service.SaveResult],
+        change: Callable[[Session, Principal, int, int, str, dict[str, Any]], service.SaveResult],
+        body_model: type[BaseModel] | None = None,
     ) -> None:
-        @router.post(
+        def changed(
+            request: Request, record_id: int, who: Caller, sent: dict[str, Any]
+        ) -> Response:
+            version = _version(request, required=False)
+
+            def work(session: Session) -> tuple[int, Any]:
+                schema = schema_now(session)
+                record = service.load(
+                    session, principal=who.principal, resource=resource, record_id=record_id
+                )
+                values = _incoming(schema, who.principal, record, sent) if sent else {}
+                current = record.version if version is None else version
+                _refused(
+                    change(
+                        session, who.principal, record_id, current, client_address(request), values
+                    )
+                )
+                return 200, _saved(session, schema, who.principal, record_id)
+
+            return _with_record_headers(calls.write(request, who, sent, work), resource, False)
+
+        endpoint: Callable[..., Response]
+        if body_model is None:
+
+            def change_record(
+                request: Request, record_id: int = record_id_path, who: Caller = Depends(caller)
+            ) -> Response:
+                return changed(request, record_id, who, {})
+
+            endpoint = change_record
+        else:
+            step_body: type[BaseModel] = body_model
+
+            def change_record_with(
+                request: Request,
+                body: step_body = Body(  # type: ignore[valid-type]
+                    None, description="The fields the step asks for, filled in with it"
+                ),
+                record_id: int = record_id_path,
+                who: Caller = Depends(caller),
+            ) -> Response:
+                return changed(request, record_id, who, _sent(body) if body is not None else {})
+
+            endpoint = change_record_with
+
+        router.post(
             route_path,
             summary=summary,
             operation_id=operation,
@@ -567,28 +614,11 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
                         "in": "header",
                         "required": False,
                         "schema": {"type": "string"},
-                        "description": "The version read; without it, the current one",
+                        "description": "The version read (the ETag); without it, the current one",
                     }
                 ]
             },
-        )
-        def change_record(
-            request: Request, record_id: int = record_id_path, who: Caller = Depends(caller)
-        ) -> Response:
-            version = _version(request, required=False)
-
-            def work(session: Session) -> tuple[int, Any]:
-                schema = schema_now(session)
-                record = service.load(
-                    session, principal=who.principal, resource=resource, record_id=record_id
-                )
-                current = record.version if version is None else version
-                _refused(
-                    change(session, who.principal, record_id, current, client_address(request))
-                )
-                return 200, _saved(session, schema, who.principal, record_id)
-
-            return _with_record_headers(calls.write(request, who, {}, work), resource, False)
+        )(endpoint)
 
     if resource.workflow is not None:
         for step in resource.workflow.transitions:
@@ -599,6 +629,7 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
                 record_id: int,
                 version: int,
                 client: str,
+                values: dict[str, Any],
                 step_key: str = step.key,
             ) -> service.SaveResult:
                 return service.transition(
@@ -609,13 +640,17 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
                     version=version,
                     transition_key=step_key,
                     client=client,
+                    values=values,
                 )
 
+            asked = ", ".join(step.required_fields)
             _change_route(
                 f"{one}/transitions/{step.key}",
                 f"transition_{key}_{step.key}",
-                f"{name_en}: {step.label('en')}",
+                f"{name_en}: {step.label('en')}"
+                + (f" (a body may fill in {asked} with it)" if asked else ""),
                 take,
+                step_model(resource, step),
             )
 
     if resource.archivable:
@@ -627,6 +662,7 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
                 record_id: int,
                 version: int,
                 client: str,
+                values: dict[str, Any],
                 archived: bool = archived,
             ) -> service.SaveResult:
                 return service.set_archived(

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from backoffice.engine.fields import FieldSpec
 from backoffice.engine.resource import Resource
+from backoffice.engine.workflow import Transition
 
 # JSON schema of each field kind: (Python type pydantic checks, extra schema keywords)
 _SHAPES: dict[str, tuple[Any, dict[str, Any]]] = {
@@ -112,6 +113,24 @@ def input_model(resource: Resource, *, creating: bool) -> type[BaseModel]:
         model_name(resource, "Create" if creating else "Edit"), __base__=_Open, **fields
     )
     return model  # type: ignore[no-any-return]
+
+
+def step_model(resource: Resource, transition: Transition) -> type[BaseModel] | None:
+    """The body a workflow step may be taken with: the fields it asks for (the form beside its
+    button), every one required and nothing else; None for a step that asks for none."""
+    specs = [resource.field(name) for name in transition.required_fields]
+    if not specs:
+        return None
+    fields: dict[str, Any] = {}
+    for spec in specs:
+        assert spec is not None, transition.key
+        described = _describe(spec)
+        described["description"] = f"required by the step {transition.key}"
+        fields[spec.name] = (_SHAPES[spec.kind][0], Field(**described))
+    name = model_name(resource, "".join(p.title() for p in transition.key.split("_")) + "Step")
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        name, __config__=ConfigDict(extra="forbid"), **fields
+    )
 
 
 class Envelope:
