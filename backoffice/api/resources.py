@@ -32,7 +32,7 @@ from backoffice.api.schemas import (
     Envelope,
     HistoryPage,
     ResourceList,
-    json_format,
+    filter_parameters,
     step_model,
 )
 from backoffice.api.schemas import Problem as ProblemSchema
@@ -309,7 +309,8 @@ def _decode_cursor(resource: Resource, sort: str, cursor: str) -> tuple[Any, int
 
 # --- the endpoints of one resource ----------------------------------------------------------
 def _list_parameters(resource: Resource) -> list[dict[str, Any]]:
-    """The list's query parameters for the document (custom fields' filters work too)."""
+    """The list's query parameters for the document (the custom fields' filters are added with
+    the fields themselves: ``backoffice.api.app``)."""
     text = {"type": "string"}
     params = [
         {"name": "q", "in": "query", "schema": text, "description": "Search (prefix)"},
@@ -359,16 +360,7 @@ def _list_parameters(resource: Resource) -> list[dict[str, Any]]:
     for name in resource.filters:
         spec = resource.field(name)
         ranged = spec is not None and spec.kind in service.RANGE_KINDS
-        label = spec.label("en") if spec else name
-        shape: dict[str, Any] = dict(text)
-        if spec is not None and spec.kind == "choice":
-            shape["enum"] = list(spec.choices)
-        elif spec is not None and json_format(spec.kind):
-            shape["format"] = json_format(spec.kind)
-        for key in (f"{name}__min", f"{name}__max") if ranged else (name,):
-            params.append(
-                {"name": key, "in": "query", "schema": shape, "description": f"Filter: {label}"}
-            )
+        params += filter_parameters(name, spec, ranged=ranged)
     return params
 
 

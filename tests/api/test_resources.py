@@ -731,3 +731,60 @@ def test_the_document_gives_each_step_the_body_of_its_fields(api):
             assert shape["additionalProperties"] is False
             for name, field in shape["properties"].items():
                 assert field["x-label-zh"] == resource.field(name).label("zh")
+
+
+# --- custom fields in the document ----------------------------------------------------------
+def test_the_document_describes_custom_fields_added_after_it_was_first_served(api, session):
+    from backoffice.engine import custom
+    from tests.api_client import ADMIN
+
+    http = api.as_role("product_manager")
+    first = http.get("/openapi.json").json()
+    assert not [n for n in first["components"]["schemas"]["Partner"]["properties"] if n[:2] == "x_"]
+    tier, errors = custom.add_definition(
+        session,
+        actor=ADMIN,
+        resource_key="partner",
+        name="tier",
+        label_zh="合作等级",
+        label_en="Partnership tier",
+        kind="choice",
+        required=True,
+        choices="gold\nsilver",
+    )
+    assert not errors
+    custom.add_definition(
+        session,
+        actor=ADMIN,
+        resource_key="partner",
+        name="credit_line",
+        label_zh="授信额度",
+        label_en="Credit line",
+        kind="money",
+    )
+    session.commit()
+
+    document = http.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    for model in ("Partner", "PartnerCreate", "PartnerEdit"):
+        field = schemas[model]["properties"]["x_tier"]
+        assert field["title"] == "Partnership tier" and field["x-label-zh"] == "合作等级"
+        assert field["enum"] == ["gold", "silver", None] and field["x-custom"] is True
+        assert "required" in field["description"]
+        money = schemas[model]["properties"]["x_credit_line"]
+        assert money["format"] == "decimal" and money["x-label-zh"] == "授信额度"
+        assert "required" not in money.get("description", "").split("; ")
+    filters = {p["name"]: p for p in document["paths"]["/resources/partner"]["get"]["parameters"]}
+    assert filters["x_tier"]["schema"]["enum"] == ["gold", "silver"]
+    assert {"x_credit_line__min", "x_credit_line__max"} <= set(filters)
+    assert "x_tier" not in schemas["Product"]["properties"]  # the partner's alone
+    assert "Partnership tier" in http.get("/docs").text
+    # what the document says is what the API takes and answers
+    created = http.post("/resources/partner", json={**PARTNER, "x_tier": "gold"})
+    assert created.status_code == 201, created.text
+    assert created.json()["data"]["x_tier"] == "gold"
+
+    assert custom.archive_definition(session, actor=ADMIN, field_id=tier.id)
+    session.commit()
+    again = http.get("/openapi.json").json()["components"]["schemas"]["Partner"]["properties"]
+    assert "x_tier" not in again and "x_credit_line" in again
