@@ -48,6 +48,13 @@ def _problem(response, status: int, code: str) -> dict:
     return body
 
 
+def _tag_version(response) -> int:
+    """The version an answer's ETag (``"<version>-<digest>"``) starts with."""
+    tag = response.headers["ETag"]
+    assert tag.startswith('"') and tag.endswith('"') and "-" in tag, tag
+    return int(tag.strip('"').split("-", 1)[0])
+
+
 def _partners(session) -> list[Partner]:
     return list(session.exec(select(Partner).order_by(Partner.id)).all())
 
@@ -156,7 +163,7 @@ def test_create_answers_201_with_location_etag_and_typed_values_audited_as_the_c
     body = created.json()
     partner_id = body["data"]["id"]
     assert created.headers["Location"] == f"/api/v1/resources/partner/{partner_id}"
-    assert created.headers["ETag"] == '"1"' and body["version"] == 1
+    assert _tag_version(created) == 1 and body["version"] == 1
     assert body["data"]["commission_rate"] == "0.8500"  # percent: exact, 4 places
     assert body["data"]["contract_end"] == "2027-06-30"
     assert body["data"]["kind"] == "fund_company"
@@ -241,7 +248,7 @@ def test_an_edit_needs_if_match_and_a_stale_version_names_who_changed_what(api, 
         headers={"If-Match": '"1"'},
     )
     assert edited.status_code == 200, edited.text
-    assert edited.headers["ETag"] == '"2"'
+    assert _tag_version(edited) == 2
     assert edited.json()["data"]["commission_rate"] == "1.2000"
     stale = second.patch(
         f"/resources/partner/{partner_id}", json={"notes": "late"}, headers={"If-Match": '"1"'}
@@ -436,7 +443,7 @@ def test_a_key_takes_a_workflow_step_but_never_an_approving_one(api, session):
     )
     assert submitted.status_code == 200, submitted.text
     assert submitted.json()["data"]["status"] == "in_review"
-    assert submitted.headers["ETag"] == f'"{submitted.json()["version"]}"'
+    assert _tag_version(submitted) == submitted.json()["version"]
     assert "publish" not in submitted.json()["transitions"]
     for step in ("publish", "reject"):  # approve / publish: a person's steps, never a key's
         _problem(
@@ -457,7 +464,7 @@ def test_archive_and_restore_with_history_in_the_callers_language(api, session):
     partner_id = http.post("/resources/partner", json=PARTNER).json()["data"]["id"]
     archived = http.post(f"/resources/partner/{partner_id}/archive", headers={"If-Match": '"1"'})
     assert archived.status_code == 200, archived.text
-    assert archived.json()["data"]["archived_at"] and archived.headers["ETag"] == '"2"'
+    assert archived.json()["data"]["archived_at"] and _tag_version(archived) == 2
     assert http.get("/resources/partner").json()["data"] == []
     listed = http.get("/resources/partner", params={"archived": "1"}).json()["data"]
     assert [r["id"] for r in listed] == [partner_id]
@@ -579,7 +586,7 @@ def test_every_resource_answers_every_role_in_its_documented_shape(api, clean_db
                 one = http.get(f"/resources/{resource.key}/{row.id}")
                 assert one.status_code == 200, (role, resource.key, one.text)
                 answer = shapes[resource.key].one.model_validate(one.json())
-                assert one.headers["ETag"] == f'"{answer.version}"'
+                assert _tag_version(one) == answer.version
                 data = one.json()["data"]
                 for spec in resource.fields:
                     hidden = spec.read_permission and ".".join(spec.read_permission) not in rights
@@ -788,3 +795,67 @@ def test_the_document_describes_custom_fields_added_after_it_was_first_served(ap
     session.commit()
     again = http.get("/openapi.json").json()["components"]["schemas"]["Partner"]["properties"]
     assert "x_tier" not in again and "x_credit_line" in again
+
+
+# --- conditional GET ------------------------------------------------------------------------
+def test_a_record_read_again_unchanged_answers_304_and_200_once_it_changed(api, session):
+    http = api.as_role("product_manager")
+    created = http.post("/resources/partner", json=PARTNER)
+    partner = f"/resources/partner/{created.json()['data']['id']}"
+    first = http.get(partner)
+    tag = first.headers["ETag"]
+    assert tag == created.headers["ETag"]  # the create's answer is what a read gives
+    assert "Authorization" in first.headers["Vary"]
+    unchanged = http.get(partner, headers={"If-None-Match": tag})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    assert unchanged.headers["ETag"] == tag
+    assert http.get(partner, headers={"If-None-Match": f"W/{tag}"}).status_code == 304
+    assert http.get(partner, headers={"If-None-Match": f'"0-x", {tag}'}).status_code == 304
+    assert http.get(partner, headers={"If-None-Match": '"1"'}).status_code == 200
+    # the ETag is what If-Match takes, and the change is judged by its version alone
+    edited = http.patch(partner, json={"notes": "续约中"}, headers={"If-Match": tag})
+    assert edited.status_code == 200, edited.text
+    again = http.get(partner, headers={"If-None-Match": tag})
+    assert again.status_code == 200 and again.json()["data"]["notes"] == "续约中"
+    assert again.headers["ETag"] == edited.headers["ETag"] != tag
+    stale = http.patch(partner, json={"notes": "x"}, headers={"If-Match": tag})
+    body = _problem(stale, 412, "record.stale_by")
+    assert body["detail"]
+    assert http.get(partner, headers={"If-None-Match": again.headers["ETag"]}).status_code == 304
+
+
+def test_callers_masked_differently_never_get_a_304_on_each_others_tag(api, session):
+    employee = _employee(session, "23000")
+    path = f"/resources/employee/{employee.id}"
+    hr, pmo = api.as_role("hr"), api.as_role("pmo")  # pmo sees employees, not their pay
+    hr_tag = hr.get(path).headers["ETag"]
+    pmo_read = pmo.get(path)
+    pmo_tag = pmo_read.headers["ETag"]
+    assert pmo_read.json()["data"]["salary"] is None and hr_tag != pmo_tag
+    assert pmo.get(path, headers={"If-None-Match": hr_tag}).status_code == 200
+    assert hr.get(path, headers={"If-None-Match": pmo_tag}).status_code == 200
+    assert "23000" not in pmo.get(path, headers={"If-None-Match": hr_tag}).text
+    assert hr.get(path, headers={"If-None-Match": hr_tag}).status_code == 304
+    # a salary nobody has set yet reads the same to both: the tags still differ
+    bare = _bare_employee(session)
+    hr_bare = hr.get(f"/resources/employee/{bare}")
+    pmo_bare = pmo.get(f"/resources/employee/{bare}")
+    assert hr_bare.json()["data"]["salary"] is None and pmo_bare.json()["data"]["salary"] is None
+    assert hr_bare.headers["ETag"] != pmo_bare.headers["ETag"]
+    bare_path = f"/resources/employee/{bare}"
+    assert pmo.get(bare_path, headers={"If-None-Match": hr_bare.headers["ETag"]}).status_code == 200
+
+
+def _bare_employee(session) -> int:
+    team = session.exec(select(Team)).first()
+    employee = Employee(
+        employee_no="E009",
+        name="周明",
+        team_id=team.id,
+        position="Analyst",
+        hire_date=date(2024, 5, 6),
+        salary_cipher="",
+    )
+    session.add(employee)
+    session.commit()
+    return employee.id
