@@ -49,9 +49,9 @@ from backoffice.security.rbac import Principal
 BASE = "/resources"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-# engine refusals that are a conflict with the record's state rather than bad input
 # a record's answer depends on who asks (masking, the steps offered): caches keep it per caller
 PER_CALLER = "Authorization, X-API-Key"
+# engine refusals that are a conflict with the record's state rather than bad input
 CONFLICT_KEYS = ("record.archived", "workflow.not_editable", "workflow.not_from_this_state")
 # what each kind of field accepts in JSON (anything else is refused before parsing)
 _ACCEPTS: dict[str, tuple[type, ...]] = {
