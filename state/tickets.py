@@ -447,40 +447,22 @@ class TicketDeskState(StaffState, rx.State):
         if not note:
             return await self._refused("tickets.note_required")
         caller = await self._caller()
-        resource = get_resource(TICKET)
-        assert resource is not None
-        with session_scope() as session:
-            ticket = desk.by_id(session, self.ticket_id)
-            refusal = (
-                service.transition_refusal(
-                    session,
-                    principal=caller.principal,
-                    resource=resource,
-                    record=ticket,
-                    transition_key="resolve",
-                    supplied=RESOLVE_FORM,
-                )
-                if ticket is not None
-                else "error.not_found"
-            )
-        if refusal:  # refused before the note is written, not after it
-            return await self._refused(refusal)
-        with self._write_scope() as session:
-            saved = service.update(
+        with self._write_scope() as session:  # the note and the step: both or neither
+            result = service.transition(
                 session,
                 principal=caller.principal,
-                resource=resource,  # type: ignore[arg-type]
+                resource=get_resource(TICKET),  # type: ignore[arg-type]
                 record_id=self.ticket_id,
                 version=self.version,
-                values={"resolution_note": note},
+                transition_key="resolve",
                 client=caller.client,
+                values={"resolution_note": note},
             )
-            service.discard_if_refused(session, saved)
-        if not saved.ok:
-            message = saved.message or next(iter(saved.errors.values()), "error.generic")
-            return await self._refused(message, **saved.message_params)
-        self.version += 1
-        return await self._transition("resolve")
+            service.discard_if_refused(session, result)
+        if not result.ok:
+            message = result.message or next(iter(result.errors.values()), "error.generic")
+            return await self._refused(message, **result.message_params)
+        return await self._refresh(rx.toast.success(translate("tickets.done", caller.lang)))
 
     @rx.event
     @requires(TICKET, "edit")

@@ -4,6 +4,8 @@ document at ``/api/v1/openapi.json``."""
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -12,9 +14,12 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from backoffice import domains
-from backoffice.api import docs, problems, resources
+from backoffice.api import docs, problems, resources, schemas
 from backoffice.api.auth import bearer, caller, key_header
+from backoffice.db import session_scope
 from backoffice.domains.integrations.clients import Caller
+from backoffice.engine import custom, service
+from backoffice.engine.resource import all_resources
 from backoffice.security.request_limits import MIB, BodyLimit
 
 PREFIX = "/api/v1"
@@ -66,6 +71,35 @@ def _unknown_route(api: FastAPI) -> None:
         raise problems.Problem(404, "error.not_found")
 
 
+class _Document:
+    """The OpenAPI document: FastAPI's (built once, from the declarations) with the custom
+    fields administrators added since, built again only when the set of custom fields changed
+    (``custom.generation``: one small aggregate query per request of the document)."""
+
+    def __init__(self, api: FastAPI) -> None:
+        self.declared = api.openapi  # FastAPI's own, cached on the application
+        self.key: tuple[int, int, int] | None = None
+        self.document: dict[str, Any] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self) -> dict[str, Any]:
+        with session_scope(write=False) as session:
+            key = custom.generation(session)
+            if key == self.key:
+                return self.document
+            with self.lock:
+                if key != self.key:
+                    document = copy.deepcopy(self.declared())
+                    for resource in all_resources():
+                        specs = custom.specs(session, resource.key)
+                        if specs:
+                            schemas.with_custom_fields(
+                                document, resource, specs, ranged_kinds=service.RANGE_KINDS
+                            )
+                    self.document, self.key = document, key
+        return self.document
+
+
 def build() -> FastAPI:
     """The API's FastAPI application (its paths relative to ``/api/v1``): every route, and the
     OpenAPI document of them all."""
@@ -86,6 +120,7 @@ def build() -> FastAPI:
     for module in domains.parts("api"):
         api.include_router(module.router, dependencies=SECURED)
     _unknown_route(api)
+    api.openapi = _Document(api)  # type: ignore[method-assign]
     return api
 
 

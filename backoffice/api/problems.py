@@ -136,8 +136,13 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     errors: dict[str, str] = {}
     for error in exc.errors():
         location = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+        kind = error.get("type")
         errors[".".join(location) or "body"] = (
-            "field.required" if error.get("type") == "missing" else "field.invalid"
+            "field.required"
+            if kind == "missing"
+            else "api.unknown_field"
+            if kind == "extra_forbidden"
+            else "field.invalid"
         )
     return invalid(errors).response(request)
 

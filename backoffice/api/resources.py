@@ -9,6 +9,7 @@ the engine with the client as actor and its address as client."""
 # which name models built at run time inside the factories below
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Callable
 from datetime import date, datetime
@@ -17,7 +18,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Body, Depends, Path, Request
 from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.responses import JSONResponse, Response
@@ -32,7 +33,8 @@ from backoffice.api.schemas import (
     Envelope,
     HistoryPage,
     ResourceList,
-    json_format,
+    filter_parameters,
+    step_model,
 )
 from backoffice.api.schemas import Problem as ProblemSchema
 from backoffice.db import session_scope
@@ -47,6 +49,8 @@ from backoffice.security.rbac import Principal
 BASE = "/resources"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# a record's answer depends on who asks (masking, the steps offered): caches keep it per caller
+PER_CALLER = "Authorization, X-API-Key"
 # engine refusals that are a conflict with the record's state rather than bad input
 CONFLICT_KEYS = ("record.archived", "workflow.not_editable", "workflow.not_from_this_state")
 # what each kind of field accepts in JSON (anything else is refused before parsing)
@@ -212,16 +216,40 @@ def _refused(result: service.SaveResult) -> None:
 
 
 def _version(request: Request, *, required: bool) -> int | None:
-    """The version in If-Match (``"3"``, ``W/"3"`` or ``3``)."""
+    """The version in If-Match: an ETag as given (``"3-<digest>"``) or the version alone
+    (``"3"``, ``W/"3"`` or ``3``). A change is checked against the version only: what the
+    caller saw of the record is theirs, whether it changed is the record's."""
     raw = request.headers.get("if-match", "").strip()
     if not raw:
         if required:
             raise Problem(428, "api.precondition_required")
         return None
-    text = raw.removeprefix("W/").strip('"').strip()
+    text = raw.removeprefix("W/").strip('"').strip().split("-", 1)[0]
     if not text.isdigit() or len(text) > 10:
         raise problems.invalid({"If-Match": "field.not_an_integer"})
     return int(text)
+
+
+def _entity_tag(resource: Resource, principal: Principal, answer: dict[str, Any]) -> str:
+    """The ETag of a record's answer as this caller gets it: the version, then a digest of
+    the answer and of the fields masked for the caller. Callers who see the record masked
+    differently never share a tag (even where a masked value is empty), and the tag changes
+    with anything of the answer that changes without a new version (the steps offered)."""
+    masked = sorted(
+        s.name for s in resource.fields if s.one_way or not service.can_read(principal, s)
+    )
+    text = json.dumps(
+        [masked, calls.plain(answer)], sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+    return f'"{answer["version"]}-{digest}"'
+
+
+def _unchanged(request: Request, tag: str) -> bool:
+    """If-None-Match names the tag (weak comparison, RFC 9110 13.1.2) or is ``*``."""
+    raw = request.headers.get("if-none-match", "")
+    given = {t.strip().removeprefix("W/") for t in raw.split(",") if t.strip()}
+    return "*" in given or tag in given
 
 
 def _answer(
@@ -243,11 +271,14 @@ def _saved(session: Session, schema: service.Schema, principal: Principal, recor
     return _answer(session, schema, principal, record)
 
 
-def _with_record_headers(response: JSONResponse, resource: Resource, created: bool) -> Response:
+def _with_record_headers(
+    response: JSONResponse, resource: Resource, principal: Principal, created: bool
+) -> Response:
     """ETag (and for a create, Location) from the answer itself, so a replay carries them."""
     if response.status_code < 300:
         body = json.loads(bytes(response.body))
-        response.headers["ETag"] = f'"{body["version"]}"'
+        response.headers["ETag"] = _entity_tag(resource, principal, body)
+        response.headers["Vary"] = PER_CALLER
         if created:
             response.headers["Location"] = f"/api/v1{BASE}/{resource.key}/{body['data']['id']}"
     return response
@@ -308,7 +339,8 @@ def _decode_cursor(resource: Resource, sort: str, cursor: str) -> tuple[Any, int
 
 # --- the endpoints of one resource ----------------------------------------------------------
 def _list_parameters(resource: Resource) -> list[dict[str, Any]]:
-    """The list's query parameters for the document (custom fields' filters work too)."""
+    """The list's query parameters for the document (the custom fields' filters are added with
+    the fields themselves: ``backoffice.api.app``)."""
     text = {"type": "string"}
     params = [
         {"name": "q", "in": "query", "schema": text, "description": "Search (prefix)"},
@@ -358,16 +390,7 @@ def _list_parameters(resource: Resource) -> list[dict[str, Any]]:
     for name in resource.filters:
         spec = resource.field(name)
         ranged = spec is not None and spec.kind in service.RANGE_KINDS
-        label = spec.label("en") if spec else name
-        shape: dict[str, Any] = dict(text)
-        if spec is not None and spec.kind == "choice":
-            shape["enum"] = list(spec.choices)
-        elif spec is not None and json_format(spec.kind):
-            shape["format"] = json_format(spec.kind)
-        for key in (f"{name}__min", f"{name}__max") if ranged else (name,):
-            params.append(
-                {"name": key, "in": "query", "schema": shape, "description": f"Filter: {label}"}
-            )
+        params += filter_parameters(name, spec, ranged=ranged)
     return params
 
 
@@ -448,16 +471,36 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
         operation_id=f"get_{key}",
         tags=tags,
         response_model=None,
-        responses={200: {"model": shapes.one}, **_problem_responses(403, 404)},
+        responses={
+            200: {"model": shapes.one},
+            304: {"description": "Unchanged: If-None-Match names the record's current ETag"},
+            **_problem_responses(403, 404),
+        },
+        openapi_extra={
+            "parameters": [
+                {
+                    "name": "If-None-Match",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "description": "The ETag read: 304 without a body while it is current",
+                }
+            ]
+        },
     )
-    def get_record(record_id: int = record_id_path, who: Caller = Depends(caller)) -> Response:
+    def get_record(
+        request: Request, record_id: int = record_id_path, who: Caller = Depends(caller)
+    ) -> Response:
         with session_scope(write=False) as session:
             schema = schema_now(session)
             record = service.load(
                 session, principal=who.principal, resource=resource, record_id=record_id
             )
             answer = _answer(session, schema, who.principal, record)
-        return calls.respond(200, answer, headers={"ETag": f'"{answer["version"]}"'})
+        headers = {"ETag": _entity_tag(resource, who.principal, answer), "Vary": PER_CALLER}
+        if _unchanged(request, headers["ETag"]):
+            return Response(status_code=304, headers=headers)
+        return calls.respond(200, answer, headers=headers)
 
     if resource.creatable:  # else records come only from the domain's flows
         create_model = shapes.create
@@ -492,7 +535,7 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
                 return 201, _saved(session, schema, who.principal, result.record_id)
 
             response = calls.write(request, who, sent, work)
-            return _with_record_headers(response, resource, created=True)
+            return _with_record_headers(response, resource, who.principal, created=True)
 
     edit_model = shapes.edit
 
@@ -510,7 +553,7 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
                     "in": "header",
                     "required": True,
                     "schema": {"type": "string"},
-                    "description": 'The version read (the ETag), e.g. "3"',
+                    "description": 'The ETag read (its version counts), e.g. "3-…" or "3"',
                 }
             ]
         },
@@ -542,15 +585,63 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
             _refused(result)
             return 200, _saved(session, schema, who.principal, record_id)
 
-        return _with_record_headers(calls.write(request, who, sent, work), resource, False)
+        response = calls.write(request, who, sent, work)
+        return _with_record_headers(response, resource, who.principal, False)
 
     def _change_route(
         route_path: str,
         operation: str,
         summary: str,
-        change: Callable[[Session, Principal, int, int, str], service.SaveResult],
+        change: Callable[[Session, Principal, int, int, str, dict[str, Any]], service.SaveResult],
+        body_model: type[BaseModel] | None = None,
     ) -> None:
-        @router.post(
+        def changed(
+            request: Request, record_id: int, who: Caller, sent: dict[str, Any]
+        ) -> Response:
+            version = _version(request, required=False)
+
+            def work(session: Session) -> tuple[int, Any]:
+                schema = schema_now(session)
+                record = service.load(
+                    session, principal=who.principal, resource=resource, record_id=record_id
+                )
+                values = _incoming(schema, who.principal, record, sent) if sent else {}
+                current = record.version if version is None else version
+                _refused(
+                    change(
+                        session, who.principal, record_id, current, client_address(request), values
+                    )
+                )
+                return 200, _saved(session, schema, who.principal, record_id)
+
+            response = calls.write(request, who, sent, work)
+            return _with_record_headers(response, resource, who.principal, False)
+
+        endpoint: Callable[..., Response]
+        if body_model is None:
+
+            def change_record(
+                request: Request, record_id: int = record_id_path, who: Caller = Depends(caller)
+            ) -> Response:
+                return changed(request, record_id, who, {})
+
+            endpoint = change_record
+        else:
+            step_body: type[BaseModel] = body_model
+
+            def change_record_with(
+                request: Request,
+                body: step_body = Body(  # type: ignore[valid-type]
+                    None, description="The fields the step asks for, filled in with it"
+                ),
+                record_id: int = record_id_path,
+                who: Caller = Depends(caller),
+            ) -> Response:
+                return changed(request, record_id, who, _sent(body) if body is not None else {})
+
+            endpoint = change_record_with
+
+        router.post(
             route_path,
             summary=summary,
             operation_id=operation,
@@ -567,28 +658,11 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
                         "in": "header",
                         "required": False,
                         "schema": {"type": "string"},
-                        "description": "The version read; without it, the current one",
+                        "description": "The version read (the ETag); without it, the current one",
                     }
                 ]
             },
-        )
-        def change_record(
-            request: Request, record_id: int = record_id_path, who: Caller = Depends(caller)
-        ) -> Response:
-            version = _version(request, required=False)
-
-            def work(session: Session) -> tuple[int, Any]:
-                schema = schema_now(session)
-                record = service.load(
-                    session, principal=who.principal, resource=resource, record_id=record_id
-                )
-                current = record.version if version is None else version
-                _refused(
-                    change(session, who.principal, record_id, current, client_address(request))
-                )
-                return 200, _saved(session, schema, who.principal, record_id)
-
-            return _with_record_headers(calls.write(request, who, {}, work), resource, False)
+        )(endpoint)
 
     if resource.workflow is not None:
         for step in resource.workflow.transitions:
@@ -599,6 +673,7 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
                 record_id: int,
                 version: int,
                 client: str,
+                values: dict[str, Any],
                 step_key: str = step.key,
             ) -> service.SaveResult:
                 return service.transition(
@@ -609,13 +684,17 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
                     version=version,
                     transition_key=step_key,
                     client=client,
+                    values=values,
                 )
 
+            asked = ", ".join(step.required_fields)
             _change_route(
                 f"{one}/transitions/{step.key}",
                 f"transition_{key}_{step.key}",
-                f"{name_en}: {step.label('en')}",
+                f"{name_en}: {step.label('en')}"
+                + (f" (a body may fill in {asked} with it)" if asked else ""),
                 take,
+                step_model(resource, step),
             )
 
     if resource.archivable:
@@ -627,6 +706,7 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
                 record_id: int,
                 version: int,
                 client: str,
+                values: dict[str, Any],
                 archived: bool = archived,
             ) -> service.SaveResult:
                 return service.set_archived(

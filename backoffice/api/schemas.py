@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from backoffice.engine.fields import FieldSpec
 from backoffice.engine.resource import Resource
+from backoffice.engine.workflow import Transition
 
 # JSON schema of each field kind: (Python type pydantic checks, extra schema keywords)
 _SHAPES: dict[str, tuple[Any, dict[str, Any]]] = {
@@ -66,6 +67,8 @@ def _field(spec: FieldSpec, *, output: bool) -> tuple[Any, Any]:
         notes.append("stored as a keyed hash only: always null")
     if not output and spec.fixed:
         notes.append("set when created, never changed")
+    if spec.custom:
+        notes.append("a custom field an administrator added")
     if spec.shown_when:
         notes.append(
             f"applies while {spec.shown_when[0]} is one of {', '.join(spec.shown_when[1])}"
@@ -112,6 +115,73 @@ def input_model(resource: Resource, *, creating: bool) -> type[BaseModel]:
         model_name(resource, "Create" if creating else "Edit"), __base__=_Open, **fields
     )
     return model  # type: ignore[no-any-return]
+
+
+def filter_parameters(name: str, spec: FieldSpec | None, *, ranged: bool) -> list[dict[str, Any]]:
+    """A list filter's query parameters (``name``, or ``name__min`` and ``name__max``)."""
+    label = spec.label("en") if spec else name
+    shape: dict[str, Any] = {"type": "string"}
+    if spec is not None and spec.kind == "choice":
+        shape["enum"] = list(spec.choices)
+    elif spec is not None and json_format(spec.kind):
+        shape["format"] = json_format(spec.kind)
+    return [
+        {"name": key, "in": "query", "schema": shape, "description": f"Filter: {label}"}
+        for key in ((f"{name}__min", f"{name}__max") if ranged else (name,))
+    ]
+
+
+def property_schema(spec: FieldSpec, *, output: bool) -> dict[str, Any]:
+    """A field's JSON schema as its record or input model gives it (a custom field's too)."""
+    model = create_model("FieldOnly", **{spec.name: _field(spec, output=output)})
+    return dict(model.model_json_schema()["properties"][spec.name])
+
+
+def with_custom_fields(
+    document: dict[str, Any],
+    resource: Resource,
+    specs: list[FieldSpec],
+    *,
+    ranged_kinds: tuple[str, ...],
+) -> None:
+    """Describe a resource's custom fields in the document: in its record, create and edit
+    models (as declared fields are, marked ``x-custom``) and as filters of its list."""
+    schemas = document.get("components", {}).get("schemas", {})
+    for suffix, output in (("", True), ("Create", False), ("Edit", False)):
+        shape = schemas.get(model_name(resource, suffix))
+        if shape is None:  # no create endpoint: records come from the domain's flows
+            continue
+        properties = shape.setdefault("properties", {})
+        for spec in specs:
+            properties[spec.name] = {**property_schema(spec, output=output), "x-custom": True}
+    listing = document.get("paths", {}).get(f"/resources/{resource.key}", {}).get("get")
+    if listing is not None:
+        listing["parameters"] = [
+            *listing.get("parameters", []),
+            *(
+                p
+                for spec in specs
+                for p in filter_parameters(spec.name, spec, ranged=spec.kind in ranged_kinds)
+            ),
+        ]
+
+
+def step_model(resource: Resource, transition: Transition) -> type[BaseModel] | None:
+    """The body a workflow step may be taken with: the fields it asks for (the form beside its
+    button), every one required and nothing else; None for a step that asks for none."""
+    specs = [resource.field(name) for name in transition.required_fields]
+    if not specs:
+        return None
+    fields: dict[str, Any] = {}
+    for spec in specs:
+        assert spec is not None, transition.key
+        described = _describe(spec)
+        described["description"] = f"required by the step {transition.key}"
+        fields[spec.name] = (_SHAPES[spec.kind][0], Field(**described))
+    name = model_name(resource, "".join(p.title() for p in transition.key.split("_")) + "Step")
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        name, __config__=ConfigDict(extra="forbid"), **fields
+    )
 
 
 class Envelope:

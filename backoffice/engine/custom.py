@@ -56,6 +56,20 @@ def specs(session: Session, resource_key: str) -> list[FieldSpec]:
     return [spec_of(d) for d in definitions(session, resource_key)]
 
 
+def generation(session: Session) -> tuple[int, int, int]:
+    """A key that changes whenever the set of custom fields changes (one added, one archived
+    or otherwise rewritten: each write raises its version), read in one small aggregate: what
+    is built from the definitions (the API's document) is built again only then."""
+    count, last, versions = session.execute(
+        sa.select(
+            sa.func.count(CustomField.id),
+            sa.func.coalesce(sa.func.max(CustomField.id), 0),
+            sa.func.coalesce(sa.func.sum(CustomField.version), 0),
+        )
+    ).one()
+    return int(count), int(last), int(versions)
+
+
 def _ids(session: Session, resource_key: str) -> dict[str, int]:
     return {PREFIX + d.name: d.id for d in definitions(session, resource_key)}
 

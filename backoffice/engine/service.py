@@ -1270,6 +1270,21 @@ def available_transitions(
     ]
 
 
+def step_field_errors(
+    resource: Resource, transition_key: str, values: Mapping[str, Any]
+) -> dict[str, str]:
+    """What is wrong with the fields a step is taken with (the form beside its button): each
+    must be one the step asks for (``required_fields``), and every one of those must be filled
+    in, since a step's form is filled in whole."""
+    step = resource.workflow.get(transition_key) if resource.workflow else None
+    asked = step.required_fields if step is not None else ()
+    errors = {name: "workflow.not_a_step_field" for name in values if name not in asked}
+    for name in asked:
+        if fieldlib.to_text(values.get(name)).strip() == "":
+            errors[name] = "field.required"
+    return errors
+
+
 def transition(
     session: Session,
     *,
@@ -1279,19 +1294,53 @@ def transition(
     version: int,
     transition_key: str,
     client: str = "",
+    values: Mapping[str, Any] | None = None,
 ) -> SaveResult:
+    """Take a workflow step on the version the caller saw. ``values``: the step's fields filled
+    in with it (:func:`step_field_errors`), written first as an edit (validated, audited and
+    sending a record back as any edit), then the step checked again and taken, in the caller's
+    transaction: a refusal of either leaves the caller to discard both
+    (:func:`discard_if_refused`)."""
     record = load(session, principal=principal, resource=resource, record_id=record_id)
+    filled = dict(values or {})
     problem = transition_problem(
         session,
         principal=principal,
         resource=resource,
         record=record,
         transition_key=transition_key,
+        supplied=tuple(filled),
     )
     if problem:
         return SaveResult(record_id=record_id, message=problem[0], message_params=problem[1])
     if record.version != version:
         return _stale(session, resource, record_id)
+    if filled:
+        errors = step_field_errors(resource, transition_key, filled)
+        if errors:
+            return SaveResult(record_id=record_id, errors=errors)
+        edited = update(
+            session,
+            principal=principal,
+            resource=resource,
+            record_id=record_id,
+            version=version,
+            values=filled,
+            client=client,
+        )
+        if not edited.ok:
+            return edited
+        session.refresh(record)
+        version = record.version
+        problem = transition_problem(  # the step as the edit left the record
+            session,
+            principal=principal,
+            resource=resource,
+            record=record,
+            transition_key=transition_key,
+        )
+        if problem:
+            return SaveResult(record_id=record_id, message=problem[0], message_params=problem[1])
     workflow = resource.workflow
     assert workflow is not None
     step = workflow.get(transition_key)

@@ -46,18 +46,43 @@ CHECKS = [
 
 
 TEAM = {"code": "ops", "name_zh": "运营", "name_en": "Operations"}
+# custom fields an administrator added before the document is read: described and exercised
+# like declared ones ((resource, name, kind, required, choices))
+CUSTOM = [
+    ("partner", "tier", "choice", True, "gold\nsilver"),
+    ("partner", "desk_size", "int", False, ""),
+    ("ticket", "callback_on", "date", False, ""),
+    ("employee", "allowance", "money", False, ""),
+]
 
 
 @pytest.mark.parametrize(("role", "resources", "made"), CASES, ids=[c[0] for c in CASES])
 def test_generated_requests_get_documented_answers_and_never_a_server_error(
-    api, role, resources, made
+    api, session, role, resources, made
 ):
+    from backoffice.engine import custom
+    from tests.api_client import ADMIN
+
+    for resource_key, name, kind, required, choices in CUSTOM:
+        _made, errors = custom.add_definition(
+            session,
+            actor=ADMIN,
+            resource_key=resource_key,
+            name=name,
+            label_zh=f"自定义{name}",
+            label_en=f"Custom {name}",
+            kind=kind,
+            required=required,
+            choices=choices,
+        )
+        assert not errors, errors
+    session.commit()
     _id, key = api.key(role, rate_per_minute=100_000)
     http = api.http(key)
     # the operations on one record act on these (else nearly every call would be a 404)
     existing: dict[str, int] = {}
     bodies = {
-        "partner": lambda: GOOD_PARTNER,
+        "partner": lambda: {**GOOD_PARTNER, "x_tier": "gold"},
         "product": lambda: {**PRODUCT, "partner_id": existing["partner"]},
         "team": lambda: TEAM,
     }
@@ -66,6 +91,10 @@ def test_generated_requests_get_documented_answers_and_never_a_server_error(
         assert created.status_code == 201, created.text
         existing[resource] = created.json()["data"]["id"]
     document = http.get("/openapi.json").json()
+    described = {
+        n for s in document["components"]["schemas"].values() for n in s.get("properties", {})
+    }
+    assert {f"x_{name}" for _r, name, *_rest in CUSTOM} <= described
     schema = schemathesis.openapi.from_dict(document).include(
         path_regex=rf"^/resources(/({resources})(/.*)?)?$"
     )

@@ -674,6 +674,44 @@ def test_the_workspace_opens_only_the_agents_teams_tickets(session, two_teams):
     assert len(desk.conversation(session, theirs.id)) == 1
 
 
+def test_the_workspace_resolves_with_its_note_in_one_write_or_writes_nothing(session, desk_setup):
+    """The resolve button's note and the step are one engine call (``transition`` with the
+    step's fields): refused, neither is kept; taken, both are, audited as an edit and a step."""
+    from state.tickets import TicketDeskState
+    from tests.factories import run, state_for
+
+    a1, lead, customer = desk_setup["cs.a1"], desk_setup["cs.lead"], desk_setup["customer"]
+    ticket = open_ticket(session, lead, customer)  # to cs.a1
+    agent = session.exec(select(User).where(User.username == "cs.a1")).one()
+    handlers = TicketDeskState.event_handlers
+    url = f"/tickets/workspace?id={ticket.id}"
+
+    def trail() -> list[str]:
+        return list(
+            session.exec(
+                select(AuditEntry.action)
+                .where(AuditEntry.entity == "ticket", AuditEntry.entity_id == str(ticket.id))
+                .order_by(AuditEntry.id)
+            ).all()
+        )
+
+    before = trail()
+    state = state_for(session, agent, TicketDeskState, url)
+    run(handlers["load"].fn(state))
+    run(handlers["resolve"].fn(state, {"note": "已重置密码"}))  # no reply to the customer yet
+    session.expire_all()
+    assert (ticket.status, ticket.resolution_note) == ("assigned", "") and trail() == before
+
+    desk.post(session, a1, ticket.id, "reply", "已为您重置密码")
+    session.commit()
+    state = state_for(session, agent, TicketDeskState, url)
+    run(handlers["load"].fn(state))
+    run(handlers["resolve"].fn(state, {"note": "已重置密码"}))
+    session.expire_all()
+    assert (ticket.status, ticket.resolution_note) == ("resolved", "已重置密码")
+    assert trail()[-2:] == ["ticket.edit", "ticket.transition.resolve"]
+
+
 def test_reports_need_their_own_right_and_cover_the_leads_teams(session, two_teams):
     lead, a1, boss = two_teams["cs.lead"], two_teams["cs.a1"], two_teams["executive"]
     today = utcnow().astimezone(SHANGHAI).date()
