@@ -507,7 +507,7 @@ def admin_jobs() -> rx.Component:
                             rx.table.cell(
                                 rx.badge(
                                     r["status"],
-                                    color_scheme=rx.cond(r["status"] == "failed", "red", "green"),
+                                    color_scheme=rx.cond(r["failed"], "red", "green"),
                                 )
                             ),
                             rx.table.cell(rx.text(r["result"], size="1")),

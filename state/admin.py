@@ -323,6 +323,7 @@ class JobRow(TypedDict):
     every: str
     last: str
     status: str
+    failed: bool
     result: str
     next: str
 
@@ -346,8 +347,9 @@ class JobsState(StaffState, rx.State):
                             "unit.minutes", lang, n=int(item.every.total_seconds() // 60)
                         ),
                         "last": _at(run.started_at if run else None, zone),
-                        "status": run.status if run else "—",
-                        "result": (run.result if run else "")[:200],
+                        "status": translate(f"job.status.{run.status}", lang) if run else "—",
+                        "failed": bool(run and run.status == "failed"),
+                        "result": jobs.shown(run.result if run else "", lang)[:200],
                         "next": _at(jobs.next_run(session, item.name), zone),
                     }
                 )
@@ -366,4 +368,11 @@ class JobsState(StaffState, rx.State):
         caller = await self._caller()
         run = jobs.run_now(name, actor=caller.principal.username, client=caller.client)
         await self._reload()
-        return rx.toast.success(f"{name}: {run.status} · {run.result[:120]}")
+        said = translate(
+            "job.ran",
+            lang,
+            job=translate(f"job.{name}", lang),
+            status=translate(f"job.status.{run.status}", lang),
+            result=jobs.shown(run.result, lang)[:120],
+        )
+        return (rx.toast.error if run.status == "failed" else rx.toast.success)(said)

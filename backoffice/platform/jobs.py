@@ -11,6 +11,7 @@ Where the scheduler runs (``BACKOFFICE_SCHEDULER``):
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -29,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from backoffice.db import engine, retry_when_busy, session_scope
-from backoffice.i18n import translate
+from backoffice.i18n import Message, translate
 from backoffice.platform import audit
 from models.base import utcnow
 from models.jobs import JobLease, JobRun
@@ -42,11 +43,44 @@ HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 JOB_THREADS = 2
 
 
+class Outcome(str):
+    """What a job run did, as the jobs page shows it: the catalogue's ``key`` with its values.
+
+    As a string it is the English text (the log, the command line, a comparison in a test);
+    a run keeps the key and the values, so the page reads it in each reader's language."""
+
+    message: Message
+
+    def __new__(cls, key: str, **params: object) -> Outcome:
+        outcome = super().__new__(cls, translate(key, "en", **params))
+        outcome.message = Message(key, **params)
+        return outcome
+
+
+def kept(result: object) -> str:
+    """A run's result as the run keeps it: an outcome's key and values, else its text."""
+    if isinstance(result, Outcome):
+        return json.dumps({"key": str(result.message), "params": result.message.params})
+    return str(result)
+
+
+def shown(result: str, lang: str) -> str:
+    """A kept result in ``lang``: an outcome in the reader's language; other text (a failed
+    run's traceback, a run kept before outcomes had keys) as it is."""
+    try:
+        found = json.loads(result) if result.startswith("{") else None
+        if isinstance(found, dict) and isinstance(found.get("params"), dict):
+            return translate(Message(found["key"], **found["params"]), lang)
+    except (ValueError, KeyError, TypeError, IndexError):
+        pass
+    return result
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
     every: timedelta
-    run: Callable[[Session], str]  # returns a short result for the admin page
+    run: Callable[[Session], str]  # an Outcome (or a short text) for the jobs page
 
     def label(self, lang: str) -> str:
         return translate(f"job.{self.name}", lang)
@@ -134,7 +168,7 @@ def run_job(name: str, *, holder: str = HOLDER, force: bool = False) -> JobRun |
     def finish_run() -> JobRun:
         with session_scope(write=True) as session:
             done = session.get(JobRun, record.id)
-            done.finished_at, done.status, done.result = utcnow(), status, str(result)[:4000]
+            done.finished_at, done.status, done.result = utcnow(), status, kept(result)[:4000]
             session.add(done)
             return done
 

@@ -532,3 +532,30 @@ def test_a_signed_out_page_load_goes_to_sign_in_without_a_refusal_toast(session)
     assert isinstance(told, list) and len(told) == 2 and redirected_to(told) == ["/login"]
     denied = session.exec(select(AuditEntry).where(AuditEntry.action == "access.denied")).all()
     assert len(denied) == 2, "both refusals are audited"
+
+
+def test_the_jobs_page_shows_a_run_in_the_readers_language(session):
+    """A run keeps what it did as a message, not as English text: the jobs page shows it, and
+    its status, in the reader's language (a run kept as plain text stays as it is)."""
+    from reflex.state import State
+
+    from backoffice.platform import jobs
+    from state.admin import JobsState
+    from state.auth import carry_cookie
+    from tests.factories import make_user, run, sign_in
+
+    kept = jobs.run_job("campaigns.schedule", force=True)
+    assert kept.status == "ok" and json.loads(kept.result)["key"] == "job.result.campaigns.schedule"
+    assert jobs.shown(kept.result, "en") == "started 0, ended 0"
+    assert jobs.shown("Traceback (most recent call last)", "zh").startswith("Traceback")
+    user, _ = make_user(session, "admin2", ["admin"])
+    root = State(_reflex_internal_init=True)
+    carry_cookie(root, sign_in(session, user))
+    rows = {}
+    for lang in ("zh", "en"):
+        root.get_substate(UIState.get_full_name().split(".")[1:]).lang = lang
+        page = root.get_substate(JobsState.get_full_name().split(".")[1:])
+        run(_handler(JobsState, "load")(page))
+        rows[lang] = next(r for r in page.rows if r["name"] == "campaigns.schedule")
+    assert (rows["zh"]["status"], rows["zh"]["result"]) == ("成功", "开始 0 个，结束 0 个")
+    assert (rows["en"]["status"], rows["en"]["result"]) == ("ok", "started 0, ended 0")

@@ -7,10 +7,10 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from backoffice.db import engine, refresh_statistics
-from backoffice.platform.jobs import job
+from backoffice.platform.jobs import Outcome, job
 
 
 @job("database.statistics", timedelta(hours=24))
 def statistics(_session: Session) -> str:
     refresh_statistics(engine())
-    return "analyzed"
+    return Outcome("job.result.analyzed")

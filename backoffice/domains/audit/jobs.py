@@ -9,7 +9,7 @@ from sqlmodel import Session
 from backoffice.domains.audit import alerts as audit_alerts
 from backoffice.domains.audit import anchor as audit_anchor
 from backoffice.platform import audit
-from backoffice.platform.jobs import job
+from backoffice.platform.jobs import Outcome, job
 
 
 @job("audit.checkpoint", timedelta(minutes=10))
@@ -20,13 +20,13 @@ def audit_checkpoint(session: Session) -> str:
         written = audit_anchor.write_checkpoint(session)
     except audit_anchor.ChainBroken as broken:
         audit_alerts.report_break(session, broken.report)
-        return f"not written: chain broken at entry {broken.report.first_broken_id}"
+        return Outcome("job.result.audit.chain_broken", entry=broken.report.first_broken_id)
     except audit_anchor.CheckpointError as error:
         audit_alerts.report_break(session, audit.ChainReport(0, 0, f"checkpoint file: {error}"))
-        return f"not written: {error}"
+        return Outcome("job.result.audit.not_written", error=str(error))
     if written is None:
-        return "head unchanged"
-    return f"checkpoint {written.seq} at entry {written.entry_id}"
+        return Outcome("job.result.audit.head_unchanged")
+    return Outcome("job.result.audit.checkpoint", seq=written.seq, entry=written.entry_id)
 
 
 @job("audit.verify", timedelta(hours=1))
@@ -35,6 +35,14 @@ def audit_verify(session: Session) -> str:
     compliance and administrators once."""
     checked = audit_anchor.verify(session)
     if checked.ok:
-        return f"intact: {checked.report.checked} entries, {checked.checkpoints} checkpoints"
+        return Outcome(
+            "job.result.audit.intact",
+            checked=checked.report.checked,
+            checkpoints=checked.checkpoints,
+        )
     audit_alerts.report_break(session, checked.report)
-    return f"BROKEN at entry {checked.report.first_broken_id}: {checked.report.reason}"
+    return Outcome(
+        "job.result.audit.broken",
+        entry=checked.report.first_broken_id,
+        reason=str(checked.report.reason),
+    )

@@ -14,6 +14,7 @@ from backoffice.config import get_settings
 from backoffice.domains.integrations import webhooks
 from backoffice.platform import audit, notifications
 from backoffice.platform.business_time import local_today
+from backoffice.platform.jobs import Outcome
 from backoffice.security.rbac import Principal
 from models.base import utcnow
 from models.campaigns import Campaign, CampaignSpend, CampaignStatus
@@ -138,7 +139,7 @@ def advance_schedule(session: Session, today: date | None = None) -> str:
             session, campaign, CampaignStatus.ENDED, "system", f"end date {campaign.end_date}"
         ):
             ended += 1
-    return f"started {started}, ended {ended}"
+    return Outcome("job.result.campaigns.schedule", started=started, ended=ended)
 
 
 def results(session: Session) -> list[dict[str, Any]]:

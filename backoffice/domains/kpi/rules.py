@@ -41,6 +41,7 @@ from backoffice.i18n import translate
 from backoffice.platform import attachments, audit, chart_style, exports, notifications
 from backoffice.platform.business_time import local_today
 from backoffice.platform.chart_style import axis_title
+from backoffice.platform.jobs import Outcome
 from backoffice.platform.refusal import Refusal
 from backoffice.security.rbac import ROLES, Principal
 from models.base import utcnow
@@ -356,9 +357,9 @@ def take_snapshots(session: Session, today: date | None = None) -> str:
             if value is not None:
                 _store_snapshot(session, item.key, day, value)
                 written += 1
-    return f"{written} snapshots written" + (
-        f", {filled} days of AUM history filled" if filled else ""
-    )
+    if filled:
+        return Outcome("job.result.kpi.snapshots_filled", written=written, filled=filled)
+    return Outcome("job.result.kpi.snapshots", written=written)
 
 
 def aum_at_end_of_without_snapshot(session: Session, day: date) -> Decimal:
@@ -524,7 +525,12 @@ def evaluate_alerts(session: Session, today: date | None = None) -> str:
     rules = session.exec(select(KpiAlertRule).order_by(KpiAlertRule.id)).all()
     for rule in rules:
         counts[evaluate_rule(session, rule, today)] += 1
-    return f"{len(rules)} rules evaluated, {counts['raised']} raised, {counts['cleared']} cleared"
+    return Outcome(
+        "job.result.kpi.alerts",
+        rules=len(rules),
+        raised=counts["raised"],
+        cleared=counts["cleared"],
+    )
 
 
 def after_rule_saved(session: Session, principal: Principal, rule: Any) -> None:
@@ -715,9 +721,9 @@ def weekly_report(session: Session, today: date | None = None, by: str = "job") 
         select(KpiReport.id).where(KpiReport.kind == "weekly", KpiReport.period_start == monday)
     ).first()
     if exists is not None:
-        return "the report of that week exists"
+        return Outcome("job.result.kpi.report_exists")
     report = create_report(session, period, "weekly", by)
-    return f"weekly report {report.title} written"
+    return Outcome("job.result.kpi.report_written", title=report.title)
 
 
 def create_report(session: Session, period: Period, kind: str, by: str) -> KpiReport:

@@ -24,6 +24,7 @@ from backoffice.engine.fields import is_id, storable_text
 from backoffice.i18n import choice_label
 from backoffice.platform import attachments, audit, exports, notifications, pdf
 from backoffice.platform.business_time import local_today, shown_time
+from backoffice.platform.jobs import Outcome
 from backoffice.platform.refusal import Refusal
 from backoffice.platform.versioned import display_names, write_versioned
 from backoffice.security import fields
@@ -291,7 +292,7 @@ def escalate_overdue(session: Session, batch: int = 100) -> str:
             escalated += len(overdue)
             batches.commit()
             if len(overdue) < batch:
-                return f"escalated {escalated}"
+                return Outcome("job.result.kyc.escalated", escalated=escalated)
 
 
 def open_periodic_reviews(session: Session, today: date | None = None, batch: int = 200) -> str:
@@ -328,7 +329,7 @@ def open_periodic_reviews(session: Session, today: date | None = None, batch: in
                 batches.done_one()
             batches.commit()
             if len(due) < batch:
-                return f"opened {opened} periodic reviews"
+                return Outcome("job.result.kyc.periodic", opened=opened)
             last_id = due[-1].id
 
 

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from backoffice.db import write_batches
 from backoffice.platform import audit
+from backoffice.platform.jobs import Outcome
 from backoffice.security import fields
 from backoffice.security.rbac import Principal
 from models.base import utcnow
@@ -210,7 +211,7 @@ def rescreen_all(session: Session, batch: int = 100) -> str:
             seen += len(customers)
             last_id = customers[-1].id
             batches.commit()
-    return f"screened {seen} customers, {raised} new hits"
+    return Outcome("job.result.kyc.screened", seen=seen, raised=raised)
 
 
 def lists_changed_since(session: Session, since: object) -> bool:
@@ -268,5 +269,5 @@ def rescreen_after_list_changes(session: Session) -> str:
         .order_by(JobRun.started_at.desc())
     ).first()
     if not lists_changed_since(session, last):
-        return "lists unchanged"
+        return Outcome("job.result.kyc.lists_unchanged")
     return rescreen_all(session)

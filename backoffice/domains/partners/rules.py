@@ -16,6 +16,7 @@ from backoffice.i18n import translate
 from backoffice.platform import notifications
 from backoffice.platform.business_time import local_today
 from backoffice.platform.exports import ExportFile, csv_bytes, produce_audited
+from backoffice.platform.jobs import Outcome
 from backoffice.security.rbac import Principal
 from models.partners import CommissionTier, Partner, PartnerStatus
 from models.products import Product
@@ -272,4 +273,4 @@ def warn_expiring_contracts(session: Session) -> str:
             title_zh=f"{partner.name} 的合同将于 {partner.contract_end} 到期（剩 {days_left} 天）",
             title_en=f"{partner.name}: contract ends {partner.contract_end} ({days_left} days)",
         )
-    return f"{len(ending)} contracts ending soon, {posted} new warnings"
+    return Outcome("job.result.partners.contracts", ending=len(ending), posted=posted)

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from backoffice.domains.integrations import webhooks
 from backoffice.engine.fields import to_text
 from backoffice.platform import audit, notifications
+from backoffice.platform.jobs import Outcome
 from backoffice.security.rbac import Principal
 from models.base import utcnow
 from models.partners import Partner, PartnerKind
@@ -212,7 +213,7 @@ def apply_due_changes(session: Session, now: datetime | None = None) -> str:
             title_en=f"The change to {product.name} ({product.code}) took effect",
         )
         applied += 1
-    return f"{applied} changes applied"
+    return Outcome("job.result.products.changes", applied=applied)
 
 
 def rate_history(session: Session, product_id: int) -> list[ProductRate]:

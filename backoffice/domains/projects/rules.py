@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from backoffice.engine.fields import to_text
 from backoffice.platform import notifications
 from backoffice.platform.business_time import local_today
+from backoffice.platform.jobs import Outcome
 from backoffice.platform.refusal import Refusal
 from backoffice.platform.versioned import check_version, write_versioned
 from backoffice.security.rbac import Principal
@@ -610,4 +611,4 @@ def milestone_alerts(session: Session, today: date | None = None) -> str:
                 severity=severity,
                 **target,
             )
-    return f"{flagged} milestones overdue or at risk, {posted} new alerts"
+    return Outcome("job.result.projects.milestones", flagged=flagged, posted=posted)

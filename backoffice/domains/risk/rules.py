@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from backoffice.engine.fields import is_id
 from backoffice.platform import audit, notifications
+from backoffice.platform.jobs import Outcome
 from backoffice.platform.refusal import Refusal
 from backoffice.security.rbac import Principal
 from models.base import utcnow
@@ -250,7 +251,7 @@ def evaluate_all(session: Session) -> str:
         before = indicator.level
         if evaluate(session, indicator, value, "job") != before:
             changed += 1
-    return f"{len(indicators)} indicators evaluated, {changed} changed level"
+    return Outcome("job.result.risk.indicators", evaluated=len(indicators), changed=changed)
 
 
 def readings(session: Session, indicator_id: int, limit: int = 30) -> list[RiskReading]:

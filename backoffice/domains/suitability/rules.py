@@ -24,6 +24,7 @@ from backoffice.db import write_batches
 from backoffice.i18n import Message
 from backoffice.platform import audit, notifications
 from backoffice.platform.business_time import local_today
+from backoffice.platform.jobs import Outcome
 from backoffice.security.rbac import Principal
 from models.base import utcnow
 from models.customers import RISK_TOLERANCES, Customer, KycStatus
@@ -496,4 +497,4 @@ def queue_unsuitable_holdings(session: Session, batch: int = 500) -> str:
                 title_en=f"{len(found)} holdings became unsuitable and await compliance review",
             )
             batches.commit()
-    return f"{len(found)} holdings queued for review"
+    return Outcome("job.result.suitability.queued", found=len(found))

@@ -30,6 +30,7 @@ from backoffice.i18n import choice_label, translate
 from backoffice.platform import audit, chart_style, notifications
 from backoffice.platform.business_time import Calendar, parse_clock, parse_weekdays
 from backoffice.platform.exports import ExportFile, produce_audited
+from backoffice.platform.jobs import Outcome
 from backoffice.platform.refusal import Refusal
 from backoffice.platform.versioned import display_names, text_changes, write_versioned
 from backoffice.security.rbac import Principal
@@ -938,7 +939,7 @@ def escalate_breaches(session: Session, now: datetime | None = None, batch: int 
                 batches.commit()
                 if len(overdue) < batch:
                     break
-    return f"{found} breaches"
+    return Outcome("job.result.tickets.breaches", found=found)
 
 
 def _tell(session: Session, ticket_id: int, target: str) -> None:
@@ -1002,7 +1003,7 @@ def close_resolved(session: Session, now: datetime | None = None, batch: int = 2
             closed += len(stale)
             batches.commit()
             if len(stale) < batch:
-                return f"closed {closed}"
+                return Outcome("job.result.tickets.closed", closed=closed)
 
 
 # --- the agent's view of the customer -------------------------------------------------------
