@@ -49,12 +49,14 @@ KINDS: tuple[str, ...] = (
     "product.published",
     "product.suspended",
     "product.changed",
+    "product.closed",
     "kyc_case.decided",
     "kyc_case.needs_information",
     "ticket.replied",
     "ticket.resolved",
     "campaign.started",
     "campaign.ended",
+    "campaign.cancelled",
 )
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a marker, not a secret)
 NAME_LENGTH = 80

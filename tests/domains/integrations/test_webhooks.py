@@ -578,6 +578,87 @@ def test_publishing_a_product_emits_product_published_and_a_live_edit_product_ch
     assert applied["data"]["fields"] == ["yield_max"]
 
 
+def test_closing_a_product_emits_product_closed_from_sale_or_suspension(session, admin, receiver):
+    _subscribe(session, admin, receiver, "/p", ["product.closed"])
+    maker, checker = (make_principal(session, f"pm.{n}", ["product_manager"]) for n in "ab")
+    closed = []
+    for suspend_first in (False, True):
+        product = new_product(session, maker)
+        disclose(session, maker, product.id)
+        assert take(session, maker, get("product"), product, "submit").ok
+        assert take(session, checker, get("product"), product, "publish").ok
+        if suspend_first:
+            assert take(session, checker, get("product"), product, "suspend").ok
+        assert take(session, checker, get("product"), product, "close").ok
+        closed.append(product)
+
+    assert webhooks.deliver_due() == "2 delivered, 0 failed"  # not the publishing, not the pause
+    assert _sent_kinds(receiver) == ["product.closed"] * 2
+    assert [r.json["data"] for r in receiver.received] == [
+        {"product_id": p.id, "code": p.code, "status": "closed"} for p in closed
+    ]
+
+
+def _campaign(session: Session, maker: Principal) -> Campaign:
+    created = service.create(
+        session,
+        principal=maker,
+        resource=get("campaign"),
+        values={
+            "name": "新人红包",
+            "kind": "signup_bonus",
+            "channel": "online",
+            "start_date": (local_today() + timedelta(days=10)).isoformat(),
+            "end_date": (local_today() + timedelta(days=40)).isoformat(),
+            "budget": "50000",
+        },
+    )
+    session.commit()
+    assert created.ok, created
+    return session.get(Campaign, created.record_id)
+
+
+def test_cancelling_a_campaign_emits_campaign_cancelled_in_the_same_transaction(
+    session, admin, receiver
+):
+    _subscribe(session, admin, receiver, "/c", ["campaign.cancelled", "campaign.started"])
+    maker, checker = (make_principal(session, f"mkt.{n}", ["marketing"]) for n in "ab")
+    draft, scheduled = _campaign(session, maker), _campaign(session, maker)
+    assert take(session, checker, get("campaign"), scheduled, "schedule").ok
+    assert take(session, maker, get("campaign"), draft, "cancel").ok  # its author withdraws it
+    assert take(session, checker, get("campaign"), scheduled, "cancel").ok
+
+    assert webhooks.deliver_due() == "2 delivered, 0 failed"
+    assert _sent_kinds(receiver) == ["campaign.cancelled"] * 2
+    assert [r.json["data"] for r in receiver.received] == [
+        {"campaign_id": draft.id, "status": "cancelled"},
+        {"campaign_id": scheduled.id, "status": "cancelled"},
+    ]
+    # a refused step writes no event: a cancelled campaign cannot be cancelled again
+    refused = service.transition(
+        session,
+        principal=checker,
+        resource=get("campaign"),
+        record_id=draft.id,
+        version=session.get(Campaign, draft.id).version,
+        transition_key="cancel",
+    )
+    assert not refused.ok
+    session.rollback()
+    assert len(session.exec(select(WebhookEvent)).all()) == 2
+
+
+def test_every_kind_has_a_label_in_both_languages():
+    from backoffice.i18n import choice_label
+
+    for kind in webhooks.KINDS:
+        for lang in ("zh", "en"):
+            label = choice_label("webhook_event", kind, lang)
+            assert label and label != kind, (kind, lang)
+    assert choice_label("webhook_event", "product.closed", "zh") == "产品已结束销售"
+    assert choice_label("webhook_event", "campaign.cancelled", "en") == "Campaign cancelled"
+
+
 def test_asking_for_information_and_deciding_a_kyc_case_emit_events_without_personal_data(
     session, admin, receiver, officers
 ):
