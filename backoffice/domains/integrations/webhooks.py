@@ -636,6 +636,56 @@ def redeliver(session: Session, *, actor: Principal, delivery_id: int) -> Webhoo
     return delivery
 
 
+# --- retention ----------------------------------------------------------------------------------
+RETENTION_SETTING = "BACKOFFICE_WEBHOOK_RETENTION_DAYS"
+DEFAULT_RETENTION_DAYS = 90
+
+
+def retention() -> timedelta:
+    """How long finished deliveries and their events are kept: ``BACKOFFICE_WEBHOOK_RETENTION_DAYS``
+    (a whole number of days, at least 1; 90 unless set)."""
+    raw = os.environ.get(RETENTION_SETTING, "").strip()
+    if not raw:
+        return timedelta(days=DEFAULT_RETENTION_DAYS)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{RETENTION_SETTING} must be a whole number of days (1 or more): {raw!r}")
+    return timedelta(days=int(raw))
+
+
+def purge_finished(
+    session: Session, now: datetime | None = None, keep: timedelta | None = None
+) -> str:
+    """Delete the deliveries that are over (delivered, or given up) whose last attempt is older
+    than the retention period, then the events older than it that no delivery needs any more.
+    A pending delivery (due, in backoff, claimed or waiting for its subscription) and its event
+    are kept whatever their age. One summary entry in the audit log when anything went."""
+    cutoff = (now or utcnow()) - (keep or retention())
+    finished = WebhookDelivery.status.in_((DeliveryStatus.DELIVERED, DeliveryStatus.FAILED))
+    last_touched = sa.func.coalesce(WebhookDelivery.last_attempt_at, WebhookDelivery.created_at)
+    deliveries = session.execute(
+        sa.delete(WebhookDelivery).where(finished, last_touched < cutoff)
+    ).rowcount
+    still_needed = (
+        sa.select(WebhookDelivery.id).where(WebhookDelivery.event_id == WebhookEvent.id).exists()
+    )
+    events = session.execute(
+        sa.delete(WebhookEvent).where(WebhookEvent.created_at < cutoff, ~still_needed)
+    ).rowcount
+    if deliveries or events:
+        audit.record(
+            session,
+            actor="system",
+            action="webhook_event.purge",
+            entity="webhook_event",
+            changes={
+                "deliveries_deleted": [None, deliveries],
+                "events_deleted": [None, events],
+                "older_than": [None, cutoff.isoformat()],
+            },
+        )
+    return f"{deliveries} deliveries and {events} events older than {cutoff:%Y-%m-%d} deleted"
+
+
 def after_transition(
     kind: str, data: Callable[[Any], dict[str, Any]]
 ) -> Callable[[Session, Principal, Any], None]:

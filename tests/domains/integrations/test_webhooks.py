@@ -414,6 +414,86 @@ def test_an_administrator_redelivers_the_same_event(session, admin, receiver):
     assert len(receiver.received) == 2
 
 
+# --- retention ------------------------------------------------------------------------------------
+def test_the_daily_purge_deletes_only_finished_deliveries_and_events_past_the_retention(
+    session, admin, receiver, monkeypatch
+):
+    subscription, _secret = _subscribe(session, admin, receiver, "/p", ["product.published"])
+    other, _secret = _subscribe(session, admin, receiver, "/q", ["product.published"])
+    old = utcnow() - timedelta(days=91)
+    recent = utcnow() - timedelta(days=89)
+    events = {
+        name: _emit(session, entity_id=n)
+        for n, name in enumerate(
+            ("old_delivered", "old_failed", "old_pending", "old_backoff", "old_half", "recent")
+        )
+    }
+    rows = {(d.event_id, d.subscription_id): d for d in _deliveries(session)}
+
+    def age(name: str, when: object, status: str, *, sub: object = None, **extra: object) -> None:
+        event = events[name]
+        session.execute(
+            sa.update(WebhookEvent).where(WebhookEvent.id == event.id).values(created_at=when)
+        )
+        for subscriber in [sub] if sub else (subscription, other):
+            row = rows[(event.id, subscriber.id)]
+            session.execute(
+                sa.update(WebhookDelivery)
+                .where(WebhookDelivery.id == row.id)
+                .values(created_at=when, last_attempt_at=when, status=status, **extra)
+            )
+
+    age("old_delivered", old, "delivered", attempts=1)
+    age("old_failed", old, "failed", attempts=8)
+    age("old_pending", old, "pending", attempts=0)  # its subscription was disabled long ago
+    age("old_backoff", old, "pending", attempts=3, next_attempt_at=utcnow() + timedelta(hours=1))
+    age("old_half", old, "delivered", sub=subscription)  # one subscriber got it, one waits
+    age("old_half", old, "pending", sub=other, attempts=2)
+    age("recent", recent, "delivered", attempts=1)
+    session.commit()
+
+    from backoffice.platform import jobs
+
+    [job] = [j for j in jobs.registered() if j.name == "webhooks.purge"]
+    assert job.every == timedelta(hours=24) and job.label("zh") == "清理过期的事件推送记录"
+    run = jobs.run_job("webhooks.purge", force=True)
+    assert run.status == "ok" and run.result.startswith("5 deliveries and 2 events older than")
+
+    _reread(session)
+    left = {e.event_id for e in session.exec(select(WebhookEvent)).all()}
+    assert left == {
+        events[n].event_id for n in ("old_pending", "old_backoff", "old_half", "recent")
+    }
+    remaining = {(d.event_id, d.subscription_id, d.status) for d in _deliveries(session)}
+    assert (events["old_half"].id, other.id, "pending") in remaining
+    assert (events["old_half"].id, subscription.id, "delivered") not in remaining
+    assert len(remaining) == 2 + 2 + 1 + 2
+    [entry] = session.exec(
+        select(AuditEntry).where(AuditEntry.action == "webhook_event.purge")
+    ).all()
+    assert entry.actor == "system"
+    assert json.loads(entry.changes)["deliveries_deleted"] == [None, 5]
+    assert json.loads(entry.changes)["events_deleted"] == [None, 2]
+
+    # nothing more to delete: no second entry; the pending ones still go out afterwards
+    assert webhooks.purge_finished(session).startswith("0 deliveries and 0 events")
+    session.commit()
+    assert (
+        len(
+            session.exec(select(AuditEntry).where(AuditEntry.action == "webhook_event.purge")).all()
+        )
+        == 1
+    )
+    assert webhooks.deliver_due(now=_later(120)) == "5 delivered, 0 failed"
+
+    # the period is a setting: 200 days keeps what 90 would delete; nonsense is refused clearly
+    monkeypatch.setenv(webhooks.RETENTION_SETTING, "200")
+    assert webhooks.retention() == timedelta(days=200)
+    monkeypatch.setenv(webhooks.RETENTION_SETTING, "zero")
+    with pytest.raises(ValueError, match="BACKOFFICE_WEBHOOK_RETENTION_DAYS"):
+        webhooks.retention()
+
+
 # --- the outbox under failure and concurrency -----------------------------------------------------
 EMIT_AND_DIE = """
 import os, signal, sys
