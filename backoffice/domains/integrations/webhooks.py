@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -170,6 +171,68 @@ def target_refusal(url: str, *, resolve: bool) -> str:
     except OSError:
         return "webhook.unresolved"
     return "" if found and all(_public(a) for a in found) else "webhook.private_target"
+
+
+class InwardConnection(httpcore.ConnectError):
+    """The connection reached a loopback, private or link-local address: closed unused."""
+
+
+class InwardGuard(httpcore.NetworkBackend):
+    """httpcore's network backend with one more check: once connected, the peer address of the
+    socket (what the name resolved to for this very connection, not for an earlier check) must
+    be public, unless private targets are allowed. A name that answers a public address to the
+    check and an inward one to the connection (DNS rebinding) is caught here, before a byte of
+    the request is written (the TLS handshake, the request and its headers come after)."""
+
+    def __init__(self, inner: httpcore.NetworkBackend | None = None) -> None:
+        self._inner = inner or httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(
+            host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+        )
+        if private_targets_allowed():
+            return stream
+        peer = stream.get_extra_info("server_addr")
+        address = str(peer[0]) if peer else ""
+        if not _public(address):
+            stream.close()
+            raise InwardConnection(f"{host} connected to {address or 'an unknown address'}")
+        return stream
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        raise InwardConnection("a webhook is never sent over a local socket")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class GuardedTransport(httpx.HTTPTransport):
+    """httpx's transport over the ``InwardGuard`` backend: the connection pool is httpcore's
+    own, built as httpx builds it, with the guard as its network backend. No proxy from the
+    environment: a webhook goes straight to its receiver (through a proxy the peer would be the
+    proxy, and the check would mean nothing)."""
+
+    def __init__(self) -> None:
+        super().__init__(trust_env=False)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=BATCH,
+            max_keepalive_connections=10,
+            keepalive_expiry=5.0,
+            http1=True,
+            http2=False,
+            network_backend=InwardGuard(),
+        )
 
 
 def checked_url(url: object) -> str:
@@ -480,6 +543,8 @@ def _send(client: httpx.Client, item: Claimed) -> tuple[int | None, str]:
     try:
         response = client.post(item.url, content=item.body, headers=headers)
     except httpx.HTTPError as error:
+        if isinstance(error.__cause__, InwardConnection):  # the name changed its answer
+            return None, f"not sent: webhook.private_target ({error})"[:300]
         return None, f"{type(error).__name__}: {error}"[:300]
     if 200 <= response.status_code < 300:
         return response.status_code, ""
@@ -576,7 +641,9 @@ def deliver_due(
     delivered = failed = 0
     disabled: set[int] = set()
     started = time.monotonic()
-    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+    with httpx.Client(
+        timeout=timeout, follow_redirects=False, transport=GuardedTransport()
+    ) as client:
         for item in claimed:
             out_of_time = time.monotonic() - started > budget.total_seconds()
             if out_of_time or item.subscription_id in disabled:  # it waits for the next run

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -919,3 +920,50 @@ def test_in_production_no_delivery_reaches_the_portals_own_network(
     assert "private_target" in delivery.last_error
     monkeypatch.setenv(webhooks.PRIVATE_TARGETS_SETTING, "1")  # receivers inside, by choice
     assert webhooks.target_refusal(receiver.url, resolve=True) == ""
+
+
+def test_a_name_that_rebinds_inward_between_the_check_and_the_connection_is_refused(
+    session, admin, receiver, monkeypatch
+):
+    """DNS rebinding: the name answers a public address to the check before sending and
+    127.0.0.1 to the connection itself. The address actually connected to is checked: in
+    production nothing is written to it and the delivery fails with the reason; where private
+    targets are allowed the same delivery goes through."""
+    port = receiver.url.rsplit(":", 1)[1]
+    subscription, _secret = _subscribe(session, admin, receiver, "/in", ["product.published"])
+    session.execute(
+        sa.update(WebhookSubscription)
+        .where(WebhookSubscription.id == subscription.id)
+        .values(url=f"http://hooks.rebind.test:{port}/in")
+    )
+    session.commit()
+    real = socket.getaddrinfo
+    answers: list[str] = []
+
+    def rebinding(host: object, *args: object, **kwargs: object) -> list:
+        if host != "hooks.rebind.test":
+            return real(host, *args, **kwargs)
+        address = answers.pop(0) if answers else "127.0.0.1"
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(
+        webhooks, "get_settings", lambda: __import__("types").SimpleNamespace(is_production=True)
+    )
+    monkeypatch.delenv(webhooks.PRIVATE_TARGETS_SETTING, raising=False)
+    answers[:] = ["93.184.215.14"]  # a public address first, then 127.0.0.1
+    _emit(session)
+
+    assert webhooks.deliver_due() == "0 delivered, 1 failed"
+    assert receiver.received == []
+    assert answers == []  # the check did resolve the name and was told a public address
+    [delivery] = _deliveries(session)
+    assert (delivery.status, delivery.last_status) == ("pending", None)
+    assert delivery.last_error.startswith("not sent: webhook.private_target")
+    assert "127.0.0.1" in delivery.last_error
+
+    # receivers inside, by choice: nothing is checked (nor resolved before the connection)
+    monkeypatch.setenv(webhooks.PRIVATE_TARGETS_SETTING, "1")
+    assert webhooks.deliver_due(now=_later(5)) == "1 delivered, 0 failed"
+    assert len(receiver.received) == 1 and receiver.received[0].path == "/in"
+    assert receiver.received[0].headers["Host"] == f"hooks.rebind.test:{port}"
