@@ -381,6 +381,41 @@ def rotate_secret(session: Session, *, actor: Principal, subscription_id: int) -
     return secret
 
 
+def has_secret(subscription: WebhookSubscription) -> bool:
+    """Whether a signing secret was made (and shown). A subscription made on the generic form
+    has none until an administrator opens its page: nothing is sent to it before then."""
+    return bool(subscription.secret_cipher)
+
+
+def needs_first_secret(session: Session, subscription_id: int) -> bool:
+    """Whether the subscription exists and still waits for its first secret."""
+    found = session.get(WebhookSubscription, subscription_id)
+    return found is not None and found.archived_at is None and not has_secret(found)
+
+
+def issue_first_secret(session: Session, *, actor: Principal, subscription_id: int) -> str:
+    """The first signing secret of a subscription made without one (returned once, in clear),
+    or "" when it has one already: of two administrators opening the new subscription at the
+    same moment, one gets the secret, the other sees that it was shown."""
+    if not actor.can("webhook", "manage"):
+        raise WebhookRefused("auth.denied")
+    subscription = _subscription(session, subscription_id)
+    if has_secret(subscription):
+        return ""
+    secret = new_secret()
+    issued = session.execute(
+        sa.update(WebhookSubscription)
+        .where(WebhookSubscription.id == subscription.id, WebhookSubscription.secret_cipher == "")
+        .values(secret_cipher=fields.encrypt(secret))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if issued != 1:
+        return ""
+    session.refresh(subscription)
+    _saved(session, actor, subscription, "issue_secret", {"secret": [None, "issued"]})
+    return secret
+
+
 def wants(subscription: WebhookSubscription, kind: str) -> bool:
     return kind in {item.strip() for item in subscription.events.split(",")}
 
@@ -473,7 +508,8 @@ def _writer() -> AbstractContextManager[Session]:
 def _due(
     session: Session, now: datetime, limit: int
 ) -> list[tuple[WebhookDelivery, WebhookSubscription, WebhookEvent]]:
-    """The pending deliveries of active subscriptions whose time has come, oldest first."""
+    """The pending deliveries of active subscriptions with a secret whose time has come,
+    oldest first."""
     return list(
         session.exec(
             select(WebhookDelivery, WebhookSubscription, WebhookEvent)
@@ -484,6 +520,7 @@ def _due(
                 WebhookDelivery.next_attempt_at <= now,
                 WebhookSubscription.is_active.is_(True),
                 WebhookSubscription.archived_at.is_(None),
+                WebhookSubscription.secret_cipher != "",  # a secret nobody was shown: it waits
             )
             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
             .limit(limit)
@@ -677,21 +714,31 @@ def _release(session: Session, item: Claimed, now: datetime) -> None:
 
 def redeliver(session: Session, *, actor: Principal, delivery_id: int) -> WebhookDelivery:
     """Send a delivery again (the same event id and body) at the next run, with its attempts
-    counted afresh; refused while its subscription is disabled."""
+    counted afresh; only one that is over (delivered or given up): a pending one is already on
+    its way (perhaps being sent this moment) and waits out its backoff. Refused while its
+    subscription is disabled."""
     if not actor.can("webhook", "manage"):
         raise WebhookRefused("auth.denied")
-    delivery = session.get(WebhookDelivery, delivery_id)
+    delivery = session.get(WebhookDelivery, delivery_id) if isinstance(delivery_id, int) else None
     if delivery is None:
         raise WebhookRefused("error.not_found")
     subscription = _subscription(session, delivery.subscription_id)
     if not subscription.is_active:
         raise WebhookRefused("webhook.subscription_disabled")
     before = delivery.status
-    delivery.status = DeliveryStatus.PENDING
-    delivery.attempts = 0
-    delivery.next_attempt_at = utcnow()
-    session.add(delivery)
-    session.flush()
+    if before == DeliveryStatus.PENDING:
+        raise WebhookRefused("webhook.delivery_pending")
+    now = utcnow()
+    # conditional: of two redeliveries at the same moment, one holds; the other is refused
+    reopened = session.execute(
+        sa.update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery.id, WebhookDelivery.status == before)
+        .values(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if reopened != 1:
+        raise WebhookRefused("webhook.delivery_pending")
+    session.refresh(delivery)
     audit.record(
         session,
         actor=actor.username,

@@ -199,7 +199,7 @@ def _audit(session: Session) -> list[AuditEntry]:
     return list(session.exec(select(AuditEntry)).all())
 
 
-def test_the_engine_form_makes_a_subscription_with_a_sealed_secret_never_shown(session, admin):
+def test_the_engine_form_makes_a_subscription_without_a_secret_and_never_shows_one(session, admin):
     resource = get("webhook_subscription")
     saved = service.create(
         session,
@@ -215,7 +215,7 @@ def test_the_engine_form_makes_a_subscription_with_a_sealed_secret_never_shown(s
     session.commit()
     assert saved.ok, saved
     row = session.get(WebhookSubscription, saved.record_id)
-    assert webhooks.fields.decrypt(row.secret_cipher).startswith("whsec_")
+    assert row.secret_cipher == "" and not webhooks.has_secret(row)  # made on its page, shown
     assert "secret_cipher" not in {f.name for f in resource.fields}
     refused = service.create(
         session, principal=admin, resource=resource, values={"name": "x", "url": "ftp://x"}
@@ -865,6 +865,146 @@ def test_the_subscription_panel_shows_a_rotated_secret_once_and_deliveries_use_i
     assert seen.secret == ""  # refused on the server: no right to manage webhooks
     _reread(session, subscription)
     assert webhooks.verify(webhooks.fields.decrypt(subscription.secret_cipher), signature, got.body)
+
+
+def test_a_subscription_made_on_the_form_shows_its_secret_once_and_sends_nothing_before(
+    session, admin, receiver
+):
+    """The form's save leads to the new subscription's page: its panel makes the secret and
+    shows it that once. Until then its events wait; a viewer who may not manage webhooks is
+    told so and is given nothing; a second administrator opening it afterwards sees no secret."""
+    from state.webhooks import WebhookPanelState
+    from tests.factories import run, state_for
+
+    made = service.create(
+        session,
+        principal=admin,
+        resource=get("webhook_subscription"),
+        values={
+            "name": "crm",
+            "url": receiver.url + "/crm",
+            "events": "product.published",
+            "is_active": "true",
+        },
+    )
+    session.commit()
+    assert made.ok, made
+    event = _emit(session)
+    assert webhooks.deliver_due() == "0 delivered, 0 failed"  # no secret anyone has: it waits
+    assert receiver.received == []
+
+    handlers = WebhookPanelState.event_handlers
+    url = f"/r/webhook_subscription/record?id={made.record_id}"
+    viewer, _ = make_user(session, "it.viewer", ["executive"])
+    from backoffice.domains.admin import users
+
+    # a role that may read the webhook pages but not manage webhooks
+    assert not users.set_permission(
+        session, actor=admin, role="executive", resource="webhook", action="view", granted=True
+    )
+    session.commit()
+    looking = state_for(session, viewer, WebhookPanelState, url)
+    run(handlers["load"].fn(looking))
+    assert (looking.secret, looking.waiting_for_secret, looking.can_manage) == ("", True, False)
+    _reread(session)
+    assert not webhooks.has_secret(session.get(WebhookSubscription, made.record_id))
+
+    user = session.exec(select(User).where(User.username == "it.admin")).one()
+    panel = state_for(session, user, WebhookPanelState, url)
+    run(handlers["load"].fn(panel))
+    secret = panel.secret
+    assert secret.startswith("whsec_") and panel.first_secret and not panel.waiting_for_secret
+    run(handlers["load"].fn(panel))  # opened again (or by another administrator): not again
+    assert (panel.secret, panel.first_secret) == ("", False)
+    other = state_for(session, user, WebhookPanelState, url)
+    run(handlers["load"].fn(other))
+    assert other.secret == ""
+    with pytest.raises(webhooks.WebhookRefused, match=r"auth\.denied"):
+        webhooks.issue_first_secret(
+            session, actor=make_principal(session, "it.clerk", ["cs_agent"]), subscription_id=1
+        )
+
+    assert webhooks.deliver_due() == "1 delivered, 0 failed"  # what waited goes out, signed
+    [got] = receiver.received
+    assert got.headers["Backoffice-Delivery"] == event.event_id
+    assert webhooks.verify(secret, got.headers["Backoffice-Signature"], got.body)
+    actions = session.exec(
+        select(AuditEntry.action)
+        .where(AuditEntry.entity == "webhook_subscription")
+        .order_by(AuditEntry.id)
+    ).all()
+    assert actions == ["webhook_subscription.create", "webhook_subscription.issue_secret"]
+    assert all(secret not in e.changes for e in _audit(session))
+
+
+def test_redelivery_is_guarded_against_pending_deliveries_and_hostile_calls(
+    session, admin, receiver
+):
+    from state.webhooks import WebhookPanelState
+    from tests.factories import run, state_for
+
+    subscription, _secret = _subscribe(session, admin, receiver, "/p", ["product.published"])
+    receiver.script = [500]
+    _emit(session)
+    assert webhooks.deliver_due() == "0 delivered, 1 failed"
+    [delivery] = _deliveries(session)
+    assert (delivery.status, delivery.attempts) == ("pending", 1)  # in backoff
+
+    # a pending delivery is on its way: redelivering it would cut its backoff short (or send
+    # it twice while a run holds it)
+    with pytest.raises(webhooks.WebhookRefused, match=r"webhook\.delivery_pending"):
+        webhooks.redeliver(session, actor=admin, delivery_id=delivery.id)
+    session.rollback()
+    user = session.exec(select(User).where(User.username == "it.admin")).one()
+    handlers = WebhookPanelState.event_handlers
+
+    def panel_on(url: str) -> WebhookPanelState:
+        session.commit()  # end the test's read snapshot before signing in (a write)
+        panel = state_for(session, user, WebhookPanelState, url)
+        run(handlers["load"].fn(panel))
+        return panel
+
+    run(handlers["redeliver"].fn(panel_on(f"/r/webhook_delivery/record?id={delivery.id}")))
+    _reread(session, delivery)
+    assert (delivery.attempts, delivery.next_attempt_at > utcnow()) == (1, True)  # unchanged
+
+    assert webhooks.deliver_due(now=_later(2)) == "1 delivered, 0 failed"
+    # a wrong id, or the panel of a subscription's page whose id names a delivery: refused
+    for url in (
+        "/r/webhook_delivery/record?id=999999",
+        f"/r/webhook_subscription/record?id={delivery.id}",
+        "/r/webhook_delivery/record?id=new",
+    ):
+        run(handlers["redeliver"].fn(panel_on(url)))
+    with pytest.raises(webhooks.WebhookRefused, match=r"error\.not_found"):
+        webhooks.redeliver(session, actor=admin, delivery_id="1")  # type: ignore[arg-type]
+    # the record id comes from the page's address only: the client cannot set it
+    with pytest.raises(AttributeError, match="set_record_id"):
+        run(WebhookPanelState.event_handlers["setvar"].fn(panel_on(""), "record_id", delivery.id))
+    # someone without the right: refused on the server, whatever the page
+    viewer, _ = make_user(session, "it.viewer", ["executive"])
+    seen = state_for(
+        session, viewer, WebhookPanelState, f"/r/webhook_delivery/record?id={delivery.id}"
+    )
+    run(handlers["load"].fn(seen))
+    run(handlers["redeliver"].fn(seen))
+    _reread(session)
+    assert (
+        session.exec(select(AuditEntry.action).where(AuditEntry.entity == "webhook_delivery")).all()
+        == []
+    )
+    assert [d.status for d in _deliveries(session)] == ["delivered"]
+
+    # done right: reopened at once, the page reloads it, audited once
+    done = run(handlers["redeliver"].fn(panel_on(f"/r/webhook_delivery/record?id={delivery.id}")))
+    assert done is not None
+    [delivery] = _deliveries(session)
+    assert (delivery.status, delivery.attempts) == ("pending", 0)
+    assert session.exec(
+        select(AuditEntry.action).where(AuditEntry.entity == "webhook_delivery")
+    ).all() == ["webhook_delivery.redeliver"]
+    assert webhooks.deliver_due() == "1 delivered, 0 failed"
+    assert subscription.id == delivery.subscription_id
 
 
 def test_a_run_that_read_deliveries_another_run_claimed_meanwhile_claims_none(
