@@ -1,7 +1,8 @@
 """API clients in a real browser: an administrator creates one and sees its key once, the key
 works against the served API, a rotation keeps the old key for its overlap, a revocation ends
 every key at once; the list in both languages at three widths. Nobody else opens the page, and
-a handler called directly by someone else, or without a fresh second factor, changes nothing."""
+a handler called directly by someone else, or without a fresh second factor, changes nothing.
+A webhook subscription saved on the generic form shows its signing secret once, on its page."""
 
 from __future__ import annotations
 

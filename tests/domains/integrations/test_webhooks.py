@@ -1,7 +1,9 @@
 """Webhooks against a real HTTP receiver on a local port: signed deliveries of the subscribed
 kinds only, retries with backoff, a failing subscription disabled with a notice to the
-administrators, manual redelivery, the outbox surviving a killed process, concurrent delivery
-runs that never send twice, and each place the staff's decisions emit an event."""
+administrators, manual redelivery (never of a pending delivery), the outbox surviving a killed
+process, concurrent delivery runs that never send twice, the daily purge of what is over, a
+form-made subscription's secret shown once before anything is sent, a name rebinding inward
+between the check and the connection, and each place the staff's decisions emit an event."""
 
 from __future__ import annotations
 
