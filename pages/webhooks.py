@@ -27,6 +27,10 @@ def subscription_panel() -> rx.Component:
                             size="3",
                             custom_attrs={"data-lang-free": "true"},
                         ),
+                        rx.cond(
+                            WebhookPanelState.first_secret,
+                            rx.text(t("webhook.secret_first"), size="2", weight="bold"),
+                        ),
                         rx.text(t("webhook.secret_once"), size="2"),
                         rx.button(
                             t("webhook.secret_copied"),
@@ -39,6 +43,16 @@ def subscription_panel() -> rx.Component:
                     icon="triangle-alert",
                     color_scheme="amber",
                     width="100%",
+                ),
+            ),
+            rx.cond(
+                WebhookPanelState.waiting_for_secret,
+                rx.callout(
+                    t("webhook.secret_waiting"),
+                    icon="clock",
+                    color_scheme="gray",
+                    width="100%",
+                    id="webhook-secret-waiting",
                 ),
             ),
             rx.cond(

@@ -1,7 +1,8 @@
 """API clients in a real browser: an administrator creates one and sees its key once, the key
 works against the served API, a rotation keeps the old key for its overlap, a revocation ends
 every key at once; the list in both languages at three widths. Nobody else opens the page, and
-a handler called directly by someone else, or without a fresh second factor, changes nothing."""
+a handler called directly by someone else, or without a fresh second factor, changes nothing.
+A webhook subscription saved on the generic form shows its signing secret once, on its page."""
 
 from __future__ import annotations
 
@@ -198,3 +199,53 @@ def test_rotation_waits_for_a_fresh_second_factor_then_goes_ahead(session: Sessi
     step_up = _state(root, StepUpState)
     assert step_up.open
     assert step_up._pending is not None and step_up._pending[1] == "rotate"
+
+
+@pytest.mark.timeout(1800)
+def test_a_webhook_subscription_saved_on_the_form_shows_its_secret_once(
+    page: Page, app_url, app_env, sign_in_as, screenshot_dir
+):
+    from backoffice.db import make_engine
+    from models.integrations import WebhookSubscription
+
+    sign_in_as("admin")
+    page.goto(app_url + "/r/webhook_subscription/record?id=new")
+    expect(page.locator("#record-save")).to_be_visible(timeout=30_000)
+    page.locator("#field-name").fill("crm-closings")
+    page.locator("#field-url").fill("https://crm.example.com/hooks/backoffice")
+    page.locator("#field-events").get_by_text("产品已结束销售").click()
+    page.locator("#field-events").get_by_text("营销活动已取消").click()
+    if page.locator("#field-is_active").get_attribute("data-state") != "checked":
+        page.locator("#field-is_active").click()
+    page.locator("#record-save").click()
+    expect(page).to_have_url(re.compile(r"record\?id=\d+"), timeout=30_000)
+    record_id = int(re.search(r"id=(\d+)", page.url).group(1))
+
+    # the page the save leads to shows the new secret, once
+    shown = page.locator("#webhook-secret")
+    expect(shown).to_have_text(re.compile(r"^whsec_\S{40,}$"), timeout=30_000)
+    secret = shown.inner_text().strip()
+    expect(page.get_by_text("首次打开本页时生成")).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "webhook-first-secret.png"), full_page=True)
+    page.reload()
+    expect(page.locator("#webhook-rotate-secret")).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(1000)
+    expect(page.locator("#webhook-secret")).to_have_count(0)
+    assert secret not in page.content()
+
+    engine = make_engine(app_env["BACKOFFICE_DB_URL"])
+    with Session(engine) as session:
+        made = session.get(WebhookSubscription, record_id)
+        assert made.events == "product.closed,campaign.cancelled" and made.is_active
+        assert made.secret_cipher and secret not in made.secret_cipher
+        actions = session.exec(
+            select(AuditEntry.action, AuditEntry.actor)
+            .where(AuditEntry.entity == "webhook_subscription")
+            .where(AuditEntry.entity_id == str(record_id))
+            .order_by(AuditEntry.id)
+        ).all()
+        assert [tuple(a) for a in actions] == [
+            ("webhook_subscription.create", "admin"),
+            ("webhook_subscription.issue_secret", "admin"),
+        ]
+    engine.dispose()

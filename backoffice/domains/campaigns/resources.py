@@ -139,6 +139,7 @@ CAMPAIGN = register(
                     maker_checker_exempt=(
                         "stopping a campaign puts nothing in force; its author may withdraw it"
                     ),
+                    after=webhooks.after_transition("campaign.cancelled", rules.event_data),
                 ),
             ),
         ),

@@ -1,4 +1,4 @@
-"""Webhooks are delivered by the scheduler, twice a minute."""
+"""Webhooks are delivered by the scheduler, twice a minute; what is over is deleted daily."""
 
 from __future__ import annotations
 
@@ -15,3 +15,9 @@ def deliver_webhooks(_session: Session) -> str:
     # each claim and each result is a short transaction of its own: the sending happens
     # outside any transaction, so a slow receiver holds no lock
     return webhooks.deliver_due()
+
+
+@job("webhooks.purge", timedelta(hours=24))
+def purge_webhooks(session: Session) -> str:
+    # finished deliveries and their events past the retention period, one audit summary
+    return webhooks.purge_finished(session)

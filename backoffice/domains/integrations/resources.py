@@ -1,9 +1,9 @@
 """Webhook subscriptions, the outbox of events and the delivery log, as engine resources: the
 administrators' list and form pages under the right ``webhook``. The signing secret is not a
-field: the engine never shows it (it is made when a subscription is created; ``webhooks``
-gives it once on creation and on rotation). The delivery log is read-only: a delivery has no
-version column, so the engine's workflow steps cannot run on it; ``webhooks.redeliver`` is the
-redelivery rule."""
+field: the engine never shows it (the subscription's panel makes it when the new
+subscription's page is first opened, and on rotation, and shows it once). The delivery log is
+read-only: a delivery has no version column, so the engine's workflow steps cannot run on it;
+``webhooks.redeliver`` is the redelivery rule."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from backoffice.domains.integrations import webhooks
 from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Lookup, Resource, register
 from backoffice.platform.refusal import Refusal
-from backoffice.security import fields
 from backoffice.security.rbac import Principal
 from models.base import utcnow
 from models.integrations import WebhookDelivery, WebhookEvent, WebhookSubscription
@@ -30,9 +29,11 @@ def _url_problem(value: Any) -> str | None:
 def _new_subscription(
     _session: Any, _principal: Principal, values: dict[str, Any]
 ) -> dict[str, str]:
-    """A subscription made on the form gets a secret nobody has seen yet: the administrator
-    rotates it to read one (shown once)."""
-    values["secret_cipher"] = fields.encrypt(webhooks.new_secret())
+    """A subscription made on the form (or through the API) gets no secret yet: the form's save
+    opens its page, whose panel makes the secret and shows it once
+    (``webhooks.issue_first_secret``). Until someone who may manage webhooks was shown one,
+    its events wait: nothing is sent signed with a secret nobody has."""
+    values["secret_cipher"] = ""
     return {}
 
 

@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -49,12 +50,14 @@ KINDS: tuple[str, ...] = (
     "product.published",
     "product.suspended",
     "product.changed",
+    "product.closed",
     "kyc_case.decided",
     "kyc_case.needs_information",
     "ticket.replied",
     "ticket.resolved",
     "campaign.started",
     "campaign.ended",
+    "campaign.cancelled",
 )
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a marker, not a secret)
 NAME_LENGTH = 80
@@ -168,6 +171,68 @@ def target_refusal(url: str, *, resolve: bool) -> str:
     except OSError:
         return "webhook.unresolved"
     return "" if found and all(_public(a) for a in found) else "webhook.private_target"
+
+
+class InwardConnection(httpcore.ConnectError):
+    """The connection reached a loopback, private or link-local address: closed unused."""
+
+
+class InwardGuard(httpcore.NetworkBackend):
+    """httpcore's network backend with one more check: once connected, the peer address of the
+    socket (what the name resolved to for this very connection, not for an earlier check) must
+    be public, unless private targets are allowed. A name that answers a public address to the
+    check and an inward one to the connection (DNS rebinding) is caught here, before a byte of
+    the request is written (the TLS handshake, the request and its headers come after)."""
+
+    def __init__(self, inner: httpcore.NetworkBackend | None = None) -> None:
+        self._inner = inner or httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(
+            host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+        )
+        if private_targets_allowed():
+            return stream
+        peer = stream.get_extra_info("server_addr")
+        address = str(peer[0]) if peer else ""
+        if not _public(address):
+            stream.close()
+            raise InwardConnection(f"{host} connected to {address or 'an unknown address'}")
+        return stream
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        raise InwardConnection("a webhook is never sent over a local socket")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class GuardedTransport(httpx.HTTPTransport):
+    """httpx's transport over the ``InwardGuard`` backend: the connection pool is httpcore's
+    own, built as httpx builds it, with the guard as its network backend. No proxy from the
+    environment: a webhook goes straight to its receiver (through a proxy the peer would be the
+    proxy, and the check would mean nothing)."""
+
+    def __init__(self) -> None:
+        super().__init__(trust_env=False)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=BATCH,
+            max_keepalive_connections=10,
+            keepalive_expiry=5.0,
+            http1=True,
+            http2=False,
+            network_backend=InwardGuard(),
+        )
 
 
 def checked_url(url: object) -> str:
@@ -316,6 +381,41 @@ def rotate_secret(session: Session, *, actor: Principal, subscription_id: int) -
     return secret
 
 
+def has_secret(subscription: WebhookSubscription) -> bool:
+    """Whether a signing secret was made (and shown). A subscription made on the generic form
+    has none until an administrator opens its page: nothing is sent to it before then."""
+    return bool(subscription.secret_cipher)
+
+
+def needs_first_secret(session: Session, subscription_id: int) -> bool:
+    """Whether the subscription exists and still waits for its first secret."""
+    found = session.get(WebhookSubscription, subscription_id)
+    return found is not None and found.archived_at is None and not has_secret(found)
+
+
+def issue_first_secret(session: Session, *, actor: Principal, subscription_id: int) -> str:
+    """The first signing secret of a subscription made without one (returned once, in clear),
+    or "" when it has one already: of two administrators opening the new subscription at the
+    same moment, one gets the secret, the other sees that it was shown."""
+    if not actor.can("webhook", "manage"):
+        raise WebhookRefused("auth.denied")
+    subscription = _subscription(session, subscription_id)
+    if has_secret(subscription):
+        return ""
+    secret = new_secret()
+    issued = session.execute(
+        sa.update(WebhookSubscription)
+        .where(WebhookSubscription.id == subscription.id, WebhookSubscription.secret_cipher == "")
+        .values(secret_cipher=fields.encrypt(secret))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if issued != 1:
+        return ""
+    session.refresh(subscription)
+    _saved(session, actor, subscription, "issue_secret", {"secret": [None, "issued"]})
+    return secret
+
+
 def wants(subscription: WebhookSubscription, kind: str) -> bool:
     return kind in {item.strip() for item in subscription.events.split(",")}
 
@@ -408,7 +508,8 @@ def _writer() -> AbstractContextManager[Session]:
 def _due(
     session: Session, now: datetime, limit: int
 ) -> list[tuple[WebhookDelivery, WebhookSubscription, WebhookEvent]]:
-    """The pending deliveries of active subscriptions whose time has come, oldest first."""
+    """The pending deliveries of active subscriptions with a secret whose time has come,
+    oldest first."""
     return list(
         session.exec(
             select(WebhookDelivery, WebhookSubscription, WebhookEvent)
@@ -419,6 +520,7 @@ def _due(
                 WebhookDelivery.next_attempt_at <= now,
                 WebhookSubscription.is_active.is_(True),
                 WebhookSubscription.archived_at.is_(None),
+                WebhookSubscription.secret_cipher != "",  # a secret nobody was shown: it waits
             )
             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
             .limit(limit)
@@ -478,6 +580,8 @@ def _send(client: httpx.Client, item: Claimed) -> tuple[int | None, str]:
     try:
         response = client.post(item.url, content=item.body, headers=headers)
     except httpx.HTTPError as error:
+        if isinstance(error.__cause__, InwardConnection):  # the name changed its answer
+            return None, f"not sent: webhook.private_target ({error})"[:300]
         return None, f"{type(error).__name__}: {error}"[:300]
     if 200 <= response.status_code < 300:
         return response.status_code, ""
@@ -574,7 +678,9 @@ def deliver_due(
     delivered = failed = 0
     disabled: set[int] = set()
     started = time.monotonic()
-    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+    with httpx.Client(
+        timeout=timeout, follow_redirects=False, transport=GuardedTransport()
+    ) as client:
         for item in claimed:
             out_of_time = time.monotonic() - started > budget.total_seconds()
             if out_of_time or item.subscription_id in disabled:  # it waits for the next run
@@ -608,21 +714,31 @@ def _release(session: Session, item: Claimed, now: datetime) -> None:
 
 def redeliver(session: Session, *, actor: Principal, delivery_id: int) -> WebhookDelivery:
     """Send a delivery again (the same event id and body) at the next run, with its attempts
-    counted afresh; refused while its subscription is disabled."""
+    counted afresh; only one that is over (delivered or given up): a pending one is already on
+    its way (perhaps being sent this moment) and waits out its backoff. Refused while its
+    subscription is disabled."""
     if not actor.can("webhook", "manage"):
         raise WebhookRefused("auth.denied")
-    delivery = session.get(WebhookDelivery, delivery_id)
+    delivery = session.get(WebhookDelivery, delivery_id) if isinstance(delivery_id, int) else None
     if delivery is None:
         raise WebhookRefused("error.not_found")
     subscription = _subscription(session, delivery.subscription_id)
     if not subscription.is_active:
         raise WebhookRefused("webhook.subscription_disabled")
     before = delivery.status
-    delivery.status = DeliveryStatus.PENDING
-    delivery.attempts = 0
-    delivery.next_attempt_at = utcnow()
-    session.add(delivery)
-    session.flush()
+    if before == DeliveryStatus.PENDING:
+        raise WebhookRefused("webhook.delivery_pending")
+    now = utcnow()
+    # conditional: of two redeliveries at the same moment, one holds; the other is refused
+    reopened = session.execute(
+        sa.update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery.id, WebhookDelivery.status == before)
+        .values(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if reopened != 1:
+        raise WebhookRefused("webhook.delivery_pending")
+    session.refresh(delivery)
     audit.record(
         session,
         actor=actor.username,
@@ -632,6 +748,56 @@ def redeliver(session: Session, *, actor: Principal, delivery_id: int) -> Webhoo
         changes={"status": [before, DeliveryStatus.PENDING]},
     )
     return delivery
+
+
+# --- retention ----------------------------------------------------------------------------------
+RETENTION_SETTING = "BACKOFFICE_WEBHOOK_RETENTION_DAYS"
+DEFAULT_RETENTION_DAYS = 90
+
+
+def retention() -> timedelta:
+    """How long finished deliveries and their events are kept: ``BACKOFFICE_WEBHOOK_RETENTION_DAYS``
+    (a whole number of days, at least 1; 90 unless set)."""
+    raw = os.environ.get(RETENTION_SETTING, "").strip()
+    if not raw:
+        return timedelta(days=DEFAULT_RETENTION_DAYS)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{RETENTION_SETTING} must be a whole number of days (1 or more): {raw!r}")
+    return timedelta(days=int(raw))
+
+
+def purge_finished(
+    session: Session, now: datetime | None = None, keep: timedelta | None = None
+) -> str:
+    """Delete the deliveries that are over (delivered, or given up) whose last attempt is older
+    than the retention period, then the events older than it that no delivery needs any more.
+    A pending delivery (due, in backoff, claimed or waiting for its subscription) and its event
+    are kept whatever their age. One summary entry in the audit log when anything went."""
+    cutoff = (now or utcnow()) - (keep or retention())
+    finished = WebhookDelivery.status.in_((DeliveryStatus.DELIVERED, DeliveryStatus.FAILED))
+    last_touched = sa.func.coalesce(WebhookDelivery.last_attempt_at, WebhookDelivery.created_at)
+    deliveries = session.execute(
+        sa.delete(WebhookDelivery).where(finished, last_touched < cutoff)
+    ).rowcount
+    still_needed = (
+        sa.select(WebhookDelivery.id).where(WebhookDelivery.event_id == WebhookEvent.id).exists()
+    )
+    events = session.execute(
+        sa.delete(WebhookEvent).where(WebhookEvent.created_at < cutoff, ~still_needed)
+    ).rowcount
+    if deliveries or events:
+        audit.record(
+            session,
+            actor="system",
+            action="webhook_event.purge",
+            entity="webhook_event",
+            changes={
+                "deliveries_deleted": [None, deliveries],
+                "events_deleted": [None, events],
+                "older_than": [None, cutoff.isoformat()],
+            },
+        )
+    return f"{deliveries} deliveries and {events} events older than {cutoff:%Y-%m-%d} deleted"
 
 
 def after_transition(

@@ -105,6 +105,7 @@ PRODUCT_WORKFLOW = Workflow(
             S.CLOSED,
             action="publish",
             maker_checker_exempt="risk control: ending sales must not wait for a second person",
+            after=webhooks.after_transition("product.closed", product_rules.event_data),
         ),
     ),
     awaiting_approval=(S.IN_REVIEW,),

@@ -1,13 +1,16 @@
 """Webhooks against a real HTTP receiver on a local port: signed deliveries of the subscribed
 kinds only, retries with backoff, a failing subscription disabled with a notice to the
-administrators, manual redelivery, the outbox surviving a killed process, concurrent delivery
-runs that never send twice, and each place the staff's decisions emit an event."""
+administrators, manual redelivery (never of a pending delivery), the outbox surviving a killed
+process, concurrent delivery runs that never send twice, the daily purge of what is over, a
+form-made subscription's secret shown once before anything is sent, a name rebinding inward
+between the check and the connection, and each place the staff's decisions emit an event."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -198,7 +201,7 @@ def _audit(session: Session) -> list[AuditEntry]:
     return list(session.exec(select(AuditEntry)).all())
 
 
-def test_the_engine_form_makes_a_subscription_with_a_sealed_secret_never_shown(session, admin):
+def test_the_engine_form_makes_a_subscription_without_a_secret_and_never_shows_one(session, admin):
     resource = get("webhook_subscription")
     saved = service.create(
         session,
@@ -214,7 +217,7 @@ def test_the_engine_form_makes_a_subscription_with_a_sealed_secret_never_shown(s
     session.commit()
     assert saved.ok, saved
     row = session.get(WebhookSubscription, saved.record_id)
-    assert webhooks.fields.decrypt(row.secret_cipher).startswith("whsec_")
+    assert row.secret_cipher == "" and not webhooks.has_secret(row)  # made on its page, shown
     assert "secret_cipher" not in {f.name for f in resource.fields}
     refused = service.create(
         session, principal=admin, resource=resource, values={"name": "x", "url": "ftp://x"}
@@ -414,6 +417,86 @@ def test_an_administrator_redelivers_the_same_event(session, admin, receiver):
     assert len(receiver.received) == 2
 
 
+# --- retention ------------------------------------------------------------------------------------
+def test_the_daily_purge_deletes_only_finished_deliveries_and_events_past_the_retention(
+    session, admin, receiver, monkeypatch
+):
+    subscription, _secret = _subscribe(session, admin, receiver, "/p", ["product.published"])
+    other, _secret = _subscribe(session, admin, receiver, "/q", ["product.published"])
+    old = utcnow() - timedelta(days=91)
+    recent = utcnow() - timedelta(days=89)
+    events = {
+        name: _emit(session, entity_id=n)
+        for n, name in enumerate(
+            ("old_delivered", "old_failed", "old_pending", "old_backoff", "old_half", "recent")
+        )
+    }
+    rows = {(d.event_id, d.subscription_id): d for d in _deliveries(session)}
+
+    def age(name: str, when: object, status: str, *, sub: object = None, **extra: object) -> None:
+        event = events[name]
+        session.execute(
+            sa.update(WebhookEvent).where(WebhookEvent.id == event.id).values(created_at=when)
+        )
+        for subscriber in [sub] if sub else (subscription, other):
+            row = rows[(event.id, subscriber.id)]
+            session.execute(
+                sa.update(WebhookDelivery)
+                .where(WebhookDelivery.id == row.id)
+                .values(created_at=when, last_attempt_at=when, status=status, **extra)
+            )
+
+    age("old_delivered", old, "delivered", attempts=1)
+    age("old_failed", old, "failed", attempts=8)
+    age("old_pending", old, "pending", attempts=0)  # its subscription was disabled long ago
+    age("old_backoff", old, "pending", attempts=3, next_attempt_at=utcnow() + timedelta(hours=1))
+    age("old_half", old, "delivered", sub=subscription)  # one subscriber got it, one waits
+    age("old_half", old, "pending", sub=other, attempts=2)
+    age("recent", recent, "delivered", attempts=1)
+    session.commit()
+
+    from backoffice.platform import jobs
+
+    [job] = [j for j in jobs.registered() if j.name == "webhooks.purge"]
+    assert job.every == timedelta(hours=24) and job.label("zh") == "清理过期的事件推送记录"
+    run = jobs.run_job("webhooks.purge", force=True)
+    assert run.status == "ok" and run.result.startswith("5 deliveries and 2 events older than")
+
+    _reread(session)
+    left = {e.event_id for e in session.exec(select(WebhookEvent)).all()}
+    assert left == {
+        events[n].event_id for n in ("old_pending", "old_backoff", "old_half", "recent")
+    }
+    remaining = {(d.event_id, d.subscription_id, d.status) for d in _deliveries(session)}
+    assert (events["old_half"].id, other.id, "pending") in remaining
+    assert (events["old_half"].id, subscription.id, "delivered") not in remaining
+    assert len(remaining) == 2 + 2 + 1 + 2
+    [entry] = session.exec(
+        select(AuditEntry).where(AuditEntry.action == "webhook_event.purge")
+    ).all()
+    assert entry.actor == "system"
+    assert json.loads(entry.changes)["deliveries_deleted"] == [None, 5]
+    assert json.loads(entry.changes)["events_deleted"] == [None, 2]
+
+    # nothing more to delete: no second entry; the pending ones still go out afterwards
+    assert webhooks.purge_finished(session).startswith("0 deliveries and 0 events")
+    session.commit()
+    assert (
+        len(
+            session.exec(select(AuditEntry).where(AuditEntry.action == "webhook_event.purge")).all()
+        )
+        == 1
+    )
+    assert webhooks.deliver_due(now=_later(120)) == "5 delivered, 0 failed"
+
+    # the period is a setting: 200 days keeps what 90 would delete; nonsense is refused clearly
+    monkeypatch.setenv(webhooks.RETENTION_SETTING, "200")
+    assert webhooks.retention() == timedelta(days=200)
+    monkeypatch.setenv(webhooks.RETENTION_SETTING, "zero")
+    with pytest.raises(ValueError, match="BACKOFFICE_WEBHOOK_RETENTION_DAYS"):
+        webhooks.retention()
+
+
 # --- the outbox under failure and concurrency -----------------------------------------------------
 EMIT_AND_DIE = """
 import os, signal, sys
@@ -578,6 +661,87 @@ def test_publishing_a_product_emits_product_published_and_a_live_edit_product_ch
     assert applied["data"]["fields"] == ["yield_max"]
 
 
+def test_closing_a_product_emits_product_closed_from_sale_or_suspension(session, admin, receiver):
+    _subscribe(session, admin, receiver, "/p", ["product.closed"])
+    maker, checker = (make_principal(session, f"pm.{n}", ["product_manager"]) for n in "ab")
+    closed = []
+    for suspend_first in (False, True):
+        product = new_product(session, maker)
+        disclose(session, maker, product.id)
+        assert take(session, maker, get("product"), product, "submit").ok
+        assert take(session, checker, get("product"), product, "publish").ok
+        if suspend_first:
+            assert take(session, checker, get("product"), product, "suspend").ok
+        assert take(session, checker, get("product"), product, "close").ok
+        closed.append(product)
+
+    assert webhooks.deliver_due() == "2 delivered, 0 failed"  # not the publishing, not the pause
+    assert _sent_kinds(receiver) == ["product.closed"] * 2
+    assert [r.json["data"] for r in receiver.received] == [
+        {"product_id": p.id, "code": p.code, "status": "closed"} for p in closed
+    ]
+
+
+def _campaign(session: Session, maker: Principal) -> Campaign:
+    created = service.create(
+        session,
+        principal=maker,
+        resource=get("campaign"),
+        values={
+            "name": "新人红包",
+            "kind": "signup_bonus",
+            "channel": "online",
+            "start_date": (local_today() + timedelta(days=10)).isoformat(),
+            "end_date": (local_today() + timedelta(days=40)).isoformat(),
+            "budget": "50000",
+        },
+    )
+    session.commit()
+    assert created.ok, created
+    return session.get(Campaign, created.record_id)
+
+
+def test_cancelling_a_campaign_emits_campaign_cancelled_in_the_same_transaction(
+    session, admin, receiver
+):
+    _subscribe(session, admin, receiver, "/c", ["campaign.cancelled", "campaign.started"])
+    maker, checker = (make_principal(session, f"mkt.{n}", ["marketing"]) for n in "ab")
+    draft, scheduled = _campaign(session, maker), _campaign(session, maker)
+    assert take(session, checker, get("campaign"), scheduled, "schedule").ok
+    assert take(session, maker, get("campaign"), draft, "cancel").ok  # its author withdraws it
+    assert take(session, checker, get("campaign"), scheduled, "cancel").ok
+
+    assert webhooks.deliver_due() == "2 delivered, 0 failed"
+    assert _sent_kinds(receiver) == ["campaign.cancelled"] * 2
+    assert [r.json["data"] for r in receiver.received] == [
+        {"campaign_id": draft.id, "status": "cancelled"},
+        {"campaign_id": scheduled.id, "status": "cancelled"},
+    ]
+    # a refused step writes no event: a cancelled campaign cannot be cancelled again
+    refused = service.transition(
+        session,
+        principal=checker,
+        resource=get("campaign"),
+        record_id=draft.id,
+        version=session.get(Campaign, draft.id).version,
+        transition_key="cancel",
+    )
+    assert not refused.ok
+    session.rollback()
+    assert len(session.exec(select(WebhookEvent)).all()) == 2
+
+
+def test_every_kind_has_a_label_in_both_languages():
+    from backoffice.i18n import choice_label
+
+    for kind in webhooks.KINDS:
+        for lang in ("zh", "en"):
+            label = choice_label("webhook_event", kind, lang)
+            assert label and label != kind, (kind, lang)
+    assert choice_label("webhook_event", "product.closed", "zh") == "产品已结束销售"
+    assert choice_label("webhook_event", "campaign.cancelled", "en") == "Campaign cancelled"
+
+
 def test_asking_for_information_and_deciding_a_kyc_case_emit_events_without_personal_data(
     session, admin, receiver, officers
 ):
@@ -705,6 +869,146 @@ def test_the_subscription_panel_shows_a_rotated_secret_once_and_deliveries_use_i
     assert webhooks.verify(webhooks.fields.decrypt(subscription.secret_cipher), signature, got.body)
 
 
+def test_a_subscription_made_on_the_form_shows_its_secret_once_and_sends_nothing_before(
+    session, admin, receiver
+):
+    """The form's save leads to the new subscription's page: its panel makes the secret and
+    shows it that once. Until then its events wait; a viewer who may not manage webhooks is
+    told so and is given nothing; a second administrator opening it afterwards sees no secret."""
+    from state.webhooks import WebhookPanelState
+    from tests.factories import run, state_for
+
+    made = service.create(
+        session,
+        principal=admin,
+        resource=get("webhook_subscription"),
+        values={
+            "name": "crm",
+            "url": receiver.url + "/crm",
+            "events": "product.published",
+            "is_active": "true",
+        },
+    )
+    session.commit()
+    assert made.ok, made
+    event = _emit(session)
+    assert webhooks.deliver_due() == "0 delivered, 0 failed"  # no secret anyone has: it waits
+    assert receiver.received == []
+
+    handlers = WebhookPanelState.event_handlers
+    url = f"/r/webhook_subscription/record?id={made.record_id}"
+    viewer, _ = make_user(session, "it.viewer", ["executive"])
+    from backoffice.domains.admin import users
+
+    # a role that may read the webhook pages but not manage webhooks
+    assert not users.set_permission(
+        session, actor=admin, role="executive", resource="webhook", action="view", granted=True
+    )
+    session.commit()
+    looking = state_for(session, viewer, WebhookPanelState, url)
+    run(handlers["load"].fn(looking))
+    assert (looking.secret, looking.waiting_for_secret, looking.can_manage) == ("", True, False)
+    _reread(session)
+    assert not webhooks.has_secret(session.get(WebhookSubscription, made.record_id))
+
+    user = session.exec(select(User).where(User.username == "it.admin")).one()
+    panel = state_for(session, user, WebhookPanelState, url)
+    run(handlers["load"].fn(panel))
+    secret = panel.secret
+    assert secret.startswith("whsec_") and panel.first_secret and not panel.waiting_for_secret
+    run(handlers["load"].fn(panel))  # opened again (or by another administrator): not again
+    assert (panel.secret, panel.first_secret) == ("", False)
+    other = state_for(session, user, WebhookPanelState, url)
+    run(handlers["load"].fn(other))
+    assert other.secret == ""
+    with pytest.raises(webhooks.WebhookRefused, match=r"auth\.denied"):
+        webhooks.issue_first_secret(
+            session, actor=make_principal(session, "it.clerk", ["cs_agent"]), subscription_id=1
+        )
+
+    assert webhooks.deliver_due() == "1 delivered, 0 failed"  # what waited goes out, signed
+    [got] = receiver.received
+    assert got.headers["Backoffice-Delivery"] == event.event_id
+    assert webhooks.verify(secret, got.headers["Backoffice-Signature"], got.body)
+    actions = session.exec(
+        select(AuditEntry.action)
+        .where(AuditEntry.entity == "webhook_subscription")
+        .order_by(AuditEntry.id)
+    ).all()
+    assert actions == ["webhook_subscription.create", "webhook_subscription.issue_secret"]
+    assert all(secret not in e.changes for e in _audit(session))
+
+
+def test_redelivery_is_guarded_against_pending_deliveries_and_hostile_calls(
+    session, admin, receiver
+):
+    from state.webhooks import WebhookPanelState
+    from tests.factories import run, state_for
+
+    subscription, _secret = _subscribe(session, admin, receiver, "/p", ["product.published"])
+    receiver.script = [500]
+    _emit(session)
+    assert webhooks.deliver_due() == "0 delivered, 1 failed"
+    [delivery] = _deliveries(session)
+    assert (delivery.status, delivery.attempts) == ("pending", 1)  # in backoff
+
+    # a pending delivery is on its way: redelivering it would cut its backoff short (or send
+    # it twice while a run holds it)
+    with pytest.raises(webhooks.WebhookRefused, match=r"webhook\.delivery_pending"):
+        webhooks.redeliver(session, actor=admin, delivery_id=delivery.id)
+    session.rollback()
+    user = session.exec(select(User).where(User.username == "it.admin")).one()
+    handlers = WebhookPanelState.event_handlers
+
+    def panel_on(url: str) -> WebhookPanelState:
+        session.commit()  # end the test's read snapshot before signing in (a write)
+        panel = state_for(session, user, WebhookPanelState, url)
+        run(handlers["load"].fn(panel))
+        return panel
+
+    run(handlers["redeliver"].fn(panel_on(f"/r/webhook_delivery/record?id={delivery.id}")))
+    _reread(session, delivery)
+    assert (delivery.attempts, delivery.next_attempt_at > utcnow()) == (1, True)  # unchanged
+
+    assert webhooks.deliver_due(now=_later(2)) == "1 delivered, 0 failed"
+    # a wrong id, or the panel of a subscription's page whose id names a delivery: refused
+    for url in (
+        "/r/webhook_delivery/record?id=999999",
+        f"/r/webhook_subscription/record?id={delivery.id}",
+        "/r/webhook_delivery/record?id=new",
+    ):
+        run(handlers["redeliver"].fn(panel_on(url)))
+    with pytest.raises(webhooks.WebhookRefused, match=r"error\.not_found"):
+        webhooks.redeliver(session, actor=admin, delivery_id="1")  # type: ignore[arg-type]
+    # the record id comes from the page's address only: the client cannot set it
+    with pytest.raises(AttributeError, match="set_record_id"):
+        run(WebhookPanelState.event_handlers["setvar"].fn(panel_on(""), "record_id", delivery.id))
+    # someone without the right: refused on the server, whatever the page
+    viewer, _ = make_user(session, "it.viewer", ["executive"])
+    seen = state_for(
+        session, viewer, WebhookPanelState, f"/r/webhook_delivery/record?id={delivery.id}"
+    )
+    run(handlers["load"].fn(seen))
+    run(handlers["redeliver"].fn(seen))
+    _reread(session)
+    assert (
+        session.exec(select(AuditEntry.action).where(AuditEntry.entity == "webhook_delivery")).all()
+        == []
+    )
+    assert [d.status for d in _deliveries(session)] == ["delivered"]
+
+    # done right: reopened at once, the page reloads it, audited once
+    done = run(handlers["redeliver"].fn(panel_on(f"/r/webhook_delivery/record?id={delivery.id}")))
+    assert done is not None
+    [delivery] = _deliveries(session)
+    assert (delivery.status, delivery.attempts) == ("pending", 0)
+    assert session.exec(
+        select(AuditEntry.action).where(AuditEntry.entity == "webhook_delivery")
+    ).all() == ["webhook_delivery.redeliver"]
+    assert webhooks.deliver_due() == "1 delivered, 0 failed"
+    assert subscription.id == delivery.subscription_id
+
+
 def test_a_run_that_read_deliveries_another_run_claimed_meanwhile_claims_none(
     session, admin, receiver, engine
 ):
@@ -758,3 +1062,50 @@ def test_in_production_no_delivery_reaches_the_portals_own_network(
     assert "private_target" in delivery.last_error
     monkeypatch.setenv(webhooks.PRIVATE_TARGETS_SETTING, "1")  # receivers inside, by choice
     assert webhooks.target_refusal(receiver.url, resolve=True) == ""
+
+
+def test_a_name_that_rebinds_inward_between_the_check_and_the_connection_is_refused(
+    session, admin, receiver, monkeypatch
+):
+    """DNS rebinding: the name answers a public address to the check before sending and
+    127.0.0.1 to the connection itself. The address actually connected to is checked: in
+    production nothing is written to it and the delivery fails with the reason; where private
+    targets are allowed the same delivery goes through."""
+    port = receiver.url.rsplit(":", 1)[1]
+    subscription, _secret = _subscribe(session, admin, receiver, "/in", ["product.published"])
+    session.execute(
+        sa.update(WebhookSubscription)
+        .where(WebhookSubscription.id == subscription.id)
+        .values(url=f"http://hooks.rebind.test:{port}/in")
+    )
+    session.commit()
+    real = socket.getaddrinfo
+    answers: list[str] = []
+
+    def rebinding(host: object, *args: object, **kwargs: object) -> list:
+        if host != "hooks.rebind.test":
+            return real(host, *args, **kwargs)
+        address = answers.pop(0) if answers else "127.0.0.1"
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(
+        webhooks, "get_settings", lambda: __import__("types").SimpleNamespace(is_production=True)
+    )
+    monkeypatch.delenv(webhooks.PRIVATE_TARGETS_SETTING, raising=False)
+    answers[:] = ["93.184.215.14"]  # a public address first, then 127.0.0.1
+    _emit(session)
+
+    assert webhooks.deliver_due() == "0 delivered, 1 failed"
+    assert receiver.received == []
+    assert answers == []  # the check did resolve the name and was told a public address
+    [delivery] = _deliveries(session)
+    assert (delivery.status, delivery.last_status) == ("pending", None)
+    assert delivery.last_error.startswith("not sent: webhook.private_target")
+    assert "127.0.0.1" in delivery.last_error
+
+    # receivers inside, by choice: nothing is checked (nor resolved before the connection)
+    monkeypatch.setenv(webhooks.PRIVATE_TARGETS_SETTING, "1")
+    assert webhooks.deliver_due(now=_later(5)) == "1 delivered, 0 failed"
+    assert len(receiver.received) == 1 and receiver.received[0].path == "/in"
+    assert receiver.received[0].headers["Host"] == f"hooks.rebind.test:{port}"
