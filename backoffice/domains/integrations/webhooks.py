@@ -39,6 +39,7 @@ from sqlmodel import Session, select
 from backoffice.config import get_settings
 from backoffice.db import session_scope
 from backoffice.platform import audit, like, notifications
+from backoffice.platform.jobs import Outcome
 from backoffice.platform.refusal import Refusal
 from backoffice.security import fields
 from backoffice.security.rbac import Principal
@@ -700,7 +701,7 @@ def deliver_due(
                 if not ok and not session.get(WebhookSubscription, item.subscription_id).is_active:
                     disabled.add(item.subscription_id)
             delivered, failed = delivered + ok, failed + (not ok)
-    return f"{delivered} delivered, {failed} failed"
+    return Outcome("job.result.webhooks.delivered", delivered=delivered, failed=failed)
 
 
 def _release(session: Session, item: Claimed, now: datetime) -> None:
@@ -797,7 +798,12 @@ def purge_finished(
                 "older_than": [None, cutoff.isoformat()],
             },
         )
-    return f"{deliveries} deliveries and {events} events older than {cutoff:%Y-%m-%d} deleted"
+    return Outcome(
+        "job.result.webhooks.purged",
+        deliveries=deliveries,
+        events=events,
+        cutoff=f"{cutoff:%Y-%m-%d}",
+    )
 
 
 def after_transition(
