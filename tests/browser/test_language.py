@@ -103,6 +103,7 @@ CODE = re.compile(
     r"|\b[a-z_]+(?:\.[a-z_]+)+\b"  # identifiers: jobs, audit actions, usernames
     r"|[\w.+-]+@[\w.-]+"  # e-mail addresses
     r"|(?<![A-Za-z])[a-z_]+\.(?=[\s）)]|$)"  # a prefix of identifiers (auth.)
+    r"|\b[A-Z][a-z]+(?:-[A-Z][a-z]+)+\b"  # HTTP header names (Backoffice-Signature)
 )
 # help that shows both languages on purpose: the answer lines of a risk question hold both
 BILINGUAL = {
@@ -135,6 +136,9 @@ class Data:
             return ""
         if re.sub(r"[\d.,%¥+\-\s]+", " ", text).strip() in self.texts:
             return ""
+        for value in self.longest_first:  # a stored address whole: its host looks like a code
+            if "://" in value and value in text:
+                text = text.replace(value, " ")
         text = CODE.sub(" ", text)
         for masked in re.findall(r"\S+?\*{2,}", text):
             prefix = masked.rstrip("*")

@@ -938,6 +938,14 @@ def test_a_subscription_made_on_the_form_shows_its_secret_once_and_sends_nothing
     ).all()
     assert actions == ["webhook_subscription.create", "webhook_subscription.issue_secret"]
     assert all(secret not in e.changes for e in _audit(session))
+    told = service.history(
+        session,
+        principal=admin,
+        resource=get("webhook_subscription"),
+        record_id=made.record_id,
+        lang="zh",
+    )
+    assert any("已生成（只显示一次）" in row["changes"] for row in told), told
 
 
 def test_redelivery_is_guarded_against_pending_deliveries_and_hostile_calls(
