@@ -1,0 +1,552 @@
+"""The REST API as a hostile caller uses it: a key of a lesser role, a platform key reaching for
+what is not its own, a client replaying another's idempotency key, an administrator's key
+pointing a webhook inward, and odd input meant to make the server fail. Each test names what
+must hold; what comes back is checked, not only what is refused."""
+
+from __future__ import annotations
+
+import base64
+import json
+import types
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from backoffice.domains.integrations import webhooks
+from backoffice.engine.resource import get as get_resource
+from backoffice.platform import attachments
+from backoffice.security import fields as secure_fields
+from models.audit import AuditEntry
+from models.hr import Employee, Team
+from models.integrations import ApiKey, WebhookSubscription
+from models.partners import Partner
+from models.transactions import Transaction
+from tests.factories import make_customer, make_principal, open_ticket
+from tests.platform_data import PDF, customer, fresh, id_number, product
+
+
+def _problem(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["code"] == code, body
+    return body
+
+
+def _no_server_error(response) -> None:
+    """Refused or answered, never an internal error (and never a trace in the body)."""
+    assert response.status_code < 500, (response.status_code, response.text[:500])
+    assert "Traceback" not in response.text and 'File "' not in response.text
+
+
+def _employees(session) -> tuple[Employee, Employee]:
+    team = Team(code="ops", name_zh="运营", name_en="Operations")
+    session.add(team)
+    session.flush()
+    made = []
+    for number, (name, pay) in enumerate((("李娜", "12000"), ("王强", "58000")), start=1):
+        employee = Employee(
+            employee_no=f"E00{number}",
+            name=name,
+            team_id=team.id,
+            position="Analyst",
+            hire_date=date(2024, 1, 2),
+            salary_cipher=secure_fields.encrypt(pay),
+        )
+        session.add(employee)
+        made.append(employee)
+    session.commit()
+    return made[0], made[1]
+
+
+# --- inference through lists ------------------------------------------------------------------
+def test_a_pmo_key_cannot_filter_or_sort_employees_by_salary(api, session):
+    """A key that sees employees but not their pay learns nothing of it from the list: a salary
+    bound narrows nothing (or is refused), a sort by salary is refused, and no answer or cursor
+    carries the amount."""
+    low, high = _employees(session)
+    pmo = api.as_role("pmo")
+    everyone = {r["id"] for r in pmo.get("/resources/employee").json()["data"]}
+    assert everyone == {low.id, high.id}
+    for params in ({"salary__min": "30000"}, {"salary": "58000"}, {"salary__max": "20000"}):
+        answer = pmo.get("/resources/employee", params=params)
+        if answer.status_code == 200:
+            assert {r["id"] for r in answer.json()["data"]} == everyone, params
+        else:
+            _problem(answer, 422, "api.invalid")
+    for sort in ("salary", "-salary", "salary_cipher"):
+        _problem(pmo.get("/resources/employee", params={"sort": sort}), 422, "api.invalid")
+    page = pmo.get("/resources/employee", params={"limit": 1})
+    cursor = page.json()["next_cursor"]
+    decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    assert "12000" not in page.text + decoded and "58000" not in page.text + decoded
+
+
+def test_a_cursor_made_for_one_list_is_refused_on_another_sort_or_resource(api, session):
+    """A cursor is bound to the sort it was given out for: replayed with another sort, or on
+    another resource, it is refused (422), never read as a value of another column."""
+    _employees(session)
+    hr = api.as_role("hr")
+    cursor = hr.get("/resources/employee", params={"limit": 1}).json()["next_cursor"]
+    assert cursor
+    for params in ({"sort": "-employee_no"}, {"sort": "hire_date"}, {"sort": "name"}):
+        body = _problem(
+            hr.get("/resources/employee", params={**params, "cursor": cursor}), 422, "api.invalid"
+        )
+        assert [e["field"] for e in body["errors"]] == ["cursor"]
+    _problem(hr.get("/resources/team", params={"cursor": cursor}), 422, "api.invalid")
+
+
+def test_a_key_without_the_archive_right_cannot_list_archived_records(api, session):
+    """``archived=1`` needs the archive right: a key of a role that only reads partners gets a
+    refusal, not the archived ones."""
+    partner = Partner(name="旧伙伴", kind="bank", licence_no="1", status="active")
+    partner.archived_at = partner.created_at
+    session.add(partner)
+    session.commit()
+    marketing = api.as_role("marketing")  # partner.view only
+    answer = marketing.get("/resources/partner", params={"archived": "1"})
+    _problem(answer, 403, "auth.denied")
+    assert "旧伙伴" not in answer.text
+
+
+# --- row scope ----------------------------------------------------------------------------------
+@pytest.fixture
+def lead(session):
+    """A lead: sees the tickets no rule routed (every ticket of these tests) and works them."""
+    return make_principal(session, "lead.hostile", ["cs_lead"])
+
+
+def _agent_ticket(session, lead, seed: int = 1):
+    """A ticket an agent opened, with a PDF attached by the lead: in no key's team."""
+    agent = make_principal(session, f"agent.hostile{seed}", ["cs_agent"])
+    person = make_customer(session, id_number=id_number(seed))
+    ticket = open_ticket(session, agent, person)
+    added, refusal = attachments.add(
+        session,
+        principal=lead,
+        resource=get_resource("ticket"),
+        record_id=ticket.id,
+        filename="statement.pdf",
+        data=PDF,
+    )
+    assert added is not None, refusal
+    session.commit()
+    return ticket, added
+
+
+def test_an_agent_key_cannot_tell_an_out_of_scope_ticket_from_a_missing_one(api, session, lead):
+    """Every address of a ticket outside the key's scope answers exactly as for a ticket that
+    does not exist (404, the same body): reading, its history, its files, a download, an edit,
+    a step. Nothing is written."""
+    ticket, added = _agent_ticket(session, lead)
+    agent = api.as_role("cs_agent")
+    missing = 2_000_000
+    before = session.exec(select(sa.func.count()).select_from(AuditEntry)).one()
+
+    def calls(record_id: int, attachment_id: int):
+        base = f"/resources/ticket/{record_id}"
+        return [
+            agent.get(base),
+            agent.get(f"{base}/history"),
+            agent.get(f"{base}/attachments"),
+            agent.get(f"{base}/attachments/{attachment_id}"),
+            agent.patch(base, json={"subject": "x"}, headers={"If-Match": '"1"'}),
+            agent.post(f"{base}/transitions/resolve", json={"resolution_note": "done"}),
+            agent.post(
+                f"{base}/attachments",
+                json={"filename": "a.pdf", "content_base64": base64.b64encode(PDF).decode()},
+            ),
+        ]
+
+    for hidden, absent in zip(calls(ticket.id, added.id), calls(missing, missing + 1), strict=True):
+        assert hidden.status_code == absent.status_code == 404, (hidden.text, absent.text)
+        assert hidden.json()["code"] == absent.json()["code"] == "error.not_found"
+        assert hidden.json()["detail"] == absent.json()["detail"]
+    fresh(session)
+    assert session.exec(select(sa.func.count()).select_from(AuditEntry)).one() == before
+
+
+def test_an_attachment_is_downloaded_only_through_its_own_record(api, session, lead):
+    """A file is reached only under the record it belongs to: an executive's key (every ticket,
+    read-only) naming ticket A with ticket B's file gets 404, and no download of B is audited."""
+    ticket_b, file_b = _agent_ticket(session, lead, 1)
+    ticket_a, _file_a = _agent_ticket(session, lead, 2)
+    oversight = api.as_role("executive")
+    answer = oversight.get(f"/resources/ticket/{ticket_a.id}/attachments/{file_b.id}")
+    _problem(answer, 404, "error.not_found")
+    assert PDF not in answer.content
+    fresh(session)
+    downloads = session.exec(select(AuditEntry).where(AuditEntry.action == "ticket.download")).all()
+    assert downloads == []
+    # through its own record it is served (and that download audited)
+    own = oversight.get(f"/resources/ticket/{ticket_b.id}/attachments/{file_b.id}")
+    assert own.status_code == 200 and own.content == PDF
+
+
+def test_an_archived_attachment_is_not_served(api, session, lead):
+    """A file removed from a record (archived) is no longer the record's: its download answers
+    404 as its listing leaves it out."""
+    ticket, added = _agent_ticket(session, lead)
+    assert attachments.archive(
+        session, principal=lead, resource=get_resource("ticket"), attachment_id=added.id
+    )
+    session.commit()
+    oversight = api.as_role("executive")
+    listed = oversight.get(f"/resources/ticket/{ticket.id}/attachments").json()["data"]
+    assert listed == []
+    answer = oversight.get(f"/resources/ticket/{ticket.id}/attachments/{added.id}")
+    assert answer.status_code == 404, (answer.status_code, answer.headers.get("content-type"))
+
+
+def test_a_read_only_key_cannot_edit_or_step_a_ticket_it_sees(api, session, lead):
+    """Oversight (ticket.view alone) sees every ticket and changes none: edits, steps and files
+    are refused (403) and nothing is written."""
+    ticket, _added = _agent_ticket(session, lead)
+    oversight = api.as_role("executive")
+    base = f"/resources/ticket/{ticket.id}"
+    _problem(
+        oversight.patch(base, json={"subject": "改"}, headers={"If-Match": '"1"'}),
+        403,
+        "auth.denied",
+    )
+    step = oversight.post(f"{base}/transitions/resolve", json={"resolution_note": "done"})
+    assert step.status_code in (403, 404), step.text
+    _problem(
+        oversight.post(
+            f"{base}/attachments",
+            json={"filename": "b.pdf", "content_base64": base64.b64encode(PDF).decode()},
+        ),
+        403,
+        "auth.denied",
+    )
+    fresh(session)
+    assert session.get(type(ticket), ticket.id).subject == "无法登录"
+
+
+# --- writes ---------------------------------------------------------------------------------------
+PARTNER = {
+    "name": "华夏基金",
+    "kind": "fund_company",
+    "licence_no": "91110000",
+    "status": "active",
+    "commission_rate": "0.85",
+}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"id": 999},
+        {"version": 42},
+        {"created_at": "2020-01-01T00:00:00+00:00"},
+        {"updated_at": "2020-01-01T00:00:00+00:00"},
+        {"archived_at": "2020-01-01T00:00:00+00:00"},
+        {"created_by": "someone.else"},
+        {"x_not_declared": "1"},
+    ],
+)
+def test_bookkeeping_fields_in_a_body_are_refused_and_change_nothing(api, session, extra):
+    """Mass assignment: a create or an edit naming a column that is no field of the form (the
+    id, the version, times, who made it, an undeclared custom field) is refused with 422 naming
+    it, never silently applied or ignored."""
+    http = api.as_role("product_manager")
+    made = http.post("/resources/partner", json=PARTNER)
+    assert made.status_code == 201, made.text
+    record = made.json()["data"]
+    body = _problem(
+        http.post("/resources/partner", json={**PARTNER, "licence_no": "2", **extra}),
+        422,
+        "api.invalid",
+    )
+    assert [e["field"] for e in body["errors"]] == list(extra)
+    edit = http.patch(
+        f"/resources/partner/{record['id']}",
+        json={"name": "改名", **extra},
+        headers={"If-Match": f'"{record["version"]}"'},
+    )
+    _problem(edit, 422, "api.invalid")
+    fresh(session)
+    [stored] = session.exec(select(Partner)).all()
+    assert (stored.id, stored.name, stored.version) == (record["id"], "华夏基金", record["version"])
+
+
+# --- platform endpoints ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "NaN",
+        "sNaN",
+        "Infinity",
+        "-Infinity",
+        "1e9999",
+        "-5000",
+        "0",
+        "5000.0000000001",
+        "5000.001",
+        "５０００",  # full-width digits
+        "99999999999999999999999999.99",
+        5000.5,  # a JSON number, not a decimal string
+        True,
+        None,
+        ["5000"],
+    ],
+)
+def test_an_order_with_an_odd_amount_is_refused_and_records_nothing(api, session, amount):
+    """Amounts are exact decimal strings of at most two places, positive and finite: anything
+    else is a 422 naming ``amount`` (never a 500), and no transaction is kept."""
+    person, item = customer(session, 11), product(session, "PX1")
+    answer = api.as_role().post(
+        "/platform/orders",
+        json={
+            "customer_id": person.id,
+            "product_id": item.id,
+            "kind": "subscription",
+            "amount": amount,
+        },
+    )
+    _no_server_error(answer)
+    assert answer.status_code == 422, answer.text
+    fresh(session)
+    assert session.exec(select(Transaction)).all() == []
+
+
+def test_an_idempotency_key_replayed_by_another_client_is_not_answered_from_the_first(api, session):
+    """Idempotency keys are each client's own: client B sending client A's key gets its own
+    call made and answered, never A's answer (``Idempotent-Replayed``)."""
+    person, item = customer(session, 12), product(session, "PX2")
+    order = {
+        "customer_id": person.id,
+        "product_id": item.id,
+        "kind": "subscription",
+        "amount": "5000.00",
+    }
+    headers = {"Idempotency-Key": "order-0001"}
+    first = api.as_role(name="app-a").post("/platform/orders", json=order, headers=headers)
+    second = api.as_role(name="app-b").post("/platform/orders", json=order, headers=headers)
+    assert first.status_code == second.status_code == 201, (first.text, second.text)
+    assert "Idempotent-Replayed" not in second.headers
+    assert second.json()["transaction_id"] != first.json()["transaction_id"]
+    fresh(session)
+    actors = sorted(
+        e.actor
+        for e in session.exec(select(AuditEntry).where(AuditEntry.action == "transaction.create"))
+    )
+    assert actors == ["api:app-a", "api:app-b"]
+
+
+@pytest.mark.parametrize("key", ["k" * 101, "a\tb", "line\nbreak", "\x7f"])
+def test_an_unusable_idempotency_key_is_refused_before_anything_is_done(api, session, key):
+    """Over 100 characters or not printable: 422 ``api.idempotency_key_invalid``, nothing
+    recorded."""
+    person, item = customer(session, 13), product(session, "PX3")
+    order = {
+        "customer_id": person.id,
+        "product_id": item.id,
+        "kind": "subscription",
+        "amount": "5000.00",
+    }
+    try:
+        answer = api.as_role().post(
+            "/platform/orders", json=order, headers={"Idempotency-Key": key}
+        )
+    except Exception:  # the HTTP client itself refuses to send such a header
+        return
+    _problem(answer, 422, "api.idempotency_key_invalid")
+    fresh(session)
+    assert session.exec(select(Transaction)).all() == []
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+@pytest.fixture
+def production(monkeypatch):
+    monkeypatch.setattr(webhooks, "get_settings", lambda: types.SimpleNamespace(is_production=True))
+    monkeypatch.delenv(webhooks.PRIVATE_TARGETS_SETTING, raising=False)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/hook",
+        "http://[::1]/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.5/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://0.0.0.0/hook",
+        "http://LOCALHOST./hook",
+    ],
+)
+def test_in_production_an_inward_webhook_url_is_refused_when_saved(api, session, production, url):
+    """An administrator's key cannot subscribe a loopback, private, link-local or unspecified
+    address: 422 on ``url``, nothing saved."""
+    admin = api.as_role("admin")
+    answer = admin.post(
+        "/resources/webhook_subscription",
+        json={"name": "inward", "url": url, "events": ["product.published"], "is_active": True},
+    )
+    _problem(answer, 422, "api.invalid")
+    fresh(session)
+    assert session.exec(select(WebhookSubscription)).all() == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://0x7f000001/hook",  # 127.0.0.1 in hexadecimal
+        "http://2130706433/hook",  # 127.0.0.1 as one decimal number
+        "http://127.1/hook",  # 127.0.0.1 shortened
+        "http://0177.0.0.1/hook",  # 127.0.0.1 in octal
+    ],
+)
+def test_in_production_an_inward_address_in_another_spelling_is_refused_when_saved(
+    api, session, production, url
+):
+    """The same addresses spelled as the resolver also reads them (hexadecimal, one number,
+    shortened, octal) are refused on save as the dotted form is (docs/api.md: "such a URL is
+    refused when the subscription is saved")."""
+    admin = api.as_role("admin")
+    answer = admin.post(
+        "/resources/webhook_subscription",
+        json={"name": "inward", "url": url, "events": ["product.published"], "is_active": True},
+    )
+    _problem(answer, 422, "api.invalid")
+    fresh(session)
+    assert session.exec(select(WebhookSubscription)).all() == []
+
+
+def test_no_answer_carries_a_webhook_secret_or_an_api_key(api, session):
+    """A subscription's signing secret and the API keys (or their hashes) appear in no answer:
+    the subscription, its list, its history, the delivery resources, whoami, the index."""
+    admin = make_principal(session, "admin.hooks", ["admin"])
+    subscription, secret = webhooks.create_subscription(
+        session,
+        actor=admin,
+        name="receiver",
+        url="https://hooks.example.com/in",
+        events=["product.published"],
+    )
+    session.commit()
+    if not secret:
+        secret = webhooks.issue_first_secret(session, actor=admin, subscription_id=subscription.id)
+        session.commit()
+    rotated = webhooks.rotate_secret(session, actor=admin, subscription_id=subscription.id)
+    session.commit()
+    _client_id, key = api.key("admin", name="ops-console")
+    http = api.http(key)
+    hashes = [k.secret_hash for k in session.exec(select(ApiKey)).all()]
+    answers = [
+        http.get(f"/resources/webhook_subscription/{subscription.id}"),
+        http.get("/resources/webhook_subscription"),
+        http.get(f"/resources/webhook_subscription/{subscription.id}/history"),
+        http.get("/resources/webhook_event"),
+        http.get("/resources/webhook_delivery"),
+        http.get("/whoami"),
+        http.get("/resources"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        text = answer.text
+        for secret_text in (secret, rotated, key, key.split("_", 2)[2], *hashes):
+            assert secret_text and secret_text not in text, answer.request.url
+        assert "whsec_" not in text and "secret_cipher" not in text
+
+
+# --- odd input ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": "²"},  # a digit to str.isdigit, not to int()
+        {"limit": "٣"},
+        {"limit": "1e2"},
+        {"limit": "-1"},
+        {"limit": " 5"},
+        {"cursor": "%%%"},
+        {"cursor": base64.urlsafe_b64encode(b'["name", "x", "\xc2\xb2"]').decode()},
+        {"cursor": base64.urlsafe_b64encode(json.dumps(["name", {"a": 1}, 1]).encode()).decode()},
+        {"cursor": base64.urlsafe_b64encode(json.dumps(["name", "x"]).encode()).decode()},
+        "q=%ED%A0%80",  # a lone surrogate, as UTF-8 bytes
+        "q=%FF%FE",  # no UTF-8 at all
+        "q=%00",
+        {"q": "%_\\"},
+        {"view": "1 OR 1=1"},
+        {"view": "²"},
+        {"sort": "-" * 300},
+        {"commission_rate__min": "NaN"},
+        {"commission_rate__min": "1e9999"},
+        {"contract_end__min": "9999-99-99"},
+        {"queue": "../../etc"},
+    ],
+)
+def test_odd_list_parameters_never_fail_the_server(api, session, params):
+    """Whatever a list is given, the answer is a list or a 4xx problem, never a 500."""
+    http = api.as_role("product_manager")
+    if isinstance(params, str):  # sent as written (bytes the HTTP client would not encode)
+        _no_server_error(http.get(f"/resources/partner?{params}"))
+    else:
+        _no_server_error(http.get("/resources/partner", params=params))
+
+
+@pytest.mark.parametrize(
+    "tag",
+    # header bytes are read as Latin-1: b"\xb2" arrives as "²", a digit to str.isdigit only
+    [b'"\xb2"', b'"\xb2-abc"', b'W/""', b'"-1"', b'"00000000001"', b"*", b'"\xd9\xa3"'],
+)
+def test_odd_if_match_never_fails_the_server(api, session, tag):
+    """An If-Match the client mangled is a 4xx problem (422, 412 or 428), never a 500, and the
+    record is unchanged."""
+    http = api.as_role("product_manager")
+    made = http.post("/resources/partner", json=PARTNER).json()["data"]
+    answer = http.patch(
+        f"/resources/partner/{made['id']}", json={"name": "改名"}, headers={"If-Match": tag}
+    )
+    _no_server_error(answer)
+    fresh(session)
+    if answer.status_code >= 400:
+        assert session.get(Partner, made["id"]).name == "华夏基金"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/resources/partner/0",
+        "/resources/partner/-1",
+        "/resources/partner/99999999999999999999",
+        "/resources/partner/1.5",
+        "/resources/partner/%00",
+        "/resources/partner/1/attachments/99999999999999999999",
+        "/resources/..%2F..%2Fwhoami",
+        "/resources/partner/1/history?x=%ff",
+    ],
+)
+def test_odd_addresses_never_fail_the_server(api, session, path):
+    http = api.as_role("product_manager")
+    _no_server_error(http.get(path))
+
+
+@pytest.mark.parametrize(
+    "language",
+    ["zh;q=NaN", "*;q=0", "x" * 4000, "zh-Hant-TW-u-nu-hanidec", "en;q=1e999, zh", "", ",,,;"],
+)
+def test_odd_accept_language_never_fails_the_server(api, session, language):
+    """Any Accept-Language gives an answer in Chinese or English, never a 500."""
+    http = api.as_role("product_manager")
+    answer = http.get("/resources/partner/999", headers={"Accept-Language": language})
+    _problem(answer, 404, "error.not_found")
+    assert answer.json()["detail"]
+
+
+def test_a_problem_does_not_echo_input_as_markup(api, session):
+    """A refusal names the field and the rule; it does not send back the caller's text as HTML
+    (problem+json only, no reflected markup in ``detail``)."""
+    http = api.as_role("admin")
+    payload = "<script>alert(1)</script>"
+    answer = http.post(
+        "/resources/webhook_subscription",
+        json={"name": "x", "url": "https://hooks.example.com/", "events": [payload]},
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    body = answer.json()
+    assert payload not in body["detail"]
