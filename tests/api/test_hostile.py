@@ -24,7 +24,7 @@ from models.integrations import ApiKey, WebhookSubscription
 from models.partners import Partner
 from models.transactions import Transaction
 from tests.factories import make_customer, make_principal, open_ticket
-from tests.platform_data import PDF, customer, fresh, id_number, product
+from tests.platform_data import PDF, customer, fresh, id_number, product, running_campaign
 
 
 def _problem(response, status: int, code: str) -> dict:
@@ -550,3 +550,94 @@ def test_a_problem_does_not_echo_input_as_markup(api, session):
     assert answer.headers["content-type"].startswith("application/problem+json")
     body = answer.json()
     assert payload not in body["detail"]
+
+
+# --- what histories and the platform's endpoints give away -----------------------------------
+def test_a_customers_history_names_no_campaign_to_a_role_without_campaigns(api, session):
+    """An agent's key reads customers but not campaigns: the customer's history (its described
+    lines) must not name the campaign the customer signed up with, as the record itself shows
+    only its id."""
+    campaign = running_campaign(session)
+    signed = api.as_role().post(
+        "/platform/sign-ups",
+        json={
+            "name": "李娜",
+            "id_number": id_number(31),
+            "phone": "13912345678",
+            "city": "上海",
+            "campaign_code": f"CP{campaign.id:06d}",
+        },
+    )
+    assert signed.status_code == 201, signed.text
+    agent = api.as_role("cs_agent")
+    assert agent.get("/resources/campaign").status_code == 403
+    trail = agent.get(f"/resources/customer/{signed.json()['customer_id']}/history")
+    assert trail.status_code == 200, trail.text
+    assert campaign.name not in trail.text, trail.json()["data"][-1]["described"]
+
+
+def test_a_watchlist_entrys_history_never_shows_the_id_number(api, session):
+    """An id number on a watch-list entry is kept one way (a keyed hash): neither the record,
+    its list nor its history gives back the number or its hash."""
+    number = id_number(41)
+    compliance = api.as_role("compliance")
+    made = compliance.post(
+        "/resources/watchlist_entry",
+        json={"list_kind": "sanctions", "name": "赵六", "id_number_hash": number, "source": "UN"},
+    )
+    assert made.status_code == 201, made.text
+    entry_id = made.json()["data"]["id"]
+    fresh(session)
+    from models.kyc import WatchlistEntry
+
+    stored = session.get(WatchlistEntry, entry_id).id_number_hash
+    assert stored and stored != number
+    for answer in (
+        made,
+        compliance.get(f"/resources/watchlist_entry/{entry_id}"),
+        compliance.get("/resources/watchlist_entry"),
+        compliance.get(f"/resources/watchlist_entry/{entry_id}/history"),
+    ):
+        assert answer.status_code in (200, 201), answer.text
+        assert number not in answer.text and stored not in answer.text, answer.request.url
+
+
+def _message(http, person, **more):
+    return http.post(
+        "/platform/messages",
+        json={"customer_id": person.id, "subject": "转账失败", "body": "请帮忙查看", **more},
+    )
+
+
+def test_a_platform_key_cannot_write_to_or_rate_another_customers_ticket(api, session):
+    """A ticket is reached through its own customer only: a message or a rating naming
+    another customer answers exactly as for a ticket that does not exist, and changes
+    nothing."""
+    owner, other = customer(session, 51), customer(session, 52)
+    http = api.as_role()
+    opened = _message(http, owner)
+    assert opened.status_code == 201, opened.text
+    ticket_id = opened.json()["ticket_id"]
+    missing = ticket_id + 1000
+    fresh(session)
+    before = session.exec(select(sa.func.count()).select_from(AuditEntry)).one()
+    for hidden, absent in (
+        (_message(http, other, ticket_id=ticket_id), _message(http, other, ticket_id=missing)),
+        (
+            http.post(
+                f"/platform/tickets/{ticket_id}/satisfaction",
+                json={"customer_id": other.id, "score": 1, "comment": "差"},
+            ),
+            http.post(
+                f"/platform/tickets/{missing}/satisfaction",
+                json={"customer_id": other.id, "score": 1, "comment": "差"},
+            ),
+        ),
+    ):
+        assert hidden.status_code == absent.status_code and hidden.status_code >= 400, (
+            hidden.text,
+            absent.text,
+        )
+        assert hidden.json()["code"] == absent.json()["code"], (hidden.text, absent.text)
+    fresh(session)
+    assert session.exec(select(sa.func.count()).select_from(AuditEntry)).one() == before
