@@ -20,7 +20,7 @@ from backoffice.platform import attachments
 from backoffice.security import fields as secure_fields
 from models.audit import AuditEntry
 from models.hr import Employee, Team
-from models.integrations import ApiKey, WebhookSubscription
+from models.integrations import ApiKey, IdempotencyRecord, WebhookSubscription
 from models.partners import Partner
 from models.transactions import Transaction
 from tests.factories import make_customer, make_principal, open_ticket
@@ -641,3 +641,31 @@ def test_a_platform_key_cannot_write_to_or_rate_another_customers_ticket(api, se
         assert hidden.json()["code"] == absent.json()["code"], (hidden.text, absent.text)
     fresh(session)
     assert session.exec(select(sa.func.count()).select_from(AuditEntry)).one() == before
+
+
+def test_a_kept_answer_does_not_hold_a_salary_in_clear(api, session):
+    """Salaries are kept encrypted; the answer kept for an Idempotency-Key replay must not put
+    one in clear in the database (nor give it back to a client whose role may no longer read
+    it)."""
+    team = Team(code="ops", name_zh="运营", name_en="Operations")
+    session.add(team)
+    session.commit()
+    hr = api.as_role("hr")
+    made = hr.post(
+        "/resources/employee",
+        json={
+            "employee_no": "E777",
+            "name": "王芳",
+            "team_id": team.id,
+            "position": "Analyst",
+            "hire_date": "2025-03-01",
+            "status": "active",
+            "salary": "31234.56",
+        },
+        headers={"Idempotency-Key": "hire-e777"},
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["data"]["salary"] == "31234.56"
+    fresh(session)
+    kept = session.exec(select(IdempotencyRecord)).all()
+    assert kept and all("31234.56" not in k.response_body for k in kept)
