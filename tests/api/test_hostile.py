@@ -669,3 +669,59 @@ def test_a_kept_answer_does_not_hold_a_salary_in_clear(api, session):
     fresh(session)
     kept = session.exec(select(IdempotencyRecord)).all()
     assert kept and all("31234.56" not in k.response_body for k in kept)
+
+
+HUGE = "99999999999999999999999"
+
+
+@pytest.mark.parametrize(
+    ("path", "raw"),
+    [
+        (
+            "/platform/orders",
+            '{"customer_id":%s,"product_id":1,"kind":"subscription","amount":"5000"}',
+        ),
+        (
+            "/platform/orders",
+            '{"customer_id":1,"product_id":%s,"kind":"subscription","amount":"5000"}',
+        ),
+        (
+            "/platform/orders",
+            '{"customer_id":1,"product_id":1,"kind":"subscription","amount":1e400%s}',
+        ),
+        ("/platform/orders", '{"customer_id":-1,"product_id":0,"kind":"%s","amount":"5000"}'),
+        ("/platform/messages", '{"customer_id":%s,"subject":"s","body":"b"}'),
+        ("/platform/messages", '{"customer_id":1,"subject":"s","body":"b","ticket_id":%s}'),
+        ("/platform/tickets/%s/satisfaction", '{"customer_id":1,"score":5}'),
+        ("/platform/tickets/1/satisfaction", '{"customer_id":1,"score":%s}'),
+        ("/platform/customers/%s/risk-assessments", '{"answers":[]}'),
+        ("/platform/customers/1/risk-assessments", '{"answers":[{"question_id":%s,"answer":0}]}'),
+        ("/platform/customers/1/risk-assessments", '{"answers":[{"question_id":1,"answer":%s}]}'),
+    ],
+)
+def test_platform_calls_with_out_of_range_numbers_never_fail_the_server(api, session, path, raw):
+    """Ids, scores and answers far beyond any column (or negative) are refused (4xx), never
+    passed to the database to fail there as a 500."""
+    customer(session, 61)
+    product(session, "PX6")
+    http = api.as_role()
+    for number in (HUGE, "-" + HUGE):
+        target = path % number if "%s" in path else path
+        body = raw % number if "%s" in raw else raw
+        answer = http.post(target, content=body, headers={"Content-Type": "application/json"})
+        _no_server_error(answer)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Authorization": b"Bearer \xff\xfe\xfd"},
+        {"X-API-Key": b"bo_\xe4\xb8\xad"},
+        {"Authorization": "Bearer " + "a" * 6000},
+        {"Authorization": "Basic YWRtaW46YWRtaW4="},
+        {"Accept-Language": b"\xff\xfe"},
+    ],
+)
+def test_odd_credentials_are_a_401_never_a_500(api, headers):
+    answer = api.http().get("/whoami", headers=headers)
+    _problem(answer, 401, "api.unauthenticated")
