@@ -24,7 +24,15 @@ from models.integrations import ApiKey, IdempotencyRecord, WebhookSubscription
 from models.partners import Partner
 from models.transactions import Transaction
 from tests.factories import make_customer, make_principal, open_ticket
-from tests.platform_data import PDF, customer, fresh, id_number, product, running_campaign
+from tests.platform_data import (
+    PDF,
+    customer,
+    fresh,
+    id_number,
+    product,
+    running_campaign,
+    watchlisted,
+)
 
 
 def _problem(response, status: int, code: str) -> dict:
@@ -287,6 +295,8 @@ def test_bookkeeping_fields_in_a_body_are_refused_and_change_nothing(api, sessio
         "5000.0000000001",
         "5000.001",
         "５０００",  # full-width digits
+        "5000%",  # a rate's sign on an amount
+        "5,0,0,0",
         "99999999999999999999999999.99",
         5000.5,  # a JSON number, not a decimal string
         True,
@@ -725,3 +735,23 @@ def test_platform_calls_with_out_of_range_numbers_never_fail_the_server(api, ses
 def test_odd_credentials_are_a_401_never_a_500(api, headers):
     answer = api.http().get("/whoami", headers=headers)
     _problem(answer, 401, "api.unauthenticated")
+
+
+def test_a_platform_key_does_not_learn_the_watch_list_hit_from_a_cases_history(api, session):
+    """Screening is compliance's: the customer platform (which shows customers their
+    application) may know a case was referred, not which watch-list entry it matched nor how
+    well. The case's history through a platform key must not carry the hit (the entry and its
+    score), which the platform role may not read (no ``watchlist`` right)."""
+    entry = watchlisted(session, "王建国")
+    http = api.as_role()
+    signed = http.post(
+        "/platform/sign-ups",
+        json={"name": "王建国", "id_number": id_number(71), "phone": "13912345678"},
+    )
+    assert signed.status_code == 201, signed.text
+    assert http.get(f"/resources/watchlist_entry/{entry.id}").status_code == 403
+    trail = http.get(f"/resources/kyc_case/{signed.json()['kyc_case_id']}/history")
+    assert trail.status_code == 200, trail.text
+    actions = [row["action"] for row in trail.json()["data"]]
+    assert "screening.hit" not in actions, trail.text
+    assert "score 100" not in trail.text and f"entry {entry.id}" not in trail.text
