@@ -755,3 +755,56 @@ def test_a_platform_key_does_not_learn_the_watch_list_hit_from_a_cases_history(a
     actions = [row["action"] for row in trail.json()["data"]]
     assert "screening.hit" not in actions, trail.text
     assert "score 100" not in trail.text and f"entry {entry.id}" not in trail.text
+
+
+PRODUCT = {
+    "code": "P9",
+    "name": "稳盈90天",
+    "product_type": "fixed_term",
+    "risk_level": "R2",
+    "min_purchase": "1000",
+    "term_days": 90,
+    "early_redemption": "not_allowed",
+}
+
+
+def test_a_workflow_state_is_never_written_directly(api, session):
+    """A product's status moves only by its steps (submit, approve, publish…): a create or an
+    edit naming it is refused (422 on ``status``) and the product stays a draft."""
+    http = api.as_role("product_manager")
+    partner_id = http.post("/resources/partner", json=PARTNER).json()["data"]["id"]
+    body = {**PRODUCT, "partner_id": partner_id}
+    refused = _problem(
+        http.post("/resources/product", json={**body, "status": "on_sale"}), 422, "api.invalid"
+    )
+    assert [e["field"] for e in refused["errors"]] == ["status"]
+    made = http.post("/resources/product", json=body)
+    assert made.status_code == 201, made.text
+    record = made.json()["data"]
+    for status in ("on_sale", "approved"):
+        edit = http.patch(
+            f"/resources/product/{record['id']}",
+            json={"status": status},
+            headers={"If-Match": f'"{record["version"]}"'},
+        )
+        _problem(edit, 422, "api.invalid")
+    fresh(session)
+    from models.products import Product
+
+    assert session.get(Product, record["id"]).status == record["status"] != "on_sale"
+
+
+def test_archive_and_restore_need_the_archive_right(api, session):
+    """A key whose role reads partners but may not archive them can neither archive nor
+    restore one (403), and nothing changes."""
+    pm = api.as_role("product_manager")
+    first = pm.post("/resources/partner", json=PARTNER).json()["data"]
+    second = pm.post("/resources/partner", json={**PARTNER, "name": "易方达", "licence_no": "2"})
+    second = second.json()["data"]
+    assert pm.post(f"/resources/partner/{second['id']}/archive").status_code == 200
+    marketing = api.as_role("marketing")
+    _problem(marketing.post(f"/resources/partner/{first['id']}/archive"), 403, "auth.denied")
+    _problem(marketing.post(f"/resources/partner/{second['id']}/restore"), 403, "auth.denied")
+    fresh(session)
+    assert session.get(Partner, first["id"]).archived_at is None
+    assert session.get(Partner, second["id"]).archived_at is not None
