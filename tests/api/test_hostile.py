@@ -808,3 +808,29 @@ def test_archive_and_restore_need_the_archive_right(api, session):
     fresh(session)
     assert session.get(Partner, first["id"]).archived_at is None
     assert session.get(Partner, second["id"]).archived_at is not None
+
+
+def test_an_agent_key_cannot_find_customers_by_birth_date_or_id_number(api, session):
+    """An agent's key may not read birth dates or id numbers, so it cannot select by them
+    either: a birth-date bound or sort is refused or narrows nothing, and a search by the id
+    number's digits finds nobody."""
+    older = make_customer(session, id_number=id_number(81, date(1960, 1, 1)), born=date(1960, 1, 1))
+    younger = make_customer(
+        session, id_number=id_number(82, date(2000, 1, 1)), born=date(2000, 1, 1)
+    )
+    agent = api.as_role("cs_agent")
+    everyone = {older.id, younger.id}
+    for params in (
+        {"birth_date__min": "1990-01-01"},
+        {"birth_date__max": "1970-01-01"},
+        {"birth_date": "1960-01-01"},
+    ):
+        answer = agent.get("/resources/customer", params=params)
+        if answer.status_code == 200:
+            assert {r["id"] for r in answer.json()["data"]} == everyone, params
+        else:
+            _problem(answer, 422, "api.invalid")
+    for sort in ("birth_date", "-birth_date", "id_number_hash"):
+        _problem(agent.get("/resources/customer", params={"sort": sort}), 422, "api.invalid")
+    for prefix in (id_number(81, date(1960, 1, 1))[:10], "196001"):
+        assert agent.get("/resources/customer", params={"q": prefix}).json()["data"] == []
