@@ -834,3 +834,19 @@ def test_an_agent_key_cannot_find_customers_by_birth_date_or_id_number(api, sess
         _problem(agent.get("/resources/customer", params={"sort": sort}), 422, "api.invalid")
     for prefix in (id_number(81, date(1960, 1, 1))[:10], "196001"):
         assert agent.get("/resources/customer", params={"q": prefix}).json()["data"] == []
+
+
+@pytest.mark.parametrize(
+    "raw", [b"[" * 100_000 + b"]" * 100_000, b'{"customer_id": 1,', b"\xff\xfe{}", b"NaN"]
+)
+def test_a_body_that_is_no_json_is_called_bad_input_not_an_internal_error(api, session, raw):
+    """A body that cannot be read (nested too deep, cut short, not UTF-8, not JSON) is the
+    caller's fault: a 4xx whose code and detail say the input is bad, never "Internal error"
+    (which tells the caller to retry the same body, docs/api.md)."""
+    answer = api.as_role().post(
+        "/platform/orders", content=raw, headers={"Content-Type": "application/json"}
+    )
+    _no_server_error(answer)
+    assert 400 <= answer.status_code < 500, answer.text
+    body = answer.json()
+    assert body["code"] != "api.error" and "Internal error" not in body["detail"], body
