@@ -850,3 +850,23 @@ def test_a_body_that_is_no_json_is_called_bad_input_not_an_internal_error(api, s
     assert 400 <= answer.status_code < 500, answer.text
     body = answer.json()
     assert body["code"] != "api.error" and "Internal error" not in body["detail"], body
+
+
+@pytest.mark.parametrize("role", ["platform", "cs_agent"])
+def test_a_reveal_and_its_reason_stay_out_of_a_customers_history_read_by_a_key(api, session, role):
+    """When compliance reveals a customer's id number it states why (e.g. an anti-money-
+    laundering inquiry): that reason is compliance's. A key of a role without the reveal right
+    (the customer platform, an agent) reading the customer's history must not get the reason;
+    telling the customer's side of the business of an inquiry is tipping off."""
+    from backoffice.domains.kyc import rules as kyc_rules
+
+    person = customer(session, 91)
+    officer = make_principal(session, "compliance.officer", ["compliance"])
+    reason = "反洗钱调查：可疑交易核查"
+    kyc_rules.reveal(
+        session, principal=officer, customer_id=person.id, field="id_number", reason=reason
+    )
+    session.commit()
+    trail = api.as_role(role).get(f"/resources/customer/{person.id}/history")
+    assert trail.status_code == 200, trail.text
+    assert reason not in trail.text, [row["changes"] for row in trail.json()["data"]]
