@@ -870,3 +870,23 @@ def test_a_reveal_and_its_reason_stay_out_of_a_customers_history_read_by_a_key(a
     trail = api.as_role(role).get(f"/resources/customer/{person.id}/history")
     assert trail.status_code == 200, trail.text
     assert reason not in trail.text, [row["changes"] for row in trail.json()["data"]]
+
+
+def test_a_stale_edit_names_the_last_change_not_the_last_look(api, session):
+    """412 names who changed the record since the version sent. A reveal is a look, not a
+    change (the version stays): it must not be reported as a change, nor name the compliance
+    officer who looked and the fields they looked at to the customer platform's key."""
+    from backoffice.domains.kyc import rules as kyc_rules
+
+    person = customer(session, 92)
+    officer = make_principal(session, "compliance.officer", ["compliance"])
+    kyc_rules.reveal(
+        session, principal=officer, customer_id=person.id, field="id_number", reason="核对身份"
+    )
+    session.commit()
+    stale = api.as_role().patch(
+        f"/resources/customer/{person.id}", json={}, headers={"If-Match": '"0"'}
+    )
+    assert stale.status_code == 412, stale.text
+    detail = stale.json()["detail"]
+    assert "Compliance.Officer" not in detail and "ID number" not in detail, detail
