@@ -1,5 +1,6 @@
 """Demo data of customers: names and addresses from pools drawn once, valid national ID
-numbers, personal data encrypted with its blind indexes, registrations over two years."""
+numbers (each customer's own), personal data encrypted with its blind indexes, registrations
+over two years."""
 
 from __future__ import annotations
 
@@ -26,12 +27,17 @@ def rows(demo: DemoContext) -> None:
     span = 730 * 86400
     start = demo.now - timedelta(seconds=span)
 
+    issued: set[str] = set()  # one customer per ID number (a unique index holds it)
+
     def new_rows() -> Iterator[dict[str, Any]]:
         for n in range(1, demo.size.customers + 1):
             name = rng.choice(names)
             female = rng.random() < 0.5
             born = date(rng.randrange(1965, 2003), rng.randrange(1, 13), rng.randrange(1, 29))
             id_number = national_id.make(rng, born, female)
+            while id_number in issued:  # drawn again: ~50 times in the large size's 100,000
+                id_number = national_id.make(rng, born, female)
+            issued.add(id_number)
             phone = f"1{rng.choice('3456789')}{rng.randrange(10**8, 10**9)}"
             registered = start + timedelta(seconds=int(span * (n / demo.size.customers)))
             tolerance = rng.choice(RISK_TOLERANCES) if rng.random() < 0.85 else None

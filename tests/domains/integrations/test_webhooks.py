@@ -441,6 +441,7 @@ def test_an_event_committed_by_a_killed_process_is_delivered_once_later(
 ):
     _subscribe(session, admin, receiver, "/campaigns", ["campaign.started"])
     campaign = Campaign(
+        code="OPEN26",
         name="开户礼",
         kind="signup_bonus",
         channel="online",
