@@ -4,6 +4,7 @@ over two years."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -16,6 +17,16 @@ from backoffice.security import fields
 from models.customers import RISK_TOLERANCES, Customer, KycStatus
 
 NEEDS = ("campaigns",)  # the campaigns that brought some of them
+
+
+def unique_id_number(rng: random.Random, born: date, female: bool, issued: set[str]) -> str:
+    """A valid ID number for that birth date and sex that no customer of ``issued`` holds
+    (added to it). Drawn again on a repeat: about 50 times in the large size's 100,000."""
+    id_number = national_id.make(rng, born, female)
+    while id_number in issued:
+        id_number = national_id.make(rng, born, female)
+    issued.add(id_number)
+    return id_number
 
 
 def rows(demo: DemoContext) -> None:
@@ -34,10 +45,7 @@ def rows(demo: DemoContext) -> None:
             name = rng.choice(names)
             female = rng.random() < 0.5
             born = date(rng.randrange(1965, 2003), rng.randrange(1, 13), rng.randrange(1, 29))
-            id_number = national_id.make(rng, born, female)
-            while id_number in issued:  # drawn again: ~50 times in the large size's 100,000
-                id_number = national_id.make(rng, born, female)
-            issued.add(id_number)
+            id_number = unique_id_number(rng, born, female, issued)
             phone = f"1{rng.choice('3456789')}{rng.randrange(10**8, 10**9)}"
             registered = start + timedelta(seconds=int(span * (n / demo.size.customers)))
             tolerance = rng.choice(RISK_TOLERANCES) if rng.random() < 0.85 else None
