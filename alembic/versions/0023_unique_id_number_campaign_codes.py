@@ -80,7 +80,7 @@ def upgrade() -> None:
     connection = op.get_bind()
     campaign = sa.table('campaign', sa.column('id', sa.Integer), sa.column('code', sa.String))
     ids = connection.execute(sa.select(campaign.c.id).order_by(campaign.c.id)).scalars().all()
-    for campaign_id in ids:  # the code each was quoted by so far (codes.PREFIX + 6 digits)
+    for campaign_id in ids:  # the code each was quoted by so far: "CP" and 6 digits
         connection.execute(
             campaign.update()
             .where(campaign.c.id == campaign_id)

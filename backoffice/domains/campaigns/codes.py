@@ -10,21 +10,14 @@ import re
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.campaigns import Campaign, CampaignProduct, CampaignStatus
 
-PREFIX = "CP"  # the derived codes of campaigns made before codes were typed
 MIN_LENGTH, MAX_LENGTH = 3, 20
 PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]*[A-Z0-9]")
 # once a campaign has run, customers and partners have quoted its code
 STARTED = (CampaignStatus.RUNNING, CampaignStatus.ENDED)
-
-
-def code_of(campaign_id: int) -> str:
-    """The code a campaign made before typed codes was given by the migration."""
-    return f"{PREFIX}{campaign_id:06d}"
 
 
 def normal(code: object) -> str:
@@ -37,15 +30,6 @@ def format_problem(code: str) -> str | None:
     if not MIN_LENGTH <= len(code) <= MAX_LENGTH or not PATTERN.fullmatch(code):
         return "campaign.code_format"
     return None
-
-
-def taken(session: Session, code: str, other_than: int | None = None) -> bool:
-    """Whether another campaign (archived ones too) holds the code, in any case (codes are
-    stored upper-case)."""
-    query = sa.select(Campaign.id).where(Campaign.code == normal(code))
-    if other_than is not None:
-        query = query.where(Campaign.id != other_than)
-    return session.execute(query.limit(1)).first() is not None
 
 
 def by_code(session: Session, code: str) -> Campaign | None:
