@@ -157,7 +157,7 @@ def _before_unique_id_numbers(engine: sa.Engine) -> None:
 
 
 @pytest.mark.db
-def test_one_id_number_per_customer_is_refused_over_shared_numbers_then_enforced():
+def test_one_id_number_per_customer_is_refused_over_shared_numbers_then_enforced(capsys):
     """0023 on an installation where two customers share an ID number: refused before any
     change, naming how many and which customers (nothing deleted or merged); once compliance
     has corrected the record, the migration makes the index unique and gives the campaigns
@@ -172,10 +172,19 @@ def test_one_id_number_per_customer_is_refused_over_shared_numbers_then_enforced
     engine, drop = _isolated_engine()
     try:
         _before_unique_id_numbers(engine)
-        with pytest.raises(Exception, match=r"1 ID number\(s\) .*customer") as refused:
+        with pytest.raises(migrations.MigrationRefused, match=r"1 ID number\(s\) ") as refused:
             migrations.upgrade(engine)
         assert "2 customers: C000000001, C000000003)" in str(refused.value)
         assert "never deletes" in str(refused.value)
+        from backoffice import cli, db
+
+        serving = db.engine()
+        db.set_engine(engine)
+        try:  # the command says why, without a traceback, and fails
+            assert cli.main(["migrate"]) == 2
+        finally:
+            db.set_engine(serving)
+        assert capsys.readouterr().err.startswith("migration refused: 1 ID number(s) ")
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [
                 ("0022",)

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from backoffice.migrations import MigrationRefused
+
 
 revision: str = '0023'
 down_revision: str | None = '0022'
@@ -27,7 +29,7 @@ depends_on: str | Sequence[str] | None = None
 SHOWN = 20  # customer numbers named in the refusal
 
 
-class SharedIdNumbers(RuntimeError):
+class SharedIdNumbers(MigrationRefused):
     """Customers share ID numbers: the unique index cannot be made; nothing was changed."""
 
 
