@@ -21,7 +21,7 @@ NEEDS = ("campaigns",)  # the campaigns that brought some of them
 
 def unique_id_number(rng: random.Random, born: date, female: bool, issued: set[str]) -> str:
     """A valid ID number for that birth date and sex that no customer of ``issued`` holds
-    (added to it). Drawn again on a repeat: about 50 times in the large size's 100,000."""
+    (added to it). Drawn again on a repeat: the large size's 100,000 drew 42 numbers twice."""
     id_number = national_id.make(rng, born, female)
     while id_number in issued:
         id_number = national_id.make(rng, born, female)
