@@ -19,8 +19,19 @@ from backoffice.platform import jobs
 from backoffice.security import auth, field_keys
 
 
+def _migrated() -> bool:
+    """The database migrated to the newest revision, or False with why a migration refused."""
+    try:
+        migrations.upgrade(db.engine())
+    except migrations.MigrationRefused as refused:
+        print(f"migration refused: {refused}", file=sys.stderr)
+        return False
+    return True
+
+
 def cmd_migrate(_args: argparse.Namespace) -> int:
-    migrations.upgrade(db.engine())
+    if not _migrated():
+        return 2
     with db.session_scope(write=True) as session:
         users.ensure_roles(session)
     print("database is at the latest migration")
@@ -28,7 +39,8 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    migrations.upgrade(db.engine())
+    if not _migrated():
+        return 2
     started = time.perf_counter()
     counts = seed.seed(db.engine(), args.size, progress=lambda line: print(f"  {line}"))
     if not counts:

@@ -13,6 +13,11 @@ from alembic import command
 from backoffice.config import PROJECT_ROOT
 
 
+class MigrationRefused(RuntimeError):
+    """A migration that cannot hold its rule on the data already stored: it changed nothing,
+    and its message says what is in the way and who decides (shown without a traceback)."""
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))

@@ -43,6 +43,9 @@ class CampaignStatus(StrEnum):
 class Campaign(EditableBase, table=True):
     __tablename__ = "campaign"
 
+    # what customers and the platform quote (e.g. "SPRING26"): typed when drafted, upper-case
+    # letters, digits and dashes, unique; campaigns older than migration 0023 hold "CP000012"
+    code: str = code_field(20, unique=True, index=True)
     name: str = code_field(200, index=True)
     kind: str = code_field(20, index=True)
     channel: str = code_field(20)

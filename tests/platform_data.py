@@ -94,9 +94,10 @@ def watchlisted(session: Session, name: str, born: date | None = None) -> Watchl
     return entry
 
 
-def running_campaign(session: Session, *products: Product) -> Campaign:
+def running_campaign(session: Session, *products: Product, code: str = "WELCOME26") -> Campaign:
     today = local_today()
     campaign = Campaign(
+        code=code,
         name="新客礼",
         kind="signup_bonus",
         channel="online",

@@ -112,6 +112,8 @@ def _valid(spec: FieldSpec, ids: dict[str, list[int]]) -> st.SearchStrategy[Any]
     """Values a form could really send for the field, so that saves happen too."""
     if spec.name == "quarter":
         return st.from_regex(r"\A20[2-3][0-9]-Q[1-4]\Z")
+    if spec.upper_case:  # a code: what a form would send, in either case
+        return st.from_regex(r"\A[A-Za-z0-9]{3,12}\Z")
     kind = spec.kind
     if kind in ("text", "longtext"):
         return st.text(min_size=1, max_size=min(spec.max_length or 30, 30))

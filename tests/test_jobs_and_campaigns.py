@@ -24,6 +24,7 @@ from models.partners import Partner
 from tests.factories import make_principal
 
 SPEND = get("campaign_spend")
+_CODES = itertools.count(100)
 CAMPAIGN = get("campaign")
 
 
@@ -77,6 +78,7 @@ def test_a_failing_job_is_recorded_not_raised(clean_db, session, scratch_jobs):
 
 def _campaign(session, **overrides):
     values = {
+        "code": f"T{next(_CODES)}",
         "name": "首投返现",
         "kind": "cash_back",
         "channel": "online",
@@ -167,6 +169,7 @@ def test_the_creator_cannot_approve_their_own_campaign(session):
         principal=maker,
         resource=CAMPAIGN,
         values={
+            "code": "NEWBIE27",
             "name": "新人红包",
             "kind": "signup_bonus",
             "channel": "online",
@@ -362,7 +365,7 @@ def test_results_count_new_customers_conversions_and_cpa(session):
                 name_cipher="x",
                 name_hash="h",
                 id_number_cipher="x",
-                id_number_hash="h",
+                id_number_hash=f"h{n}",  # one customer per ID number
                 phone_cipher="x",
                 phone_hash="h",
                 registered_at=utcnow(),

@@ -1,5 +1,6 @@
 """The Alembic migrations build exactly the schema the models declare."""
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
@@ -114,3 +115,103 @@ def test_an_existing_installation_gets_the_ticket_rights_of_0020(tmp_path):
         granted = {a for r, res, a in held if r == role and res == "ticket_report"}
         assert granted == set(rbac.DEFAULT_GRANTS[role]["ticket_report"]), role
     assert not any(res == "ticket_report" for r, res, _a in held if r == "cs_agent")
+
+
+def _before_unique_id_numbers(engine: sa.Engine) -> None:
+    """The schema of 0022 with two campaigns (one running today) and three customers, the
+    first and the third holding one ID number."""
+    from datetime import timedelta
+
+    from backoffice.platform.business_time import local_today
+
+    migrations.upgrade(engine, "0022")
+    today, now = local_today(), "2026-01-01 00:00:00"
+    stamp = {"created_at": now, "updated_at": now, "version": 1}
+    campaign = sa.table(*("campaign", *(sa.column(c) for c in (
+        "created_at", "updated_at", "version", "name", "kind", "channel", "target_segment",
+        "start_date", "end_date", "budget", "spent", "status", "notes",
+    ))))  # fmt: skip
+    customer = sa.table(*("customer", *(sa.column(c) for c in (
+        "created_at", "updated_at", "version", "customer_no", "name_masked", "name_cipher",
+        "name_hash", "id_number_cipher", "id_number_hash", "phone_cipher", "phone_hash",
+        "address_cipher", "gender", "city", "channel", "registered_at", "kyc_status",
+    ))))  # fmt: skip
+    with engine.begin() as conn:
+        for name, status in (("春季理财节", "running"), ("新人红包", "ended")):
+            conn.execute(
+                campaign.insert().values(
+                    **stamp, name=name, kind="signup_bonus", channel="online", target_segment="",
+                    start_date=today - timedelta(days=3), end_date=today + timedelta(days=3),
+                    budget=1000, spent=0, status=status, notes="",
+                )
+            )  # fmt: skip
+        for n, id_hash in ((1, "same"), (2, "other"), (3, "same")):
+            conn.execute(
+                customer.insert().values(
+                    **stamp, customer_no=f"C{n:09d}", name_masked="x", name_cipher="x",
+                    name_hash="h", id_number_cipher="x", id_number_hash=id_hash,
+                    phone_cipher="x", phone_hash="h", address_cipher="", gender="",
+                    city="", channel="app", registered_at=now, kyc_status="pending",
+                )
+            )  # fmt: skip
+
+
+@pytest.mark.db
+def test_one_id_number_per_customer_is_refused_over_shared_numbers_then_enforced(capsys):
+    """0023 on an installation where two customers share an ID number: refused before any
+    change, naming how many and which customers (nothing deleted or merged); once compliance
+    has corrected the record, the migration makes the index unique and gives the campaigns
+    the codes they were quoted by, which still name them."""
+    from sqlalchemy.exc import IntegrityError
+    from sqlmodel import Session
+
+    from backoffice.domains.campaigns import codes
+    from backoffice.platform.business_time import local_today
+    from tests.conftest import _isolated_engine
+
+    engine, drop = _isolated_engine()
+    try:
+        _before_unique_id_numbers(engine)
+        with pytest.raises(migrations.MigrationRefused, match=r"1 ID number\(s\) ") as refused:
+            migrations.upgrade(engine)
+        assert "2 customers: C000000001, C000000003)" in str(refused.value)
+        assert "never deletes" in str(refused.value)
+        from backoffice import cli, db
+
+        serving = db.engine()
+        db.set_engine(engine)
+        try:  # the command says why, without a traceback, and fails
+            assert cli.main(["migrate"]) == 2
+        finally:
+            db.set_engine(serving)
+        assert capsys.readouterr().err.startswith("migration refused: 1 ID number(s) ")
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [
+                ("0022",)
+            ]
+            assert conn.execute(sa.text("SELECT COUNT(*) FROM customer")).scalar_one() == 3
+        assert "code" not in {c["name"] for c in sa.inspect(engine).get_columns("campaign")}
+
+        with engine.begin() as conn:  # the third customer's number was mistyped: corrected
+            conn.execute(
+                sa.text("UPDATE customer SET id_number_hash = 'third' WHERE customer_no = :no"),
+                {"no": "C000000003"},
+            )
+        migrations.upgrade(engine)
+        assert migrations.pending_differences(engine) == []
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT id, code FROM campaign ORDER BY id")).all() == [
+                (1, "CP000001"),
+                (2, "CP000002"),
+            ]
+        with Session(engine) as session:
+            running = codes.live(session, "cp000001", local_today())  # as customers type it
+            assert running is not None and running.name == "春季理财节"
+            assert codes.live(session, "CP000002", local_today()) is None  # ended
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE customer SET id_number_hash = 'same' WHERE customer_no = :no"),
+                {"no": "C000000002"},
+            )
+    finally:
+        drop()

@@ -7,11 +7,13 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from backoffice import seed
+from backoffice.domains.campaigns import codes
 from backoffice.domains.customers import national_id
 from backoffice.domains.products.resources import PRODUCT, check_product
 from backoffice.platform import attachments, audit, documents
 from backoffice.security import fields
 from models.attachments import Attachment
+from models.campaigns import Campaign
 from models.customers import Customer
 from models.hr import Candidate, CandidateStage, Employee, EmployeeStatus, Team, TeamCode
 from models.kyc import KycCase
@@ -80,6 +82,8 @@ def test_seed_covers_the_domain(clean_db, session, monkeypatch):
         values = {f.name: getattr(product, f.name) for f in PRODUCT.fields}
         assert all(spec.applies(values) or values[spec.name] is None for spec in PRODUCT.fields)
         assert check_product(values) == {}, product.code
+    campaign_codes = session.exec(select(Campaign.code)).all()  # as marketing would type them
+    assert campaign_codes and all(codes.format_problem(c) is None for c in campaign_codes)
 
 
 def test_products_past_draft_carry_readable_disclosures(clean_db, session, monkeypatch):

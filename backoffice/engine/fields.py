@@ -68,6 +68,11 @@ class FieldSpec:
     encrypted: bool = False
     # holds a login name (an assignee, who recorded it): shown as the person's display name
     person: bool = False
+    # text stored in upper case whatever was typed (codes quoted by customers)
+    upper_case: bool = False
+    # no two records hold one value: a save repeating another record's value gets a field
+    # error (``field.taken``) instead of the database's refusal; its column has a unique index
+    unique: bool = False
     label_key: str = ""  # set by the resource declaring the field
     # a custom field's labels as its administrator typed them: ((language, text), ...), data
     # read from the database rather than catalogue text
@@ -84,6 +89,8 @@ class FieldSpec:
             raise ValueError(f"{self.name}: a link table goes with a multi_ref field")
         if self.one_way and self.kind != "text":
             raise ValueError(f"{self.name}: only a text field can be stored one way")
+        if (self.upper_case or self.unique) and self.kind != "text":
+            raise ValueError(f"{self.name}: only a text field is upper-cased or unique")
         if self.encrypted and (self.read_permission is None or self.kind in ENCRYPTABLE_NOT):
             raise ValueError(f"{self.name}: encrypt a plain value, readable under a permission")
 
@@ -181,6 +188,8 @@ def parse(spec: FieldSpec, raw: object) -> Any:
             raise FieldError("field.too_long", max=spec.max_length)
         if not storable_text(value):
             raise FieldError("field.invalid")
+        if spec.upper_case:
+            value = value.upper()
     elif spec.kind == "int":
         if isinstance(text, bool):
             raise FieldError("field.not_an_integer")

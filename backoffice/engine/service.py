@@ -714,8 +714,10 @@ def validate(
     creating: bool,
     schema: Schema | None = None,
     current: Mapping[str, Any] | None = None,
+    record_id: int | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Parse every editable field; returns (clean values, {field: i18n key})."""
+    """Parse every editable field; returns (clean values, {field: i18n key}). ``record_id``:
+    the record being edited (a unique field's value is its own, not another's)."""
     schema = schema or schema_of(session, resource)
     clean: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -764,11 +766,30 @@ def validate(
                     else "field.not_editable"
                 )
     _apply_conditions(principal, resource, schema, clean, errors, current, values, creating)
+    for spec in schema.fields:
+        if (
+            spec.unique
+            and clean.get(spec.name) not in (None, "")
+            and spec.name not in errors
+            and _held_by_another(session, resource, spec, clean[spec.name], record_id)
+        ):
+            errors[spec.name] = "field.taken"
     if resource.validator is not None and not errors:
         errors.update(resource.validator({**(current or {}), **clean}))
     if resource.db_validator is not None and not errors:
         errors.update(resource.db_validator(session, principal, {**(current or {}), **clean}))
     return clean, errors
+
+
+def _held_by_another(
+    session: Session, resource: Resource, spec: FieldSpec, value: Any, record_id: int | None
+) -> bool:
+    """Whether a record other than ``record_id`` (archived ones too) holds the value."""
+    column = getattr(resource.model, spec.column)
+    query = sa.select(resource.model.id).where(column == value)
+    if record_id is not None:
+        query = query.where(resource.model.id != record_id)
+    return session.execute(query.limit(1)).first() is not None
 
 
 def _apply_conditions(
@@ -1015,6 +1036,7 @@ def update(
         creating=False,
         schema=current_schema,
         current=record_values(session, current_schema, record),
+        record_id=record_id,
     )
     if errors:
         return SaveResult(record_id=record_id, errors=errors)

@@ -1,5 +1,6 @@
 """Marketing spends a campaign's budget: a warning at 80 %, a hard stop at 100 %; scheduled
-jobs are visible to administrators and their warnings reach the bell."""
+jobs are visible to administrators and their warnings reach the bell; a new campaign is given
+its code and products."""
 
 import re
 
@@ -81,6 +82,8 @@ def test_a_cash_back_campaign_with_its_products(page: Page, app_url, sign_in_as,
     page.locator("#field-budget").fill("80000")
     page.locator("#record-save").click()
     expect(page.locator("#error-cashback_rate")).to_have_text("必填。")
+    expect(page.locator("#error-code")).to_have_text("必填。")
+    page.locator("#field-code").fill("返现 27")  # not what a code is made of
     page.locator("#field-cashback_rate").fill("1.5")
     page.locator("#find-product_ids").fill("稳盈")
     page.wait_for_timeout(800)
@@ -93,9 +96,13 @@ def test_a_cash_back_campaign_with_its_products(page: Page, app_url, sign_in_as,
     )
     page.screenshot(path=str(screenshot_dir / "campaign-products.png"), full_page=True)
     page.locator("#record-save").click()
+    expect(page.locator("#error-code")).to_contain_text("大写字母、数字或短横线")
+    page.locator("#field-code").fill("cashback-27")  # kept in upper case
+    page.locator("#record-save").click()
     expect(page).to_have_url(re.compile(r"record\?id=\d+"), timeout=30_000)
     page.reload()
     ticked = page.locator("#field-product_ids").get_by_role("checkbox", checked=True)
     expect(ticked).to_have_count(2, timeout=30_000)
+    expect(page.locator("#field-code")).to_have_value("CASHBACK-27")
     page.locator("#tab-history").click()
     expect(page.locator("#history")).to_contain_text("参与活动的产品")

@@ -51,6 +51,7 @@ def products(session):
 
 def _values(**extra: str) -> dict[str, str]:
     return {
+        "code": "SPRING26",
         "name": "春季理财节",
         "kind": "signup_bonus",
         "channel": "online",

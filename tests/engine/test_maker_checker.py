@@ -252,6 +252,7 @@ def _new_campaign(session, maker) -> Campaign:
         principal=maker,
         resource=CAMPAIGN,
         values={
+            "code": f"CB-{uuid.uuid4().hex[:6]}",
             "name": f"返现-{uuid.uuid4().hex[:6]}",
             "kind": "signup_bonus",
             "channel": "online",

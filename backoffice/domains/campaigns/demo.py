@@ -40,6 +40,20 @@ def rows(demo: DemoContext) -> None:
         "国庆稳健理财周",
         "养老规划沙龙",
     ]
+    codes = [  # what customers quote, one per name
+        "WELCOME",
+        "FIRSTBUY",
+        "SPRING",
+        "SIP",
+        "DOUBLE11",
+        "BANK-CO",
+        "FEED-AD",
+        "TALKS",
+        "BONUS",
+        "REFER",
+        "GOLDEN-WEEK",
+        "PENSION",
+    ]
     rows = []
     for i in range(demo.size.campaigns):
         kind = list(CampaignKind)[i % len(CampaignKind)]
@@ -71,6 +85,8 @@ def rows(demo: DemoContext) -> None:
         rows.append(
             {
                 **demo.stamp(),
+                "code": f"{codes[i % len(codes)]}{start:%y}"
+                + (f"-{i // len(codes) + 1}" if i >= len(codes) else ""),
                 "name": f"{names[i % len(names)]}"
                 + (f" {i // len(names) + 1}" if i >= len(names) else ""),
                 "kind": kind.value,

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from backoffice.domains.campaigns import rules
+from backoffice.domains.campaigns import codes, rules
 from backoffice.domains.integrations import webhooks
 from backoffice.engine.fields import FieldSpec as F
 from backoffice.engine.resource import Queue, Resource, register
@@ -40,6 +40,15 @@ CAMPAIGN = register(
         module="campaigns",
         icon="megaphone",
         fields=(
+            F(
+                "code",
+                required=True,
+                max_length=codes.MAX_LENGTH,
+                upper_case=True,
+                unique=True,
+                validator=codes.format_problem,
+                help=True,
+            ),
             F("name", required=True, max_length=200),
             F(
                 "kind",
@@ -88,6 +97,7 @@ CAMPAIGN = register(
             F("notes", kind="longtext", max_length=4000),
         ),
         list_columns=(
+            "code",
             "name",
             "kind",
             "channel",
@@ -99,9 +109,10 @@ CAMPAIGN = register(
         ),
         title_field="name",
         filters=("kind", "channel", "status", "start_date", "budget"),
-        search_fields=("name",),
+        search_fields=("name", "code"),
         default_sort="-start_date",
         validator=check_campaign,
+        edit_guard=codes.code_change_problem,
         queues=(
             Queue(
                 "budget_warning",

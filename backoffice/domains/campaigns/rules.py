@@ -25,7 +25,7 @@ STATUS_EVENTS = {CampaignStatus.RUNNING: "campaign.started", CampaignStatus.ENDE
 
 
 def event_data(campaign: Campaign) -> dict[str, Any]:
-    return {"campaign_id": campaign.id, "status": campaign.status}
+    return {"campaign_id": campaign.id, "code": campaign.code, "status": campaign.status}
 
 
 def _set_status(session: Session, campaign: Campaign, status: str, actor: str, reason: str) -> bool:
@@ -38,7 +38,7 @@ def _set_status(session: Session, campaign: Campaign, status: str, actor: str, r
         return False
     kind = STATUS_EVENTS.get(status)
     if kind:
-        data = {"campaign_id": campaign.id, "status": status}
+        data = {"campaign_id": campaign.id, "code": campaign.code, "status": status}
         webhooks.emit(session, kind, "campaign", campaign.id, data)
     audit.record(
         session,

@@ -1,8 +1,10 @@
 """Demo data of customers: names and addresses from pools drawn once, valid national ID
-numbers, personal data encrypted with its blind indexes, registrations over two years."""
+numbers (each customer's own), personal data encrypted with its blind indexes, registrations
+over two years."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -17,6 +19,16 @@ from models.customers import RISK_TOLERANCES, Customer, KycStatus
 NEEDS = ("campaigns",)  # the campaigns that brought some of them
 
 
+def unique_id_number(rng: random.Random, born: date, female: bool, issued: set[str]) -> str:
+    """A valid ID number for that birth date and sex that no customer of ``issued`` holds
+    (added to it). Drawn again on a repeat: the large size's 100,000 drew 42 numbers twice."""
+    id_number = national_id.make(rng, born, female)
+    while id_number in issued:
+        id_number = national_id.make(rng, born, female)
+    issued.add(id_number)
+    return id_number
+
+
 def rows(demo: DemoContext) -> None:
     c, rng, fake = demo.conn, demo.rng, demo.fake
     pool = max(200, min(3_000, demo.size.customers // 20))
@@ -26,12 +38,14 @@ def rows(demo: DemoContext) -> None:
     span = 730 * 86400
     start = demo.now - timedelta(seconds=span)
 
+    issued: set[str] = set()  # one customer per ID number (a unique index holds it)
+
     def new_rows() -> Iterator[dict[str, Any]]:
         for n in range(1, demo.size.customers + 1):
             name = rng.choice(names)
             female = rng.random() < 0.5
             born = date(rng.randrange(1965, 2003), rng.randrange(1, 13), rng.randrange(1, 29))
-            id_number = national_id.make(rng, born, female)
+            id_number = unique_id_number(rng, born, female, issued)
             phone = f"1{rng.choice('3456789')}{rng.randrange(10**8, 10**9)}"
             registered = start + timedelta(seconds=int(span * (n / demo.size.customers)))
             tolerance = rng.choice(RISK_TOLERANCES) if rng.random() < 0.85 else None

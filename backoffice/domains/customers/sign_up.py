@@ -9,9 +9,11 @@ or politically exposed person."""
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from backoffice.domains.campaigns import codes as campaign_codes
@@ -109,16 +111,31 @@ def problems(application: Application) -> dict[str, str]:
     return found
 
 
-def _next_customer_no(session: Session) -> str:
-    last = session.execute(sa.select(sa.func.max(Customer.id))).scalar() or 0
-    return f"C{last + 1:09d}"
+def _customer_no(customer_id: int) -> str:
+    """The customer's number: their id, so two sign-ups at one instant never draw the same."""
+    return f"C{customer_id:09d}"
+
+
+def _registered(session: Session, id_hash: str) -> bool:
+    """Whether a customer holds the ID number, as committed now: a locking read sees what a
+    concurrent sign-up committed after this transaction's first read (MariaDB's repeatable
+    read would otherwise answer from that snapshot)."""
+    return (
+        session.execute(
+            sa.select(Customer.id)
+            .where(Customer.id_number_hash == id_hash)
+            .with_for_update(read=True)
+        ).first()
+        is not None
+    )
 
 
 def sign_up(
     session: Session, principal: Principal, application: Application, client: str = ""
 ) -> SignedUp:
     """Sign the customer up (see the module's text); refused as a whole, with nothing written,
-    for bad data, an ID number already registered or a campaign code that is not live.
+    for bad data, an ID number already registered (also by a sign-up racing this one: the
+    database's unique index decides) or a campaign code that is not live.
     ``client``: the calling system's address, for the audit trail."""
     if not (principal.can("customer", "create") and principal.can("kyc_case", "create")):
         raise SignUpRefused("auth.denied")
@@ -140,7 +157,7 @@ def sign_up(
     female = int(id_number[16]) % 2 == 0
     now = utcnow()
     customer = Customer(
-        customer_no=_next_customer_no(session),
+        customer_no=f"T{secrets.token_hex(9)}",  # until the id is known
         name_masked=fields.mask_name(name),
         name_cipher=fields.encrypt(name),
         name_hash=fields.blind_index(name, "customer.name"),
@@ -160,7 +177,17 @@ def sign_up(
         last_active_at=now,
         kyc_status=KycStatus.PENDING,
     )
-    session.add(customer)
+    try:
+        with session.begin_nested():
+            session.add(customer)
+            session.flush()
+    except IntegrityError as error:
+        # the unique index on the ID number's blind index: a sign-up with the same number
+        # committed between the check above and this insert; refused as that check refuses
+        if _registered(session, id_hash):
+            raise SignUpRefused(DUPLICATE) from error
+        raise
+    customer.customer_no = _customer_no(customer.id)
     session.flush()
     audit.record(
         session,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import secrets
 import zipfile
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -347,7 +348,12 @@ def new_case(session: Session, customer: Customer, *, kind: str) -> KycCase:
         .order_by(KycCase.id.desc())
     ).first()
     case = KycCase(
-        **opening(session),
+        **{
+            **opening(session),
+            # numbered from its id once inserted, so that cases opened at one instant (two
+            # sign-ups) never draw the same number as they would from the largest id
+            "case_no": f"T{secrets.token_hex(9)}",
+        },
         customer_id=customer.id,
         kind=kind,
         status=S.NEW,
@@ -356,6 +362,8 @@ def new_case(session: Session, customer: Customer, *, kind: str) -> KycCase:
         risk_tolerance=previous.risk_tolerance if previous else None,
     )
     session.add(case)
+    session.flush()
+    case.case_no = f"K{case.id:09d}"
     session.flush()
     screening.screen_customer(session, customer, case_id=case.id)
     return case

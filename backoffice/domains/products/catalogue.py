@@ -93,7 +93,7 @@ def running_campaigns(session: Session, principal: Principal) -> list[dict[str, 
         return []
     return [
         {
-            "code": campaign_codes.code_of(campaign.id),
+            "code": campaign.code,
             "name": campaign.name,
             "kind": campaign.kind,
             "start_date": campaign.start_date,

@@ -29,3 +29,17 @@ def test_generated_numbers_are_valid_and_carry_birth_date_and_sex(born, female, 
     assert national_id.is_valid(number)
     assert national_id.birth_date_of(number) == born
     assert (int(number[16]) % 2 == 0) == female
+
+
+def test_the_demo_never_issues_one_id_number_twice():
+    """The large demo's 100,000 customers drew 42 ID numbers twice; a repeat is drawn
+    again, still valid for the same birth date and sex."""
+    from backoffice.domains.customers.demo import unique_id_number
+
+    born = date(1990, 3, 7)
+    first = national_id.make(random.Random(5), born, True)
+    issued = {first}
+    again = unique_id_number(random.Random(5), born, True, issued)  # the same draw first
+    assert again != first and issued == {first, again}
+    assert national_id.is_valid(again) and national_id.birth_date_of(again) == born
+    assert int(again[16]) % 2 == 0  # female, as asked

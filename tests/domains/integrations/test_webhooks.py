@@ -525,6 +525,7 @@ def test_an_event_committed_by_a_killed_process_is_delivered_once_later(
 ):
     _subscribe(session, admin, receiver, "/campaigns", ["campaign.started"])
     campaign = Campaign(
+        code="OPEN26",
         name="开户礼",
         kind="signup_bonus",
         channel="online",
@@ -552,7 +553,7 @@ def test_an_event_committed_by_a_killed_process_is_delivered_once_later(
     assert webhooks.deliver_due(now=_later(600)) == "0 delivered, 0 failed"
     [got] = receiver.received
     assert got.json["type"] == "campaign.started"
-    assert got.json["data"] == {"campaign_id": campaign.id, "status": "running"}
+    assert got.json["data"] == {"campaign_id": campaign.id, "code": "OPEN26", "status": "running"}
     _reread(session, campaign)
     assert campaign.status == "running"
 

@@ -23,7 +23,7 @@ def test_the_catalogue_lists_products_on_sale_with_their_terms_and_disclosures(a
             uploaded_by="pm",
         )
     )  # fmt: skip
-    campaign = running_campaign(session, sold)
+    running_campaign(session, sold, code="SPRING26")
     session.commit()
     answer = api.as_role().get("/platform/catalogue").json()
     assert [p["code"] for p in answer["products"]] == ["A1", "A2"]
@@ -44,7 +44,7 @@ def test_the_catalogue_lists_products_on_sale_with_their_terms_and_disclosures(a
     assert answer["products"][1]["product_id"] == later.id
     assert answer["campaigns"] == [
         {
-            "code": f"CP{campaign.id:06d}",
+            "code": "SPRING26",  # the code marketing typed
             "name": "新客礼",
             "kind": "signup_bonus",
             "start_date": (today - timedelta(days=3)).isoformat(),

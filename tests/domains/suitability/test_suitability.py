@@ -67,7 +67,7 @@ def test_counts_only_assessed_approved_customers(session):
                 name_cipher="x",
                 name_hash="h",
                 id_number_cipher="x",
-                id_number_hash="h",
+                id_number_hash=f"h{n}",  # one customer per ID number
                 phone_cipher="x",
                 phone_hash="h",
                 registered_at=datetime.now(UTC),
@@ -100,7 +100,7 @@ def _holder(session, no, tolerance, kyc="approved", **extra):
         name_cipher="x",
         name_hash="h",
         id_number_cipher="x",
-        id_number_hash="h",
+        id_number_hash=f"h{no}",  # one customer per ID number
         phone_cipher="x",
         phone_hash="h",
         registered_at=datetime.now(UTC),

@@ -115,15 +115,17 @@ def test_a_redemption_beyond_the_holding_is_refused_and_within_it_recorded(api, 
 
 
 def test_a_live_campaign_code_attributes_the_order_and_a_dead_one_is_refused(api, session):
+    """The code marketing typed names the campaign, in whatever case the customer types it."""
     person, item, other = customer(session, 5), product(session, "P5"), product(session, "P6")
-    campaign = running_campaign(session, item)
-    code = f"CP{campaign.id:06d}"
+    campaign = running_campaign(session, item, code="SPRING-26")
     http = api.as_role()
-    answer = http.post("/platform/orders", json=_order(person, item, campaign_code=code)).json()
-    assert answer["campaign_id"] == campaign.id
+    answer = http.post("/platform/orders", json=_order(person, item, campaign_code=" spring-26"))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["campaign_id"] == campaign.id
     for wrong in (
-        _order(person, other, campaign_code=code),  # the campaign is not for this product
-        _order(person, item, campaign_code="CP999999"),
+        _order(person, other, campaign_code="SPRING-26"),  # not a campaign for this product
+        _order(person, item, campaign_code=f"CP{campaign.id:06d}"),  # its id is not its code
+        _order(person, item, campaign_code="SPRING"),
     ):
         body = problem(http.post("/platform/orders", json=wrong), 422, "order.campaign_not_live")
         assert body["reason"] == "campaign_not_live"
