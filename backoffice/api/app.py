@@ -50,7 +50,8 @@ def _status_router() -> APIRouter:
     return router
 
 
-# what every secured router declares for the OpenAPI document (the check is ``auth.caller``)
+# what every secured router declares for the OpenAPI document (the check is ``auth.caller``);
+# they never refuse (``auto_error=False``), so the applications that answer leave them out
 SECURED = [Depends(bearer), Depends(key_header)]
 
 
@@ -66,10 +67,12 @@ def _unknown_route(api: FastAPI) -> None:
         raise problems.Problem(404, "error.not_found")
 
 
-def build(*, resource_routes: bool = True) -> FastAPI:
+def build(*, resource_routes: bool = True, documented: bool = True) -> FastAPI:
     """The API's FastAPI application (its paths relative to ``/api/v1``): every route, and the
     OpenAPI document of them all. ``resource_routes=False``: all but each resource's own routes
-    (``mounted()`` sends those straight to the resource's application)."""
+    (``mounted()`` sends those straight to the resource's application); ``documented=False``:
+    without the declarations that only the document needs (``SECURED``)."""
+    secured = SECURED if documented else []
     api = FastAPI(
         title=TITLE,
         version="1",
@@ -79,14 +82,14 @@ def build(*, resource_routes: bool = True) -> FastAPI:
         redoc_url=None,
         exception_handlers=problems.HANDLERS,
     )
-    api.include_router(_status_router(), dependencies=SECURED)
-    api.include_router(resources.router, dependencies=SECURED)
+    api.include_router(_status_router(), dependencies=secured)
+    api.include_router(resources.router, dependencies=secured)
     if resource_routes:
         for router in resources.ROUTERS.values():
-            api.include_router(router, dependencies=SECURED)
+            api.include_router(router, dependencies=secured)
     api.include_router(docs.router)
     for module in domains.parts("api"):
-        api.include_router(module.router, dependencies=SECURED)
+        api.include_router(module.router, dependencies=secured)
     _unknown_route(api)
     return api
 
@@ -96,7 +99,7 @@ def _resource_app(router: APIRouter) -> FastAPI:
     api = FastAPI(
         openapi_url=None, docs_url=None, redoc_url=None, exception_handlers=problems.HANDLERS
     )
-    api.include_router(router, dependencies=SECURED)
+    api.include_router(router)
     _unknown_route(api)
     return api
 
@@ -122,7 +125,7 @@ class ByResource:
 
 def mounted() -> Starlette:
     """The transformer Reflex applies: the API under ``/api/v1``, the portal under the rest."""
-    rest = build(resource_routes=False)
+    rest = build(resource_routes=False, documented=False)
     rest.openapi = build().openapi  # type: ignore[method-assign]  (the document of every route)
     dispatch = ByResource(
         rest, {key: _resource_app(router) for key, router in resources.ROUTERS.items()}
