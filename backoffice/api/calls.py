@@ -66,6 +66,13 @@ class FastJSONResponse(JSONResponse):
         ).encode("utf-8")
 
 
+class EncodedJSONResponse(JSONResponse):
+    """An answer whose JSON is already written (its UTF-8 bytes)."""
+
+    def render(self, content: Any) -> bytes:
+        return bytes(content)
+
+
 def respond(status: int, payload: Any, headers: dict[str, str] | None = None) -> JSONResponse:
     return FastJSONResponse(payload, status_code=status, headers=headers)
 
@@ -111,7 +118,10 @@ def write(request: Request, caller: Caller, body: Any, work: Work) -> JSONRespon
                         headers={REPLAYED_HEADER: "true"},
                     )
             status, payload = work(session)
-            payload = plain(payload)
+            # encoded once: the answer sent is the text kept for a replay
+            text = json.dumps(
+                plain(payload), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+            )
             if key and status < 400:
                 session.add(
                     IdempotencyRecord(
@@ -119,7 +129,7 @@ def write(request: Request, caller: Caller, body: Any, work: Work) -> JSONRespon
                         key=key,
                         request_hash=digest,
                         status_code=status,
-                        response_body=json.dumps(payload, ensure_ascii=False),
+                        response_body=text,
                     )
                 )
                 session.flush()
@@ -127,4 +137,4 @@ def write(request: Request, caller: Caller, body: Any, work: Work) -> JSONRespon
         if key:  # another request with this key committed first
             raise Problem(409, "api.idempotency_in_progress") from error
         raise Problem(409, "record.not_unique") from error
-    return JSONResponse(payload, status_code=status)
+    return EncodedJSONResponse(text.encode("utf-8"), status_code=status)
