@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -91,6 +92,13 @@ def idempotency_key(request: Request) -> str:
     return key
 
 
+# built once: every writing call with a key asks it first
+_SEEN = select(IdempotencyRecord).where(
+    IdempotencyRecord.client_id == sa.bindparam("client_id"),
+    IdempotencyRecord.key == sa.bindparam("key"),
+)
+
+
 def write(request: Request, caller: Caller, body: Any, work: Work) -> JSONResponse:
     """Run ``work`` (which returns the status and the JSON payload, or raises a Problem or
     Refusal: then nothing it did is kept) once per idempotency key. ``body``: the request's
@@ -104,10 +112,7 @@ def write(request: Request, caller: Caller, body: Any, work: Work) -> JSONRespon
         with session_scope(write=True) as session:
             if key:
                 seen = session.exec(
-                    select(IdempotencyRecord).where(
-                        IdempotencyRecord.client_id == caller.client_id,
-                        IdempotencyRecord.key == key,
-                    )
+                    _SEEN, params={"client_id": caller.client_id, "key": key}
                 ).first()
                 if seen is not None:
                     if seen.request_hash != digest:
