@@ -55,7 +55,8 @@ def _status_router() -> APIRouter:
     return router
 
 
-# what every secured router declares for the OpenAPI document (the check is ``auth.caller``)
+# what every secured router declares for the OpenAPI document (the check is ``auth.caller``);
+# they never refuse (``auto_error=False``), so the applications that answer leave them out
 SECURED = [Depends(bearer), Depends(key_header)]
 
 
@@ -100,9 +101,12 @@ class _Document:
         return self.document
 
 
-def build() -> FastAPI:
+def build(*, resource_routes: bool = True, documented: bool = True) -> FastAPI:
     """The API's FastAPI application (its paths relative to ``/api/v1``): every route, and the
-    OpenAPI document of them all."""
+    OpenAPI document of them all. ``resource_routes=False``: all but each resource's own routes
+    (``mounted()`` sends those straight to the resource's application); ``documented=False``:
+    without the declarations that only the document needs (``SECURED``)."""
+    secured = SECURED if documented else []
     api = FastAPI(
         title=TITLE,
         version="1",
@@ -112,13 +116,14 @@ def build() -> FastAPI:
         redoc_url=None,
         exception_handlers=problems.HANDLERS,
     )
-    api.include_router(_status_router(), dependencies=SECURED)
-    api.include_router(resources.router, dependencies=SECURED)
-    for router in resources.ROUTERS.values():
-        api.include_router(router, dependencies=SECURED)
+    api.include_router(_status_router(), dependencies=secured)
+    api.include_router(resources.router, dependencies=secured)
+    if resource_routes:
+        for router in resources.ROUTERS.values():
+            api.include_router(router, dependencies=secured)
     api.include_router(docs.router)
     for module in domains.parts("api"):
-        api.include_router(module.router, dependencies=SECURED)
+        api.include_router(module.router, dependencies=secured)
     _unknown_route(api)
     api.openapi = _Document(api)  # type: ignore[method-assign]
     return api
@@ -129,15 +134,16 @@ def _resource_app(router: APIRouter) -> FastAPI:
     api = FastAPI(
         openapi_url=None, docs_url=None, redoc_url=None, exception_handlers=problems.HANDLERS
     )
-    api.include_router(router, dependencies=SECURED)
+    api.include_router(router)
     _unknown_route(api)
     return api
 
 
 class ByResource:
     """ASGI: a request under ``/resources/<key>`` goes straight to that resource's own
-    application; everything else to the whole one. With every resource's routes in one
-    application each request was matched against some 340 routes in turn (about 2 ms)."""
+    application; everything else to the application of the other routes. With every
+    resource's routes in one application each request was matched against some 340 routes in
+    turn (about 2 ms; the platform's and status routes came after all of them)."""
 
     def __init__(self, whole: FastAPI, each: dict[str, FastAPI]) -> None:
         self.whole, self.each = whole, each
@@ -154,8 +160,10 @@ class ByResource:
 
 def mounted() -> Starlette:
     """The transformer Reflex applies: the API under ``/api/v1``, the portal under the rest."""
+    rest = build(resource_routes=False, documented=False)
+    rest.openapi = build().openapi  # type: ignore[method-assign]  (the document of every route)
     dispatch = ByResource(
-        build(), {key: _resource_app(router) for key, router in resources.ROUTERS.items()}
+        rest, {key: _resource_app(router) for key, router in resources.ROUTERS.items()}
     )
     limited = _WritesLimited(dispatch, path="", limit=BODY_LIMIT)
     return Starlette(routes=[Mount(PREFIX, app=limited)])

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -66,6 +67,13 @@ class FastJSONResponse(JSONResponse):
         ).encode("utf-8")
 
 
+class EncodedJSONResponse(JSONResponse):
+    """An answer whose JSON is already written (its UTF-8 bytes)."""
+
+    def render(self, content: Any) -> bytes:
+        return bytes(content)
+
+
 def respond(status: int, payload: Any, headers: dict[str, str] | None = None) -> JSONResponse:
     return FastJSONResponse(payload, status_code=status, headers=headers)
 
@@ -84,6 +92,13 @@ def idempotency_key(request: Request) -> str:
     return key
 
 
+# built once: every writing call with a key asks it first
+_SEEN = select(IdempotencyRecord).where(
+    IdempotencyRecord.client_id == sa.bindparam("client_id"),
+    IdempotencyRecord.key == sa.bindparam("key"),
+)
+
+
 def write(request: Request, caller: Caller, body: Any, work: Work) -> JSONResponse:
     """Run ``work`` (which returns the status and the JSON payload, or raises a Problem or
     Refusal: then nothing it did is kept) once per idempotency key. ``body``: the request's
@@ -97,10 +112,7 @@ def write(request: Request, caller: Caller, body: Any, work: Work) -> JSONRespon
         with session_scope(write=True) as session:
             if key:
                 seen = session.exec(
-                    select(IdempotencyRecord).where(
-                        IdempotencyRecord.client_id == caller.client_id,
-                        IdempotencyRecord.key == key,
-                    )
+                    _SEEN, params={"client_id": caller.client_id, "key": key}
                 ).first()
                 if seen is not None:
                     if seen.request_hash != digest:
@@ -111,7 +123,10 @@ def write(request: Request, caller: Caller, body: Any, work: Work) -> JSONRespon
                         headers={REPLAYED_HEADER: "true"},
                     )
             status, payload = work(session)
-            payload = plain(payload)
+            # encoded once: the answer sent is the text kept for a replay
+            text = json.dumps(
+                plain(payload), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+            )
             if key and status < 400:
                 session.add(
                     IdempotencyRecord(
@@ -119,7 +134,7 @@ def write(request: Request, caller: Caller, body: Any, work: Work) -> JSONRespon
                         key=key,
                         request_hash=digest,
                         status_code=status,
-                        response_body=json.dumps(payload, ensure_ascii=False),
+                        response_body=text,
                     )
                 )
                 session.flush()
@@ -127,4 +142,4 @@ def write(request: Request, caller: Caller, body: Any, work: Work) -> JSONRespon
         if key:  # another request with this key committed first
             raise Problem(409, "api.idempotency_in_progress") from error
         raise Problem(409, "record.not_unique") from error
-    return JSONResponse(payload, status_code=status)
+    return EncodedJSONResponse(text.encode("utf-8"), status_code=status)

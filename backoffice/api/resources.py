@@ -150,26 +150,42 @@ def _rows_data(
     session: Session, schema: service.Schema, principal: Principal, records: list[Any]
 ) -> list[dict[str, Any]]:
     """A page's records: their own columns and custom fields (linked records, as on the list
-    page, only on the record itself)."""
+    page, only on the record itself), each as :func:`_record_data` writes it. The fields
+    and what the caller may see of them are worked out once for the page, not per record."""
     extra = (
         custom.values_for(session, schema.resource.key, [r.id for r in records])
         if schema.custom_fields
         else {}
     )
     hidden = _hidden(schema, principal)
+    shown = [
+        (spec.name, spec, spec.custom, spec.name in hidden)
+        for spec in schema.fields
+        if spec.custom or spec.in_row
+    ]
+    model = schema.resource.model
+    versioned = hasattr(model, "version")
+    stamps = _stamps(model)
     rows = []
     for record in records:
-        values: dict[str, Any] = {}
-        for spec in schema.fields:
-            if spec.custom:
-                raw = extra.get(record.id, {}).get(spec.name)
+        data: dict[str, Any] = {"id": record.id, "version": record.version if versioned else 0}
+        for name in stamps:
+            data[name] = getattr(record, name)
+        own = extra.get(record.id, {}) if extra else {}
+        for name, spec, is_custom, is_hidden in shown:
+            if is_hidden:
+                data[name] = None
+                continue
+            if is_custom:
+                raw = own.get(name)
                 try:
-                    values[spec.name] = fieldlib.parse(spec, raw) if raw is not None else None
+                    value = fieldlib.parse(spec, raw) if raw is not None else None
                 except fieldlib.FieldError:
-                    values[spec.name] = raw
-            elif spec.in_row:
-                values[spec.name] = service.stored_value(spec, record, principal)
-        rows.append(_record_data(values, schema, principal, record, hidden))
+                    value = raw
+            else:
+                value = service.stored_value(spec, record, principal)
+            data[name] = _typed(spec, value)
+        rows.append(data)
     return rows
 
 

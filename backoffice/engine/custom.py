@@ -42,14 +42,17 @@ def spec_of(definition: CustomField) -> FieldSpec:
     )
 
 
+# built once: every list and record asks for its resource's definitions (a statement built
+# anew each time costs SQLAlchemy more than SQLite takes to answer it)
+_DEFINITIONS = (
+    select(CustomField)
+    .where(CustomField.resource == sa.bindparam("resource"), CustomField.archived_at.is_(None))
+    .order_by(CustomField.position, CustomField.id)
+)
+
+
 def definitions(session: Session, resource_key: str) -> list[CustomField]:
-    return list(
-        session.exec(
-            select(CustomField)
-            .where(CustomField.resource == resource_key, CustomField.archived_at.is_(None))
-            .order_by(CustomField.position, CustomField.id)
-        ).all()
-    )
+    return list(session.exec(_DEFINITIONS, params={"resource": resource_key}).all())
 
 
 def specs(session: Session, resource_key: str) -> list[FieldSpec]:

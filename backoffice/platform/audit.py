@@ -73,6 +73,12 @@ def entry_hash(entry: AuditEntry, keys: Mapping[str, bytes] | None = None) -> st
     return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
+# built once (every write of the portal appends): the head's turn taken, then the head read
+# as that UPDATE left it, even if this session held the row already
+_BUMP_HEAD = sa.update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+_HEAD = select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)
+
+
 def record(
     session: Session,
     *,
@@ -84,19 +90,14 @@ def record(
     client: str = "",
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (it commits or rolls back with the change)."""
-    locked = session.execute(
-        sa.update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
-    )
+    locked = session.execute(_BUMP_HEAD)
     if locked.rowcount == 0:
         try:
             with session.begin_nested():
                 session.add(AuditHead(id=1, seq=1, last_hash=GENESIS))
         except IntegrityError:  # the very first appends raced: another one created the head
-            session.execute(
-                sa.update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
-            )
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
-    session.refresh(head)
+            session.execute(_BUMP_HEAD)
+    head = session.execute(_HEAD).scalar_one()
     key_id, key = get_settings().audit_keys[0]
     entry = AuditEntry(
         at=utcnow(),

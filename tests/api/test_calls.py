@@ -8,12 +8,14 @@ import time
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import Session, select
 
+from backoffice.domains.admin import users
 from backoffice.domains.integrations import clients
 from backoffice.security import rbac
 from models.base import utcnow
-from models.integrations import ApiKey
+from models.identity import Role
+from models.integrations import ApiClient, ApiKey
 from tests.api_client import ADMIN
 
 
@@ -76,6 +78,77 @@ def test_an_expired_client_and_an_address_outside_its_list_are_refused(api):
     _problem(api.http(elsewhere).get("/whoami"), 401, "api.unauthenticated")
     _id, here = api.key(allowed_ips="10.9.0.0/16, 127.0.0.1")
     assert api.http(here).get("/whoami").status_code == 200
+
+
+def _rights(caller) -> set[str]:
+    answer = caller.get("/whoami")
+    assert answer.status_code == 200, answer.text
+    return set(answer.json()["rights"])
+
+
+def test_a_changed_matrix_acts_on_the_very_next_call(api, session):
+    """The role's grants are kept between calls, but a cell changed in the matrix (either
+    way) is what the key holds on its next call."""
+    caller = api.as_role("platform")
+    assert "transaction.view" in _rights(caller)
+    assert caller.get("/resources/transaction").status_code == 200
+    cell = {"role": "platform", "resource": "transaction", "action": "view"}
+    assert not users.set_permission(session, actor=ADMIN, granted=False, **cell)
+    session.commit()
+    assert "transaction.view" not in _rights(caller)
+    _problem(caller.get("/resources/transaction"), 403, "auth.denied")
+    assert not users.set_permission(session, actor=ADMIN, granted=True, **cell)
+    session.commit()
+    assert "transaction.view" in _rights(caller)
+    assert caller.get("/resources/transaction").status_code == 200
+
+
+def test_a_clients_changed_or_archived_role_acts_on_the_very_next_call(api, session):
+    client_id, key = api.key("platform")
+    caller = api.http(key)
+    assert "ticket.create" in _rights(caller)
+    session.execute(sa.update(ApiClient).where(ApiClient.id == client_id).values(role="pmo"))
+    session.commit()
+    rights = _rights(caller)
+    assert "ticket.create" not in rights and "project.view" in rights
+    assert caller.get("/whoami").json()["roles"] == ["pmo"]
+    session.execute(sa.update(Role).where(Role.code == "pmo").values(archived_at=utcnow()))
+    session.commit()
+    assert _rights(caller) == set()
+
+
+def test_a_repeated_call_reads_the_key_client_and_role_in_one_query(api, session, clean_db):
+    """The key check costs one SELECT once the role's grants have been read; a grant changed
+    in the matrix costs one more, on the next call only."""
+    _id, key = api.key("platform")
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    def checked() -> clients.Caller:
+        statements.clear()
+        with Session(clean_db) as reading:
+            found = clients.authenticate(reading, key, "127.0.0.1")
+        assert found is not None
+        return found
+
+    sa.event.listen(clean_db, "before_cursor_execute", count)
+    try:
+        checked()
+        assert len(statements) == 2 and "role_permission" in statements[1]
+        assert ("ticket", "create") in checked().principal.permissions
+        assert len(statements) == 1
+        cell = {"role": "platform", "resource": "ticket", "action": "create"}
+        assert not users.set_permission(session, actor=ADMIN, granted=False, **cell)
+        session.commit()
+        assert ("ticket", "create") not in checked().principal.permissions
+        assert len(statements) == 2
+        checked()
+        assert len(statements) == 1
+    finally:
+        sa.event.remove(clean_db, "before_cursor_execute", count)
 
 
 def test_past_its_rate_the_client_waits_and_others_do_not(api):

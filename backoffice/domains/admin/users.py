@@ -311,7 +311,9 @@ def set_permission(
     action: str,
     granted: bool,
 ) -> list[str]:
-    """Grant or withdraw one cell of the matrix; it applies on every user's next event."""
+    """Grant or withdraw one cell of the matrix; it applies on every user's next event and
+    every API client's next call (the role's version and last change move with it: API keys
+    read a role's grants again only then)."""
     if resource not in rbac.RESOURCES or action not in rbac.ACTIONS:
         return ["role.permission_invalid"]
     role_row = session.exec(select(Role).where(Role.code == role)).first()
@@ -333,6 +335,9 @@ def set_permission(
                 RolePermission.action == action,
             )
         )
+    role_row.version += 1
+    role_row.updated_at = utcnow()
+    session.add(role_row)
     audit.record(
         session,
         actor=actor.username,

@@ -213,8 +213,8 @@ def _live_keys(session: Session, client_id: int, now: datetime) -> list[ApiKey]:
     )
 
 
-def _address_allowed(client: ApiClient, address: str) -> bool:
-    networks = parse_networks(client.allowed_ips)
+def _address_allowed(allowed_ips: str, address: str) -> bool:
+    networks = parse_networks(allowed_ips)
     if not networks:
         return True
     try:
@@ -224,40 +224,128 @@ def _address_allowed(client: ApiClient, address: str) -> bool:
     return any(ip in network for network in networks)
 
 
+# a key by its public prefix, with its client and the client's role (none if unknown)
+_KEY_CHECK = (
+    sa.select(
+        ApiKey.id,
+        ApiKey.secret_hash,
+        ApiKey.revoked_at,
+        ApiKey.expires_at,
+        ApiKey.last_used_at,
+        ApiClient.id.label("client_id"),
+        ApiClient.name,
+        ApiClient.role,
+        ApiClient.allowed_ips,
+        ApiClient.rate_per_minute,
+        ApiClient.archived_at.label("client_archived_at"),
+        ApiClient.revoked_at.label("client_revoked_at"),
+        ApiClient.expires_at.label("client_expires_at"),
+        Role.id.label("role_id"),
+        Role.version,
+        Role.updated_at,
+        Role.archived_at.label("role_archived_at"),
+    )
+    .join(ApiClient, ApiClient.id == ApiKey.client_id)
+    .outerjoin(Role, Role.code == ApiClient.role)
+    .where(ApiKey.prefix == sa.bindparam("prefix"))
+)
+_ROLE_GRANTS = sa.select(RolePermission.resource, RolePermission.action).where(
+    RolePermission.role_id == sa.bindparam("role_id")
+)
+
+
 def authenticate(session: Session, key: str, address: str) -> Caller | None:
     """The caller a presented key stands for, or None: unknown, wrong, revoked or expired key,
-    a revoked, archived or expired client, or an address outside its allow-list. Reads only."""
+    a revoked, archived or expired client, or an address outside its allow-list. Reads only:
+    the key, its client and the client's role in one query, the role's grants only when the
+    role changed since they were last read (see :func:`_role_grants`)."""
     key = str(key or "")
     if not key.startswith(KEY_PREFIX) or len(key) > 200:
         return None
     prefix, _, secret = key[len(KEY_PREFIX) :].partition("_")
-    found = session.exec(
-        select(ApiKey, ApiClient)
-        .join(ApiClient, ApiClient.id == ApiKey.client_id)
-        .where(ApiKey.prefix == prefix)
-    ).first()
+    # plain rows on the session's connection (no ORM objects to build), by one statement built
+    # once: a new one each call costs SQLAlchemy more than the query does
+    found = session.connection().execute(_KEY_CHECK, {"prefix": prefix}).first()
     if found is None:
         return None
-    row, client = found
-    if not hmac.compare_digest(row.secret_hash, _hash(secret)):
+    (
+        key_id,
+        secret_hash,
+        key_revoked_at,
+        key_expires_at,
+        last_used_at,
+        client_id,
+        name,
+        role,
+        allowed_ips,
+        rate_per_minute,
+        archived_at,
+        revoked_at,
+        expires_at,
+        *role_row,
+    ) = found
+    if not hmac.compare_digest(secret_hash, _hash(secret)):
         return None
     now = utcnow()
-    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+    if key_revoked_at is not None or (key_expires_at is not None and key_expires_at <= now):
         return None
     if (
-        client.archived_at is not None
-        or client.revoked_at is not None
-        or (client.expires_at is not None and client.expires_at <= now)
-        or not _address_allowed(client, address)
+        archived_at is not None
+        or revoked_at is not None
+        or (expires_at is not None and expires_at <= now)
+        or not _address_allowed(allowed_ips, address)
     ):
         return None
-    due = row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY
+    due = last_used_at is None or now - last_used_at > TOUCH_EVERY
     return Caller(
-        client_id=client.id,
-        name=client.name,
-        rate_per_minute=client.rate_per_minute,
-        principal=principal_for(session, client),
-        stale_key_id=row.id if due else None,
+        client_id=client_id,
+        name=name,
+        rate_per_minute=rate_per_minute,
+        principal=_principal(name, role, _role_grants(session, role, *role_row)),
+        stale_key_id=key_id if due else None,
+    )
+
+
+# The grants of each role as last read, keyed by the role row as it was then (its id, version
+# and last change: ``users.set_permission`` bumps both with every cell it changes, in the same
+# transaction), and by the database: a changed matrix is read afresh on the very next call.
+_GRANTS: dict[tuple[str, str, int, int, datetime], frozenset[tuple[str, str]]] = {}
+_GRANTS_KEPT = 1000  # roles × changes remembered before the oldest are forgotten
+
+
+def _role_grants(
+    session: Session,
+    role: str,
+    role_id: int | None,
+    version: int | None,
+    updated_at: datetime | None,
+    archived_at: datetime | None,
+) -> frozenset[tuple[str, str]]:
+    """A role's grants less the step-up actions; none for an unknown or archived role."""
+    if role_id is None or version is None or updated_at is None or archived_at is not None:
+        return frozenset()
+    stamp = (str(session.get_bind().url), role, role_id, version, updated_at)
+    grants = _GRANTS.get(stamp)
+    if grants is None:
+        rows = session.connection().execute(_ROLE_GRANTS, {"role_id": role_id})
+        grants = frozenset(
+            (resource, action) for resource, action in rows if action not in rbac.STEP_UP_ACTIONS
+        )
+        if len(_GRANTS) >= _GRANTS_KEPT:
+            _GRANTS.clear()
+        _GRANTS[stamp] = grants
+    return grants
+
+
+def _principal(name: str, role: str, grants: frozenset[tuple[str, str]]) -> rbac.Principal:
+    return rbac.Principal(
+        user_id=0,
+        username=actor_name(name),
+        display_name=name,
+        session_id=0,
+        roles=frozenset({role}),
+        permissions=grants,
+        totp_verified_at=None,
     )
 
 
@@ -269,19 +357,10 @@ def touch_key(session: Session, key_id: int) -> None:
 def principal_for(session: Session, client: ApiClient) -> rbac.Principal:
     """The client's rights: its role's grants in the live matrix, less every action that
     needs a person's fresh second factor."""
-    grants = session.exec(
-        select(RolePermission.resource, RolePermission.action)
-        .join(Role, Role.id == RolePermission.role_id)
-        .where(Role.code == client.role, Role.archived_at.is_(None))
-    ).all()
-    return rbac.Principal(
-        user_id=0,
-        username=actor_name(client.name),
-        display_name=client.name,
-        session_id=0,
-        roles=frozenset({client.role}),
-        permissions=frozenset(
-            (resource, action) for resource, action in grants if action not in rbac.STEP_UP_ACTIONS
-        ),
-        totp_verified_at=None,
-    )
+    role = session.exec(
+        select(Role.id, Role.version, Role.updated_at, Role.archived_at).where(
+            Role.code == client.role
+        )
+    ).first()
+    grants = _role_grants(session, client.role, *(role or (None, None, None, None)))
+    return _principal(client.name, client.role, grants)

@@ -215,6 +215,9 @@ def _parties(
 
 
 # --- transactions staff record --------------------------------------------------------------
+_LAST_TRANSACTION = sa.select(sa.func.max(Transaction.id))  # built once: every order asks it
+
+
 def transaction_values(
     session: Session, product: Product, kind: str, amount: Decimal, at: datetime
 ) -> dict[str, Any]:
@@ -225,7 +228,7 @@ def transaction_values(
         if kind == TransactionKind.SUBSCRIPTION
         else product.redemption_fee_rate
     )
-    last = session.execute(sa.select(sa.func.max(Transaction.id))).scalar() or 0
+    last = session.execute(_LAST_TRANSACTION).scalar() or 0
     return {
         "txn_no": f"S{last + 1:011d}",
         "occurred_at": at,
