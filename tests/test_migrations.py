@@ -215,3 +215,39 @@ def test_one_id_number_per_customer_is_refused_over_shared_numbers_then_enforced
             )
     finally:
         drop()
+
+
+@pytest.mark.db
+def test_an_installations_compliance_and_executives_keep_reading_a_cases_aml_risk():
+    """0024 on an installation made before the right existed: compliance and executives get
+    ``kyc_assessment`` (the AML risk and the decision note), the customer platform does not,
+    and the two roles' versions move, so API keys read their grants again."""
+    from tests.conftest import _isolated_engine
+
+    engine, drop = _isolated_engine()
+    try:
+        migrations.upgrade(engine, "0023")
+        now = "2026-01-01 00:00:00"
+        with engine.begin() as conn:
+            for code in ("compliance", "executive", "platform"):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO role (created_at, updated_at, version, code, name_zh, "
+                        "name_en) VALUES (:now, :now, 3, :code, :code, :code)"
+                    ),
+                    {"now": now, "code": code},
+                )
+        migrations.upgrade(engine)
+        with engine.connect() as conn:
+            granted = conn.execute(
+                sa.text(
+                    "SELECT r.code, p.action FROM role_permission p JOIN role r "
+                    "ON r.id = p.role_id WHERE p.resource = 'kyc_assessment' ORDER BY r.code"
+                )
+            ).all()
+            versions = dict(conn.execute(sa.text("SELECT code, version FROM role")).all())
+        assert granted == [("compliance", "view"), ("executive", "view")]
+        assert versions == {"compliance": 4, "executive": 4, "platform": 3}
+        migrations.upgrade(engine)  # again: nothing more
+    finally:
+        drop()

@@ -432,6 +432,9 @@ def filtered_select(
         raise EngineError("auth.denied")
     if query.archived and not principal.can(resource.permission, "archive"):
         raise EngineError("auth.denied")
+    sorted_by = schema.field(query.sort.lstrip("-")) if query.sort else None
+    if sorted_by is not None and not can_read(principal, sorted_by):
+        query.sort = ""  # the order of a hidden field would tell its values: the default order
     base = _base_select(resource, principal, query.archived)
     queue = resource.queue(query.queue)
     if queue is not None:

@@ -859,3 +859,33 @@ def _bare_employee(session) -> int:
     session.add(employee)
     session.commit()
     return employee.id
+
+
+def test_a_cases_aml_risk_and_decision_note_stay_with_those_who_oversee_it(api, session):
+    """Compliance's judgement on a KYC case (its AML risk, the decision note) is never read by
+    the customer platform's key: no tipping-off; an executive's key reads it; neither can be
+    used to sort or filter by it."""
+    from tests.factories import make_customer, make_principal, open_kyc_case
+    from tests.platform_data import id_number
+
+    officer = make_principal(session, "aml.officer", ["compliance"])
+    case = open_kyc_case(session, officer, make_customer(session), risk="high")
+    case.decision_note = "可疑资金来源，待进一步核查"
+    session.add(case)
+    session.commit()
+    platform = api.as_role("platform")
+    seen = platform.get(f"/resources/kyc_case/{case.id}")
+    assert seen.status_code == 200, seen.text
+    assert (seen.json()["data"]["aml_risk"], seen.json()["data"]["decision_note"]) == (None, None)
+    listed = platform.get("/resources/kyc_case").json()["data"]
+    assert [row["aml_risk"] for row in listed] == [None]
+    assert "可疑资金" not in seen.text + json.dumps(listed)
+    open_kyc_case(session, officer, make_customer(session, "李娜", id_number(7)), risk="low")
+    everyone = [row["id"] for row in platform.get("/resources/kyc_case").json()["data"]]
+    assert len(everyone) == 2
+    # a filter or an order on a field the key may not read is not applied: nothing to infer
+    for params in ({"aml_risk": "high"}, {"aml_risk": "low"}, {"sort": "-aml_risk"}):
+        found = platform.get("/resources/kyc_case", params=params)
+        assert [row["id"] for row in found.json()["data"]] == everyone, params
+    executive = api.as_role("executive").get(f"/resources/kyc_case/{case.id}").json()["data"]
+    assert (executive["aml_risk"], executive["decision_note"]) == ("high", case.decision_note)

@@ -48,10 +48,16 @@ MANIFEST = Manifest(
             ),
         ),
     ),
-    rights=("kyc_case", "watchlist"),
+    # kyc_assessment: a case's AML risk and decision note, compliance's judgement; staff who
+    # oversee read it, the customer platform's key never does (no tipping-off)
+    rights=("kyc_case", "watchlist", "kyc_assessment"),
     grants={
-        "compliance": {"kyc_case": (*EDIT, "approve"), "watchlist": EDIT},
-        "executive": {"kyc_case": ("view",)},
+        "compliance": {
+            "kyc_case": (*EDIT, "approve"),
+            "watchlist": EDIT,
+            "kyc_assessment": ("view",),
+        },
+        "executive": {"kyc_case": ("view",), "kyc_assessment": ("view",)},
         "platform": {"kyc_case": ("view", "create")},
     },
     stats=(

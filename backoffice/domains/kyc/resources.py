@@ -34,6 +34,7 @@ from models.kyc import (
 
 S = KycCaseStatus
 REVEAL = ("customer", "reveal")
+ASSESSMENT = ("kyc_assessment", "view")  # the AML risk and the decision note
 
 
 def _open(principal: Principal) -> sa.ColumnElement[bool]:
@@ -215,6 +216,7 @@ KYC_CASE = register(
                 choices=tuple(AmlRisk),
                 choice_group="aml_risk",
                 help=True,
+                read_permission=ASSESSMENT,
             ),
             F(
                 "questionnaire_score",
@@ -228,7 +230,7 @@ KYC_CASE = register(
             F("escalated_at", kind="datetime", editable=False),
             F("decided_at", kind="datetime", editable=False),
             F("requested_items", kind="longtext", max_length=2000),
-            F("decision_note", kind="longtext", max_length=4000),
+            F("decision_note", kind="longtext", max_length=4000, read_permission=ASSESSMENT),
         ),
         list_columns=("case_no", "customer_id", "kind", "status", "aml_risk", "assignee", "due_at"),
         title_field="case_no",

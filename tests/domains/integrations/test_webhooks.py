@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -691,6 +692,7 @@ def _campaign(session: Session, maker: Principal) -> Campaign:
         resource=get("campaign"),
         values={
             "name": "新人红包",
+            "code": f"HB{secrets.token_hex(3).upper()}",
             "kind": "signup_bonus",
             "channel": "online",
             "start_date": (local_today() + timedelta(days=10)).isoformat(),
@@ -716,8 +718,8 @@ def test_cancelling_a_campaign_emits_campaign_cancelled_in_the_same_transaction(
     assert webhooks.deliver_due() == "2 delivered, 0 failed"
     assert _sent_kinds(receiver) == ["campaign.cancelled"] * 2
     assert [r.json["data"] for r in receiver.received] == [
-        {"campaign_id": draft.id, "status": "cancelled"},
-        {"campaign_id": scheduled.id, "status": "cancelled"},
+        {"campaign_id": draft.id, "code": draft.code, "status": "cancelled"},
+        {"campaign_id": scheduled.id, "code": scheduled.code, "status": "cancelled"},
     ]
     # a refused step writes no event: a cancelled campaign cannot be cancelled again
     refused = service.transition(
