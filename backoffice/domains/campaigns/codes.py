@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from backoffice.platform import numerals
 from models.campaigns import Campaign, CampaignProduct, CampaignStatus
 
 PREFIX = "CP"
@@ -19,7 +20,7 @@ def code_of(campaign_id: int) -> str:
 def campaign_id_of(code: str) -> int | None:
     text = str(code or "").strip().upper()
     digits = text[len(PREFIX) :] if text.startswith(PREFIX) else ""
-    return int(digits) if digits.isdigit() and 0 < len(digits) <= 12 else None
+    return numerals.whole(digits, 12)
 
 
 def live(session: Session, code: str, on: date, product_id: int | None = None) -> Campaign | None:

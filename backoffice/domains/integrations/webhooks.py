@@ -38,7 +38,7 @@ from sqlmodel import Session, select
 
 from backoffice.config import get_settings
 from backoffice.db import session_scope
-from backoffice.platform import audit, like, notifications
+from backoffice.platform import audit, like, notifications, numerals
 from backoffice.platform.jobs import Outcome
 from backoffice.platform.refusal import Refusal
 from backoffice.security import fields
@@ -762,9 +762,10 @@ def retention() -> timedelta:
     raw = os.environ.get(RETENTION_SETTING, "").strip()
     if not raw:
         return timedelta(days=DEFAULT_RETENTION_DAYS)
-    if not raw.isdigit() or int(raw) < 1:
+    days = numerals.whole(raw, 6)
+    if days is None or days < 1:
         raise ValueError(f"{RETENTION_SETTING} must be a whole number of days (1 or more): {raw!r}")
-    return timedelta(days=int(raw))
+    return timedelta(days=days)
 
 
 def purge_finished(
