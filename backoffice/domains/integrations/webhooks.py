@@ -116,9 +116,8 @@ def verify(
     for item in str(header or "").split(","):
         key, _, value = item.strip().partition("=")
         parts.setdefault(key, []).append(value)
-    try:
-        timestamp = int(parts["t"][0])
-    except (KeyError, ValueError):
+    timestamp = numerals.whole(parts.get("t", [""])[0], 12)
+    if timestamp is None:
         return False
     current = time.time() if now is None else now
     if abs(current - timestamp) > tolerance:
@@ -151,6 +150,20 @@ def _public(address: str) -> bool:
         return False
 
 
+def literal_address(host: str) -> str:
+    """The address a host names by itself, or "" for a name. Besides what ``ipaddress`` reads,
+    the legacy IPv4 spellings the C library's resolver (and so the connection) also takes as
+    an address: "0x7f000001", "2130706433", "127.1", "0177.0.0.1" all name 127.0.0.1."""
+    try:
+        return str(ipaddress.ip_address(host.split("%", 1)[0]))
+    except ValueError:
+        pass
+    try:
+        return socket.inet_ntoa(socket.inet_aton(host))
+    except (OSError, ValueError):  # ValueError: a NUL in the text
+        return ""
+
+
 def target_refusal(url: str, *, resolve: bool) -> str:
     """Why the portal may not deliver to ``url`` (an i18n key), or "". A literal address or
     ``localhost`` is judged at once; with ``resolve``, every address the name resolves to
@@ -160,11 +173,9 @@ def target_refusal(url: str, *, resolve: bool) -> str:
     host = (urlsplit(url).hostname or "").rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return "webhook.private_target"
-    try:
-        ipaddress.ip_address(host)
-        return "" if _public(host) else "webhook.private_target"
-    except ValueError:
-        pass
+    address = literal_address(host)
+    if address:
+        return "" if _public(address) else "webhook.private_target"
     if not resolve:
         return ""
     try:
