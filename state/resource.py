@@ -1036,6 +1036,10 @@ class ResourceRecordState(StaffState, rx.State):
                     client=client,
                 )
             service.discard_if_refused(session, result)
+        if "auth.step_up_required" in result.errors.values():  # e.g. a webhook's new address
+            session_state = await self.get_state(SessionState)
+            resume = (state_path(self), "save", [form_data])
+            return await session_state._ask_step_up(resume, await self._lang())
         return await self._after(
             result, "record.saved_sent_back" if result.sent_back else "record.saved"
         )

@@ -1025,6 +1025,10 @@ def update(
         refused = resource.edit_guard(record, {k: clean[k] for k in changes})
         if refused:
             return SaveResult(record_id=record_id, errors=refused)
+    if resource.change_guard is not None:
+        refused = resource.change_guard(principal, record, {k: clean[k] for k in changes})
+        if refused:
+            return SaveResult(record_id=record_id, errors=refused)
     columns, extra, links = _split(resource, {k: v for k, v in clean.items() if k in changes})
     moved = back_to_preparation(resource, record)
     if moved:  # an edit voids the approval request: back to preparation in the same write

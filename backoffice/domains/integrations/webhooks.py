@@ -41,7 +41,7 @@ from backoffice.db import session_scope
 from backoffice.platform import audit, like, notifications, numerals
 from backoffice.platform.jobs import Outcome
 from backoffice.platform.refusal import Refusal
-from backoffice.security import fields
+from backoffice.security import auth, fields
 from backoffice.security.rbac import Principal
 from models.base import utcnow
 from models.integrations import WebhookDelivery, WebhookEvent, WebhookSubscription
@@ -252,6 +252,8 @@ def checked_url(url: object) -> str:
     parts = urlsplit(text)
     if len(text) > URL_LENGTH or parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookRefused("webhook.bad_url")
+    if "@" in parts.netloc:  # user:password@host: a credential stored and shown in clear
+        raise WebhookRefused("webhook.url_credentials")
     refusal = target_refusal(text, resolve=False)
     if refusal:
         raise WebhookRefused(refusal)
@@ -329,6 +331,18 @@ def create_subscription(
     return subscription, secret
 
 
+def url_change_refusal(actor: Principal) -> str:
+    """Why ``actor`` may not change where a subscription's signed events go (an i18n key), or
+    "". Sending every later event elsewhere is worth as much as the secret: it needs what
+    rotating the secret needs, the ``webhook`` manage right (never an API key's) and, for a
+    person, an authenticator code entered within the step-up window."""
+    if not actor.can("webhook", "manage"):
+        return "webhook.url_change_denied"
+    if auth.needs_step_up(actor):
+        return "auth.step_up_required"
+    return ""
+
+
 def update_subscription(
     session: Session,
     *,
@@ -338,7 +352,8 @@ def update_subscription(
     url: str | None = None,
     events: Iterable[str] | str | None = None,
 ) -> WebhookSubscription:
-    """Change the name, address or kinds (those given); audited with before and after."""
+    """Change the name, address or kinds (those given); audited with before and after. A new
+    address needs what a new secret needs (``url_change_refusal``)."""
     if not actor.can("webhook", "edit"):
         raise WebhookRefused("auth.denied")
     subscription = _subscription(session, subscription_id)
@@ -352,6 +367,8 @@ def update_subscription(
         for key, value in wanted.items()
         if value is not None and value != getattr(subscription, key)
     }
+    if "url" in changes and (refusal := url_change_refusal(actor)):
+        raise WebhookRefused(refusal)
     if changes:
         for key, (_before, after) in changes.items():
             setattr(subscription, key, after)
