@@ -231,13 +231,18 @@ class SessionState(rx.State):
             self._log_refusal(principal, permission, handler, "not in the permission matrix")
             return rx.toast.error(translate("auth.denied", lang))
         if action in rbac.STEP_UP_ACTIONS and auth.needs_step_up(principal):
-            step_up = await self.get_state(StepUpState)
-            if not step_up.open or step_up._pending is None:
-                # what the user asked for first; not an event the open dialog set off meanwhile
-                step_up._pending = resume
-            step_up.open = True
-            return rx.toast.info(translate("auth.step_up_required", lang))
+            return await self._ask_step_up(resume, lang)
         return None
+
+    async def _ask_step_up(self, resume: tuple[str, str, list[Any]] | None, lang: str) -> Any:
+        """Open the step-up dialog; ``resume`` (see ``pending_call``) runs once a fresh code is
+        verified. Also for a save the core refused with ``auth.step_up_required``."""
+        step_up = await self.get_state(StepUpState)
+        if not step_up.open or step_up._pending is None:
+            # what the user asked for first; not an event the open dialog set off meanwhile
+            step_up._pending = resume
+        step_up.open = True
+        return rx.toast.info(translate("auth.step_up_required", lang))
 
     @rx.event
     @public

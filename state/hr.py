@@ -14,6 +14,7 @@ from backoffice.domains.hr import figures, rules
 from backoffice.engine import service
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import choice_label, translate
+from backoffice.platform import numerals
 from backoffice.platform.versioned import display_names
 from models.hr import (
     Appraisal,
@@ -202,14 +203,14 @@ class HiringBoardState(StaffState, rx.State):
     @requires("hiring", "view")
     async def load(self) -> None:
         raw = str(self.router.url.query_parameters.get("opening", ""))
-        self.opening = raw if raw.isdigit() else ""
+        self.opening = raw if numerals.is_digits(raw) else ""
         self.message = ""
         await self._fill()
 
     @rx.event
     @requires("hiring", "view")
     async def pick_opening(self, opening: str | list[str]) -> Any:
-        self.opening = opening if isinstance(opening, str) and opening.isdigit() else ""
+        self.opening = opening if numerals.is_digits(opening) else ""
         await self._fill()
         # in the address bar: a reload or a language switch loads the same opening
         url = "/hr/hiring" + (f"?opening={self.opening}" if self.opening else "")
@@ -278,21 +279,22 @@ class HiringBoardState(StaffState, rx.State):
         """Take a stage transition from the board (the engine checks the right and the rules)."""
         caller = await self._caller()
         lang = caller.lang
-        if not (candidate_id.isdigit() and version.isdigit()):
+        record_id, seen = numerals.whole(candidate_id), numerals.whole(version)
+        if record_id is None or seen is None:
             return None
         with self._write_scope() as session:
             result = service.transition(
                 session,
                 principal=caller.principal,
                 resource=get_resource(CANDIDATE),
-                record_id=int(candidate_id),
-                version=int(version),
+                record_id=record_id,
+                version=seen,
                 transition_key=str(transition),
                 client=caller.client,
             )
             hired = None
             if result.ok and transition == "hire":
-                hired = rules.candidate(session, int(candidate_id))
+                hired = rules.candidate(session, record_id)
         if not result.ok:
             self.message = translate(
                 result.message or "record.invalid", lang, **result.message_params
@@ -460,10 +462,11 @@ class AppraisalDeskState(StaffState, rx.State):
 
 def _target(form: dict) -> tuple[int, int] | None:
     """(appraisal id, the version the user saw) from a desk form's hidden fields."""
-    appraisal_id, version = str(form.get("id", "")), str(form.get("version", ""))
-    if appraisal_id.isdigit() and version.isdigit():
-        return int(appraisal_id), int(version)
-    return None
+    appraisal_id = numerals.whole(str(form.get("id", "")))
+    version = numerals.whole(str(form.get("version", "")))
+    if appraisal_id is None or version is None:
+        return None
+    return appraisal_id, version
 
 
 RATINGS = tuple(r.value for r in Rating)

@@ -13,7 +13,7 @@ from backoffice.domains.kyc import rules as kyc
 from backoffice.domains.kyc import screening
 from backoffice.domains.questionnaire import rules as questionnaire
 from backoffice.i18n import choice_label, translate
-from backoffice.platform import offload
+from backoffice.platform import numerals, offload
 from backoffice.platform.versioned import display_names
 from models.customers import Customer
 from models.kyc import OPEN_CASE_STATES, KycCase
@@ -160,11 +160,12 @@ class KycPanelState(StaffState, rx.State):
     async def score(self, form_data: dict) -> Any:
         """Score the case from the answers chosen (the version in use; kept on the case)."""
         caller = await self._caller()
-        chosen = {
-            int(name[2:]): int(value)
+        numbers = (
+            (numerals.whole(name.removeprefix("q-")), numerals.whole(str(value)))
             for name, value in form_data.items()
-            if name.startswith("q-") and name[2:].isdigit() and str(value).isdigit()
-        }
+            if name.startswith("q-")
+        )
+        chosen = {q: a for q, a in numbers if q is not None and a is not None}
         try:
             with self._write_scope() as session:
                 case = kyc.case_by_id(session, self.case_id)
@@ -243,7 +244,7 @@ class KycPanelState(StaffState, rx.State):
                 session,
                 caller.principal,
                 customer_id=self.customer_id,
-                hit_id=int(raw_id) if raw_id.isdigit() else None,
+                hit_id=numerals.whole(raw_id),
                 status=str(form_data.get("status", "")),
                 reason=str(form_data.get("reason", "")),
                 client=caller.client,

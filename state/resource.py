@@ -23,7 +23,7 @@ from backoffice.engine.ref_options import ref_options
 from backoffice.engine.resource import Resource
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import translate
-from backoffice.platform import attachments, documents, offload
+from backoffice.platform import attachments, documents, numerals, offload
 from backoffice.platform.business_time import shown_time
 from backoffice.platform.versioned import display_names
 from state.auth import (
@@ -338,7 +338,7 @@ class ResourceListState(StaffState, rx.State):
         )
         if refusal is not None:
             return refusal
-        ids = [int(i) for i in self.selected if str(i).isdigit()]
+        ids = [n for n in (numerals.whole(str(i)) for i in self.selected) if n is not None]
         with self._write_scope() as session:
             result = service.run_bulk(
                 session,
@@ -375,9 +375,7 @@ class ResourceListState(StaffState, rx.State):
     async def delete_view(self, view_id: str) -> Any:
         principal = await self._principal()
         with self._write_scope() as session:
-            views.delete(
-                session, principal=principal, view_id=int(view_id) if str(view_id).isdigit() else 0
-            )
+            views.delete(session, principal=principal, view_id=numerals.whole(str(view_id)) or 0)
         return await self._go(self._params())
 
     def _ref_choices(self, spec: fieldlib.FieldSpec, principal: Any) -> list[Choice]:
@@ -512,7 +510,7 @@ class ResourceListState(StaffState, rx.State):
 def record_id_param(state: rx.State) -> int:
     """The id of the record page being shown (``?id=``), or 0; for panels above that page."""
     raw = str(state.router.url.query_parameters.get("id", ""))
-    return int(raw) if raw.isdigit() else 0
+    return numerals.whole(raw) or 0
 
 
 class FieldView(TypedDict):
@@ -699,7 +697,7 @@ class ResourceRecordState(StaffState, rx.State):
                     session,
                     principal=principal,
                     resource=self._resource(),
-                    attachment_id=int(attachment_id) if str(attachment_id).isdigit() else 0,
+                    attachment_id=numerals.whole(str(attachment_id)) or 0,
                 )
         except service.EngineError as error:
             return self._refusal(error, lang)
@@ -733,7 +731,7 @@ class ResourceRecordState(StaffState, rx.State):
     @requires_on_resource("view")
     async def view_attachment(self, attachment_id: str) -> Any:
         """Open a PDF or image in the page (audited as a view, like a download)."""
-        number = int(attachment_id) if str(attachment_id).isdigit() else 0
+        number = numerals.whole(str(attachment_id)) or 0
         refusal = await self._show(number, 1, 100, "view")
         if refusal is None:
             with session_scope() as session:
@@ -777,7 +775,7 @@ class ResourceRecordState(StaffState, rx.State):
                 session,
                 principal=principal,
                 resource=resource,
-                attachment_id=int(attachment_id) if str(attachment_id).isdigit() else 0,
+                attachment_id=numerals.whole(str(attachment_id)) or 0,
             )
         await self._after_files(principal, resource)
         return rx.toast.success(translate("attachment.removed", await self._lang()))
@@ -811,7 +809,7 @@ class ResourceRecordState(StaffState, rx.State):
         for index, item in enumerate(fields):
             if item["name"] == str(name) and item["kind"] == "multi_ref":
                 chosen = {i for i in str(item["text"]).split(",") if i}
-                chosen ^= {str(record_id)} if str(record_id).isdigit() else set()
+                chosen ^= {str(record_id)} if numerals.is_digits(str(record_id)) else set()
                 fields[index] = {**item, "text": ",".join(sorted(chosen, key=int))}
         self.fields = fields
 
@@ -1038,6 +1036,10 @@ class ResourceRecordState(StaffState, rx.State):
                     client=client,
                 )
             service.discard_if_refused(session, result)
+        if "auth.step_up_required" in result.errors.values():  # e.g. a webhook's new address
+            session_state = await self.get_state(SessionState)
+            resume = (state_path(self), "save", [form_data])
+            return await session_state._ask_step_up(resume, await self._lang())
         return await self._after(
             result, "record.saved_sent_back" if result.sent_back else "record.saved"
         )

@@ -17,7 +17,7 @@ from backoffice.domains.tickets import rules as desk
 from backoffice.engine import service
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import choice_label, translate
-from backoffice.platform import offload
+from backoffice.platform import numerals, offload
 from backoffice.platform.business_time import local_today, shown_time
 from models.base import utcnow
 from models.tickets import OPEN_TICKET_STATES, Ticket, TicketStatus
@@ -131,7 +131,7 @@ class TicketDeskState(StaffState, rx.State):
         raw = str(params.get("id", ""))
         self.notice = ""
         await self._fill_queue()
-        if raw.isdigit():
+        if numerals.is_digits(raw):
             await self._fill_ticket(int(raw))
         elif self.rows:
             await self._fill_ticket(int(self.rows[0]["id"]))
@@ -347,7 +347,7 @@ class TicketDeskState(StaffState, rx.State):
     @requires(TICKET, "view")
     async def open_ticket(self, ticket_id: str) -> Any:
         self.notice = ""
-        await self._fill_ticket(int(ticket_id) if str(ticket_id).isdigit() else 0)
+        await self._fill_ticket(numerals.whole(str(ticket_id)) or 0)
         return self._in_address_bar()
 
     @rx.event
@@ -379,9 +379,10 @@ class TicketDeskState(StaffState, rx.State):
     async def use_canned(self, reply_id: str) -> None:
         principal = await self._principal()
         with session_scope() as session:
+            number = numerals.whole(str(reply_id))
             text = (
-                desk.canned_text(session, principal, self.ticket_id, int(reply_id))
-                if str(reply_id).isdigit()
+                desk.canned_text(session, principal, self.ticket_id, number)
+                if number is not None
                 else None
             )
             if text is None:

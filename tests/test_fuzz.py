@@ -645,8 +645,10 @@ def test_ticket_posts_and_reveal_reasons_refuse_bad_text_and_change_nothing(
 @pytest.mark.parametrize(
     ("spec", "raw", "key"),
     [
-        (KIND_SPECS[2], "1e30", "field.too_large"),  # Decimal.quantize raised InvalidOperation
-        (KIND_SPECS[3], 1e308, "field.too_large"),  # a JSON float, same
+        # Decimal.quantize raised InvalidOperation; an exponent is no number staff type
+        (KIND_SPECS[2], "1e30", "field.not_a_number"),
+        (KIND_SPECS[3], 1e308, "field.not_a_number"),  # a JSON float, same
+        (KIND_SPECS[2], "9" * 30, "field.too_large"),
         (KIND_SPECS[1], "9" * 5000, "field.not_an_integer"),  # int() refuses > 4300 digits
         (KIND_SPECS[1], str(2**64), "field.too_large"),  # no database column holds it
         (KIND_SPECS[10], str(2**63), "field.not_found"),

@@ -147,10 +147,28 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     return invalid(errors).response(request)
 
 
+# what the framework itself refuses (before any handler ran): the caller's fault, each with a
+# code of its own; only a 5xx is an internal error
+CODE_OF_HTTP_STATUS = {
+    400: "api.bad_request",  # e.g. a body that is no JSON, or JSON nested too deeply
+    404: "error.not_found",
+    405: "api.method_not_allowed",
+    413: "api.body_too_large",
+    415: "api.unsupported_media_type",
+}
+
+
+def code_of_http_status(status: int) -> str:
+    """The problem code of a status the framework answered with (another 4xx: a bad request)."""
+    if status in CODE_OF_HTTP_STATUS:
+        return CODE_OF_HTTP_STATUS[status]
+    return "api.bad_request" if 400 <= status < 500 else "api.error"
+
+
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
-    code = {404: "error.not_found", 405: "api.method_not_allowed"}.get(status, "api.error")
+    code = code_of_http_status(status)
     return Problem(status, code, headers=getattr(exc, "headers", None) or {}).response(request)
 
 

@@ -43,7 +43,7 @@ from backoffice.engine import custom, service, views
 from backoffice.engine import fields as fieldlib
 from backoffice.engine.fields import FieldSpec
 from backoffice.engine.resource import Resource, all_resources
-from backoffice.platform import attachments
+from backoffice.platform import attachments, numerals
 from backoffice.security.rbac import Principal
 
 BASE = "/resources"
@@ -240,10 +240,10 @@ def _version(request: Request, *, required: bool) -> int | None:
         if required:
             raise Problem(428, "api.precondition_required")
         return None
-    text = raw.removeprefix("W/").strip('"').strip().split("-", 1)[0]
-    if not text.isdigit() or len(text) > 10:
+    version = numerals.whole(raw.removeprefix("W/").strip('"').strip().split("-", 1)[0])
+    if version is None:
         raise problems.invalid({"If-Match": "field.not_an_integer"})
-    return int(text)
+    return version
 
 
 def _entity_tag(resource: Resource, principal: Principal, answer: dict[str, Any]) -> str:
@@ -431,13 +431,13 @@ def _list_query(
             raise problems.invalid({"view": "field.not_found"})
         params.update(parse_qsl(found["params"]))
     params.update(given)
-    limit_text = params.get("limit", str(DEFAULT_LIMIT))
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+    limit = numerals.whole(params.get("limit", str(DEFAULT_LIMIT)))
+    if limit is None or not 1 <= limit <= MAX_LIMIT:
         raise problems.invalid({"limit": "field.invalid"})
     query = service.parse_query(schema, params)
     if params.get("sort") and not query.sort:
         raise problems.invalid({"sort": "field.invalid"})
-    return query, int(limit_text), params.get("cursor", "")
+    return query, limit, params.get("cursor", "")
 
 
 def _resource_routes(router: APIRouter, resource: Resource) -> None:

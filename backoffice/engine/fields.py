@@ -10,11 +10,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from backoffice.i18n import choice_label, translate
+from backoffice.platform import numerals
 from backoffice.platform.refusal import Refusal
 
 KINDS = (
@@ -124,7 +125,7 @@ class FieldSpec:
         return value
 
 
-_INT = re.compile(r"\A[+-]?\d+\Z")
+_INT = re.compile(r"[+-]?[0-9]+")  # ASCII digits: "\d" also matches "５" and "٣"
 
 
 # The widest numbers any column holds (NUMERIC(18,2) money, 64-bit integers); anything beyond
@@ -136,17 +137,18 @@ MAX_ID = 2**31 - 1  # id columns are INTEGER: PostgreSQL refuses to compare one 
 
 
 def _decimal(text: str) -> Decimal:
-    cleaned = text.replace(",", "").replace("¥", "").replace("%", "").strip()
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise FieldError("field.not_a_number") from exc
+    """A number as staff type it ("1,000.00", "¥1,000", "3.5%"): ASCII digits, a sign and a
+    point once the grouping, currency and percent signs are set aside; never an exponent,
+    "5_000", other scripts' digits or "NaN"."""
+    value = numerals.decimal(text.replace(",", "").replace("¥", "").replace("%", "").strip())
+    if value is None:
+        raise FieldError("field.not_a_number")
     return value
 
 
 def _whole(text: str, error: str, limit: int = MAX_INT) -> int:
     """An integer typed as text (digits, optional sign), within ``limit``."""
-    if not _INT.match(text) or len(text) > 100:  # int() refuses texts of 4,300 digits
+    if len(text) > 100 or not _INT.fullmatch(text):  # int() refuses texts of 4,300 digits
         raise FieldError(error)
     value = int(text)
     if abs(value) > limit:

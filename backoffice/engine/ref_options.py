@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from backoffice.engine import fields as fieldlib
 from backoffice.engine.resource import get as get_resource
-from backoffice.platform import like
+from backoffice.platform import like, numerals
 from backoffice.security.rbac import Principal
 
 REF_OPTIONS_LIMIT = 200
@@ -52,7 +52,8 @@ def ref_options(
             )
         rows = list(session.execute(query).all())
     shown = {str(i) for i, _t in rows}
-    missing = [int(i) for i in current.split(",") if i.isdigit() and i not in shown]
+    chosen = (numerals.whole(i) for i in current.split(",") if i not in shown)
+    missing = [i for i in chosen if fieldlib.is_id(i)]
     if missing:  # the records already chosen stay offered whatever the filter
         rows += session.execute(
             sa.select(target.model.id, title).where(target.model.id.in_(missing[:500]))

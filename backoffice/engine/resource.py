@@ -88,6 +88,10 @@ class Resource:
     after_update: Callable[[Any, Principal, Any], None] | None = None
     # (record, {field: new value}) → {field: i18n key}: edits refused in the record's state
     edit_guard: Callable[[Any, dict[str, Any]], dict[str, str]] | None = None
+    # (principal, record, {field: new value}) → {field: i18n key}: edits refused to this caller
+    # (a webhook's address needs what its secret needs); "auth.step_up_required" as a field's
+    # key asks a person for a fresh authenticator code, after which the page saves again
+    change_guard: Callable[[Principal, Any, dict[str, Any]], dict[str, str]] | None = None
     # (session, record, lang) → [(label, value)] shown at the top of the record page
     # (session, record, lang, principal): a few lines shown above the record page
     summary: Callable[..., list[tuple[str, str]]] | None = None

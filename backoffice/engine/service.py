@@ -24,7 +24,7 @@ from backoffice.engine.fields import FieldError, FieldSpec
 from backoffice.engine.resource import COUNT_CAP, PAGE_SIZES, Resource
 from backoffice.engine.resource import get as get_resource
 from backoffice.i18n import Message, catalogue, translate
-from backoffice.platform import audit, like, versioned
+from backoffice.platform import audit, like, numerals, versioned
 from backoffice.platform.business_time import local_times_in, shown_time
 from backoffice.platform.refusal import Refusal
 from backoffice.security import fields as secure_fields
@@ -215,14 +215,8 @@ def parse_query(schema: Schema, params: Mapping[str, str]) -> ListQuery:
     sort = str(params.get("sort", ""))
     if sort.lstrip("-") in sortable(schema.resource):
         query.sort = sort
-    try:
-        query.page = max(1, min(int(params.get("page", 1)), MAX_PAGE))
-    except (TypeError, ValueError):
-        query.page = 1
-    try:
-        size = int(params.get("size", PAGE_SIZES[0]))
-    except (TypeError, ValueError):
-        size = PAGE_SIZES[0]
+    query.page = max(1, min(numerals.whole(str(params.get("page", 1))) or 1, MAX_PAGE))
+    size = numerals.whole(str(params.get("size", PAGE_SIZES[0])))
     query.page_size = size if size in PAGE_SIZES else PAGE_SIZES[0]
     query.archived = str(params.get("archived", "")) == "1"
     queue = str(params.get("queue", ""))
@@ -1056,6 +1050,10 @@ def update(
         refused = resource.edit_guard(record, {k: clean[k] for k in changes})
         if refused:
             return SaveResult(record_id=record_id, errors=refused)
+    if resource.change_guard is not None:
+        refused = resource.change_guard(principal, record, {k: clean[k] for k in changes})
+        if refused:
+            return SaveResult(record_id=record_id, errors=refused)
     columns, extra, links = _split(resource, {k: v for k, v in clean.items() if k in changes})
     moved = back_to_preparation(resource, record)
     if moved:  # an edit voids the approval request: back to preparation in the same write
@@ -1553,10 +1551,11 @@ def _ref_title(session: Session, ref: str, record_id: str, lang: str, titles: di
     if key not in titles:
         target = get_resource(ref)
         title = None
-        if target is not None and record_id.isdigit() and fieldlib.is_id(int(record_id)):
+        number = numerals.whole(record_id)
+        if target is not None and fieldlib.is_id(number):
             title = session.execute(
                 sa.select(_column(target, target.title_field)).where(
-                    _column(target, "id") == int(record_id)
+                    _column(target, "id") == number
                 )
             ).scalar_one_or_none()
         titles[key] = (

@@ -29,15 +29,18 @@ import os
 import weakref
 from collections.abc import AsyncIterator
 
+from backoffice.platform import numerals
+
 DEFAULT_LIMIT = 4
 
 
 def limit_from_environment() -> int:
     """``BACKOFFICE_EVENTS_IN_FLIGHT``: a positive number, or 0 for no cap."""
     raw = os.environ.get("BACKOFFICE_EVENTS_IN_FLIGHT", str(DEFAULT_LIMIT)).strip()
-    if not raw.isdigit():
+    limit = numerals.whole(raw)
+    if limit is None:
         raise ValueError(f"BACKOFFICE_EVENTS_IN_FLIGHT must be a whole number, not {raw!r}")
-    return int(raw)
+    return limit
 
 
 class Gate:

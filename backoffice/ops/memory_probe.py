@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from xml.etree import ElementTree
 
+from backoffice.platform import numerals
+
 TOP_TYPES = 30
 
 
@@ -86,8 +88,9 @@ def _pymalloc_kb() -> dict[str, int]:
     figures: dict[str, int] = {}
     for line in text.splitlines():
         name, _, value = line.partition("=")
-        if name.startswith("# ") and value.strip().replace(",", "").isdigit():
-            figures[name.strip()] = int(value.strip().replace(",", ""))
+        number = numerals.whole(value.strip().replace(",", ""), 20)
+        if name.startswith("# ") and number is not None:
+            figures[name.strip()] = number
     return {
         "pymalloc_arenas": figures.get("# arenas allocated current", 0),
         "pymalloc_used_kb": figures.get("# bytes in allocated blocks", 0) // 1024,

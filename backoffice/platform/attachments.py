@@ -211,9 +211,14 @@ def read(
 ) -> FileContent:
     """The file, for a caller who may view the record it belongs to (row scope included).
     ``purpose`` names the audited access: "download", "view" (opened in the page) or "" for
-    turning the pages of a document whose opening was audited."""
+    turning the pages of a document whose opening was audited. An archived (removed) file is no
+    longer the record's: it is refused as a missing one, whoever asks (no screen lists it)."""
     attachment = session.get(Attachment, attachment_id) if isinstance(attachment_id, int) else None
-    if attachment is None or attachment.resource != resource.key:
+    if (
+        attachment is None
+        or attachment.resource != resource.key
+        or attachment.archived_at is not None
+    ):
         raise service.EngineError("error.not_found")
     service.load(session, principal=principal, resource=resource, record_id=attachment.record_id)
     data = _path(attachment.sha256).read_bytes()

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from backoffice.config import get_settings
+from backoffice.platform import numerals
 from models.base import utcnow
 
 MAX_DAYS = 3660  # a target ten years of working days away is a configuration error
@@ -115,6 +116,7 @@ def parse_clock(text: str) -> time | None:
 def parse_weekdays(text: str) -> frozenset[int] | None:
     """ "1,2,3,4,5" → {1…5}; None when a part is not a weekday number or none is given."""
     parts = [p.strip() for p in text.replace("，", ",").split(",") if p.strip()]
-    if not parts or not all(p.isdigit() and 1 <= int(p) <= 7 for p in parts):
+    days = [numerals.whole(p, 1) for p in parts]
+    if not days or not all(d is not None and 1 <= d <= 7 for d in days):
         return None
-    return frozenset(int(p) for p in parts)
+    return frozenset(d for d in days if d is not None)

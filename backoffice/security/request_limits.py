@@ -60,7 +60,7 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
-            if not declared.strip().isdigit():
+            if not declared.strip().isdigit():  # bytes: ASCII digits only
                 await _refuse(send, 400, "Bad Content-Length")
                 return
             if int(declared) > self.limit:

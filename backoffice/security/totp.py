@@ -9,6 +9,8 @@ import time
 import pyotp
 import segno
 
+from backoffice.platform import numerals
+
 ISSUER = "理财平台运营后台 Back Office"
 STEP_SECONDS = 30
 RECOVERY_CODE_COUNT = 10
@@ -34,7 +36,7 @@ def current_step(at: float | None = None) -> int:
 def matching_step(secret: str, code: str, at: float | None = None) -> int | None:
     """The time step the code belongs to (now, one before or one after), or None."""
     code = code.strip().replace(" ", "")
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not numerals.is_digits(code, 6):
         return None
     totp = pyotp.TOTP(secret)
     now = current_step(at)

@@ -94,3 +94,21 @@ def test_removal_archives(session, record):
         session, principal=pm, resource=PARTNER, record_id=record, archived=True
     )
     assert [a.id for a in archived] == [item.id]
+
+
+def test_a_removed_file_is_refused_as_missing_and_its_refusal_audits_nothing(session, record):
+    """The page's download and view and the API read through ``read``: an archived file is no
+    longer the record's, even for the person who may archive (no screen lists it)."""
+    pm = make_principal(session, "pm.e", ["product_manager"])
+    item, _ = attachments.add(
+        session, principal=pm, resource=PARTNER, record_id=record, filename="a.pdf", data=PDF
+    )
+    assert attachments.archive(session, principal=pm, resource=PARTNER, attachment_id=item.id)
+    session.commit()
+    before = len(session.exec(select(AuditEntry.id)).all())
+    for purpose in ("download", "view", ""):
+        with pytest.raises(service.EngineError, match=r"error\.not_found"):
+            attachments.read(
+                session, principal=pm, resource=PARTNER, attachment_id=item.id, purpose=purpose
+            )
+    assert len(session.exec(select(AuditEntry.id)).all()) == before

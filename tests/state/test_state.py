@@ -559,3 +559,38 @@ def test_the_jobs_page_shows_a_run_in_the_readers_language(session):
         rows[lang] = next(r for r in page.rows if r["name"] == "campaigns.schedule")
     assert (rows["zh"]["status"], rows["zh"]["result"]) == ("成功", "开始 0 个，结束 0 个")
     assert (rows["en"]["status"], rows["en"]["result"]) == ("ok", "started 0, ended 0")
+
+
+def test_a_new_webhook_address_saved_with_a_stale_code_asks_for_a_fresh_one_then_saves(session):
+    """The record page's save of a subscription's new address (which needs what its secret
+    needs) by an administrator whose last TOTP is stale changes nothing and opens the step-up
+    dialog, whose verified code then saves the same form."""
+    from reflex.state import State
+
+    from backoffice.domains.integrations import webhooks
+    from models.integrations import WebhookSubscription
+    from state.auth import StepUpState, carry_cookie
+    from state.resource import ResourceRecordState
+    from tests.factories import make_principal, make_user, run, sign_in
+
+    subscription, _secret = webhooks.create_subscription(
+        session,
+        actor=make_principal(session, "it.maker", ["admin"]),
+        name="platform",
+        url="https://a.example/h",
+        events=["ticket.resolved"],
+    )
+    session.commit()
+    admin, _ = make_user(session, "stale.it", ["admin"])
+    root = State(_reflex_internal_init=True)
+    carry_cookie(root, sign_in(session, admin, stale_totp=True))
+    page = root.get_substate(ResourceRecordState.get_full_name().split(".")[1:])
+    page.resource_key, page.record_id, page.version = "webhook_subscription", subscription.id, 1
+    form = {"url": "https://b.example/h"}
+    run(_handler(ResourceRecordState, "save")(page, form))
+    step_up = root.get_substate(StepUpState.get_full_name().split(".")[1:])
+    assert step_up.open
+    assert step_up._pending is not None and step_up._pending[1:] == ("save", [form])
+    session.expire_all()
+    stored = session.get(WebhookSubscription, subscription.id)
+    assert stored.url == "https://a.example/h" and stored.version == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
+from backoffice.platform import numerals
 from backoffice.platform.business_time import local_today
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -26,7 +27,7 @@ def birth_date_of(number: str) -> date | None:
 def is_valid(number: str) -> bool:
     """Length, digits, a real date of birth in the past and the check character."""
     number = number.strip().upper()
-    if len(number) != 18 or not number[:17].isdigit():
+    if len(number) != 18 or not numerals.is_digits(number[:17], 17):
         return False
     born = birth_date_of(number)
     if born is None or born > local_today() or born.year < 1900:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from backoffice.engine.fields import to_text
-from backoffice.platform import audit
+from backoffice.platform import audit, numerals
 from backoffice.platform.business_time import local_today
 from backoffice.platform.refusal import Refusal
 from backoffice.platform.versioned import write_versioned
@@ -68,7 +68,7 @@ def accounts_of(session: Session, employee_id: int) -> list[str]:
 
 def next_employee_no(session: Session) -> str:
     numbers = session.execute(sa.select(Employee.employee_no)).scalars()
-    highest = max((int(n[1:]) for n in numbers if n[1:].isdigit()), default=0)
+    highest = max((numerals.whole(n[1:], 18) or 0 for n in numbers), default=0)
     return f"E{highest + 1:04d}"
 
 

@@ -26,6 +26,12 @@ def _url_problem(value: Any) -> str | None:
     return None
 
 
+def _address_change(principal: Principal, _record: Any, changes: dict[str, Any]) -> dict[str, str]:
+    """A new address needs what a new secret needs (``webhooks.url_change_refusal``)."""
+    refusal = webhooks.url_change_refusal(principal) if "url" in changes else ""
+    return {"url": refusal} if refusal else {}
+
+
 def _new_subscription(
     _session: Any, _principal: Principal, values: dict[str, Any]
 ) -> dict[str, str]:
@@ -77,6 +83,7 @@ WEBHOOK_SUBSCRIPTION = register(
         importable=False,
         before_create=_new_subscription,
         after_update=_active_state,
+        change_guard=_address_change,
     )
 )
 

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from backoffice.domains.customers import national_id
+from backoffice.platform import numerals
 
 Say = Callable[[str], None]
 API_PATH = "/api/v1"
@@ -45,10 +46,11 @@ def signature_ok(secret: str, header: str, body: bytes, now: float | None = None
     """``t=<unix seconds>,v1=<hex HMAC-SHA256(secret, f"{t}.{body}")>``, recent enough."""
     parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
     stamp, given = parts.get("t", ""), parts.get("v1", "")
-    if not stamp.isdigit() or not given:
+    seconds = numerals.whole(stamp, 12)
+    if seconds is None or not given:
         return False
     now = time.time() if now is None else now
-    if abs(now - int(stamp)) > SIGNATURE_TOLERANCE:
+    if abs(now - seconds) > SIGNATURE_TOLERANCE:
         return False
     expected = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, given)

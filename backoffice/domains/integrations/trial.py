@@ -5,7 +5,7 @@ with. Refused in production: there an administrator creates clients on the Integ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from backoffice.config import get_settings
 from backoffice.domains.integrations import clients, webhooks
 from backoffice.security.rbac import Principal
+from models.base import utcnow
 from models.customers import RISK_TOLERANCES, Customer, KycStatus
 from models.integrations import ApiClient, WebhookSubscription
 from models.tickets import Ticket, TicketStatus
@@ -74,7 +75,9 @@ def _secret(session: Session, receiver_url: str) -> str:
         return secret
     webhooks.update_subscription(
         session,
-        actor=SYSTEM,
+        # the operator at the portal's own machine (never in production), who is about to be
+        # handed the new secret: as stepped up as the secret's rotation below
+        actor=replace(SYSTEM, totp_verified_at=utcnow()),
         subscription_id=subscription.id,
         url=receiver_url,
         events=webhooks.KINDS,

@@ -38,10 +38,10 @@ from sqlmodel import Session, select
 
 from backoffice.config import get_settings
 from backoffice.db import session_scope
-from backoffice.platform import audit, like, notifications
+from backoffice.platform import audit, like, notifications, numerals
 from backoffice.platform.jobs import Outcome
 from backoffice.platform.refusal import Refusal
-from backoffice.security import fields
+from backoffice.security import auth, fields
 from backoffice.security.rbac import Principal
 from models.base import utcnow
 from models.integrations import WebhookDelivery, WebhookEvent, WebhookSubscription
@@ -116,9 +116,8 @@ def verify(
     for item in str(header or "").split(","):
         key, _, value = item.strip().partition("=")
         parts.setdefault(key, []).append(value)
-    try:
-        timestamp = int(parts["t"][0])
-    except (KeyError, ValueError):
+    timestamp = numerals.whole(parts.get("t", [""])[0], 12)
+    if timestamp is None:
         return False
     current = time.time() if now is None else now
     if abs(current - timestamp) > tolerance:
@@ -151,6 +150,20 @@ def _public(address: str) -> bool:
         return False
 
 
+def literal_address(host: str) -> str:
+    """The address a host names by itself, or "" for a name. Besides what ``ipaddress`` reads,
+    the legacy IPv4 spellings the C library's resolver (and so the connection) also takes as
+    an address: "0x7f000001", "2130706433", "127.1", "0177.0.0.1" all name 127.0.0.1."""
+    try:
+        return str(ipaddress.ip_address(host.split("%", 1)[0]))
+    except ValueError:
+        pass
+    try:
+        return socket.inet_ntoa(socket.inet_aton(host))
+    except (OSError, ValueError):  # ValueError: a NUL in the text
+        return ""
+
+
 def target_refusal(url: str, *, resolve: bool) -> str:
     """Why the portal may not deliver to ``url`` (an i18n key), or "". A literal address or
     ``localhost`` is judged at once; with ``resolve``, every address the name resolves to
@@ -160,11 +173,9 @@ def target_refusal(url: str, *, resolve: bool) -> str:
     host = (urlsplit(url).hostname or "").rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return "webhook.private_target"
-    try:
-        ipaddress.ip_address(host)
-        return "" if _public(host) else "webhook.private_target"
-    except ValueError:
-        pass
+    address = literal_address(host)
+    if address:
+        return "" if _public(address) else "webhook.private_target"
     if not resolve:
         return ""
     try:
@@ -241,6 +252,8 @@ def checked_url(url: object) -> str:
     parts = urlsplit(text)
     if len(text) > URL_LENGTH or parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookRefused("webhook.bad_url")
+    if "@" in parts.netloc:  # user:password@host: a credential stored and shown in clear
+        raise WebhookRefused("webhook.url_credentials")
     refusal = target_refusal(text, resolve=False)
     if refusal:
         raise WebhookRefused(refusal)
@@ -318,6 +331,18 @@ def create_subscription(
     return subscription, secret
 
 
+def url_change_refusal(actor: Principal) -> str:
+    """Why ``actor`` may not change where a subscription's signed events go (an i18n key), or
+    "". Sending every later event elsewhere is worth as much as the secret: it needs what
+    rotating the secret needs, the ``webhook`` manage right (never an API key's) and, for a
+    person, an authenticator code entered within the step-up window."""
+    if not actor.can("webhook", "manage"):
+        return "webhook.url_change_denied"
+    if auth.needs_step_up(actor):
+        return "auth.step_up_required"
+    return ""
+
+
 def update_subscription(
     session: Session,
     *,
@@ -327,7 +352,8 @@ def update_subscription(
     url: str | None = None,
     events: Iterable[str] | str | None = None,
 ) -> WebhookSubscription:
-    """Change the name, address or kinds (those given); audited with before and after."""
+    """Change the name, address or kinds (those given); audited with before and after. A new
+    address needs what a new secret needs (``url_change_refusal``)."""
     if not actor.can("webhook", "edit"):
         raise WebhookRefused("auth.denied")
     subscription = _subscription(session, subscription_id)
@@ -341,6 +367,8 @@ def update_subscription(
         for key, value in wanted.items()
         if value is not None and value != getattr(subscription, key)
     }
+    if "url" in changes and (refusal := url_change_refusal(actor)):
+        raise WebhookRefused(refusal)
     if changes:
         for key, (_before, after) in changes.items():
             setattr(subscription, key, after)
@@ -762,9 +790,10 @@ def retention() -> timedelta:
     raw = os.environ.get(RETENTION_SETTING, "").strip()
     if not raw:
         return timedelta(days=DEFAULT_RETENTION_DAYS)
-    if not raw.isdigit() or int(raw) < 1:
+    days = numerals.whole(raw, 6)
+    if days is None or days < 1:
         raise ValueError(f"{RETENTION_SETTING} must be a whole number of days (1 or more): {raw!r}")
-    return timedelta(days=int(raw))
+    return timedelta(days=days)
 
 
 def purge_finished(

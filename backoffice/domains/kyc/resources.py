@@ -17,6 +17,7 @@ from backoffice.engine.resource import Queue, Resource, register
 from backoffice.engine.workflow import Transition as T
 from backoffice.engine.workflow import Workflow
 from backoffice.i18n import translate
+from backoffice.platform import numerals
 from backoffice.security.rbac import Principal
 from models.base import utcnow
 from models.customers import RISK_TOLERANCES, Customer
@@ -258,7 +259,7 @@ def prepare_entry(_session: Any, _principal: Principal, values: dict[str, Any]) 
 def _id_number(value: Any) -> str | None:
     """A resident ID (18 characters, check character) or another document's number."""
     text = str(value).strip().upper()
-    if len(text) == 18 and text[:17].isdigit():
+    if len(text) == 18 and numerals.is_digits(text[:17], 17):
         return None if national_id.is_valid(text) else "field.not_an_id_number"
     if 5 <= len(text) <= 20 and text.isalnum() and text.isascii():
         return None

@@ -18,7 +18,7 @@ from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
 from backoffice.engine.fields import is_id
-from backoffice.platform import audit
+from backoffice.platform import audit, numerals
 from backoffice.platform.refusal import Refusal
 from backoffice.platform.versioned import write_versioned
 from backoffice.security.rbac import Principal
@@ -74,9 +74,10 @@ def parse_answers(text: str) -> tuple[Answer, ...]:
         if not line.strip():
             continue
         parts = [p.strip() for p in line.split("|")]
-        if len(parts) not in (2, 3) or not parts[0].lstrip("-").isdigit() or not parts[1]:
+        size = numerals.whole(parts[0].removeprefix("-"))
+        if len(parts) not in (2, 3) or size is None or not parts[1]:
             raise QuestionnaireError("questionnaire.answer_line")
-        points = int(parts[0])
+        points = -size if parts[0].startswith("-") else size
         if not 0 <= points <= MAX_POINTS:
             raise QuestionnaireError("questionnaire.answer_points")
         answers.append(

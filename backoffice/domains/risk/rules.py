@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from backoffice.engine.fields import is_id
-from backoffice.platform import audit, notifications
+from backoffice.platform import audit, notifications, numerals
 from backoffice.platform.jobs import Outcome
 from backoffice.platform.refusal import Refusal
 from backoffice.security.rbac import Principal
@@ -223,11 +223,8 @@ def record_reading(
         raise RiskError("auth.denied")
     if indicator.source != "manual":
         raise RiskError("risk.measured_by_job")
-    try:
-        value = Decimal(str(raw_value).replace(",", "").strip())
-    except InvalidOperation as exc:
-        raise RiskError("field.not_a_number") from exc
-    if not value.is_finite() or abs(value) >= Decimal("1e14"):
+    value = numerals.decimal(str(raw_value).replace(",", "").strip())
+    if value is None or abs(value) >= Decimal("1e14"):
         raise RiskError("field.not_a_number")
     return evaluate(session, indicator, value, principal.username, note.strip()[:300])
 

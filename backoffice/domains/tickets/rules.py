@@ -27,7 +27,7 @@ from backoffice.db import write_batches
 from backoffice.domains.integrations import webhooks
 from backoffice.engine.fields import is_id, storable_text
 from backoffice.i18n import choice_label, translate
-from backoffice.platform import audit, chart_style, notifications
+from backoffice.platform import audit, chart_style, notifications, numerals
 from backoffice.platform.business_time import Calendar, parse_clock, parse_weekdays
 from backoffice.platform.exports import ExportFile, produce_audited
 from backoffice.platform.jobs import Outcome
@@ -796,8 +796,8 @@ def rate(
 ) -> None:
     """The customer's rating of a resolved ticket (1–5, and what they said), as recorded
     (``customer_id``: by the customer platform, on that customer's own ticket)."""
-    text = str(score).strip()
-    if not text.isdigit() or not 1 <= int(text) <= 5:
+    stars = numerals.whole(str(score).strip())
+    if stars is None or not 1 <= stars <= 5:
         raise TicketError("ticket.rating_range")
     if len(comment or "") > 1000:
         raise TicketError("field.too_long", max=1000)
@@ -810,7 +810,7 @@ def rate(
         session,
         ticket,
         {
-            "satisfaction": int(text),
+            "satisfaction": stars,
             "satisfaction_comment": (comment or "").strip(),
             "rated_at": utcnow(),
         },

@@ -10,7 +10,7 @@ A refusal carries a machine-readable ``reason`` the platform can act on: ``suita
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from backoffice.domains.campaigns import codes as campaign_codes
 from backoffice.domains.suitability import rules as suitability
 from backoffice.engine.fields import is_id
-from backoffice.platform import audit
+from backoffice.platform import audit, numerals
 from backoffice.platform.business_time import local_today
 from backoffice.platform.refusal import Refusal
 from backoffice.security.rbac import Principal
@@ -59,15 +59,12 @@ class Order:
     campaign_code: str = ""
 
 
-def parse_amount(text: str) -> Decimal | None:
-    """Yuan to the fen, above zero; None for anything else (a float's rounding, a negative)."""
-    try:
-        amount = Decimal(str(text).strip())
-    except InvalidOperation:
-        return None
-    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
-        return None
-    if amount != amount.quantize(suitability.CENT):
+def parse_amount(text: object) -> Decimal | None:
+    """Yuan to the fen, above zero, as an exact decimal string of ASCII digits (``"5000"``,
+    ``"5000.50"``); None for anything else (a JSON number, a sign, an exponent, "5_000",
+    full-width digits, grouping, more than two places)."""
+    amount = numerals.amount(text)
+    if amount is None or amount <= 0 or amount > MAX_AMOUNT:
         return None
     return amount.quantize(suitability.CENT)
 

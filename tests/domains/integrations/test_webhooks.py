@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -1121,3 +1121,113 @@ def test_a_name_that_rebinds_inward_between_the_check_and_the_connection_is_refu
     assert webhooks.deliver_due(now=_later(5)) == "1 delivered, 0 failed"
     assert len(receiver.received) == 1 and receiver.received[0].path == "/in"
     assert receiver.received[0].headers["Host"] == f"hooks.rebind.test:{port}"
+
+
+def test_in_production_an_inward_address_in_a_legacy_spelling_is_refused_when_saved(
+    session, admin, monkeypatch
+):
+    """The C library (and so the connection) reads "0x7f000001", "2130706433", "127.1" and
+    "0177.0.0.1" as 127.0.0.1: the check at save reads them the same way."""
+    monkeypatch.setattr(
+        webhooks, "get_settings", lambda: __import__("types").SimpleNamespace(is_production=True)
+    )
+    monkeypatch.delenv(webhooks.PRIVATE_TARGETS_SETTING, raising=False)
+    for host in ("0x7f000001", "2130706433", "127.1", "0177.0.0.1", "0xa.1", "10", "0"):
+        assert webhooks.target_refusal(f"http://{host}/h", resolve=False), host
+        with pytest.raises(webhooks.WebhookRefused, match="private_target"):
+            webhooks.create_subscription(
+                session,
+                actor=admin,
+                name="inward",
+                url=f"http://{host}/h",
+                events=["ticket.resolved"],
+            )
+    assert webhooks.literal_address("0x08080808") == "8.8.8.8"
+    assert webhooks.target_refusal("http://0x08080808/h", resolve=False) == ""
+    assert webhooks.literal_address("hooks.example.com") == ""
+    session.rollback()
+    assert session.exec(select(WebhookSubscription)).all() == []
+
+
+def _snapshot(session: Session, subscription_id: int) -> tuple[str, int, int]:
+    session.expire_all()
+    found = session.get(WebhookSubscription, subscription_id)
+    assert found is not None
+    entries = session.exec(select(sa.func.count()).select_from(AuditEntry)).one()
+    return found.url, found.version, entries
+
+
+def test_changing_a_subscriptions_address_needs_what_rotating_its_secret_needs(session, admin, api):
+    """Whoever changes the address receives every later signed event: like a new secret, it
+    needs the manage right (never an API key's) and a fresh authenticator code. Refused,
+    nothing changes; the name and kinds stay with the edit right."""
+    subscription, _secret = webhooks.create_subscription(
+        session, actor=admin, name="platform", url="https://a.example/h", events=["ticket.resolved"]
+    )
+    session.commit()
+    http = api.as_role("admin")  # a key of a role that may manage webhooks
+    before = _snapshot(session, subscription.id)
+    stale = replace(admin, totp_verified_at=utcnow() - timedelta(minutes=10))
+    editor = Principal(
+        user_id=admin.user_id,
+        username="webhook.editor",
+        display_name="Editor",
+        session_id=0,
+        roles=frozenset(),
+        permissions=frozenset({("webhook", "view"), ("webhook", "edit")}),
+        totp_verified_at=utcnow(),
+    )
+    elsewhere = "https://evil.example/h"
+    for who, key in ((editor, "webhook.url_change_denied"), (stale, "auth.step_up_required")):
+        with pytest.raises(webhooks.WebhookRefused, match=key.replace(".", r"\.")):
+            webhooks.update_subscription(
+                session, actor=who, subscription_id=subscription.id, url=elsewhere
+            )
+        session.rollback()
+        result = service.update(
+            session,
+            principal=who,
+            resource=get("webhook_subscription"),
+            record_id=subscription.id,
+            version=subscription.version,
+            values={"url": elsewhere},
+        )
+        assert result.errors == {"url": key}
+        session.rollback()
+        assert _snapshot(session, subscription.id) == before
+    # an API key, even of a role that may manage webhooks, never holds the manage right
+    answer = http.patch(
+        f"/resources/webhook_subscription/{subscription.id}",
+        json={"url": elsewhere},
+        headers={"If-Match": f'"{subscription.version}"'},
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "url"
+    assert _snapshot(session, subscription.id) == before
+    renamed = http.patch(
+        f"/resources/webhook_subscription/{subscription.id}",
+        json={"name": "platform-2"},
+        headers={"If-Match": f'"{subscription.version}"'},
+    )
+    assert renamed.status_code == 200, renamed.text
+    # the person who may manage webhooks, with a fresh code, may
+    session.rollback()  # end the read begun before the rename, written by the served API
+    fresh_admin = replace(admin, totp_verified_at=utcnow())
+    webhooks.update_subscription(
+        session, actor=fresh_admin, subscription_id=subscription.id, url=elsewhere
+    )
+    session.commit()
+    assert _snapshot(session, subscription.id)[0] == elsewhere
+
+
+@pytest.mark.parametrize(
+    "url", ["https://user:pass@a.example/h", "https://token@a.example/h", "http://:x@a.example/"]
+)
+def test_an_address_with_a_user_name_or_password_is_refused(session, admin, url):
+    with pytest.raises(webhooks.WebhookRefused, match=r"webhook\.url_credentials"):
+        webhooks.create_subscription(
+            session, actor=admin, name="creds", url=url, events=["ticket.resolved"]
+        )
+    assert get("webhook_subscription").field("url").validator(url) == "webhook.url_credentials"
+    session.rollback()
+    assert session.exec(select(WebhookSubscription)).all() == []
