@@ -83,7 +83,8 @@ def test_what_staff_type_in_a_form_is_still_read():
 
 def test_odd_digits_never_fail_a_reader_of_text():
     """Each of these raised ValueError or TypeError on "²" (an internal error) or took "５"."""
-    assert codes.campaign_id_of("CP²") is None and codes.campaign_id_of("CP００００１") is None
+    assert codes.format_problem(codes.normal("CP²")) == "campaign.code_format"
+    assert codes.format_problem(codes.normal("CP００００１")) == "campaign.code_format"
     assert parse_weekdays("1,²") is None and parse_weekdays("１,2") is None
     assert not national_id.is_valid("11010119900307²²²X")
     secret = pyotp.random_base32()
