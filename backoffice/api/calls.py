@@ -1,6 +1,7 @@
 """The unit of work of a writing call: one transaction, and with an ``Idempotency-Key`` the
 first answer kept in that same transaction, so a replay gets it again and never repeats the
-change. The same key with another body is refused; a key still being answered is a conflict."""
+change. The same key with another body is refused; a key still being answered is a conflict.
+The kept answer is sealed at rest and forgotten after 24 hours (``integrations.replays``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from starlette.responses import JSONResponse
 
 from backoffice.api.problems import Problem
 from backoffice.db import session_scope
+from backoffice.domains.integrations import replays
 from backoffice.domains.integrations.clients import Caller
 from models.integrations import IdempotencyRecord
 
@@ -117,8 +119,8 @@ def write(request: Request, caller: Caller, body: Any, work: Work) -> JSONRespon
                 if seen is not None:
                     if seen.request_hash != digest:
                         raise Problem(422, "api.idempotency_mismatch")
-                    return JSONResponse(
-                        json.loads(seen.response_body),
+                    return EncodedJSONResponse(
+                        replays.opened(seen.response_cipher).encode("utf-8"),
                         status_code=seen.status_code,
                         headers={REPLAYED_HEADER: "true"},
                     )
@@ -134,7 +136,7 @@ def write(request: Request, caller: Caller, body: Any, work: Work) -> JSONRespon
                         key=key,
                         request_hash=digest,
                         status_code=status,
-                        response_body=text,
+                        response_cipher=replays.seal(text),
                     )
                 )
                 session.flush()
