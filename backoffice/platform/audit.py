@@ -112,9 +112,9 @@ def record(
     """Append one entry in the caller's transaction (it commits or rolls back with the change)."""
     last_hash = _take_turn(session)
     if last_hash is None:
-        try:
+        try:  # made before its first turn, which the next statement takes
             with session.begin_nested():
-                session.execute(sa.insert(_HEAD_ROW).values(id=1, seq=1, last_hash=GENESIS))
+                session.execute(sa.insert(_HEAD_ROW).values(id=1, seq=0, last_hash=GENESIS))
         except IntegrityError:  # the very first appends raced: another one created the head
             pass
         last_hash = _take_turn(session)
