@@ -49,7 +49,8 @@ class ApiKey(TableBase, table=True):
 
 
 class IdempotencyRecord(TableBase, table=True):
-    """The first answer to a POST sent with an ``Idempotency-Key``: a replay gets it again."""
+    """The first answer to a POST sent with an ``Idempotency-Key``: a replay gets it again.
+    The answer is sealed (field encryption: it may name a salary) and kept 24 hours."""
 
     __tablename__ = "api_idempotency"
     __table_args__ = (sa.UniqueConstraint("client_id", "key", name="uq_api_idempotency_key"),)
@@ -58,7 +59,7 @@ class IdempotencyRecord(TableBase, table=True):
     key: str = code_field(100)
     request_hash: str = code_field(64)
     status_code: int = Field(default=200, nullable=False)
-    response_body: str = text_field()
+    response_cipher: str = text_field()  # the answer's JSON, sealed
 
 
 class WebhookSubscription(EditableBase, table=True):

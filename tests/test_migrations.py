@@ -251,3 +251,42 @@ def test_an_installations_compliance_and_executives_keep_reading_a_cases_aml_ris
         migrations.upgrade(engine)  # again: nothing more
     finally:
         drop()
+
+
+@pytest.mark.db
+def test_answers_kept_before_0025_are_sealed_in_place_and_open_to_the_same_text():
+    """0025 on an installation holding an answer kept in clear: the answer is sealed where it
+    is (a replay of it still gets the same text) and nothing of it stays readable."""
+    from backoffice.security import fields
+    from tests.conftest import _isolated_engine
+
+    engine, drop = _isolated_engine()
+    answer = '{"data":{"employee_no":"E1","salary":"31234.56"}}'
+    try:
+        migrations.upgrade(engine, "0024")
+        now = "2026-01-01 00:00:00"
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO api_client (created_at, updated_at, version, name, role, "
+                    "allowed_ips, rate_per_minute, created_by) "
+                    "VALUES (:now, :now, 1, 'app', 'platform', '', 600, '')"
+                ),
+                {"now": now},
+            )
+            kept = sa.table(*("api_idempotency", *(sa.column(c) for c in (
+                "created_at", "client_id", "key", "request_hash", "status_code", "response_body",
+            ))))  # fmt: skip
+            conn.execute(
+                kept.insert().values(
+                    created_at=now, client_id=1, key="k1", request_hash="h", status_code=201,
+                    response_body=answer,
+                )
+            )  # fmt: skip
+        migrations.upgrade(engine)
+        assert migrations.pending_differences(engine) == []
+        with engine.connect() as conn:
+            [sealed] = conn.execute(sa.text("SELECT response_cipher FROM api_idempotency")).all()
+        assert "31234.56" not in sealed[0] and fields.decrypt(sealed[0]) == answer
+    finally:
+        drop()

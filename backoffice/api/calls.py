@@ -1,6 +1,7 @@
 """The unit of work of a writing call: one transaction, and with an ``Idempotency-Key`` the
 first answer kept in that same transaction, so a replay gets it again and never repeats the
-change. The same key with another body is refused; a key still being answered is a conflict."""
+change. The same key with another body is refused; a key still being answered is a conflict.
+The kept answer is sealed at rest and forgotten after 24 hours (``integrations.replays``)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import Request
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.responses import JSONResponse
 
 from backoffice.api.problems import Problem
 from backoffice.db import session_scope
+from backoffice.domains.integrations import replays
 from backoffice.domains.integrations.clients import Caller
+from models.base import utcnow
 from models.integrations import IdempotencyRecord
 
 KEY_HEADER = "idempotency-key"
@@ -92,11 +95,15 @@ def idempotency_key(request: Request) -> str:
     return key
 
 
-# built once: every writing call with a key asks it first
-_SEEN = select(IdempotencyRecord).where(
+# built once: every writing call with a key asks it first, and keeps its answer (a plain
+# statement: no ORM object for a row nothing reads back)
+_SEEN = sa.select(
+    IdempotencyRecord.request_hash, IdempotencyRecord.status_code, IdempotencyRecord.response_cipher
+).where(
     IdempotencyRecord.client_id == sa.bindparam("client_id"),
     IdempotencyRecord.key == sa.bindparam("key"),
 )
+_KEEP = sa.insert(IdempotencyRecord.__table__)
 
 
 def write(request: Request, caller: Caller, body: Any, work: Work) -> JSONResponse:
@@ -111,14 +118,12 @@ def write(request: Request, caller: Caller, body: Any, work: Work) -> JSONRespon
     try:
         with session_scope(write=True) as session:
             if key:
-                seen = session.exec(
-                    _SEEN, params={"client_id": caller.client_id, "key": key}
-                ).first()
+                seen = session.execute(_SEEN, {"client_id": caller.client_id, "key": key}).first()
                 if seen is not None:
                     if seen.request_hash != digest:
                         raise Problem(422, "api.idempotency_mismatch")
-                    return JSONResponse(
-                        json.loads(seen.response_body),
+                    return EncodedJSONResponse(
+                        replays.opened(seen.response_cipher).encode("utf-8"),
                         status_code=seen.status_code,
                         headers={REPLAYED_HEADER: "true"},
                     )
@@ -128,16 +133,17 @@ def write(request: Request, caller: Caller, body: Any, work: Work) -> JSONRespon
                 plain(payload), ensure_ascii=False, allow_nan=False, separators=(",", ":")
             )
             if key and status < 400:
-                session.add(
-                    IdempotencyRecord(
-                        client_id=caller.client_id,
-                        key=key,
-                        request_hash=digest,
-                        status_code=status,
-                        response_body=text,
-                    )
+                session.execute(
+                    _KEEP,
+                    {
+                        "created_at": utcnow(),
+                        "client_id": caller.client_id,
+                        "key": key,
+                        "request_hash": digest,
+                        "status_code": status,
+                        "response_cipher": replays.seal(text),
+                    },
                 )
-                session.flush()
     except IntegrityError as error:
         if key:  # another request with this key committed first
             raise Problem(409, "api.idempotency_in_progress") from error

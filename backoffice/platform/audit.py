@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
 from backoffice.config import get_settings
@@ -73,10 +74,29 @@ def entry_hash(entry: AuditEntry, keys: Mapping[str, bytes] | None = None) -> st
     return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
-# built once (every write of the portal appends): the head's turn taken, then the head read
-# as that UPDATE left it, even if this session held the row already
-_BUMP_HEAD = sa.update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
-_HEAD = select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)
+# built once (every write of the portal appends), as plain statements on the tables: the head's
+# turn taken (its row locked until the transaction ends) and its last hash read, in one
+# statement where the database returns what an UPDATE left (SQLite, PostgreSQL), else two
+# (MariaDB has no UPDATE … RETURNING); then the entry inserted and the head moved to its hash
+_HEAD_ROW = AuditHead.__table__
+_TAKE_TURN = sa.update(_HEAD_ROW).where(_HEAD_ROW.c.id == 1).values(seq=_HEAD_ROW.c.seq + 1)
+_TAKE_TURN_READ = _TAKE_TURN.returning(_HEAD_ROW.c.last_hash)
+_READ_HEAD = sa.select(_HEAD_ROW.c.last_hash).where(_HEAD_ROW.c.id == 1)
+_MOVE_HEAD = (
+    sa.update(_HEAD_ROW)
+    .where(_HEAD_ROW.c.id == 1)
+    .values(last_hash=sa.bindparam("new_hash", type_=_HEAD_ROW.c.last_hash.type))
+)
+_APPEND = sa.insert(AuditEntry.__table__)
+
+
+def _take_turn(session: Session) -> str | None:
+    """The chain's last hash, this transaction's turn taken; None while there is no head."""
+    if session.get_bind().dialect.update_returning:
+        return session.execute(_TAKE_TURN_READ).scalar_one_or_none()
+    if session.execute(_TAKE_TURN).rowcount == 0:
+        return None
+    return session.execute(_READ_HEAD).scalar_one()
 
 
 def record(
@@ -90,32 +110,34 @@ def record(
     client: str = "",
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (it commits or rolls back with the change)."""
-    locked = session.execute(_BUMP_HEAD)
-    if locked.rowcount == 0:
-        try:
+    last_hash = _take_turn(session)
+    if last_hash is None:
+        try:  # made before its first turn, which the next statement takes
             with session.begin_nested():
-                session.add(AuditHead(id=1, seq=1, last_hash=GENESIS))
+                session.execute(sa.insert(_HEAD_ROW).values(id=1, seq=0, last_hash=GENESIS))
         except IntegrityError:  # the very first appends raced: another one created the head
-            session.execute(_BUMP_HEAD)
-    head = session.execute(_HEAD).scalar_one()
+            pass
+        last_hash = _take_turn(session)
+        assert last_hash is not None
     key_id, key = get_settings().audit_keys[0]
-    entry = AuditEntry(
-        at=utcnow(),
-        actor=actor[:100],
-        action=action[:60],
-        entity=entity[:60],
-        entity_id=str(entity_id)[:64],
-        changes=canonical_changes(changes),
-        client=client[:100],
-        prev_hash=head.last_hash,
-        hash="",
-        key_id=key_id,
-    )
+    values = {
+        "at": utcnow(),
+        "actor": actor[:100],
+        "action": action[:60],
+        "entity": entity[:60],
+        "entity_id": str(entity_id)[:64],
+        "changes": canonical_changes(changes),
+        "client": client[:100],
+        "prev_hash": last_hash,
+        "key_id": key_id,
+    }
+    entry = AuditEntry(**values, hash="")
     entry.hash = entry_hash(entry, {key_id: key})
-    head.last_hash = entry.hash
-    session.add(entry)
-    session.add(head)
-    session.flush()
+    entry.id = session.execute(_APPEND, {**values, "hash": entry.hash}).inserted_primary_key[0]
+    session.execute(_MOVE_HEAD, {"new_hash": entry.hash})
+    held = session.identity_map.get(identity_key(AuditHead, 1))
+    if held is not None:  # a head this session read earlier is stale now
+        session.expire(held)
     if entry.action in BURST_ACTIONS or is_export(entry.action):
         from backoffice.domains.audit import (
             alerts as audit_alerts,  # it records nothing, imports this module

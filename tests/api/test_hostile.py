@@ -678,7 +678,7 @@ def test_a_kept_answer_does_not_hold_a_salary_in_clear(api, session):
     assert made.json()["data"]["salary"] == "31234.56"
     fresh(session)
     kept = session.exec(select(IdempotencyRecord)).all()
-    assert kept and all("31234.56" not in k.response_body for k in kept)
+    assert kept and all("31234.56" not in k.response_cipher for k in kept)
 
 
 HUGE = "99999999999999999999999"

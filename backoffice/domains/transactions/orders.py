@@ -79,9 +79,14 @@ _CUSTOMER_LOCKED = (
 )
 
 
+# the row written as one plain statement (built once), not through the ORM's unit of work
+_INSERT = sa.insert(Transaction.__table__)
+
+
 def place(session: Session, principal: Principal, order: Order, client: str = "") -> Transaction:
     """Record the order, or refuse it (nothing written) with its reason. ``client``: the
-    calling system's address, for the audit trail."""
+    calling system's address, for the audit trail. The transaction returned is the row as
+    written (not held by the session)."""
     if not principal.can("transaction", "create"):
         raise OrderRefused("auth.denied")
     errors: dict[str, str] = {}
@@ -122,17 +127,19 @@ def place(session: Session, principal: Principal, order: Order, client: str = ""
         # staff read of an override on refusal; the platform only that it is unsuitable
         key = "order.unsuitable" if reason != refusal.reason else f"suitability.refused.{reason}"
         raise OrderRefused(key, reason=reason, **refusal.params)
-    values = suitability.transaction_values(session, product, order.kind, amount, utcnow())
-    transaction = Transaction(
-        **{**values, "channel": CHANNEL},
-        customer_id=customer.id,
-        product_id=product.id,
-        kind=order.kind,
-        amount=amount,
-        campaign_id=campaign_id,
-    )
-    session.add(transaction)
-    session.flush()
+    now = utcnow()
+    row = {
+        **suitability.transaction_values(session, product, order.kind, amount, now),
+        "channel": CHANNEL,
+        "created_at": now,
+        "customer_id": customer.id,
+        "product_id": product.id,
+        "kind": order.kind,
+        "amount": amount,
+        "campaign_id": campaign_id,
+    }
+    transaction = Transaction(**row)
+    transaction.id = session.execute(_INSERT, row).inserted_primary_key[0]
     audit.record(
         session,
         actor=principal.username,

@@ -175,3 +175,41 @@ def test_a_key_of_a_role_that_may_not_order_is_forbidden(api, session):
         "auth.denied",
     )
     assert session.execute(sa.select(sa.func.count()).select_from(Transaction)).scalar_one() == 0
+
+
+def test_an_order_is_written_in_nine_statements_and_keeps_the_chain_whole(api, session):
+    """The write transaction of an order with a key: the replay lookup, the customer locked, the
+    product, the number, the row, the audit head's turn with its hash (one statement where the
+    database returns what an UPDATE left), the entry, the head moved, the kept answer."""
+    from backoffice import db
+    from backoffice.platform import audit
+
+    person, item = customer(session, 10), product(session, "P10")
+    http = api.as_role()
+    first = http.post(
+        "/platform/orders", json=_order(person, item), headers={"Idempotency-Key": "a"}
+    )
+    assert first.status_code == 201, first.text  # the key's first use is written down meanwhile
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_rest) -> None:
+        if statement.split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT"):
+            statements.append(statement)
+
+    engine = db.engine()
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        again = http.post(
+            "/platform/orders", json=_order(person, item), headers={"Idempotency-Key": "b"}
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert again.status_code == 201, again.text
+    one_statement_turn = engine.dialect.update_returning
+    # the key check's one read, then the write
+    assert len(statements) == 1 + (9 if one_statement_turn else 10), statements
+    if one_statement_turn:  # the head is never read on its own
+        assert not any("FROM audit_head" in s for s in statements), statements
+    fresh(session)
+    assert audit.verify_chain(session).ok
+    assert len(_transactions(session)) == 2
