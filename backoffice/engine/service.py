@@ -1419,8 +1419,10 @@ TRAIL_RIGHTS: dict[str, tuple[str, str]] = {
     "hit_disposed": ("watchlist", "view"),
 }
 # names services write into changes that are no field of the record, and who may read them:
-# None for whoever may see the record, else the right needed. Any other name is masked (deny
-# by default), as a field the caller may not read is.
+# None for whoever may see the record, else the right needed. Besides these, a column of the
+# record's own table (its bookkeeping: when a ticket began waiting, a breach) is shown, but no
+# secret's store (``*_cipher``, ``*_hash``); any other name is masked (deny by default), as a
+# field the caller may not read is.
 HISTORY_NAMES: dict[str, tuple[str, str] | None] = {
     "archived": None,  # archive and restore
     "attachment": None,  # a file's name, as the record's files list shows it
@@ -1449,7 +1451,14 @@ HISTORY_NAMES: dict[str, tuple[str, str] | None] = {
     "older_than": None,
     "events_deleted": None,
     "deliveries_deleted": None,
+    "secret": None,  # that a webhook's secret was issued or rotated, never the secret
 }
+SECRET_STORES = ("_cipher", "_hash")
+
+
+def _own_column(schema: Schema, name: str) -> bool:
+    table = schema.resource.model.__table__  # type: ignore[attr-defined]
+    return name in table.columns and not name.endswith(SECRET_STORES)
 
 
 def entry_right(entry: AuditEntry) -> tuple[str, str] | None:
@@ -1468,7 +1477,8 @@ def shown_changes(
 ) -> dict[str, tuple[Any, bool]]:
     """An entry's changes as written, each with whether the caller may read it: a field of the
     record by its read right (a one-way field never), a name of :data:`HISTORY_NAMES` by its
-    right, any other name not at all; an entry that needs a right the caller lacks (see
+    right, another column of the record's table unless it stores a secret, any other name not
+    at all; an entry that needs a right the caller lacks (see
     :data:`TRAIL_RIGHTS`) shows none. Entries of no resource (sign-ins, jobs: the audit log's
     alone) are shown as written."""
     parsed = json.loads(entry.changes)
@@ -1488,7 +1498,7 @@ def shown_changes(
             right = HISTORY_NAMES[name]
             readable = right is None or principal.can(*right)
         else:
-            readable = False
+            readable = _own_column(schema, name)
         shown[name] = (pair, allowed and readable)
     return shown
 
