@@ -763,7 +763,7 @@ def _resource_routes(router: APIRouter, resource: Resource) -> None:
                     "at": entry.at,
                     "actor": entry.actor,
                     "action": entry.action,
-                    "changes": _raw_changes(schema, principal, entry.changes),
+                    "changes": _raw_changes(schema, principal, entry),
                     "described": text,
                 }
                 for entry, text in zip(entries, described, strict=True)
@@ -779,17 +779,13 @@ def _sent(body: BaseModel) -> dict[str, Any]:
     return body.model_dump(exclude_unset=True)
 
 
-def _raw_changes(schema: service.Schema, principal: Principal, changes: str) -> dict[str, Any]:
-    """An audit entry's changes as written, fields the caller may not read masked."""
-    parsed = json.loads(changes)
-    if not isinstance(parsed, dict):
-        return {}
-    shown = {}
-    for name, pair in parsed.items():
-        spec = schema.field(name)
-        hidden = spec is not None and (spec.one_way or not service.can_read(principal, spec))
-        shown[name] = [service.MASK, service.MASK] if hidden else pair
-    return shown
+def _raw_changes(schema: service.Schema, principal: Principal, entry: Any) -> dict[str, Any]:
+    """An audit entry's changes as written, what the caller may not read masked (the engine's
+    rule for histories: ``service.shown_changes``)."""
+    return {
+        name: pair if readable else [service.MASK, service.MASK]
+        for name, (pair, readable) in service.shown_changes(schema, principal, entry).items()
+    }
 
 
 def _attachment_data(attachment: Any) -> dict[str, Any]:

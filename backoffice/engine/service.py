@@ -1422,14 +1422,115 @@ def trail_entries(
 ) -> list[AuditEntry]:
     """The record's audit entries, newest first, for a caller who may see the record."""
     load(session, principal=principal, resource=resource, record_id=record_id)
-    return list(
-        session.exec(
-            select(AuditEntry)
-            .where(AuditEntry.entity == resource.key, AuditEntry.entity_id == str(record_id))
-            .order_by(AuditEntry.id.desc())
-            .limit(limit)
-        ).all()
-    )
+    entries = session.exec(
+        select(AuditEntry)
+        .where(AuditEntry.entity == resource.key, AuditEntry.entity_id == str(record_id))
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    ).all()
+    return [entry for entry in entries if entry_shown(principal, entry)]
+
+
+# --- what a history may show --------------------------------------------------------------
+# entries of a record's history only the holders of a right see (the others do not learn they
+# exist), by action or by the verb after the record's name: who revealed which personal data
+# and why (telling the customer's side of an inquiry is tipping off); watch-list screening, a
+# hit and its disposition (not even that there was one)
+TRAIL_RIGHTS: dict[str, tuple[str, str]] = {
+    "reveal": ("customer", "reveal"),
+    "screening.hit": ("watchlist", "view"),
+    "hit_disposed": ("watchlist", "view"),
+}
+# names services write into changes that are no field of the record, and who may read them:
+# None for whoever may see the record, else the right needed. Besides these, a column of the
+# record's own table (its bookkeeping: when a ticket began waiting, a breach) is shown, but no
+# secret's store (``*_cipher``, ``*_hash``); any other name is masked (deny by default), as a
+# field the caller may not read is.
+HISTORY_NAMES: dict[str, tuple[str, str] | None] = {
+    "archived": None,  # archive and restore
+    "attachment": None,  # a file's name, as the record's files list shows it
+    "rows": None,  # an import's or export's row count
+    "format": None,
+    "view": None,  # the list an export was made of
+    "status": None,
+    "reason": None,  # a step's reason (a campaign ended by the calendar, a milestone moved)
+    "change_request": None,  # related records: titles for those who may see them (_ref_title)
+    "candidate": None,
+    "promotion": None,
+    "campaign_id": None,
+    "method": None,  # how a ticket was assigned
+    "message": None,  # a ticket's message, as its conversation shows it
+    "merged": None,  # the ticket merged into this one
+    "override": None,  # the suitability override an order went through under
+    "questionnaire_number": None,
+    "questionnaire_score": None,
+    "answers": ("customer", "reveal"),  # the customer's own answers are personal data
+    "evidence_pack": None,
+    "month": None,
+    "period": None,
+    "group_by": None,
+    "rule": None,
+    "indicator": None,
+    "older_than": None,
+    "events_deleted": None,
+    "deliveries_deleted": None,
+    "secret": None,  # that a webhook's secret was issued or rotated, never the secret
+}
+SECRET_STORES = ("_cipher", "_hash")
+
+
+def _own_column(schema: Schema, name: str) -> bool:
+    table = schema.resource.model.__table__  # type: ignore[attr-defined]
+    return name in table.columns and not name.endswith(SECRET_STORES)
+
+
+def entry_right(entry: AuditEntry) -> tuple[str, str] | None:
+    """The right an entry of a record's history needs besides seeing the record, if any."""
+    verb = entry.action.removeprefix(f"{entry.entity}.")
+    return TRAIL_RIGHTS.get(entry.action) or TRAIL_RIGHTS.get(verb)
+
+
+# entries only the company's people read, whatever an API client's role: an internal note on a
+# ticket never reaches the customer platform (or any key) through a history
+PEOPLE_ONLY = frozenset({"ticket.message.note"})
+
+
+def entry_shown(principal: Principal, entry: AuditEntry) -> bool:
+    if entry.action in PEOPLE_ONLY and not principal.is_person:
+        return False
+    right = entry_right(entry)
+    return right is None or principal.can(*right)
+
+
+def shown_changes(
+    schema: Schema | None, principal: Principal, entry: AuditEntry
+) -> dict[str, tuple[Any, bool]]:
+    """An entry's changes as written, each with whether the caller may read it: a field of the
+    record by its read right (a one-way field never), a name of :data:`HISTORY_NAMES` by its
+    right, another column of the record's table unless it stores a secret, any other name not
+    at all; an entry that needs a right the caller lacks (see
+    :data:`TRAIL_RIGHTS`) shows none. Entries of no resource (sign-ins, jobs: the audit log's
+    alone) are shown as written."""
+    parsed = json.loads(entry.changes)
+    if not isinstance(parsed, dict):
+        return {}
+    if schema is None:
+        return {name: (pair, True) for name, pair in parsed.items()}
+    allowed = entry_shown(principal, entry)
+    shown = {}
+    for name, pair in parsed.items():
+        spec = schema.field(name)
+        if spec is not None:
+            readable = not spec.one_way and can_read(principal, spec)
+        elif entry_right(entry) is not None:
+            readable = True  # the entry's own right covers what it holds
+        elif name in HISTORY_NAMES:
+            right = HISTORY_NAMES[name]
+            readable = right is None or principal.can(*right)
+        else:
+            readable = _own_column(schema, name)
+        shown[name] = (pair, allowed and readable)
+    return shown
 
 
 def describe_trail(
@@ -1443,13 +1544,13 @@ def describe_trail(
     for entity in {e.entity for e in entries}:
         owner = get_resource(entity)
         schemas[entity] = schema_of(session, owner) if owner is not None else None
-    parsed = [(entry, json.loads(entry.changes)) for entry in entries]
+    parsed = [(entry, shown_changes(schemas[entry.entity], principal, entry)) for entry in entries]
     people = {e.actor for e in entries}
     for entry, changes in parsed:
         schema = schemas[entry.entity]
-        for name, pair in changes.items():
+        for name, (pair, readable) in changes.items():
             spec = schema.field(name) if schema else None
-            if spec is not None and spec.person and isinstance(pair, list):
+            if readable and spec is not None and spec.person and isinstance(pair, list):
                 people.update(str(v) for v in pair if v)
     names = versioned.display_names(session, people, lang)
     titles: dict[tuple[str, str], str] = {}
@@ -1457,15 +1558,15 @@ def describe_trail(
     for entry, changes in parsed:
         schema = schemas[entry.entity]
         lines = []
-        for name, pair in sorted(changes.items()):
+        for name, (pair, readable) in sorted(changes.items()):
             before, after = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
             spec = schema.field(name) if schema else None
             label = spec.label(lang) if spec else _field_label(name, lang)
-            if spec is not None and not can_read(principal, spec):
+            if not readable:
                 shown = (MASK, MASK)
             else:
                 shown = tuple(
-                    _history_value(session, name, spec, v, lang, zone, names, titles)
+                    _history_value(session, principal, name, spec, v, lang, zone, names, titles)
                     for v in (before, after)
                 )
             lines.append(f"{label}: {shown[0]} → {shown[1]}")
@@ -1495,6 +1596,7 @@ HISTORY_SHOWN_AS = {"method": ("assignment_rule", "method")}
 
 def _history_value(
     session: Session,
+    principal: Principal,
     name: str,
     spec: FieldSpec | None,
     value: Any,
@@ -1519,7 +1621,7 @@ def _history_value(
         return coded
     if spec is None:
         if name in HISTORY_REFERENCES:
-            return _ref_title(session, HISTORY_REFERENCES[name], text, lang, titles)
+            return _ref_title(session, principal, HISTORY_REFERENCES[name], text, lang, titles)
         owner, field_name = HISTORY_SHOWN_AS.get(name, ("", ""))
         spec = get_resource(owner).field(field_name) if get_resource(owner) else None
         if spec is None:
@@ -1528,7 +1630,8 @@ def _history_value(
         return names.get(text, text)
     if spec.kind in ("ref", "multi_ref"):
         ids = [i.strip() for i in text.split(",") if i.strip()]
-        return "、".join(_ref_title(session, spec.ref, i, lang, titles) for i in ids) or "—"
+        shown = (_ref_title(session, principal, spec.ref, i, lang, titles) for i in ids)
+        return "、".join(shown) or "—"
     loose = dataclasses.replace(
         spec,
         required=False,
@@ -1545,19 +1648,28 @@ def _history_value(
     return fieldlib.display(spec, typed, lang, zone)
 
 
-def _ref_title(session: Session, ref: str, record_id: str, lang: str, titles: dict) -> str:
-    """A related record's title (its id when it is gone or unknown), looked up once."""
+def _ref_title(
+    session: Session, principal: Principal, ref: str, record_id: str, lang: str, titles: dict
+) -> str:
+    """A related record's title, looked up once; its id (#12) when it is gone, unknown, or one
+    the caller may not see (no view right on its resource, or out of its row scope)."""
     key = (ref, record_id)
     if key not in titles:
         target = get_resource(ref)
         title = None
         number = numerals.whole(record_id)
-        if target is not None and fieldlib.is_id(number):
-            title = session.execute(
-                sa.select(_column(target, target.title_field)).where(
-                    _column(target, "id") == number
-                )
-            ).scalar_one_or_none()
+        if (
+            target is not None
+            and principal.can(target.permission, "view")
+            and fieldlib.is_id(number)
+        ):
+            query = sa.select(_column(target, target.title_field)).where(
+                _column(target, "id") == number
+            )
+            scope = target.row_scope(principal) if target.row_scope is not None else None
+            if scope is not None:
+                query = query.where(scope)
+            title = session.execute(query).scalar_one_or_none()
         titles[key] = (
             title_text(target, title, lang) if title not in (None, "") else f"#{record_id}"
         )

@@ -158,6 +158,15 @@ def is_export(action: str) -> bool:
     return action.endswith(EXPORT_SUFFIXES) or action in EXPORT_EXTRA_ACTIONS
 
 
+# a look at a record that changes nothing: a revealed field, a file downloaded or opened
+READ_VERBS = frozenset({"reveal", "download", "view"})
+
+
+def is_read(action: str) -> bool:
+    """Whether the action only read the record (a look or a file handed out), changing nothing."""
+    return is_export(action) or action.rsplit(".", 1)[-1] in READ_VERBS
+
+
 def _chain_columns(session: Session) -> list[sa.ColumnElement[Any]]:
     """The columns a hash covers. A file from before migration 0018 (a backup being checked)
     has no ``key_id``: all its entries are plain SHA-256 ones."""

@@ -83,14 +83,21 @@ def display_names(session: Session, usernames: Iterable[str], lang: str) -> dict
     return names
 
 
+# how many of a record's newest entries a stale refusal looks through for its last change
+STALE_LOOKBACK = 200
+
+
 def stale(session: Session, entity: str, record_id: int | str) -> StaleRecord:
     """The refusal for a write on an out-of-date version: who changed the record last, when,
-    and which fields (``fields_zh`` / ``fields_en``: each catalogue uses its own)."""
-    last = session.exec(
+    and which fields (``fields_zh`` / ``fields_en``: each catalogue uses its own). Reads
+    (a reveal, a download, an export) changed nothing and are passed over."""
+    newest = session.exec(
         select(AuditEntry)
         .where(AuditEntry.entity == entity, AuditEntry.entity_id == str(record_id))
         .order_by(AuditEntry.id.desc())
-    ).first()
+        .limit(STALE_LOOKBACK)
+    ).all()
+    last = next((e for e in newest if not audit.is_read(e.action)), None)
     if last is None:
         return StaleRecord("record.stale")
     names = sorted(json.loads(last.changes))

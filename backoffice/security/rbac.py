@@ -63,5 +63,10 @@ class Principal:
     def can(self, resource: str, action: str) -> bool:
         return (resource, action) in self.permissions
 
+    @property
+    def is_person(self) -> bool:
+        """A member of staff signed in; an API client acts with no user of its own (user 0)."""
+        return self.user_id > 0
+
     def modules(self) -> list[str]:
         return [m for m, resource in MODULE_RESOURCES.items() if self.can(resource, "view")]

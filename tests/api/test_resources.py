@@ -889,3 +889,34 @@ def test_a_cases_aml_risk_and_decision_note_stay_with_those_who_oversee_it(api, 
         assert [row["id"] for row in found.json()["data"]] == everyone, params
     executive = api.as_role("executive").get(f"/resources/kyc_case/{case.id}").json()["data"]
     assert (executive["aml_risk"], executive["decision_note"]) == ("high", case.decision_note)
+
+
+def test_an_internal_note_never_reaches_a_key_through_a_tickets_history(api, session):
+    """A ticket's internal note stays inside the company: a key that reads every ticket (an
+    oversight role's) gets the ticket's history without it (not even that one was written),
+    while the desk's people, and an executive signed in, read it there."""
+    from backoffice.domains.tickets import rules as tickets
+    from tests.factories import make_customer, make_principal, open_ticket
+
+    lead = make_principal(session, "desk.lead", ["cs_lead"])
+    ticket = open_ticket(session, lead, make_customer(session))
+    tickets.post(session, lead, ticket.id, "note", "客户疑似代他人操作，勿告知")
+    tickets.post(session, lead, ticket.id, "reply", "您好，已为您重置密码。")
+    session.commit()
+    trail = api.as_role("executive").get(f"/resources/ticket/{ticket.id}/history")
+    assert trail.status_code == 200, trail.text
+    assert "勿告知" not in trail.text and "ticket.message.note" not in trail.text
+    assert "已为您重置密码" in trail.text  # the public reply is the customer's to read
+    inside = service.history(
+        session, principal=lead, resource=get_resource("ticket"), record_id=ticket.id, lang="zh"
+    )
+    assert any("勿告知" in row["changes"] for row in inside)
+    executive = make_principal(session, "ceo", ["executive"])
+    read = service.history(
+        session,
+        principal=executive,
+        resource=get_resource("ticket"),
+        record_id=ticket.id,
+        lang="zh",
+    )
+    assert any("勿告知" in row["changes"] for row in read)
