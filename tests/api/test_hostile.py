@@ -575,7 +575,7 @@ def test_a_customers_history_names_no_campaign_to_a_role_without_campaigns(api, 
             "id_number": id_number(31),
             "phone": "13912345678",
             "city": "上海",
-            "campaign_code": f"CP{campaign.id:06d}",
+            "campaign_code": campaign.code,
         },
     )
     assert signed.status_code == 201, signed.text
