@@ -101,7 +101,7 @@ def test_the_alert_job_tells_the_pmo_of_the_overdue_milestone(
     page.goto(app_url + "/admin/jobs")
     expect(page.locator("#jobs-table")).to_contain_text("里程碑逾期与风险预警", timeout=30_000)
     page.locator("#run-projects-milestone_alerts").click()
-    expect(page.locator("#jobs-table")).to_contain_text("新发提醒", timeout=15_000)
+    expect(page.locator("#jobs-table")).to_contain_text("新发提醒", timeout=60_000)
     (user_id,) = _one(app_env, "SELECT id FROM app_user WHERE username = 'pmo.xu'")
     recipients = _one(
         app_env,
