@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, TypedDict
 
 import reflex as rx
@@ -328,6 +328,14 @@ class JobRow(TypedDict):
     next: str
 
 
+def _every(every: timedelta, lang: str) -> str:
+    """A job's period as the jobs page says it: seconds under a minute (webhooks, 30 s)."""
+    seconds = int(every.total_seconds())
+    if seconds < 60:
+        return translate("unit.seconds", lang, n=seconds)
+    return translate("unit.minutes", lang, n=seconds // 60)
+
+
 class JobsState(StaffState, rx.State):
     rows: list[JobRow] = []
 
@@ -343,9 +351,7 @@ class JobsState(StaffState, rx.State):
                     {
                         "name": item.name,
                         "label": item.label(lang),
-                        "every": translate(
-                            "unit.minutes", lang, n=int(item.every.total_seconds() // 60)
-                        ),
+                        "every": _every(item.every, lang),
                         "last": _at(run.started_at if run else None, zone),
                         "status": translate(f"job.status.{run.status}", lang) if run else "—",
                         "failed": bool(run and run.status == "failed"),

@@ -559,6 +559,8 @@ def test_the_jobs_page_shows_a_run_in_the_readers_language(session):
         rows[lang] = next(r for r in page.rows if r["name"] == "campaigns.schedule")
     assert (rows["zh"]["status"], rows["zh"]["result"]) == ("成功", "开始 0 个，结束 0 个")
     assert (rows["en"]["status"], rows["en"]["result"]) == ("ok", "started 0, ended 0")
+    every = {r["name"]: r["every"] for r in page.rows}
+    assert (every["webhooks.deliver"], every["campaigns.schedule"]) == ("30 s", "1 min")
 
 
 def test_a_new_webhook_address_saved_with_a_stale_code_asks_for_a_fresh_one_then_saves(session):
